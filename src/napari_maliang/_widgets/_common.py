@@ -1,0 +1,177 @@
+"""Shared pieces of every docked widget: background jobs with progress and cancel, and output layers.
+
+Conventions (ARCHITECTURE.md): long work is a generator that ``yield``s progress and
+``return``s its result; :class:`JobRunner` runs it in a napari ``thread_worker`` so the
+viewer stays responsive, shows a progress bar, and stops at the next ``yield`` on Cancel.
+Errors are shown with :func:`napari.utils.notifications.show_error`; no input layer is touched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+
+from napari.qt.threading import GeneratorWorker, thread_worker
+from napari.utils.notifications import show_error, show_info
+from qtpy.QtCore import Signal
+from qtpy.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+__all__ = ["JobRunner", "Progress", "output_layer", "show_error", "show_info"]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a job generator yields: ``done`` of ``total`` units, and a short message."""
+
+    done: float
+    total: float = 1.0
+    message: str = ""
+
+
+class JobRunner(QWidget):
+    """A Run button, a progress bar, a status line and a Cancel button for one background job.
+
+    Parameters
+    ----------
+    run_label : str
+        Text of the run button.
+    start : callable
+        Called with no arguments when Run is pressed; returns ``(generator, on_done)`` where
+        ``generator`` yields :class:`Progress` (or ``None``) and returns the result, and
+        ``on_done(result)`` runs in the GUI thread. It may raise ``ValueError``/``TypeError``
+        with a message for the user, which is shown and nothing runs.
+    """
+
+    finished = Signal()
+
+    def __init__(self, run_label: str, start: Callable[[], tuple[Generator, Callable]], parent=None):
+        super().__init__(parent)
+        self._start = start
+        self.worker: GeneratorWorker | None = None
+        self.last_result = None
+        self.last_error: BaseException | None = None
+        self.was_cancelled = False
+
+        self.run_button = QPushButton(run_label)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.status)
+
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button.clicked.connect(self.cancel)
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None
+
+    def run(self) -> None:
+        """Start the job (no-op while one runs)."""
+        if self.running:
+            return
+        self.last_error = None
+        self.was_cancelled = False
+        try:
+            generator, on_done = self._start()
+        except (ValueError, TypeError, RuntimeError) as exc:
+            self._fail(exc)
+            return
+
+        worker = thread_worker(lambda: (yield from generator), start_thread=False)()
+        self._t0 = time.perf_counter()
+        worker.yielded.connect(self._on_progress)
+        worker.returned.connect(lambda result: self._on_returned(result, on_done))
+        worker.errored.connect(self._fail)
+        worker.aborted.connect(self._on_aborted)
+        worker.finished.connect(self._on_finished)
+        self.worker = worker
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress_bar.setValue(0)
+        self.status.setText("running…")
+        worker.start()
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next ``yield``."""
+        if self.worker is not None:
+            self.status.setText("cancelling…")
+            self.worker.quit()
+
+    def _on_progress(self, progress) -> None:
+        if not isinstance(progress, Progress):
+            return
+        fraction = progress.done / progress.total if progress.total else 0.0
+        self.progress_bar.setValue(int(1000 * min(max(fraction, 0.0), 1.0)))
+        if progress.message:
+            self.status.setText(progress.message)
+
+    def _on_returned(self, result, on_done) -> None:
+        self.last_result = result
+        self.progress_bar.setValue(1000)
+        try:
+            on_done(result)
+        except (ValueError, TypeError, RuntimeError) as exc:
+            self._fail(exc)
+            return
+        self.status.setText(f"done in {time.perf_counter() - self._t0:.2f} s")
+
+    def _on_aborted(self) -> None:
+        self.was_cancelled = True
+        self.status.setText("cancelled")
+
+    def _fail(self, exc: BaseException) -> None:
+        self.last_error = exc
+        self.status.setText(f"error: {exc}")
+        show_error(str(exc))
+
+    def _on_finished(self) -> None:
+        self.worker = None
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.finished.emit()
+
+
+def output_layer(viewer, data, *, name: str, layer_type: str = "labels", protect=(), **kwargs):
+    """Add a new output layer ``name``, or update the existing one of that name and type.
+
+    An existing layer is only reused when it is of ``layer_type`` and is not one of the
+    ``protect`` layers (the inputs), so re-running a widget updates its output and never
+    its input.
+
+    Returns
+    -------
+    napari.layers.Layer
+    """
+    protected = {id(layer) for layer in protect}
+    if name in viewer.layers:
+        layer = viewer.layers[name]
+        if layer._type_string == layer_type and id(layer) not in protected:
+            layer.data = data
+            for key, value in kwargs.items():
+                if hasattr(layer, key) and key not in ("metadata",):
+                    setattr(layer, key, value)
+            if "metadata" in kwargs:
+                layer.metadata.update(kwargs["metadata"])
+            return layer
+        name = _free_name(viewer, name)
+    add = getattr(viewer, f"add_{layer_type}")
+    return add(data, name=name, **kwargs)
+
+
+def _free_name(viewer, name: str) -> str:
+    index = 1
+    while f"{name} [{index}]" in viewer.layers:
+        index += 1
+    return f"{name} [{index}]"

@@ -1,0 +1,25 @@
+"""PALM/STORM single-molecule localization microscopy (Quan et al., MaLiang).
+
+Detection and Poisson maximum-likelihood fitting of single molecules on CPU (numba)
+and GPU (cupy), drift correction, super-resolution rendering and motion Z-statistics.
+Every name below is imported lazily on first use.
+"""
+
+from napari_maliang._lazy import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "Camera": "camera",
+        "simulate_movie": "simulate",
+        "simulate_spots": "simulate",
+        "FitResult": "fit",
+        "fit_spots": "fit",
+        "localize": "pipeline",
+        "read_localizations": "io",
+        "write_localizations": "io",
+        "correct_drift": "drift",
+        "render": "render",
+        "motion_z_statistics": "motion",
+    },
+)
