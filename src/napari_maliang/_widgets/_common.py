@@ -10,23 +10,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 
 from napari.qt.threading import GeneratorWorker, thread_worker
 from napari.utils.notifications import show_error, show_info
 from qtpy.QtCore import Signal
 from qtpy.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from napari_maliang._progress import Progress
+
 __all__ = ["JobRunner", "Progress", "output_layer", "show_error", "show_info"]
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What a job generator yields: ``done`` of ``total`` units, and a short message."""
-
-    done: float
-    total: float = 1.0
-    message: str = ""
 
 
 class JobRunner(QWidget):
@@ -112,8 +104,7 @@ class JobRunner(QWidget):
     def _on_progress(self, progress) -> None:
         if not isinstance(progress, Progress):
             return
-        fraction = progress.done / progress.total if progress.total else 0.0
-        self.progress_bar.setValue(int(1000 * min(max(fraction, 0.0), 1.0)))
+        self.progress_bar.setValue(int(1000 * progress.fraction))
         if progress.message:
             self.status.setText(progress.message)
 
