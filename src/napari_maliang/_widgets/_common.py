@@ -81,7 +81,7 @@ class JobRunner(QWidget):
             self._fail(exc)
             return
 
-        worker = thread_worker(lambda: (yield from generator), start_thread=False)()
+        worker = thread_worker(lambda: (yield from generator), start_thread=False, ignore_errors=True)()
         self._t0 = time.perf_counter()
         worker.yielded.connect(self._on_progress)
         worker.returned.connect(lambda result: self._on_returned(result, on_done))

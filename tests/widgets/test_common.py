@@ -1,0 +1,79 @@
+"""JobRunner and output_layer, the pieces every docked widget is built on, in a real viewer."""
+
+import threading
+
+import numpy as np
+
+from napari_maliang._progress import Progress
+from napari_maliang._widgets._common import JobRunner, output_layer
+
+
+def _counting_job(n, gate=None):
+    for i in range(n):
+        if gate is not None:
+            gate.wait(5)
+        yield Progress(i + 1, n, f"step {i + 1} of {n}")
+    return n * 10
+
+
+def test_job_runner_reports_progress_and_delivers_result(qtbot):
+    results = []
+    runner = JobRunner("Run", lambda: (_counting_job(5), results.append))
+    qtbot.addWidget(runner)
+    with qtbot.waitSignal(runner.finished, timeout=10_000):
+        runner.run_button.click()
+    assert results == [50]
+    assert runner.progress_bar.value() == 1000
+    assert runner.status.text().startswith("done in")
+    assert runner.run_button.isEnabled() and not runner.cancel_button.isEnabled()
+
+
+def test_job_runner_cancel_stops_at_next_yield(qtbot):
+    results = []
+    gate = threading.Event()
+    runner = JobRunner("Run", lambda: (_counting_job(1000, gate), results.append))
+    qtbot.addWidget(runner)
+    runner.run()
+    assert runner.running and runner.cancel_button.isEnabled()
+    with qtbot.waitSignal(runner.finished, timeout=10_000):
+        runner.cancel_button.click()
+        gate.set()
+    assert results == [] and runner.was_cancelled
+    assert runner.status.text() == "cancelled"
+
+
+def test_job_runner_shows_user_errors_without_running(qtbot):
+    def start():
+        raise ValueError("expected an RGB image of shape (H, W, 3), got (4, 4, 4)")
+
+    runner = JobRunner("Run", start)
+    qtbot.addWidget(runner)
+    runner.run()
+    assert not runner.running
+    assert "expected an RGB image" in runner.status.text()
+    assert isinstance(runner.last_error, ValueError)
+
+
+def test_job_runner_reports_errors_raised_inside_the_job(qtbot):
+    def failing():
+        yield Progress(0, 1)
+        raise ValueError("no molecules found")
+
+    runner = JobRunner("Run", lambda: (failing(), lambda result: None))
+    qtbot.addWidget(runner)
+    with qtbot.waitSignal(runner.finished, timeout=10_000):
+        runner.run()
+    assert "no molecules found" in runner.status.text()
+
+
+def test_output_layer_updates_output_and_never_the_input(make_napari_viewer):
+    viewer = make_napari_viewer()
+    image = viewer.add_image(np.zeros((8, 8)), name="cells")
+    first = output_layer(viewer, np.ones((8, 8), int), name="cells otsu", protect=[image])
+    second = output_layer(viewer, np.full((8, 8), 2), name="cells otsu", protect=[image])
+    assert first is second and int(second.data.max()) == 2
+    # an output named like the input must not replace the input
+    third = output_layer(viewer, np.ones((8, 8), int), name="cells", layer_type="image", protect=[image])
+    assert third is not image and third.name == "cells [1]"
+    assert float(image.data.max()) == 0.0
+    assert len(viewer.layers) == 3
