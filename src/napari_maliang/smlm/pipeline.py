@@ -1,0 +1,485 @@
+"""The whole MaLiang routine over a stack: camera -> de-noise -> detect -> fit, in frame chunks.
+
+Quan et al. 2010, section 2.2 (Fig. 1): step 1 de-noising (:mod:`.denoise`), step 2 sub-region
+extraction (:mod:`.detect`), step 3 maximum-likelihood localization (:mod:`.fit`), then the
+overlapping-spot rejection of section 2.3. The stack is processed in chunks of frames, so the
+working memory is bounded by the chunk size, not by the stack; the input may be a NumPy array,
+a ``numpy.memmap`` / ``tifffile.memmap``, any array-like that slices along the first axis, or a
+dask array. For dask input every chunk is one ``dask.delayed`` task computed with the active
+scheduler, so the same call runs on a ``dask.distributed`` cluster and gives the same table.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from collections.abc import Callable, Generator
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from napari_maliang._backend import resolve_backend, to_numpy
+from napari_maliang._progress import Progress, run_to_end
+from napari_maliang.smlm.camera import Camera
+from napari_maliang.smlm.detect import _check_threshold, check_box, detect, extract_spots, reject_wide
+
+__all__ = [
+    "COLUMNS",
+    "LocalizeProgress",
+    "estimate_psf_sigma",
+    "iter_localize",
+    "localize",
+    "localize_block",
+]
+
+COLUMNS = (
+    "frame",
+    "x",
+    "y",
+    "photons",
+    "background",
+    "sigma",
+    "uncertainty_x",
+    "uncertainty_y",
+    "log_likelihood",
+)
+_DTYPES = {
+    "frame": np.int64,
+    "x": np.float64,
+    "y": np.float64,
+    "photons": np.float32,
+    "background": np.float32,
+    "sigma": np.float32,
+    "uncertainty_x": np.float32,
+    "uncertainty_y": np.float32,
+    "log_likelihood": np.float32,
+}
+CHUNK_BYTES = 32 * 2**20  # float32 photon frames per chunk (about 32 frames of 512 x 512)
+
+
+@dataclass(frozen=True)
+class LocalizeProgress(Progress):
+    """Progress of :func:`iter_localize`: frames done, localizations found, throughput.
+
+    ``partial()`` returns the table of the chunks finished so far (``attrs["partial"]`` is
+    True until the last chunk), which is what a cancelled run keeps.
+    """
+
+    frames_done: int = 0
+    n_localizations: int = 0
+    frames_per_s: float = 0.0
+    locs_per_s: float = 0.0
+    partial: Callable[[], pd.DataFrame] | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class _Params:
+    psf_sigma: float
+    threshold: float
+    box: int
+    camera: dict
+    backend: str
+    iterations: int
+    fit_sigma: bool
+    min_distance: int
+    reject_n_std: float | None
+
+
+def empty_table(attrs: dict | None = None) -> pd.DataFrame:
+    """An empty localization table with the standard columns and dtypes."""
+    df = pd.DataFrame({c: np.zeros(0, _DTYPES[c]) for c in COLUMNS})
+    if attrs:
+        df.attrs.update(attrs)
+    return df
+
+
+# ----------------------------------------------------------------------------- validation
+def _is_dask(movie) -> bool:
+    return type(movie).__module__.split(".")[0] == "dask"
+
+
+def _check_movie(movie):
+    if isinstance(movie, (list, tuple)):
+        movie = np.asarray(movie)
+    if not hasattr(movie, "shape") or not hasattr(movie, "dtype") or not hasattr(movie, "__getitem__"):
+        raise TypeError(
+            f"movie must be a NumPy/dask array or an array-like with shape, dtype and slicing; got {type(movie).__name__}"
+        )
+    shape = tuple(int(s) for s in movie.shape)
+    dtype = np.dtype(movie.dtype)
+    if dtype.kind not in "uif":
+        raise TypeError(f"movie must hold integer or float camera counts, got dtype {dtype}")
+    if len(shape) == 2:
+        two_d = True
+    elif len(shape) == 3:
+        two_d = False
+    else:
+        raise ValueError(f"expected a frame (H, W) or a stack (frames, H, W), got an array of shape {shape}")
+    if min(shape[-2:]) < 3:
+        raise ValueError(f"frames of shape {shape[-2:]} are too small to localize anything")
+    return movie, shape, dtype, two_d
+
+
+def _check_camera(camera) -> Camera:
+    if camera is None:
+        return Camera()
+    if isinstance(camera, Camera):
+        return camera
+    if isinstance(camera, dict):
+        return Camera.from_dict(camera)
+    raise TypeError(f"camera must be a Camera, a dict of its settings or None, got {type(camera).__name__}")
+
+
+def _chunk_frames(chunk_frames, shape) -> int:
+    h, w = shape[-2:]
+    if chunk_frames in (None, "auto", ...):
+        return max(1, CHUNK_BYTES // (h * w * 4))
+    if isinstance(chunk_frames, bool) or not isinstance(chunk_frames, (int, np.integer)) or chunk_frames < 1:
+        raise ValueError(f"chunk_frames must be a positive integer or 'auto', got {chunk_frames!r}")
+    return int(chunk_frames)
+
+
+# ----------------------------------------------------------------------------- fitting glue
+def _fit(spots: np.ndarray, params: _Params, camera: Camera):
+    from napari_maliang.smlm import fit as fit_module
+
+    fit_spots = fit_module.fit_spots
+    kwargs = {"sigma": None if params.fit_sigma else params.psf_sigma, "iterations": params.iterations}
+    try:
+        sig = inspect.signature(fit_spots).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        sig = {}
+    if "backend" in sig:
+        kwargs["backend"] = params.backend
+    scale_crlb = camera.excess_noise
+    if "excess_noise" in sig:
+        kwargs["excess_noise"] = camera.excess_noise
+        scale_crlb = 1.0
+    if params.fit_sigma and "sigma_init" in sig:
+        kwargs["sigma_init"] = params.psf_sigma
+    res = fit_spots(spots, **kwargs)
+    return res, scale_crlb
+
+
+def localize_block(block, first_frame: int, params: _Params | dict) -> pd.DataFrame:
+    """Localize every molecule of one chunk of frames (pure; what each dask task runs).
+
+    Parameters
+    ----------
+    block : array (n, H, W)
+        Raw camera frames (ADU).
+    first_frame : int
+        Index of ``block[0]`` in the whole stack (added to the ``frame`` column).
+    params : dict or internal parameter record
+        Keyword options of :func:`localize` after validation.
+    """
+    if isinstance(params, dict):
+        params = _Params(**params)
+    camera = Camera.from_dict(params.camera)
+    backend = resolve_backend(params.backend)
+    block = np.asarray(block) if backend == "cpu" else block
+    if block.ndim == 2:
+        block = block[None]
+    if block.dtype.kind == "f":
+        bad = ~np.isfinite(np.asarray(block).reshape(block.shape[0], -1)).all(axis=1)
+        if bad.any():
+            f = first_frame + int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"frame {f} contains NaN or infinite pixels; replace them (e.g. with the median) before localizing"
+            )
+    if backend == "gpu":
+        import cupy as cp
+
+        frames = camera.to_photons(cp.asarray(block))
+    else:
+        frames = camera.to_photons(block)
+    det = detect(
+        frames,
+        psf_sigma=params.psf_sigma,
+        threshold=params.threshold,
+        box=params.box,
+        min_distance=params.min_distance,
+        backend=backend,
+    )
+    if len(det) == 0:
+        return empty_table()
+    spots = to_numpy(extract_spots(frames, det)).astype(np.float32, copy=False)
+    res, scale = _fit(spots, params, camera)
+
+    x = np.asarray(res.x, np.float64)
+    y = np.asarray(res.y, np.float64)
+    photons = np.asarray(res.photons, np.float64)
+    bg = np.asarray(res.background, np.float64)
+    sigma = np.asarray(res.sigma, np.float64)
+    box = params.box
+    keep = (
+        np.isfinite(x)
+        & np.isfinite(y)
+        & np.isfinite(photons)
+        & np.isfinite(sigma)
+        & (photons > 0)
+        & (sigma > 0.2 * params.psf_sigma)
+        & (x > -0.5)
+        & (x < box - 0.5)
+        & (y > -0.5)
+        & (y < box - 0.5)
+    )
+    if params.reject_n_std is not None and params.fit_sigma:
+        keep &= reject_wide(np.where(keep, sigma, np.nan), n_std=params.reject_n_std)
+    table = pd.DataFrame(
+        {
+            "frame": (det.frame + int(first_frame)).astype(np.int64),
+            "x": det.x0 + x,
+            "y": det.y0 + y,
+            "photons": photons.astype(np.float32),
+            "background": bg.astype(np.float32),
+            "sigma": sigma.astype(np.float32),
+            "uncertainty_x": (np.asarray(res.crlb_x, np.float64) * scale).astype(np.float32),
+            "uncertainty_y": (np.asarray(res.crlb_y, np.float64) * scale).astype(np.float32),
+            "log_likelihood": np.asarray(res.log_likelihood, np.float32),
+        }
+    )
+    score = det.score
+    table = table[keep]
+    score = score[keep]
+    table = _drop_duplicates(table, score)
+    return table.reset_index(drop=True)
+
+
+def _drop_duplicates(table: pd.DataFrame, score: np.ndarray, radius: float = 1.0) -> pd.DataFrame:
+    """Two candidates of one frame that converged onto the same molecule: keep the stronger one."""
+    if len(table) < 2:
+        return table
+    from scipy.spatial import cKDTree
+
+    pts = np.column_stack([table["frame"].to_numpy() * 1.0e4, table["y"].to_numpy(), table["x"].to_numpy()])
+    pairs = cKDTree(pts).query_pairs(radius, output_type="ndarray")
+    if len(pairs) == 0:
+        return table
+    drop = np.zeros(len(table), bool)
+    for i, j in pairs:
+        if drop[i] or drop[j]:
+            continue
+        drop[j if score[i] >= score[j] else i] = True
+    return table[~drop]
+
+
+# ----------------------------------------------------------------------------- driver
+def iter_localize(
+    movie,
+    *,
+    psf_sigma: float = 1.3,
+    threshold: float = 5.0,
+    box: int = 7,
+    camera: Camera | dict | None = None,
+    backend: str = "auto",
+    chunk_frames: int | str = "auto",
+    iterations: int = 10,
+    fit_sigma: bool = True,
+    min_distance: int = 2,
+    reject_n_std: float | None = 3.5,
+) -> Generator[LocalizeProgress, None, pd.DataFrame]:
+    """Generator form of :func:`localize`: yields :class:`LocalizeProgress` after every chunk.
+
+    Returns (``StopIteration.value``) the localization table. Closing the generator stops the
+    run at the next chunk boundary; the last yielded progress's ``partial()`` holds the
+    localizations found so far, labelled ``attrs["partial"] = True`` (on Python >= 3.13
+    ``generator.close()`` also returns that table).
+    """
+    movie, shape, dtype, two_d = _check_movie(movie)
+    psf_sigma = float(psf_sigma)
+    if not (math.isfinite(psf_sigma) and psf_sigma > 0):
+        raise ValueError(f"psf_sigma must be a positive number of pixels, got {psf_sigma}")
+    threshold = _check_threshold(threshold)
+    box = check_box(box, shape)
+    camera = _check_camera(camera)
+    backend_resolved = resolve_backend(backend)
+    iterations = int(iterations)
+    if iterations < 1:
+        raise ValueError(f"iterations must be >= 1, got {iterations}")
+    n_frames = 1 if two_d else shape[0]
+    step = _chunk_frames(chunk_frames, shape)
+    params = _Params(
+        psf_sigma=psf_sigma,
+        threshold=threshold,
+        box=box,
+        camera=camera.to_dict(),
+        backend=backend_resolved,
+        iterations=iterations,
+        fit_sigma=bool(fit_sigma),
+        min_distance=int(min_distance),
+        reject_n_std=None if reject_n_std is None else float(reject_n_std),
+    )
+    attrs = {
+        "pixel_size_nm": camera.pixel_size_nm,
+        "frame_shape": tuple(shape[-2:]),
+        "n_frames": n_frames,
+        "camera": camera.to_dict(),
+        "psf_sigma": psf_sigma,
+        "threshold": threshold,
+        "box": box,
+        "backend": backend_resolved,
+        "partial": False,
+    }
+    bounds = [(s, min(s + step, n_frames)) for s in range(0, n_frames, step)]
+    parts: list[pd.DataFrame] = []
+    state = {"frames": 0, "locs": 0}
+    t0 = time.perf_counter()
+
+    def table(partial: bool) -> pd.DataFrame:
+        out = pd.concat(parts, ignore_index=True) if parts else empty_table()
+        out.attrs.update(attrs)
+        out.attrs["partial"] = bool(partial)
+        out.attrs["frames_done"] = state["frames"]
+        return out
+
+    def progress() -> LocalizeProgress:
+        dt = max(time.perf_counter() - t0, 1e-9)
+        done, locs = state["frames"], state["locs"]
+        return LocalizeProgress(
+            done,
+            n_frames,
+            f"{done}/{n_frames} frames, {locs} localizations, {locs / dt:,.0f} locs/s",
+            frames_done=done,
+            n_localizations=locs,
+            frames_per_s=done / dt,
+            locs_per_s=locs / dt,
+            partial=lambda: table(done < n_frames),
+        )
+
+    def add(part: pd.DataFrame, n: int) -> None:
+        parts.append(part)
+        state["frames"] += n
+        state["locs"] += len(part)
+
+    try:
+        yield progress()
+        if _is_dask(movie):
+            import dask
+
+            stack = movie[None] if two_d else movie
+            group = _dask_parallelism()
+            p = asdict(params)
+            for g in range(0, len(bounds), group):
+                batch = bounds[g : g + group]
+                tasks = [dask.delayed(localize_block)(stack[s:e], s, p) for s, e in batch]
+                for (s, e), part in zip(batch, dask.compute(*tasks), strict=True):
+                    add(part, e - s)
+                yield progress()
+        else:
+            for s, e in bounds:
+                block = movie[None] if two_d else movie[s:e]
+                add(localize_block(block, s, params), e - s)
+                yield progress()
+    except GeneratorExit:
+        return table(True)
+    return table(False)
+
+
+def _dask_parallelism() -> int:
+    """Chunks computed per round: the distributed client's total threads, else the local cores."""
+    try:
+        from distributed import get_client
+
+        client = get_client()
+        return max(1, sum(client.nthreads().values()))
+    except (ImportError, ValueError):
+        import os
+
+        return max(1, os.cpu_count() or 1)
+
+
+def localize(
+    movie,
+    *,
+    psf_sigma: float = 1.3,
+    threshold: float = 5.0,
+    box: int = 7,
+    camera: Camera | dict | None = None,
+    backend: str = "auto",
+    chunk_frames: int | str = "auto",
+    progress: Callable[[Progress], None] | None = None,
+    **options,
+) -> pd.DataFrame:
+    """Localize every single molecule of a PALM/STORM stack (paper section 2.2, Fig. 1).
+
+    Parameters
+    ----------
+    movie : array (frames, H, W) or (H, W)
+        Raw camera frames (ADU): a NumPy array, a memory map, a dask array or any array-like
+        that slices along the first axis. A 2-D array is one frame.
+    psf_sigma : float
+        PSF standard deviation in camera pixels (filter sizes; initial/fixed fit width).
+    threshold : float
+        Detection threshold in multiples of the robust noise std of the filtered frame (paper: 5).
+    box : int
+        Odd sub-region side in pixels (paper: 7).
+    camera : Camera or dict, optional
+        ADU -> photons conversion; default ``Camera()`` (counts are photons, 100 nm pixels).
+    backend : {"auto", "cpu", "gpu"}
+    chunk_frames : int or "auto"
+        Frames per chunk; "auto" keeps a chunk at about 32 MiB of float32 frames.
+    progress : callable, optional
+        Called with a :class:`LocalizeProgress` after every chunk.
+    **options
+        ``iterations`` (10, paper section 3.2), ``fit_sigma`` (True: fit the width and reject
+        overlapping spots, section 2.3), ``min_distance`` (2: local-maximum radius),
+        ``reject_n_std`` (3.5; None disables the width rejection).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``frame, x, y, photons, background, sigma, uncertainty_x, uncertainty_y,
+        log_likelihood``; ``x, y, sigma, uncertainty_*`` in camera pixels of the full frame
+        (pixel centres at integers), ``photons``/``background`` in photons. ``attrs`` holds
+        ``pixel_size_nm``, ``frame_shape``, ``n_frames``, ``camera`` and ``partial``.
+    """
+    return run_to_end(
+        iter_localize(
+            movie,
+            psf_sigma=psf_sigma,
+            threshold=threshold,
+            box=box,
+            camera=camera,
+            backend=backend,
+            chunk_frames=chunk_frames,
+            **options,
+        ),
+        progress,
+    )
+
+
+def estimate_psf_sigma(
+    movie,
+    *,
+    psf_sigma: float = 1.3,
+    threshold: float = 8.0,
+    box: int = 7,
+    camera: Camera | dict | None = None,
+    max_frames: int = 50,
+    backend: str = "auto",
+) -> float:
+    """Estimate the PSF width (px) as the median fitted sigma of bright, isolated spots.
+
+    Runs detection and a free-width fit on up to ``max_frames`` frames spread over the stack
+    (a high threshold keeps clear single molecules). Raises ``ValueError`` when fewer than 5
+    spots are found.
+    """
+    movie, shape, dtype, two_d = _check_movie(movie)
+    n = 1 if two_d else shape[0]
+    idx = np.unique(np.linspace(0, n - 1, min(n, int(max_frames))).round().astype(int))
+    if two_d:
+        frames = np.asarray(movie)[None]
+    else:
+        frames = np.stack([np.asarray(movie[int(i)]) for i in idx])
+    df = localize(
+        frames, psf_sigma=psf_sigma, threshold=threshold, box=box, camera=camera, backend=backend, reject_n_std=None
+    )
+    if len(df) < 5:
+        raise ValueError(
+            f"only {len(df)} clear spots found in {len(frames)} frames; cannot estimate the PSF width "
+            "(lower the threshold or enter sigma by hand)"
+        )
+    return float(np.median(df["sigma"]))
