@@ -1,0 +1,274 @@
+"""Low-light enhancement with a k-means-approximated Gaussian process (Loh, paper sections III-IV).
+
+Pipeline of :func:`enhance` (generator twin :func:`enhance_steps` for widgets):
+
+1. the reference I_R (:mod:`.reference`; the paper's CNN, here pluggable);
+2. patch pairs of I_L and I_R and their ``k`` k-means centres (:mod:`.training`, section III.B);
+3. a squared-exponential GP fitted on the centres by marginal likelihood (:mod:`.gp`);
+4. GP prediction for every patch of I_L, averaged where patches overlap;
+5. the colour handling of the chosen model: the luminance model (LM, Table I) enhances Y of
+   YCbCr and keeps the input's chroma; the colour model (CM, Table II) runs one GP for the three
+   RGB channels (patches of every channel pooled, as in the paper);
+6. the remedies for the paper's failure cases (section IV.E): a per-channel constraint against
+   colour skew (``channel_constraint``) and an optional denoising step (``denoise``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from napari_maliang._progress import Progress, run_to_end
+from napari_maliang.lowlight._image import as_unit_float, luminance, rgb_to_ycbcr, ycbcr_to_rgb
+
+__all__ = ["EnhanceResult", "enhance", "enhance_steps", "parse_model", "parse_patch"]
+
+_MODELS = {
+    "rgb": "rgb",
+    "color": "rgb",
+    "colour": "rgb",
+    "cm": "rgb",
+    "y": "y",
+    "luminance": "y",
+    "lm": "y",
+}
+
+
+@dataclass
+class EnhanceResult:
+    """Everything :func:`enhance_steps` computed, for widgets and studies.
+
+    ``image`` is the enhanced float32 image on 0..1; ``reference`` the I_R used; ``centres`` the
+    ``(k, 2 p q)`` k-means centres (I_L part then I_R part); ``gp`` the fitted :class:`GPModel`.
+    """
+
+    image: np.ndarray
+    reference: np.ndarray
+    centres: np.ndarray
+    gp: object
+    patch: tuple
+    model: str
+    info: dict = field(default_factory=dict)
+
+    def training_patches(self) -> np.ndarray:
+        """The k centres as image pairs ``(k, p, 2 q + 1)``: I_L patch | gap | I_R patch."""
+        p, q = self.patch
+        k = self.centres.shape[0]
+        out = np.full((k, p, 2 * q + 1), np.nan, np.float32)
+        out[:, :, :q] = self.centres[:, : p * q].reshape(k, p, q)
+        out[:, :, q + 1 :] = self.centres[:, p * q :].reshape(k, p, q)
+        return out
+
+
+_WARPS = {"none": lambda a: a, "sqrt": np.sqrt}
+_UNWARPS = {"none": lambda a: a, "sqrt": np.square}
+
+
+def parse_model(model: str) -> str:
+    """``"rgb"`` (colour model) or ``"y"`` (luminance model) from the accepted aliases."""
+    key = str(model).lower()
+    if key not in _MODELS:
+        raise ValueError(f"model must be 'rgb' (colour model) or 'luminance' ('y'), got {model!r}")
+    return _MODELS[key]
+
+
+def parse_patch(patch) -> tuple[int, int]:
+    """``p x q`` from an int or a pair; both at least 1."""
+    if isinstance(patch, (int, np.integer)):
+        p = q = int(patch)
+    else:
+        try:
+            p, q = (int(v) for v in patch)
+        except (TypeError, ValueError):
+            raise TypeError(f"patch must be an int or a (p, q) pair, got {patch!r}") from None
+    if p < 1 or q < 1:
+        raise ValueError(f"patch sides must be at least 1, got {p}x{q}")
+    return p, q
+
+
+def _denoise(img: np.ndarray, strength: float) -> np.ndarray:
+    """Edge-preserving denoising (OpenCV bilateral filter, range sigma ``strength`` on 0..1)."""
+    import cv2
+
+    if strength <= 0:
+        return img
+    return cv2.bilateralFilter(np.ascontiguousarray(img, np.float32), d=5, sigmaColor=float(strength), sigmaSpace=1.5)
+
+
+def enhance_steps(
+    image,
+    *,
+    k: int = 30,
+    patch=3,
+    reference="auto",
+    model: str = "rgb",
+    backend: str = "auto",
+    seed: int = 0,
+    channel_constraint: bool = True,
+    denoise: float = 0.0,
+    max_train: int = 8192,
+    optimize: bool = True,
+    input_warp: str = "sqrt",
+    details: bool = False,
+):
+    """Generator of :func:`enhance`: yields :class:`Progress`, returns the image (or an
+    :class:`EnhanceResult` with ``details=True``). Parameters as in :func:`enhance`."""
+    from napari_maliang._backend import resolve_backend
+    from napari_maliang.lowlight import gp as gpmod
+    from napari_maliang.lowlight.reference import make_reference
+    from napari_maliang.lowlight.training import kmeans, patch_pairs
+
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"k must be an integer, got {k!r}")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    p, q = parse_patch(patch)
+    mode = parse_model(model)
+    device = resolve_backend(backend)
+    if input_warp not in _WARPS:
+        raise ValueError(f"input_warp must be one of {sorted(_WARPS)}, got {input_warp!r}")
+    warp = _WARPS[input_warp]
+    denoise = float(denoise or 0.0)
+    if denoise < 0:
+        raise ValueError(f"denoise must be >= 0, got {denoise}")
+
+    img = as_unit_float(image)
+    h, w = img.shape[:2]
+    if h < p or w < q:
+        raise ValueError(
+            f"image of size {h}x{w} is smaller than one {p}x{q} patch; use a smaller patch or a larger image"
+        )
+    yield Progress(0, 1, "reference image")
+    ref = make_reference(img, reference)
+    yield Progress(0.15, 1, "k-means on patch pairs")
+
+    gray = img.ndim == 2
+    if mode == "y" and not gray:
+        ycc = rgb_to_ycbcr(img)
+        low, tgt = ycc[..., 0], luminance(ref)
+    else:
+        low, tgt = img, ref
+    low = warp(low)
+    pairs = patch_pairs(low, tgt, patch=(p, q))
+    centres, _ = kmeans(pairs, k, seed=seed, max_points=max_train)
+    yield Progress(0.2, 1, f"GP on {len(centres)} centres")
+    model_gp = gpmod.fit_gp(centres[:, : p * q], centres[:, p * q :], optimize=optimize)
+    yield Progress(0.25, 1, "GP prediction")
+
+    twin = gpmod.predict_plane_gpu if device == "gpu" else gpmod.predict_plane_cpu
+    planes = [low] if low.ndim == 2 else [low[..., c] for c in range(low.shape[2])]
+    outs = []
+    for i, plane in enumerate(planes):
+        gen = twin(model_gp, plane, patch=(p, q))
+        while True:
+            try:
+                prog = next(gen)
+            except StopIteration as stop:
+                outs.append(np.asarray(stop.value, np.float32))
+                break
+            frac = (i + prog.fraction) / len(planes)
+            yield Progress(0.25 + 0.7 * frac, 1, f"GP prediction, plane {i + 1}/{len(planes)}")
+    pred = outs[0] if len(outs) == 1 else np.stack(outs, axis=-1)
+
+    info = {"k": int(len(centres)), "patch": (p, q), "model": mode, "backend": device, "input_warp": input_warp}
+    if mode == "y" and not gray:
+        ycc = ycc.copy()
+        ycc[..., 0] = pred
+        out = ycbcr_to_rgb(ycc)
+    else:
+        out = pred
+        if channel_constraint and out.ndim == 3:
+            # Failure case (a), colour skew: one GP serves all channels, so nothing ties the
+            # channels' balance to the reference. Constrain each channel's mean to the
+            # reference's (a per-channel gain, bounded to 0.5..2).
+            gains = ref.reshape(-1, 3).mean(axis=0) / np.maximum(out.reshape(-1, 3).mean(axis=0), 1e-4)
+            gains = np.clip(gains, 0.5, 2.0).astype(np.float32)
+            out = out * gains
+            info["channel_gains"] = gains.tolist()
+    if denoise > 0:
+        out = _denoise(np.clip(out, 0, 1), denoise)
+    out = np.clip(out, 0.0, 1.0).astype(np.float32)
+    yield Progress(1, 1, "done")
+    if details:
+        shown = centres.copy()
+        shown[:, : p * q] = _UNWARPS[input_warp](np.maximum(shown[:, : p * q], 0))
+        return EnhanceResult(out, ref, shown, model_gp, (p, q), mode, info)
+    return out
+
+
+def enhance(
+    image,
+    *,
+    k: int = 30,
+    patch=3,
+    reference="auto",
+    model: str = "rgb",
+    backend: str = "auto",
+    seed: int = 0,
+    channel_constraint: bool = True,
+    denoise: float = 0.0,
+    max_train: int = 8192,
+    optimize: bool = True,
+    input_warp: str = "sqrt",
+):
+    """Enhance a low-light image with the k-means-approximated GP (Loh, sections III-IV).
+
+    Parameters
+    ----------
+    image : array (H, W) or (H, W, 3)
+        uint8, uint16 or float on 0..1 (see :func:`~napari_maliang.lowlight._image.as_unit_float`).
+        NaN/inf raise ``ValueError``.
+    k : int
+        Number of k-means centres = GP training points (paper Tables I-II). Reduced, with a
+        ``UserWarning``, when the image has fewer (distinct) patches.
+    patch : int or (int, int)
+        Patch size ``p x q``; each data point has ``d = 2 p q`` values.
+    reference : str, path, callable or array
+        I_R: ``"auto"``/``"classical"`` (built-in LIME-style map with blind exposure), ``"lime"``,
+        a path to an ONNX model, a callable or a precomputed array (see
+        :func:`~napari_maliang.lowlight.reference.make_reference`).
+    model : {"rgb", "luminance"}
+        Colour model (one GP for the pooled R, G, B patches; Table II) or luminance model (GP on Y of
+        YCbCr, chroma kept from the input; Table I). A grayscale image is one plane either way.
+    backend : {"auto", "cpu", "gpu"}
+        Where the GP prediction runs.
+    seed : int
+        Seed of k-means++ and the training subsample.
+    channel_constraint : bool
+        Colour model only: rescale each channel so its mean matches the reference's (against the
+        paper's colour-skew failure case).
+    denoise : float
+        Range sigma (0..1) of an edge-preserving bilateral filter applied to the result (the
+        paper's noise failure case); 0 = off.
+    max_train : int
+        At most this many patch pairs enter k-means (seeded subsample).
+    optimize : bool
+        Fit the GP hyperparameters by marginal likelihood (else keep the heuristic start).
+    input_warp : {"sqrt", "none"}
+        Transform of the I_L patches before k-means and the GP. ``"sqrt"`` (default; not in the
+        paper) is the square-root, variance-stabilising transform of photon (Poisson) noise: it
+        makes the input noise nearly uniform, as the GP's homoscedastic noise model assumes, and
+        spreads out the dark values whose mapping is steepest. ``"none"`` is the paper's raw
+        intensities.
+
+    Returns
+    -------
+    ndarray float32 on 0..1, the input's shape without alpha.
+    """
+    return run_to_end(
+        enhance_steps(
+            image,
+            k=k,
+            patch=patch,
+            reference=reference,
+            model=model,
+            backend=backend,
+            seed=seed,
+            channel_constraint=channel_constraint,
+            denoise=denoise,
+            max_train=max_train,
+            optimize=optimize,
+            input_warp=input_warp,
+        )
+    )

@@ -1,0 +1,299 @@
+"""Reference images I_R for the GP enhancer (paper section III.A, "intermediate reference").
+
+The paper obtains I_R from a CNN trained on about two million darkened COCO images. That network
+cannot be shipped, so the reference is pluggable:
+
+- :func:`classical_reference` (``reference="auto"`` / ``"classical"``): a LIME-style
+  illumination-map estimate (Guo et al. 2016, the paper's ref. [15]) with the structure-aware
+  refinement solved by a sparse solver on a downsampled map, combined with a *blind* exposure
+  estimate (the darkening gamma is estimated from the image's log-average luminance) that sets the
+  illumination-correction exponent.
+- :class:`OnnxReference` (``reference="model.onnx"``): any user-supplied ONNX image-to-image model
+  (for example a low-light CNN), run with onnxruntime, which is imported only when used.
+- any callable ``f(image) -> image`` or an array of the image's shape.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import numpy as np
+
+from napari_maliang.lowlight._image import as_unit_float, luminance
+
+__all__ = [
+    "LIME_GAMMA",
+    "OnnxReference",
+    "classical_reference",
+    "estimate_gamma",
+    "illumination_map",
+    "lime_enhance",
+    "make_reference",
+]
+
+#: Log-average luminance (geometric mean of Y) assumed for a well-exposed photo: a natural-image
+#: prior (the photographic "key"), used for the blind exposure estimate.
+TARGET_KEY = 0.4
+#: Default weight of the illumination map in :func:`classical_reference`.
+LOCAL = 0.0
+#: LIME's fixed illumination-correction exponent (Guo et al. 2016, section III-C).
+LIME_GAMMA = 0.8
+
+
+def estimate_gamma(image, *, target_key: float = TARGET_KEY, max_gamma: float = 8.0) -> float:
+    """Blind estimate of the gamma that darkened ``image`` (``dark = original ** g``).
+
+    The log-average luminance is exactly linear under a power law,
+    ``mean(log dark) = g * mean(log original)``, so assuming a well-exposed original has the
+    log-average luminance ``target_key`` gives ``g = mean(log Y) / log(target_key)``. The result is
+    clipped to ``[1, max_gamma]``: an image that is already bright gives ``g = 1`` (no change).
+    """
+    y = luminance(as_unit_float(image))
+    mean_log = float(np.mean(np.log(np.clip(y, 1.0 / 512.0, 1.0))))
+    g = mean_log / np.log(target_key)
+    return float(np.clip(g, 1.0, max_gamma))
+
+
+def _downsample(a: np.ndarray, shape) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(a, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+
+
+def _upsample(a: np.ndarray, shape) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(a, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def _refine(t0: np.ndarray, *, alpha: float, eps: float, sigma: float, solver: str) -> np.ndarray:
+    """Structure-aware refinement of LIME (Guo et al. 2016, eq. 9-12, weighting strategy III).
+
+    Solves ``(I + alpha * sum_d D_d^T diag(W_d) D_d) t = t0`` with
+    ``W_d = 1 / (|G_sigma * grad_d t0| + eps)``.
+    """
+    import cv2
+    import scipy.sparse as sp
+
+    h, w = t0.shape
+    n = h * w
+    gx = np.diff(t0, axis=1)
+    gy = np.diff(t0, axis=0)
+    if sigma > 0:
+        gx = cv2.GaussianBlur(np.ascontiguousarray(gx), (0, 0), sigma)
+        gy = cv2.GaussianBlur(np.ascontiguousarray(gy), (0, 0), sigma)
+    wx = alpha / (np.abs(gx) + eps)  # (h, w-1): link (i, j)-(i, j+1)
+    wy = alpha / (np.abs(gy) + eps)  # (h-1, w): link (i, j)-(i+1, j)
+    idx = np.arange(n).reshape(h, w)
+    rows = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    cols = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    vals = np.concatenate([wx.ravel(), wy.ravel()]).astype(np.float64)
+    off = sp.coo_matrix((-vals, (rows, cols)), shape=(n, n))
+    diag = np.ones(n)
+    np.add.at(diag, rows, vals)
+    np.add.at(diag, cols, vals)
+    a = (off + off.T + sp.diags(diag)).tocsr()
+    b = t0.ravel().astype(np.float64)
+    if solver == "amg":
+        import pyamg
+
+        ml = pyamg.smoothed_aggregation_solver(a, symmetry="symmetric")
+        x = ml.solve(b, x0=b.copy(), tol=1e-5, accel="cg")
+    elif solver == "spsolve":
+        from scipy.sparse.linalg import spsolve
+
+        x = spsolve(a.tocsc(), b)
+    else:
+        raise ValueError(f"solver must be 'spsolve' or 'amg', got {solver!r}")
+    return x.reshape(h, w).astype(np.float32)
+
+
+def illumination_map(
+    image,
+    *,
+    alpha: float = 0.08,
+    eps: float = 1e-3,
+    sigma: float = 1.0,
+    max_side: int = 96,
+    solver: str = "spsolve",
+) -> np.ndarray:
+    """LIME illumination map ``T`` (Guo et al. 2016, eq. 2 and 9-12), refined on a downsampled grid.
+
+    ``T0`` is the per-pixel maximum over the colour channels; it is area-downsampled so its longer
+    side is at most ``max_side``, refined by the structure-aware weighted least squares (a sparse
+    symmetric positive definite system solved by ``scipy.sparse.linalg.spsolve`` or by
+    ``pyamg``'s smoothed-aggregation AMG with ``solver="amg"``), and bilinearly upsampled. The
+    illumination is smooth, so solving at low resolution loses little and makes the cost
+    independent of the image size.
+
+    Returns
+    -------
+    ndarray, float32 (H, W) on ``[eps, 1]``
+    """
+    img = as_unit_float(image)
+    t0 = img.max(axis=2) if img.ndim == 3 else img
+    h, w = t0.shape
+    scale = min(1.0, max_side / max(h, w))
+    small_shape = (max(2, round(h * scale)), max(2, round(w * scale)))
+    small = _downsample(t0, small_shape) if small_shape != (h, w) else t0
+    t = _refine(small, alpha=alpha, eps=eps, sigma=sigma, solver=solver)
+    if small_shape != (h, w):
+        t = _upsample(t, (h, w))
+    return np.clip(t, 1e-3, 1.0).astype(np.float32)
+
+
+def _apply_illumination(img: np.ndarray, t: np.ndarray, gamma: float) -> np.ndarray:
+    tg = np.power(np.maximum(t, 1e-3), np.float32(gamma))
+    if img.ndim == 3:
+        tg = tg[..., None]
+    return np.clip(img / tg, 0.0, 1.0).astype(np.float32)
+
+
+def lime_enhance(image, *, gamma: float = LIME_GAMMA, **kwargs) -> np.ndarray:
+    """The LIME-style baseline: ``image / T ** gamma`` with LIME's fixed ``gamma = 0.8``."""
+    img = as_unit_float(image)
+    return _apply_illumination(img, illumination_map(img, **kwargs), gamma)
+
+
+def classical_reference(
+    image, *, target_key: float = TARGET_KEY, gamma: float | None = None, local: float = LOCAL, **kwargs
+):
+    """Built-in reference: blind exposure correction steered by a LIME-style illumination map.
+
+    With the darkening gamma ``g`` estimated blindly (:func:`estimate_gamma`), a pixel
+    ``I = I0 ** g`` is restored by ``I0 = I * L ** (1/g - 1)`` with ``L = I`` (pointwise inverse
+    gamma). Taking for ``L`` the structure-aware illumination map ``T`` (:func:`illumination_map`)
+    gives the LIME form ``I / T ** (1 - 1/g)``: LIME's correction exponent, set blindly from the
+    image instead of fixed at 0.8. ``local`` blends the two in the log domain,
+    ``L = T ** local * I ** (1 - local)``: 0 is a global (pointwise, per-channel) inverse gamma,
+    1 is fully local (LIME-like) brightening. An image that is not dark gets ``g = 1`` and is
+    returned unchanged.
+
+    Parameters
+    ----------
+    image : array (H, W) or (H, W, 3)
+    target_key : float
+        Log-average luminance assumed for a well-exposed image.
+    gamma : float, optional
+        Override the blind estimate of the darkening gamma.
+    local : float in [0, 1]
+        Weight of the illumination map against the pointwise correction.
+    **kwargs
+        Passed to :func:`illumination_map`.
+    """
+    img = as_unit_float(image)
+    if not 0.0 <= local <= 1.0:
+        raise ValueError(f"local must be in [0, 1], got {local}")
+    g = estimate_gamma(img, target_key=target_key) if gamma is None else float(gamma)
+    if g <= 1.0 + 1e-6:
+        return img.copy()
+    expo = np.float32(1.0 / g - 1.0)
+    lum = np.maximum(img, 1e-3)
+    if local > 0:
+        t = illumination_map(img, **kwargs)
+        if img.ndim == 3:
+            t = t[..., None]
+        lum = np.power(t, np.float32(local)) * np.power(lum, np.float32(1.0 - local))
+    return np.clip(img * np.power(lum, expo), 0.0, 1.0).astype(np.float32)
+
+
+class OnnxReference:
+    """A learned reference from a user-supplied ONNX image-to-image model (paper: the CNN).
+
+    The model takes one float32 tensor ``(1, C, H, W)`` (``layout="NCHW"``, default) or
+    ``(1, H, W, C)`` (``"NHWC"``) on 0..1 and returns one tensor of the same layout with ``C = 1``
+    or ``3``; the output is clipped to 0..1. ``onnxruntime`` is imported only here
+    (``pip install onnxruntime``). A grayscale image is given to a 3-channel model as three
+    equal channels; a 1-channel model gets the luminance.
+    """
+
+    def __init__(self, path, *, layout: str = "NCHW", providers=None):
+        if layout not in ("NCHW", "NHWC"):
+            raise ValueError(f"layout must be 'NCHW' or 'NHWC', got {layout!r}")
+        path = os.fspath(path)
+        if not os.path.isfile(path):
+            raise ValueError(f"ONNX model file not found: {path!r}")
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "an ONNX reference needs onnxruntime: pip install onnxruntime (or onnxruntime-gpu)"
+            ) from exc
+        self.path = path
+        self.layout = layout
+        self.session = ort.InferenceSession(path, providers=providers or ["CPUExecutionProvider"])
+        inp = self.session.get_inputs()[0]
+        self.input_name = inp.name
+        shape = inp.shape
+        ch = shape[1] if layout == "NCHW" else shape[3]
+        self.channels = ch if isinstance(ch, int) else 3
+
+    def __call__(self, image) -> np.ndarray:
+        img = as_unit_float(image)
+        if self.channels == 1:
+            x = luminance(img)[..., None]
+        else:
+            x = img if img.ndim == 3 else np.repeat(img[..., None], 3, axis=2)
+        x = x.astype(np.float32)[None]
+        if self.layout == "NCHW":
+            x = x.transpose(0, 3, 1, 2)
+        y = np.asarray(self.session.run(None, {self.input_name: np.ascontiguousarray(x)})[0], np.float32)
+        if y.ndim != 4 or y.shape[0] != 1:
+            raise ValueError(f"the ONNX model must return one (1, C, H, W) image, got shape {y.shape}")
+        if self.layout == "NCHW":
+            y = y.transpose(0, 2, 3, 1)
+        y = y[0]
+        if y.shape[:2] != img.shape[:2]:
+            raise ValueError(
+                f"the ONNX model returned an image of size {y.shape[:2]} for an input of size {img.shape[:2]}; "
+                "it must keep the image size"
+            )
+        if y.shape[2] == 1:
+            y = y[..., 0]
+        elif y.shape[2] != 3:
+            raise ValueError(f"the ONNX model must return 1 or 3 channels, got {y.shape[2]}")
+        if not np.all(np.isfinite(y)):
+            raise ValueError("the ONNX model returned NaN/inf values")
+        return np.clip(y, 0.0, 1.0)
+
+    def __repr__(self) -> str:
+        return f"OnnxReference({self.path!r}, layout={self.layout!r})"
+
+
+def make_reference(image: np.ndarray, reference="auto") -> np.ndarray:
+    """Compute I_R for ``image`` (float 0..1) from any accepted ``reference`` choice.
+
+    ``reference`` may be ``"auto"``/``"classical"`` (built-in), ``"lime"`` (LIME with its fixed
+    exponent 0.8), a path to an ``.onnx`` file, an :class:`OnnxReference`, a callable
+    ``f(image) -> image``, or an array of the image's size (a precomputed reference).
+    Returns float32 on 0..1 with the image's shape (a 1-channel result for an RGB image is
+    repeated over the channels; an RGB result for a grayscale image is reduced to its luminance).
+    """
+    if isinstance(reference, str) and reference in ("auto", "classical"):
+        ref = classical_reference(image)
+    elif isinstance(reference, str) and reference == "lime":
+        ref = lime_enhance(image)
+    elif isinstance(reference, (str, os.PathLike)):
+        path = os.fspath(reference)
+        if not path.lower().endswith(".onnx"):
+            raise ValueError(
+                f"reference must be 'auto', 'classical', 'lime', a path to an .onnx model, a callable "
+                f"or an array; got {reference!r}"
+            )
+        ref = OnnxReference(path)(image)
+    elif isinstance(reference, Callable):
+        ref = reference(image)
+    else:
+        ref = reference
+    try:
+        ref = as_unit_float(ref, name="reference")
+    except TypeError as exc:
+        raise TypeError(f"unusable reference {type(reference).__name__}: {exc}") from None
+    if ref.shape[:2] != image.shape[:2]:
+        raise ValueError(f"reference has size {ref.shape[:2]}, the image {image.shape[:2]}; they must match")
+    if image.ndim == 3 and ref.ndim == 2:
+        ref = np.repeat(ref[..., None], 3, axis=2)
+    elif image.ndim == 2 and ref.ndim == 3:
+        ref = luminance(ref)
+    return np.ascontiguousarray(ref, dtype=np.float32)

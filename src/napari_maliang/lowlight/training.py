@@ -1,0 +1,159 @@
+"""Training-set reduction by k-means (paper section III.B).
+
+I_L and I_R are partitioned into ``p x q`` patches; each I_L patch and its spatially matching I_R
+patch are flattened and concatenated into one point of dimension ``d = 2 p q``; k-means++ seeding
+(Arthur & Vassilvitskii 2007, the paper's ref. [8]) and Lloyd iterations (ref. [7]) reduce the
+``N`` points to ``k`` centres, which are the GP's training data.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+__all__ = ["kmeans", "kmeans_plus_plus", "patch_pairs", "tile_patches"]
+
+
+def tile_patches(plane: np.ndarray, p: int, q: int) -> np.ndarray:
+    """Non-overlapping ``p x q`` tiles of a 2-D plane, flattened row-major: ``(N, p*q)``.
+
+    Pixels that do not fill a whole tile at the right and bottom edges are left out.
+    """
+    h, w = plane.shape
+    nh, nw = h // p, w // q
+    t = plane[: nh * p, : nw * q].reshape(nh, p, nw, q).transpose(0, 2, 1, 3)
+    return t.reshape(nh * nw, p * q)
+
+
+def patch_pairs(low: np.ndarray, ref: np.ndarray, *, patch=(3, 3), pooled_channels: bool = True) -> np.ndarray:
+    """Data points ``X`` of dimension ``d = 2 p q``: flattened I_L tile, then the matching I_R tile.
+
+    For RGB input with ``pooled_channels`` (the paper's colour model) each channel contributes its
+    own tiles, so one GP serves the three channels.
+
+    Raises
+    ------
+    ValueError
+        When the image is smaller than one patch.
+    """
+    p, q = patch
+    if low.shape[0] < p or low.shape[1] < q:
+        raise ValueError(
+            f"image of size {low.shape[:2]} is smaller than one {p}x{q} patch; use a smaller patch or a larger image"
+        )
+    if low.ndim == 2:
+        planes = [(low, ref)]
+    else:
+        planes = [(low[..., c], ref[..., c]) for c in range(low.shape[2])]
+    parts = [np.hstack([tile_patches(a, p, q), tile_patches(b, p, q)]) for a, b in planes]
+    return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+
+def _sq_dist(x: np.ndarray, c: np.ndarray, x2: np.ndarray | None = None) -> np.ndarray:
+    if x2 is None:
+        x2 = np.einsum("ij,ij->i", x, x)
+    c2 = np.einsum("ij,ij->i", c, c)
+    d = x2[:, None] + c2[None, :] - 2.0 * (x @ c.T)
+    return np.maximum(d, 0.0, out=d)
+
+
+def kmeans_plus_plus(x: np.ndarray, k: int, *, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ seeding: each next centre is drawn with probability proportional to D(x)^2."""
+    n = x.shape[0]
+    centres = np.empty((k, x.shape[1]), x.dtype)
+    first = int(rng.integers(n))
+    centres[0] = x[first]
+    d2 = ((x - centres[0]) ** 2).sum(axis=1)
+    for i in range(1, k):
+        total = float(d2.sum())
+        if total <= 0.0:  # fewer distinct points than k
+            return centres[:i]
+        idx = int(np.searchsorted(np.cumsum(d2, dtype=np.float64), rng.random() * total))
+        centres[i] = x[min(idx, n - 1)]
+        np.minimum(d2, ((x - centres[i]) ** 2).sum(axis=1), out=d2)
+    return centres
+
+
+def kmeans(
+    x: np.ndarray,
+    k: int,
+    *,
+    seed: int = 0,
+    max_iter: int = 30,
+    tol: float = 1e-5,
+    max_points: int | None = 8192,
+):
+    """k-means++ then vectorised Lloyd iterations (Euclidean distance, paper section IV.A).
+
+    Parameters
+    ----------
+    x : ndarray (N, d)
+    k : int
+        Number of centres. When ``x`` has fewer distinct points than ``k``, ``k`` is reduced to that
+        number with a ``UserWarning``.
+    seed : int
+        Seed of the k-means++ draws and of the subsample.
+    max_iter, tol
+        Lloyd stops after ``max_iter`` iterations or when no centre moves more than ``tol``.
+    max_points : int or None
+        Cluster a seeded random subsample of at most this many points (the centres are means, so a
+        few thousand points fix them well); ``None`` uses all.
+
+    Returns
+    -------
+    centres : ndarray (k, d)
+    labels : ndarray (n_used,) of int
+        Labels of the points used (the subsample when one was drawn).
+    """
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"expected a non-empty (N, d) array of points, got shape {x.shape}")
+    k = int(k)
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    rng = np.random.default_rng(seed)
+    if max_points is not None and x.shape[0] > max_points:
+        x = x[rng.choice(x.shape[0], size=max_points, replace=False)]
+    if k > x.shape[0]:
+        warnings.warn(
+            f"k={k} is larger than the number of training patches ({x.shape[0]}); using k={x.shape[0]}",
+            UserWarning,
+            stacklevel=2,
+        )
+        k = x.shape[0]
+    centres = kmeans_plus_plus(x, k, rng=rng)
+    if len(centres) < k:
+        warnings.warn(
+            f"only {len(centres)} distinct training patches for k={k}; using k={len(centres)}",
+            UserWarning,
+            stacklevel=2,
+        )
+        k = len(centres)
+    x2 = np.einsum("ij,ij->i", x, x)
+    labels = np.zeros(x.shape[0], np.intp)
+    for _ in range(max_iter):
+        labels = np.argmin(_sq_dist(x, centres, x2), axis=1)
+        counts = np.bincount(labels, minlength=k).astype(np.float32)
+        sums = np.zeros_like(centres)
+        _scatter_sum(sums, labels, x)
+        empty = counts == 0
+        new = sums / np.maximum(counts, 1)[:, None]
+        if empty.any():  # re-seed empty clusters at the points farthest from their centres
+            far = np.argsort(((x - centres[labels]) ** 2).sum(axis=1))[::-1][: int(empty.sum())]
+            new[empty] = x[far]
+        shift = float(np.max(np.abs(new - centres)))
+        centres = new
+        if shift <= tol:
+            break
+    labels = np.argmin(_sq_dist(x, centres, x2), axis=1)
+    return centres, labels
+
+
+def _scatter_sum(out: np.ndarray, labels: np.ndarray, x: np.ndarray) -> None:
+    """``out[labels[i]] += x[i]`` for all i, as one sparse product (no Python loop per point)."""
+    import scipy.sparse as sp
+
+    n = x.shape[0]
+    onehot = sp.csr_matrix((np.ones(n, np.float32), (labels, np.arange(n))), shape=(out.shape[0], n))
+    out += onehot @ x
