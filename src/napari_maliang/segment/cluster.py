@@ -1,0 +1,208 @@
+"""Segmentation as clustering: k-means on colour (3-D) or colour + position (5-D) features.
+
+Lecture "Image Segmentation", sections "Segmentation as clustering" and "K-Means clustering".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import numpy as np
+
+from napari_maliang._progress import Progress, run_to_end
+from napari_maliang.segment._validate import check_2d, check_finite
+
+__all__ = ["kmeans_segment", "kmeans_segment_steps", "pixel_features"]
+
+
+def pixel_features(image, *, use_position: bool = False, position_weight: float = 1.0) -> np.ndarray:
+    """Feature vector of every pixel, shape ``(H * W, d)``.
+
+    Colour (``d = 3``; 1 for grayscale) is scaled by the image's value range to 0..1. With
+    ``use_position`` the pixel's ``(row, col)`` divided by ``max(H, W)`` and multiplied by
+    ``position_weight`` is appended (``d = 5`` for colour, the lecture's "color+location: 5d").
+    """
+    image = _check_image(image)
+    H, W = image.shape[:2]
+    colour = image.reshape(H * W, -1).astype(np.float64)
+    lo, hi = colour.min(), colour.max()
+    colour = (colour - lo) / (hi - lo) if hi > lo else colour - lo
+    if not use_position:
+        return colour
+    yy, xx = np.mgrid[0:H, 0:W]
+    scale = float(position_weight) / max(H, W)
+    pos = np.column_stack((yy.ravel() * scale, xx.ravel() * scale))
+    return np.hstack((colour, pos))
+
+
+def _check_image(image) -> np.ndarray:
+    image = np.asarray(image)
+    if image.dtype.kind not in "buif":
+        raise TypeError(f"expected a numeric image, got dtype {image.dtype}")
+    if image.ndim == 3 and image.shape[-1] in (3, 4):
+        image = image[..., :3]
+        if image.size == 0:
+            raise ValueError(f"image is empty (shape {image.shape}); give an image with at least one pixel")
+    else:
+        check_2d(image)
+    check_finite(image)
+    return image
+
+
+def kmeans_segment(
+    image,
+    k: int,
+    *,
+    use_position: bool = False,
+    position_weight: float = 1.0,
+    seed: int = 0,
+    max_iter: int = 100,
+    sample: int | None = 200_000,
+) -> np.ndarray:
+    """k-means segmentation with k-means++ initialisation (non-generator form).
+
+    See :func:`kmeans_segment_steps`.
+    """
+    return run_to_end(
+        kmeans_segment_steps(
+            image,
+            k,
+            use_position=use_position,
+            position_weight=position_weight,
+            seed=seed,
+            max_iter=max_iter,
+            sample=sample,
+        )
+    )
+
+
+def kmeans_segment_steps(
+    image,
+    k: int,
+    *,
+    use_position: bool = False,
+    position_weight: float = 1.0,
+    seed: int = 0,
+    max_iter: int = 100,
+    sample: int | None = 200_000,
+) -> Generator[Progress, None, np.ndarray]:
+    """k-means segmentation (lecture, "K-Means clustering"), as a progress generator.
+
+    Pixels are points in feature space (colour: 3-D, or 1-D for grayscale; colour + location:
+    5-D, see :func:`pixel_features`). Steps: (1) initialise ``k`` centres with k-means++
+    (seeded); (2) put every point in the cluster of its closest centre; (3) move every centre
+    to the mean of its points; (4) repeat while the centres change.
+
+    Parameters
+    ----------
+    image : array_like
+        2-D grayscale ``(H, W)`` or colour ``(H, W, 3)`` image.
+    k : int
+        Number of clusters, ``1 <= k <=`` the number of distinct feature vectors
+        (distinct colours unless ``use_position``).
+    use_position : bool
+        Add the pixel position to the features (5-D for colour).
+    position_weight : float
+        Weight of position relative to colour (both scaled to about 0..1).
+    seed : int
+        Seed for k-means++ (results are reproducible).
+    max_iter : int
+        Maximum number of assignment/update rounds.
+    sample : int or None
+        k-means++ seeding draws from at most this many randomly chosen pixels (None: all).
+
+    Returns
+    -------
+    ndarray of int32, shape (H, W)
+        Labels ``1..k``, numbered by increasing mean brightness of the cluster (so the label
+        order does not depend on the random seed).
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"k must be an integer, got {k!r}")
+    k = int(k)
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    image = _check_image(image)
+    H, W = image.shape[:2]
+    feats = pixel_features(image, use_position=use_position, position_weight=position_weight)
+    if not use_position:
+        colours = np.unique(image.reshape(H * W, -1), axis=0)
+        if k > len(colours):
+            raise ValueError(
+                f"k={k} is larger than the number of distinct colours in the image ({len(colours)}); "
+                f"choose k <= {len(colours)} (or add position features)"
+            )
+    elif k > H * W:
+        raise ValueError(f"k={k} is larger than the number of pixels ({H * W})")
+    rng = np.random.default_rng(seed)
+    yield Progress(0, max_iter, "k-means: k-means++ seeding")
+    centres = _kmeans_pp(feats, k, rng, sample)
+    feats_t = np.ascontiguousarray(feats.T)
+    labels = None
+    for it in range(max_iter):
+        new_labels = _assign(feats_t, centres)
+        if labels is not None and np.array_equal(new_labels, labels):
+            break
+        labels = new_labels
+        counts = np.bincount(labels, minlength=k)
+        sums = np.zeros_like(centres)
+        for d in range(feats.shape[1]):
+            sums[:, d] = np.bincount(labels, weights=feats_t[d], minlength=k)
+        empty = counts == 0
+        centres[~empty] = sums[~empty] / counts[~empty, None]
+        if empty.any():  # re-seed an empty cluster at the point farthest from its centre
+            dist = ((feats - centres[labels]) ** 2).sum(axis=1)
+            for j in np.flatnonzero(empty):
+                far = int(np.argmax(dist))
+                centres[j] = feats[far]
+                dist[far] = -1.0
+        yield Progress(it + 1, max_iter, f"k-means: iteration {it + 1}")
+    # order labels by brightness (the colour part of the centre)
+    ncol = feats.shape[1] - (2 if use_position else 0)
+    order = np.argsort(centres[:, :ncol].mean(axis=1), kind="stable")
+    rank = np.empty(k, dtype=np.int32)
+    rank[order] = np.arange(1, k + 1, dtype=np.int32)
+    return rank[labels].reshape(H, W)
+
+
+def _assign(feats_t: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of the closest centre (squared Euclidean distance) for every point.
+
+    ``feats_t`` is feature-major ``(d, n)`` so each pass is a contiguous vector operation;
+    k and d are small, so looping over them beats a BLAS product with a tiny inner dimension.
+    """
+    n = feats_t.shape[1]
+    best = np.full(n, np.inf)
+    out = np.zeros(n, dtype=np.intp)
+    dist = np.empty(n)
+    tmp = np.empty(n)
+    for j, c in enumerate(centres):
+        np.subtract(feats_t[0], c[0], out=dist)
+        np.multiply(dist, dist, out=dist)
+        for d in range(1, feats_t.shape[0]):
+            np.subtract(feats_t[d], c[d], out=tmp)
+            np.multiply(tmp, tmp, out=tmp)
+            dist += tmp
+        closer = dist < best
+        out[closer] = j
+        np.minimum(best, dist, out=best)
+    return out
+
+
+def _kmeans_pp(feats: np.ndarray, k: int, rng: np.random.Generator, sample: int | None) -> np.ndarray:
+    """k-means++: first centre uniform, each next one drawn with probability proportional to D(x)^2."""
+    pts = feats
+    if sample is not None and feats.shape[0] > sample:
+        pts = feats[rng.choice(feats.shape[0], size=sample, replace=False)]
+    centres = np.empty((k, feats.shape[1]))
+    centres[0] = pts[rng.integers(pts.shape[0])]
+    d2 = ((pts - centres[0]) ** 2).sum(axis=1)
+    for j in range(1, k):
+        total = d2.sum()
+        if total <= 0:  # fewer distinct points in the sample than k: take any unused distinct point
+            choices = np.flatnonzero(((feats[:, None, :] - centres[None, :j, :]) ** 2).sum(-1).min(1) > 0)
+            centres[j] = feats[choices[rng.integers(len(choices))]]
+        else:
+            centres[j] = pts[rng.choice(pts.shape[0], p=d2 / total)]
+        d2 = np.minimum(d2, ((pts - centres[j]) ** 2).sum(axis=1))
+    return centres

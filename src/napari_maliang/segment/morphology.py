@@ -1,0 +1,289 @@
+"""Binary morphology from the lecture: erosion, dilation, opening, closing, hit-and-miss, thinning, thickening.
+
+Padding rule (lecture, "Erosion and Dilation", "Padding"): where the structuring element
+reaches past the border, the image is padded "with the same value as the neighbor", i.e. the
+nearest edge pixel is replicated (``mode="nearest"``). Every function here uses that rule by
+default; the structuring element's origin is its centre (sides must be odd).
+
+Erosion, dilation, opening and closing wrap scikit-image (``skimage.morphology``), which
+already implements them, with the lecture's padding and the lecture's default 3 x 3 square.
+Hit-and-miss, thinning and thickening are implemented here (thinning/thickening in numba,
+imported lazily).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from napari_maliang.segment._validate import check_2d, check_finite
+
+__all__ = [
+    "THINNING_ELEMENTS",
+    "closing",
+    "dilation",
+    "erosion",
+    "hit_or_miss",
+    "opening",
+    "parse_structuring_element",
+    "structuring_element",
+    "thicken",
+    "thin",
+]
+
+_SQUARE3 = np.ones((3, 3), dtype=bool)
+
+
+# --------------------------------------------------------------------------- structuring elements
+
+
+def structuring_element(shape: str = "square", size: int = 1) -> np.ndarray:
+    """A boolean structuring element of side ``2 * size + 1``.
+
+    Parameters
+    ----------
+    shape : {"square", "disk", "diamond", "cross", "horizontal line", "vertical line"}
+    size : int
+        Radius in pixels (``size=1`` gives 3 x 3).
+    """
+    size = int(size)
+    if size < 0:
+        raise ValueError(f"size must be >= 0, got {size}")
+    side = 2 * size + 1
+    yy, xx = np.mgrid[-size : size + 1, -size : size + 1]
+    if shape == "square":
+        return np.ones((side, side), dtype=bool)
+    if shape == "disk":
+        return yy**2 + xx**2 <= size * size + size * 0.5  # the usual rasterised disk (skimage-like)
+    if shape == "diamond":
+        return np.abs(yy) + np.abs(xx) <= size
+    if shape == "cross":
+        return (yy == 0) | (xx == 0)
+    if shape == "horizontal line":
+        return np.broadcast_to(yy == 0, (side, side)).copy()
+    if shape == "vertical line":
+        return np.broadcast_to(xx == 0, (side, side)).copy()
+    raise ValueError(
+        f"unknown structuring element shape {shape!r}; use square, disk, diamond, cross, "
+        "horizontal line or vertical line"
+    )
+
+
+def parse_structuring_element(text: str) -> np.ndarray:
+    """Parse a structuring element typed as a grid of 0/1 (rows on lines, separated by spaces, commas or nothing).
+
+    >>> parse_structuring_element("0 1 0\\n1 1 1\\n0 1 0").astype(int).tolist()
+    [[0, 1, 0], [1, 1, 1], [0, 1, 0]]
+    """
+    rows = []
+    for line_no, line in enumerate(str(text).strip().splitlines(), start=1):
+        line = line.strip().strip("[]").strip()
+        if not line:
+            continue
+        cells = line.replace(",", " ").split()
+        if len(cells) == 1 and len(cells[0]) > 1:
+            cells = list(cells[0])
+        bad = [c for c in cells if c not in ("0", "1")]
+        if bad:
+            raise ValueError(f"structuring element line {line_no}: only 0 and 1 allowed, found {bad[0]!r}")
+        rows.append([c == "1" for c in cells])
+    if not rows:
+        raise ValueError("structuring element is empty: type rows of 0/1, e.g. '0 1 0 / 1 1 1 / 0 1 0' on lines")
+    widths = {len(r) for r in rows}
+    if len(widths) != 1:
+        raise ValueError(f"structuring element rows have different lengths {sorted(widths)}; every row needs the same")
+    se = np.array(rows, dtype=bool)
+    _check_se(se, "structuring element")
+    return se
+
+
+def _check_se(se, name: str = "footprint") -> np.ndarray:
+    se = np.asarray(se)
+    if se.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got shape {se.shape}")
+    if se.shape[0] % 2 == 0 or se.shape[1] % 2 == 0:
+        raise ValueError(f"{name} must have odd sides so that its origin is the centre pixel, got shape {se.shape}")
+    return se.astype(bool)
+
+
+def _as_mask(mask, name: str = "mask") -> np.ndarray:
+    mask = np.asarray(mask)
+    if mask.dtype.kind not in "buif":
+        raise TypeError(f"{name}: expected a binary image (bool or 0/1), got dtype {mask.dtype}")
+    check_2d(mask, name=name)
+    check_finite(mask, name=name)
+    return mask != 0
+
+
+# --------------------------------------------------------------------------- basic morphology (skimage)
+
+
+def _skimage_op(op: str, image, footprint, mode: str):
+    from skimage import morphology
+
+    image = np.asarray(image)
+    check_2d(image)
+    check_finite(image)
+    footprint = _SQUARE3 if footprint is None else _check_se(footprint)
+    return getattr(morphology, op)(image, footprint, mode=mode)
+
+
+def erosion(image, footprint=None, *, mode: str = "nearest") -> np.ndarray:
+    """Erosion: 1 at the origin where the structuring element *fits* in the foreground (lecture, topic 5).
+
+    Wraps :func:`skimage.morphology.erosion` (grey-scale: the minimum under the element; on
+    binary images the lecture's definition). ``footprint`` defaults to the lecture's 3 x 3
+    square; ``mode="nearest"`` is the lecture's padding rule (replicate the edge).
+    """
+    return _skimage_op("erosion", image, footprint, mode)
+
+
+def dilation(image, footprint=None, *, mode: str = "nearest") -> np.ndarray:
+    """Dilation: 1 at the origin where the structuring element *touches* the foreground (lecture, topic 5).
+
+    Wraps :func:`skimage.morphology.dilation` with the lecture's padding and 3 x 3 default.
+    """
+    return _skimage_op("dilation", image, footprint, mode)
+
+
+def opening(image, footprint=None, *, mode: str = "nearest") -> np.ndarray:
+    """Opening: erosion followed by a dilation (wraps :func:`skimage.morphology.opening`)."""
+    return _skimage_op("opening", image, footprint, mode)
+
+
+def closing(image, footprint=None, *, mode: str = "nearest") -> np.ndarray:
+    """Closing: dilation followed by an erosion (wraps :func:`skimage.morphology.closing`)."""
+    return _skimage_op("closing", image, footprint, mode)
+
+
+# --------------------------------------------------------------------------- hit-and-miss
+
+
+def hit_or_miss(mask, fg, bg) -> np.ndarray:
+    """Hit-and-miss transform with separate foreground and background structuring elements.
+
+    A pixel is 1 when the foreground pixels around it exactly match the foreground element
+    ``fg`` (SE1: ``fg`` fits in the foreground) *and* the background pixels match the
+    background element ``bg`` (SE2: ``bg`` fits in the background) -- lecture, "Hit-and-miss
+    Operation": ``(A erode SE1) AND (A^c erode SE2)``. Cells that are 0 in both elements are
+    "don't care". Borders are padded by replicating the edge (the lecture's rule).
+
+    Parameters
+    ----------
+    mask : array_like, 2-D
+        Binary image (non-zero = foreground).
+    fg, bg : array_like of bool, odd sides
+        Foreground and background elements, both centred on their middle pixel. They must
+        not both require the same cell.
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    from scipy import ndimage
+
+    a = _as_mask(mask)
+    fg = _check_se(fg, "foreground element")
+    bg = _check_se(bg, "background element")
+    if not fg.any() and not bg.any():
+        raise ValueError("the foreground and background elements are both empty: mark at least one cell with 1")
+    # bring both to a common (odd) shape, centred
+    sh = (max(fg.shape[0], bg.shape[0]), max(fg.shape[1], bg.shape[1]))
+    fg, bg = _centre_pad(fg, sh), _centre_pad(bg, sh)
+    if (fg & bg).any():
+        cells = [tuple(int(i) for i in c) for c in np.argwhere(fg & bg)[:3]]
+        raise ValueError(
+            f"the foreground and background elements both require cell(s) {cells}: a pixel cannot be "
+            "foreground and background at once, so nothing would match; clear one of them"
+        )
+    py, px = sh[0] // 2, sh[1] // 2
+    padded = np.pad(a, ((py, py), (px, px)), mode="edge")
+    out = np.ones(padded.shape, dtype=bool)
+    if fg.any():
+        out &= ndimage.binary_erosion(padded, structure=fg, border_value=1)
+    if bg.any():
+        out &= ndimage.binary_erosion(~padded, structure=bg, border_value=1)
+    return out[py : py + a.shape[0], px : px + a.shape[1]]
+
+
+def _centre_pad(se: np.ndarray, shape) -> np.ndarray:
+    dy, dx = (shape[0] - se.shape[0]) // 2, (shape[1] - se.shape[1]) // 2
+    return np.pad(se, ((dy, dy), (dx, dx)))
+
+
+# --------------------------------------------------------------------------- thinning / thickening
+
+
+def _golay_elements() -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    # B1: background above, foreground centre + row below (the lecture's thinning element with its
+    # side cells as don't-care); B2: the same turned by 45 degrees. B3..B8: 90-degree turns.
+    b1_fg = np.array([[0, 0, 0], [0, 1, 0], [1, 1, 1]], dtype=bool)
+    b1_bg = np.array([[1, 1, 1], [0, 0, 0], [0, 0, 0]], dtype=bool)
+    b2_fg = np.array([[0, 0, 0], [1, 1, 0], [0, 1, 0]], dtype=bool)
+    b2_bg = np.array([[0, 1, 1], [0, 0, 1], [0, 0, 0]], dtype=bool)
+    out = []
+    for k in range(4):
+        out.append((np.rot90(b1_fg, -k).copy(), np.rot90(b1_bg, -k).copy()))
+        out.append((np.rot90(b2_fg, -k).copy(), np.rot90(b2_bg, -k).copy()))
+    return tuple(out)
+
+
+#: The eight (foreground, background) 3 x 3 element pairs used by :func:`thin` in this order.
+THINNING_ELEMENTS = _golay_elements()
+
+
+def _element_codes() -> np.ndarray:
+    # 9-bit codes: bit (3 * i + j) for cell (i, j) of the 3 x 3 neighbourhood
+    bits = (1 << np.arange(9)).reshape(3, 3)
+    return np.array([[int(bits[fg].sum()), int(bits[bg].sum())] for fg, bg in THINNING_ELEMENTS], dtype=np.int64)
+
+
+def thin(mask, *, max_iter: int | None = None) -> np.ndarray:
+    """Thinning: ``A - (A hit-and-miss B_i)`` with the eight elements ``B_1..B_8`` in turn, repeated until stable.
+
+    Lecture, "Hit-and-miss Operation, Thinning, Thickening" ("Difference between Erosion and
+    Thinning: one pixel width"). The elements (:data:`THINNING_ELEMENTS`) are the lecture's
+    thinning element -- background row above, foreground row below -- with the two side cells
+    of the middle row as don't-care, and its 45-degree turn, each in four 90-degree
+    rotations. Each element is applied to the whole image at once (a parallel hit-and-miss),
+    the elements one after the other. The result is one pixel wide and keeps every 8-connected
+    component. Borders replicate the edge pixel (the lecture's padding rule).
+
+    Parameters
+    ----------
+    mask : array_like, 2-D
+        Binary image (non-zero = foreground).
+    max_iter : int, optional
+        Maximum number of passes over the eight elements (default: until nothing changes).
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    a = _as_mask(mask)
+    limit = -1 if max_iter is None else int(max_iter)
+    if max_iter is not None and limit < 0:
+        raise ValueError(f"max_iter must be >= 0 or None, got {max_iter}")
+    from napari_maliang.segment._thin_numba import sequential_thin
+
+    out = a.astype(np.uint8)
+    sequential_thin(out, _element_codes(), limit)
+    return out.astype(bool)
+
+
+def thicken(mask, *, max_iter: int | None = None) -> np.ndarray:
+    """Thickening: ``A OR (A hit-and-miss B_i)`` with the thinning elements' foreground and background swapped.
+
+    Lecture, "Hit-and-miss Operation, Thinning, Thickening". Swapping the roles of the
+    elements makes thickening the dual of thinning: ``thicken(A) = NOT thin(NOT A)``, which is
+    how it is computed. Run until stable, the background is thinned to one-pixel-wide
+    separating lines between the objects.
+
+    Parameters
+    ----------
+    mask : array_like, 2-D
+        Binary image (non-zero = foreground).
+    max_iter : int, optional
+        Maximum number of passes over the eight elements (default: until nothing changes).
+    """
+    a = _as_mask(mask)
+    return ~thin(~a, max_iter=max_iter)

@@ -1,0 +1,488 @@
+"""Global and locally adaptive thresholding (lecture "Image Segmentation", thresholding part).
+
+Conventions used throughout: a threshold ``T`` splits the pixels into the foreground
+``G1 = {f >= T}`` (label 1) and the background ``G2 = {f < T}`` (label 0), exactly as the
+lecture's segmentation rule ``g(x, y) = 1 if f(x, y) >= T else 0``. Integer images are
+histogrammed on their exact grey levels, so ``T`` is a grey level (the lecture's 6-level
+worked example gives ``T = 3``); float images use ``nbins`` equal bins between their minimum
+and maximum and ``T`` is the lower edge of the first foreground bin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import numpy as np
+
+from napari_maliang._progress import Progress, run_to_end
+from napari_maliang.segment._validate import gray_float
+
+__all__ = [
+    "AdaptiveInfo",
+    "OtsuTable",
+    "adaptive_threshold",
+    "adaptive_threshold_steps",
+    "apply_threshold",
+    "iterative_threshold",
+    "otsu_table",
+    "otsu_threshold",
+]
+
+# Exact integer histograms are used up to this many grey levels (covers uint8 and uint16).
+_MAX_EXACT_LEVELS = 1 << 16
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@dataclass(frozen=True)
+class _Levels:
+    """Quantization of an image into histogram levels: value of level ``k`` is ``lo + k * width``."""
+
+    q: np.ndarray  # level index per pixel (intp)
+    nlevels: int
+    lo: float
+    width: float
+    exact: bool  # True when levels are the image's exact integer grey levels
+
+    def value(self, k):
+        return self.lo + np.asarray(k, dtype=np.float64) * self.width
+
+
+def _quantize(gray: np.ndarray, nbins: int) -> _Levels:
+    lo = gray.min()
+    hi = gray.max()
+    if gray.dtype.kind in "biu" and int(hi) - int(lo) + 1 <= _MAX_EXACT_LEVELS:
+        q = gray.astype(np.intp, copy=True) if gray.dtype != np.intp else gray.copy()
+        if lo:
+            q -= int(lo)
+        return _Levels(q, int(hi) - int(lo) + 1, float(lo), 1.0, True)
+    if nbins < 2:
+        raise ValueError(f"nbins must be at least 2, got {nbins}")
+    lo, hi = float(lo), float(hi)
+    width = (hi - lo) / nbins if hi > lo else 1.0
+    q = np.floor((gray - lo) / width).astype(np.intp)
+    np.clip(q, 0, nbins - 1, out=q)
+    return _Levels(q, nbins, lo, width, False)
+
+
+def _raise_constant(gray: np.ndarray, name: str = "image") -> None:
+    value = gray.flat[0]
+    raise ValueError(
+        f"{name} is constant (every pixel = {value:g}): a threshold is undefined because there is only one "
+        "grey level to separate. Check that the right image or plane is selected."
+    )
+
+
+@dataclass(frozen=True)
+class OtsuTable:
+    """Otsu's quantities for every candidate threshold ``T`` (one entry per histogram level).
+
+    For ``T = levels[k]`` the background is the levels below ``T`` and the foreground the
+    levels from ``T`` up, as in the lecture's table. Empty classes get weight, mean and
+    variance 0 (the table's convention for ``T = 0``).
+    """
+
+    thresholds: np.ndarray
+    weight_b: np.ndarray
+    mean_b: np.ndarray
+    var_b: np.ndarray
+    weight_f: np.ndarray
+    mean_f: np.ndarray
+    var_f: np.ndarray
+    within: np.ndarray
+    between: np.ndarray
+
+    @property
+    def best(self) -> float:
+        """The threshold minimizing the within-class variance (= maximizing the between-class one)
+        among those that leave both classes non-empty; the first one on ties."""
+        valid = (self.weight_b > 0) & (self.weight_f > 0)
+        if not valid.any():
+            raise ValueError("the histogram has a single occupied level: a threshold is undefined")
+        within = np.where(valid, self.within, np.inf)
+        return float(self.thresholds[int(np.argmin(within))])
+
+
+def otsu_table(histogram, levels=None) -> OtsuTable:
+    """Otsu's within- and between-class variances for every threshold of a histogram.
+
+    Implements the lecture's definitions (section "Otsu's Method"):
+    ``sigma_W^2(T) = W_b sigma_b^2 + W_f sigma_f^2`` and
+    ``sigma_B^2(T) = sigma^2 - sigma_W^2 = W_b W_f (mu_b - mu_f)^2``.
+
+    Parameters
+    ----------
+    histogram : array_like of shape (L,)
+        Pixel counts ``h(i)`` per grey level.
+    levels : array_like of shape (L,), optional
+        Grey value of each bin (default ``0, 1, ..., L-1``).
+
+    Returns
+    -------
+    OtsuTable
+        ``thresholds[k] = levels[k]``; ``best`` is Otsu's threshold.
+
+    Examples
+    --------
+    The lecture's 6-level image (histogram 8, 7, 2, 6, 9, 4):
+
+    >>> table = otsu_table([8, 7, 2, 6, 9, 4])
+    >>> table.best, round(float(table.within[3]), 4)
+    (3.0, 0.4909)
+    """
+    h = np.asarray(histogram, dtype=np.float64)
+    if h.ndim != 1 or h.size == 0:
+        raise ValueError(f"histogram must be a non-empty 1-D array, got shape {h.shape}")
+    if (h < 0).any() or not np.isfinite(h).all():
+        raise ValueError("histogram counts must be finite and non-negative")
+    v = np.arange(h.size, dtype=np.float64) if levels is None else np.asarray(levels, dtype=np.float64)
+    if v.shape != h.shape:
+        raise ValueError(f"levels has shape {v.shape} but the histogram has shape {h.shape}")
+    n = h.sum()
+    if n <= 0:
+        raise ValueError("histogram is empty (all counts are zero)")
+    # background for T = levels[k]: bins 0..k-1 (exclusive cumulative sums)
+    nb = np.concatenate(([0.0], np.cumsum(h)[:-1]))
+    sb = np.concatenate(([0.0], np.cumsum(h * v)[:-1]))
+    qb = np.concatenate(([0.0], np.cumsum(h * v * v)[:-1]))
+    nf = n - nb
+    sf = (h * v).sum() - sb
+    qf = (h * v * v).sum() - qb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_b = np.where(nb > 0, sb / nb, 0.0)
+        mean_f = np.where(nf > 0, sf / nf, 0.0)
+        var_b = np.where(nb > 0, qb / nb - mean_b**2, 0.0)
+        var_f = np.where(nf > 0, qf / nf - mean_f**2, 0.0)
+    var_b = np.maximum(var_b, 0.0)
+    var_f = np.maximum(var_f, 0.0)
+    wb, wf = nb / n, nf / n
+    within = wb * var_b + wf * var_f
+    between = wb * wf * (mean_b - mean_f) ** 2
+    return OtsuTable(v, wb, mean_b, var_b, wf, mean_f, var_f, within, between)
+
+
+def apply_threshold(image, threshold: float) -> np.ndarray:
+    """The lecture's segmentation rule: ``True`` where ``image >= threshold``."""
+    gray, _ = gray_float(image)
+    return gray >= threshold
+
+
+# --------------------------------------------------------------------------- global thresholds
+
+
+def otsu_threshold(image, *, nbins: int = 256) -> float:
+    """Otsu's threshold: minimizes the within-class variance of foreground and background.
+
+    Lecture "Image Segmentation", section "Otsu's Method" (``sigma_W^2`` minimum, equivalently
+    ``sigma_B^2 = W_b W_f (mu_b - mu_f)^2`` maximum). Segment with ``image >= T``.
+
+    Parameters
+    ----------
+    image : array_like
+        2-D grayscale image (uint8, uint16, int or float); RGB is converted to luminance.
+    nbins : int, optional
+        Number of histogram bins for float images (integer images use their exact grey levels).
+
+    Returns
+    -------
+    float
+        ``T``: the first grey level (integer images) or bin edge (float images) of the foreground.
+
+    Raises
+    ------
+    ValueError
+        Empty or constant image, NaN/inf pixels, 3-D stacks.
+    """
+    gray, _ = gray_float(image)
+    levels = _quantize(gray, nbins)
+    hist = np.bincount(levels.q.ravel(), minlength=levels.nlevels)
+    if np.count_nonzero(hist) < 2:
+        _raise_constant(gray)
+    table = otsu_table(hist)
+    return float(levels.value(table.best))
+
+
+def iterative_threshold(image, *, t0: float | None = None, tol: float = 0.5, max_iter: int = 1000) -> float:
+    """Basic global thresholding by iteration (lecture, "Basic Global Thresholding").
+
+    1) start from ``T = t0`` (default: the mean intensity); 2) split into ``G1 = {f >= T}`` and
+    ``G2 = {f < T}``; 3) compute their means ``m1``, ``m2``; 4) ``T = (m1 + m2) / 2``;
+    5) repeat until ``T`` changes by less than ``tol``.
+
+    Parameters
+    ----------
+    image : array_like
+        2-D grayscale image; RGB is converted to luminance.
+    t0 : float, optional
+        Initial threshold; must leave both classes non-empty. Default: the image mean.
+    tol : float, optional
+        Stop when ``|T_new - T| < tol`` (in the image's units: 0.5 grey levels suits 8-bit
+        images; use a smaller value for images scaled to 0..1).
+    max_iter : int, optional
+        Safety limit on the number of updates.
+
+    Returns
+    -------
+    float
+        The final threshold ``T`` (segment with ``image >= T``).
+    """
+    gray, _ = gray_float(image)
+    if not tol > 0:
+        raise ValueError(f"tol must be > 0, got {tol}")
+    lo, hi = gray.min(), gray.max()
+    if lo == hi:
+        _raise_constant(gray)
+    # integer images: iterate on the exact histogram (same result, O(levels) per step)
+    if gray.dtype.kind in "biu" and int(hi) - int(lo) + 1 <= _MAX_EXACT_LEVELS:
+        hist = np.bincount((gray.astype(np.intp) - int(lo)).ravel()).astype(np.float64)
+        values = np.arange(hist.size, dtype=np.float64) + float(lo)
+        csum_n = np.cumsum(hist)
+        csum_s = np.cumsum(hist * values)
+        n, s = csum_n[-1], csum_s[-1]
+
+        def means(t):
+            k = int(np.ceil(t - float(lo)))  # first level in G1 (values >= t)
+            if k <= 0 or k >= hist.size:
+                return None
+            n2, s2 = csum_n[k - 1], csum_s[k - 1]
+            if n2 == 0 or n2 == n:
+                return None
+            return (s - s2) / (n - n2), s2 / n2
+    else:
+        flat = gray.ravel().astype(np.float64, copy=False)
+
+        def means(t):
+            g1 = flat >= t
+            n1 = int(np.count_nonzero(g1))
+            if n1 == 0 or n1 == flat.size:
+                return None
+            s1 = float(flat[g1].sum())
+            return s1 / n1, (float(flat.sum()) - s1) / (flat.size - n1)
+
+    t = float(gray.mean()) if t0 is None else float(t0)
+    if not np.isfinite(t):
+        raise ValueError(f"t0 must be finite, got {t0}")
+    for _ in range(max_iter):
+        m = means(t)
+        if m is None:
+            raise ValueError(
+                f"t0={t:g} leaves one class empty (image range {float(lo):g}..{float(hi):g}); "
+                "choose t0 inside the range, or leave it out to start from the mean"
+            )
+        t_new = 0.5 * (m[0] + m[1])
+        if abs(t_new - t) < tol:
+            return float(t_new)
+        t = t_new
+    return float(t)
+
+
+# --------------------------------------------------------------------------- locally adaptive
+
+
+@dataclass(frozen=True)
+class AdaptiveInfo:
+    """What :func:`adaptive_threshold` decided, per step x step tile.
+
+    ``thresholds`` holds each tile's local Otsu threshold in image units (NaN for uniform
+    tiles), ``uniform`` marks the uniform windows, ``uniform_foreground`` how those were
+    classified, ``global_threshold`` the global Otsu threshold their mean was compared with.
+    """
+
+    thresholds: np.ndarray
+    uniform: np.ndarray
+    uniform_foreground: np.ndarray
+    global_threshold: float
+    min_std: float
+    window: int
+    step: int
+
+
+def adaptive_threshold(
+    image,
+    *,
+    window: int = 32,
+    min_std: float | None = None,
+    step: int | None = None,
+    nbins: int = 256,
+    return_info: bool = False,
+):
+    """Locally adaptive thresholding exactly as the lecture describes it (non-generator form).
+
+    See :func:`adaptive_threshold_steps` for the method and parameters.
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (H, W)
+        Foreground pixels.
+    info : AdaptiveInfo
+        Only with ``return_info=True``.
+    """
+    return run_to_end(
+        adaptive_threshold_steps(
+            image, window=window, min_std=min_std, step=step, nbins=nbins, return_info=return_info
+        )
+    )
+
+
+def adaptive_threshold_steps(
+    image,
+    *,
+    window: int = 32,
+    min_std: float | None = None,
+    step: int | None = None,
+    nbins: int = 256,
+    return_info: bool = False,
+) -> Generator[Progress, None, np.ndarray]:
+    """Locally adaptive thresholding (lecture, "Locally adaptive thresholding"), as a progress generator.
+
+    The lecture's recipe: slide a window over the image; for each window position decide
+    whether to threshold. Uniform windows (judged by their variance: standard deviation below
+    ``min_std``) are not thresholded; the entire area is classified as foreground or background
+    by its mean value (here: mean >= the global Otsu threshold). Non-uniform windows get Otsu's
+    method on the local histogram.
+
+    The window slides in steps of ``step`` pixels and decides the ``step x step`` tile at its
+    centre, so ``window`` must be an odd multiple of ``step``. With ``step == window`` (the
+    default) the windows tile the image and each classifies its entire area (block
+    processing); ``step=1`` is the per-pixel sliding window. Windows are clipped at the image
+    border. Window histograms come from per-tile histograms summed with integral histograms
+    over the tile grid; Otsu is evaluated for all windows at once, so there is no Python loop
+    per pixel or per window.
+
+    Parameters
+    ----------
+    image : array_like
+        2-D grayscale image; RGB is converted to luminance.
+    window : int
+        Window side in pixels.
+    min_std : float, optional
+        Windows whose grey-level standard deviation is below this are uniform. Default: a
+        quarter of the image's global standard deviation.
+    step : int, optional
+        Sliding step (tile side); default ``window``.
+    nbins : int
+        Histogram bins for float images (integer images use their exact grey levels).
+    return_info : bool
+        Also return an :class:`AdaptiveInfo`.
+
+    Yields
+    ------
+    Progress
+
+    Returns
+    -------
+    ndarray of bool, or (mask, AdaptiveInfo)
+    """
+    gray, _ = gray_float(image)
+    window, step = _check_window(window, step)
+    H, W = gray.shape
+    if gray.min() == gray.max():
+        _raise_constant(gray)
+    lv = _quantize(gray, nbins)
+    L = lv.nlevels
+    q = lv.q
+    global_hist = np.bincount(q.ravel(), minlength=L)
+    tg = otsu_table(global_hist).best  # global Otsu, in level units
+    if min_std is None:
+        min_std = 0.25 * float(gray.std())
+    elif not (np.isfinite(min_std) and min_std >= 0):
+        raise ValueError(f"min_std must be a finite number >= 0, got {min_std}")
+    min_std_q = float(min_std) / lv.width
+    r = (window // step - 1) // 2
+    nty, ntx = -(-H // step), -(-W // step)
+    levels = np.arange(L, dtype=np.float64)
+
+    t_tile = np.empty((nty, ntx), dtype=np.intp)  # per-tile threshold in levels
+    thr_info = np.full((nty, ntx), np.nan)
+    uniform_all = np.zeros((nty, ntx), dtype=bool)
+    ufg_all = np.zeros((nty, ntx), dtype=bool)
+
+    # process output tile rows in bands so that memory stays bounded (about 2**23 histogram cells)
+    band = max(1, min(nty, (1 << 23) // max(1, ntx * L) - 2 * r))
+    nbands = -(-nty // band)
+    tcol_offset = (np.arange(W) // step).astype(np.intp) * L
+    yield Progress(0, nbands + 1, "adaptive threshold: local histograms")
+    for b in range(nbands):
+        t0, t1 = b * band, min(nty, (b + 1) * band)
+        h0, h1 = max(0, t0 - r), min(nty, t1 + r)  # tile rows whose histograms are needed
+        rows = slice(h0 * step, min(H, h1 * step))
+        trow_offset = ((np.arange(rows.start, rows.stop) // step - h0) * (ntx * L)).astype(np.intp)
+        idx = q[rows] + tcol_offset[None, :]
+        idx += trow_offset[:, None]
+        th = np.bincount(idx.ravel(), minlength=(h1 - h0) * ntx * L).reshape(h1 - h0, ntx, L)
+        del idx
+        if r:
+            # integral histogram over the tile grid, then window sums clipped at the border
+            c = np.zeros((h1 - h0 + 1, ntx + 1, L), dtype=np.int64)
+            np.cumsum(th, axis=0, out=c[1:, 1:])
+            np.cumsum(c[1:, 1:], axis=1, out=c[1:, 1:])
+            ty = np.arange(t0, t1)
+            y_lo = np.clip(ty - r, 0, nty) - h0
+            y_hi = np.clip(ty + r + 1, 0, nty) - h0
+            tx = np.arange(ntx)
+            x_lo = np.clip(tx - r, 0, ntx)
+            x_hi = np.clip(tx + r + 1, 0, ntx)
+            wh = (
+                c[y_hi][:, x_hi] - c[y_lo][:, x_hi] - c[y_hi][:, x_lo] + c[y_lo][:, x_lo]
+            )  # (t1 - t0, ntx, L)
+        else:
+            wh = th
+        wh = wh.reshape(-1, L).astype(np.float64)
+        n = wh.sum(axis=1)
+        s = wh @ levels
+        ss = wh @ (levels * levels)
+        mean = s / n
+        std = np.sqrt(np.maximum(ss / n - mean * mean, 0.0))
+        # Otsu on every window histogram at once: maximize (nb*s - n*sb)^2 / (nb*nf)
+        nb = np.cumsum(wh[:, :-1], axis=1)
+        sb = np.cumsum(wh[:, :-1] * levels[:-1], axis=1)
+        nf = n[:, None] - nb
+        with np.errstate(invalid="ignore", divide="ignore"):
+            crit = (nb * s[:, None] - n[:, None] * sb) ** 2 / (nb * nf)
+        crit[(nb <= 0) | (nf <= 0)] = -1.0
+        k = np.argmax(crit, axis=1) + 1
+        no_split = crit[np.arange(crit.shape[0]), k - 1] < 0
+        uniform = (std < min_std_q) | no_split
+        ufg = mean >= tg
+        tk = np.where(uniform, np.where(ufg, 0, L), k)
+        t_tile[t0:t1] = tk.reshape(t1 - t0, ntx)
+        uniform_all[t0:t1] = uniform.reshape(t1 - t0, ntx)
+        ufg_all[t0:t1] = (uniform & ufg).reshape(t1 - t0, ntx)
+        thr_info[t0:t1] = np.where(uniform, np.nan, lv.value(k)).reshape(t1 - t0, ntx)
+        yield Progress(b + 1, nbands + 1, f"adaptive threshold: windows {t1 * ntx}/{nty * ntx}")
+
+    # expand the per-tile decision to pixels: f >= T_tile (T = 0 / L classify whole uniform tiles)
+    t_pix = np.repeat(np.repeat(t_tile.astype(np.int32), step, axis=0)[:H], step, axis=1)[:, :W]
+    mask = q >= t_pix
+    yield Progress(nbands + 1, nbands + 1, "adaptive threshold: done")
+    if return_info:
+        info = AdaptiveInfo(
+            thresholds=thr_info,
+            uniform=uniform_all,
+            uniform_foreground=ufg_all,
+            global_threshold=float(lv.value(tg)),
+            min_std=float(min_std),
+            window=window,
+            step=step,
+        )
+        return mask, info
+    return mask
+
+
+def _check_window(window, step) -> tuple[int, int]:
+    try:
+        window = int(window)
+        step = window if step is None else int(step)
+    except (TypeError, ValueError):
+        raise TypeError(f"window and step must be integers, got window={window!r}, step={step!r}") from None
+    if window < 1 or step < 1:
+        raise ValueError(f"window and step must be >= 1, got window={window}, step={step}")
+    if window % step or (window // step) % 2 == 0:
+        odd = ", ".join(str(step * m) for m in (1, 3, 5))
+        raise ValueError(
+            f"window must be an odd multiple of step so that each window is centred on a step x step tile; "
+            f"with step={step} use window = {odd}, ... (got window={window})"
+        )
+    return window, step
