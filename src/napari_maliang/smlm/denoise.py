@@ -115,7 +115,10 @@ def _numba_kernels():
     return _KERNELS
 
 
-def _as_frames(frames, xp=np):
+_NATIVE = tuple(np.dtype(t) for t in ("uint8", "uint16", "int16", "int32", "float32"))
+
+
+def _as_frames(frames, xp=np, keep_dtype=False):
     arr = frames
     if arr.ndim == 2:
         arr = arr[None]
@@ -123,6 +126,9 @@ def _as_frames(frames, xp=np):
         raise ValueError(f"expected a frame (H, W) or a stack (frames, H, W), got shape {tuple(frames.shape)}")
     if arr.dtype.kind not in "uif":
         raise TypeError(f"frames must be integer or float, got dtype {arr.dtype}")
+    if keep_dtype and arr.dtype in _NATIVE:
+        # the numba kernels read integer frames directly (no float copy of the chunk)
+        return xp.ascontiguousarray(arr)
     return xp.ascontiguousarray(arr, dtype=xp.float32)
 
 
@@ -154,8 +160,8 @@ def denoise(frames, *, psf_sigma: float = 1.3, size: int | None = None, ring: in
         stack = _as_frames(cp.asarray(frames), cp)
         out = _denoise_gpu(stack, a, b)
     else:
-        stack = _as_frames(np.asarray(frames))
-        out = np.empty_like(stack)
+        stack = _as_frames(np.asarray(frames), keep_dtype=True)
+        out = np.empty(stack.shape, np.float32)
         _numba_kernels()["denoise_stack"](stack, a, b, out)
     return out[0] if squeeze else out
 

@@ -255,7 +255,10 @@ def detect(
     Parameters
     ----------
     frames : array, shape (H, W) or (n, H, W)
-        Frames in photons (see :class:`~napari_maliang.smlm.Camera`); NumPy or CuPy.
+        Frames in photons (see :class:`~napari_maliang.smlm.Camera`); NumPy or CuPy. Raw ADU
+        work as well: the filter sums to zero, so a camera offset cancels and a gain only
+        scales the filtered values and the noise alike (same maxima; ``score`` and ``noise``
+        are then in ADU).
     psf_sigma : float
         PSF standard deviation in pixels (sets the de-noising filter sizes).
     threshold : float
@@ -285,7 +288,7 @@ def detect(
         box = check_box(box, stack.shape)
         f, y, x, s, noise = _detect_gpu(stack, a, b, threshold, r)
     else:
-        stack = _as_frames(np.asarray(frames))
+        stack = _as_frames(np.asarray(frames), keep_dtype=True)
         box = check_box(box, stack.shape)
         f, y, x, s, noise = _detect_cpu(stack, a, b, threshold, r)
     h, w = stack.shape[1:]
@@ -321,13 +324,16 @@ def noise_std(frames, *, psf_sigma: float = 1.3, backend: str = "cpu") -> np.nda
     return to_numpy(detect(frames, psf_sigma=psf_sigma, threshold=1e30, box=3, backend=backend).noise)
 
 
-def reject_wide(sigma, *, n_std: float = 3.5) -> np.ndarray:
+def reject_wide(sigma, *, n_std: float = 3.5, sigma_std=None) -> np.ndarray:
     """Mask of spots to keep: width not above the typical width by more than ``n_std`` std.
 
     Paper section 2.3: "spots with radii exceeding the average radius of the Airy discs by
     more than 3.5x the standard deviation were regarded as overlapping spots and thus rejected".
-    The average and standard deviation are estimated robustly (median and MAD) so that the
-    overlapping spots do not inflate them.
+    The average width is the median of the fitted widths. The standard deviation is each spot's
+    own: the Cramer-Rao standard deviation of its fitted width ``sigma_std`` when given (a dim
+    spot's width scatters much more than a bright one's, so one global spread would reject dim
+    single molecules), combined with the robust (MAD) spread of the bright half; without
+    ``sigma_std`` the MAD spread of all widths.
     """
     sigma = np.asarray(sigma, dtype=np.float64)
     keep = np.isfinite(sigma)
@@ -335,7 +341,17 @@ def reject_wide(sigma, *, n_std: float = 3.5) -> np.ndarray:
         return keep
     s = sigma[keep]
     med = np.median(s)
-    sd = _MAD_TO_STD * np.median(np.abs(s - med))
-    if not sd > 0:
-        sd = np.std(s)
+    mad = _MAD_TO_STD * np.median(np.abs(s - med))
+    if sigma_std is None:
+        sd = np.full_like(sigma, mad if mad > 0 else np.std(s))
+    else:
+        sigma_std = np.asarray(sigma_std, dtype=np.float64)
+        good = keep & np.isfinite(sigma_std)
+        floor = 0.0
+        if good.sum() >= 3:
+            bright = good & (sigma_std <= np.median(sigma_std[good]))
+            if bright.sum() >= 3:
+                sb = sigma[bright]
+                floor = _MAD_TO_STD * np.median(np.abs(sb - np.median(sb)))
+        sd = np.sqrt(np.where(np.isfinite(sigma_std), sigma_std, mad) ** 2 + floor**2)
     return keep & (sigma <= med + n_std * sd)

@@ -157,8 +157,8 @@ def _fit(spots: np.ndarray, params: _Params, camera: Camera):
     if "excess_noise" in sig:
         kwargs["excess_noise"] = camera.excess_noise
         scale_crlb = 1.0
-    if params.fit_sigma and "sigma_init" in sig:
-        kwargs["sigma_init"] = params.psf_sigma
+    if params.fit_sigma and "initial_sigma" in sig:
+        kwargs["initial_sigma"] = params.psf_sigma
     res = fit_spots(spots, **kwargs)
     return res, scale_crlb
 
@@ -192,11 +192,12 @@ def localize_block(block, first_frame: int, params: _Params | dict) -> pd.DataFr
     if backend == "gpu":
         import cupy as cp
 
-        frames = camera.to_photons(cp.asarray(block))
-    else:
-        frames = camera.to_photons(block)
+        block = cp.asarray(block)
+    # Detection runs on the raw counts: the de-noising filter sums to zero, so the camera
+    # offset cancels and the gain scales signal and noise alike. Only the cut-outs are
+    # converted to photons (no float copy of the whole chunk).
     det = detect(
-        frames,
+        block,
         psf_sigma=params.psf_sigma,
         threshold=params.threshold,
         box=params.box,
@@ -205,7 +206,7 @@ def localize_block(block, first_frame: int, params: _Params | dict) -> pd.DataFr
     )
     if len(det) == 0:
         return empty_table()
-    spots = to_numpy(extract_spots(frames, det)).astype(np.float32, copy=False)
+    spots = camera.to_photons(to_numpy(extract_spots(block, det)))
     res, scale = _fit(spots, params, camera)
 
     x = np.asarray(res.x, np.float64)
@@ -227,7 +228,8 @@ def localize_block(block, first_frame: int, params: _Params | dict) -> pd.DataFr
         & (y < box - 0.5)
     )
     if params.reject_n_std is not None and params.fit_sigma:
-        keep &= reject_wide(np.where(keep, sigma, np.nan), n_std=params.reject_n_std)
+        crlb_sigma = getattr(res, "crlb_sigma", None)
+        keep &= reject_wide(np.where(keep, sigma, np.nan), n_std=params.reject_n_std, sigma_std=crlb_sigma)
     table = pd.DataFrame(
         {
             "frame": (det.frame + int(first_frame)).astype(np.int64),
