@@ -1,0 +1,173 @@
+"""Uniformly-coloured regions and the palette of a colour-quantized image (paper section 2.1).
+
+A colour-quantized image is a palette of representative colours plus, per pixel, the index of its
+colour. Uniformly-coloured regions ``R_i`` are the 4-connected components of equal index.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["IndexedImage", "index_image", "label_regions", "kmeans_quantize", "check_image", "value_scale"]
+
+DEFAULT_MAX_COLORS = 4096
+
+
+@dataclass
+class IndexedImage:
+    """A quantized image as ``indices`` (H, W) into ``palette`` (K, C), on the input's scale."""
+
+    indices: np.ndarray
+    palette: np.ndarray
+    alpha: np.ndarray | None = None
+
+    @property
+    def n_colors(self) -> int:
+        return int(self.palette.shape[0])
+
+
+def check_image(image) -> tuple[np.ndarray, np.ndarray | None]:
+    """Validate ``image`` and split off an alpha channel.
+
+    Returns the colour part, ``(H, W)`` or ``(H, W, 3)``, and the alpha channel or None.
+
+    Raises
+    ------
+    TypeError
+        For non-numeric or boolean/complex arrays.
+    ValueError
+        For shapes other than ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)``, empty images or
+        non-finite values.
+    """
+    image = np.asarray(image)
+    if image.dtype == bool or not (np.issubdtype(image.dtype, np.integer) or np.issubdtype(image.dtype, np.floating)):
+        raise TypeError(
+            f"expected a uint8, uint16 or float image, got dtype {image.dtype}; convert it with "
+            "skimage.util.img_as_ubyte or img_as_float first"
+        )
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[-1] not in (3, 4)):
+        raise ValueError(
+            f"expected a grayscale (H, W), RGB (H, W, 3) or RGBA (H, W, 4) image, got shape {image.shape}"
+        )
+    if image.shape[0] < 1 or image.shape[1] < 1:
+        raise ValueError(f"the image is empty (shape {image.shape})")
+    if np.issubdtype(image.dtype, np.floating) and not np.isfinite(image).all():
+        raise ValueError("the image contains NaN or infinite values; replace them before dequantizing")
+    alpha = None
+    if image.ndim == 3 and image.shape[-1] == 4:
+        warnings.warn(
+            "RGBA image: the alpha channel is ignored by dequantization and copied to the output unchanged",
+            UserWarning,
+            stacklevel=3,
+        )
+        alpha = image[..., 3]
+        image = image[..., :3]
+    return image, alpha
+
+
+def _unique_colors(flat: np.ndarray):
+    """Unique rows of ``flat`` (N, C) and the inverse index, fast for 8/16-bit data."""
+    if flat.shape[1] == 1:
+        values, inverse = np.unique(flat[:, 0], return_inverse=True)
+        return values[:, None], inverse.ravel()
+    if flat.dtype in (np.uint8, np.uint16):
+        bits = 8 * flat.dtype.itemsize
+        key = np.zeros(flat.shape[0], np.int64)
+        for c in range(flat.shape[1]):
+            key = (key << bits) | flat[:, c].astype(np.int64)
+        keys, inverse = np.unique(key, return_inverse=True)
+        palette = np.empty((keys.size, flat.shape[1]), flat.dtype)
+        for c in range(flat.shape[1] - 1, -1, -1):
+            palette[:, c] = keys & ((1 << bits) - 1)
+            keys = keys >> bits
+        return palette, inverse.ravel()
+    values, inverse = np.unique(np.ascontiguousarray(flat), axis=0, return_inverse=True)
+    return values, inverse.ravel()
+
+
+def index_image(image, *, max_colors: int = DEFAULT_MAX_COLORS) -> IndexedImage:
+    """Split a colour-quantized image into its palette and per-pixel palette indices.
+
+    Parameters
+    ----------
+    image : array (H, W), (H, W, 3) or (H, W, 4)
+        uint8, uint16 or float. Alpha is split off (with a warning).
+    max_colors : int
+        More distinct colours than this means the image is not colour-quantized.
+
+    Raises
+    ------
+    ValueError
+        When the image has more than ``max_colors`` colours (the message gives the count and how to
+        quantize first).
+    """
+    colour, alpha = check_image(image)
+    h, w = colour.shape[:2]
+    flat = colour.reshape(h * w, -1)
+    palette, inverse = _unique_colors(flat)
+    if palette.shape[0] > max_colors:
+        raise ValueError(
+            f"the image has {palette.shape[0]} distinct colours, more than max_colors={max_colors}: it does not "
+            "look colour-quantized. Quantize it first with k-means, e.g. dequantize(image, quantize=16) or "
+            "napari_maliang.dequantize.kmeans_quantize(image, 16), or raise max_colors"
+        )
+    return IndexedImage(inverse.reshape(h, w).astype(np.int32), palette, alpha)
+
+
+def label_regions(indices: np.ndarray) -> tuple[np.ndarray, int]:
+    """4-connected uniformly-coloured regions: labels ``1..n`` (int32) and ``n``."""
+    from skimage.measure import label
+
+    labels, n = label(indices.astype(np.int32) + 1, connectivity=1, background=0, return_num=True)
+    return labels.astype(np.int32), int(n)
+
+
+def kmeans_quantize(image, n_colors: int = 16, *, seed: int = 0, sample: int = 50_000) -> np.ndarray:
+    """Quantize ``image`` to ``n_colors`` colours with k-means (k-means++ start) in its own value space.
+
+    Used to prepare photographs that are not colour-quantized. Returns an array of the input's
+    dtype and shape (alpha, if any, copied).
+    """
+    from scipy.cluster.vq import kmeans2
+    from scipy.spatial import cKDTree
+
+    if int(n_colors) < 1:
+        raise ValueError(f"n_colors must be >= 1, got {n_colors}")
+    colour, alpha = check_image(image)
+    h, w = colour.shape[:2]
+    flat = colour.reshape(h * w, -1).astype(np.float64)
+    rng = np.random.default_rng(seed)
+    train = flat[rng.choice(flat.shape[0], min(sample, flat.shape[0]), replace=False)]
+    n = min(int(n_colors), len(np.unique(train, axis=0)))
+    centres, _ = kmeans2(train, n, seed=seed, minit="++", iter=20)
+    if np.issubdtype(colour.dtype, np.integer):
+        centres = np.clip(np.rint(centres), np.iinfo(colour.dtype).min, np.iinfo(colour.dtype).max)
+    centres = np.unique(centres, axis=0)
+    assign = cKDTree(centres).query(flat)[1]
+    out = centres[assign].reshape(colour.shape).astype(colour.dtype)
+    if alpha is not None:
+        out = np.concatenate([out, alpha[..., None]], axis=-1)
+    return out
+
+
+def value_scale(image) -> float:
+    """Full-scale value of an image's colour values: 255 (8-bit), 65535 (16-bit) or 1.0 (float)."""
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        return 255.0
+    if image.dtype == np.uint16:
+        return 65535.0
+    if np.issubdtype(image.dtype, np.integer):
+        top = int(image.max()) if image.size else 0
+        if int(image.min()) < 0 or top > 65535:
+            raise ValueError(
+                f"integer image with values in [{int(image.min())}, {top}]: expected 8-bit (0..255) or 16-bit "
+                "(0..65535) colour values"
+            )
+        return 255.0 if top <= 255 else 65535.0
+    return 1.0
