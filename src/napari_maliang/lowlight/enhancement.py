@@ -107,7 +107,7 @@ def enhance_steps(
     seed: int = 0,
     channel_constraint: bool = True,
     denoise: float = 0.0,
-    max_train: int = 8192,
+    max_train: int = 4096,
     optimize: bool = True,
     input_warp: str = "sqrt",
     details: bool = False,
@@ -208,7 +208,7 @@ def enhance(
     seed: int = 0,
     channel_constraint: bool = True,
     denoise: float = 0.0,
-    max_train: int = 8192,
+    max_train: int = 4096,
     optimize: bool = True,
     input_warp: str = "sqrt",
 ):
@@ -242,7 +242,7 @@ def enhance(
         Range sigma (0..1) of an edge-preserving bilateral filter applied to the result (the
         paper's noise failure case); 0 = off.
     max_train : int
-        At most this many patch pairs enter k-means (seeded subsample).
+        At most ``max(max_train, 40 k)`` patch pairs enter k-means (seeded subsample).
     optimize : bool
         Fit the GP hyperparameters by marginal likelihood (else keep the heuristic start).
     input_warp : {"sqrt", "none"}

@@ -189,7 +189,7 @@ def classical_reference(
     if g <= 1.0 + 1e-6:
         return img.copy()
     expo = np.float32(1.0 / g - 1.0)
-    lum = np.maximum(img, 1e-3)
+    lum = np.maximum(img, 1e-6)
     if local > 0:
         t = illumination_map(img, **kwargs)
         if img.ndim == 3:

@@ -80,9 +80,9 @@ def kmeans(
     k: int,
     *,
     seed: int = 0,
-    max_iter: int = 30,
-    tol: float = 1e-5,
-    max_points: int | None = 8192,
+    max_iter: int = 20,
+    tol: float = 1e-4,
+    max_points: int | None = 4096,
 ):
     """k-means++ then vectorised Lloyd iterations (Euclidean distance, paper section IV.A).
 
@@ -97,8 +97,8 @@ def kmeans(
     max_iter, tol
         Lloyd stops after ``max_iter`` iterations or when no centre moves more than ``tol``.
     max_points : int or None
-        Cluster a seeded random subsample of at most this many points (the centres are means, so a
-        few thousand points fix them well); ``None`` uses all.
+        Cluster a seeded random subsample of at most ``max(max_points, 40 k)`` points (the centres
+        are means, so a few thousand points fix them well); ``None`` uses all.
 
     Returns
     -------
@@ -113,8 +113,8 @@ def kmeans(
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     rng = np.random.default_rng(seed)
-    if max_points is not None and x.shape[0] > max_points:
-        x = x[rng.choice(x.shape[0], size=max_points, replace=False)]
+    if max_points is not None and x.shape[0] > max(max_points, 40 * k):
+        x = x[rng.choice(x.shape[0], size=max(max_points, 40 * k), replace=False)]
     if k > x.shape[0]:
         warnings.warn(
             f"k={k} is larger than the number of training patches ({x.shape[0]}); using k={x.shape[0]}",

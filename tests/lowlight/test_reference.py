@@ -1,0 +1,125 @@
+import numpy as np
+import pytest
+
+from napari_maliang.lowlight import reference as R
+
+
+def _keyed_image(rng, key=R.TARGET_KEY, shape=(64, 64)):
+    """A random image whose log-average luminance is exactly ``key``."""
+    img = rng.uniform(0.3, 0.55, shape).astype(np.float32)  # stays above the estimator's 1/512 floor
+    y = R.luminance(img)
+    for _ in range(50):  # power-law rescaling to the wanted key (log-average is linear in the exponent)
+        g = np.log(key) / np.mean(np.log(R.luminance(img)))
+        img = img**g
+    assert np.exp(np.mean(np.log(R.luminance(img)))) == pytest.approx(key, rel=0.02)
+    return img.astype(np.float32), y
+
+
+@pytest.mark.parametrize("gamma", [1.8, 2.5, 3.5])
+def test_blind_gamma_recovers_the_darkening(rng, gamma):
+    img, _ = _keyed_image(rng)
+    # exact for a grayscale image whose well-exposed log-average is the assumed key
+    assert R.estimate_gamma(img**gamma) == pytest.approx(gamma, rel=0.03)
+    # an image whose own key is brighter than the prior is under-estimated (the method's limit)
+    assert R.estimate_gamma((img**0.8) ** gamma) == pytest.approx(0.8 * gamma, rel=0.03)
+
+
+def test_bright_image_gives_gamma_one_and_unchanged_reference(small_photo):
+    bright = np.clip(small_photo**0.6, 0, 1)
+    assert R.estimate_gamma(bright) == 1.0
+    np.testing.assert_array_equal(R.classical_reference(bright), bright)
+
+
+def test_global_reference_inverts_a_known_gamma(small_photo):
+    dark = small_photo**2.5
+    out = R.classical_reference(dark, gamma=2.5, local=0.0)
+    np.testing.assert_allclose(out[small_photo > 0.01], small_photo[small_photo > 0.01], atol=2e-3)
+
+
+def test_illumination_map_solves_the_refinement_system(rng):
+    t0 = rng.random((20, 30)).astype(np.float32)
+    for solver in ("spsolve", "amg"):
+        t = R._refine(t0, alpha=0.1, eps=1e-3, sigma=0.0, solver=solver)
+        # residual of (I + alpha sum D^T W D) t = t0, assembled independently with loops
+        wx = 0.1 / (np.abs(np.diff(t0, axis=1)) + 1e-3)
+        wy = 0.1 / (np.abs(np.diff(t0, axis=0)) + 1e-3)
+        lap = np.zeros_like(t0, dtype=np.float64)
+        dx = np.diff(t, axis=1) * wx
+        dy = np.diff(t, axis=0) * wy
+        lap[:, :-1] -= dx
+        lap[:, 1:] += dx
+        lap[:-1, :] -= dy
+        lap[1:, :] += dy
+        np.testing.assert_allclose(t + lap, t0, atol=1e-3)
+
+
+def test_illumination_map_of_flat_image_is_flat():
+    img = np.full((300, 200, 3), 0.2, np.float32)
+    t = R.illumination_map(img)
+    assert t.shape == (300, 200)
+    np.testing.assert_allclose(t, 0.2, atol=1e-4)
+
+
+def test_illumination_map_is_max_channel_when_smooth():
+    yy, xx = np.mgrid[0:80, 0:80] / 80.0
+    img = np.stack([0.1 + 0.5 * xx, 0.2 + 0.2 * yy, np.full_like(xx, 0.05)], -1).astype(np.float32)
+    t = R.illumination_map(img, max_side=80)
+    assert np.abs(t - img.max(-1)).mean() < 0.02
+
+
+def test_lime_and_local_reference_brighten(dark_pair):
+    dark, orig = dark_pair
+    lime = R.lime_enhance(dark)
+    local = R.classical_reference(dark, local=1.0)
+    assert lime.mean() > dark.mean() + 0.1
+    assert local.mean() > dark.mean() + 0.1
+    assert lime.dtype == np.float32 and lime.max() <= 1
+
+
+def test_make_reference_accepts_callable_array_and_rejects_junk(dark_pair):
+    dark, orig = dark_pair
+    np.testing.assert_array_equal(R.make_reference(dark, orig), orig)
+    np.testing.assert_allclose(R.make_reference(dark, lambda im: im**0.5), dark**0.5, atol=1e-6)
+    grey = R.make_reference(dark, lambda im: im.mean(axis=-1))
+    assert grey.shape == dark.shape and np.all(grey[..., 0] == grey[..., 1])
+    with pytest.raises(ValueError, match="must match"):
+        R.make_reference(dark, orig[:10])
+    with pytest.raises(ValueError, match="reference must be"):
+        R.make_reference(dark, "cnn")
+    with pytest.raises(ValueError, match="not found"):
+        R.make_reference(dark, "missing-model.onnx")
+
+
+def _sqrt_model(path, channels=3):
+    onnx = pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    from onnx import TensorProto, helper
+
+    inp = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, channels, None, None])
+    out = helper.make_tensor_value_info("enhanced", TensorProto.FLOAT, [1, channels, None, None])
+    node = helper.make_node("Sqrt", ["image"], ["enhanced"])
+    graph = helper.make_graph([node], "tiny_sqrt", [inp], [out])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return path
+
+
+def test_onnx_reference_runs_a_tiny_graph(tmp_path, dark_pair):
+    dark, _ = dark_pair
+    path = _sqrt_model(tmp_path / "sqrt.onnx")
+    ref = R.OnnxReference(path)
+    np.testing.assert_allclose(ref(dark), np.sqrt(dark), atol=1e-6)
+    np.testing.assert_allclose(R.make_reference(dark, str(path)), np.sqrt(dark), atol=1e-6)
+    # grayscale input through a 3-channel model comes back grayscale
+    out = R.make_reference(dark[..., 0], path)
+    np.testing.assert_allclose(out, np.sqrt(dark[..., 0]), atol=1e-5)
+
+
+def test_onnx_single_channel_model_gets_luminance(tmp_path, dark_pair):
+    dark, _ = dark_pair
+    path = _sqrt_model(tmp_path / "sqrt1.onnx", channels=1)
+    out = R.make_reference(dark, path)
+    assert out.shape == dark.shape
+    np.testing.assert_allclose(out[..., 1], np.sqrt(R.luminance(dark)), atol=1e-5)
