@@ -1,0 +1,398 @@
+"""Encoder, decoder and rate control of the inpainting codec (Bastani et al. 2010).
+
+Encoder (paper section 3.1, Fig. 6): Perona-Malik denoising (eq. 11) -> Sobel edges with a
+threshold -> thinning -> edge map coded losslessly -> source points on both sides of every edge
+(endpoints and samples along it) -> values quantized, predicted and entropy coded.
+Decoder (section 3.2): decode the edge map, locate the source points exactly as the encoder did,
+place their values and solve the inpainting system of eq. 7-10 (:mod:`.inpaint`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from napari_maliang._progress import Progress, run_to_end
+
+from . import edgecode, values
+from .edges import detect_edges, perona_malik, sobel_magnitude
+from .format import (
+    FLAG_EDGE_VALUES,
+    MIN_SIDE,
+    SECTION_EDGES,
+    SECTION_VALUES,
+    CodecError,
+    Container,
+    Header,
+    pack,
+    unpack,
+)
+from .geometry import build_geometry, sample_values
+from .inpaint import inpaint
+
+__all__ = [
+    "CodecError",
+    "DecodeResult",
+    "decode",
+    "decode_details",
+    "encode",
+    "encode_iter",
+    "prepare_image",
+    "read_mlg",
+    "write_mlg",
+]
+
+# (spacing, q_luma, grid, edge_values) profiles tried by the rate control, cheapest first
+_PROFILES = (
+    (16, 16, 0, False),
+    (12, 12, 0, False),
+    (10, 8, 0, True),
+    (8, 8, 32, True),
+    (6, 6, 24, True),
+    (4, 4, 16, True),
+)
+
+
+def prepare_image(image) -> np.ndarray:
+    """Check and convert an image to float ``(H, W, C)`` on the 0..255 scale, ``C`` in (1, 3).
+
+    Conversions (documented in docs/codec.md): ``uint8`` as is; ``bool`` -> 0/255; other
+    unsigned/signed integers with values up to 255 as is, larger ones (e.g. ``uint16``)
+    scaled by ``255 / 65535`` for ``uint16`` or by ``255 / max`` otherwise; floats in
+    ``[0, 1]`` scaled by 255, other floats linearly mapped from ``[min, max]`` to ``[0, 255]``.
+    ``(H, W, 1)`` is grayscale; an alpha channel ``(H, W, 4)`` is dropped.
+    """
+    a = np.asarray(image)
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+        raise TypeError(f"expected a numeric image array, got dtype {a.dtype}")
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if a.ndim == 3 and a.shape[2] == 4:
+        a = a[..., :3]
+    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] == 3)):
+        raise ValueError(f"expected a grayscale (H, W) or RGB (H, W, 3) image, got shape {a.shape}")
+    H, W = a.shape[:2]
+    if H < MIN_SIDE or W < MIN_SIDE:
+        raise ValueError(f"image of {H}x{W} pixels is too small: both sides must be at least {MIN_SIDE}")
+    from .format import MAX_PIXELS, MAX_SIDE
+
+    if H > MAX_SIDE or W > MAX_SIDE or H * W > MAX_PIXELS:
+        raise ValueError(f"image of {H}x{W} pixels is too large (max side {MAX_SIDE}, max {MAX_PIXELS} pixels)")
+    if a.dtype == bool:
+        f = a.astype(np.float64) * 255.0
+    elif np.issubdtype(a.dtype, np.integer):
+        f = a.astype(np.float64)
+        mx = float(f.max())
+        if f.min() < 0:
+            raise ValueError("integer images must be non-negative")
+        if mx > 255:
+            f *= 255.0 / (65535.0 if a.dtype == np.uint16 else mx)
+    else:
+        f = a.astype(np.float64)
+        if not np.isfinite(f).all():
+            raise ValueError("image contains NaN or infinite values")
+        lo, hi = float(f.min()), float(f.max())
+        if lo >= 0.0 and hi <= 1.0:
+            f = f * 255.0
+        elif hi > lo:
+            f = (f - lo) * (255.0 / (hi - lo))
+        else:
+            f = np.full_like(f, 128.0)
+    if f.ndim == 2:
+        f = f[..., None]
+    return f
+
+
+@dataclass
+class DecodeResult:
+    """Decoded image plus what it was rebuilt from (for display)."""
+
+    image: np.ndarray  # uint8 (H, W) or (H, W, 3)
+    edges: np.ndarray  # bool (H, W)
+    source_yx: np.ndarray  # (n, 2) int rows/cols of the source points
+    header: Header
+    info: dict = field(default_factory=dict)
+
+
+class _Candidate:
+    def __init__(self, header, edges, geo, k, steps, edge_payload, value_payload):
+        self.header = header
+        self.edges = edges
+        self.geo = geo
+        self.k = k
+        self.steps = steps
+        self.edge_payload = edge_payload
+        self.value_payload = value_payload
+
+    def to_bytes(self) -> bytes:
+        return pack(
+            Container(self.header, {SECTION_EDGES: self.edge_payload, SECTION_VALUES: self.value_payload})
+        )
+
+    @property
+    def nbytes(self) -> int:
+        # pack() overhead is small and fixed; compute exactly
+        return len(self.to_bytes())
+
+
+def _steps(header: Header) -> np.ndarray:
+    if header.channels == 1:
+        return np.array([header.q_luma], float)
+    return np.array([header.q_luma, header.q_chroma, header.q_chroma], float)
+
+
+def _to_working(f: np.ndarray) -> np.ndarray:
+    return values.rgb_to_ycc(f) if f.shape[2] == 3 else f
+
+
+def _from_working(u: np.ndarray, channels: int) -> np.ndarray:
+    if channels == 3:
+        u = values.ycc_to_rgb(u)
+        return np.clip(np.rint(u), 0, 255).astype(np.uint8)
+    return np.clip(np.rint(u[..., 0]), 0, 255).astype(np.uint8)
+
+
+class _Encoder:
+    """Caches edge maps and their codes across the rate-control search."""
+
+    def __init__(self, f, *, denoise_iterations, min_length):
+        self.f = f
+        self.work = _to_working(f)
+        self.channels = f.shape[2]
+        self.H, self.W = f.shape[:2]
+        den = perona_malik(f[..., 0] if self.channels == 1 else f, iterations=denoise_iterations)
+        self.mag = sobel_magnitude(den)
+        self.min_length = min_length
+        self._edges = {}
+        self._edge_code = {}
+
+    def edges(self, t: float) -> np.ndarray:
+        key = round(float(t), 4)
+        if key not in self._edges:
+            self._edges[key] = detect_edges(self.mag, key, min_length=self.min_length)
+        return self._edges[key]
+
+    def edge_code(self, t: float, final: bool = False) -> bytes:
+        key = (round(float(t), 4), final)
+        if key not in self._edge_code:
+            self._edge_code[key] = edgecode.encode_edges(self.edges(t), compare=final, try_jxl=final)
+        return self._edge_code[key]
+
+    def candidate(self, t, spacing, q, grid, edge_values, final=False) -> _Candidate:
+        e = self.edges(t)
+        flags = FLAG_EDGE_VALUES if edge_values else 0
+        qc = int(min(255, 2 * q))
+        header = Header(self.H, self.W, self.channels, flags, int(spacing), int(grid), int(q), qc)
+        geo = build_geometry(e, spacing=header.spacing, grid=header.grid, edge_values=header.edge_values)
+        steps = _steps(header)
+        vals = sample_values(geo, self.work, average=max(0, spacing // 4))
+        k = values.quantize(vals, steps)
+        kmax = np.ceil(255.0 / steps).astype(np.int64)
+        vp = values.encode_values(k, geo.ref, geo.new, kmax)
+        return _Candidate(header, e, geo, k, steps, self.edge_code(t, final), vp)
+
+
+def _psnr(a, b) -> float:
+    mse = float(np.mean((np.asarray(a, float) - np.asarray(b, float)) ** 2))
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def _reconstruct(cand: _Candidate) -> np.ndarray:
+    u = inpaint(cand.geo, values.dequantize(cand.k, cand.steps))
+    return _from_working(u, cand.header.channels)
+
+
+def encode_iter(
+    image,
+    *,
+    bpp: float | None = None,
+    edge_threshold: float | None = None,
+    spacing: int | None = None,
+    quant: int | None = None,
+    grid: int | None = None,
+    edge_values: bool | None = None,
+    denoise_iterations: int = 10,
+    min_length: int = 4,
+):
+    """Generator form of :func:`encode` (yields :class:`~napari_maliang._progress.Progress`)."""
+    f = prepare_image(image)
+    H, W, C = f.shape
+    if bpp is not None:
+        bpp = float(bpp)
+        if not np.isfinite(bpp) or bpp <= 0:
+            raise ValueError(f"bpp must be a positive number, got {bpp}")
+    yield Progress(0, 1, "denoising and edge detection")
+    enc = _Encoder(f, denoise_iterations=denoise_iterations, min_length=min_length)
+    mag = enc.mag
+    mmax = float(mag.max())
+
+    def profile_list():
+        if spacing is None and quant is None and grid is None and edge_values is None:
+            return list(_PROFILES)
+        base = (12, 8, 0, True)
+        return [
+            (
+                spacing if spacing is not None else base[0],
+                quant if quant is not None else base[1],
+                grid if grid is not None else base[2],
+                edge_values if edge_values is not None else base[3],
+            )
+        ]
+
+    if bpp is None:
+        t = edge_threshold if edge_threshold is not None else max(8.0, 0.1 * mmax)
+        prof = profile_list()[0] if len(profile_list()) == 1 else (12, 8, 0, True)
+        cand = enc.candidate(t, *prof, final=True)
+        yield Progress(1, 1, "done")
+        return cand.to_bytes()
+
+    budget = int(np.floor(bpp * H * W / 8))
+    profiles = profile_list()
+    if edge_threshold is not None:
+        thresholds = [float(edge_threshold)]
+    else:
+        # thresholds from "every strong edge" down to "many weak edges", geometric ladder
+        hi = max(mmax * 1.01, 1.0)
+        thresholds = [hi * 0.8**i for i in range(24) if hi * 0.8**i > 2.0]
+    feasible = []
+    smallest = None
+    n_steps = len(profiles) + 3
+    for pi, prof in enumerate(profiles):
+        yield Progress(pi, n_steps, f"rate search: spacing {prof[0]}, step {prof[1]}, grid {prof[2]}")
+        # largest number of edges (lowest threshold) that fits: binary search on the ladder
+        lo_i, hi_i = 0, len(thresholds) - 1
+        best = None
+        first = enc.candidate(thresholds[0], *prof)
+        size0 = first.nbytes
+        smallest = size0 if smallest is None else min(smallest, size0)
+        if size0 > budget:
+            continue
+        best = first
+        lo_i = 0
+        while lo_i < hi_i:
+            mid = (lo_i + hi_i + 1) // 2
+            cand = enc.candidate(thresholds[mid], *prof)
+            if cand.nbytes <= budget:
+                best, lo_i = cand, mid
+            else:
+                hi_i = mid - 1
+        feasible.append(best)
+    if not feasible:
+        min_bpp = 8.0 * smallest / (H * W)
+        raise ValueError(
+            f"bpp={bpp:g} is too small for this image: even the coarsest setting needs "
+            f"{smallest} bytes, i.e. {min_bpp:.4f} bpp; ask for at least that"
+        )
+    yield Progress(len(profiles), n_steps, "comparing candidates")
+    ref = _from_working(enc.work, C)
+    scored = []
+    for cand in _top_candidates(feasible):
+        scored.append((_psnr(_reconstruct(cand), ref), cand))
+    best = max(scored, key=lambda s: s[0])[1]
+    # final: try the alternative edge coders too (never larger)
+    final = enc.candidate(
+        _threshold_of(enc, best.edges), best.header.spacing, best.header.q_luma, best.header.grid,
+        best.header.edge_values, final=True,
+    )
+    out = final.to_bytes()
+    if len(out) > len(best.to_bytes()):
+        out = best.to_bytes()
+    assert len(out) <= budget
+    yield Progress(n_steps, n_steps, "done")
+    return out
+
+
+def _threshold_of(enc: _Encoder, edges) -> float:
+    for key, e in enc._edges.items():
+        if e is edges:
+            return key
+    raise RuntimeError("edge map not from this encoder")
+
+
+def _top_candidates(feasible, k: int = 3):
+    # the candidates that spend the most of the budget are the most promising
+    return sorted(feasible, key=lambda c: -c.nbytes)[:k]
+
+
+def encode(image, *, bpp: float | None = None, edge_threshold: float | None = None, **options) -> bytes:
+    """Compress an image with the inpainting codec; returns the ``.mlg`` bytes.
+
+    Parameters
+    ----------
+    image : array_like
+        Grayscale ``(H, W)`` or RGB ``(H, W, 3)``; uint8, uint16, bool or float (see
+        :func:`prepare_image` for the conversion to 8 bits).
+    bpp : float, optional
+        Target rate in bits per pixel. The encoder searches the edge threshold, the sampling
+        along edges, the interior grid and the quantization step for the best PSNR whose file
+        is at most ``bpp * H * W / 8`` bytes. Raises ``ValueError`` naming the smallest
+        feasible rate when even the coarsest setting does not fit.
+    edge_threshold : float, optional
+        Sobel threshold (gray levels per pixel step) when not rate controlled, or to pin the
+        threshold during rate control.
+    spacing, quant, grid, edge_values, denoise_iterations, min_length
+        Manual parameters: distance between source points along edges (pixels), quantization
+        step of gray/luma values (chroma uses twice that), interior grid step (0 = none),
+        whether edge pixels carry their own samples, Perona-Malik iterations (eq. 11), and the
+        shortest edge fragment kept.
+
+    Returns
+    -------
+    bytes
+        The ``.mlg`` stream (see :mod:`napari_maliang.codec.format`).
+    """
+    return run_to_end(encode_iter(image, bpp=bpp, edge_threshold=edge_threshold, **options))
+
+
+def decode_details(data) -> DecodeResult:
+    """Decode ``.mlg`` bytes and return the image with its edge map and source points."""
+    cont = unpack(data)
+    h = cont.header
+    for tag in (SECTION_EDGES, SECTION_VALUES):
+        if tag not in cont.sections:
+            raise CodecError(f"missing section {tag}")
+    edges = edgecode.decode_edges(cont.sections[SECTION_EDGES], (h.height, h.width))
+    geo = build_geometry(edges, spacing=h.spacing, grid=h.grid, edge_values=h.edge_values)
+    steps = _steps(h)
+    kmax = np.ceil(255.0 / steps).astype(np.int64)
+    k = values.decode_values(cont.sections[SECTION_VALUES], geo.ref, geo.new, kmax)
+    u = inpaint(geo, values.dequantize(k, steps))
+    img = _from_working(u, h.channels)
+    sy, sx = np.divmod(geo.sources, h.width)
+    return DecodeResult(img, edges, np.stack([sy, sx], axis=1), h, {"n_sources": geo.n_sources})
+
+
+def decode(data) -> np.ndarray:
+    """Decode ``.mlg`` bytes to a uint8 image ``(H, W)`` or ``(H, W, 3)``.
+
+    Raises
+    ------
+    CodecError
+        For truncated, corrupt or non-``.mlg`` data (checked by magic number, version,
+        CRC32 and sizes before anything large is allocated).
+    """
+    return decode_details(data).image
+
+
+def read_mlg(path) -> np.ndarray:
+    """Read and decode an ``.mlg`` file (for the napari reader)."""
+    path = os.fspath(path)
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        from .format import MAGIC
+
+        if head != MAGIC:
+            raise CodecError(f"{path!r} is not an .mlg file (bad magic number)")
+        data = head + fh.read()
+    return decode(data)
+
+
+def write_mlg(path, image, **encode_options) -> str:
+    """Encode ``image`` and write it to ``path`` (``.mlg``); returns the path."""
+    path = os.fspath(path)
+    data = encode(image, **encode_options)
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return path

@@ -1,0 +1,113 @@
+"""The decoder's inpainting: 1-D diffusion along edges (eq. 3) and Laplace inside regions (eq. 1),
+as the single discrete system of eq. 7-10.
+
+Eq. 9 writes every pixel as a weighted mean of its 8 neighbours; eq. 10 picks the weights by
+lambda (eq. 6): on the boundary band (lambda = 1) only the previous and next pixels along the
+curve Gamma count (a 1-D equation, ``d^2u/dl^2 = 0``), elsewhere (lambda = 0) the four axial
+neighbours (the 5-point Laplacian of eq. 8). Source points are Dirichlet data.
+
+We assemble exactly that system. Because no band row references an inside pixel, the matrix is
+block lower-triangular::
+
+    [ L_chain    0     ] [u_band  ]   [b_band  ]
+    [ -A_ib    L_inside] [u_inside] = [b_inside]
+
+so it is solved exactly by block forward substitution: a sparse direct (SuperLU) solve of the
+1-D chain block, then the symmetric positive definite 5-point Laplacian of the inside block with
+algebraic multigrid (pyamg, Ruge-Stuben) as preconditioner for conjugate gradients. The paper
+used ~600 SOR sweeps (40 s in Matlab for 256x256).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse import linalg as sla
+
+from .geometry import Geometry
+
+_EPS = 1e-9  # ties every pixel weakly to the mean of the data: no singular block, ever
+
+
+def _laplacian_rows(n_pix, i, j, w):
+    """Graph Laplacian over all pixels from an undirected edge list."""
+    A = sparse.coo_matrix((np.concatenate([w, w]), (np.concatenate([i, j]), np.concatenate([j, i]))), shape=(n_pix, n_pix))
+    A = A.tocsr()
+    deg = np.asarray(A.sum(axis=1)).ravel()
+    return sparse.diags(deg) - A
+
+
+def _grid_edges(H, W):
+    idx = np.arange(H * W).reshape(H, W)
+    i = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    j = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    return i, j
+
+
+def assemble(geo: Geometry):
+    """The full system matrix of eq. 9/10 (rows of Dirichlet pixels are identity rows).
+
+    Returns ``(A, known)`` with ``A`` CSR of shape ``(H*W, H*W)`` and ``known`` a bool mask.
+    """
+    H, W = geo.shape
+    n = H * W
+    known = np.zeros(n, bool)
+    known[geo.sources] = True
+    chain = geo.chain.ravel()
+    Lc = _laplacian_rows(n, geo.chain_i, geo.chain_j, geo.chain_w)
+    gi, gj = _grid_edges(H, W)
+    Lg = _laplacian_rows(n, gi, gj, np.ones(gi.size))
+    rows_chain = sparse.diags((chain & ~known).astype(float))
+    rows_inside = sparse.diags((~chain & ~known).astype(float))
+    A = rows_chain @ Lc + rows_inside @ Lg + sparse.diags(known.astype(float))
+    return A.tocsr(), known
+
+
+def inpaint(geo: Geometry, values: np.ndarray, *, tol: float = 1e-6) -> np.ndarray:
+    """Fill the image from source ``values`` ``(n_sources, C)``; returns float ``(H, W, C)``."""
+    H, W = geo.shape
+    n = H * W
+    vals = np.asarray(values, dtype=np.float64)
+    C = vals.shape[1]
+    u = np.zeros((n, C))
+    known = np.zeros(n, bool)
+    known[geo.sources] = True
+    u[geo.sources] = vals
+    mean = vals.mean(axis=0) if vals.size else np.full(C, 128.0)
+
+    # --- block 1: 1-D diffusion along the chains (eq. 3, eq. 10b) ---
+    chain = geo.chain.ravel()
+    unk1 = np.flatnonzero(chain & ~known)
+    if unk1.size:
+        Lc = _laplacian_rows(n, geo.chain_i, geo.chain_j, geo.chain_w).tocsr()
+        A11 = Lc[unk1][:, unk1] + _EPS * sparse.identity(unk1.size)
+        kn = np.flatnonzero(chain & known)
+        rhs = -(Lc[unk1][:, kn] @ u[kn]) + _EPS * mean[None, :]
+        lu = sla.splu(A11.tocsc(), permc_spec="COLAMD")
+        u[unk1] = lu.solve(rhs)
+    # --- block 2: Laplace inside the regions (eq. 1, eq. 8, eq. 10a) ---
+    unk2 = np.flatnonzero(~chain & ~known)
+    if unk2.size:
+        gi, gj = _grid_edges(H, W)
+        Lg = _laplacian_rows(n, gi, gj, np.ones(gi.size)).tocsr()
+        rows = Lg[unk2]
+        A22 = rows[:, unk2] + _EPS * sparse.identity(unk2.size)
+        fixed = np.flatnonzero(chain | known)
+        rhs = -(rows[:, fixed] @ u[fixed]) + _EPS * mean[None, :]
+        u[unk2] = _solve_spd(A22.tocsr(), rhs, tol=tol)
+    return u.reshape(H, W, C)
+
+
+def _solve_spd(A, rhs, *, tol):
+    import pyamg
+
+    x = np.empty_like(rhs)
+    if A.shape[0] < 4000:
+        lu = sla.splu(A.tocsc())
+        return lu.solve(rhs)
+    ml = pyamg.ruge_stuben_solver(A, max_coarse=500)
+    for c in range(rhs.shape[1]):
+        b = rhs[:, c]
+        x0 = np.full(b.shape, float(np.mean(b / A.diagonal())) if b.size else 0.0)
+        x[:, c] = ml.solve(b, x0=None, tol=tol, accel="cg", maxiter=200)
+    return x
