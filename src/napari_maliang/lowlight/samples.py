@@ -52,3 +52,12 @@ def dark_photo(name: str = "astronaut", *, gamma: float = 2.5, peak: float = 100
     """
     original = photo(name, size=size)
     return darken(original, gamma=gamma, peak=peak, seed=seed), original
+
+
+def dark_photo_layers():
+    """Sample-data contribution: the darkened astronaut and its original as napari layer tuples."""
+    dark, original = dark_photo()
+    return [
+        (original, {"name": "original photo", "visible": False}, "image"),
+        (dark, {"name": "dark photo", "contrast_limits": (0.0, 1.0)}, "image"),
+    ]

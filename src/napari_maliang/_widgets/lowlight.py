@@ -1,0 +1,173 @@
+"""Docked widget "Low-light enhancement": the approximated-GP enhancer of :mod:`napari_maliang.lowlight`.
+
+Image layer in -> :func:`napari_maliang.lowlight.enhance_steps` in a background thread (progress
+bar, Cancel) -> a new Image layer ``"<input> enhanced"`` (re-runs update it; the input is never
+touched). Optionally the k training patches (k-means centres: I_L patch | I_R patch) are shown as
+a montage layer ``"<input> training patches"``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Slider, SpinBox
+from qtpy.QtWidgets import QVBoxLayout, QWidget
+
+from napari_maliang._widgets._common import JobRunner, output_layer, show_info
+
+__all__ = ["LowlightWidget", "patch_montage"]
+
+REFERENCES = {
+    "built-in (classical)": "auto",
+    "LIME (fixed exponent 0.8)": "lime",
+    "ONNX model file": "onnx",
+}
+MODELS = {"colour (RGB)": "rgb", "luminance (Y)": "luminance"}
+
+
+def patch_montage(patches: np.ndarray, *, columns: int | None = None, gap: int = 1) -> np.ndarray:
+    """Tile ``(k, h, w)`` patches (NaN = background) into one 2-D image with ``gap`` pixels between."""
+    k, h, w = patches.shape
+    columns = columns or int(np.ceil(np.sqrt(k)))
+    rows = int(np.ceil(k / columns))
+    out = np.zeros((rows * (h + gap) + gap, columns * (w + gap) + gap), np.float32)
+    for i, tile in enumerate(np.nan_to_num(patches, nan=0.0)):
+        r, c = divmod(i, columns)
+        out[gap + r * (h + gap) : gap + r * (h + gap) + h, gap + c * (w + gap) : gap + c * (w + gap) + w] = tile
+    return out
+
+
+class LowlightWidget(QWidget):
+    """Low-light enhancement with an approximated Gaussian process (Loh)."""
+
+    def __init__(self, napari_viewer):
+        super().__init__()
+        self.viewer = napari_viewer
+        self.layer_combo = ComboBox(label="image", choices=self._image_layers)
+        self.k_slider = Slider(label="k (training points)", value=30, min=1, max=300)
+        self.patch_spin = SpinBox(label="patch size", value=3, min=1, max=9)
+        self.model_combo = ComboBox(label="model", choices=list(MODELS), value="colour (RGB)")
+        self.reference_combo = ComboBox(label="reference", choices=list(REFERENCES), value="built-in (classical)")
+        self.onnx_file = FileEdit(label="ONNX model", mode="r", filter="*.onnx", visible=False)
+        self.denoise_spin = FloatSpinBox(label="denoise", value=0.0, min=0.0, max=1.0, step=0.02)
+        self.show_patches = CheckBox(label="show training patches", value=False)
+        self.options = Container(
+            widgets=[
+                self.layer_combo,
+                self.k_slider,
+                self.patch_spin,
+                self.model_combo,
+                self.reference_combo,
+                self.onnx_file,
+                self.denoise_spin,
+                self.show_patches,
+            ],
+            labels=True,
+        )
+        self.reference_combo.changed.connect(self._on_reference)
+        self.runner = JobRunner("Enhance", self._start)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.options.native)
+        layout.addWidget(self.runner)
+        layout.addStretch()
+        self.output = None
+        self.patches_layer = None
+        events = napari_viewer.layers.events
+        for name in ("inserted", "removed", "reordered", "renamed"):
+            getattr(events, name).connect(self.reset_choices)
+
+    def _image_layers(self, _widget=None):
+        from napari.layers import Image
+
+        return [(layer.name, layer) for layer in self.viewer.layers if isinstance(layer, Image)]
+
+    def reset_choices(self, *_args) -> None:
+        try:
+            self.options.reset_choices()
+        except RuntimeError:  # widget deleted while the viewer closes
+            pass
+
+    def _on_reference(self, value) -> None:
+        self.onnx_file.visible = REFERENCES[value] == "onnx"
+
+    def _reference(self):
+        choice = REFERENCES[self.reference_combo.value]
+        if choice != "onnx":
+            return choice
+        path = str(self.onnx_file.value or "")
+        if not path or path in (".",) or not path.lower().endswith(".onnx"):
+            raise ValueError("choose an .onnx model file for the ONNX reference")
+        from napari_maliang.lowlight.reference import OnnxReference
+
+        try:
+            return OnnxReference(path)
+        except ImportError as exc:
+            raise ValueError(str(exc)) from None
+
+    def _start(self):
+        from napari_maliang.lowlight.enhancement import enhance_steps
+
+        self.reset_choices()
+        layer = self.layer_combo.value
+        if layer is None or layer not in self.viewer.layers:
+            raise ValueError("no input: add an Image layer first (File > Open Sample > Ma Liang > Dark photo)")
+        data = np.asarray(layer.data)
+        rgb = bool(getattr(layer, "rgb", False))
+        if data.ndim - (1 if rgb else 0) != 2:
+            raise ValueError(
+                f"layer {layer.name!r} has shape {data.shape}; low-light enhancement takes one 2-D "
+                "grayscale or RGB image (pick a single plane first)"
+            )
+        reference = self._reference()
+        want_patches = bool(self.show_patches.value)
+        gen = enhance_steps(
+            data,
+            k=int(self.k_slider.value),
+            patch=int(self.patch_spin.value),
+            reference=reference,
+            model=MODELS[self.model_combo.value],
+            denoise=float(self.denoise_spin.value),
+            details=True,
+        )
+
+        def on_done(result):
+            self._publish(layer, result, want_patches)
+
+        return gen, on_done
+
+    def _publish(self, layer, result, want_patches: bool) -> None:
+        image = result.image
+        ndim = 2
+        kwargs = {
+            "scale": np.asarray(layer.scale)[-ndim:],
+            "translate": np.asarray(layer.translate)[-ndim:],
+            "metadata": {"lowlight": dict(result.info)},
+        }
+        if image.ndim == 2:
+            kwargs["colormap"] = "gray"
+        self.output = output_layer(
+            self.viewer,
+            image,
+            name=f"{layer.name} enhanced",
+            layer_type="image",
+            protect=[layer],
+            contrast_limits=(0.0, 1.0),
+            **kwargs,
+        )
+        if want_patches:
+            montage = patch_montage(result.training_patches())
+            height = image.shape[0]
+            s = max(1.0, height / montage.shape[0]) * np.asarray(layer.scale)[-2:]
+            translate = np.asarray(layer.translate)[-2:] + np.array([0.0, (image.shape[1] + 8) * layer.scale[-1]])
+            self.patches_layer = output_layer(
+                self.viewer,
+                montage,
+                name=f"{layer.name} training patches",
+                layer_type="image",
+                protect=[layer],
+                colormap="gray",
+                contrast_limits=(0.0, 1.0),
+                scale=s,
+                translate=translate,
+            )
+        info = result.info
+        show_info(f"enhanced {layer.name!r}: k={info['k']}, patch {info['patch'][0]}x{info['patch'][1]}, model {info['model']}")
