@@ -97,3 +97,31 @@ def test_apply_drift_round_trip():
     out = apply_drift(locs, table)
     np.testing.assert_allclose(out["x"], 12.0, atol=1e-3)
     np.testing.assert_allclose(out["y"], 10.0, atol=1e-3)
+
+
+def test_cli_drift(tmp_path, capsys):
+    from napari_maliang import cli
+
+    locs, truth = filament_scene(n_frames=3000, n_beads=1, locs_per_frame=3, seed=8)
+    from napari_maliang.smlm import write_localizations
+
+    src = tmp_path / "locs.csv"
+    write_localizations(locs, src)  # ThunderSTORM CSV (nm)
+    out = tmp_path / "corrected.hdf5"  # picasso
+    table = tmp_path / "drift.csv"
+    argv = ["drift", str(src), "-o", str(out), "--drift-table", str(table), "--quiet"]
+    assert cli.main(argv) == 0
+    drift = pd.read_csv(table)
+    assert len(drift) == 3000 and residual_nm(drift, truth.drift) < 3.0
+    from napari_maliang._cli.palm_analysis import read_table
+
+    assert len(read_table(str(out))) == len(locs)
+    # nothing is overwritten without --overwrite, never the input
+    assert cli.main(argv) == 2
+    assert "exists" in capsys.readouterr().err
+    assert cli.main(["drift", str(src), "-o", str(src), "--quiet"]) == 2
+    assert "input" in capsys.readouterr().err
+    assert cli.main(["drift", str(src), "-o", str(tmp_path / "x.csv"), "--method", "rcc",
+                     "--segment-frames", "5000", "--quiet"]) == 2
+    assert "two time segments" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()

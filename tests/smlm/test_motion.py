@@ -76,3 +76,22 @@ def test_bad_input():
     with pytest.raises(ValueError, match="need at least"):
         motion_z_statistics(locs, line, block_frames=10)
     pd.testing.assert_frame_equal(locs, before)
+
+
+def test_cli_motion(tmp_path, capsys):
+    from napari_maliang import cli
+
+    locs, truth = motion_scene(shifts_nm=[0, 60], n_sets=2, seed=6)
+    src = tmp_path / "locs.csv"
+    locs.to_csv(src, index=False)
+    (y0, x0), (y1, x1) = truth.filaments[0][[0, -1]]
+    out = tmp_path / "z.csv"
+    argv = ["motion", str(src), "--line", f"{y0},{x0};{y1},{x1}", "-o", str(out), "--sets", str(tmp_path / "s.csv")]
+    assert cli.main(argv + ["--quiet"]) == 0
+    table = pd.read_csv(out)
+    assert table.loc[0, "z"] > 3
+    assert "Z" in capsys.readouterr().out
+    assert cli.main(["motion", str(src), "--line", "500,500;510,510", "-o", str(tmp_path / "w.csv")]) == 2
+    assert "outside" in capsys.readouterr().err
+    assert cli.main(["motion", str(src), "--line", "nonsense", "-o", str(tmp_path / "w.csv")]) == 2
+    assert not (tmp_path / "w.csv").exists()

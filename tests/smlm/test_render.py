@@ -133,3 +133,23 @@ def test_bad_input():
     assert render(_table([], []), shape=(4, 4), pixel_size=0.5).sum() == 0
     with pytest.raises(ValueError, match="blur"):
         render(locs, blur=-1)
+
+
+def test_cli_render(tmp_path):
+    import tifffile
+
+    from napari_maliang import cli
+
+    rng = np.random.default_rng(0)
+    locs = _table(rng.uniform(2, 14, 500), rng.uniform(2, 14, 500), rng.uniform(0.05, 0.2, 500))
+    locs["frame"] = np.arange(500)
+    src = tmp_path / "locs.csv"
+    locs.to_csv(src, index=False)
+    out = tmp_path / "sr.tif"
+    assert cli.main(["render", str(src), "-o", str(out), "--shape", "16", "16", "--quiet"]) == 0
+    image = tifffile.imread(out)
+    assert image.shape == (160, 160) and image.sum() == pytest.approx(500, rel=1e-3)
+    assert cli.main(["render", str(src), "-o", str(tmp_path / "sr.png"), "--method", "histogram"]) == 0
+    assert cli.main(["render", str(src), "-o", str(tmp_path / "sr.npy"), "--pixel-size", "0"]) == 2
+    assert not (tmp_path / "sr.npy").exists()
+    assert cli.main(["render", str(src), "-o", str(tmp_path / "sr.jpg")]) == 2
