@@ -1,0 +1,40 @@
+import numpy as np
+from skimage import io
+
+from napari_maliang import cli
+from napari_maliang.lowlight import enhance
+
+
+def test_enhance_command_writes_a_brighter_png(tmp_path, dark_pair, capsys):
+    dark, _ = dark_pair
+    src = tmp_path / "dark.png"
+    io.imsave(src, np.round(dark * 255).astype(np.uint8), check_contrast=False)
+    dst = tmp_path / "out.png"
+    assert cli.main(["enhance", str(src), "-o", str(dst), "--k", "12"]) == 0
+    out = io.imread(dst)
+    assert out.shape == dark.shape and out.dtype == np.uint8
+    expected = enhance(io.imread(src), k=12)
+    assert np.abs(out / 255.0 - expected).max() <= 0.5 / 255 + 1e-6
+    assert "dark.png ->" in capsys.readouterr().out
+
+
+def test_enhance_command_16_bit_and_directory(tmp_path, dark_pair):
+    dark, _ = dark_pair
+    for i in range(2):
+        io.imsave(tmp_path / f"g{i}.tif", np.round(dark[..., i] * 65535).astype(np.uint16), check_contrast=False)
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    args = ["enhance", str(tmp_path / "g0.tif"), str(tmp_path / "g1.tif"), "-o", str(outdir), "--bits", "16", "-q"]
+    assert cli.main(args) == 0
+    out = io.imread(outdir / "g1.tif")
+    assert out.dtype == np.uint16 and out.shape == dark.shape[:2]
+    assert out.mean() / 65535 > dark[..., 1].mean() + 0.15
+
+
+def test_enhance_command_errors(tmp_path, capsys):
+    assert cli.main(["enhance", str(tmp_path / "missing.png"), "-o", str(tmp_path / "x.png")]) == 2
+    assert "not found" in capsys.readouterr().err
+    tiny = tmp_path / "tiny.png"
+    io.imsave(tiny, np.zeros((2, 2), np.uint8), check_contrast=False)
+    assert cli.main(["enhance", str(tiny), "-o", str(tmp_path / "t.png")]) == 2
+    assert "smaller than one 3x3 patch" in capsys.readouterr().err
