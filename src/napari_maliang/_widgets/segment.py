@@ -1,0 +1,499 @@
+"""Docked widgets of the segmentation toolbox: Threshold, Cluster (k-means), Region grow, Morphology.
+
+Thin layer-to-layer wrappers around :mod:`napari_maliang.segment`: pick an input layer, set the
+options, press Run; the result goes into a Labels layer named ``"<input> <operation>"`` which a
+re-run updates (the input layer is never modified). Work runs in a background thread through
+:class:`~napari_maliang._widgets._common.JobRunner` (progress bar and Cancel). 3-D stacks are
+processed plane by plane; colour images are converted to grayscale where the method needs it,
+and the widget says so.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, Label, SpinBox, TextEdit
+from qtpy.QtWidgets import QVBoxLayout, QWidget
+
+from napari_maliang._progress import Progress
+from napari_maliang._widgets._common import JobRunner, output_layer, show_error, show_info
+
+__all__ = ["ClusterWidget", "MorphologyWidget", "RegionGrowWidget", "ThresholdWidget"]
+
+
+# --------------------------------------------------------------------------- shared plumbing
+
+
+def _layer_classes(kinds: tuple[str, ...]):
+    from napari import layers
+
+    return tuple({"image": layers.Image, "labels": layers.Labels, "points": layers.Points}[k] for k in kinds)
+
+
+def _layers_of(viewer, kinds: tuple[str, ...]):
+    classes = _layer_classes(kinds)
+
+    def choices(_widget=None):
+        return [(layer.name, layer) for layer in viewer.layers if isinstance(layer, classes)]
+
+    return choices
+
+
+def _planes(layer, *, need_gray: bool) -> tuple[list[np.ndarray], bool, list[str]]:
+    """Split a layer's data into 2-D (or colour) planes: ``(planes, is_stack, notes)``."""
+    data = np.asarray(layer.data)
+    rgb = bool(getattr(layer, "rgb", False))
+    notes: list[str] = []
+    spatial = data.ndim - (1 if rgb else 0)
+    if data.size == 0:
+        raise ValueError(f"layer {layer.name!r} is empty (shape {data.shape})")
+    if spatial == 2:
+        planes, stack = [data], False
+    elif spatial == 3:
+        planes, stack = list(data), True
+        notes.append(f"applied per plane to the {len(planes)} planes of {layer.name!r}")
+    else:
+        raise ValueError(
+            f"layer {layer.name!r} has {spatial} spatial dimensions (shape {data.shape}); "
+            "this tool works on 2-D images and 3-D stacks (per plane)"
+        )
+    if rgb and need_gray:
+        from napari_maliang.segment import to_gray
+
+        converted = []
+        for plane in planes:
+            gray, note = to_gray(plane, name=layer.name)
+            converted.append(gray)
+        planes = converted
+        notes.append(note)
+    return planes, stack, notes
+
+
+class _SegmentWidget(QWidget):
+    """Base: an input-layer chooser, an options container, a JobRunner; output Labels layer."""
+
+    input_kinds: tuple[str, ...] = ("image",)
+    run_label = "Run"
+
+    def __init__(self, napari_viewer):
+        super().__init__()
+        self.viewer = napari_viewer
+        self.layer_combo = ComboBox(label="input", choices=_layers_of(napari_viewer, self.input_kinds))
+        self.options = Container(widgets=[self.layer_combo], labels=True)
+        self.runner = JobRunner(self.run_label, self._start)
+        self._layout = QVBoxLayout(self)
+        self._layout.addWidget(self.options.native)
+        self._layout.addWidget(self.runner)
+        self.output = None  # the last output layer
+        events = napari_viewer.layers.events
+        for name in ("inserted", "removed", "reordered", "renamed"):
+            getattr(events, name).connect(self.reset_choices)
+
+    def reset_choices(self, *_args) -> None:
+        """Refresh the layer choosers (napari also calls this on layer changes)."""
+        try:
+            self.options.reset_choices()
+        except RuntimeError:  # widget already deleted while the viewer closes
+            pass
+
+    def input_layer(self, combo: ComboBox | None = None, what: str = "an Image layer"):
+        combo = self.layer_combo if combo is None else combo
+        self.reset_choices()
+        layer = combo.value
+        if layer is None or layer not in self.viewer.layers:
+            hint = " (e.g. File > Open Sample > Ma Liang > Coins)" if "Image" in what else ""
+            raise ValueError(f"no input: add or open {what} first{hint}")
+        return layer
+
+    # subclasses: return (generator, on_done)
+    def _start(self):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _publish(self, layer, data, operation: str, notes, **kwargs):
+        name = f"{layer.name} {operation}"
+        kwargs.setdefault("scale", np.asarray(layer.scale)[-data.ndim :])
+        kwargs.setdefault("translate", np.asarray(layer.translate)[-data.ndim :])
+        self.output = output_layer(self.viewer, data, name=name, layer_type="labels", protect=[layer], **kwargs)
+        for note in notes:
+            if note:
+                show_info(note)
+        return self.output
+
+
+def _per_plane(planes, stack: bool, func, message: str):
+    """Generator applying ``func(plane)`` (a plain function or a progress generator) to each plane."""
+    outputs = []
+    n = len(planes)
+    for i, plane in enumerate(planes):
+        yield Progress(i, n, f"{message}: plane {i + 1}/{n}" if stack else message)
+        result = func(plane)
+        if hasattr(result, "send"):  # a progress generator: forward its progress, scaled
+            while True:
+                try:
+                    p = next(result)
+                except StopIteration as stop:
+                    result = stop.value
+                    break
+                if isinstance(p, Progress):
+                    yield Progress(i + p.fraction, n, p.message + (f" (plane {i + 1}/{n})" if stack else ""))
+        outputs.append(np.asarray(result))
+    yield Progress(n, n, message)
+    return np.stack(outputs) if stack else outputs[0]
+
+
+# --------------------------------------------------------------------------- Threshold
+
+
+class ThresholdWidget(_SegmentWidget):
+    """Global (iterative, Otsu) and locally adaptive thresholding with a live histogram preview."""
+
+    METHODS = ("Otsu", "iterative", "adaptive")
+
+    def __init__(self, napari_viewer):
+        super().__init__(napari_viewer)
+        self.method = ComboBox(label="method", choices=list(self.METHODS), value="Otsu")
+        self.tol = FloatSpinBox(label="tolerance (ΔT)", value=0.5, min=1e-6, max=1e9, step=0.1)
+        self.window = SpinBox(label="window (px)", value=63, min=1, max=4096)
+        self.step = SpinBox(label="step (px)", value=21, min=1, max=4096)
+        self.min_std = FloatSpinBox(label="uniform if std <", value=0.0, min=0.0, max=1e9, step=1.0)
+        self.auto_std = CheckBox(text="automatic uniformity (¼ of global std)", value=True)
+        self.options.extend([self.method, self.tol, self.window, self.step, self.auto_std, self.min_std])
+        self.preview_label = Label(value="")
+        self.options.append(self.preview_label)
+
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+        from matplotlib.figure import Figure
+
+        self.figure = Figure(figsize=(3.2, 2.0), tight_layout=True)
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setMinimumHeight(160)
+        self.axes = self.figure.add_subplot(111)
+        self._layout.insertWidget(1, self.canvas)
+        self.preview_threshold: float | None = None
+
+        for w in (self.layer_combo, self.method, self.tol, self.window, self.step, self.min_std, self.auto_std):
+            w.changed.connect(self.update_preview)
+        self.method.changed.connect(self._show_relevant)
+        napari_viewer.dims.events.current_step.connect(self.update_preview)
+        self._show_relevant()
+        self.update_preview()
+
+    def _show_relevant(self, *_):
+        method = self.method.value
+        self.tol.visible = method == "iterative"
+        for w in (self.window, self.step, self.auto_std):
+            w.visible = method == "adaptive"
+        self.min_std.visible = method == "adaptive" and not self.auto_std.value
+
+    def _current_plane(self, layer) -> np.ndarray:
+        planes, stack, _ = _planes(layer, need_gray=True)
+        if not stack:
+            return planes[0]
+        axis = layer.ndim - (3 if getattr(layer, "rgb", False) else 2) - 1
+        index = int(np.clip(self.viewer.dims.current_step[axis] if axis >= 0 else 0, 0, len(planes) - 1))
+        return planes[index]
+
+    def _params(self):
+        return {
+            "window": int(self.window.value),
+            "step": int(self.step.value),
+            "min_std": None if self.auto_std.value else float(self.min_std.value),
+        }
+
+    def update_preview(self, *_args) -> None:
+        """Recompute the global threshold of the current plane and draw it on the histogram."""
+        try:
+            self._show_relevant()
+            self.axes.clear()
+            self.preview_threshold = None
+            layer = self.layer_combo.value
+            if layer is None or layer not in self.viewer.layers:
+                self.preview_label.value = "no image layer"
+                self.canvas.draw_idle()
+                return
+            plane = self._current_plane(layer)
+            from napari_maliang.segment import iterative_threshold, otsu_threshold
+
+            finite = plane[np.isfinite(plane)] if plane.dtype.kind == "f" else plane.ravel()
+            if finite.size:
+                self.axes.hist(finite.ravel(), bins=128, color="0.45")
+            method = self.method.value
+            if method == "iterative":
+                t = iterative_threshold(plane, tol=float(self.tol.value))
+                text = f"iterative T = {t:.4g}"
+            else:
+                t = otsu_threshold(plane)
+                text = f"Otsu T = {t:.4g}" if method == "Otsu" else f"uniform windows vs global Otsu T = {t:.4g}"
+            self.preview_threshold = float(t)
+            self.axes.axvline(t, color="tab:red", lw=2)
+            self.axes.set_title(text, fontsize=8)
+            self.preview_label.value = text
+        except (ValueError, TypeError) as exc:
+            self.preview_label.value = f"no threshold: {exc}"
+            self.axes.set_title("no threshold (see message)", fontsize=8)
+        self.axes.tick_params(labelsize=7)
+        self.canvas.draw_idle()
+
+    def _start(self):
+        from napari_maliang.segment import adaptive_threshold_steps, iterative_threshold, otsu_threshold
+
+        layer = self.input_layer()
+        planes, stack, notes = _planes(layer, need_gray=True)
+        method = self.method.value
+        if method == "Otsu":
+
+            def func(plane):
+                return plane >= otsu_threshold(plane)
+
+        elif method == "iterative":
+            tol = float(self.tol.value)
+
+            def func(plane):
+                return plane >= iterative_threshold(plane, tol=tol)
+
+        else:
+            params = self._params()
+            from napari_maliang.segment.threshold import _check_window
+
+            _check_window(params["window"], params["step"])  # fail before starting
+
+            def func(plane):
+                return adaptive_threshold_steps(plane, **params)
+
+        job = _per_plane(planes, stack, lambda p: func(p), f"{method} threshold")
+        operation = method.lower()
+
+        def on_done(mask):
+            self._publish(layer, mask.astype(np.uint8), operation, notes)
+
+        return job, on_done
+
+
+# --------------------------------------------------------------------------- Cluster
+
+
+class ClusterWidget(_SegmentWidget):
+    """k-means segmentation on colour or colour + position features (k-means++, seeded)."""
+
+    def __init__(self, napari_viewer):
+        super().__init__(napari_viewer)
+        self.k = SpinBox(label="k (clusters)", value=3, min=1, max=64)
+        self.features = ComboBox(label="features", choices=["colour", "colour + position"], value="colour")
+        self.position_weight = FloatSpinBox(label="position weight", value=1.0, min=0.0, max=100.0, step=0.1)
+        self.seed = SpinBox(label="seed", value=0, min=0, max=2**31 - 1)
+        self.options.extend([self.k, self.features, self.position_weight, self.seed])
+        self.features.changed.connect(self._show_relevant)
+        self._show_relevant()
+
+    def _show_relevant(self, *_):
+        self.position_weight.visible = self.features.value == "colour + position"
+
+    def _start(self):
+        from napari_maliang.segment import kmeans_segment_steps
+
+        layer = self.input_layer()
+        planes, stack, notes = _planes(layer, need_gray=False)
+        k = int(self.k.value)
+        kwargs = {
+            "use_position": self.features.value == "colour + position",
+            "position_weight": float(self.position_weight.value),
+            "seed": int(self.seed.value),
+        }
+        if not stack:  # check k against the colours now, so the message comes before any thread
+            gen = kmeans_segment_steps(planes[0], k, **kwargs)
+            first = next(gen)
+            job = _chain_first(first, gen)
+        else:
+            job = _per_plane(planes, stack, lambda p: kmeans_segment_steps(p, k, **kwargs), "k-means")
+
+        def on_done(labels):
+            self._publish(layer, labels.astype(np.int32), "kmeans", notes)
+
+        return job, on_done
+
+
+def _chain_first(first, gen):
+    yield first
+    return (yield from gen)
+
+
+# --------------------------------------------------------------------------- Region grow
+
+
+class RegionGrowWidget(_SegmentWidget):
+    """Seeded region growing from the points of a Points layer (one label per seed)."""
+
+    def __init__(self, napari_viewer):
+        super().__init__(napari_viewer)
+        self.points_combo = ComboBox(label="seeds", choices=_layers_of(napari_viewer, ("points",)))
+        self.connectivity = ComboBox(label="connectivity", choices=[4, 8], value=4)
+        self.tolerance = FloatSpinBox(label="tolerance", value=20.0, min=0.0, max=1e9, step=1.0)
+        self.options.extend([self.points_combo, self.connectivity, self.tolerance])
+
+    def _start(self):
+        from napari_maliang.segment import region_grow
+
+        layer = self.input_layer()
+        points = self.input_layer(self.points_combo, "a Points layer with seed points (click them on the image)")
+        planes, stack, notes = _planes(layer, need_gray=True)
+        if len(points.data) == 0:
+            raise ValueError(f"the Points layer {points.name!r} has no points: add seed points on the image")
+        # points -> world -> the image layer's data coordinates
+        world = np.array([points.data_to_world(p) for p in np.asarray(points.data)])
+        coords = np.array([layer.world_to_data(w) for w in world])
+        coords = coords[:, -(3 if stack else 2) :] if coords.shape[1] >= (3 if stack else 2) else coords
+        tolerance = float(self.tolerance.value)
+        connectivity = int(self.connectivity.value)
+        if tolerance == 0:
+            notes.append("tolerance 0: regions grow only over pixels exactly equal to their seed's value")
+        if stack:
+            if coords.shape[1] < 3:
+                raise ValueError("for a 3-D stack the seed points need a plane coordinate (add them in 3-D)")
+            plane_of = np.rint(coords[:, 0]).astype(int)
+            for p, c in zip(plane_of, coords, strict=True):
+                if not 0 <= p < len(planes):
+                    raise ValueError(f"seed at {tuple(np.round(c, 1))} lies outside the stack's {len(planes)} planes")
+        else:
+            plane_of = np.zeros(len(coords), dtype=int)
+        # validate now (seeds outside, bad tolerance) so the error is shown before the thread starts
+        for i, plane in enumerate(planes):
+            sel = coords[plane_of == i][:, -2:]
+            if len(sel):
+                _check_seeds(sel, plane.shape)
+        if tolerance < 0:
+            raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+        # seed i -> label i + 1 across planes
+        labels_of = np.arange(1, len(coords) + 1)
+
+        def grow(i_plane):
+            plane = planes[i_plane]
+            sel = plane_of == i_plane
+            out = np.zeros(plane.shape[:2], dtype=np.int32)
+            if not sel.any():
+                return out
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                lab = region_grow(plane, coords[sel][:, -2:], tolerance=tolerance, connectivity=connectivity)
+            ids = labels_of[sel]
+            out[lab > 0] = ids[lab[lab > 0] - 1]
+            return out
+
+        job = _per_plane(list(range(len(planes))), stack, grow, "region growing")
+
+        def on_done(labels):
+            self._publish(layer, labels, "region grow", notes)
+
+        return job, on_done
+
+
+def _check_seeds(rc, shape):
+    H, W = shape[:2]
+    r = np.rint(rc)
+    outside = (r[:, 0] < 0) | (r[:, 0] >= H) | (r[:, 1] < 0) | (r[:, 1] >= W)
+    if outside.any():
+        first = rc[np.flatnonzero(outside)[0]]
+        raise ValueError(
+            f"{int(outside.sum())} seed point(s) lie outside the image of shape ({H}, {W}), "
+            f"e.g. at (row, col) = ({first[0]:.1f}, {first[1]:.1f}); move or delete them"
+        )
+
+
+# --------------------------------------------------------------------------- Morphology
+
+
+class MorphologyWidget(_SegmentWidget):
+    """Erosion, dilation, opening, closing, hit-and-miss, thinning and thickening of a binary layer."""
+
+    input_kinds = ("image", "labels")
+    OPERATIONS = ("erosion", "dilation", "opening", "closing", "hit-and-miss", "thinning", "thickening")
+    SHAPES = ("square", "disk", "diamond", "cross", "horizontal line", "vertical line", "custom")
+
+    def __init__(self, napari_viewer):
+        super().__init__(napari_viewer)
+        self.operation = ComboBox(label="operation", choices=list(self.OPERATIONS), value="opening")
+        self.shape = ComboBox(label="element", choices=list(self.SHAPES), value="square")
+        self.size = SpinBox(label="radius", value=1, min=0, max=100)
+        self.custom = TextEdit(label="custom SE (0/1)", value="0 1 0\n1 1 1\n0 1 0")
+        self.fg = TextEdit(label="foreground SE1", value="0 0 0\n0 1 0\n0 1 0")
+        self.bg = TextEdit(label="background SE2", value="1 1 1\n0 0 0\n0 0 0")
+        self.iterations = SpinBox(label="passes (0 = until stable)", value=0, min=0, max=10000)
+        self.options.extend([self.operation, self.shape, self.size, self.custom, self.fg, self.bg, self.iterations])
+        self.operation.changed.connect(self._show_relevant)
+        self.shape.changed.connect(self._show_relevant)
+        self._show_relevant()
+
+    def _show_relevant(self, *_):
+        op = self.operation.value
+        basic = op in ("erosion", "dilation", "opening", "closing")
+        self.shape.visible = basic
+        self.size.visible = basic and self.shape.value != "custom"
+        self.custom.visible = basic and self.shape.value == "custom"
+        self.fg.visible = self.bg.visible = op == "hit-and-miss"
+        self.iterations.visible = op in ("thinning", "thickening")
+
+    def footprint(self) -> np.ndarray:
+        from napari_maliang.segment import parse_structuring_element, structuring_element
+
+        if self.shape.value == "custom":
+            return parse_structuring_element(self.custom.value)
+        return structuring_element(self.shape.value, int(self.size.value))
+
+    def _start(self):
+        from napari_maliang.segment import (
+            closing,
+            dilation,
+            erosion,
+            hit_or_miss,
+            opening,
+            otsu_threshold,
+            parse_structuring_element,
+            thicken,
+            thin,
+        )
+
+        layer = self.input_layer(what="an Image or Labels layer")
+        planes, stack, notes = _planes(layer, need_gray=True)
+        masks = []
+        for plane in planes:
+            if isinstance(layer, _layer_classes(("labels",))):
+                masks.append(plane != 0)
+                continue
+            if plane.dtype.kind == "f" and not np.isfinite(plane).all():
+                raise ValueError(f"layer {layer.name!r} has NaN/inf pixels; replace them first")
+            values = np.unique(plane) if plane.size <= 4_000_000 else np.unique(plane[::7, ::7])
+            if values.size <= 2:
+                masks.append(plane > values.min() if values.size == 2 else plane != 0)
+            else:
+                t = otsu_threshold(plane)
+                masks.append(plane >= t)
+                notes.append(f"{layer.name!r} is not binary: thresholded with Otsu (T = {t:g}) first")
+        op = self.operation.value
+        if op in ("erosion", "dilation", "opening", "closing"):
+            se = self.footprint()
+            func = {"erosion": erosion, "dilation": dilation, "opening": opening, "closing": closing}[op]
+
+            def apply(m):
+                return func(m, se)
+
+        elif op == "hit-and-miss":
+            fg = parse_structuring_element(self.fg.value)
+            bg = parse_structuring_element(self.bg.value)
+            hit_or_miss(np.zeros((3, 3), bool), fg, bg)  # validates the pair before the thread starts
+
+            def apply(m):
+                return hit_or_miss(m, fg, bg)
+
+        else:
+            passes = int(self.iterations.value) or None
+            func = thin if op == "thinning" else thicken
+
+            def apply(m):
+                return func(m, max_iter=passes)
+
+        job = _per_plane(masks, stack, apply, op)
+
+        def on_done(mask):
+            self._publish(layer, np.asarray(mask).astype(np.uint8), op, list(dict.fromkeys(notes)))
+
+        return job, on_done
