@@ -1,0 +1,41 @@
+"""A small simulated PALM stack with its ground truth, for the napari sample menu and demos."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def palm_sample(*, frames: int = 200, shape=(128, 128), seed: int = 0):
+    """Simulated PALM movie of blinking emitters on a ring-and-line structure, with ground truth.
+
+    Fluorophores sit on two filaments and a ring (like labelled actin/clathrin), switch on and
+    off and bleach (``simulate_movie(blinking=True)``); photons 500-3000 per frame, background 20,
+    PSF sigma 1.3 px, 100 nm pixels, Poisson noise. Generates in well under 2 s.
+
+    Returns
+    -------
+    movie : ndarray, uint16, shape (frames, H, W)
+    truth : pandas.DataFrame
+        Ground-truth localizations (``frame, x, y, photons, ...``; camera pixels).
+    """
+    from napari_maliang.smlm.simulate import simulate_movie
+
+    h, w = shape
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, 1, 300)
+    line1 = np.column_stack([0.15 * h + 0.7 * h * t[:120], 0.1 * w + 0.8 * w * t[:120]])
+    line2 = np.column_stack([0.85 * h - 0.6 * h * t[120:200], 0.2 * w + 0.25 * w * t[120:200]])
+    phi = 2 * np.pi * t[200:]
+    ring = np.column_stack([0.62 * h + 0.18 * h * np.sin(phi), 0.3 * w + 0.18 * w * np.cos(phi)])
+    positions = np.vstack([line1, line2, ring])  # (y, x)
+    movie, truth = simulate_movie(
+        frames=frames,
+        shape=shape,
+        positions=positions,
+        blinking={"k_on": 0.01, "k_off": 0.5, "k_bleach": 0.05, "start_on": 0.0},
+        photons=(500.0, 3000.0),
+        background=20.0,
+        psf_sigma=1.3,
+        seed=seed,
+    )
+    return movie, truth

@@ -1,0 +1,167 @@
+import numpy as np
+import pandas as pd
+import pytest
+import tifffile
+import yaml
+
+from napari_maliang.smlm.io import (
+    PICASSO_COLUMNS,
+    THUNDERSTORM_COLUMNS,
+    open_stack,
+    read_localizations,
+    write_localizations,
+)
+
+COLUMNS = ["frame", "x", "y", "photons", "background", "sigma", "uncertainty_x", "uncertainty_y", "log_likelihood"]
+
+
+@pytest.fixture
+def locs():
+    rng = np.random.default_rng(0)
+    n = 50
+    df = pd.DataFrame(
+        {
+            "frame": np.sort(rng.integers(0, 20, n)).astype(np.int64),
+            "x": rng.uniform(-0.4, 63.4, n),
+            "y": rng.uniform(-0.4, 47.4, n),
+            "photons": rng.uniform(500, 3000, n).astype(np.float32),
+            "background": rng.uniform(10, 30, n).astype(np.float32),
+            "sigma": rng.uniform(1.1, 1.5, n).astype(np.float32),
+            "uncertainty_x": rng.uniform(0.02, 0.1, n).astype(np.float32),
+            "uncertainty_y": rng.uniform(0.02, 0.1, n).astype(np.float32),
+            "log_likelihood": rng.uniform(-200, -100, n).astype(np.float32),
+        }
+    )
+    df.attrs.update(pixel_size_nm=130.0, frame_shape=(48, 64), n_frames=20)
+    return df
+
+
+def _same(a, b, atol):
+    assert list(a.columns) == COLUMNS
+    np.testing.assert_array_equal(a["frame"].to_numpy(), b["frame"].to_numpy())
+    for c in COLUMNS[1:]:
+        np.testing.assert_allclose(a[c].to_numpy(np.float64), b[c].to_numpy(np.float64), atol=atol, rtol=1e-5)
+
+
+def test_thunderstorm_round_trip_and_format(tmp_path, locs):
+    path = tmp_path / "locs.csv"
+    write_localizations(locs, path, format="thunderstorm")
+    header = path.read_text().splitlines()[0]
+    names = [h.strip('"') for h in header.split(",")]
+    assert names[: len(THUNDERSTORM_COLUMNS)] == list(THUNDERSTORM_COLUMNS)
+    raw = pd.read_csv(path)
+    # ThunderSTORM units: nm, 1-based frames, ImageJ corner origin
+    np.testing.assert_allclose(raw["x [nm]"], (locs["x"] + 0.5) * 130, rtol=1e-7)
+    np.testing.assert_array_equal(raw["frame"], locs["frame"] + 1)
+    np.testing.assert_allclose(raw["sigma [nm]"], locs["sigma"] * 130, rtol=1e-6)
+    back = read_localizations(path, pixel_size_nm=130)
+    _same(back, locs, atol=1e-6)
+    assert back.attrs["pixel_size_nm"] == 130
+
+
+def test_thunderstorm_foreign_file(tmp_path):
+    path = tmp_path / "ts.csv"
+    path.write_text(
+        '"id","frame","x [nm]","y [nm]","sigma [nm]","intensity [photon]","offset [photon]","bkgstd [photon]",'
+        '"uncertainty [nm]"\n1,1,150.0,250.0,130.0,1000,20,4.5,10.0\n'
+    )
+    df = read_localizations(path, pixel_size_nm=100)
+    assert df.loc[0, "frame"] == 0
+    assert df.loc[0, "x"] == pytest.approx(1.0) and df.loc[0, "y"] == pytest.approx(2.0)
+    assert df.loc[0, "uncertainty_x"] == pytest.approx(0.1)
+    assert np.isnan(df.loc[0, "log_likelihood"])
+
+
+def test_picasso_round_trip_and_format(tmp_path, locs):
+    import h5py
+
+    path = tmp_path / "locs.hdf5"
+    written = write_localizations(locs, path, format="picasso")
+    assert (tmp_path / "locs.yaml").is_file() and path in written
+    with h5py.File(path) as fh:
+        rec = fh["locs"][...]
+    assert rec.dtype.names[: len(PICASSO_COLUMNS)] == PICASSO_COLUMNS
+    assert rec.dtype["frame"] == np.uint32 and rec.dtype["x"] == np.float32
+    np.testing.assert_allclose(rec["lpx"], locs["uncertainty_x"], rtol=1e-6)
+    info = list(yaml.safe_load_all((tmp_path / "locs.yaml").read_text()))
+    merged = {k: v for d in info for k, v in d.items()}
+    assert merged["Width"] == 64 and merged["Height"] == 48 and merged["Frames"] == 20
+    assert merged["Pixelsize"] == 130
+    back = read_localizations(path)
+    _same(back, locs, atol=1e-5)
+    assert back.attrs["pixel_size_nm"] == 130 and back.attrs["frame_shape"] == (48, 64)
+
+
+def test_format_from_extension_and_errors(tmp_path, locs):
+    write_localizations(locs, tmp_path / "a.csv")
+    write_localizations(locs, tmp_path / "a.hdf5")
+    assert len(read_localizations(tmp_path / "a.csv")) == len(locs)
+    assert len(read_localizations(tmp_path / "a.hdf5")) == len(locs)
+    with pytest.raises(ValueError, match="format"):
+        write_localizations(locs, tmp_path / "a.txt")
+    with pytest.raises(ValueError, match="format"):
+        write_localizations(locs, tmp_path / "a.csv", format="excel")
+    with pytest.raises(ValueError, match="column"):
+        write_localizations(locs.drop(columns="x"), tmp_path / "b.csv")
+    with pytest.raises(TypeError):
+        write_localizations(locs.to_numpy(), tmp_path / "b.csv")
+    with pytest.raises(ValueError, match="no such"):
+        read_localizations(tmp_path / "missing.csv")
+
+
+def test_truncated_files_raise(tmp_path, locs):
+    write_localizations(locs, tmp_path / "a.hdf5")
+    data = (tmp_path / "a.hdf5").read_bytes()
+    (tmp_path / "cut.hdf5").write_bytes(data[: len(data) // 3])
+    with pytest.raises(ValueError, match="picasso"):
+        read_localizations(tmp_path / "cut.hdf5")
+    write_localizations(locs, tmp_path / "a.csv")
+    text = (tmp_path / "a.csv").read_text()
+    (tmp_path / "cut.csv").write_text(text[: len(text) // 2].rsplit(",", 3)[0])
+    with pytest.raises(ValueError, match="truncated"):
+        read_localizations(tmp_path / "cut.csv")
+    (tmp_path / "junk.csv").write_text("hello,world\n1,2\n")
+    with pytest.raises(ValueError, match="ThunderSTORM"):
+        read_localizations(tmp_path / "junk.csv")
+
+
+def test_write_is_atomic(tmp_path, locs, monkeypatch):
+    path = tmp_path / "keep.csv"
+    write_localizations(locs, path)
+    before = path.read_bytes()
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    with pytest.raises(OSError):
+        write_localizations(locs.iloc[:5], path)
+    assert path.read_bytes() == before  # old file intact
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.csv"]  # no temporary left behind
+
+
+def test_empty_table_round_trip(tmp_path, locs):
+    empty = locs.iloc[:0].copy()
+    for name in ("e.csv", "e.hdf5"):
+        write_localizations(empty, tmp_path / name)
+        assert len(read_localizations(tmp_path / name)) == 0
+
+
+def test_open_stack(tmp_path):
+    movie = np.random.default_rng(0).integers(0, 1000, (6, 16, 20)).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "s.tif", movie)
+    mm = open_stack(tmp_path / "s.tif")
+    assert isinstance(mm, np.memmap)
+    np.testing.assert_array_equal(mm[2:4], movie[2:4])
+    tifffile.imwrite(tmp_path / "z.tif", movie, compression="zlib")
+    lazy = open_stack(tmp_path / "z.tif")
+    assert lazy.shape == movie.shape
+    np.testing.assert_array_equal(lazy[1:5], movie[1:5])
+    for name in ("s.tif", "z.tif"):
+        data = (tmp_path / name).read_bytes()
+        (tmp_path / f"cut_{name}").write_bytes(data[: len(data) // 2])
+        with pytest.raises(ValueError, match="truncated|corrupt"):
+            open_stack(tmp_path / f"cut_{name}")
+    (tmp_path / "junk.tif").write_bytes(b"II*\x00garbage")
+    with pytest.raises(ValueError):
+        open_stack(tmp_path / "junk.tif")
