@@ -1,0 +1,144 @@
+"""Spot fitting: napari-maliang's Poisson MLE fitter beside picasso's, on identical spots.
+
+Run with the picasso venv (it has both packages)::
+
+    /work/bench-venvs/picasso/bin/python benchmarks/smlm_fit.py [--n 100000] [--threads 2]
+
+Peers (picassosr 0.11):
+
+* ``picasso.fitting.gaussfit.fit_spots_async(SPHERICAL, ..., mle=True)`` -- the MLE fitter
+  ``picasso.localize`` uses for ``gaussmle-spherical`` (Gpufit port: Levenberg-Marquardt, Poisson
+  deviance, Gaussian sampled at pixel centres), seeded by ``picasso.fitting.seeds.
+  initial_parameters_gauss``; timed with its seeding, on ``--threads`` threads.
+* ``picasso.gaussmle.gaussmle_async(..., method="sigma")`` -- picasso's older integrated-Gaussian
+  Newton MLE (Smith et al. 2010), reported for reference.
+
+Both sides get the same float32 spots (simulated, 7 x 7, sigma 1.3 px, background 10) and the
+same number of threads. Precision is checked against ground truth and the Cramer-Rao bound.
+Without picasso installed, only our numbers are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+
+def _crlb_x(photons, background, sigma, box, fit_sigma, truth, k=200):
+    from napari_maliang.smlm.psf import crlb
+
+    v = [crlb(box, x, y, photons, background, sigma, fit_sigma=fit_sigma)[0] ** 2
+         for x, y in zip(truth.x[:k], truth.y[:k])]
+    return float(np.sqrt(np.mean(v)))
+
+
+def _best_of(fn, repeats):
+    best = np.inf
+    out = None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100_000, help="spots per timing run")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--photons", type=float, nargs="+", default=[200.0, 1000.0, 5000.0])
+    args = ap.parse_args(argv)
+
+    import numba
+
+    from napari_maliang.smlm.fit import fit_spots
+    from napari_maliang.smlm.simulate import simulate_spots
+
+    numba.set_num_threads(args.threads)
+    try:
+        from picasso.fitting import gaussfit, seeds
+        from picasso import gaussmle
+
+        have_picasso = True
+    except ImportError:  # pragma: no cover - optional peer
+        have_picasso = False
+        print("picasso (picassosr) not importable: printing napari-maliang numbers only")
+
+    box, sigma, bg = 7, 1.3, 10.0
+    # warm-up / compile on a few spots
+    warm, _ = simulate_spots(256, seed=99)
+    fit_spots(warm, backend="cpu")
+    fit_spots(warm, sigma=sigma, backend="cpu")
+    if have_picasso:
+        init = seeds.initial_parameters_gauss(warm, box, spherical=True)
+        f = gaussfit.fit_spots_async(gaussfit.SPHERICAL, warm, init, mle=True, n_threads=args.threads)
+        while not f.finished():
+            time.sleep(0.001)
+        g = gaussmle.gaussmle_async(warm, 1e-3, 1000, method="sigma")
+        while g[0][0] < len(warm):
+            time.sleep(0.001)
+
+    ratios = []
+    print(f"n = {args.n} spots per run, box {box}, sigma {sigma}, background {bg}, threads {args.threads}, "
+          f"best of {args.repeats}")
+    header = f"{'photons':>8} {'fitter':<34} {'fits/s':>10} {'RMSE/sqrtCRLB':>14} {'crlb/RMSE':>10} {'conv':>6}"
+    print(header)
+    for photons in args.photons:
+        spots, truth = simulate_spots(args.n, box=box, sigma=sigma, photons=photons, background=bg, seed=1)
+        c5 = _crlb_x(photons, bg, sigma, box, True, truth)
+        c4 = _crlb_x(photons, bg, sigma, box, False, truth)
+
+        dt, r = _best_of(lambda: fit_spots(spots, threads=args.threads, backend="cpu"), args.repeats)
+        rmse = float(np.sqrt(np.mean((r.x - truth.x) ** 2)))
+        ours = args.n / dt
+        print(f"{photons:8.0f} {'maliang fit_spots (sigma free)':<34} {ours:10.0f} {rmse / c5:14.3f} "
+              f"{np.mean(r.crlb_x) / rmse:10.3f} {np.mean(r.converged):6.3f}")
+        dt4, r4 = _best_of(lambda: fit_spots(spots, sigma=sigma, threads=args.threads, backend="cpu"), args.repeats)
+        rmse4 = float(np.sqrt(np.mean((r4.x - truth.x) ** 2)))
+        print(f"{photons:8.0f} {'maliang fit_spots (sigma fixed)':<34} {args.n / dt4:10.0f} {rmse4 / c4:14.3f} "
+              f"{np.mean(r4.crlb_x) / rmse4:10.3f} {np.mean(r4.converged):6.3f}")
+        if not have_picasso:
+            continue
+
+        def run_picasso():
+            init = seeds.initial_parameters_gauss(spots, box, spherical=True)
+            fit = gaussfit.fit_spots_async(gaussfit.SPHERICAL, spots, init, mle=True, n_threads=args.threads)
+            while not fit.finished():
+                time.sleep(0.0005)
+            fit.raise_errors()
+            return fit.results()
+
+        dtp, (theta, _chi, states, _it) = _best_of(run_picasso, args.repeats)
+        px = theta[:, 1]
+        ok = np.isfinite(px)
+        rmse_p = float(np.sqrt(np.mean((px[ok] - truth.x.to_numpy()[ok]) ** 2)))
+        pic = args.n / dtp
+        print(f"{photons:8.0f} {'picasso gaussfit mle spherical':<34} {pic:10.0f} {rmse_p / c5:14.3f} "
+              f"{'-':>10} {np.mean(states == 0):6.3f}")
+
+        def run_gaussmle():
+            cur, thetas, crlbs, ll, its = gaussmle.gaussmle_async(spots, 1e-3, 1000, method="sigma")
+            while cur[0] < len(spots):
+                time.sleep(0.0005)
+            time.sleep(0.002)  # the last claimed spots finish (no futures are exposed)
+            return thetas, crlbs
+
+        dtg, (tg, cg) = _best_of(run_gaussmle, 1)
+        rmse_g = float(np.sqrt(np.mean((tg[:, 0] - truth.x.to_numpy()) ** 2)))
+        print(f"{photons:8.0f} {'picasso gaussmle sigma (Smith)':<34} {args.n / dtg:10.0f} {rmse_g / c5:14.3f} "
+              f"{np.mean(np.sqrt(cg[:, 0])) / rmse_g:10.3f} {'-':>6}")
+        ratios.append(ours / pic)
+        print(f"{'':8} ratio maliang(sigma free) / picasso gaussfit: {ours / pic:.2f}x")
+    if ratios:
+        print(f"SUMMARY smlm_fit: maliang fit_spots is {min(ratios):.2f}x-{max(ratios):.2f}x picasso gaussfit "
+              f"MLE fits/s on {args.threads} threads (n={args.n}, photons {args.photons})")
+    else:
+        print("SUMMARY smlm_fit: picasso not available; see the fits/s column")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,374 @@
+"""Numba kernel of the Poisson maximum-likelihood spot fitter (CPU twin of ``fit_gpu``).
+
+Imported lazily by :func:`napari_maliang.smlm.fit.fit_spots`, so ``import napari_maliang.smlm``
+never loads numba. The arithmetic mirrors the CUDA kernel in :mod:`napari_maliang.smlm.fit_gpu`
+line by line; :mod:`napari_maliang.smlm.psf` is the NumPy reference both are tested against.
+
+Model (paper eq. 1, integrated over each pixel), parameters ``theta = (x, y, N, b, s)``::
+
+    mu_ij = b + N * Ey_i * Ex_j
+    Ex_j  = 0.5 * (erf((j - x + 0.5) / (sqrt(2) s)) - erf((j - x - 0.5) / (sqrt(2) s)))
+
+Objective (paper eq. 4): ``L = sum(mu - q log mu)``, minimised by Levenberg-Marquardt steps
+on the Fisher-scoring curvature ``F = sum(dmu dmu^T / mu)`` with the gradient
+``g = sum((1 - q / mu) dmu)``. Steps that raise ``L`` are rejected and damped harder; the
+constraints of eq. 4 (``N, b, s > 0``) are kept by projecting every step onto the feasible
+set (halving a parameter instead of letting it cross zero), the "generalized projection
+gradient" spirit of the paper. ``F`` at the estimate also gives the Cramer-Rao bound.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+INV_SQRT2 = 1.0 / math.sqrt(2.0)
+INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
+LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in range(1024)])
+
+MIN_SIGMA = 0.3
+MAX_STEP_XY = 1.0
+MAX_STEP_SIGMA = 0.3
+LAMBDA0 = 1e-3
+# fastmath without 'nnan'/'ninf': the kernel tests for NaN (singular Fisher matrix, bad spots)
+FASTMATH = {"reassoc", "contract", "arcp", "nsz", "afn"}
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, inline="always")
+def _axis(centre, s, box, e, de, ds, need_s):
+    """Integrated 1-D Gaussian over the ``box`` pixels and its derivatives in centre and width.
+
+    fastmath is safe here: no NaN/inf can occur for finite ``centre`` and ``s > 0``.
+    """
+    inv = INV_SQRT2 / s
+    norm = INV_SQRT2PI / s
+    t0 = -0.5 - centre  # left edge of pixel 0 relative to the centre
+    u = t0 * inv
+    erf_prev = math.erf(u)
+    # Gaussian at the pixel edges by the recurrence exp(-(u + h)^2) = exp(-u^2) * r, r *= exp(-2 h^2):
+    # three exp() calls per axis instead of box + 1 (falls back when exp(-u^2) would underflow)
+    direct = u * u > 600.0 or (u + box * inv) ** 2 > 600.0
+    g_prev = math.exp(-u * u)
+    ratio = math.exp(-2.0 * u * inv - inv * inv)
+    shrink = math.exp(-2.0 * inv * inv)
+    for k in range(box):
+        t1 = t0 + 1.0
+        erf_next = math.erf(t1 * inv)
+        if direct:
+            g_next = math.exp(-(t1 * inv) * (t1 * inv))
+        else:
+            g_next = g_prev * ratio
+            ratio *= shrink
+        e[k] = 0.5 * (erf_next - erf_prev)
+        de[k] = norm * (g_prev - g_next)
+        if need_s:
+            ds[k] = norm * (t0 * g_prev - t1 * g_next) / s
+        t0 = t1
+        erf_prev = erf_next
+        g_prev = g_next
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, inline="always")
+def _evaluate(spot, box, th, npar, ex, dex, dsx, ey, dey, dsy, grad, fisher):
+    """Gradient of ``sum(mu - q log mu)`` and the Fisher matrix ``sum(dmu dmu^T / mu)`` at ``th``.
+
+    Scalar accumulators (kept in registers) instead of array updates: this loop is the
+    fitter's hot spot. ``mu >= b > 0`` always holds. No logarithms here: steps are accepted
+    by the trapezoid estimate of the objective change (see ``_fit_block``).
+    """
+    need_s = npar == 5
+    _axis(th[0], th[4], box, ex, dex, dsx, need_s)
+    _axis(th[1], th[4], box, ey, dey, dsy, need_s)
+    n = th[2]
+    b = th[3]
+    g0 = g1 = g2 = g3 = g4 = 0.0
+    f00 = f01 = f02 = f03 = f04 = 0.0
+    f11 = f12 = f13 = f14 = 0.0
+    f22 = f23 = f24 = 0.0
+    f33 = f34 = f44 = 0.0
+    for i in range(box):
+        nyi = n * ey[i]
+        ndyi = n * dey[i]
+        nsyi = n * dsy[i]
+        eyi = ey[i]
+        for j in range(box):
+            exj = ex[j]
+            q = spot[i, j]
+            q = q if q > 0.0 else 0.0
+            psf = eyi * exj
+            mu = b + n * psf
+            w = 1.0 / mu
+            fac = 1.0 - q * w
+            j0 = nyi * dex[j]
+            j1 = ndyi * exj
+            w0 = w * j0
+            w1 = w * j1
+            w2 = w * psf
+            g0 += fac * j0
+            g1 += fac * j1
+            g2 += fac * psf
+            g3 += fac
+            f00 += w0 * j0
+            f01 += w0 * j1
+            f02 += w0 * psf
+            f03 += w0
+            f11 += w1 * j1
+            f12 += w1 * psf
+            f13 += w1
+            f22 += w2 * psf
+            f23 += w2
+            f33 += w
+            if need_s:
+                j4 = nyi * dsx[j] + nsyi * exj
+                g4 += fac * j4
+                f04 += w0 * j4
+                f14 += w1 * j4
+                f24 += w2 * j4
+                f34 += w * j4
+                f44 += w * j4 * j4
+    grad[0] = g0
+    grad[1] = g1
+    grad[2] = g2
+    grad[3] = g3
+    grad[4] = g4
+    fisher[0, 0] = f00
+    fisher[0, 1] = fisher[1, 0] = f01
+    fisher[0, 2] = fisher[2, 0] = f02
+    fisher[0, 3] = fisher[3, 0] = f03
+    fisher[0, 4] = fisher[4, 0] = f04
+    fisher[1, 1] = f11
+    fisher[1, 2] = fisher[2, 1] = f12
+    fisher[1, 3] = fisher[3, 1] = f13
+    fisher[1, 4] = fisher[4, 1] = f14
+    fisher[2, 2] = f22
+    fisher[2, 3] = fisher[3, 2] = f23
+    fisher[2, 4] = fisher[4, 2] = f24
+    fisher[3, 3] = f33
+    fisher[3, 4] = fisher[4, 3] = f34
+    fisher[4, 4] = f44
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, inline="always")
+def _neg_loglik(spot, box, th, ex, dex, dsx, ey, dey, dsy):
+    """``sum(mu - q log mu)`` at ``th`` (the objective of paper eq. 4)."""
+    _axis(th[0], th[4], box, ex, dex, dsx, False)
+    _axis(th[1], th[4], box, ey, dey, dsy, False)
+    nll = 0.0
+    for i in range(box):
+        for j in range(box):
+            q = spot[i, j]
+            q = q if q > 0.0 else 0.0
+            mu = th[3] + th[2] * ey[i] * ex[j]
+            nll += mu - q * math.log(mu)
+    return nll
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, inline="always")
+def _cholesky_solve(a, rhs, npar, lam, chol, out):
+    """Solve ``(a + lam * diag(a)) out = rhs`` by Cholesky; False when not positive definite."""
+    for p in range(npar):
+        for r in range(p + 1):
+            v = a[p, r]
+            if p == r:
+                v += lam * a[p, p]
+            for k in range(r):
+                v -= chol[p, k] * chol[r, k]
+            if p == r:
+                if not v > 0.0:
+                    return False
+                chol[p, p] = math.sqrt(v)
+            else:
+                chol[p, r] = v / chol[r, r]
+    for p in range(npar):  # forward: L y = rhs
+        v = rhs[p]
+        for k in range(p):
+            v -= chol[p, k] * out[k]
+        out[p] = v / chol[p, p]
+    for p in range(npar - 1, -1, -1):  # backward: L^T x = y
+        v = out[p]
+        for k in range(p + 1, npar):
+            v -= chol[k, p] * out[k]
+        out[p] = v / chol[p, p]
+    return True
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, inline="always")
+def _inverse_diagonal(a, npar, chol, unit, col, out):
+    """Diagonal of ``a^-1`` (Cholesky); NaN when singular."""
+    ok = _cholesky_solve(a, unit, npar, 0.0, chol, col)  # factorises a; result unused
+    if not ok:
+        for p in range(npar):
+            out[p] = np.nan
+        return
+    for p in range(npar):
+        # x = L^-T L^-1 e_p ; the p-th diagonal element is ||L^-1 e_p||^2
+        for k in range(npar):
+            col[k] = 0.0
+        col[p] = 1.0
+        for k in range(p, npar):
+            v = col[k]
+            for m in range(p, k):
+                v -= chol[k, m] * col[m]
+            col[k] = v / chol[k, k]
+        acc = 0.0
+        for k in range(p, npar):
+            acc += col[k] * col[k]
+        out[p] = acc
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, nogil=True)
+def fit_block(spots, start, stop, sigmas, fit_sigma, init_sigma, max_iter, tol, params, crlb, loglik,
+               converged, iterations):
+    """Fit spots ``start..stop`` serially (scratch allocated once); releases the GIL.
+
+    ``fit_spots`` runs it on a pool of Python threads that claim blocks of spots dynamically,
+    which keeps every core busy even on a shared, oversubscribed machine (numba's static
+    ``prange`` schedule waits for the slowest thread).
+    """
+    box = spots.shape[1]
+    npar = 5 if fit_sigma else 4
+    ex = np.empty(box)
+    dex = np.empty(box)
+    dsx = np.empty(box)
+    ey = np.empty(box)
+    dey = np.empty(box)
+    dsy = np.empty(box)
+    grad = np.empty(5)
+    fisher = np.empty((5, 5))
+    grad_ok = np.empty(5)
+    fisher_ok = np.empty((5, 5))
+    chol = np.empty((5, 5))
+    delta = np.empty(5)
+    th = np.empty(5)
+    th_ok = np.empty(5)
+    var = np.empty(5)
+    unit = np.zeros(5)
+    col = np.empty(5)
+    centre = 0.5 * (box - 1)
+    for s_idx in range(start, stop):
+        spot = spots[s_idx]
+        # ---- initial guess: background from the box minimum / edge, photons from the sum, centroid
+        bmin = spot[0, 0]
+        edge = 0.0
+        for i in range(box):
+            for j in range(box):
+                v = spot[i, j]
+                if v < bmin:
+                    bmin = v
+        for k in range(box):
+            edge += spot[0, k] + spot[box - 1, k]
+        for k in range(1, box - 1):
+            edge += spot[k, 0] + spot[k, box - 1]
+        edge /= 4 * box - 4
+        b0 = 0.5 * (bmin + edge)
+        if b0 < 0.1:
+            b0 = 0.1
+        tot = 0.0
+        sx = 0.0
+        sy = 0.0
+        for i in range(box):
+            for j in range(box):
+                v = spot[i, j] - b0
+                if v > 0.0:
+                    tot += v
+                    sx += v * j
+                    sy += v * i
+        if tot > 0.0:
+            x0 = sx / tot
+            y0 = sy / tot
+        else:
+            x0 = centre
+            y0 = centre
+        th[0] = x0
+        th[1] = y0
+        th[2] = tot if tot > 1.0 else 1.0
+        th[3] = b0
+        th[4] = init_sigma if fit_sigma else sigmas[s_idx]
+        # ---- Levenberg-Marquardt on the Poisson likelihood (paper eq. 4)
+        lam = LAMBDA0
+        done = False
+        it = 0
+        for evaluation in range(max_iter + 1):
+            _evaluate(spot, box, th, npar, ex, dex, dsx, ey, dey, dsy, grad, fisher)
+            accept = evaluation == 0
+            if not accept:
+                # Trapezoid estimate of the objective change along the applied step,
+                # dL ~ 0.5 * (g_old + g_new) . (th - th_ok): exact for a quadratic, needs no log().
+                change = 0.0
+                for p in range(npar):
+                    change += (grad_ok[p] + grad[p]) * (th[p] - th_ok[p])
+                accept = change <= 0.0
+            if accept:
+                for p in range(5):
+                    th_ok[p] = th[p]
+                for p in range(npar):
+                    grad_ok[p] = grad[p]
+                    for r in range(npar):
+                        fisher_ok[p, r] = fisher[p, r]
+                lam *= 0.1
+                if lam < 1e-7:
+                    lam = 1e-7
+            else:  # rejected: back to the last accepted point, damp harder
+                for p in range(5):
+                    th[p] = th_ok[p]
+                lam *= 10.0
+                done = False
+            if done or evaluation == max_iter:
+                break
+            for p in range(npar):
+                grad[p] = -grad_ok[p]
+            if not _cholesky_solve(fisher_ok, grad, npar, lam, chol, delta):
+                break
+            # projected step: limited moves, parameters stay positive (paper eq. 4 constraints)
+            dx = min(max(delta[0], -MAX_STEP_XY), MAX_STEP_XY)
+            dy = min(max(delta[1], -MAX_STEP_XY), MAX_STEP_XY)
+            th[0] = min(max(th_ok[0] + dx, -1.0), box)
+            th[1] = min(max(th_ok[1] + dy, -1.0), box)
+            nn = th_ok[2] + delta[2]
+            th[2] = nn if nn > 0.0 else 0.5 * th_ok[2]
+            bb = th_ok[3] + delta[3]
+            th[3] = bb if bb > 1e-6 * (1.0 + th_ok[2]) else 0.5 * th_ok[3]
+            if fit_sigma:
+                ds = min(max(delta[4], -MAX_STEP_SIGMA), MAX_STEP_SIGMA)
+                ss = th_ok[4] + ds
+                th[4] = ss if ss > MIN_SIGMA else 0.5 * (th_ok[4] + MIN_SIGMA)
+                if th[4] > box:
+                    th[4] = box
+            it += 1
+            # early stop: the step is below `tol` standard errors (its length in the Fisher metric)
+            dist = 0.0
+            for p in range(npar):
+                dp = th[p] - th_ok[p]
+                acc = 0.0
+                for r in range(npar):
+                    acc += fisher_ok[p, r] * (th[r] - th_ok[r])
+                dist += dp * acc
+            done = dist < tol * tol
+        # final: accepted point (the last small step is tiny, its curvature is the same)
+        if done:
+            for p in range(5):
+                th_ok[p] = th[p]
+        for p in range(5):
+            params[s_idx, p] = th_ok[p]
+        _inverse_diagonal(fisher_ok, npar, chol, unit, col, var)
+        for p in range(npar):
+            crlb[s_idx, p] = math.sqrt(var[p]) if var[p] > 0.0 else np.nan
+        if npar == 4:
+            crlb[s_idx, 4] = 0.0
+        lf = 0.0
+        for i in range(box):
+            for j in range(box):
+                q = spot[i, j]
+                if q > 0.0:
+                    k = int(q)
+                    if k == q and k < 1024:
+                        lf += LOG_FACTORIAL[k]
+                    else:
+                        lf += math.lgamma(q + 1.0)
+        nll_ok = _neg_loglik(spot, box, th_ok, ex, dex, dsx, ey, dey, dsy)
+        loglik[s_idx] = -nll_ok - lf
+        inside = -0.5 <= th_ok[0] <= box - 0.5 and -0.5 <= th_ok[1] <= box - 0.5
+        converged[s_idx] = done and inside and np.isfinite(nll_ok)
+        iterations[s_idx] = it
