@@ -47,11 +47,12 @@ __all__ = [
 # (spacing, q_luma, grid, edge_values) profiles tried by the rate control, cheapest first
 _PROFILES = (
     (16, 16, 0, False),
-    (12, 12, 0, False),
-    (10, 8, 0, True),
-    (8, 8, 32, True),
-    (6, 6, 24, True),
-    (4, 4, 16, True),
+    (12, 12, 0, True),
+    (8, 8, 0, True),
+    (6, 6, 0, True),
+    (4, 4, 0, True),
+    (6, 8, 16, True),
+    (4, 6, 10, True),
 )
 
 
@@ -199,8 +200,8 @@ def _psnr(a, b) -> float:
     return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
-def _reconstruct(cand: _Candidate) -> np.ndarray:
-    u = inpaint(cand.geo, values.dequantize(cand.k, cand.steps))
+def _reconstruct(cand: _Candidate, tol: float = 1e-5) -> np.ndarray:
+    u = inpaint(cand.geo, values.dequantize(cand.k, cand.steps), tol=tol)
     return _from_working(u, cand.header.channels)
 
 
@@ -253,24 +254,22 @@ def encode_iter(
     if edge_threshold is not None:
         thresholds = [float(edge_threshold)]
     else:
-        # thresholds from "every strong edge" down to "many weak edges", geometric ladder
-        hi = max(mmax * 1.01, 1.0)
-        thresholds = [hi * 0.8**i for i in range(24) if hi * 0.8**i > 2.0]
-    feasible = []
+        # from "only the strongest edges" down to "many weak edges" (geometric ladder)
+        hi = max(mmax * 0.9, 1.0)
+        thresholds = [hi * 0.7**i for i in range(30) if hi * 0.7**i >= 1.5] or [hi]
+    feasible = []  # (threshold index, profile index, candidate)
     smallest = None
     n_steps = len(profiles) + 3
+    top = len(thresholds) - 1
     for pi, prof in enumerate(profiles):
         yield Progress(pi, n_steps, f"rate search: spacing {prof[0]}, step {prof[1]}, grid {prof[2]}")
-        # largest number of edges (lowest threshold) that fits: binary search on the ladder
-        lo_i, hi_i = 0, len(thresholds) - 1
-        best = None
         first = enc.candidate(thresholds[0], *prof)
-        size0 = first.nbytes
-        smallest = size0 if smallest is None else min(smallest, size0)
-        if size0 > budget:
+        smallest = first.nbytes if smallest is None else min(smallest, first.nbytes)
+        if first.nbytes > budget:
             continue
-        best = first
-        lo_i = 0
+        # lowest threshold (most edges) that fits: binary search, warm-started from the
+        # previous (coarser) profile, which can afford at least as many edges
+        lo_i, hi_i, best = 0, top, first
         while lo_i < hi_i:
             mid = (lo_i + hi_i + 1) // 2
             cand = enc.candidate(thresholds[mid], *prof)
@@ -278,7 +277,8 @@ def encode_iter(
                 best, lo_i = cand, mid
             else:
                 hi_i = mid - 1
-        feasible.append(best)
+        feasible.append((lo_i, pi, best))
+        top = lo_i
     if not feasible:
         min_bpp = 8.0 * smallest / (H * W)
         raise ValueError(
@@ -287,11 +287,16 @@ def encode_iter(
         )
     yield Progress(len(profiles), n_steps, "comparing candidates")
     ref = _from_working(enc.work, C)
-    scored = []
-    for cand in _top_candidates(feasible):
-        scored.append((_psnr(_reconstruct(cand), ref), cand))
-    best = max(scored, key=lambda s: s[0])[1]
-    # final: try the alternative edge coders too (never larger)
+    shortlist = _shortlist(feasible)
+    if len(shortlist) == 1:
+        best = shortlist[0]
+    else:
+        scored = []
+        for cand in shortlist:
+            scored.append((_psnr(_reconstruct(cand, tol=1e-3), ref), cand))
+            yield Progress(len(profiles) + len(scored) / len(shortlist), n_steps, "comparing candidates")
+        best = max(scored, key=lambda s: s[0])[1]
+    yield Progress(n_steps - 1, n_steps, "final coding")
     final = enc.candidate(
         _threshold_of(enc, best.edges), best.header.spacing, best.header.q_luma, best.header.grid,
         best.header.edge_values, final=True,
@@ -299,8 +304,20 @@ def encode_iter(
     out = final.to_bytes()
     if len(out) > len(best.to_bytes()):
         out = best.to_bytes()
-    assert len(out) <= budget
+    if len(out) > budget:  # cannot happen: the final coder only ever picks a smaller edge code
+        raise RuntimeError("rate control overshot the budget")
     yield Progress(n_steps, n_steps, "done")
+    return out
+
+
+def _shortlist(feasible):
+    """At most three candidates worth decoding: the most edges, and the finest sampling."""
+    by_edges = sorted(feasible, key=lambda f: (-f[0], -f[1]))
+    by_fine = sorted(feasible, key=lambda f: (-f[1], -f[0]))
+    out = []
+    for f in (by_edges[0], by_fine[0], by_edges[1] if len(by_edges) > 1 else None):
+        if f is not None and all(f[2] is not o for o in out):
+            out.append(f[2])
     return out
 
 
@@ -309,11 +326,6 @@ def _threshold_of(enc: _Encoder, edges) -> float:
         if e is edges:
             return key
     raise RuntimeError("edge map not from this encoder")
-
-
-def _top_candidates(feasible, k: int = 3):
-    # the candidates that spend the most of the budget are the most promising
-    return sorted(feasible, key=lambda c: -c.nbytes)[:k]
 
 
 def encode(image, *, bpp: float | None = None, edge_threshold: float | None = None, **options) -> bytes:
