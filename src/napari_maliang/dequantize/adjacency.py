@@ -65,7 +65,8 @@ def palette_adjacency(palette: np.ndarray, *, rtol: float = 1e-6) -> np.ndarray:
     centred = palette - palette.mean(axis=0)
     scale = max(np.abs(centred).max(), 1e-300)
     _, sv, vt = np.linalg.svd(centred / scale, full_matrices=False)
-    rank = int(np.sum(sv > 1e-9 * max(sv[0], 1e-300)))
+    # nearly-degenerate palettes (grey levels whose Lab a*, b* are 1e-3 off zero) count as degenerate
+    rank = int(np.sum(sv > 1e-3 * max(sv[0], 1e-300)))
     if rank == 0:  # identical colours (cannot happen with a unique palette)
         return adj
     if k <= rank + 1:  # a simplex: every pair of cells shares a face

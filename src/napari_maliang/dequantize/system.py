@@ -38,8 +38,12 @@ def build_matrix(indices, w, soft_h, soft_v, continuity: float, base: Stencil | 
     return Stencil(np.ascontiguousarray(diag), np.ascontiguousarray(east), np.ascontiguousarray(south))
 
 
-def build_rhs(indices, palette_work, w, soft_h, soft_v, continuity: float) -> np.ndarray:
+def build_rhs(indices, palette_work, w, soft_h, soft_v, continuity: float,
+              boundary_weight: float | None = None) -> np.ndarray:
     """Right-hand side (H, W, C): ``w phibar + sum phi* (+ 2 w_c phi*)`` over virtual boundary pixels."""
+    from . import weights
+
+    bw = weights.BOUNDARY_WEIGHT if boundary_weight is None else float(boundary_weight)
     phibar = palette_work[indices]  # (H, W, C)
     b = w[..., None] * phibar
     diff_h = indices[:, 1:] != indices[:, :-1]
@@ -53,10 +57,10 @@ def build_rhs(indices, palette_work, w, soft_h, soft_v, continuity: float) -> np
     dh = diff_h[..., None]
     dv = diff_v[..., None]
     # virtual pixel between left and right, seen from each side
-    b[:, :-1] += np.where(dh, np.where(sh, avg_h, left), 0.0)
-    b[:, 1:] += np.where(dh, np.where(sh, avg_h, right), 0.0)
-    b[:-1, :] += np.where(dv, np.where(sv, avg_v, up), 0.0)
-    b[1:, :] += np.where(dv, np.where(sv, avg_v, down), 0.0)
+    b[:, :-1] += np.where(dh, bw * np.where(sh, avg_h, left), 0.0)
+    b[:, 1:] += np.where(dh, bw * np.where(sh, avg_h, right), 0.0)
+    b[:-1, :] += np.where(dv, bw * np.where(sv, avg_v, up), 0.0)
+    b[1:, :] += np.where(dv, bw * np.where(sv, avg_v, down), 0.0)
     if continuity > 0:
         ch = (2.0 * continuity) * np.where(sh, avg_h, 0.0)
         cv = (2.0 * continuity) * np.where(sv, avg_v, 0.0)

@@ -1,0 +1,194 @@
+import warnings
+
+import numpy as np
+import pytest
+
+from napari_maliang._backend import has_gpu
+from napari_maliang.dequantize import Dequantizer, dequantize, requantization_mask
+from napari_maliang.dequantize.brushes import ADJACENT, HARD, NOT_ADJACENT, SOFT
+
+
+
+def psnr(a, b, peak=255.0):
+    mse = np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2)
+    return 10 * np.log10(peak**2 / max(mse, 1e-12))
+
+
+@pytest.mark.parametrize("color_space", ["lab", "rgb"])
+def test_ramp_restored_and_requantizes(ramp, color_space):
+    q, original = ramp
+    r = dequantize(q, color_space=color_space)
+    assert r.dtype == np.float32 and r.shape == q.shape
+    assert 0 <= r.min() and r.max() <= 255
+    assert psnr(r, original) > psnr(q, original) + 4.0  # smooth ramp: big gain
+    assert requantization_mask(r, q, color_space=color_space).all()
+
+
+def test_grayscale_uint16_float_scales(ramp):
+    q, original = ramp
+    g = q[..., 0]
+    rg = dequantize(g)
+    assert rg.shape == g.shape and psnr(rg, original[..., 0]) > psnr(g, original[..., 0]) + 3
+    assert requantization_mask(rg, g).all()
+    q16 = q.astype(np.uint16) * 257
+    r16 = dequantize(q16)
+    assert r16.max() > 255 and requantization_mask(r16, q16).all()
+    np.testing.assert_allclose(r16 / 257, dequantize(q), atol=0.05)
+    qf = q.astype(np.float64) / 255
+    rf = dequantize(qf)
+    assert rf.max() <= 1.0 and requantization_mask(rf, qf).all()
+    with pytest.raises(ValueError, match="color_space='rgb'"):
+        dequantize(qf * 3)
+    assert requantization_mask(dequantize(qf * 3, color_space="rgb"), qf * 3, color_space="rgb").all()
+
+
+def test_single_colour_returned_unchanged():
+    img = np.full((8, 9, 3), 77, np.uint8)
+    r = dequantize(img)
+    assert r.dtype == np.float32
+    np.testing.assert_array_equal(r, img)
+
+
+def test_one_pixel_regions_and_tiny_images():
+    rng = np.random.default_rng(0)
+    pal = np.array([[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255]], np.uint8)
+    img = pal[rng.integers(0, 4, (15, 17))]  # mostly one-pixel regions
+    r = dequantize(img)
+    assert np.isfinite(r).all() and requantization_mask(r, img).all()
+    for shape in ((1, 5), (5, 1), (1, 1)):
+        tiny = pal[rng.integers(0, 4, shape)]
+        assert dequantize(tiny).shape == tiny.shape
+
+
+def test_refinement_guarantee_with_huge_smoothing(ramp):
+    q, _ = ramp
+    r = dequantize(q, omega=0.0, max_refine=0)  # no data term, no refinement: only the final pull
+    assert requantization_mask(r, q).all()
+
+
+def test_hard_edge_kept(three_tone):
+    r = dequantize(three_tone)
+    # black | white edge (rows 10+, cols 14|15) is hard (grey lies between their Lab cells):
+    # both sides stay close to their own colour there
+    assert np.all(r[15, 14] < 20) and np.all(r[15, 15] > 235)
+    # black | gray edge (row 5, cols 9|10) is soft: it is smoothed towards the average
+    assert r[5, 9, 0] > 5 and r[5, 10, 0] < 123
+
+
+def test_rgba_alpha_copied(ramp):
+    q, _ = ramp
+    rgba = np.concatenate([q, np.full(q.shape[:2] + (1,), 99, np.uint8)], -1)
+    with pytest.warns(UserWarning, match="alpha channel is ignored"):
+        r = dequantize(rgba)
+    assert r.shape == rgba.shape and np.all(r[..., 3] == 99)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_allclose(r[..., :3], dequantize(q), atol=1e-3)
+
+
+def test_not_quantized_message_and_quantize_option():
+    rng = np.random.default_rng(5)
+    photo = rng.integers(0, 256, (70, 70, 3)).astype(np.uint8)
+    with pytest.raises(ValueError, match=r"\d+ distinct colours.*k-means.*quantize=16"):
+        dequantize(photo)
+    r = dequantize(photo, quantize=8)
+    assert r.shape == photo.shape
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"omega": -1}, "omega"),
+        ({"continuity": float("nan")}, "continuity"),
+        ({"max_refine": -2}, "max_refine"),
+        ({"color_space": "hsv"}, "color_space"),
+        ({"backend": "tpu"}, "backend"),
+    ],
+)
+def test_bad_options(ramp, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        dequantize(ramp[0], **kwargs)
+
+
+def test_bad_annotations(ramp):
+    q, _ = ramp
+    with pytest.raises(ValueError, match="shape"):
+        dequantize(q, annotations=np.zeros((3, 3), int))
+    ann = np.zeros(q.shape[:2], int)
+    ann[0, 0] = 7
+    with pytest.raises(ValueError, match=r"unknown values \[7\]"):
+        dequantize(q, annotations=ann)
+    with pytest.raises(TypeError):
+        dequantize(q, annotations=np.zeros(q.shape[:2], bool))
+
+
+def test_green_stroke_makes_soft_edge_hard_only_under_it(ramp):
+    q, _ = ramp
+    dq = Dequantizer(q)
+    soft_h, _ = dq.edges()
+    cols = np.flatnonzero(soft_h[0])
+    assert cols.size >= 5  # the ramp's band edges are soft
+    c = cols[2]
+    ann = np.zeros(q.shape[:2], np.uint8)
+    ann[:20, c - 1 : c + 3] = HARD
+    soft2, _ = dq.edges(ann)
+    assert not soft2[:20, c].any() and soft2[20:, c].all()
+    base = dequantize(q)
+    r = dequantize(q, annotations=ann)
+    # under the stroke the two sides keep their own colours: a jump as large as in the input
+    jump_in = np.abs(q[10, c + 1].astype(float) - q[10, c]).sum()
+    assert np.abs(r[10, c + 1] - r[10, c]).sum() > 0.9 * jump_in
+    assert np.abs(base[10, c + 1] - base[10, c]).sum() < 0.5 * jump_in
+    # far from the stroke nothing changes much
+    np.testing.assert_allclose(r[60], base[60], atol=1.0)
+
+
+def test_red_stroke_makes_hard_edge_soft(three_tone):
+    ann = np.zeros(three_tone.shape[:2], np.uint8)
+    ann[12:18, 13:17] = SOFT
+    r = dequantize(three_tone, annotations=ann)
+    base = dequantize(three_tone)
+    jump = lambda img, row: img[row, 15, 0] - img[row, 14, 0]
+    assert jump(r, 15) < 0.75 * jump(base, 15)  # smoothed across the black|white edge under the stroke
+    assert abs(jump(r, 19) - jump(base, 19)) < 0.2 * jump(base, 19)  # not outside it
+    assert requantization_mask(r, three_tone).all()
+
+
+def test_colour_pair_brushes_act_everywhere(three_tone):
+    dq = Dequantizer(three_tone)
+    soft_h, _ = dq.edges()
+    assert soft_h[5, 9] and not soft_h[15, 14]
+    ann = np.zeros(three_tone.shape[:2], np.uint8)
+    ann[2:5, 8:12] = NOT_ADJACENT  # over black and gray, top left only
+    soft_h2, _ = dq.edges(ann)
+    assert not soft_h2[5, 9] and not soft_h2[8, 9]  # that colour pair is hard everywhere now
+    ann[:] = 0
+    ann[11, 14:16] = ADJACENT  # over black and white
+    soft_h3, _ = dq.edges(ann)
+    assert soft_h3[15, 14] and soft_h3[19, 14]
+
+
+def test_continuity_reduces_kink(ramp):
+    q, original = ramp
+    r0 = dequantize(q, continuity=0.0, omega=0.5)
+    r1 = dequantize(q, continuity=1.0, omega=0.5)
+    second = lambda img: np.abs(np.diff(img[32, :, 0].astype(float), 2)).max()
+    assert second(r1) < second(r0)
+    assert requantization_mask(r1, q).all()
+
+
+def test_widget_style_reuse_is_consistent(ramp):
+    q, _ = ramp
+    dq = Dequantizer(q)
+    from napari_maliang._progress import run_to_end
+
+    a = run_to_end(dq.steps())
+    b = run_to_end(dq.steps())  # warm start from the previous solution
+    np.testing.assert_allclose(a, b, atol=0.5)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not has_gpu(), reason="no CUDA device")
+def test_gpu_matches_cpu(ramp):
+    q, _ = ramp
+    np.testing.assert_allclose(dequantize(q, backend="gpu"), dequantize(q, backend="cpu"), atol=1.0)

@@ -1,0 +1,103 @@
+import numpy as np
+import scipy.sparse.linalg as spl
+
+from napari_maliang.dequantize.brushes import classify_edges
+from napari_maliang.dequantize.adjacency import palette_adjacency
+from napari_maliang.dequantize.solve import MultigridPCG, Stencil, to_csr
+from napari_maliang.dequantize.system import build_matrix, build_rhs
+from napari_maliang.dequantize.weights import bell_weights, laplacian_stencil, poisson_distance
+from napari_maliang.dequantize.regions import label_regions
+
+
+def test_multigrid_pcg_matches_direct_solve():
+    rng = np.random.default_rng(0)
+    ind = rng.integers(0, 3, (37, 53))
+    st = laplacian_stencil(ind)
+    st = Stencil(st.diag + rng.uniform(0, 0.05, st.diag.shape), st.east, st.south)
+    b = rng.normal(size=st.shape + (3,))
+    x, it = MultigridPCG(st).solve(b, rtol=1e-10, maxiter=300)
+    a = to_csr(st)
+    assert abs(a - a.T).max() == 0
+    for c in range(3):
+        ref = spl.spsolve(a.tocsc(), b[..., c].ravel())
+        np.testing.assert_allclose(x[..., c].ravel(), ref, atol=1e-7)
+
+
+def test_poisson_distance_known_values():
+    # one pixel surrounded by another colour: 4 d = 1
+    ind = np.zeros((3, 3), int)
+    ind[1, 1] = 1
+    d = poisson_distance(ind)
+    assert abs(d[1, 1] - 0.25) < 1e-6
+    # a 1-D strip of n pixels between two other colours (rows are periodic-free: image border is free)
+    n = 9
+    ind = np.zeros((1, n + 2), int)
+    ind[0, 1:-1] = 1
+    d = poisson_distance(ind)[0, 1:-1]
+    # -d'' = 1 with d = 0 at the virtual pixels one step outside: d_k = k (n + 1 - k) / 2
+    k = np.arange(1, n + 1)
+    np.testing.assert_allclose(d, k * (n + 1 - k) / 2, rtol=1e-3)
+
+
+def test_bell_weights_eq3():
+    ind = np.zeros((1, 11), int)
+    ind[0, 1:-1] = 1
+    labels, n = label_regions(ind)
+    d = poisson_distance(ind)
+    w = bell_weights(d, labels, n, 0.3)
+    assert abs(w[0, 5] - 0.3) < 1e-6  # region centre: d = d_max -> omega
+    assert np.all(w >= 0) and np.all(w <= 0.3 + 1e-12)
+    assert w[0, 1] < w[0, 3] < w[0, 5]
+
+
+def _objective_lstsq(ind, pal, w, soft_h, soft_v, wc):
+    """Minimise J'(phi) of eq. (1)+(6) by dense least squares, term by term as written in the paper."""
+    h, wd = ind.shape
+    n = h * wd
+    rows, rhs = [], []
+    phibar = pal[ind][..., 0]
+
+    def add(coef, value):
+        r = np.zeros(n)
+        for k, v in coef:
+            r[k] += v
+        rows.append(r)
+        rhs.append(value)
+
+    ids = np.arange(n).reshape(h, wd)
+    for (p, q, soft) in [((i, j), (i, j + 1), soft_h[i, j]) for i in range(h) for j in range(wd - 1)] + [
+        ((i, j), (i + 1, j), soft_v[i, j]) for i in range(h - 1) for j in range(wd)
+    ]:
+        if ind[p] == ind[q]:
+            add([(ids[p], 1), (ids[q], -1)], 0.0)
+        else:
+            for a, b in ((p, q), (q, p)):
+                star = 0.5 * (phibar[a] + phibar[b]) if soft else phibar[a]
+                add([(ids[a], 1)], star)
+            if soft and wc > 0:
+                star = 0.5 * (phibar[p] + phibar[q])
+                s = np.sqrt(wc)
+                add([(ids[p], s), (ids[q], s)], 2 * s * star)
+    for i in range(h):
+        for j in range(wd):
+            s = np.sqrt(w[i, j])
+            add([(ids[i, j], s)], s * phibar[i, j])
+    x, *_ = np.linalg.lstsq(np.array(rows), np.array(rhs), rcond=None)
+    return x.reshape(h, wd)
+
+
+def test_system_minimises_paper_objective():
+    rng = np.random.default_rng(3)
+    ind = rng.integers(0, 4, (6, 7))
+    ind[2:5, 2:6] = 1
+    pal = np.array([[0.0], [10.0], [30.0], [45.0]])
+    adj = palette_adjacency(pal)
+    soft_h, soft_v = classify_edges(ind, adj)
+    assert soft_h.any() and (~soft_h & (ind[:, 1:] != ind[:, :-1])).any()  # both kinds present
+    w = rng.uniform(0, 0.5, ind.shape)
+    for wc in (0.0, 0.7):
+        st = build_matrix(ind, w, soft_h, soft_v, wc)
+        b = build_rhs(ind, pal, w, soft_h, soft_v, wc)
+        x, _ = MultigridPCG(st).solve(b, rtol=1e-12, maxiter=500)
+        ref = _objective_lstsq(ind, pal, w, soft_h, soft_v, wc)
+        np.testing.assert_allclose(x[..., 0], ref, atol=1e-6)
