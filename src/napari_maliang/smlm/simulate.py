@@ -193,12 +193,11 @@ def _frame_positions(rng, frames, n, lo, hi, min_distance):
             # include the already-kept points of each frame as "earlier" candidates
             kept = [xy[f, : have[f]] for f in todo]
             kmax = max((len(k) for k in kept), default=0)
-            prev = np.full((len(todo), kmax, 2), np.inf)
+            prev = np.full((len(todo), kmax, 2), -1e12)  # padding far from every candidate
             for i, k in enumerate(kept):
                 prev[i, : len(k)] = k
             allp = np.concatenate([prev, cand], axis=1)
             d2 = np.sum((allp[:, :, None, :] - allp[:, None, :, :]) ** 2, axis=-1)
-            d2 = np.nan_to_num(d2, nan=np.inf)
             close = d2 < min_distance**2
             earlier = np.tril(np.ones(close.shape[1:], bool), k=-1)
             ok = ~np.any(close & earlier[None], axis=2)[:, kmax:]
