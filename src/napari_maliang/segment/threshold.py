@@ -196,6 +196,14 @@ def otsu_threshold(image, *, nbins: int = 256) -> float:
         Empty or constant image, NaN/inf pixels, 3-D stacks.
     """
     gray, _ = gray_float(image)
+    if gray.dtype.kind in "bu" and gray.dtype.itemsize <= 2:
+        # uint8/uint16/bool: histogram the grey levels directly (no quantized copy)
+        hist = np.bincount(gray.ravel())
+        lo = int(np.flatnonzero(hist)[0])
+        hist = hist[lo:]
+        if np.count_nonzero(hist) < 2:
+            _raise_constant(gray)
+        return float(lo + otsu_table(hist).best)
     levels = _quantize(gray, nbins)
     hist = np.bincount(levels.q.ravel(), minlength=levels.nlevels)
     if np.count_nonzero(hist) < 2:
@@ -375,6 +383,8 @@ def adaptive_threshold_steps(
     -------
     ndarray of bool, or (mask, AdaptiveInfo)
     """
+    from napari_maliang.segment._adaptive_numba import window_otsu
+
     gray, _ = gray_float(image)
     window, step = _check_window(window, step)
     H, W = gray.shape
@@ -392,7 +402,6 @@ def adaptive_threshold_steps(
     min_std_q = float(min_std) / lv.width
     r = (window // step - 1) // 2
     nty, ntx = -(-H // step), -(-W // step)
-    levels = np.arange(L, dtype=np.float64)
 
     t_tile = np.empty((nty, ntx), dtype=np.intp)  # per-tile threshold in levels
     thr_info = np.full((nty, ntx), np.nan)
@@ -414,38 +423,14 @@ def adaptive_threshold_steps(
         th = np.bincount(idx.ravel(), minlength=(h1 - h0) * ntx * L).reshape(h1 - h0, ntx, L)
         del idx
         if r:
-            # integral histogram over the tile grid, then window sums clipped at the border
-            c = np.zeros((h1 - h0 + 1, ntx + 1, L), dtype=np.int64)
-            np.cumsum(th, axis=0, out=c[1:, 1:])
-            np.cumsum(c[1:, 1:], axis=1, out=c[1:, 1:])
-            ty = np.arange(t0, t1)
-            y_lo = np.clip(ty - r, 0, nty) - h0
-            y_hi = np.clip(ty + r + 1, 0, nty) - h0
-            tx = np.arange(ntx)
-            x_lo = np.clip(tx - r, 0, ntx)
-            x_hi = np.clip(tx + r + 1, 0, ntx)
-            wh = (
-                c[y_hi][:, x_hi] - c[y_lo][:, x_hi] - c[y_hi][:, x_lo] + c[y_lo][:, x_lo]
-            )  # (t1 - t0, ntx, L)
-        else:
-            wh = th
-        wh = wh.reshape(-1, L).astype(np.float64)
-        n = wh.sum(axis=1)
-        s = wh @ levels
-        ss = wh @ (levels * levels)
-        mean = s / n
-        std = np.sqrt(np.maximum(ss / n - mean * mean, 0.0))
-        # Otsu on every window histogram at once: maximize (nb*s - n*sb)^2 / (nb*nf)
-        nb = np.cumsum(wh[:, :-1], axis=1)
-        sb = np.cumsum(wh[:, :-1] * levels[:-1], axis=1)
-        nf = n[:, None] - nb
-        with np.errstate(invalid="ignore", divide="ignore"):
-            crit = (nb * s[:, None] - n[:, None] * sb) ** 2 / (nb * nf)
-        crit[(nb <= 0) | (nf <= 0)] = -1.0
-        k = np.argmax(crit, axis=1) + 1
-        no_split = crit[np.arange(crit.shape[0]), k - 1] < 0
-        uniform = (std < min_std_q) | no_split
-        ufg = mean >= tg
+            # window sums over (2r+1) x (2r+1) tiles, clipped at the border: separable box sums
+            th = _box_sum(_box_sum(th, r, axis=0, lo=t0 - h0, count=t1 - t0), r, axis=1, lo=0, count=ntx)
+        wh = np.ascontiguousarray(th.reshape(-1, L))
+        m = wh.shape[0]
+        k = np.empty(m, dtype=np.intp)
+        uniform = np.empty(m, dtype=np.bool_)
+        ufg = np.empty(m, dtype=np.bool_)
+        window_otsu(wh, min_std_q, float(tg), k, uniform, ufg)
         tk = np.where(uniform, np.where(ufg, 0, L), k)
         t_tile[t0:t1] = tk.reshape(t1 - t0, ntx)
         uniform_all[t0:t1] = uniform.reshape(t1 - t0, ntx)
@@ -469,6 +454,17 @@ def adaptive_threshold_steps(
         )
         return mask, info
     return mask
+
+
+def _box_sum(a: np.ndarray, r: int, *, axis: int, lo: int, count: int) -> np.ndarray:
+    """Sums of ``a[i - r : i + r + 1]`` along ``axis`` for ``i = lo .. lo + count - 1`` (clipped at the ends)."""
+    a = np.moveaxis(a, axis, 0)
+    c = np.zeros((a.shape[0] + 1,) + a.shape[1:], dtype=np.int64)
+    np.cumsum(a, axis=0, out=c[1:])
+    i = np.arange(lo, lo + count)
+    hi_idx = np.minimum(i + r + 1, a.shape[0])
+    lo_idx = np.maximum(i - r, 0)
+    return np.moveaxis(c[hi_idx] - c[lo_idx], 0, axis)
 
 
 def _check_window(window, step) -> tuple[int, int]:
