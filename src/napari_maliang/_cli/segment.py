@@ -1,0 +1,180 @@
+"""``maliang threshold | kmeans | region-grow | morphology``: the segmentation toolbox on image files.
+
+Inputs are read with tifffile (``.tif``/``.tiff``) or scikit-image (PNG, JPEG, ...); outputs are
+label images (uint8 for masks, int32 for labels) written the same way. 3-D grayscale stacks are
+processed plane by plane.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+_MORPH_OPS = ("erosion", "dilation", "opening", "closing", "hit-and-miss", "thinning", "thickening")
+
+
+def register(subparsers) -> None:
+    th = subparsers.add_parser("threshold", help="threshold an image (Otsu, iterative or locally adaptive)")
+    _io_args(th)
+    th.add_argument("--method", choices=("otsu", "iterative", "adaptive"), default="otsu")
+    th.add_argument("--tol", type=float, default=0.5, help="iterative: stop when T changes by less (default 0.5)")
+    th.add_argument("--window", type=int, default=32, help="adaptive: window side in pixels (default 32)")
+    th.add_argument("--step", type=int, default=None, help="adaptive: sliding step (default: the window)")
+    th.add_argument("--min-std", type=float, default=None, help="adaptive: uniform-window std (default: auto)")
+    th.set_defaults(func=_threshold)
+
+    km = subparsers.add_parser("kmeans", help="k-means segmentation on colour (or colour + position)")
+    _io_args(km)
+    km.add_argument("-k", type=int, default=3, help="number of clusters (default 3)")
+    km.add_argument("--position", action="store_true", help="add pixel position to the features (5-D)")
+    km.add_argument("--position-weight", type=float, default=1.0)
+    km.add_argument("--seed", type=int, default=0)
+    km.set_defaults(func=_kmeans)
+
+    rg = subparsers.add_parser("region-grow", help="seeded region growing (one label per seed)")
+    _io_args(rg)
+    rg.add_argument(
+        "--seed", dest="seeds", type=float, nargs=2, action="append", metavar=("ROW", "COL"), required=True,
+        help="a seed position; repeat for several seeds",
+    )
+    rg.add_argument("--tolerance", type=float, required=True, help="largest difference to the running region mean")
+    rg.add_argument("--connectivity", type=int, choices=(4, 8), default=4)
+    rg.set_defaults(func=_region_grow)
+
+    mo = subparsers.add_parser("morphology", help="binary morphology (non-zero pixels are foreground)")
+    _io_args(mo)
+    mo.add_argument("--op", choices=_MORPH_OPS, required=True)
+    mo.add_argument("--se", default="square", help="square, disk, diamond, cross, 'horizontal line', 'vertical line'")
+    mo.add_argument("--size", type=int, default=1, help="element radius (default 1: 3 x 3)")
+    mo.add_argument("--se-grid", help="custom element as 0/1 rows separated by ';', e.g. '0 1 0;1 1 1;0 1 0'")
+    mo.add_argument("--fg-grid", default="0 0 0;0 1 0;0 1 0", help="hit-and-miss foreground element (0/1 rows)")
+    mo.add_argument("--bg-grid", default="1 1 1;0 0 0;0 0 0", help="hit-and-miss background element (0/1 rows)")
+    mo.add_argument("--passes", type=int, default=None, help="thinning/thickening passes (default: until stable)")
+    mo.set_defaults(func=_morphology)
+
+
+def _io_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", help="input image (TIFF, PNG, ...)")
+    p.add_argument("-o", "--output", required=True, help="output label image")
+
+
+def _read(path: str):
+    import numpy as np
+
+    if path.lower().endswith((".tif", ".tiff")):
+        import tifffile
+
+        return np.asarray(tifffile.imread(path))
+    from skimage import io
+
+    return np.asarray(io.imread(path))
+
+
+def _write(path: str, data) -> None:
+    if path.lower().endswith((".tif", ".tiff")):
+        import tifffile
+
+        tifffile.imwrite(path, data)
+        return
+    from skimage import io
+
+    io.imsave(path, data, check_contrast=False)
+
+
+def _planes(image, *, colour_ok: bool):
+    """Yield 2-D (or colour) planes and say whether the input is a stack."""
+    if image.ndim == 2 or (image.ndim == 3 and image.shape[-1] in (3, 4)):
+        return [image], False
+    if image.ndim == 3 or (image.ndim == 4 and image.shape[-1] in (3, 4) and colour_ok):
+        return list(image), True
+    raise ValueError(f"expected a 2-D image, a colour image or a 3-D stack; got shape {image.shape}")
+
+
+def _apply(args, func, *, dtype, colour_ok=False) -> int:
+    import numpy as np
+
+    image = _read(args.input)
+    planes, stack = _planes(image, colour_ok=colour_ok)
+    out = [np.asarray(func(p)) for p in planes]
+    result = (np.stack(out) if stack else out[0]).astype(dtype)
+    _write(args.output, result)
+    print(f"wrote {args.output}: shape {result.shape}, {int(np.count_nonzero(result))} foreground pixels")
+    return 0
+
+
+def _threshold(args) -> int:
+    from napari_maliang import segment
+
+    def func(plane):
+        gray, note = segment.to_gray(plane)
+        if note:
+            print(note)
+        if args.method == "adaptive":
+            return segment.adaptive_threshold(gray, window=args.window, step=args.step, min_std=args.min_std)
+        if args.method == "otsu":
+            t = segment.otsu_threshold(gray)
+        else:
+            t = segment.iterative_threshold(gray, tol=args.tol)
+        print(f"{args.method} threshold T = {t:g}")
+        return gray >= t
+
+    return _apply(args, func, dtype="uint8")
+
+
+def _kmeans(args) -> int:
+    from napari_maliang import segment
+
+    return _apply(
+        args,
+        lambda p: segment.kmeans_segment(
+            p, args.k, use_position=args.position, position_weight=args.position_weight, seed=args.seed
+        ),
+        dtype="int32",
+        colour_ok=True,
+    )
+
+
+def _region_grow(args) -> int:
+    import warnings
+
+    from napari_maliang import segment
+
+    def func(plane):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            labels = segment.region_grow(plane, args.seeds, tolerance=args.tolerance, connectivity=args.connectivity)
+        for w in caught:
+            print(f"note: {w.message}")
+        return labels
+
+    return _apply(args, func, dtype="int32")
+
+
+def _grid(text: str):
+    from napari_maliang.segment import parse_structuring_element
+
+    return parse_structuring_element(text.replace(";", "\n"))
+
+
+def _morphology(args) -> int:
+    from napari_maliang import segment
+
+    if args.op == "hit-and-miss":
+        fg, bg = _grid(args.fg_grid), _grid(args.bg_grid)
+
+        def func(m):
+            return segment.hit_or_miss(m, fg, bg)
+
+    elif args.op in ("thinning", "thickening"):
+        f = segment.thin if args.op == "thinning" else segment.thicken
+
+        def func(m):
+            return f(m, max_iter=args.passes)
+
+    else:
+        se = _grid(args.se_grid) if args.se_grid else segment.structuring_element(args.se, args.size)
+        op = getattr(segment, args.op)
+
+        def func(m):
+            return op(m != 0, se)
+
+    return _apply(args, lambda p: func(p != 0), dtype="uint8")
