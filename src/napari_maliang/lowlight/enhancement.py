@@ -87,6 +87,73 @@ def parse_patch(patch) -> tuple[int, int]:
     return p, q
 
 
+def _predict_planes(twin, model_gp, planes, patch, *, parallel: bool):
+    """Generator: predict each plane, in worker threads on a multi-core CPU (OpenCV and NumPy
+    release the GIL); progress is yielded from this thread, and a stop (generator closed at a
+    ``yield``, e.g. Cancel in a widget) makes the workers stop at their next step."""
+    import os
+    import threading
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    n = len(planes)
+    workers = min(n, os.cpu_count() or 1) if parallel else 1
+    if workers <= 1:
+        outs = []
+        for i, plane in enumerate(planes):
+            gen = twin(model_gp, plane, patch=patch)
+            while True:
+                try:
+                    prog = next(gen)
+                except StopIteration as stop:
+                    outs.append(np.asarray(stop.value, np.float32))
+                    break
+                yield Progress(0.25 + 0.7 * (i + prog.fraction) / n, 1, f"GP prediction, plane {i + 1}/{n}")
+        return outs
+
+    stop = threading.Event()
+    done = [0.0] * n
+
+    def drive(i):
+        gen = twin(model_gp, planes[i], patch=patch)
+        while True:
+            if stop.is_set():
+                gen.close()
+                return None
+            try:
+                prog = next(gen)
+            except StopIteration as result:
+                done[i] = 1.0
+                return np.asarray(result.value, np.float32)
+            done[i] = prog.fraction
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="maliang-gp")
+    try:
+        futures = [pool.submit(drive, i) for i in range(n)]
+        pending = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=0.05)
+            yield Progress(0.25 + 0.7 * sum(done) / n, 1, f"GP prediction ({workers} threads)")
+        return [f.result() for f in futures]
+    finally:
+        stop.set()
+        pool.shutdown(wait=True)
+
+
+def _small_blas():
+    """Limit BLAS to one thread for the small k-means/GP matrices (threadpoolctl, if installed).
+
+    Multi-threaded OpenBLAS on matrices of a few thousand x 30 costs more in thread wake-ups than
+    it saves; on a busy 2-core machine it made training 5-30x slower (docs/benchmarks/lowlight.md).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: without it the result is the same, only slower
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _denoise(img: np.ndarray, strength: float) -> np.ndarray:
     """Edge-preserving denoising (OpenCV bilateral filter, range sigma ``strength`` on 0..1)."""
     import cv2
@@ -151,24 +218,16 @@ def enhance_steps(
         low, tgt = img, ref
     low = warp(low)
     pairs = patch_pairs(low, tgt, patch=(p, q))
-    centres, _ = kmeans(pairs, k, seed=seed, max_points=max_train)
+    with _small_blas():
+        centres, _ = kmeans(pairs, k, seed=seed, max_points=max_train)
     yield Progress(0.2, 1, f"GP on {len(centres)} centres")
-    model_gp = gpmod.fit_gp(centres[:, : p * q], centres[:, p * q :], optimize=optimize)
+    with _small_blas():
+        model_gp = gpmod.fit_gp(centres[:, : p * q], centres[:, p * q :], optimize=optimize)
     yield Progress(0.25, 1, "GP prediction")
 
     twin = gpmod.predict_plane_gpu if device == "gpu" else gpmod.predict_plane_cpu
     planes = [low] if low.ndim == 2 else [low[..., c] for c in range(low.shape[2])]
-    outs = []
-    for i, plane in enumerate(planes):
-        gen = twin(model_gp, plane, patch=(p, q))
-        while True:
-            try:
-                prog = next(gen)
-            except StopIteration as stop:
-                outs.append(np.asarray(stop.value, np.float32))
-                break
-            frac = (i + prog.fraction) / len(planes)
-            yield Progress(0.25 + 0.7 * frac, 1, f"GP prediction, plane {i + 1}/{len(planes)}")
+    outs = yield from _predict_planes(twin, model_gp, planes, (p, q), parallel=device == "cpu")
     pred = outs[0] if len(outs) == 1 else np.stack(outs, axis=-1)
 
     info = {"k": int(len(centres)), "patch": (p, q), "model": mode, "backend": device, "input_warp": input_warp}

@@ -220,23 +220,23 @@ def _predict_plane_cv2(model: GPModel, plane, *, patch=(3, 3), chunk: int = 1310
     c, alpha, mean, scale = _model_arrays(model, np)
     k = c.shape[0]
     ones = np.ones((p, q), np.float32)
-    x2 = cv2.filter2D(plane * plane, cv2.CV_32F, ones, anchor=(left, top), borderType=reflect)
-    c2 = (c * c).sum(axis=1)
+    # scale * |x - c_j|^2 = scale * box(I^2) + corr(I, -2 scale c_j) + scale |c_j|^2  (scale < 0)
+    x2s = cv2.filter2D(plane * plane, cv2.CV_32F, ones * scale, anchor=(left, top), borderType=reflect)
+    c2s = (c * c).sum(axis=1) * scale
     acc = np.zeros((h, w), np.float32)
     tmp = np.empty((h, w), np.float32)
+    tmp2 = np.empty((h, w), np.float32)
     back = (q - 1 - left, p - 1 - top)
     step = max(1, k // 10)
     for j in range(k):
-        cj = c[j].reshape(p, q)
-        cross = cv2.filter2D(plane, cv2.CV_32F, cj, anchor=(left, top), borderType=reflect)
-        np.multiply(cross, np.float32(-2.0), out=tmp)
-        tmp += x2
-        tmp += c2[j]
-        np.maximum(tmp, 0.0, out=tmp)
-        tmp *= scale
+        cj = c[j].reshape(p, q) * np.float32(-2.0 * scale)
+        cv2.filter2D(plane, cv2.CV_32F, cj, dst=tmp, anchor=(left, top), delta=float(c2s[j]), borderType=reflect)
+        tmp += x2s
+        np.minimum(tmp, 0.0, out=tmp)
         np.exp(tmp, out=tmp)
         kern = alpha[j].reshape(p, q)[::-1, ::-1].copy()
-        acc += cv2.filter2D(tmp, cv2.CV_32F, kern, anchor=back, borderType=cv2.BORDER_CONSTANT)
+        cv2.filter2D(tmp, cv2.CV_32F, kern, dst=tmp2, anchor=back, borderType=cv2.BORDER_CONSTANT)
+        acc += tmp2
         if (j + 1) % step == 0 or j == k - 1:
             yield Progress(j + 1, k, f"GP prediction, centre {j + 1}/{k}")
     # the target mean, overlap-added the same way
