@@ -1,0 +1,113 @@
+"""napari reader and writer contributions: localization tables and ``.mlg`` codec files.
+
+Thin glue over :mod:`napari_maliang.smlm.io` and :mod:`napari_maliang.codec`; the file formats
+themselves live there and are usable without napari.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+LOCALIZATION_SUFFIXES = (".csv", ".hdf5", ".h5")
+THUNDERSTORM_MARKERS = ('"x [nm]"', "x [nm]")
+
+
+def localization_layer_data(table, name: str) -> tuple:
+    """A Points ``LayerDataTuple`` for a localization table: data ``(frame, y, x)`` with every column in features.
+
+    The layer shows each frame's localizations over the raw stack (``out_of_slice_display`` off)
+    and is coloured by photon count.
+    """
+    coords = table[["frame", "y", "x"]].to_numpy(dtype=np.float64)
+    features = table.reset_index(drop=True).copy()
+    features.attrs = {}
+    kwargs = {
+        "name": name,
+        "features": features,
+        "size": 1.5,
+        "border_width": 0,
+        "out_of_slice_display": False,
+        "metadata": {
+            "pixel_size_nm": float(table.attrs.get("pixel_size_nm", 100.0)),
+            "n_frames": int(table.attrs.get("n_frames", 0) or 0),
+            **({"shape": tuple(table.attrs["frame_shape"])} if "frame_shape" in table.attrs else {}),
+        },
+    }
+    if len(features) and "photons" in features:
+        kwargs.update(face_color="photons", face_colormap="viridis")
+    return (coords, kwargs, "points")
+
+
+def _is_localization_file(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    if suffix in (".hdf5", ".h5"):
+        return True
+    if suffix == ".csv":
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                header = fh.readline()
+        except OSError:
+            return False
+        return any(marker in header for marker in THUNDERSTORM_MARKERS)
+    return False
+
+
+def get_localization_reader(path):
+    """Reader for ThunderSTORM CSV and picasso HDF5 localization files (None for anything else)."""
+    if isinstance(path, list) or not _is_localization_file(Path(path)):
+        return None
+    return _read_localizations
+
+
+def _read_localizations(path):
+    from napari_maliang.smlm import read_localizations
+
+    table = read_localizations(path)
+    return [localization_layer_data(table, Path(path).stem)]
+
+
+def _table_from_points(data, meta: dict):
+    import pandas as pd
+
+    features = meta.get("features")
+    table = pd.DataFrame(features).reset_index(drop=True) if features is not None else pd.DataFrame()
+    coords = np.asarray(data, dtype=np.float64)
+    if coords.ndim != 2 or coords.shape[1] < 2:
+        raise ValueError(f"expected points of shape (n, 2) or (n, 3), got {coords.shape}")
+    if "x" not in table or "y" not in table:
+        table["y"], table["x"] = coords[:, -2], coords[:, -1]
+    if "frame" not in table:
+        table["frame"] = coords[:, 0].round().astype(np.int64) if coords.shape[1] >= 3 else 0
+    table.attrs["pixel_size_nm"] = float(meta.get("metadata", {}).get("pixel_size_nm", 100.0))
+    return table
+
+
+def write_localizations_points(path: str, data, meta: dict) -> list[str]:
+    """Writer: a Points layer of localizations -> ThunderSTORM ``.csv`` or picasso ``.hdf5`` (+ ``.yaml``)."""
+    from napari_maliang.smlm import write_localizations
+
+    written = write_localizations(_table_from_points(data, meta), path)
+    return [str(p) for p in written]
+
+
+def get_mlg_reader(path):
+    """Reader for ``.mlg`` files of the inpainting codec (None for anything else)."""
+    if isinstance(path, list) or Path(path).suffix.lower() != ".mlg":
+        return None
+    return _read_mlg
+
+
+def _read_mlg(path):
+    from napari_maliang.codec import read_mlg
+
+    image = read_mlg(path)
+    return [(image, {"name": Path(path).stem, "rgb": image.ndim == 3}, "image")]
+
+
+def write_mlg_image(path: str, data, meta: dict) -> list[str]:
+    """Writer: an Image layer -> ``.mlg`` (inpainting codec at 0.2 bits per pixel)."""
+    from napari_maliang.codec import write_mlg
+
+    return [write_mlg(path, np.asarray(data), bpp=0.2)]

@@ -1,0 +1,93 @@
+"""napari reader/writer contributions, exercised through napari's own open/save machinery."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from napari_maliang import _io
+
+PLUGIN = "napari-maliang"
+
+
+def _table(n=50, seed=0):
+    rng = np.random.default_rng(seed)
+    table = pd.DataFrame(
+        {
+            "frame": rng.integers(0, 20, n),
+            "x": rng.uniform(0, 64, n),
+            "y": rng.uniform(0, 64, n),
+            "photons": rng.uniform(500, 3000, n),
+            "background": rng.uniform(5, 20, n),
+            "sigma": np.full(n, 1.3),
+            "uncertainty_x": rng.uniform(0.05, 0.2, n),
+            "uncertainty_y": rng.uniform(0.05, 0.2, n),
+            "log_likelihood": rng.normal(-100, 5, n),
+        }
+    )
+    table.attrs["pixel_size_nm"] = 100.0
+    return table
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".hdf5"])
+def test_points_layer_round_trips_through_napari(make_napari_viewer, tmp_path, suffix):
+    viewer = make_napari_viewer()
+    table = _table()
+    coords, kwargs, kind = _io.localization_layer_data(table, "locs")
+    layer = viewer.add_points(coords, **kwargs)
+    path = tmp_path / f"locs{suffix}"
+    written = viewer.layers.save(str(path), selected=False, plugin=PLUGIN)
+    assert str(path) in written
+    viewer.layers.clear()
+    (read,) = viewer.open(str(path), plugin=PLUGIN)
+    assert read._type_string == "points" and len(read.data) == len(layer.data)
+    order = np.lexsort(read.data.T[::-1]), np.lexsort(layer.data.T[::-1])
+    np.testing.assert_allclose(read.data[order[0]], layer.data[order[1]], atol=1e-3)
+    np.testing.assert_allclose(
+        read.features["photons"].to_numpy()[order[0]], table["photons"].to_numpy()[order[1]], rtol=1e-5
+    )
+
+
+def test_points_without_features_are_written_from_coordinates(tmp_path):
+    data = np.array([[0.0, 10.0, 20.0], [3.0, 11.5, 4.25]])
+    (out,) = _io.write_localizations_points(str(tmp_path / "p.csv"), data, {"metadata": {}})
+    from napari_maliang.smlm import read_localizations
+
+    back = read_localizations(out).sort_values("frame")
+    np.testing.assert_allclose(back[["frame", "y", "x"]].to_numpy(), data, atol=1e-3)
+
+
+def test_plain_csv_is_left_to_other_readers(tmp_path):
+    path = tmp_path / "table.csv"
+    path.write_text("index,axis-0,axis-1\n0,1,2\n")
+    assert _io.get_localization_reader(str(path)) is None
+    assert _io.get_mlg_reader(str(path)) is None
+
+
+def test_mlg_round_trips_through_napari(make_napari_viewer, tmp_path):
+    from napari_maliang.codec.samples import cartoon
+
+    viewer = make_napari_viewer()
+    image = cartoon((128, 128))
+    viewer.add_image(image, name="cartoon")
+    path = tmp_path / "cartoon.mlg"
+    viewer.layers.save(str(path), selected=False, plugin=PLUGIN)
+    from napari_maliang.codec.format import MAGIC
+
+    assert path.read_bytes().startswith(MAGIC)
+    assert path.stat().st_size * 8 <= 0.2 * image.size + 1e-9
+    viewer.layers.clear()
+    (read,) = viewer.open(str(path), plugin=PLUGIN)
+    assert read.data.shape == image.shape
+    reference = np.clip(np.asarray(image, float), 0, 255)
+    psnr = 10 * np.log10(255**2 / np.mean((read.data.astype(float) - reference) ** 2))
+    assert psnr > 20
+
+
+def test_mlg_reader_rejects_non_mlg_files(tmp_path):
+    from napari_maliang.codec import CodecError
+
+    path = tmp_path / "fake.mlg"
+    path.write_bytes(b"not an mlg file at all")
+    reader = _io.get_mlg_reader(str(path))
+    with pytest.raises(CodecError, match="not an .mlg file"):
+        reader(str(path))
