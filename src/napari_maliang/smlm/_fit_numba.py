@@ -314,8 +314,7 @@ def fit_block(spots, start, stop, sigmas, fit_sigma, init_sigma, max_iter, tol, 
                 for p in range(5):
                     th[p] = th_ok[p]
                 lam *= 10.0
-                done = False
-            if done or evaluation == max_iter:
+            if evaluation == max_iter:
                 break
             for p in range(npar):
                 grad[p] = -grad_ok[p]
@@ -345,11 +344,13 @@ def fit_block(spots, start, stop, sigmas, fit_sigma, init_sigma, max_iter, tol, 
                 for r in range(npar):
                     acc += fisher_ok[p, r] * (th[r] - th_ok[r])
                 dist += dp * acc
-            done = dist < tol * tol
-        # final: accepted point (the last small step is tiny, its curvature is the same)
-        if done:
-            for p in range(5):
-                th_ok[p] = th[p]
+            if dist < tol * tol:
+                # take the final step without another evaluation: it is shorter than `tol`
+                # standard errors, so the Fisher matrix (and the CRLB) at th_ok stands for it
+                done = True
+                for p in range(5):
+                    th_ok[p] = th[p]
+                break
         for p in range(5):
             params[s_idx, p] = th_ok[p]
         _inverse_diagonal(fisher_ok, npar, chol, unit, col, var)
