@@ -157,7 +157,7 @@ class ThresholdWidget(_SegmentWidget):
         self.window = SpinBox(label="window (px)", value=63, min=1, max=4096)
         self.step = SpinBox(label="step (px)", value=21, min=1, max=4096)
         self.min_std = FloatSpinBox(label="uniform if std <", value=0.0, min=0.0, max=1e9, step=1.0)
-        self.auto_std = CheckBox(text="automatic uniformity (¼ of global std)", value=True)
+        self.auto_std = CheckBox(text="automatic uniformity (0.2 × global Otsu class contrast)", value=True)
         self.options.extend([self.method, self.tol, self.window, self.step, self.auto_std, self.min_std])
         self.preview_label = Label(value="")
         self.options.append(self.preview_label)

@@ -366,8 +366,11 @@ def adaptive_threshold_steps(
     window : int
         Window side in pixels.
     min_std : float, optional
-        Windows whose grey-level standard deviation is below this are uniform. Default: a
-        quarter of the image's global standard deviation.
+        Windows whose grey-level standard deviation is below this are uniform. Default: 0.2 x
+        the contrast ``mu_f - mu_b`` between the two classes of the global Otsu split (a
+        window straddling an object edge has a standard deviation of about
+        ``(mu_f - mu_b) sqrt(p (1 - p))``, which exceeds this when the smaller class covers more
+        than about 5 % of the window; pure noise below it is left unthresholded).
     step : int, optional
         Sliding step (tile side); default ``window``.
     nbins : int
@@ -394,9 +397,11 @@ def adaptive_threshold_steps(
     L = lv.nlevels
     q = lv.q
     global_hist = np.bincount(q.ravel(), minlength=L)
-    tg = otsu_table(global_hist).best  # global Otsu, in level units
+    global_table = otsu_table(global_hist)
+    tg = global_table.best  # global Otsu, in level units
     if min_std is None:
-        min_std = 0.25 * float(gray.std())
+        kg = int(tg)
+        min_std = 0.2 * float(global_table.mean_f[kg] - global_table.mean_b[kg]) * lv.width
     elif not (np.isfinite(min_std) and min_std >= 0):
         raise ValueError(f"min_std must be a finite number >= 0, got {min_std}")
     min_std_q = float(min_std) / lv.width
