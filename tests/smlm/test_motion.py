@@ -65,7 +65,7 @@ def test_bad_input():
     before = locs.copy()
     with pytest.raises(ValueError, match="outside the localizations"):
         motion_z_statistics(locs, line + 500)
-    with pytest.raises(ValueError, match="larger than half the movie"):
+    with pytest.raises(ValueError, match="too large for the movie"):
         motion_z_statistics(locs, line, block_frames=5000)
     with pytest.raises(ValueError, match="band is empty"):
         motion_z_statistics(locs, line + np.array([6.0, -6.0 * np.tan(np.pi / 6)]) * 0 + truth.normal * 8, band=0.5)

@@ -83,7 +83,8 @@ def motion_z_statistics(
     line : array_like, shape (n, 2)
         Vertices ``(y, x)`` (pixels) of a line or path drawn along the structure (n >= 2).
     block_frames : int
-        Frames per data set (paper: 1000).
+        Frames per data set (paper: 1000). A final partial block of at least half a block is a
+        set of its own; a shorter remainder joins the last set.
     band : float
         Keep localizations at most this many pixels from the line (half-width of the band).
     reject_sd : float
@@ -108,8 +109,8 @@ def motion_z_statistics(
     Raises
     ------
     ValueError
-        A line with fewer than 2 vertices or outside the data, an empty band, a block longer
-        than half the movie (fewer than two sets), a set with fewer than ``min_locs``.
+        A line with fewer than 2 vertices or outside the data, an empty band, a block too long
+        for two data sets, a set with fewer than ``min_locs``.
     """
     return motion_analysis(
         locs, line, block_frames=block_frames, band=band, reject_sd=reject_sd, max_iterations=max_iterations,
@@ -196,11 +197,12 @@ def motion_analysis_steps(
     frame = np.asarray(locs["frame"], dtype=np.int64)
     last = int(frame.max()) + 1
     n_frames = max(last, int(n_frames if n_frames is not None else locs.attrs.get("n_frames", 0) or 0))
-    n_sets = n_frames // block_frames
+    # a final partial block of at least half a block is a set of its own, a shorter one joins the last set
+    n_sets = int(math.floor(n_frames / block_frames + 0.5))
     if n_sets < 2:
         raise ValueError(
-            f"block_frames={block_frames} is larger than half the movie ({n_frames} frames): need at least two "
-            f"data sets to compare; use block_frames <= {n_frames // 2}"
+            f"block_frames={block_frames} is too large for the movie ({n_frames} frames): need at least two "
+            f"data sets to compare; use block_frames <= {max(1, n_frames // 2)}"
         )
     x = np.asarray(locs["x"], dtype=float)
     y = np.asarray(locs["y"], dtype=float)
@@ -224,7 +226,6 @@ def motion_analysis_steps(
         raise ValueError(
             f"no localization within {band} px of the line: the band is empty; widen band or redraw the line"
         )
-    # the remainder frames after the last full block belong to the last set
     set_id = np.minimum(frame // block_frames, n_sets - 1)
     sets, profiles, set_frames, rejected, fits = [], [], [], [], []
     for k in range(n_sets):

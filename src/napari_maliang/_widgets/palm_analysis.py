@@ -1,0 +1,427 @@
+"""Docked widget "PALM analysis": drift correction, super-resolution rendering and motion Z-statistics.
+
+Works on a Points layer of localizations (``features`` hold the table columns; ``data`` is
+``(frame, y, x)`` or ``(y, x)`` in camera pixels, possibly shown with a ``scale`` in nm).
+Three tabs, each with its own background job (progress bar, Cancel):
+
+- **Drift**: fiducial beads (found automatically, or the points of a Points layer the user
+  clicks on the beads) or RCC -> a new Points layer ``"<input> drift-corrected"`` and a docked
+  matplotlib plot of the drift against frame, in nm (for beads: the measured trajectory before
+  and the residual after correction).
+- **Render**: histogram / Gaussian / ASH -> an Image layer ``"<input> render"`` that overlays
+  the raw stack (scale and translate from :func:`napari_maliang.smlm.render.render_layer_kwargs`),
+  with napari's scale bar in nm.
+- **Motion**: a line or path in a Shapes layer, band, frames per data set -> a table, a docked
+  plot of Z per successive pair and the per-set profiles, and optionally one coloured Points
+  layer per cleaned data set.
+
+The widget only converts layers to tables and back; the algorithms live in
+:mod:`napari_maliang.smlm` (drift, render, motion). Input layers are never changed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, SpinBox
+from qtpy.QtWidgets import QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget
+
+from napari_maliang._progress import Progress
+from napari_maliang._widgets._common import JobRunner, output_layer
+
+__all__ = ["PalmAnalysisWidget", "layer_to_table"]
+
+SET_COLOURS = ["#1f77b4", "#2ca02c", "#d62728", "#000000", "#9467bd", "#ff7f0e", "#17becf", "#8c564b"]
+
+
+def layer_to_table(layer) -> pd.DataFrame:
+    """Localization table (camera pixels) of a Points layer: its ``features``, or its coordinates.
+
+    ``x, y, frame`` come from the features when present, else from ``data`` (``(frame, y, x)``
+    or ``(y, x)``, in the layer's data coordinates = camera pixels). ``attrs["pixel_size_nm"]``
+    comes from ``layer.metadata`` (default 100).
+    """
+    data = np.asarray(layer.data, dtype=float)
+    features = layer.features
+    table = features.copy() if isinstance(features, pd.DataFrame) and len(features) == len(data) else pd.DataFrame()
+    table = table.reset_index(drop=True)
+    if "x" not in table.columns or "y" not in table.columns:
+        if data.ndim != 2 or data.shape[1] < 2:
+            raise ValueError(f"layer {layer.name!r} holds no localizations")
+        table["y"] = data[:, -2]
+        table["x"] = data[:, -1]
+    if "frame" not in table.columns:
+        table["frame"] = data[:, 0].astype(np.int64) if data.ndim == 2 and data.shape[1] >= 3 else 0
+    table["frame"] = np.asarray(table["frame"]).astype(np.int64)
+    meta = getattr(layer, "metadata", {}) or {}
+    table.attrs["pixel_size_nm"] = float(meta.get("pixel_size_nm", features.attrs.get("pixel_size_nm", 100.0)
+                                               if isinstance(features, pd.DataFrame) else 100.0))
+    for key in ("n_frames", "shape"):
+        if key in meta:
+            table.attrs[key] = meta[key]
+    return table
+
+
+def _points_data(layer, table: pd.DataFrame) -> np.ndarray:
+    """Coordinates for a Points layer laid out like ``layer`` (``(frame, y, x)`` or ``(y, x)``)."""
+    if np.asarray(layer.data).ndim == 2 and np.asarray(layer.data).shape[1] >= 3:
+        return np.stack([table["frame"].to_numpy(float), table["y"].to_numpy(), table["x"].to_numpy()], axis=1)
+    return np.stack([table["y"].to_numpy(), table["x"].to_numpy()], axis=1)
+
+
+def _yx_transform(layer):
+    scale = np.asarray(layer.scale, dtype=float)[-2:]
+    translate = np.asarray(layer.translate, dtype=float)[-2:]
+    return scale, translate
+
+
+def _show_scale_bar(viewer) -> None:
+    """Turn napari's scale bar on (napari >= 0.9 reads its unit from the layers' ``units``)."""
+    canvas = getattr(viewer, "canvas", None)
+    overlays = getattr(canvas, "overlays", None)
+    bar = getattr(overlays, "scale_bar", None)
+    if bar is None:  # older napari
+        bar = viewer.scale_bar
+        bar.unit = "nm"
+    bar.visible = True
+
+
+def _dock_canvas(viewer, canvas, name):
+    try:
+        viewer.window.add_dock_widget(canvas, name=name, area="bottom")
+    except Exception:  # a headless viewer without a window: keep the figure only
+        pass
+
+
+class PalmAnalysisWidget(QWidget):
+    """PALM analysis: drift correction (fiducial / RCC), rendering and motion Z-statistics."""
+
+    def __init__(self, napari_viewer):
+        super().__init__()
+        self.viewer = napari_viewer
+        self.points_combo = ComboBox(label="localizations", choices=self._points_layers)
+        self.camera_nm = FloatSpinBox(label="camera pixel (nm)", value=100.0, min=1.0, max=10_000.0, step=1.0)
+        self.source = Container(widgets=[self.points_combo, self.camera_nm], labels=True)
+        self.points_combo.changed.connect(self._on_points_changed)
+
+        # --- drift tab
+        self.drift_method = ComboBox(label="method", choices=["fiducial", "rcc"], value="fiducial")
+        self.fiducial_combo = ComboBox(label="fiducials", choices=self._fiducial_choices)
+        self.radius_spin = FloatSpinBox(label="bead radius (px)", value=3.0, min=0.2, max=50.0, step=0.5)
+        self.segment_spin = SpinBox(label="RCC segment (frames)", value=1000, min=10, max=1_000_000, step=100)
+        self.bin_spin = FloatSpinBox(label="RCC bin (px)", value=0.2, min=0.02, max=2.0, step=0.05)
+        self.drift_options = Container(
+            widgets=[self.drift_method, self.fiducial_combo, self.radius_spin, self.segment_spin, self.bin_spin],
+            labels=True,
+        )
+        self.drift_runner = JobRunner("Correct drift", self._start_drift)
+
+        # --- render tab
+        self.render_method = ComboBox(label="method", choices=["gaussian", "histogram", "ash"], value="gaussian")
+        self.render_pixel = FloatSpinBox(label="pixel (camera px)", value=0.1, min=0.01, max=1.0, step=0.05)
+        self.stack_combo = ComboBox(label="overlay on", choices=self._image_choices)
+        self.render_options = Container(
+            widgets=[self.render_method, self.render_pixel, self.stack_combo], labels=True
+        )
+        self.render_runner = JobRunner("Render", self._start_render)
+
+        # --- motion tab
+        self.shapes_combo = ComboBox(label="line (Shapes)", choices=self._shapes_layers)
+        self.band_spin = FloatSpinBox(label="band (px)", value=2.0, min=0.05, max=100.0, step=0.25)
+        self.block_spin = SpinBox(label="frames per set", value=1000, min=1, max=10_000_000, step=100)
+        self.reject_spin = FloatSpinBox(label="reject (SD)", value=4.0, min=1.0, max=20.0, step=0.5)
+        self.set_layers = CheckBox(label="add per-set layers", value=False)
+        self.motion_options = Container(
+            widgets=[self.shapes_combo, self.band_spin, self.block_spin, self.reject_spin, self.set_layers],
+            labels=True,
+        )
+        self.motion_runner = JobRunner("Compute Z", self._start_motion)
+        self.motion_table = QTableWidget(0, 5)
+        self.motion_table.setHorizontalHeaderLabels(["sets", "shift (nm)", "Z", "p", "n"])
+
+        self.tabs = QTabWidget()
+        for title, options, runner, extra in (
+            ("Drift", self.drift_options, self.drift_runner, None),
+            ("Render", self.render_options, self.render_runner, None),
+            ("Motion", self.motion_options, self.motion_runner, self.motion_table),
+        ):
+            page = QWidget()
+            lay = QVBoxLayout(page)
+            lay.addWidget(options.native)
+            lay.addWidget(runner)
+            if extra is not None:
+                lay.addWidget(extra)
+            lay.addStretch()
+            self.tabs.addTab(page, title)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.source.native)
+        layout.addWidget(self.tabs)
+
+        self.drift_canvas = None
+        self.motion_canvas = None
+        self.drift_table = None
+        self.motion_result = None
+        self.corrected_layer = None
+        self.render_layer = None
+        self.set_layers_out: list = []
+        events = napari_viewer.layers.events
+        for name in ("inserted", "removed", "reordered", "renamed"):
+            getattr(events, name).connect(self.reset_choices)
+        self._on_points_changed(self.points_combo.value)
+
+    # ------------------------------------------------------------------------------------ choices
+
+    @property
+    def runner(self) -> JobRunner:
+        """The job runner of the visible tab."""
+        return (self.drift_runner, self.render_runner, self.motion_runner)[self.tabs.currentIndex()]
+
+    def _points_layers(self, _widget=None):
+        from napari.layers import Points
+
+        return [(layer.name, layer) for layer in self.viewer.layers if isinstance(layer, Points)]
+
+    def _fiducial_choices(self, _widget=None):
+        return [("auto (find beads)", None)] + [
+            (f"picked in {name}", layer) for name, layer in self._points_layers() if layer is not self._input()
+        ]
+
+    def _image_choices(self, _widget=None):
+        from napari.layers import Image
+
+        return [("none", None)] + [(layer.name, layer) for layer in self.viewer.layers if isinstance(layer, Image)]
+
+    def _shapes_layers(self, _widget=None):
+        from napari.layers import Shapes
+
+        return [(layer.name, layer) for layer in self.viewer.layers if isinstance(layer, Shapes)]
+
+    def _input(self):
+        try:
+            return self.points_combo.value
+        except Exception:
+            return None
+
+    def reset_choices(self, *_args) -> None:
+        try:
+            for container in (self.source, self.drift_options, self.render_options, self.motion_options):
+                container.reset_choices()
+        except RuntimeError:  # widget deleted while the viewer closes
+            pass
+
+    def _on_points_changed(self, layer) -> None:
+        if layer is not None and "pixel_size_nm" in (layer.metadata or {}):
+            self.camera_nm.value = float(layer.metadata["pixel_size_nm"])
+        try:
+            self.drift_options.reset_choices()
+        except RuntimeError:
+            pass
+
+    def _table(self):
+        self.reset_choices()
+        layer = self.points_combo.value
+        if layer is None or layer not in self.viewer.layers:
+            raise ValueError("no localizations: add a Points layer of localizations (run PALM localization first)")
+        table = layer_to_table(layer)
+        if len(table) == 0:
+            raise ValueError(f"layer {layer.name!r} has no localizations")
+        table.attrs["pixel_size_nm"] = float(self.camera_nm.value)
+        return layer, table
+
+    # ---------------------------------------------------------------------------------------- drift
+
+    def _start_drift(self):
+        from napari_maliang.smlm.drift import correct_drift_steps
+
+        layer, table = self._table()
+        method = self.drift_method.value
+        if method == "fiducial":
+            options = {"radius": float(self.radius_spin.value)}
+            picked = self.fiducial_combo.value
+            if picked is not None:
+                pts = np.asarray(picked.data, dtype=float)
+                if pts.size == 0:
+                    raise ValueError(f"no fiducial picked: click on the beads in layer {picked.name!r} first")
+                # picked layer data -> world -> the localizations' camera pixels
+                s, t = _yx_transform(picked)
+                ls, lt = _yx_transform(layer)
+                options["fiducials"] = ((pts[:, -2:] * s + t) - lt) / ls
+        else:
+            options = {"segment_frames": int(self.segment_spin.value), "bin_size": float(self.bin_spin.value)}
+        gen = correct_drift_steps(table, method=method, **options)
+
+        def on_done(result):
+            corrected, drift = result
+            self.drift_table = drift
+            kwargs = {
+                "features": corrected.reset_index(drop=True),
+                "scale": np.asarray(layer.scale),
+                "translate": np.asarray(layer.translate),
+                "size": layer.size.mean() if np.size(layer.size) else 1.0,
+                "face_color": "yellow",
+                "border_width": 0,
+                "metadata": {"pixel_size_nm": table.attrs["pixel_size_nm"], "drift_method": method},
+            }
+            self.corrected_layer = output_layer(
+                self.viewer, _points_data(layer, corrected), name=f"{layer.name} drift-corrected",
+                layer_type="points", protect=[layer], **kwargs,
+            )
+            self._plot_drift(drift, table.attrs["pixel_size_nm"])
+
+        return gen, on_done
+
+    def _plot_drift(self, drift: pd.DataFrame, nm: float) -> None:
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+        from matplotlib.figure import Figure
+
+        if self.drift_canvas is None:
+            self.drift_canvas = FigureCanvasQTAgg(Figure(figsize=(6, 3), tight_layout=True))
+            self.drift_canvas.setMinimumHeight(220)
+            _dock_canvas(self.viewer, self.drift_canvas, "Drift plot")
+        fig = self.drift_canvas.figure
+        fig.clear()
+        frames = drift["frame"].to_numpy()
+        fiducial = "dx_fiducial" in drift.columns
+        axes = fig.subplots(1, 2, sharex=True)
+        for ax, axis in zip(axes, ("x", "y"), strict=True):
+            est = drift[f"d{axis}"].to_numpy() * nm
+            if fiducial:
+                raw = drift[f"d{axis}_fiducial"].to_numpy() * nm
+                ax.plot(frames, raw, ",", color="0.6", label="bead, before")
+                ax.plot(frames, raw - est, ",", color="tab:green", label="bead, after")
+            ax.plot(frames, est, color="tab:red", lw=1.5, label="drift (smooth)" if fiducial else "drift (RCC)")
+            if "segments" in drift.attrs:
+                seg = drift.attrs["segments"]
+                ax.plot(seg["centre_frame"], np.asarray(seg[f"d{axis}"]) * nm, "o", ms=3, color="tab:blue",
+                        label="segments")
+            ax.set_xlabel("frame")
+            ax.set_ylabel(f"d{axis} (nm)")
+        axes[0].legend(fontsize=7, markerscale=8, loc="best")
+        if fiducial:
+            after = (drift[["dx_fiducial", "dy_fiducial"]].to_numpy() - drift[["dx", "dy"]].to_numpy()) * nm
+            sd = np.nanstd(after, axis=0)
+            fig.suptitle(f"bead SD after correction: x {sd[0]:.1f} nm, y {sd[1]:.1f} nm", fontsize=9)
+        self.drift_canvas.draw_idle()
+
+    # --------------------------------------------------------------------------------------- render
+
+    def _start_render(self):
+        from napari_maliang.smlm.render import render, render_layer_kwargs
+
+        layer, table = self._table()
+        method = self.render_method.value
+        pixel = float(self.render_pixel.value)
+        stack = self.stack_combo.value
+        nm = table.attrs["pixel_size_nm"]
+        shape = table.attrs.get("shape")
+        if stack is not None and stack in self.viewer.layers:
+            stack_scale, stack_translate = _yx_transform(stack)
+            shape = tuple(np.asarray(stack.data.shape)[-2:]) if not getattr(stack, "rgb", False) else None
+        else:
+            stack_scale, stack_translate = _yx_transform(layer)
+            if np.allclose(stack_scale, 1.0):
+                stack_scale = np.array([nm, nm])  # no raw stack: show the rendering in nm
+                stack_translate = np.zeros(2)
+
+        def gen():
+            yield Progress(0.0, 1.0, f"rendering {len(table)} localizations ({method})")
+            image = render(table, pixel_size=pixel, method=method, shape=shape)
+            yield Progress(1.0, 1.0, "rendered")
+            return image
+
+        def on_done(image):
+            kwargs = render_layer_kwargs(pixel, image, stack_scale=stack_scale, stack_translate=stack_translate)
+            kwargs.update(colormap="magma", blending="additive",
+                          metadata={"pixel_size_nm": nm * pixel, "render_method": method})
+            world_nm = np.allclose(kwargs["scale"], nm * pixel, rtol=1e-3)
+            if world_nm:  # world coordinates are nm: say so, and napari's scale bar reads in nm
+                kwargs["units"] = ("nm", "nm")
+            self.render_layer = output_layer(
+                self.viewer, image, name=f"{layer.name} render", layer_type="image", protect=[layer], **kwargs
+            )
+            _show_scale_bar(self.viewer)
+            self.viewer.reset_view()
+
+        return gen(), on_done
+
+    # --------------------------------------------------------------------------------------- motion
+
+    def _line(self, layer):
+        shapes = self.shapes_combo.value
+        if shapes is None or shapes not in self.viewer.layers:
+            raise ValueError("no line: add a Shapes layer and draw a line or path along the structure")
+        kinds = list(shapes.shape_type)
+        candidates = [i for i, k in enumerate(kinds) if k in ("line", "path")]
+        if not candidates:
+            raise ValueError(f"Shapes layer {shapes.name!r} has no line or path; draw one along the structure")
+        selected = [i for i in shapes.selected_data if i in candidates]
+        index = selected[0] if selected else candidates[-1]
+        vertices = np.asarray(shapes.data[index], dtype=float)[:, -2:]
+        s, t = _yx_transform(shapes)
+        ls, lt = _yx_transform(layer)
+        return ((vertices * s + t) - lt) / ls
+
+    def _start_motion(self):
+        from napari_maliang.smlm.motion import motion_analysis_steps
+
+        layer, table = self._table()
+        line = self._line(layer)
+        gen = motion_analysis_steps(
+            table, line, block_frames=int(self.block_spin.value), band=float(self.band_spin.value),
+            reject_sd=float(self.reject_spin.value),
+        )
+        nm = table.attrs["pixel_size_nm"]
+        want_layers = bool(self.set_layers.value)
+
+        def on_done(result):
+            self.motion_result = result
+            self._fill_motion_table(result.table, nm)
+            self._plot_motion(result, nm)
+            if want_layers:
+                self.set_layers_out = []
+                for k, cleaned in enumerate(result.sets):
+                    self.set_layers_out.append(
+                        output_layer(
+                            self.viewer, _points_data(layer, cleaned), name=f"{layer.name} set {k}",
+                            layer_type="points", protect=[layer],
+                            features=cleaned.reset_index(drop=True), scale=np.asarray(layer.scale),
+                            translate=np.asarray(layer.translate), face_color=SET_COLOURS[k % len(SET_COLOURS)],
+                            size=layer.size.mean() if np.size(layer.size) else 1.0, border_width=0,
+                        )
+                    )
+
+        return gen, on_done
+
+    def _fill_motion_table(self, table: pd.DataFrame, nm: float) -> None:
+        self.motion_table.setRowCount(len(table))
+        for r, row in enumerate(table.itertuples(index=False)):
+            values = [f"{row.set_a}->{row.set_b}", f"{row.shift * nm:.1f}", f"{row.z:.2f}", f"{row.p_value:.3g}",
+                      f"{row.n_a}/{row.n_b}"]
+            for c, text in enumerate(values):
+                self.motion_table.setItem(r, c, QTableWidgetItem(text))
+        self.motion_table.resizeColumnsToContents()
+
+    def _plot_motion(self, result, nm: float) -> None:
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+        from matplotlib.figure import Figure
+
+        if self.motion_canvas is None:
+            self.motion_canvas = FigureCanvasQTAgg(Figure(figsize=(6, 3), tight_layout=True))
+            self.motion_canvas.setMinimumHeight(220)
+            _dock_canvas(self.viewer, self.motion_canvas, "Motion Z plot")
+        fig = self.motion_canvas.figure
+        fig.clear()
+        ax_z, ax_p = fig.subplots(1, 2)
+        table = result.table
+        labels = [f"{a}->{b}" for a, b in zip(table["set_a"], table["set_b"], strict=True)]
+        ax_z.bar(labels, table["z"], color=["tab:red" if abs(z) > 3 else "tab:gray" for z in table["z"]])
+        for level in (-3, 3):
+            ax_z.axhline(level, color="k", lw=0.8, ls="--")
+        ax_z.set_ylabel("Z")
+        ax_z.set_xlabel("successive data sets")
+        for k, proj in enumerate(result.profiles):
+            ax_p.hist(proj * nm, bins=40, histtype="step", color=SET_COLOURS[k % len(SET_COLOURS)], label=f"set {k}")
+        ax_p.set_xlabel("position along the normal (nm)")
+        ax_p.set_ylabel("localizations")
+        ax_p.legend(fontsize=7)
+        self.motion_canvas.draw_idle()
