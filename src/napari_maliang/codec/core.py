@@ -19,6 +19,7 @@ from napari_maliang._progress import Progress, run_to_end
 from . import edgecode, values
 from .edges import detect_edges, perona_malik, sobel_magnitude
 from .format import (
+    FLAG_BORDER,
     FLAG_EDGE_VALUES,
     MIN_SIDE,
     SECTION_EDGES,
@@ -172,7 +173,10 @@ class _Encoder:
     def edges(self, t: float) -> np.ndarray:
         key = round(float(t), 4)
         if key not in self._edges:
-            self._edges[key] = detect_edges(self.mag, key, min_length=self.min_length)
+            if np.isinf(key):
+                self._edges[key] = np.zeros((self.H, self.W), bool)
+            else:
+                self._edges[key] = detect_edges(self.mag, key, min_length=self.min_length)
         return self._edges[key]
 
     def edge_code(self, t: float, final: bool = False) -> bytes:
@@ -181,12 +185,14 @@ class _Encoder:
             self._edge_code[key] = edgecode.encode_edges(self.edges(t), compare=final, try_jxl=final)
         return self._edge_code[key]
 
-    def candidate(self, t, spacing, q, grid, edge_values, final=False) -> _Candidate:
+    def candidate(self, t, spacing, q, grid, edge_values, border=True, final=False) -> _Candidate:
         e = self.edges(t)
-        flags = FLAG_EDGE_VALUES if edge_values else 0
+        flags = (FLAG_EDGE_VALUES if edge_values else 0) | (FLAG_BORDER if border else 0)
         qc = int(min(255, 2 * q))
         header = Header(self.H, self.W, self.channels, flags, int(spacing), int(grid), int(q), qc)
-        geo = build_geometry(e, spacing=header.spacing, grid=header.grid, edge_values=header.edge_values)
+        geo = build_geometry(
+            e, spacing=header.spacing, grid=header.grid, edge_values=header.edge_values, border=header.border
+        )
         steps = _steps(header)
         vals = sample_values(geo, self.work, average=max(0, spacing // 4))
         k = values.quantize(vals, steps)
@@ -256,7 +262,8 @@ def encode_iter(
     else:
         # from "only the strongest edges" down to "many weak edges" (geometric ladder)
         hi = max(mmax * 0.9, 1.0)
-        thresholds = [hi * 0.7**i for i in range(30) if hi * 0.7**i >= 1.5] or [hi]
+        # (infinity first: no edges at all, the smallest file there is)
+        thresholds = [np.inf] + [hi * 0.7**i for i in range(30) if hi * 0.7**i >= 1.5]
     feasible = []  # (threshold index, profile index, candidate)
     smallest = None
     n_steps = len(profiles) + 3
@@ -299,7 +306,7 @@ def encode_iter(
     yield Progress(n_steps - 1, n_steps, "final coding")
     final = enc.candidate(
         _threshold_of(enc, best.edges), best.header.spacing, best.header.q_luma, best.header.grid,
-        best.header.edge_values, final=True,
+        best.header.edge_values, best.header.border, final=True,
     )
     out = final.to_bytes()
     if len(out) > len(best.to_bytes()):
@@ -366,7 +373,7 @@ def decode_details(data) -> DecodeResult:
         if tag not in cont.sections:
             raise CodecError(f"missing section {tag}")
     edges = edgecode.decode_edges(cont.sections[SECTION_EDGES], (h.height, h.width))
-    geo = build_geometry(edges, spacing=h.spacing, grid=h.grid, edge_values=h.edge_values)
+    geo = build_geometry(edges, spacing=h.spacing, grid=h.grid, edge_values=h.edge_values, border=h.border)
     steps = _steps(h)
     kmax = np.ceil(255.0 / steps).astype(np.int64)
     k = values.decode_values(cont.sections[SECTION_VALUES], geo.ref, geo.new, kmax)

@@ -72,7 +72,9 @@ def thin_edges(mask: np.ndarray) -> np.ndarray:
     """Thin a binary edge band to one-pixel, 8-connected curves."""
     from skimage.morphology import thin
 
-    return thin(mask)
+    # pad by replication so that curves running into the image border keep reaching it
+    # (otherwise thinning shortens them and regions leak around their ends)
+    return thin(np.pad(mask, 1, mode="edge"))[1:-1, 1:-1]
 
 
 def remove_short(edges: np.ndarray, min_length: int) -> np.ndarray:

@@ -28,7 +28,8 @@ MAX_PIXELS = 1 << 24  # 16 Mpixel: the decoder's sparse system stays within a fe
 MIN_SIDE = 8
 
 FLAG_EDGE_VALUES = 1  # edge pixels carry their own 1-D diffused samples
-FLAG_KNOWN = FLAG_EDGE_VALUES
+FLAG_BORDER = 2  # the image frame is a 1-D chain with samples too (fixes Neumann drift at borders)
+FLAG_KNOWN = FLAG_EDGE_VALUES | FLAG_BORDER
 
 SECTION_EDGES = 1
 SECTION_VALUES = 2
@@ -54,6 +55,10 @@ class Header:
     @property
     def edge_values(self) -> bool:
         return bool(self.flags & FLAG_EDGE_VALUES)
+
+    @property
+    def border(self) -> bool:
+        return bool(self.flags & FLAG_BORDER)
 
     def validate(self) -> None:
         if not (MIN_SIDE <= self.height <= MAX_SIDE and MIN_SIDE <= self.width <= MAX_SIDE):

@@ -10,7 +10,7 @@ Given the edge map ``E`` and the header parameters, encoder and decoder compute 
   with weights 1 (axial) and 1/sqrt(2) (diagonal), the discrete ``d^2u/dl^2`` of eq. 3;
 * source points: chain endpoints, then (raster order) every chain pixel with no source within
   ``spacing - 1`` hops along its chain, so every chain gets at least one and the two sides of
-  an edge never share one;
+  an edge never share one; with the ``border`` flag the image frame is chained as well;
   plus, optionally, interior pixels on a regular grid of step ``grid``;
 * for every source, the already coded source its value is predicted from.
 """
@@ -184,13 +184,20 @@ def _get_kernels():
     return _kernels
 
 
-def build_geometry(edges: np.ndarray, *, spacing: int, grid: int, edge_values: bool) -> Geometry:
+def build_geometry(
+    edges: np.ndarray, *, spacing: int, grid: int, edge_values: bool, border: bool = False
+) -> Geometry:
     """Derive chains, source points and predictors from the edge map (see module docstring)."""
     E = np.asarray(edges, dtype=bool)
     H, W = E.shape
     regions, nreg = ndi.label(~E, structure=_FOUR)
     regions = regions.astype(np.int32)
     band = ~E & ndi.binary_dilation(E, structure=_EIGHT)
+    if border:
+        frame = np.zeros((H, W), bool)
+        frame[[0, -1], :] = True
+        frame[:, [0, -1]] = True
+        band |= frame & ~E
     cls = np.where(band, regions, 0).astype(np.int64)
     edge_cls = nreg + 1
     if edge_values:
