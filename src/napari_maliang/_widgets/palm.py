@@ -1,0 +1,413 @@
+"""Docked widget "PALM localization": an image stack in, a Points layer of localizations out.
+
+Thin layer around :func:`napari_maliang.smlm.pipeline.iter_localize` (Quan et al. 2010,
+MaLiang): choose the raw stack, the camera (persisted between sessions in a small JSON file in
+the user config folder), PSF sigma (or estimate it from the data), threshold, box and backend;
+Run runs the chunked pipeline in a background thread with a progress bar (frames done,
+localizations/s) and Cancel. Outputs:
+
+- Points layer ``"<stack> localizations"`` with data ``(frame, y, x)`` and every table column in
+  ``features``, coloured by a chosen feature; with the stack's scale/translate it overlays the raw
+  frames and shows each frame's localizations on that frame.
+- Image layer ``"<stack> super-resolution"`` rendered by :func:`napari_maliang.smlm.render`
+  (Gaussian or histogram) that overlays the stack.
+
+A cancelled run keeps what was done: the layers are named ``... (partial)`` and their
+``metadata["partial"]`` is True. Input layers are never modified.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from napari_maliang._widgets._common import JobRunner, output_layer, show_error, show_info
+
+__all__ = ["PalmWidget", "settings_path"]
+
+CAMERA_KEYS = ("pixel_size_nm", "gain", "offset", "quantum_efficiency", "em_gain")
+COLOUR_FEATURES = ("photons", "frame", "uncertainty_x", "sigma", "background", "log_likelihood")
+
+
+def settings_path() -> Path:
+    """JSON file holding the widget's camera settings between sessions.
+
+    ``$NAPARI_MALIANG_CONFIG_DIR/palm.json`` when that variable is set, else in the user
+    config folder (``platformdirs.user_config_dir("napari-maliang")``).
+    """
+    base = os.environ.get("NAPARI_MALIANG_CONFIG_DIR")
+    if not base:
+        try:
+            from platformdirs import user_config_dir
+
+            base = user_config_dir("napari-maliang")
+        except ImportError:  # pragma: no cover
+            base = str(Path.home() / ".config" / "napari-maliang")
+    return Path(base) / "palm.json"
+
+
+def _spin(lo, hi, value, step=1.0, decimals=2, suffix=""):
+    box = QDoubleSpinBox()
+    box.setRange(lo, hi)
+    box.setDecimals(decimals)
+    box.setSingleStep(step)
+    box.setValue(value)
+    if suffix:
+        box.setSuffix(suffix)
+    return box
+
+
+class PalmWidget(QWidget):
+    """Localize single molecules of an image stack layer (MaLiang pipeline)."""
+
+    def __init__(self, napari_viewer, parent=None):
+        super().__init__(parent)
+        self.viewer = napari_viewer
+        self._last_progress = None
+        self._job = None
+
+        # --- input
+        self.layer_combo = QComboBox()
+        form = QFormLayout()
+        form.addRow("Image stack", self.layer_combo)
+
+        # --- camera
+        cam_box = QGroupBox("Camera (remembered)")
+        cam_form = QFormLayout(cam_box)
+        self.pixel_size = _spin(1, 10000, 100, 1, 1, " nm")
+        self.gain = _spin(0.001, 1000, 1.0, 0.1, 3, " e-/ADU")
+        self.offset = _spin(-1e6, 1e6, 0.0, 1, 1, " ADU")
+        self.qe = _spin(0.01, 1.0, 1.0, 0.05, 2)
+        self.use_em = QCheckBox("EMCCD")
+        self.em_gain = _spin(1, 10000, 100, 10, 1)
+        em_row = QHBoxLayout()
+        em_row.addWidget(self.use_em)
+        em_row.addWidget(self.em_gain)
+        cam_form.addRow("Pixel size", self.pixel_size)
+        cam_form.addRow("Gain", self.gain)
+        cam_form.addRow("Offset", self.offset)
+        cam_form.addRow("Quantum eff.", self.qe)
+        cam_form.addRow("EM gain", em_row)
+
+        # --- detection / fit
+        self.psf_sigma = _spin(0.3, 20, 1.3, 0.05, 3, " px")
+        self.estimate_button = QPushButton("Estimate from data")
+        sigma_row = QHBoxLayout()
+        sigma_row.addWidget(self.psf_sigma)
+        sigma_row.addWidget(self.estimate_button)
+        self.threshold = _spin(0.5, 1000, 5.0, 0.5, 1, " x noise std")
+        self.box = QSpinBox()
+        self.box.setRange(3, 31)
+        self.box.setSingleStep(2)
+        self.box.setValue(7)
+        self.chunk_frames = QSpinBox()
+        self.chunk_frames.setRange(0, 100000)
+        self.chunk_frames.setSpecialValueText("auto")
+        self.backend = QComboBox()
+        self.backend.addItems(["auto", "cpu", "gpu"])
+        self.device_label = QLabel("")
+        form2 = QFormLayout()
+        form2.addRow("PSF sigma", sigma_row)
+        form2.addRow("Threshold", self.threshold)
+        form2.addRow("Box", self.box)
+        form2.addRow("Chunk frames", self.chunk_frames)
+        form2.addRow("Backend", self.backend)
+        form2.addRow("Device", self.device_label)
+
+        # --- output
+        self.colour_by = QComboBox()
+        self.colour_by.addItems(list(COLOUR_FEATURES))
+        self.render_method = QComboBox()
+        self.render_method.addItems(["gaussian", "histogram"])
+        self.render_pixel = _spin(0.02, 1.0, 0.1, 0.05, 3, " camera px")
+        form3 = QFormLayout()
+        form3.addRow("Colour points by", self.colour_by)
+        form3.addRow("Render", self.render_method)
+        form3.addRow("Render pixel", self.render_pixel)
+
+        self.runner = JobRunner("Localize", self._start)
+        self.runner.finished.connect(self._on_finished)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(cam_box)
+        layout.addLayout(form2)
+        layout.addLayout(form3)
+        layout.addWidget(self.runner)
+        layout.addStretch(1)
+
+        self._load_settings()
+        for w in (self.pixel_size, self.gain, self.offset, self.qe, self.em_gain):
+            w.valueChanged.connect(self._save_settings)
+        self.use_em.toggled.connect(self._save_settings)
+        self.use_em.toggled.connect(self.em_gain.setEnabled)
+        self.em_gain.setEnabled(self.use_em.isChecked())
+        self.backend.currentTextChanged.connect(self._show_device)
+        self.estimate_button.clicked.connect(self.estimate_sigma)
+        self.colour_by.currentTextChanged.connect(self._recolour)
+        self.viewer.layers.events.inserted.connect(self._refresh_layers)
+        self.viewer.layers.events.removed.connect(self._refresh_layers)
+        self._refresh_layers()
+        self._show_device()
+
+    # ------------------------------------------------------------------ helpers
+    def _image_layers(self):
+        from napari.layers import Image
+
+        return [layer for layer in self.viewer.layers if isinstance(layer, Image)]
+
+    def _refresh_layers(self, event=None):
+        current = self.layer_combo.currentText()
+        names = [layer.name for layer in self._image_layers()]
+        self.layer_combo.blockSignals(True)
+        self.layer_combo.clear()
+        self.layer_combo.addItems(names)
+        if current in names:
+            self.layer_combo.setCurrentText(current)
+        self.layer_combo.blockSignals(False)
+
+    def _show_device(self, *args):
+        from napari_maliang._backend import device_name
+
+        try:
+            self.device_label.setText(device_name(self.backend.currentText()))
+        except (RuntimeError, ValueError) as exc:
+            self.device_label.setText(f"unavailable: {exc}".split(";")[0])
+
+    def camera(self):
+        from napari_maliang.smlm.camera import Camera
+
+        return Camera(
+            pixel_size_nm=self.pixel_size.value(),
+            gain=self.gain.value(),
+            offset=self.offset.value(),
+            quantum_efficiency=self.qe.value(),
+            em_gain=self.em_gain.value() if self.use_em.isChecked() else None,
+        )
+
+    def _save_settings(self, *args):
+        values = {
+            "pixel_size_nm": self.pixel_size.value(),
+            "gain": self.gain.value(),
+            "offset": self.offset.value(),
+            "quantum_efficiency": self.qe.value(),
+            "em_gain": self.em_gain.value() if self.use_em.isChecked() else None,
+            "em_gain_value": self.em_gain.value(),
+        }
+        path = settings_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".json.part")
+            tmp.write_text(json.dumps(values, indent=1))
+            os.replace(tmp, path)
+        except OSError:  # read-only home: settings simply are not remembered
+            pass
+
+    def _load_settings(self):
+        try:
+            values = json.loads(settings_path().read_text())
+        except (OSError, ValueError):
+            return
+        if not isinstance(values, dict):
+            return
+        for key, widget in (
+            ("pixel_size_nm", self.pixel_size),
+            ("gain", self.gain),
+            ("offset", self.offset),
+            ("quantum_efficiency", self.qe),
+            ("em_gain_value", self.em_gain),
+        ):
+            if isinstance(values.get(key), (int, float)):
+                widget.setValue(float(values[key]))
+        self.use_em.setChecked(values.get("em_gain") is not None)
+
+    def _input(self):
+        name = self.layer_combo.currentText()
+        if not name or name not in self.viewer.layers:
+            raise ValueError("choose an image stack layer (frames, H, W) first")
+        layer = self.viewer.layers[name]
+        if getattr(layer, "rgb", False):
+            raise ValueError(f"layer {name!r} is RGB; PALM needs a grayscale stack (frames, H, W)")
+        if getattr(layer, "multiscale", False):
+            raise ValueError(f"layer {name!r} is multiscale; open the full-resolution stack instead")
+        data = layer.data
+        if data.ndim not in (2, 3):
+            raise ValueError(f"layer {name!r} has shape {tuple(data.shape)}; expected (frames, H, W) or (H, W)")
+        return layer, data
+
+    def _options(self):
+        box = int(self.box.value())
+        if box % 2 == 0:
+            raise ValueError(f"box must be odd (the spot sits on the centre pixel), got {box}")
+        chunk = int(self.chunk_frames.value())
+        return {
+            "psf_sigma": float(self.psf_sigma.value()),
+            "threshold": float(self.threshold.value()),
+            "box": box,
+            "camera": self.camera(),
+            "backend": self.backend.currentText(),
+            "chunk_frames": chunk if chunk > 0 else "auto",
+        }
+
+    # ------------------------------------------------------------------ actions
+    def estimate_sigma(self) -> float | None:
+        """Estimate the PSF sigma from up to 20 frames of the chosen stack and put it in the box."""
+        from napari_maliang.smlm.pipeline import estimate_psf_sigma
+
+        try:
+            _, data = self._input()
+            opts = self._options()
+            sigma = estimate_psf_sigma(
+                data,
+                psf_sigma=opts["psf_sigma"],
+                box=opts["box"],
+                camera=opts["camera"],
+                backend=opts["backend"],
+                max_frames=20,
+            )
+        except (ValueError, TypeError, RuntimeError) as exc:
+            show_error(str(exc))
+            return None
+        self.psf_sigma.setValue(sigma)
+        show_info(f"PSF sigma estimated: {sigma:.3f} px")
+        return sigma
+
+    def _start(self):
+        from napari_maliang.smlm.pipeline import iter_localize
+
+        layer, data = self._input()
+        opts = self._options()
+        self._save_settings()
+        generator = iter_localize(data, **opts)
+        # validation happens at the first next(); do it here so errors show before the thread starts
+        first = next(generator)
+        self._last_progress = first
+        self._job = (layer, data.ndim)
+
+        def run():
+            try:
+                while True:
+                    item = generator.send(None)
+                    self._last_progress = item
+                    yield item
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                generator.close()
+
+        def chain():
+            yield first
+            return (yield from run())
+
+        return chain(), self._on_done
+
+    def _on_done(self, table):
+        layer, ndim = self._job
+        self._publish(layer, ndim, table)
+
+    def _on_finished(self):
+        if self.runner.was_cancelled and self._last_progress is not None and self._job is not None:
+            partial = self._last_progress.partial() if self._last_progress.partial else None
+            if partial is not None:
+                layer, ndim = self._job
+                self._publish(layer, ndim, partial)
+                show_info(
+                    f"cancelled: kept {len(partial)} localizations from {partial.attrs.get('frames_done', 0)} frames "
+                    "(layers marked partial)"
+                )
+        self._job = None
+
+    def _publish(self, layer, ndim, table):
+        """Points layer (+ rendered image) from a localization table."""
+        partial = bool(table.attrs.get("partial", False))
+        suffix = " (partial)" if partial else ""
+        if ndim == 3:
+            coords = table[["frame", "y", "x"]].to_numpy(dtype=np.float64)
+            scale = tuple(layer.scale[-3:])
+            translate = tuple(layer.translate[-3:])
+        else:
+            coords = table[["y", "x"]].to_numpy(dtype=np.float64)
+            scale = tuple(layer.scale[-2:])
+            translate = tuple(layer.translate[-2:])
+        features = table.reset_index(drop=True).copy()
+        features.attrs = {}
+        colour = self.colour_by.currentText() or "photons"
+        metadata = {
+            "pixel_size_nm": float(table.attrs.get("pixel_size_nm", 100.0)),
+            "partial": partial,
+            "n_frames": int(table.attrs.get("n_frames", 0)),
+            "shape": tuple(table.attrs.get("frame_shape", layer.data.shape[-2:])),
+            "source": layer.name,
+        }
+        kwargs = {
+            "features": features,
+            "size": 1.5,
+            "border_width": 0,
+            "scale": scale,
+            "translate": translate,
+            "out_of_slice_display": False,
+            "metadata": metadata,
+        }
+        if len(features):
+            kwargs["face_color"] = colour
+            kwargs["face_colormap"] = "viridis"
+        points = output_layer(
+            self.viewer, coords, name=f"{layer.name} localizations{suffix}", layer_type="points", protect=[layer],
+            **kwargs,
+        )
+        self.points_layer = points
+        self._render(layer, table, suffix, metadata)
+        return points
+
+    def _render(self, layer, table, suffix, metadata):
+        try:
+            from napari_maliang.smlm.render import render, render_layer_kwargs
+        except ImportError:  # pragma: no cover - render module missing
+            self.render_layer = None
+            return
+        pixel = float(self.render_pixel.value())
+        shape = tuple(int(s) for s in layer.data.shape[-2:])
+        image = render(table, pixel_size=pixel, method=self.render_method.currentText(), shape=shape)
+        kwargs = render_layer_kwargs(
+            pixel, image, stack_scale=tuple(layer.scale[-2:]), stack_translate=tuple(layer.translate[-2:])
+        )
+        if kwargs.get("contrast_limits") is not None:
+            lo, hi = kwargs["contrast_limits"]
+            if not hi > lo:
+                kwargs["contrast_limits"] = (float(lo), float(lo) + 1.0)
+        self.render_layer = output_layer(
+            self.viewer,
+            image,
+            name=f"{layer.name} super-resolution{suffix}",
+            layer_type="image",
+            protect=[layer],
+            colormap="inferno",
+            blending="additive",
+            metadata={**metadata, "render_pixel_size": pixel, "nm_per_pixel": pixel * metadata["pixel_size_nm"]},
+            **kwargs,
+        )
+
+    def _recolour(self, name: str):
+        layer = getattr(self, "points_layer", None)
+        if layer is None or layer not in self.viewer.layers or not len(layer.data):
+            return
+        if name in layer.features.columns:
+            layer.face_color = name
+            layer.face_colormap = "viridis"
+            layer.refresh_colors(update_color_mapping=True)  # contrast limits of the new feature

@@ -1,0 +1,150 @@
+"""The "PALM localization" widget in a real viewer: run, layers, colours, cancel, settings, errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+from napari_maliang.smlm.pipeline import COLUMNS
+from napari_maliang.smlm.sample import palm_sample
+
+PLUGIN = "napari-maliang"
+
+
+@pytest.fixture(autouse=True)
+def _config_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("NAPARI_MALIANG_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return palm_sample(frames=60, shape=(64, 64), seed=1)
+
+
+def _widget(viewer):
+    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, "PALM localization")
+    return widget
+
+
+def _run(qtbot, widget, timeout=120_000):
+    widget.runner.run()
+    qtbot.waitUntil(lambda: not widget.runner.running, timeout=timeout)
+
+
+def test_localize_points_render_and_screenshot(make_napari_viewer, qtbot, sample):
+    movie, truth = sample
+    viewer = make_napari_viewer(show=True)  # shown: screenshots need a drawn canvas (Xvfb)
+    raw = viewer.add_image(movie, name="stack")
+    widget = _widget(viewer)
+    assert widget.layer_combo.currentText() == "stack"
+    assert widget.device_label.text().startswith(("CPU", "GPU"))
+    widget.backend.setCurrentText("cpu")
+    _run(qtbot, widget)
+    assert widget.runner.last_error is None, widget.runner.last_error
+    assert "locs/s" in widget.runner.status.text() or "done" in widget.runner.status.text()
+
+    points = viewer.layers["stack localizations"]
+    assert list(points.features.columns) == list(COLUMNS)
+    # the widget shows exactly the table of the core function
+    from napari_maliang.smlm.pipeline import localize
+
+    expected = localize(movie, backend="cpu")
+    assert len(points.data) == len(expected) > 0.6 * len(truth)
+    np.testing.assert_allclose(points.features[["x", "y", "photons"]], expected[["x", "y", "photons"]])
+    np.testing.assert_array_equal(points.data[:, 0], points.features["frame"])
+    np.testing.assert_allclose(points.data[:, 2], points.features["x"])
+    assert points.metadata["pixel_size_nm"] == 100 and points.metadata["partial"] is False
+    np.testing.assert_array_equal(raw.data, movie)  # input untouched
+    # coloured by photons: brighter localizations get a different colour
+    bright, dim = points.features["photons"].idxmax(), points.features["photons"].idxmin()
+    assert not np.allclose(points.face_color[bright], points.face_color[dim])
+    widget.colour_by.setCurrentText("frame")
+    assert not np.allclose(points.face_color[points.features["frame"].idxmin()],
+                           points.face_color[points.features["frame"].idxmax()])
+
+    render = viewer.layers["stack super-resolution"]
+    assert render.data.shape == (640, 640)
+    assert render.data.sum() > 0
+    np.testing.assert_allclose(render.scale, (0.1, 0.1))
+    np.testing.assert_allclose(render.translate, (-0.45, -0.45))
+
+    # screenshot: the rendered layer alone shows bright structure on black
+    raw.visible = False
+    points.visible = False
+    viewer.reset_view()
+    shot = viewer.screenshot(canvas_only=True)
+    assert shot[..., :3].max() > 100
+    # the points of the current frame are drawn over the (hidden) stack in their colours
+    render.visible = False
+    points.visible = True
+    frame = int(points.features["frame"].value_counts().idxmax())
+    viewer.dims.set_current_step(0, frame)
+    shot = viewer.screenshot(canvas_only=True)
+    assert (shot[..., :3].astype(int).sum(axis=-1) > 150).sum() > 20
+
+    # re-run updates the same layers (no duplicates)
+    _run(qtbot, widget)
+    assert sum(layer.name.startswith("stack localizations") for layer in viewer.layers) == 1
+
+
+def test_cancel_keeps_partial_result(make_napari_viewer, qtbot, sample):
+    movie, _ = sample
+    big = np.tile(movie, (40, 1, 1))  # 2400 frames
+    viewer = make_napari_viewer()
+    viewer.add_image(big, name="big")
+    widget = _widget(viewer)
+    widget.backend.setCurrentText("cpu")
+    widget.chunk_frames.setValue(4)
+    widget.runner.run()
+    qtbot.waitUntil(lambda: widget._last_progress is not None and widget._last_progress.frames_done >= 8,
+                    timeout=60_000)
+    widget.runner.cancel()
+    qtbot.waitUntil(lambda: not widget.runner.running, timeout=60_000)
+    assert widget.runner.was_cancelled
+    layer = viewer.layers["big localizations (partial)"]
+    assert layer.metadata["partial"] is True
+    assert 0 < len(layer.data) and layer.features["frame"].max() < 2400 - 4
+    assert "big super-resolution (partial)" in viewer.layers
+
+
+def test_camera_settings_persist(make_napari_viewer, tmp_path):
+    viewer = make_napari_viewer()
+    widget = _widget(viewer)
+    widget.gain.setValue(3.25)
+    widget.offset.setValue(100)
+    widget.use_em.setChecked(True)
+    widget.em_gain.setValue(250)
+    saved = json.loads((tmp_path / "config" / "palm.json").read_text())
+    assert saved["gain"] == 3.25 and saved["em_gain"] == 250
+    from napari_maliang._widgets.palm import PalmWidget
+
+    again = PalmWidget(viewer)
+    assert again.gain.value() == 3.25 and again.offset.value() == 100
+    assert again.use_em.isChecked() and again.camera().excess_noise == pytest.approx(np.sqrt(2))
+
+
+def test_estimate_sigma_button(make_napari_viewer, sample):
+    movie, _ = sample
+    viewer = make_napari_viewer()
+    viewer.add_image(movie, name="stack")
+    widget = _widget(viewer)
+    widget.backend.setCurrentText("cpu")
+    widget.psf_sigma.setValue(2.0)
+    widget.estimate_button.click()
+    assert widget.psf_sigma.value() == pytest.approx(1.3, abs=0.1)
+
+
+def test_errors_are_shown_not_raised(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    widget = _widget(viewer)
+    widget.runner.run()  # no layer
+    assert isinstance(widget.runner.last_error, ValueError) and not widget.runner.running
+    viewer.add_image(np.zeros((8, 32, 32, 3), np.uint8), name="rgb", rgb=True)
+    widget.layer_combo.setCurrentText("rgb")
+    widget.runner.run()
+    assert "RGB" in str(widget.runner.last_error)
+    viewer.add_image(np.zeros((4, 5, 5), np.uint16), name="tiny")
+    widget.layer_combo.setCurrentText("tiny")
+    widget.runner.run()  # box 7 larger than 5x5 frames
+    assert "larger than the frame" in str(widget.runner.last_error)
+    assert len(viewer.layers) == 2
