@@ -88,6 +88,17 @@ def test_simulate_movie_camera_model_and_background_statistics():
                                   seed=0)
     photons = (movie.astype(float) - 100) * 2.0
     assert photons.mean() == pytest.approx(30, rel=0.02)
+    electrons = movie.astype(float) - 100  # gain 2 e-/ADU: ADU = round(Poisson(30) / 2)
+    assert electrons.var() == pytest.approx(30 / 4 + 1 / 12, rel=0.05)
+    plain, _ = simulate_movie(frames=20, shape=(32, 32), n_emitters=0, background=30, seed=0)
+    assert plain.var() == pytest.approx(30, rel=0.05)  # uniform background: table-driven Poisson draws
+    counts = np.bincount(plain.ravel().astype(int), minlength=80)[:80] / plain.size
+    from scipy.stats import poisson
+
+    assert np.abs(counts - poisson.pmf(np.arange(80), 30)).max() < 0.004
+    ramp = np.tile(np.linspace(5, 50, 32), (32, 1))  # non-uniform background: per-pixel draws
+    rm, _ = simulate_movie(frames=30, shape=(32, 32), n_emitters=0, background=ramp, seed=0)
+    np.testing.assert_allclose(rm.mean(axis=(0, 1)), ramp[0], rtol=0.1)
     assert truth.empty and truth.attrs["camera"]["offset"] == 100
     em, _ = simulate_movie(frames=20, shape=(32, 32), n_emitters=0, background=30, noise="emccd", em_gain=50,
                            gain=10.0, offset=100, seed=0)

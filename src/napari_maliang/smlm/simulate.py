@@ -19,8 +19,6 @@ is in electrons per ADU. ``truth.attrs["camera"]`` holds the values used.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 from scipy.special import erf
@@ -234,62 +232,6 @@ def _blink(rng, n_pop, frames, k_on, k_off, k_bleach, start_on):
     return on
 
 
-@functools.cache
-def _movie_kernel():
-    """Compile (once, cached on disk) the numba kernel that renders and noises whole frames."""
-    import math
-
-    import numba
-
-    @numba.njit(parallel=True, cache=True)
-    def kernel(movie, bg_img, starts, xs, ys, photons, sigmas, radius, seeds, noise, em_gain, qe,
-               read_noise, gain, offset):
-        frames, h, w = movie.shape
-        kk = 2 * radius + 1
-        for f in numba.prange(frames):
-            np.random.seed(seeds[f])  # per-frame stream: independent of thread scheduling
-            mu = bg_img.copy()
-            ex = np.empty(kk)
-            ey = np.empty(kk)
-            for e in range(starts[f], starts[f + 1]):
-                x = xs[e]
-                y = ys[e]
-                s = math.sqrt(2.0) * sigmas[e]
-                cx = int(math.floor(x + 0.5)) - radius
-                cy = int(math.floor(y + 0.5)) - radius
-                for k in range(kk):
-                    ex[k] = 0.5 * (math.erf((cx + k - x + 0.5) / s) - math.erf((cx + k - x - 0.5) / s))
-                    ey[k] = 0.5 * (math.erf((cy + k - y + 0.5) / s) - math.erf((cy + k - y - 0.5) / s))
-                for i in range(kk):
-                    r = cy + i
-                    if r < 0 or r >= h:
-                        continue
-                    a = photons[e] * ey[i]
-                    for j in range(kk):
-                        c = cx + j
-                        if c >= 0 and c < w:
-                            mu[r, c] += a * ex[j]
-            for r in range(h):
-                for c in range(w):
-                    m = mu[r, c] * qe
-                    if noise == 2:  # none
-                        v = m
-                    else:
-                        v = float(np.random.poisson(m)) if m > 0 else 0.0
-                        if noise == 1 and v > 0:  # EMCCD gain register
-                            v = np.random.gamma(v, em_gain)
-                    if read_noise > 0:
-                        v += np.random.normal(0.0, read_noise)
-                    v = math.floor(v / gain + offset + 0.5)
-                    if v < 0:
-                        v = 0.0
-                    elif v > 65535:
-                        v = 65535.0
-                    movie[f, r, c] = np.uint16(v)
-
-    return kernel
-
-
 def simulate_movie(
     *,
     frames: int = 100,
@@ -491,18 +433,24 @@ def simulate_movie(
 
     radius = int(np.ceil(4.0 * psf_sigma)) + 1
     starts = np.searchsorted(frame, np.arange(frames + 1)).astype(np.int64)
-    frame_seeds = rng.integers(1, 2**31 - 1, size=frames).astype(np.int64)
+    frame_seeds = rng.integers(1, 2**63 - 1, size=frames, dtype=np.int64).astype(np.uint64)
     movie = np.empty((frames, h, w), np.uint16)
-    kernel = _movie_kernel()
+    from napari_maliang.smlm import _simulate_numba as kernels
+
+    uniform_bg = bool(np.all(bg_img == bg_img.flat[0]))
+    cdf, guide = kernels.poisson_table(float(bg_img.flat[0]) * quantum_efficiency if uniform_bg else 0.0)
     if threads is not None:
         import numba
 
         previous = numba.get_num_threads()
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
     try:
-        kernel(
+        kernels.render_movie(
             movie,
             np.ascontiguousarray(bg_img, dtype=np.float64),
+            uniform_bg,
+            cdf,
+            guide,
             starts,
             x.astype(np.float64),
             y.astype(np.float64),
