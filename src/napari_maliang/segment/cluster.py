@@ -126,28 +126,27 @@ def kmeans_segment_steps(
     H, W = image.shape[:2]
     feats = pixel_features(image, use_position=use_position, position_weight=position_weight)
     if not use_position:
-        colours = np.unique(image.reshape(H * W, -1), axis=0)
-        if k > len(colours):
+        n_colours = _count_distinct(image.reshape(H * W, -1), k)
+        if k > n_colours:
             raise ValueError(
-                f"k={k} is larger than the number of distinct colours in the image ({len(colours)}); "
-                f"choose k <= {len(colours)} (or add position features)"
+                f"k={k} is larger than the number of distinct colours in the image ({n_colours}); "
+                f"choose k <= {n_colours} (or add position features)"
             )
     elif k > H * W:
         raise ValueError(f"k={k} is larger than the number of pixels ({H * W})")
     rng = np.random.default_rng(seed)
     yield Progress(0, max_iter, "k-means: k-means++ seeding")
     centres = _kmeans_pp(feats, k, rng, sample)
-    feats_t = np.ascontiguousarray(feats.T)
-    labels = None
+    from napari_maliang.segment._kmeans_numba import lloyd_step
+
+    feats = np.ascontiguousarray(feats)
+    labels = np.full(feats.shape[0], -1, dtype=np.intp)
+    sums = np.zeros_like(centres)
+    counts = np.zeros(k, dtype=np.int64)
     for it in range(max_iter):
-        new_labels = _assign(feats_t, centres)
-        if labels is not None and np.array_equal(new_labels, labels):
+        changed = lloyd_step(feats, centres, labels, sums, counts)
+        if changed == 0:
             break
-        labels = new_labels
-        counts = np.bincount(labels, minlength=k)
-        sums = np.zeros_like(centres)
-        for d in range(feats.shape[1]):
-            sums[:, d] = np.bincount(labels, weights=feats_t[d], minlength=k)
         empty = counts == 0
         centres[~empty] = sums[~empty] / counts[~empty, None]
         if empty.any():  # re-seed an empty cluster at the point farthest from its centre
@@ -156,7 +155,7 @@ def kmeans_segment_steps(
                 far = int(np.argmax(dist))
                 centres[j] = feats[far]
                 dist[far] = -1.0
-        yield Progress(it + 1, max_iter, f"k-means: iteration {it + 1}")
+        yield Progress(it + 1, max_iter, f"k-means: iteration {it + 1}, {changed} pixels moved")
     # order labels by brightness (the colour part of the centre)
     ncol = feats.shape[1] - (2 if use_position else 0)
     order = np.argsort(centres[:, :ncol].mean(axis=1), kind="stable")
@@ -165,28 +164,26 @@ def kmeans_segment_steps(
     return rank[labels].reshape(H, W)
 
 
-def _assign(feats_t: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Index of the closest centre (squared Euclidean distance) for every point.
+def _count_distinct(pixels: np.ndarray, k: int) -> int:
+    """Number of distinct rows of ``pixels`` (n, c); exact, but quick when there are at least ``k``."""
+    # a random subset usually already shows k distinct colours
+    sub = pixels[:: max(1, pixels.shape[0] // 4096)]
+    if len(np.unique(_row_codes(sub))) >= k:
+        return int(len(np.unique(_row_codes(pixels)))) if k > 4096 else max(k, len(np.unique(_row_codes(sub))))
+    return int(len(np.unique(_row_codes(pixels))))
 
-    ``feats_t`` is feature-major ``(d, n)`` so each pass is a contiguous vector operation;
-    k and d are small, so looping over them beats a BLAS product with a tiny inner dimension.
-    """
-    n = feats_t.shape[1]
-    best = np.full(n, np.inf)
-    out = np.zeros(n, dtype=np.intp)
-    dist = np.empty(n)
-    tmp = np.empty(n)
-    for j, c in enumerate(centres):
-        np.subtract(feats_t[0], c[0], out=dist)
-        np.multiply(dist, dist, out=dist)
-        for d in range(1, feats_t.shape[0]):
-            np.subtract(feats_t[d], c[d], out=tmp)
-            np.multiply(tmp, tmp, out=tmp)
-            dist += tmp
-        closer = dist < best
-        out[closer] = j
-        np.minimum(best, dist, out=best)
-    return out
+
+def _row_codes(pixels: np.ndarray) -> np.ndarray:
+    """One comparable scalar per row (exact): packed integers, or the raw bytes of the row."""
+    if pixels.shape[1] == 1:
+        return pixels[:, 0]
+    if pixels.dtype.kind in "biu" and pixels.dtype.itemsize <= 2 and pixels.shape[1] <= 4:
+        codes = np.zeros(pixels.shape[0], dtype=np.int64)
+        for c in range(pixels.shape[1]):
+            codes = (codes << 16) | pixels[:, c].astype(np.int64)
+        return codes
+    row = np.ascontiguousarray(pixels)
+    return row.view(np.dtype((np.void, row.dtype.itemsize * row.shape[1]))).ravel()
 
 
 def _kmeans_pp(feats: np.ndarray, k: int, rng: np.random.Generator, sample: int | None) -> np.ndarray:
