@@ -15,6 +15,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "Dequantizer": "core",
         "kmeans_quantize": "regions",
         "requantization_mask": "refine",
+        "as_input_dtype": "refine",
         "palette_adjacency": "adjacency",
         "BRUSHES": "brushes",
         "BRUSH_COLORS": "brushes",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["out_of_cell", "pull_into_cells", "requantization_mask"]
+__all__ = ["out_of_cell", "pull_into_cells", "requantization_mask", "as_input_dtype"]
 
 
 @numba.njit(cache=True)
@@ -102,3 +102,21 @@ def requantization_mask(result, quantized, *, color_space: str = "lab") -> np.nd
         flat = rgb2lab(flat / scale)
     _, nearest = cKDTree(pal).query(flat)
     return (nearest == indexed.indices.ravel()).reshape(h, w)
+
+
+def as_input_dtype(result, quantized, *, color_space: str = "lab") -> np.ndarray:
+    """Round a :func:`dequantize` result to the quantized input's dtype, keeping the re-quantization guarantee.
+
+    Integer rounding can move a pixel that sits just inside its Voronoi cell across the border; those
+    few pixels get their input colour back. Float inputs are returned as float32 unchanged.
+    """
+    q = np.asarray(quantized)
+    r = np.asarray(result)
+    if not np.issubdtype(q.dtype, np.integer):
+        return r.astype(np.float32)
+    info = np.iinfo(q.dtype)
+    out = np.clip(np.rint(r), info.min, info.max).astype(q.dtype)
+    ok = requantization_mask(out, q, color_space=color_space)
+    if not ok.all():
+        out[~ok] = q[~ok]
+    return out

@@ -1,0 +1,293 @@
+"""Docked widget "Dequantization": restore smooth colour in a colour-quantized image, with constraint brushes.
+
+Image layer in -> :class:`napari_maliang.dequantize.Dequantizer` in a background thread -> an Image
+layer ``"<input> dequantized"`` (re-runs update it; the input is never touched).
+
+"Add brushes" creates a Labels layer ``"<input> brushes"`` over the image, in paint mode, with the four
+constraint brushes of the paper (section 2.4) named and coloured as there: 1 magenta (colours not
+adjacent), 2 blue (colours adjacent), 3 green (hard edge here), 4 red (soft edge here). After every
+stroke -- and after undo/redo, because the result is recomputed from the current labels -- the result
+is updated (debounced, in a worker thread). The regions, Poisson distance and last solution are kept
+between updates, so only the right-hand side and a warm-started solve are redone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, Label, LogSlider, PushButton
+from qtpy.QtCore import QTimer
+from qtpy.QtWidgets import QVBoxLayout, QWidget
+
+from napari_maliang._widgets._common import JobRunner, output_layer, show_error
+
+__all__ = ["DequantizeWidget", "brush_colormap", "edge_colormap"]
+
+EDGE_COLORS = {1: (0.2, 0.9, 1.0, 0.9), 2: (1.0, 0.75, 0.0, 0.9)}  # soft: cyan, hard: amber
+
+
+def _unwrap(obj):
+    """The object behind napari's PublicOnlyProxy (the viewer handed to plugins wraps every layer)."""
+    return getattr(obj, "__wrapped__", obj)
+
+
+def _same(a, b) -> bool:
+    return a is not None and b is not None and _unwrap(a) is _unwrap(b)
+
+
+def _direct_colormap(colors):
+    from napari.utils.colormaps import DirectLabelColormap
+
+    color_dict = {None: np.zeros(4), 0: np.zeros(4)}
+    color_dict.update({k: np.asarray(v, float) for k, v in colors.items()})
+    return DirectLabelColormap(color_dict=color_dict)
+
+
+def brush_colormap():
+    """napari label colormap of the four brushes (magenta, blue, green, red), background transparent."""
+    from napari_maliang.dequantize.brushes import BRUSH_COLORS
+
+    return _direct_colormap(BRUSH_COLORS)
+
+
+def edge_colormap():
+    """Label colormap of the edge classification: 1 soft (cyan), 2 hard (amber)."""
+    return _direct_colormap(EDGE_COLORS)
+
+
+class DequantizeWidget(QWidget):
+    """Image dequantization with interactive constraint brushes (Kim, Ahn & Choi)."""
+
+    DEBOUNCE_MS = 300
+
+    def __init__(self, napari_viewer):
+        super().__init__()
+        from napari_maliang.dequantize.brushes import BRUSHES
+
+        self.viewer = napari_viewer
+        self.output = None
+        self.brushes = None
+        self.edges_layer = None
+        self.layer_combo = ComboBox(label="image", choices=self._image_layers)
+        self.add_brushes_button = PushButton(text="Add brushes")
+        self.brush_combo = ComboBox(label="brush", choices=[(name, k) for k, (name, _) in BRUSHES.items()], value=3)
+        self.show_edges = CheckBox(label="show soft/hard edges", value=False)
+        self.omega_slider = LogSlider(label="ω (data weight)", value=0.01, min=1e-3, max=10.0)
+        self.continuity_slider = FloatSlider(label="w_c (continuity)", value=0.0, min=0.0, max=5.0, step=0.05)
+        self.color_space = ComboBox(label="colour space", choices=["lab", "rgb"], value="lab")
+        self.auto_update = CheckBox(label="update after each stroke", value=True)
+        self.legend = Label(value="edges: cyan soft, amber hard")
+        self.options = Container(
+            widgets=[
+                self.layer_combo, self.add_brushes_button, self.brush_combo, self.show_edges, self.legend,
+                self.omega_slider, self.continuity_slider, self.color_space, self.auto_update,
+            ],
+            labels=True,
+        )
+        self.runner = JobRunner("Dequantize", self._start)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.options.native)
+        layout.addWidget(self.runner)
+        layout.addStretch()
+
+        self.output = None
+        self.brushes = None
+        self.edges_layer = None
+        self._dq = None
+        self._dq_key = None
+        self._pending = False
+        self._last_request = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(self.DEBOUNCE_MS)
+        self._timer.timeout.connect(self._on_debounced)
+        self.runner.finished.connect(self._on_job_finished)
+
+        self.add_brushes_button.changed.connect(self.add_brushes)
+        self.brush_combo.changed.connect(self._on_brush)
+        self.show_edges.changed.connect(self._on_show_edges)
+        for w in (self.omega_slider, self.continuity_slider, self.color_space):
+            w.changed.connect(self.schedule_update)
+        events = napari_viewer.layers.events
+        for name in ("inserted", "removed", "reordered", "renamed"):
+            getattr(events, name).connect(self.reset_choices)
+        events.removed.connect(self._on_layer_removed)
+
+    # ------------------------------------------------------------------ layers
+    def _image_layers(self, _widget=None):
+        from napari.layers import Image
+
+        return [(layer.name, layer) for layer in self.viewer.layers if isinstance(layer, Image) and not _same(layer, getattr(self, 'output', None))]
+
+    def reset_choices(self, *_args) -> None:
+        try:
+            self.options.reset_choices()
+        except RuntimeError:  # widget deleted while the viewer closes
+            pass
+
+    def _on_layer_removed(self, event) -> None:
+        layer = getattr(event, "value", None)
+        if _same(layer, self.brushes):
+            self.brushes = None
+        if _same(layer, self.edges_layer):
+            self.edges_layer = None
+        if _same(layer, self.output):
+            self.output = None
+
+    def _input(self):
+        self.reset_choices()
+        layer = self.layer_combo.value
+        if layer is None or layer not in self.viewer.layers:
+            raise ValueError("no input: add an Image layer first (File > Open Sample > Ma Liang > Quantized photo)")
+        data = np.asarray(layer.data)
+        rgb = bool(getattr(layer, "rgb", False))
+        if data.ndim - (1 if rgb else 0) != 2:
+            raise ValueError(
+                f"layer {layer.name!r} has shape {data.shape}; dequantization takes one 2-D grayscale or RGB(A) "
+                "image (pick a single plane first)"
+            )
+        return layer, data
+
+    def add_brushes(self, *_args):
+        """Create (or select) the brush Labels layer over the chosen image, in paint mode."""
+        from napari_maliang.dequantize.brushes import BRUSHES
+
+        try:
+            layer, data = self._input()
+        except ValueError as exc:
+            show_error(str(exc))
+            return None
+        shape = data.shape[:2]
+        if self.brushes is None or self.brushes not in self.viewer.layers or self.brushes.data.shape != shape:
+            import pandas as pd
+
+            features = pd.DataFrame(
+                {"brush": ["none"] + [name for name, _ in BRUSHES.values()]}, index=range(len(BRUSHES) + 1)
+            )
+            self.brushes = self.viewer.add_labels(
+                np.zeros(shape, np.uint8),
+                name=f"{layer.name} brushes",
+                colormap=brush_colormap(),
+                scale=np.asarray(layer.scale)[-2:],
+                translate=np.asarray(layer.translate)[-2:],
+                opacity=0.8,
+                features=features,
+            )
+            self.brushes.events.paint.connect(self.schedule_update)
+            self.brushes.events.set_data.connect(self.schedule_update)
+            self.brushes.events.data.connect(self.schedule_update)
+        self.brushes.brush_size = int(max(3, min(shape) // 60))
+        self.brushes.selected_label = int(self.brush_combo.value)
+        self._raise_brushes()
+        self.brushes.mode = "paint"
+        return self.brushes
+
+    def _raise_brushes(self):
+        if self.brushes is not None and self.brushes in self.viewer.layers:
+            layers = self.viewer.layers
+            idx = [i for i, x in enumerate(layers) if _same(x, self.brushes)][0]
+            if idx != len(layers) - 1:
+                layers.move(idx, len(layers))
+            layers.selection.active = self.brushes
+
+    def _on_brush(self, value) -> None:
+        if self.brushes is not None:
+            self.brushes.selected_label = int(value)
+
+    def _on_show_edges(self, value) -> None:
+        if self.edges_layer is not None and self.edges_layer in self.viewer.layers:
+            self.edges_layer.visible = bool(value)
+        if value:
+            self.schedule_update()
+
+    # ------------------------------------------------------------------ updates
+    def schedule_update(self, *_args) -> None:
+        """Debounced re-computation (after strokes, undo, slider moves)."""
+        if not self.auto_update.value:
+            return
+        self._timer.start()
+
+    def _on_debounced(self) -> None:
+        if self.runner.running:
+            self._pending = True
+            return
+        self.runner.run()
+
+    def _on_job_finished(self) -> None:
+        if self._pending:
+            self._pending = False
+            self._timer.start()
+
+    def _annotations(self, shape):
+        if self.brushes is None or self.brushes not in self.viewer.layers:
+            return None
+        ann = np.asarray(self.brushes.data)
+        if ann.shape != shape:
+            raise ValueError(
+                f"the brush layer has shape {ann.shape} but the image is {shape}; press 'Add brushes' again"
+            )
+        return ann.copy() if ann.any() else None
+
+    def _dequantizer(self, layer, data, color_space):
+        from napari_maliang.dequantize import Dequantizer
+
+        key = (id(_unwrap(layer)), id(_unwrap(layer).data), data.shape, color_space)
+        if self._dq is None or self._dq_key != key:
+            self._dq = None
+            self._dq_key = key
+            return key, None
+        return key, self._dq
+
+    def _start(self):
+        layer, data = self._input()
+        color_space = self.color_space.value
+        key, dq = self._dequantizer(layer, data, color_space)
+        ann = self._annotations(data.shape[:2])
+        omega = float(self.omega_slider.value)
+        continuity = float(self.continuity_slider.value)
+        want_edges = bool(self.show_edges.value)
+
+        def job():
+            nonlocal dq
+            import warnings
+
+            from napari_maliang.dequantize import Dequantizer
+
+            if dq is None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # RGBA: alpha is copied through, said in the docs
+                    dq = Dequantizer(data, color_space=color_space)
+            result = yield from dq.steps(ann, omega=omega, continuity=continuity)
+            edges = dq.edge_image(ann) if want_edges else None
+            return dq, result, edges
+
+        def on_done(out):
+            dq_done, result, edges = out
+            if self._dq_key == key:
+                self._dq = dq_done
+            self._publish(layer, result, edges, dq_done)
+
+        return job(), on_done
+
+    def _publish(self, layer, result, edges, dq) -> None:
+        rgb = result.ndim == 3
+        kwargs = {
+            "scale": np.asarray(layer.scale)[-2:],
+            "translate": np.asarray(layer.translate)[-2:],
+            "contrast_limits": (0.0, float(dq.scale)),
+        }
+        if rgb:
+            kwargs["rgb"] = True
+        else:
+            kwargs["colormap"] = "gray"
+        protect = [layer] + [x for x in (self.brushes, self.edges_layer) if x is not None]
+        self.output = output_layer(
+            self.viewer, result, name=f"{layer.name} dequantized", layer_type="image", protect=protect, **kwargs
+        )
+        if edges is not None:
+            self.edges_layer = output_layer(
+                self.viewer, edges, name=f"{layer.name} soft/hard edges", layer_type="labels",
+                protect=[layer, self.output] + ([self.brushes] if self.brushes is not None else []),
+                colormap=edge_colormap(), scale=kwargs["scale"], translate=kwargs["translate"],
+                visible=bool(self.show_edges.value),
+            )
+        self._raise_brushes()

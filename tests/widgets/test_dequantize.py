@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+
+from napari_maliang.dequantize import kmeans_quantize, requantization_mask
+from napari_maliang.dequantize.brushes import HARD
+
+
+@pytest.fixture
+def ramp_image():
+    x = np.tile(np.linspace(0, 255, 256), (64, 1))
+    original = np.stack([x, 255 - x, np.full_like(x, 128)], -1).astype(np.uint8)
+    return kmeans_quantize(original, 8)
+
+
+def _dock(make_napari_viewer, image):
+    viewer = make_napari_viewer(show=True)  # shown: screenshots need a drawn canvas (Xvfb)
+    layer = viewer.add_image(image, name="quantized", rgb=True)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-maliang", "Dequantization")
+    widget.reset_choices()
+    widget.layer_combo.value = layer
+    return viewer, layer, widget
+
+
+def _wait(qtbot, widget):
+    qtbot.waitUntil(lambda: not widget.runner.running and not widget._timer.isActive() and not widget._pending,
+                    timeout=60000)
+
+
+def test_run_brushes_undo_and_screenshot(make_napari_viewer, qtbot, ramp_image):
+    viewer, layer, widget = _dock(make_napari_viewer, ramp_image)
+    widget.runner.run()
+    _wait(qtbot, widget)
+    out = viewer.layers["quantized dequantized"]
+    base = np.asarray(out.data).copy()
+    assert base.shape == ramp_image.shape and requantization_mask(base, ramp_image).all()
+    assert np.array_equal(np.asarray(layer.data), ramp_image)  # input untouched
+
+    brushes = widget.add_brushes()
+    assert brushes.__wrapped__ is viewer.layers["quantized brushes"]
+    assert brushes.mode in ("paint", "PAINT") or getattr(brushes.mode, "value", None) == "paint", repr(brushes.mode)
+    assert viewer.layers[-1].name == brushes.name
+    cmap = brushes.colormap.color_dict
+    np.testing.assert_allclose(cmap[1][:3], (1, 0, 1))  # magenta
+    np.testing.assert_allclose(cmap[2][:3], (0, 0, 1))  # blue
+    assert cmap[3][1] > 0.5 and cmap[3][0] == 0 and cmap[4][0] == 1  # green, red
+
+    # find a soft band edge of the ramp and paint a green stroke across it
+    edge_col = int(np.flatnonzero(np.any(ramp_image[0, 1:] != ramp_image[0, :-1], axis=-1))[2])
+    jump = lambda img: np.abs(img[20, edge_col + 1].astype(float) - img[20, edge_col]).sum()
+    jump_in = jump(ramp_image)
+    assert jump(base) < 0.5 * jump_in
+    brushes.selected_label = HARD
+    brushes.brush_size = 4
+    for y in range(10, 30, 2):
+        brushes.paint((y, edge_col), HARD)
+    _wait(qtbot, widget)
+    hard = np.asarray(out.data).copy()
+    assert jump(hard) > 0.9 * jump_in  # green: hard edge under the stroke
+    np.testing.assert_allclose(hard[60], base[60], atol=1.5)  # not elsewhere
+
+    # undo in the brush layer undoes the effect
+    for _ in range(10):
+        brushes.undo()
+    _wait(qtbot, widget)
+    assert not np.asarray(brushes.data).any()
+    np.testing.assert_allclose(np.asarray(out.data), base, atol=0.5)
+
+    # edge classification layer and screenshot of the output
+    widget.show_edges.value = True
+    _wait(qtbot, widget)
+    edges = viewer.layers["quantized soft/hard edges"]
+    assert set(np.unique(edges.data)) <= {0, 1, 2} and (np.asarray(edges.data) == 1).any()
+    for other in viewer.layers:
+        other.visible = other is out
+    viewer.reset_view()
+    shot = viewer.screenshot(canvas_only=True, flash=False)
+    centre = shot[shot.shape[0] // 2, :, :3].astype(int)
+    # the dequantized ramp goes red-to-green smoothly: many distinct colours along the middle row
+    assert len(np.unique(centre, axis=0)) > 40
+
+
+def test_sliders_and_errors(make_napari_viewer, qtbot, ramp_image):
+    viewer, layer, widget = _dock(make_napari_viewer, ramp_image)
+    widget.continuity_slider.value = 1.0  # schedules an update
+    _wait(qtbot, widget)
+    assert "quantized dequantized" in viewer.layers
+    noisy = np.random.default_rng(0).integers(0, 256, (90, 90, 3)).astype(np.uint8)
+    bad = viewer.add_image(noisy, name="noisy", rgb=True)
+    widget.reset_choices()
+    widget.layer_combo.value = bad
+    widget.runner.run()
+    _wait(qtbot, widget)
+    assert widget.runner.last_error is not None and "distinct colours" in str(widget.runner.last_error)
+    assert "noisy dequantized" not in viewer.layers
