@@ -224,3 +224,21 @@ def test_morphology_widget_on_grayscale_image_thresholds_first(coins_viewer, qtb
     rgb = canvas_colours(viewer)
     coloured = (np.abs(rgb[..., 0] - rgb[..., 1]) + np.abs(rgb[..., 1] - rgb[..., 2])) > 30
     assert coloured.mean() > 0.05
+
+
+def test_threshold_widget_cancel_long_adaptive_job(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    rng = np.random.default_rng(0)
+    viewer.add_image(rng.integers(0, 256, (1024, 1024), dtype=np.uint8), name="noise")
+    widget = dock(viewer, "Threshold")
+    widget.reset_choices()
+    widget.method.value = "adaptive"
+    widget.window.value = 3
+    widget.step.value = 1  # the per-pixel sliding window: a million windows, many progress steps
+    widget.runner.run()
+    assert widget.runner.running
+    qtbot.waitUntil(lambda: widget.runner.progress_bar.value() > 0, timeout=60_000)
+    widget.runner.cancel_button.click()
+    qtbot.waitUntil(lambda: not widget.runner.running, timeout=60_000)
+    assert widget.runner.was_cancelled
+    assert "noise adaptive" not in viewer.layers
