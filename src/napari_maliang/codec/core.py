@@ -30,7 +30,7 @@ from .format import (
     pack,
     unpack,
 )
-from .geometry import build_geometry, sample_values
+from .geometry import build_chains, build_geometry, sample_values
 from .inpaint import inpaint
 
 __all__ = [
@@ -169,6 +169,7 @@ class _Encoder:
         self.min_length = min_length
         self._edges = {}
         self._edge_code = {}
+        self._chains = {}
 
     def edges(self, t: float) -> np.ndarray:
         key = round(float(t), 4)
@@ -190,8 +191,12 @@ class _Encoder:
         flags = (FLAG_EDGE_VALUES if edge_values else 0) | (FLAG_BORDER if border else 0)
         qc = int(min(255, 2 * q))
         header = Header(self.H, self.W, self.channels, flags, int(spacing), int(grid), int(q), qc)
+        ckey = (round(float(t), 4), header.edge_values, header.border)
+        if ckey not in self._chains:
+            self._chains[ckey] = build_chains(e, edge_values=header.edge_values, border=header.border)
         geo = build_geometry(
-            e, spacing=header.spacing, grid=header.grid, edge_values=header.edge_values, border=header.border
+            e, spacing=header.spacing, grid=header.grid, edge_values=header.edge_values, border=header.border,
+            chains=self._chains[ckey],
         )
         steps = _steps(header)
         vals = sample_values(geo, self.work, average=max(0, spacing // 4))

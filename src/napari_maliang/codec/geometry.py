@@ -184,10 +184,8 @@ def _get_kernels():
     return _kernels
 
 
-def build_geometry(
-    edges: np.ndarray, *, spacing: int, grid: int, edge_values: bool, border: bool = False
-) -> Geometry:
-    """Derive chains, source points and predictors from the edge map (see module docstring)."""
+def build_chains(edges: np.ndarray, *, edge_values: bool, border: bool = False) -> dict:
+    """Regions, chain classes and chain links (the part that does not depend on the sampling)."""
     E = np.asarray(edges, dtype=bool)
     H, W = E.shape
     regions, nreg = ndi.label(~E, structure=_FOUR)
@@ -226,6 +224,22 @@ def build_geometry(
     cj = np.concatenate(jj)
     cw = np.concatenate(ww)
     deg = (np.bincount(ci, minlength=H * W) + np.bincount(cj, minlength=H * W)).reshape(H, W)
+    return dict(E=E, regions=regions, nreg=nreg, cls=cls, edge_cls=edge_cls, chain=chain, ci=ci, cj=cj, cw=cw, deg=deg)
+
+
+def build_geometry(
+    edges: np.ndarray, *, spacing: int, grid: int, edge_values: bool, border: bool = False, chains: dict | None = None
+) -> Geometry:
+    """Derive chains, source points and predictors from the edge map (see module docstring).
+
+    ``chains`` may pass a cached :func:`build_chains` result for the same edges and flags.
+    """
+    if chains is None:
+        chains = build_chains(edges, edge_values=edge_values, border=border)
+    E, regions, nreg, cls = chains["E"], chains["regions"], chains["nreg"], chains["cls"]
+    edge_cls, chain, deg = chains["edge_cls"], chains["chain"], chains["deg"]
+    ci, cj, cw = chains["ci"], chains["cj"], chains["cw"]
+    H, W = E.shape
     k = _get_kernels()
     sy, sx, ref, new, last_cls = k["select_chain"](cls, E, deg, int(spacing), int(edge_cls), int(nreg + 1))
     n_chain = sy.size
@@ -271,15 +285,20 @@ def sample_values(geo: Geometry, image: np.ndarray, *, average: int = 0) -> np.n
     flat = img.reshape(H * W, -1)
     if average <= 0 or geo.chain_i.size == 0:
         return flat[geo.sources]
-    n = H * W
+    # repeated neighbour sums along the chain links: a path-count weighted mean
+    sub = np.unique(np.concatenate([geo.chain_i, geo.chain_j]))
+    pos = np.full(H * W, -1, np.int64)
+    pos[sub] = np.arange(sub.size)
+    m = sub.size
     A = sparse.coo_matrix(
-        (np.ones(2 * geo.chain_i.size), (np.concatenate([geo.chain_i, geo.chain_j]), np.concatenate([geo.chain_j, geo.chain_i]))),
-        shape=(n, n),
+        (np.ones(2 * geo.chain_i.size), (np.concatenate([pos[geo.chain_i], pos[geo.chain_j]]), np.concatenate([pos[geo.chain_j], pos[geo.chain_i]]))),
+        shape=(m, m),
     ).tocsr()
-    A = A + sparse.identity(n, format="csr")
-    Ak = A
-    for _ in range(int(average) - 1):
-        Ak = Ak @ A
-    rows = (Ak[geo.sources] > 0).astype(np.float64)
-    cnt = np.asarray(rows.sum(axis=1)).ravel()
-    return (rows @ flat) / cnt[:, None]
+    acc = np.concatenate([flat[sub], np.ones((m, 1))], axis=1)
+    for _ in range(int(average)):
+        acc = acc + A @ acc
+    out = flat[geo.sources].copy()
+    p = pos[geo.sources]
+    ok = p >= 0
+    out[ok] = acc[p[ok], :-1] / acc[p[ok], -1:]
+    return out

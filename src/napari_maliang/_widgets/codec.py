@@ -1,0 +1,237 @@
+"""Docked widget "Inpainting codec": the edge + source-point codec of :mod:`napari_maliang.codec`.
+
+Image layer in -> :func:`napari_maliang.codec.encode_iter` at a target rate (or a fixed edge
+threshold) in a background thread (progress bar, Cancel) -> decode -> new layers
+``"<input> decoded"`` (image), ``"<input> edges"`` (labels) and ``"<input> source points"``
+(points). Optionally a rate-distortion plot (PSNR and SSIM against bits per pixel) compares the
+codec with JPEG and JPEG 2000 at the same file sizes. The input layer is never touched.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, PushButton
+from qtpy.QtWidgets import QFileDialog, QVBoxLayout, QWidget
+
+from napari_maliang._progress import Progress
+from napari_maliang._widgets._common import JobRunner, output_layer, show_info
+
+__all__ = ["CodecWidget", "rate_distortion"]
+
+
+def rate_distortion(image, rates, *, progress=True):
+    """Generator: encode ``image`` at each rate and code JPEG / JPEG 2000 at the same sizes.
+
+    Returns a dict ``{codec name: [(bpp, psnr, ssim), ...]}``; rates that the codec cannot
+    reach are skipped.
+    """
+    from napari_maliang.codec import decode, encode_iter
+    from napari_maliang.codec.compare import jpeg2000_at_size, jpeg_at_size, psnr, ssim
+    from napari_maliang.codec.core import prepare_image
+
+    f = prepare_image(image)
+    ref = np.clip(np.rint(f[..., 0] if f.shape[2] == 1 else f), 0, 255).astype(np.uint8)
+    npix = ref.shape[0] * ref.shape[1]
+    out = {"inpainting": [], "JPEG": [], "JPEG 2000": []}
+    for i, rate in enumerate(rates):
+        yield Progress(i, len(rates), f"rate-distortion: {rate:.3g} bpp")
+        try:
+            gen = encode_iter(ref, bpp=rate)
+            while True:
+                try:
+                    next(gen)
+                except StopIteration as stop:
+                    data = stop.value
+                    break
+                yield None
+        except ValueError:
+            continue
+        dec = decode(data)
+        out["inpainting"].append((8 * len(data) / npix, psnr(ref, dec), ssim(ref, dec)))
+        for name, fn in (("JPEG", jpeg_at_size), ("JPEG 2000", jpeg2000_at_size)):
+            coded = fn(ref, len(data))
+            out[name].append((coded.bpp(npix), psnr(ref, coded.image), ssim(ref, coded.image)))
+    return out
+
+
+class RDPlot(QWidget):
+    """PSNR and SSIM against bits per pixel (matplotlib canvas)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+        from matplotlib.figure import Figure
+
+        self.figure = Figure(figsize=(4, 4.5), tight_layout=True)
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setMinimumHeight(320)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.canvas)
+        self.curves = {}
+        self.show_curves({})
+
+    def show_curves(self, curves: dict) -> None:
+        self.curves = curves
+        self.figure.clear()
+        ax1 = self.figure.add_subplot(211)
+        ax2 = self.figure.add_subplot(212, sharex=ax1)
+        styles = {"inpainting": "o-", "JPEG": "s--", "JPEG 2000": "^:"}
+        for name, pts in curves.items():
+            if not pts:
+                continue
+            pts = sorted(pts)
+            x = [p[0] for p in pts]
+            ax1.plot(x, [p[1] for p in pts], styles.get(name, "o-"), label=name)
+            ax2.plot(x, [p[2] for p in pts], styles.get(name, "o-"), label=name)
+        ax1.set_ylabel("PSNR (dB)")
+        ax2.set_ylabel("SSIM")
+        ax2.set_xlabel("bits per pixel")
+        if curves:
+            ax1.legend(fontsize=7)
+        ax1.grid(alpha=0.3)
+        ax2.grid(alpha=0.3)
+        self.canvas.draw_idle()
+
+
+class CodecWidget(QWidget):
+    """Compress an image layer with the inpainting codec and show what the decoder uses."""
+
+    def __init__(self, napari_viewer):
+        super().__init__()
+        self.viewer = napari_viewer
+        self.layer_combo = ComboBox(label="image", choices=self._image_layers)
+        self.mode_combo = ComboBox(label="control", choices=["target bpp", "edge threshold"], value="target bpp")
+        self.bpp_spin = FloatSpinBox(label="target bpp", value=0.2, min=0.005, max=8.0, step=0.05)
+        self.threshold_spin = FloatSpinBox(label="edge threshold", value=10.0, min=0.5, max=255.0, step=1.0, visible=False)
+        self.rd_check = CheckBox(label="rate-distortion plot (JPEG, JPEG 2000)", value=True)
+        self.save_button = PushButton(text="Save .mlg…", enabled=False)
+        self.options = Container(
+            widgets=[self.layer_combo, self.mode_combo, self.bpp_spin, self.threshold_spin, self.rd_check],
+            labels=True,
+        )
+        self.mode_combo.changed.connect(self._on_mode)
+        self.save_button.changed.connect(self._save)
+        self.runner = JobRunner("Encode + decode", self._start)
+        self.plot = RDPlot()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.options.native)
+        layout.addWidget(self.runner)
+        layout.addWidget(self.save_button.native)
+        layout.addWidget(self.plot)
+        layout.addStretch()
+        self.last_data: bytes | None = None
+        self.last_info: dict = {}
+        events = napari_viewer.layers.events
+        for name in ("inserted", "removed", "reordered", "renamed"):
+            getattr(events, name).connect(self.reset_choices)
+
+    def _image_layers(self, _widget=None):
+        from napari.layers import Image
+
+        return [(layer.name, layer) for layer in self.viewer.layers if isinstance(layer, Image)]
+
+    def reset_choices(self, *_args) -> None:
+        try:
+            self.options.reset_choices()
+        except RuntimeError:  # widget deleted while the viewer closes
+            pass
+
+    def _on_mode(self, value) -> None:
+        self.bpp_spin.visible = value == "target bpp"
+        self.threshold_spin.visible = value != "target bpp"
+
+    def _start(self):
+        from napari_maliang.codec.core import prepare_image
+
+        self.reset_choices()
+        layer = self.layer_combo.value
+        if layer is None or layer not in self.viewer.layers:
+            raise ValueError("no input: add an Image layer first (File > Open Sample)")
+        data = np.asarray(layer.data)
+        rgb = bool(getattr(layer, "rgb", False))
+        if data.ndim - (1 if rgb else 0) != 2:
+            raise ValueError(
+                f"layer {layer.name!r} has shape {data.shape}; the codec takes one 2-D grayscale or RGB image"
+            )
+        prepare_image(data)  # shape / dtype problems are reported before the thread starts
+        if self.mode_combo.value == "target bpp":
+            options = {"bpp": float(self.bpp_spin.value)}
+        else:
+            options = {"edge_threshold": float(self.threshold_spin.value)}
+        want_rd = bool(self.rd_check.value)
+
+        def job():
+            from napari_maliang.codec import decode_details, encode_iter
+
+            stream = yield from encode_iter(data, **options)
+            yield Progress(0.9, 1.0, "decoding")
+            result = decode_details(stream)
+            curves = None
+            if want_rd:
+                npix = data.shape[0] * data.shape[1]
+                rate = 8 * len(stream) / npix
+                rates = sorted({round(r, 4) for r in (rate * 0.5, rate, rate * 2.0)})
+                curves = yield from rate_distortion(data, rates)
+            return stream, result, curves
+
+        def on_done(out):
+            self._publish(layer, *out)
+
+        return job(), on_done
+
+    def _publish(self, layer, stream, result, curves) -> None:
+        from napari_maliang.codec.compare import psnr, ssim
+        from napari_maliang.codec.core import prepare_image
+
+        self.last_data = stream
+        self.save_button.enabled = True
+        kwargs = {"scale": np.asarray(layer.scale)[-2:], "translate": np.asarray(layer.translate)[-2:]}
+        image = result.image
+        f = prepare_image(np.asarray(layer.data))
+        ref = np.clip(np.rint(f[..., 0] if f.shape[2] == 1 else f), 0, 255).astype(np.uint8)
+        npix = image.shape[0] * image.shape[1]
+        info = {
+            "bytes": len(stream),
+            "bpp": 8 * len(stream) / npix,
+            "psnr": psnr(ref, image),
+            "ssim": ssim(ref, image),
+            "n_sources": int(result.source_yx.shape[0]),
+            "n_edge_pixels": int(result.edges.sum()),
+            "spacing": result.header.spacing,
+            "quant": result.header.q_luma,
+            "grid": result.header.grid,
+        }
+        self.last_info = info
+        extra = {} if image.ndim == 3 else {"colormap": "gray"}
+        output_layer(
+            self.viewer, image, name=f"{layer.name} decoded", layer_type="image", protect=[layer],
+            contrast_limits=(0, 255), metadata={"codec": info}, **extra, **kwargs,
+        )
+        output_layer(
+            self.viewer, result.edges.astype(np.uint8), name=f"{layer.name} edges", layer_type="labels",
+            protect=[layer], **kwargs,
+        )
+        pts = result.source_yx.astype(float)
+        name = f"{layer.name} source points"
+        if name in self.viewer.layers and self.viewer.layers[name] is not layer:
+            # napari cannot restyle a points layer whose point count changed: replace it
+            self.viewer.layers.remove(name)
+        output_layer(
+            self.viewer, pts, name=name, layer_type="points", protect=[layer],
+            size=2, face_color="yellow", border_width=0, **kwargs,
+        )
+        if curves is not None:
+            self.plot.show_curves(curves)
+        show_info(
+            f"{layer.name}: {info['bytes']} bytes ({info['bpp']:.3f} bpp), PSNR {info['psnr']:.2f} dB, "
+            f"SSIM {info['ssim']:.3f}"
+        )
+
+    def _save(self, *_args) -> None:
+        if not self.last_data:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save .mlg", "image.mlg", "Inpainting codec (*.mlg)")
+        if path:
+            with open(path, "wb") as fh:
+                fh.write(self.last_data)
