@@ -44,7 +44,6 @@ def test_position_features_split_same_colour_blobs():
     image = np.zeros((40, 80, 3), dtype=np.uint8)
     image[10:30, 5:25] = 255  # two white squares far apart on black
     image[10:30, 55:75] = 255
-    colour_only = kmeans_segment(image, 3, seed=0, sample=None) if False else None  # noqa: F841
     labels = kmeans_segment(image, 4, use_position=True, position_weight=3.0, seed=0)
     left, right = labels[20, 15], labels[20, 65]
     assert left != right

@@ -242,3 +242,21 @@ def test_threshold_widget_cancel_long_adaptive_job(make_napari_viewer, qtbot):
     qtbot.waitUntil(lambda: not widget.runner.running, timeout=60_000)
     assert widget.runner.was_cancelled
     assert "noise adaptive" not in viewer.layers
+
+
+def test_threshold_widget_float_image_gets_a_small_tolerance(make_napari_viewer, qtbot):
+    from napari_maliang.segment import iterative_threshold
+
+    viewer = make_napari_viewer()
+    rng = np.random.default_rng(5)
+    image = np.where(rng.random((64, 64)) < 0.4, 0.8, 0.2) + rng.normal(0, 0.05, (64, 64))
+    viewer.add_image(image, name="float")
+    widget = dock(viewer, "Threshold")
+    widget.reset_choices()
+    widget.layer_combo.value = viewer.layers["float"]
+    assert widget.tol.value < 0.01
+    widget.method.value = "iterative"
+    expected = iterative_threshold(image, tol=widget.tol.value)
+    assert widget.preview_threshold == pytest.approx(expected)
+    assert run(qtbot, widget) is None
+    assert np.array_equal(viewer.layers["float iterative"].data, (image >= expected).astype(np.uint8))

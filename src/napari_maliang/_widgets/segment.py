@@ -17,7 +17,7 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, Label,
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 from napari_maliang._progress import Progress
-from napari_maliang._widgets._common import JobRunner, output_layer, show_error, show_info
+from napari_maliang._widgets._common import JobRunner, output_layer, show_info
 
 __all__ = ["ClusterWidget", "MorphologyWidget", "RegionGrowWidget", "ThresholdWidget"]
 
@@ -154,9 +154,11 @@ class ThresholdWidget(_SegmentWidget):
         super().__init__(napari_viewer)
         self.method = ComboBox(label="method", choices=list(self.METHODS), value="Otsu")
         self.tol = FloatSpinBox(label="tolerance (ΔT)", value=0.5, min=1e-6, max=1e9, step=0.1)
+        self.tol.native.setDecimals(6)  # float images scaled to 0..1 need small tolerances
         self.window = SpinBox(label="window (px)", value=63, min=1, max=4096)
         self.step = SpinBox(label="step (px)", value=21, min=1, max=4096)
         self.min_std = FloatSpinBox(label="uniform if std <", value=0.0, min=0.0, max=1e9, step=1.0)
+        self.min_std.native.setDecimals(6)
         self.auto_std = CheckBox(text="automatic uniformity (0.2 × global Otsu class contrast)", value=True)
         self.options.extend([self.method, self.tol, self.window, self.step, self.auto_std, self.min_std])
         self.preview_label = Label(value="")
@@ -172,11 +174,13 @@ class ThresholdWidget(_SegmentWidget):
         self._layout.insertWidget(1, self.canvas)
         self.preview_threshold: float | None = None
 
+        self.layer_combo.changed.connect(self._suggest_tolerance)
         for w in (self.layer_combo, self.method, self.tol, self.window, self.step, self.min_std, self.auto_std):
             w.changed.connect(self.update_preview)
         self.method.changed.connect(self._show_relevant)
         napari_viewer.dims.events.current_step.connect(self.update_preview)
         self._show_relevant()
+        self._suggest_tolerance()
         self.update_preview()
 
     def _show_relevant(self, *_):
@@ -185,6 +189,19 @@ class ThresholdWidget(_SegmentWidget):
         for w in (self.window, self.step, self.auto_std):
             w.visible = method == "adaptive"
         self.min_std.visible = method == "adaptive" and not self.auto_std.value
+
+    def _suggest_tolerance(self, *_):
+        """0.5 grey levels for integer images; 1/512 of the value range for float images."""
+        layer = self.layer_combo.value
+        if layer is None:
+            return
+        data = np.asarray(layer.data)
+        if data.dtype.kind == "f" and data.size:
+            finite = data[np.isfinite(data)] if data.size <= 4_000_000 else data[::7][np.isfinite(data[::7])]
+            span = float(finite.max() - finite.min()) if finite.size else 0.0
+            self.tol.value = max(span / 512, 1e-6) if span > 0 else 0.5
+        else:
+            self.tol.value = 0.5
 
     def _current_plane(self, layer) -> np.ndarray:
         planes, stack, _ = _planes(layer, need_gray=True)
@@ -329,6 +346,7 @@ class RegionGrowWidget(_SegmentWidget):
         self.points_combo = ComboBox(label="seeds", choices=_layers_of(napari_viewer, ("points",)))
         self.connectivity = ComboBox(label="connectivity", choices=[4, 8], value=4)
         self.tolerance = FloatSpinBox(label="tolerance", value=20.0, min=0.0, max=1e9, step=1.0)
+        self.tolerance.native.setDecimals(6)
         self.options.extend([self.points_combo, self.connectivity, self.tolerance])
 
     def _start(self):
