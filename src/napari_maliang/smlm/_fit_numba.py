@@ -32,8 +32,32 @@ MIN_SIGMA = 0.3
 MAX_STEP_XY = 1.0
 MAX_STEP_SIGMA = 0.3
 LAMBDA0 = 1e-3
+# erf by cubic Hermite interpolation of a table of erf and its derivative (2/sqrt(pi) exp(-u^2)),
+# step 1/64 on [-6, 6]: absolute error < 1e-9, about twice as fast as libm's erf in the hot loop
+ERF_LIMIT = 6.0
+ERF_STEPS = 64
+_ERF_U = np.linspace(-ERF_LIMIT, ERF_LIMIT, int(2 * ERF_LIMIT * ERF_STEPS) + 1)
+ERF_TABLE = np.array([math.erf(u) for u in _ERF_U])
+ERF_SLOPE = 2.0 / math.sqrt(math.pi) * np.exp(-_ERF_U**2) / ERF_STEPS  # derivative times the step
+del _ERF_U
 # fastmath without 'nnan'/'ninf': the kernel tests for NaN (singular Fisher matrix, bad spots)
 FASTMATH = {"reassoc", "contract", "arcp", "nsz", "afn"}
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, inline="always")
+def fast_erf(u):
+    """erf(u) from the Hermite table (|error| < 1e-9); exact limits beyond +-6."""
+    if not u > -ERF_LIMIT:  # also catches NaN: never index outside the table
+        return -1.0
+    if u >= ERF_LIMIT:
+        return 1.0
+    t = (u + ERF_LIMIT) * ERF_STEPS
+    i = int(t)
+    s = t - i
+    s2 = s * s
+    one_s = 1.0 - s
+    return ((1.0 + 2.0 * s) * one_s * one_s * ERF_TABLE[i] + s * one_s * one_s * ERF_SLOPE[i]
+            + s2 * (3.0 - 2.0 * s) * ERF_TABLE[i + 1] - s2 * one_s * ERF_SLOPE[i + 1])
 
 
 @numba.njit(cache=True, fastmath=FASTMATH, inline="always")
@@ -46,7 +70,7 @@ def _axis(centre, s, box, e, de, ds, need_s):
     norm = INV_SQRT2PI / s
     t0 = -0.5 - centre  # left edge of pixel 0 relative to the centre
     u = t0 * inv
-    erf_prev = math.erf(u)
+    erf_prev = fast_erf(u)
     # Gaussian at the pixel edges by the recurrence exp(-(u + h)^2) = exp(-u^2) * r, r *= exp(-2 h^2):
     # three exp() calls per axis instead of box + 1 (falls back when exp(-u^2) would underflow)
     direct = u * u > 600.0 or (u + box * inv) ** 2 > 600.0
@@ -55,7 +79,7 @@ def _axis(centre, s, box, e, de, ds, need_s):
     shrink = math.exp(-2.0 * inv * inv)
     for k in range(box):
         t1 = t0 + 1.0
-        erf_next = math.erf(t1 * inv)
+        erf_next = fast_erf(t1 * inv)
         if direct:
             g_next = math.exp(-(t1 * inv) * (t1 * inv))
         else:
@@ -290,8 +314,13 @@ def fit_block(spots, start, stop, sigmas, fit_sigma, init_sigma, max_iter, tol, 
         lam = LAMBDA0
         done = False
         it = 0
+        eval_n = 0.0
+        eval_b = 0.0
+        eval_ok = False  # the last evaluation was accepted: ex/ey belong to (eval_n, eval_b)
         for evaluation in range(max_iter + 1):
             _evaluate(spot, box, th, npar, ex, dex, dsx, ey, dey, dsy, grad, fisher)
+            eval_n = th[2]
+            eval_b = th[3]
             accept = evaluation == 0
             if not accept:
                 # Trapezoid estimate of the objective change along the applied step,
@@ -300,6 +329,7 @@ def fit_block(spots, start, stop, sigmas, fit_sigma, init_sigma, max_iter, tol, 
                 for p in range(npar):
                     change += (grad_ok[p] + grad[p]) * (th[p] - th_ok[p])
                 accept = change <= 0.0
+            eval_ok = accept
             if accept:
                 for p in range(5):
                     th_ok[p] = th[p]
@@ -368,7 +398,18 @@ def fit_block(spots, start, stop, sigmas, fit_sigma, init_sigma, max_iter, tol, 
                         lf += LOG_FACTORIAL[k]
                     else:
                         lf += math.lgamma(q + 1.0)
-        nll_ok = _neg_loglik(spot, box, th_ok, ex, dex, dsx, ey, dey, dsy)
+        if eval_ok:
+            # log-likelihood at the last accepted evaluation: after an early stop this is the point
+            # before the final step, which changes it by less than tol^2 / 2 (saves two axis passes)
+            nll_ok = 0.0
+            for i in range(box):
+                for j in range(box):
+                    q = spot[i, j]
+                    q = q if q > 0.0 else 0.0
+                    mu = eval_b + eval_n * ey[i] * ex[j]
+                    nll_ok += mu - q * math.log(mu)
+        else:
+            nll_ok = _neg_loglik(spot, box, th_ok, ex, dex, dsx, ey, dey, dsy)
         loglik[s_idx] = -nll_ok - lf
         inside = -0.5 <= th_ok[0] <= box - 0.5 and -0.5 <= th_ok[1] <= box - 0.5
         converged[s_idx] = done and inside and np.isfinite(nll_ok)
