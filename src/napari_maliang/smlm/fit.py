@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from napari_maliang._backend import resolve_backend
+from napari_maliang._backend import resolve_backend, to_numpy
 
 DEFAULT_TOLERANCE = 0.05
 _MIN_BLOCK = 256  # smallest number of spots per work item of the CPU kernel
@@ -192,7 +192,9 @@ def fit_spots(
     ----------
     spots : array_like, shape (n, box, box) or (box, box)
         Photon counts (after camera conversion, see :class:`napari_maliang.smlm.Camera`).
-        Negative values (read noise around the offset) are treated as zero.
+        Negative values (read noise around the offset) are treated as zero. A CuPy array is
+        fitted where it lives with ``backend="gpu"`` (no host round trip) and copied to the
+        host otherwise.
     sigma : None, float or array of length n
         ``None`` fits the PSF width too (5 parameters); a value fixes it (4 parameters).
     iterations : int
@@ -218,22 +220,24 @@ def fit_spots(
         Arrays ``x, y, photons, background, sigma, crlb_x, crlb_y, ..., log_likelihood,
         converged, iterations``.
     """
-    arr = _check_spots(spots)
-    n = arr.shape[0]
-    sigmas, fit_sigma, iterations, tolerance, excess_noise, initial_sigma = _check_options(
-        n, sigma, iterations, tolerance, excess_noise, initial_sigma
-    )
-    if resolve_backend(backend) == "gpu":
+    use_gpu = resolve_backend(backend) == "gpu"
+    on_device = type(spots).__module__.startswith("cupy")
+    if use_gpu:
         from napari_maliang.smlm.fit_gpu import fit_spots_gpu
 
         return fit_spots_gpu(
-            arr,
+            spots if on_device else _check_spots(spots),
             sigma=sigma,
             iterations=iterations,
             tolerance=tolerance,
             excess_noise=excess_noise,
             initial_sigma=initial_sigma,
         )
+    arr = _check_spots(to_numpy(spots) if on_device else spots)
+    n = arr.shape[0]
+    sigmas, fit_sigma, iterations, tolerance, excess_noise, initial_sigma = _check_options(
+        n, sigma, iterations, tolerance, excess_noise, initial_sigma
+    )
     if threads is None:
         threads = default_threads()
     elif int(threads) < 1:
