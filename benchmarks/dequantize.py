@@ -57,6 +57,7 @@ def images(quick: bool):
         "coffee": data.coffee(),
     }
     if not quick:
+        out["rocket"] = data.rocket()
         out["astronaut"] = data.astronaut()
         out["synthetic2"] = smooth_synthetic((384, 384), seed=3)
     return out

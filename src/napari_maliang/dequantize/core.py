@@ -133,7 +133,7 @@ class Dequantizer:
             if not bad.any() or round_ == max_refine:
                 break
             w = w.copy()
-            w[bad] = 4.0 * w[bad] + step  # section 2.3: raise w where re-quantization fails
+            w[bad] = 8.0 * w[bad] + step  # section 2.3: raise w where re-quantization fails
         self._x = x
         yield Progress(total - 1, total, "re-quantization guarantee")
         x = pull_into_cells(x, self.indices, self.palette_work, self.indptr, self.nbrs, self.margin)

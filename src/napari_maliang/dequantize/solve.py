@@ -108,6 +108,41 @@ def _prolong_add(x, xc, alpha):
 
 
 @numba.njit(cache=True)
+def _dot(a, b):
+    h, w, nc = a.shape
+    out = np.zeros(nc)
+    for i in range(h):
+        for j in range(w):
+            for c in range(nc):
+                out[c] += a[i, j, c] * b[i, j, c]
+    return out
+
+
+@numba.njit(cache=True)
+def _update_xr(x, r, p, q, alpha):
+    """x += alpha p; r -= alpha q; returns the squared norms of r per channel."""
+    h, w, nc = x.shape
+    out = np.zeros(nc)
+    for i in range(h):
+        for j in range(w):
+            for c in range(nc):
+                x[i, j, c] += alpha[c] * p[i, j, c]
+                v = r[i, j, c] - alpha[c] * q[i, j, c]
+                r[i, j, c] = v
+                out[c] += v * v
+    return out
+
+
+@numba.njit(cache=True)
+def _update_p(p, z, beta):
+    h, w, nc = p.shape
+    for i in range(h):
+        for j in range(w):
+            for c in range(nc):
+                p[i, j, c] = z[i, j, c] + beta[c] * p[i, j, c]
+
+
+@numba.njit(cache=True)
 def _coarsen(d, e, s):
     h, w = d.shape
     hc, wc = (h + 1) // 2, (w + 1) // 2
@@ -195,26 +230,32 @@ class MultigridPCG:
         Over-correction factor of the piecewise-constant coarse-grid correction.
     """
 
-    def __init__(self, stencil: Stencil, *, coarse_size: int = 64, alpha: float = 1.5):
+    def __init__(self, stencil: Stencil, *, coarse_size: int = 64, alpha: float = 1.5, dtype=np.float32):
         self.alpha = alpha
-        self.levels = [stencil]
+        self.dtype = np.dtype(dtype)
         st = stencil
+        self.levels = [self._cast(st)]
         while st.diag.size > coarse_size and min(st.shape) > 1:
             st = Stencil(*_coarsen(st.diag, st.east, st.south))
-            self.levels.append(st)
+            self.levels.append(self._cast(st))
         dense = to_csr(self.levels[-1]).toarray()
         self._coarse_inv = _spd_inverse(dense)
+
+    def _cast(self, st: Stencil) -> Stencil:
+        c = lambda a: np.ascontiguousarray(a, dtype=self.dtype)
+        return Stencil(c(st.diag), c(st.east), c(st.south))
 
     def _vcycle(self, level: int, b: np.ndarray) -> np.ndarray:
         st = self.levels[level]
         if level == len(self.levels) - 1:
             h, w = st.shape
-            return _small_matmul(self._coarse_inv, b.reshape(h * w, -1)).reshape(b.shape)
+            out = _small_matmul(self._coarse_inv, b.reshape(h * w, -1).astype(np.float64))
+            return out.reshape(b.shape).astype(self.dtype)
         x = np.zeros_like(b)
         _gs_colour(st.diag, st.east, st.south, b, x, 0)
         _gs_colour(st.diag, st.east, st.south, b, x, 1)
         nxt = self.levels[level + 1]
-        rc = np.empty(nxt.shape + (b.shape[2],))
+        rc = np.empty(nxt.shape + (b.shape[2],), self.dtype)
         _residual_restrict(st.diag, st.east, st.south, b, x, rc)
         xc = self._vcycle(level + 1, rc)
         _prolong_add(x, xc, self.alpha)
@@ -225,32 +266,32 @@ class MultigridPCG:
     def solve(self, b: np.ndarray, x0: np.ndarray | None = None, *, rtol: float = 1e-4, maxiter: int = 200):
         """Solve ``A x = b`` for ``b`` of shape (H, W, C); returns ``(x, iterations)``."""
         st = self.levels[0]
-        b = np.ascontiguousarray(b, dtype=np.float64)
-        x = np.zeros_like(b) if x0 is None else np.array(x0, dtype=np.float64, copy=True)
+        b = np.ascontiguousarray(b, dtype=self.dtype)
+        x = np.zeros_like(b) if x0 is None else np.array(x0, dtype=self.dtype, copy=True)
         r = np.empty_like(b)
         _matvec(st.diag, st.east, st.south, x, r)
-        r = b - r
-        bnorm = np.sqrt(np.einsum("ijc,ijc->c", b, b))
+        np.subtract(b, r, out=r)
+        bnorm = np.sqrt(_dot(b, b))
         bnorm[bnorm == 0] = 1.0
+        if np.all(np.sqrt(_dot(r, r)) / bnorm < min(rtol, 1e-6)):  # warm start already exact
+            return x.astype(np.float64), 0
         z = self._vcycle(0, r)
         p = z.copy()
-        rz = np.einsum("ijc,ijc->c", r, z)
+        rz = _dot(r, z)
         q = np.empty_like(b)
         for it in range(1, maxiter + 1):
             _matvec(st.diag, st.east, st.south, p, q)
-            pq = np.einsum("ijc,ijc->c", p, q)
-            a = np.where(pq > 0, rz / np.where(pq > 0, pq, 1.0), 0.0)
-            x += a * p
-            r -= a * q
-            res = np.sqrt(np.einsum("ijc,ijc->c", r, r)) / bnorm
-            if np.all(res < rtol):
-                return x, it
+            pq = _dot(p, q)
+            a = np.where(pq > 0, rz / np.where(pq > 0, pq, 1.0), 0.0).astype(self.dtype)
+            rr = _update_xr(x, r, p, q, a)
+            if np.all(np.sqrt(rr) / bnorm < rtol):
+                return x.astype(np.float64), it
             z = self._vcycle(0, r)
-            rz_new = np.einsum("ijc,ijc->c", r, z)
-            beta = np.where(rz > 0, rz_new / np.where(rz > 0, rz, 1.0), 0.0)
+            rz_new = _dot(r, z)
+            beta = np.where(rz > 0, rz_new / np.where(rz > 0, rz, 1.0), 0.0).astype(self.dtype)
             rz = rz_new
-            p = z + beta * p
-        return x, maxiter
+            _update_p(p, z, beta)
+        return x.astype(np.float64), maxiter
 
 
 def _solve_gpu(st: Stencil, b: np.ndarray, x0, rtol: float, maxiter: int):
