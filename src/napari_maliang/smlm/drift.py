@@ -163,7 +163,16 @@ def find_fiducials(
         centre = np.array([y0 + (cy + 0.5) * bin_size, x0 + (cx + 0.5) * bin_size])
         if any(np.hypot(*(centre - f)) < 2 * radius for f in found):
             continue
-        track = _track(frame, y, x, centre, radius, n_frames)
+        # the box sum is flat-topped: move to the middle of the localizations (a few mean-shift steps)
+        track = None
+        for _ in range(5):
+            track = _track(frame, y, x, centre, radius, n_frames)
+            if track is None:
+                break
+            new_centre = np.median(track[1], axis=0)
+            if np.hypot(*(new_centre - centre)) < 0.05:
+                break
+            centre = new_centre
         if track is None:
             continue
         t_frames, t_pos = track
@@ -420,6 +429,8 @@ def _rcc_drift(
     locs, n_frames, *, segment_frames=1000, bin_size=0.2, blur=0.3, max_shift=5.0, rmax=0.2, min_locs=50,
     refine=True,
 ):
+    import scipy.fft as sfft
+
     segment_frames = int(segment_frames)
     if segment_frames < 1:
         raise ValueError(f"segment_frames must be a positive number of frames, got {segment_frames}")
@@ -460,20 +471,22 @@ def _rcc_drift(
         cy = y - per_frame[frame, 0]
         margin = max_shift + 3 * blur + 1.0
         origin = (cy.min() - margin, cx.min() - margin)
+        # the empty margin (>= max_shift) around the data keeps the circular correlation free of
+        # wrap-around for the shifts searched, so no further zero padding is needed
         shape = (
-            int(math.ceil((cy.max() - origin[0] + margin) / bin_size)),
-            int(math.ceil((cx.max() - origin[1] + margin) / bin_size)),
+            sfft.next_fast_len(int(math.ceil((cy.max() - origin[0] + margin) / bin_size)), real=True),
+            sfft.next_fast_len(int(math.ceil((cx.max() - origin[1] + margin) / bin_size)), real=True),
         )
-        fshape = (2 * shape[0], 2 * shape[1])  # zero padding: no wrap-around
+        fshape = shape
         images = _segment_images(cx, cy, frame, edges, origin, shape, bin_size, blur)
-        spectra = [np.fft.rfft2(img, fshape) for img in images]
+        spectra = [sfft.rfft2(img, fshape, workers=-1) for img in images]
         max_px = int(math.ceil(max_shift / bin_size))
         max_px = min(max_px, shape[0] - 2, shape[1] - 2)
         pairs, shifts = [], []
         done = 0
         for i in range(n_seg):
             for j in range(i + 1, n_seg):
-                cc = np.fft.irfft2(spectra[i].conj() * spectra[j], fshape)
+                cc = sfft.irfft2(spectra[i].conj() * spectra[j], fshape, workers=-1)
                 cc = np.fft.fftshift(cc)
                 sy, sx, _ = _subpixel_peak(cc, max_px)
                 pairs.append((i, j))

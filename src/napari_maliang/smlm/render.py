@@ -255,15 +255,15 @@ def _sum_buffers(buffers: np.ndarray) -> np.ndarray:
 
 
 def _histogram(y, x, out_h, out_w, pixel_size) -> np.ndarray:
-    from napari_maliang.smlm._render_kernels import count_points
+    from napari_maliang.smlm._render_kernels import draw
 
     buffers = np.zeros((_n_buffers(y.size, out_h, out_w), out_h, out_w), dtype=np.float32)
-    count_points(buffers, y, x, 1.0 / pixel_size, 0.0)
+    draw(buffers, y, x, y[:1], x[:1], 1.0 / pixel_size, 0.0, 1.0, 1.0, 1, False)
     return _sum_buffers(buffers)
 
 
 def _render_gaussian(locs, y, x, out_h, out_w, pixel_size, blur, min_blur, max_blur):
-    from napari_maliang.smlm._render_kernels import splat_gaussians
+    from napari_maliang.smlm._render_kernels import draw
 
     default = DEFAULT_BLUR
     if blur is not None:
@@ -288,7 +288,7 @@ def _render_gaussian(locs, y, x, out_h, out_w, pixel_size, blur, min_blur, max_b
     hi = max(hi, lo)
     max_radius = int(math.ceil(3.0 * hi / pixel_size)) + 1
     buffers = np.zeros((_n_buffers(y.size, out_h, out_w), out_h, out_w), dtype=np.float32)
-    splat_gaussians(
+    draw(
         buffers,
         y,
         x,
@@ -299,5 +299,6 @@ def _render_gaussian(locs, y, x, out_h, out_w, pixel_size, blur, min_blur, max_b
         hi,
         max(default, lo),
         max_radius,
+        True,
     )
     return _sum_buffers(buffers)
