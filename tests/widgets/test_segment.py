@@ -260,3 +260,21 @@ def test_threshold_widget_float_image_gets_a_small_tolerance(make_napari_viewer,
     assert widget.preview_threshold == pytest.approx(expected)
     assert run(qtbot, widget) is None
     assert np.array_equal(viewer.layers["float iterative"].data, (image >= expected).astype(np.uint8))
+
+
+def test_region_grow_widget_on_a_stack_uses_each_seed_plane(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    stack = np.zeros((2, 30, 40), np.uint8)
+    stack[0, :, 20:] = 200
+    stack[1, 10:20, 10:20] = 200
+    image = viewer.add_image(stack, name="stack")
+    viewer.add_points([[0, 5, 30], [1, 15, 15]], name="seeds", ndim=3)
+    widget = dock(viewer, "Region grow")
+    widget.reset_choices()
+    widget.layer_combo.value = image
+    widget.tolerance.value = 10
+    assert run(qtbot, widget) is None
+    labels = viewer.layers["stack region grow"].data
+    assert labels.shape == stack.shape
+    assert np.array_equal(labels[0], np.where(stack[0] > 0, 1, 0))
+    assert np.array_equal(labels[1], np.where(stack[1] > 0, 2, 0))

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from napari_maliang.segment import (
     adaptive_threshold,
@@ -140,6 +142,27 @@ def test_adaptive_matches_literal_reference(window, step, shape):
     min_std = 6.0
     got = adaptive_threshold(image, window=window, step=step, min_std=min_std)
     assert np.array_equal(got, reference_adaptive(image, window, step, min_std))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(0, 2**16),
+    st.sampled_from([(3, 1), (3, 3), (6, 2), (9, 3), (5, 5), (10, 2)]),
+    st.integers(5, 30),
+    st.integers(5, 30),
+    st.floats(0, 20),
+)
+def test_adaptive_matches_reference_on_random_images(seed, ws, h, w, min_std):
+    window, step = ws
+    rng = np.random.default_rng(seed)
+    image = rng.integers(0, 40, (h, w)).astype(np.uint8) + (rng.random((h, w)) < 0.3) * 100
+    image = image.astype(np.uint8)
+    if image.min() == image.max():
+        return
+    assert np.array_equal(
+        adaptive_threshold(image, window=window, step=step, min_std=min_std),
+        reference_adaptive(image, window, step, min_std),
+    )
 
 
 def test_adaptive_beats_global_under_uneven_illumination():
