@@ -11,7 +11,8 @@ def window_otsu(wh, min_std_q, tg, out_k, out_uniform, out_ufg):  # pragma: no c
     """For every window histogram row of ``wh`` (M, L): Otsu level, uniformity and the uniform class.
 
     Otsu: maximize ``(nb * s - n * sb)^2 / (nb * nf)`` over splits ``k`` (background = levels
-    < k) with both classes non-empty; first maximum on ties. A window is uniform when its
+    < k) with both classes non-empty; first maximum on ties (within 1e-10 relative
+    round-off). A window is uniform when its
     standard deviation (in levels) is below ``min_std_q`` or it holds a single level; then
     ``out_ufg`` says whether its mean reaches the global threshold level ``tg``.
     All sums are of integers, so they are exact in float64.
@@ -29,8 +30,8 @@ def window_otsu(wh, min_std_q, tg, out_k, out_uniform, out_ufg):  # pragma: no c
         mean = s / n
         var = ss / n - mean * mean
         std = np.sqrt(var) if var > 0.0 else 0.0
+        # pass 1: the largest criterion; pass 2: the first split within round-off of it (ties -> first)
         best = -1.0
-        kbest = 1
         nb = 0.0
         sb = 0.0
         for k in range(1, L):
@@ -44,7 +45,22 @@ def window_otsu(wh, min_std_q, tg, out_k, out_uniform, out_ufg):  # pragma: no c
             crit = d * d / (nb * nf)
             if crit > best:
                 best = crit
-                kbest = k
+        kbest = 1
+        if best >= 0.0:
+            limit = best * (1.0 - 1e-10)
+            nb = 0.0
+            sb = 0.0
+            for k in range(1, L):
+                c = float(wh[i, k - 1])
+                nb += c
+                sb += c * (k - 1)
+                nf = n - nb
+                if nb <= 0.0 or nf <= 0.0:
+                    continue
+                d = nb * s - n * sb
+                if d * d / (nb * nf) >= limit:
+                    kbest = k
+                    break
         out_k[i] = kbest
         out_uniform[i] = (std < min_std_q) or (best < 0.0)
         out_ufg[i] = mean >= tg

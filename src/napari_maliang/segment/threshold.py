@@ -97,12 +97,15 @@ class OtsuTable:
     @property
     def best(self) -> float:
         """The threshold minimizing the within-class variance (= maximizing the between-class one)
-        among those that leave both classes non-empty; the first one on ties."""
+        among those that leave both classes non-empty; the first one on ties (within 1e-10 relative)."""
         valid = (self.weight_b > 0) & (self.weight_f > 0)
         if not valid.any():
             raise ValueError("the histogram has a single occupied level: a threshold is undefined")
         within = np.where(valid, self.within, np.inf)
-        return float(self.thresholds[int(np.argmin(within))])
+        # ties (equal in exact arithmetic, e.g. symmetric histograms) go to the first T despite round-off
+        scale = max(float(self.within[0]), float(np.max(self.within[valid])), 1e-300)
+        first = np.flatnonzero(within <= within.min() + 1e-10 * scale)[0]
+        return float(self.thresholds[int(first)])
 
 
 def otsu_table(histogram, levels=None) -> OtsuTable:
