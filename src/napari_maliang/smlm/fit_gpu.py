@@ -360,7 +360,7 @@ def fit_spots_gpu(
     *,
     sigma=None,
     iterations: int = 10,
-    tolerance: float = 0.05,
+    tolerance: float = 0.1,
     excess_noise: float = 1.0,
     initial_sigma: float = 1.3,
     threads: int | None = None,
