@@ -127,18 +127,32 @@ def scene(layout, frames, seed):
 
 
 MEMORY_SCRIPT = r"""
-import resource, sys, time
+import sys, time
 sys.path.insert(0, {src!r})
 from napari_maliang.smlm.io import open_stack
 from napari_maliang.smlm.pipeline import localize
+
+
+def hwm():  # peak resident set of this process (MiB); ru_maxrss would include the parent's before exec
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+
+
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+
+
 stack = open_stack({path!r})
 localize(stack[:2])  # compile/warm up
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+open("/proc/self/clear_refs", "w").write("5")  # reset the peak (VmHWM) to the current RSS
+base = rss()
 t0 = time.perf_counter()
 locs = localize(stack, chunk_frames={chunk})
 dt = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"{{base:.1f}} {{peak:.1f}} {{len(locs)}} {{dt:.2f}}")
+print(f"{{base:.1f}} {{hwm():.1f}} {{len(locs)}} {{dt:.2f}}")
 """
 
 

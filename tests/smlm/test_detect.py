@@ -109,3 +109,20 @@ def test_gpu_twin_same_detections(movie):
     np.testing.assert_array_equal(a.frame, b.frame)
     np.testing.assert_array_equal(a.x, b.x)
     np.testing.assert_array_equal(a.y, b.y)
+
+
+def test_array_twin_matches_numba_kernel(movie):
+    """The GPU twin's code path, run with numpy + scipy.ndimage, finds the same maxima."""
+    from scipy import ndimage
+
+    from napari_maliang.smlm.detect import _detect_array
+
+    frames, _ = movie
+    stack = frames.astype(np.float32)
+    ref = detect(stack, backend="cpu")
+    f, y, x, s, sd = _detect_array(stack, 3, 5, 5.0, 2, np, ndimage)
+    np.testing.assert_allclose(sd, ref.noise, rtol=1e-3)
+    np.testing.assert_array_equal(f, ref.frame)
+    np.testing.assert_array_equal(y, ref.y)
+    np.testing.assert_array_equal(x, ref.x)
+    np.testing.assert_allclose(s, ref.score, rtol=1e-4)

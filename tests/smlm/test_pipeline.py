@@ -154,3 +154,26 @@ def test_gpu_table_matches_cpu(data):
     gpu = localize(movie, backend="gpu")
     assert len(cpu) == len(gpu)
     np.testing.assert_allclose(gpu[["x", "y"]].to_numpy(), cpu[["x", "y"]].to_numpy(), atol=1e-3)
+
+
+def test_cli_localize(data, tmp_path, capsys):
+    from napari_maliang.cli import main
+    from napari_maliang.smlm.io import read_localizations
+
+    movie, _ = data
+    tifffile.imwrite(tmp_path / "stack.tif", movie)
+    assert main(["localize", str(tmp_path / "stack.tif"), "-o", str(tmp_path / "locs.csv"), "--pixel-size", "130",
+                 "--backend", "cpu", "--chunk-frames", "5"]) == 0
+    err = capsys.readouterr().err
+    assert "24/24 frames" in err and "locs/s" in err  # text progress bar
+    expected = localize(movie, backend="cpu")
+    got = read_localizations(tmp_path / "locs.csv", pixel_size_nm=130)
+    np.testing.assert_allclose(got[["x", "y"]].to_numpy(), expected[["x", "y"]].to_numpy(), atol=1e-5)
+    assert main(["localize", str(tmp_path / "stack.tif"), "-o", str(tmp_path / "locs.hdf5"), "--format", "picasso",
+                 "--quiet", "--backend", "cpu"]) == 0
+    assert read_localizations(tmp_path / "locs.hdf5").attrs["frame_shape"] == (64, 80)
+    data_bytes = (tmp_path / "stack.tif").read_bytes()
+    (tmp_path / "cut.tif").write_bytes(data_bytes[: len(data_bytes) // 2])
+    assert main(["localize", str(tmp_path / "cut.tif"), "-o", str(tmp_path / "x.csv"), "--quiet"]) == 2
+    assert "truncated" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()

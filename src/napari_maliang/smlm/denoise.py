@@ -61,21 +61,28 @@ def _numba_kernels():
     import numba
 
     @numba.njit(cache=True, nogil=True)
-    def denoise_frame(frame, a, b, out):  # pragma: no cover - compiled
+    def workspace(h, w, b):  # pragma: no cover - compiled
+        hb = b // 2
+        pad = np.empty((h + 2 * hb, w + 2 * hb), np.float32)
+        rows_a = np.empty((h + 2 * hb, w), np.float32)
+        rows_b = np.empty((h + 2 * hb, w), np.float32)
+        return pad, rows_a, rows_b, np.empty(w, np.float32), np.empty(w, np.float32)
+
+    @numba.njit(cache=True, nogil=True)
+    def denoise_frame_ws(frame, a, b, out, pad, rows_a, rows_b, sa, sb):  # pragma: no cover - compiled
         # Direct window sums on an edge-replicated copy, written as contiguous 1-D loops so
         # LLVM vectorises them (exact in float32 for photon counts, no running-sum drift).
+        # The work buffers are passed in so a thread reuses them frame after frame.
         h, w = frame.shape
         ha = a // 2; hb = b // 2
         hp = h + 2 * hb; wp = w + 2 * hb
-        pad = np.empty((hp, wp), np.float32)
         for i in range(hp):
             src = min(max(i - hb, 0), h - 1)
             for j in range(hb):
                 pad[i, j] = frame[src, 0]
                 pad[i, wp - 1 - j] = frame[src, w - 1]
             pad[i, hb:hb + w] = frame[src]
-        rows_a = np.zeros((hp, w), np.float32)
-        rows_b = np.empty((hp, w), np.float32)
+        rows_a[:] = 0
         d = hb - ha
         for i in range(hp):
             p = pad[i]; ra = rows_a[i]; rb = rows_b[i]
@@ -90,7 +97,6 @@ def _numba_kernels():
                 for j in range(w):
                     rb[j] += q1[j] + q2[j]
         inv_a = np.float32(1.0 / (a * a)); inv_ring = np.float32(1.0 / (b * b - a * a))
-        sa = np.empty(w, np.float32); sb = np.empty(w, np.float32)
         for i in range(h):
             sa[:] = 0; sb[:] = 0
             for k in range(d, d + a):
@@ -105,14 +111,31 @@ def _numba_kernels():
             for j in range(w):
                 o[j] = sa[j] * inv_a - (sb[j] - sa[j]) * inv_ring
 
-    @numba.njit(parallel=True, cache=True)
-    def denoise_stack(frames, a, b, out):  # pragma: no cover - compiled
-        for f in numba.prange(frames.shape[0]):
-            denoise_frame(frames[f], a, b, out[f])
+    @numba.njit(cache=True, nogil=True)
+    def denoise_frame(frame, a, b, out):  # pragma: no cover - compiled
+        pad, rows_a, rows_b, sa, sb = workspace(frame.shape[0], frame.shape[1], b)
+        denoise_frame_ws(frame, a, b, out, pad, rows_a, rows_b, sa, sb)
 
+    @numba.njit(parallel=True, cache=True)
+    def denoise_stack(frames, a, b, out, groups):  # pragma: no cover - compiled
+        nf, h, w = frames.shape
+        for g in numba.prange(groups):
+            pad, rows_a, rows_b, sa, sb = workspace(h, w, b)
+            for f in range(g * nf // groups, (g + 1) * nf // groups):
+                denoise_frame_ws(frames[f], a, b, out[f], pad, rows_a, rows_b, sa, sb)
+
+    _KERNELS["workspace"] = workspace
+    _KERNELS["denoise_frame_ws"] = denoise_frame_ws
     _KERNELS["denoise_frame"] = denoise_frame
     _KERNELS["denoise_stack"] = denoise_stack
     return _KERNELS
+
+
+def _groups(n_frames: int) -> int:
+    """Frame groups for the parallel kernels: one per numba thread (at least 1)."""
+    import numba
+
+    return max(1, min(int(n_frames), numba.get_num_threads()))
 
 
 _NATIVE = tuple(np.dtype(t) for t in ("uint8", "uint16", "int16", "int32", "float32"))
@@ -162,15 +185,20 @@ def denoise(frames, *, psf_sigma: float = 1.3, size: int | None = None, ring: in
     else:
         stack = _as_frames(np.asarray(frames), keep_dtype=True)
         out = np.empty(stack.shape, np.float32)
-        _numba_kernels()["denoise_stack"](stack, a, b, out)
+        _numba_kernels()["denoise_stack"](stack, a, b, out, _groups(stack.shape[0]))
     return out[0] if squeeze else out
 
 
 def _denoise_gpu(stack, a, b):
     from cupyx.scipy import ndimage as cnd
 
-    mean_a = cnd.uniform_filter(stack, size=(1, a, a), mode="nearest")
-    mean_b = cnd.uniform_filter(stack, size=(1, b, b), mode="nearest")
+    return _denoise_array(stack, a, b, cnd)
+
+
+def _denoise_array(stack, a, b, nd):
+    """Array-module version (``nd`` = ``cupyx.scipy.ndimage`` on GPU, ``scipy.ndimage`` in tests)."""
+    mean_a = nd.uniform_filter(stack, size=(1, a, a), mode="nearest")
+    mean_b = nd.uniform_filter(stack, size=(1, b, b), mode="nearest")
     # S_a = a^2 mean_a, S_b = b^2 mean_b
     ring_mean = (mean_b * (b * b) - mean_a * (a * a)) / (b * b - a * a)
     return (mean_a - ring_mean).astype(stack.dtype, copy=False)

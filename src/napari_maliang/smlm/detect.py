@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from napari_maliang._backend import resolve_backend, to_numpy
-from napari_maliang.smlm.denoise import _as_frames, _numba_kernels, filter_sizes
+from napari_maliang.smlm.denoise import _as_frames, _groups, _numba_kernels, filter_sizes
 
 __all__ = ["Detections", "check_box", "detect", "extract_spots", "noise_std", "reject_wide"]
 
@@ -98,7 +98,9 @@ def _detect_kernel():
         return _DETECT["detect_stack"]
     import numba
 
-    denoise_frame = _numba_kernels()["denoise_frame"]
+    kernels = _numba_kernels()
+    workspace = kernels["workspace"]
+    denoise_frame_ws = kernels["denoise_frame_ws"]
 
     @numba.njit(cache=True, nogil=True)
     def robust_std(filt, step):  # pragma: no cover - compiled
@@ -158,17 +160,20 @@ def _detect_kernel():
         return n
 
     @numba.njit(parallel=True, cache=True)
-    def detect_stack(frames, a, b, threshold, r, step, cap, out_y, out_x, out_s, counts, noise):  # pragma: no cover
+    def detect_stack(frames, a, b, threshold, r, step, cap, out_y, out_x, out_s, counts, noise, groups):  # pragma: no cover
         nf, h, w = frames.shape
-        for f in numba.prange(nf):
+        # one contiguous group of frames per thread, work buffers allocated once per group
+        for g in numba.prange(groups):
+            pad, rows_a, rows_b, sa, sb = workspace(h, w, b)
             filt = np.empty((h, w), np.float32)
-            denoise_frame(frames[f], a, b, filt)
-            sd = robust_std(filt, step)
-            noise[f] = sd
-            if sd <= 0.0:
-                counts[f] = 0
-                continue
-            counts[f] = maxima(filt, threshold * sd, r, out_y[f], out_x[f], out_s[f])
+            for f in range(g * nf // groups, (g + 1) * nf // groups):
+                denoise_frame_ws(frames[f], a, b, filt, pad, rows_a, rows_b, sa, sb)
+                sd = robust_std(filt, step)
+                noise[f] = sd
+                if sd <= 0.0:
+                    counts[f] = 0
+                    continue
+                counts[f] = maxima(filt, threshold * sd, r, out_y[f], out_x[f], out_s[f])
 
     _DETECT["detect_stack"] = detect_stack
     return detect_stack
@@ -189,7 +194,9 @@ def _detect_cpu(stack, a, b, threshold, r):
     counts = np.zeros(nf, np.int64)
     noise = np.zeros(nf, np.float32)
     step = _noise_step(h, w)
-    _detect_kernel()(stack, a, b, np.float32(threshold), r, step, cap, out_y, out_x, out_s, counts, noise)
+    _detect_kernel()(
+        stack, a, b, np.float32(threshold), r, step, cap, out_y, out_x, out_s, counts, noise, _groups(nf)
+    )
     if np.any(counts > cap):
         raise ValueError(
             f"more than {cap} candidate spots in one frame: the frame is too dense or the threshold "
@@ -203,21 +210,35 @@ def _detect_cpu(stack, a, b, threshold, r):
 # ----------------------------------------------------------------------------- GPU (cupy)
 def _detect_gpu(stack, a, b, threshold, r):
     import cupy as cp
+    from cupyx.scipy import ndimage as cnd
 
-    from napari_maliang.smlm.denoise import _denoise_gpu
+    f, y, x, s, sd = _detect_array(stack, a, b, threshold, r, cp, cnd)
+    return (
+        cp.asnumpy(f).astype(np.int64),
+        cp.asnumpy(y).astype(np.int32),
+        cp.asnumpy(x).astype(np.int32),
+        cp.asnumpy(s).astype(np.float32),
+        cp.asnumpy(sd).astype(np.float32),
+    )
 
-    filt = _denoise_gpu(stack, a, b)
+
+def _detect_array(stack, a, b, threshold, r, xp, nd):
+    """The GPU twin written for any array module (``cupy`` + ``cupyx.scipy.ndimage`` on the
+    device; ``numpy`` + ``scipy.ndimage`` in the tests that check it against the numba kernel)."""
+    from napari_maliang.smlm.denoise import _denoise_array
+
+    filt = _denoise_array(stack, a, b, nd)
     nf, h, w = filt.shape
     step = _noise_step(h, w)
     sample = filt[:, ::step, ::step].reshape(nf, -1)
-    med = cp.median(sample, axis=1, keepdims=True)
-    dev = cp.abs(sample - med)
-    sd = cp.median(dev, axis=1) * _MAD_TO_STD
-    fallback = cp.mean(dev, axis=1) * 1.2533141373155001
-    sd = cp.where(sd <= 0, fallback, sd).astype(cp.float32)
-    thr = (threshold * sd)[:, None, None]
+    med = xp.median(sample, axis=1, keepdims=True)
+    dev = xp.abs(sample - med)
+    sd = xp.median(dev, axis=1) * _MAD_TO_STD
+    fallback = xp.mean(dev, axis=1) * 1.2533141373155001
+    sd = xp.where(sd <= 0, fallback, sd).astype(xp.float32)
+    thr = (np.float32(threshold) * sd)[:, None, None]
     ok = (filt > thr) & (sd[:, None, None] > 0)
-    padded = cp.pad(filt, ((0, 0), (r, r), (r, r)), mode="constant", constant_values=-cp.inf)
+    padded = xp.pad(filt, ((0, 0), (r, r), (r, r)), mode="constant", constant_values=-xp.inf)
     for di in range(-r, r + 1):
         for dj in range(-r, r + 1):
             if di == 0 and dj == 0:
@@ -227,15 +248,8 @@ def _detect_gpu(stack, a, b, threshold, r):
                 ok &= filt > q
             else:
                 ok &= filt >= q
-    f, y, x = cp.nonzero(ok)
-    s = filt[f, y, x]
-    return (
-        cp.asnumpy(f).astype(np.int64),
-        cp.asnumpy(y).astype(np.int32),
-        cp.asnumpy(x).astype(np.int32),
-        cp.asnumpy(s).astype(np.float32),
-        cp.asnumpy(sd),
-    )
+    f, y, x = xp.nonzero(ok)
+    return f, y, x, filt[f, y, x], sd
 
 
 # ----------------------------------------------------------------------------- public

@@ -374,10 +374,31 @@ def iter_localize(
             for s, e in bounds:
                 block = movie[None] if two_d else movie[s:e]
                 add(localize_block(block, s, params), e - s)
+                del block
+                _release_mapped_pages(movie)
                 yield progress()
     except GeneratorExit:
         return table(True)
     return table(False)
+
+
+def _release_mapped_pages(movie) -> None:
+    """Drop the finished chunk's pages of a memory-mapped stack from this process.
+
+    Pages of a read-only file mapping that were read stay mapped (and count in the resident
+    set) until the mapping is closed; ``MADV_DONTNEED`` unmaps them (they stay in the OS page
+    cache), so the resident memory of a run over a memory-mapped stack stays at about one
+    chunk instead of growing to the whole file.
+    """
+    mm = getattr(movie, "_mmap", None)
+    if mm is None or not hasattr(mm, "madvise"):
+        return
+    import mmap
+
+    try:
+        mm.madvise(mmap.MADV_DONTNEED)
+    except (OSError, ValueError, AttributeError):  # closed mapping, platform without madvise
+        pass
 
 
 def _dask_parallelism() -> int:
