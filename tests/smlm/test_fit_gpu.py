@@ -88,3 +88,95 @@ def test_gpu_batches_streams_and_device_input():
     np.testing.assert_array_equal(whole.x, on_device.x)
     with pytest.raises(ValueError, match="up to"):
         fit_gpu.fit_spots_gpu(np.zeros((2, 33, 33), np.float32))
+
+
+# --------------------------------------------------------------------------------------------
+# The host side of fit_spots_gpu (batching, pinned staging buffers, two streams, device input)
+# against a minimal stand-in for CuPy whose "kernel" is the host-compiled CUDA source.
+
+
+class _FakeDeviceArray(np.ndarray):
+    def set(self, arr, stream=None):
+        self[...] = arr
+
+    def get(self, stream=None):
+        return np.array(self)
+
+
+_FakeDeviceArray.__module__ = "cupy_standin"
+
+
+def _fake_cupy(raw_kernel):
+    import types
+
+    def wrap(a):
+        return np.asarray(a).view(_FakeDeviceArray)
+
+    class Stream:
+        def __init__(self, non_blocking=False):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def synchronize(self):
+            pass
+
+    class Function:
+        launches = 0
+
+        def __call__(self, grid, block, args):
+            Function.launches += 1
+            assert block == (fit_gpu.THREADS_PER_BLOCK,) and grid[0] * block[0] >= int(args[2])
+            ptrs = [a.ctypes.data if isinstance(a, np.ndarray) else a for a in args]
+            raw_kernel(*[int(p) if isinstance(p, (np.integer,)) else p for p in ptrs])
+
+    class RawModule:
+        def __init__(self, code, options=()):
+            assert fit_gpu.KERNEL_NAME in code
+
+        def get_function(self, name):
+            return Function()
+
+    cuda = types.SimpleNamespace(
+        Device=lambda: types.SimpleNamespace(id=0),
+        Stream=Stream,
+        get_current_stream=lambda: Stream(),
+        alloc_pinned_memory=lambda nbytes: bytearray(nbytes),
+    )
+    mod = types.SimpleNamespace(
+        cuda=cuda, RawModule=RawModule, float32=np.float32, uint8=np.uint8, int32=np.int32,
+        asarray=wrap, ascontiguousarray=lambda a, dtype=None: wrap(np.ascontiguousarray(a, dtype=dtype)),
+        empty=lambda shape, dtype=np.float64: wrap(np.empty(shape, dtype)),
+        isfinite=np.isfinite,
+    )
+    return mod, Function
+
+
+def test_host_side_batching_and_device_input_with_a_cupy_standin(host_kernel, monkeypatch):
+    import sys
+
+    fake, function = _fake_cupy(host_kernel.raw)
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    monkeypatch.setattr(fit_gpu, "_KERNEL_CACHE", {})
+    spots, _ = simulate_spots(2500, photons=(200, 3000), seed=9)
+    cpu = fit_spots(spots, sigma=1.3, threads=1, backend="cpu")
+    whole = fit_gpu.fit_spots_gpu(spots, sigma=1.3)
+    batched = fit_gpu.fit_spots_gpu(spots, sigma=1.3, batch=600)  # 5 batches, both slots reused
+    assert function.launches == 1 + 5
+    on_device = fit_gpu.fit_spots_gpu(fake.asarray(spots), sigma=1.3, excess_noise=2.0)
+    for res in (whole, batched):
+        np.testing.assert_array_equal(res.x, whole.x)
+        np.testing.assert_allclose(res.x, cpu.x, atol=1e-5)
+        np.testing.assert_allclose(res.crlb_y, cpu.crlb_y, rtol=1e-5)
+        assert res.converged.dtype == bool and res.iterations.dtype == np.int32
+    np.testing.assert_array_equal(on_device.x, whole.x)
+    np.testing.assert_allclose(on_device.crlb_x, 2 * whole.crlb_x)
+    with pytest.raises(ValueError, match="up to"):
+        fit_gpu.fit_spots_gpu(np.zeros((2, 33, 33), np.float32))
+    with pytest.raises(ValueError, match="NaN"):
+        fit_gpu.fit_spots_gpu(fake.asarray(np.full((2, 7, 7), np.nan, np.float32)))
+    assert len(fit_gpu.fit_spots_gpu(np.zeros((0, 7, 7)))) == 0

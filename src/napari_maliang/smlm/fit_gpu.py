@@ -338,6 +338,7 @@ def compile_on_host(path, *, compiler: str = "g++"):
            iters.ctypes.data)
         return params, crlb, loglik, conv.astype(bool), iters
 
+    run.raw = fn  # the ctypes function itself (pointer arguments), for launch-level tests
     return run
 
 
@@ -406,13 +407,14 @@ def fit_spots_gpu(
         return _result(params, crlb, loglik, conv, iters, excess_noise)
     kernel = _kernel()
     d_sigmas = cupy.asarray(sigmas)
+    cupy.cuda.get_current_stream().synchronize()  # d_sigmas is ready before the side streams use it
 
-    def launch(d_spots, lo, m, out, stream):
+    def launch(d_spots, lo, m, out):
+        """Launch on the current stream (callers enter ``with stream:``)."""
         blocks = (m + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK
         kernel((blocks,), (THREADS_PER_BLOCK,),
                (d_spots, d_sigmas[lo:lo + m], np.int64(m), np.int32(box), np.int32(fit_sigma),
-                np.float64(initial_sigma), np.int32(iterations), np.float64(tolerance), *out),
-               stream=stream)
+                np.float64(initial_sigma), np.int32(iterations), np.float64(tolerance), *out))
 
     def device_outputs(m):
         return (cupy.empty((m, 5)), cupy.empty((m, 5)), cupy.empty(m), cupy.empty(m, cupy.uint8),
@@ -420,7 +422,7 @@ def fit_spots_gpu(
 
     if on_device:
         out = device_outputs(n)
-        launch(arr, 0, n, out, cupy.cuda.get_current_stream())
+        launch(arr, 0, n, out)
         p, c, ll, cv, it = (o.get() for o in out)
         return _result(p, c, ll, cv.astype(bool), it, excess_noise)
 
@@ -453,7 +455,7 @@ def fit_spots_gpu(
         host_in[slot][:m] = arr[lo:lo + m]
         with streams[slot]:
             dev_in[slot][:m].set(host_in[slot][:m], stream=streams[slot])
-            launch(dev_in[slot], lo, m, dev_out[slot], streams[slot])
+            launch(dev_in[slot], lo, m, dev_out[slot])
         pending[slot] = (lo, m)
     for slot in (0, 1):
         if pending[slot] is not None:
