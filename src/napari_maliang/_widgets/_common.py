@@ -148,7 +148,7 @@ def output_layer(viewer, data, *, name: str, layer_type: str = "labels", protect
     protected = {id(layer) for layer in protect}
     if name in viewer.layers:
         layer = viewer.layers[name]
-        if layer._type_string == layer_type and id(layer) not in protected:
+        if type(layer).__name__.lower() == layer_type and id(layer) not in protected:
             layer.data = data
             for key, value in kwargs.items():
                 if hasattr(layer, key) and key not in ("metadata",):
