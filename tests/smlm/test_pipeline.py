@@ -177,3 +177,14 @@ def test_cli_localize(data, tmp_path, capsys):
     assert main(["localize", str(tmp_path / "cut.tif"), "-o", str(tmp_path / "x.csv"), "--quiet"]) == 2
     assert "truncated" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_palm_sample():
+    from napari_maliang.smlm.sample import palm_sample, palm_sample_layers
+
+    movie, truth = palm_sample(frames=30, shape=(64, 64))
+    assert movie.shape == (30, 64, 64) and movie.dtype == np.uint16
+    assert {"frame", "x", "y", "photons"} <= set(truth.columns) and len(truth) > 0
+    layers = palm_sample_layers()
+    assert [kind for *_, kind in layers] == ["image", "points"]
+    assert layers[1][0].shape[1] == 3 and len(layers[1][1]["features"]) == len(layers[1][0])

@@ -39,3 +39,30 @@ def palm_sample(*, frames: int = 200, shape=(128, 128), seed: int = 0):
         seed=seed,
     )
     return movie, truth
+
+
+def palm_sample_layers():
+    """napari layer-data tuples of :func:`palm_sample`: the raw stack and its ground truth.
+
+    For a sample-data contribution: ``[(movie, {...}, "image"), (points, {...}, "points")]``; the
+    ground-truth Points layer has data ``(frame, y, x)`` and the truth table in ``features``.
+    """
+    movie, truth = palm_sample()
+    points = truth[["frame", "y", "x"]].to_numpy(dtype=float)
+    return [
+        (movie, {"name": "PALM stack (simulated)", "colormap": "gray", "metadata": {"pixel_size_nm": 100.0}}, "image"),
+        (
+            points,
+            {
+                "name": "PALM ground truth",
+                "features": truth.reset_index(drop=True),
+                "size": 1.0,
+                "face_color": "#00ff7f",
+                "border_width": 0,
+                "out_of_slice_display": False,
+                "visible": False,
+                "metadata": {"pixel_size_nm": 100.0},
+            },
+            "points",
+        ),
+    ]
