@@ -251,3 +251,10 @@ def test_rgb_converted_with_note():
     assert to_gray(gray)[1] is None
     with pytest.raises(TypeError, match="numeric"):
         otsu_threshold(np.array([["a", "b"]]))
+
+
+def test_otsu_threshold_in_the_middle_of_an_empty_gap():
+    image = np.array([[0, 0, 100, 100]], dtype=np.uint8)
+    assert otsu_threshold(image) == 50.0  # any T in (0, 100] splits alike: the middle of the gap
+    assert otsu_threshold(np.array([[10, 12, 13]], dtype=np.uint8)) == 11.0  # ceil((10 + 12) / 2)
+    assert otsu_table([8, 7, 2, 6, 9, 4]).best == 3.0  # no gap: unchanged

@@ -278,3 +278,19 @@ def test_region_grow_widget_on_a_stack_uses_each_seed_plane(make_napari_viewer, 
     assert labels.shape == stack.shape
     assert np.array_equal(labels[0], np.where(stack[0] > 0, 1, 0))
     assert np.array_equal(labels[1], np.where(stack[1] > 0, 2, 0))
+
+
+def test_threshold_preview_follows_the_displayed_plane(make_napari_viewer):
+    viewer = make_napari_viewer()
+    a = np.zeros((20, 20), np.uint8)
+    a[:, 10:] = 100
+    b = np.zeros((20, 20), np.uint8)
+    b[:, 10:] = 200
+    viewer.add_image(np.stack([a, b]), name="two planes")
+    widget = dock(viewer, "Threshold")
+    widget.reset_choices()
+    viewer.dims.set_current_step(0, 0)
+    widget.update_preview()
+    assert widget.preview_threshold == 50.0  # middle of the empty gap between 0 and 100
+    viewer.dims.set_current_step(0, 1)  # the preview listens to the dims slider
+    assert widget.preview_threshold == 100.0

@@ -70,6 +70,11 @@ def _planes(layer, *, need_gray: bool) -> tuple[list[np.ndarray], bool, list[str
     return planes, stack, notes
 
 
+def _unwrap(obj):
+    """The object behind napari's PublicOnlyProxy (or ``obj`` itself)."""
+    return getattr(obj, "__wrapped__", obj)
+
+
 class _SegmentWidget(QWidget):
     """Base: an input-layer chooser, an options container, a JobRunner; output Labels layer."""
 
@@ -114,7 +119,12 @@ class _SegmentWidget(QWidget):
         name = f"{layer.name} {operation}"
         kwargs.setdefault("scale", np.asarray(layer.scale)[-data.ndim :])
         kwargs.setdefault("translate", np.asarray(layer.translate)[-data.ndim :])
-        self.output = output_layer(self.viewer, data, name=name, layer_type="labels", protect=[layer], **kwargs)
+        # npe2 hands plugin widgets a PublicOnlyProxy of the viewer, whose layers are new proxy
+        # objects on every access (type() and id() differ); output_layer matches the existing
+        # output and the protected input by class and identity, so give it the real objects.
+        self.output = output_layer(
+            _unwrap(self.viewer), data, name=name, layer_type="labels", protect=[_unwrap(layer)], **kwargs
+        )
         for note in notes:
             if note:
                 show_info(note)
@@ -204,12 +214,19 @@ class ThresholdWidget(_SegmentWidget):
             self.tol.value = 0.5
 
     def _current_plane(self, layer) -> np.ndarray:
-        planes, stack, _ = _planes(layer, need_gray=True)
-        if not stack:
-            return planes[0]
-        axis = layer.ndim - (3 if getattr(layer, "rgb", False) else 2) - 1
-        index = int(np.clip(self.viewer.dims.current_step[axis] if axis >= 0 else 0, 0, len(planes) - 1))
-        return planes[index]
+        """The displayed plane of the layer (grayscale), without converting the whole stack."""
+        from napari_maliang.segment import to_gray
+
+        data = np.asarray(layer.data)
+        rgb = bool(getattr(layer, "rgb", False))
+        if data.ndim - rgb == 3:
+            step = self.viewer.dims.current_step
+            axis = self.viewer.dims.ndim - (data.ndim - rgb)  # the stack axis in the viewer's dims
+            index = int(step[axis]) if 0 <= axis < len(step) else 0
+            data = data[int(np.clip(index, 0, data.shape[0] - 1))]
+        elif data.ndim - rgb != 2 or data.size == 0:
+            _planes(layer, need_gray=True)  # raises the usual message
+        return to_gray(data, name=layer.name)[0]
 
     def _params(self):
         return {
@@ -232,9 +249,10 @@ class ThresholdWidget(_SegmentWidget):
             plane = self._current_plane(layer)
             from napari_maliang.segment import iterative_threshold, otsu_threshold
 
-            finite = plane[np.isfinite(plane)] if plane.dtype.kind == "f" else plane.ravel()
+            shown = plane.ravel()[:: max(1, plane.size // 1_000_000)]  # a sample is enough for the plot
+            finite = shown[np.isfinite(shown)] if shown.dtype.kind == "f" else shown
             if finite.size:
-                self.axes.hist(finite.ravel(), bins=128, color="0.45")
+                self.axes.hist(finite, bins=128, color="0.45")
             method = self.method.value
             if method == "iterative":
                 t = iterative_threshold(plane, tol=float(self.tol.value))

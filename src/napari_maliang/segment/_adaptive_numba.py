@@ -12,7 +12,7 @@ def window_otsu(wh, min_std_q, tg, out_k, out_uniform, out_ufg):  # pragma: no c
 
     Otsu: maximize ``(nb * s - n * sb)^2 / (nb * nf)`` over splits ``k`` (background = levels
     < k) with both classes non-empty; first maximum on ties (within 1e-10 relative
-    round-off). A window is uniform when its
+    round-off), moved to the middle of a gap of empty levels as in ``OtsuTable.best``. A window is uniform when its
     standard deviation (in levels) is below ``min_std_q`` or it holds a single level; then
     ``out_ufg`` says whether its mean reaches the global threshold level ``tg``.
     All sums are of integers, so they are exact in float64.
@@ -61,6 +61,11 @@ def window_otsu(wh, min_std_q, tg, out_k, out_uniform, out_ufg):  # pragma: no c
                 if d * d / (nb * nf) >= limit:
                     kbest = k
                     break
+            # across a gap of empty levels (a, b] take its middle, as OtsuTable.best does
+            b = kbest
+            while b < L - 1 and wh[i, b] == 0:
+                b += 1
+            kbest = (kbest - 1 + b + 1) // 2
         out_k[i] = kbest
         out_uniform[i] = (std < min_std_q) or (best < 0.0)
         out_ufg[i] = mean >= tg

@@ -93,19 +93,27 @@ class OtsuTable:
     var_f: np.ndarray
     within: np.ndarray
     between: np.ndarray
+    counts: np.ndarray
 
     @property
     def best(self) -> float:
         """The threshold minimizing the within-class variance (= maximizing the between-class one)
-        among those that leave both classes non-empty; the first one on ties (within 1e-10 relative)."""
+        among those that leave both classes non-empty.
+
+        Ties between different splits go to the first (within 1e-10 relative round-off); when
+        empty levels separate the classes, ``T`` is the middle level of that gap (rounded up).
+        """
         valid = (self.weight_b > 0) & (self.weight_f > 0)
         if not valid.any():
             raise ValueError("the histogram has a single occupied level: a threshold is undefined")
         within = np.where(valid, self.within, np.inf)
         # ties (equal in exact arithmetic, e.g. symmetric histograms) go to the first T despite round-off
         scale = max(float(self.within[0]), float(np.max(self.within[valid])), 1e-300)
-        first = np.flatnonzero(within <= within.min() + 1e-10 * scale)[0]
-        return float(self.thresholds[int(first)])
+        first = int(np.flatnonzero(within <= within.min() + 1e-10 * scale)[0])
+        # every T in (a, b] -- a the top occupied background level, b the lowest occupied foreground
+        # level -- gives the same split; across an empty gap take its middle, ceil((a + b) / 2)
+        b = first + int(np.flatnonzero(self.counts[first:] > 0)[0])
+        return float(self.thresholds[(first - 1 + b + 1) // 2])
 
 
 def otsu_table(histogram, levels=None) -> OtsuTable:
@@ -163,7 +171,7 @@ def otsu_table(histogram, levels=None) -> OtsuTable:
     wb, wf = nb / n, nf / n
     within = wb * var_b + wf * var_f
     between = wb * wf * (mean_b - mean_f) ** 2
-    return OtsuTable(v, wb, mean_b, var_b, wf, mean_f, var_f, within, between)
+    return OtsuTable(v, wb, mean_b, var_b, wf, mean_f, var_f, within, between, h)
 
 
 def apply_threshold(image, threshold: float) -> np.ndarray:
