@@ -46,14 +46,23 @@ __all__ = [
 ]
 
 # (spacing, q_luma, grid, edge_values) profiles tried by the rate control, cheapest first
+_PHOTO = (8, 12, 10, True)
+
 _PROFILES = (
     (16, 16, 0, False),
     (12, 12, 0, True),
+    (12, 12, 12, False),
     (8, 8, 0, True),
+    (8, 12, 10, True),
     (6, 6, 0, True),
-    (4, 4, 0, True),
+    (8, 10, 8, False),
     (6, 8, 16, True),
+    (4, 4, 0, True),
     (4, 6, 10, True),
+    (4, 3, 12, True),
+    (3, 2, 8, True),
+    (2, 2, 6, True),
+    (2, 2, 4, True),
 )
 
 
@@ -170,6 +179,7 @@ class _Encoder:
         self._edges = {}
         self._edge_code = {}
         self._chains = {}
+        self.average = None
 
     def edges(self, t: float) -> np.ndarray:
         key = round(float(t), 4)
@@ -199,7 +209,7 @@ class _Encoder:
             chains=self._chains[ckey],
         )
         steps = _steps(header)
-        vals = sample_values(geo, self.work, average=max(0, spacing // 4))
+        vals = sample_values(geo, self.work, average=self.average if self.average is not None else max(0, spacing // 4))
         k = values.quantize(vals, steps)
         kmax = np.ceil(255.0 / steps).astype(np.int64)
         vp = values.encode_values(k, geo.ref, geo.new, kmax)
@@ -269,44 +279,63 @@ def encode_iter(
         hi = max(mmax * 0.9, 1.0)
         # (infinity first: no edges at all, the smallest file there is)
         thresholds = [np.inf] + [hi * 0.7**i for i in range(30) if hi * 0.7**i >= 1.5]
-    feasible = []  # (threshold index, profile index, candidate)
-    smallest = None
-    n_steps = len(profiles) + 3
-    top = len(thresholds) - 1
-    for pi, prof in enumerate(profiles):
-        yield Progress(pi, n_steps, f"rate search: spacing {prof[0]}, step {prof[1]}, grid {prof[2]}")
-        first = enc.candidate(thresholds[0], *prof)
-        smallest = first.nbytes if smallest is None else min(smallest, first.nbytes)
-        if first.nbytes > budget:
-            continue
-        # lowest threshold (most edges) that fits: binary search, warm-started from the
-        # previous (coarser) profile, which can afford at least as many edges
-        lo_i, hi_i, best = 0, top, first
-        while lo_i < hi_i:
-            mid = (lo_i + hi_i + 1) // 2
-            cand = enc.candidate(thresholds[mid], *prof)
-            if cand.nbytes <= budget:
-                best, lo_i = cand, mid
-            else:
-                hi_i = mid - 1
-        feasible.append((lo_i, pi, best))
-        top = lo_i
-    if not feasible:
-        min_bpp = 8.0 * smallest / (H * W)
+    n_steps = 6
+    fits = {}
+
+    def size_ok(ti, pi):
+        key = (ti, pi)
+        if key not in fits:
+            cand = enc.candidate(thresholds[ti], *profiles[pi])
+            fits[key] = (cand.nbytes <= budget, cand)
+        return fits[key]
+
+    # 1. the most edges the coarsest sampling can afford (binary search on the threshold ladder)
+    yield Progress(0, n_steps, "rate search: edges")
+    ok, first = size_ok(0, 0)
+    if not ok:
+        min_bpp = 8.0 * first.nbytes / (H * W)
         raise ValueError(
             f"bpp={bpp:g} is too small for this image: even the coarsest setting needs "
-            f"{smallest} bytes, i.e. {min_bpp:.4f} bpp; ask for at least that"
+            f"{first.nbytes} bytes, i.e. {min_bpp:.4f} bpp; ask for at least that"
         )
-    yield Progress(len(profiles), n_steps, "comparing candidates")
+    lo_i, hi_i = 0, len(thresholds) - 1
+    while lo_i < hi_i:
+        mid = (lo_i + hi_i + 1) // 2
+        if size_ok(mid, 0)[0]:
+            lo_i = mid
+        else:
+            hi_i = mid - 1
+    i_max = lo_i
+    # 2. the rate frontier: for a few edge thresholds, the finest sampling profile that fits
+    #    (profiles are ordered by cost, so a binary search over them)
+    frontier = []
+    levels = sorted({i_max, max(0, i_max - 2), max(0, i_max - 4)}, reverse=True)
+    for li, ti in enumerate(levels):
+        yield Progress(1 + li, n_steps, f"rate search: sampling at threshold {thresholds[ti]:.3g}")
+        lo_p, hi_p = 0, len(profiles) - 1
+        if not size_ok(ti, 0)[0]:
+            continue
+        while lo_p < hi_p:
+            mid = (lo_p + hi_p + 1) // 2
+            if size_ok(ti, mid)[0]:
+                lo_p = mid
+            else:
+                hi_p = mid - 1
+        frontier.append(size_ok(ti, lo_p)[1])
+        if li and _PHOTO in profiles:
+            # photos: coarse values on a dense interior grid usually beat fine values
+            ok, cand = size_ok(ti, profiles.index(_PHOTO))
+            if ok and all(cand is not c for c in frontier):
+                frontier.append(cand)
+    # 3. decode the frontier and keep the best PSNR
     ref = _from_working(enc.work, C)
-    shortlist = _shortlist(feasible)
-    if len(shortlist) == 1:
-        best = shortlist[0]
+    if len(frontier) == 1:
+        best = frontier[0]
     else:
         scored = []
-        for cand in shortlist:
-            scored.append((_psnr(_reconstruct(cand, tol=1e-3), ref), cand))
-            yield Progress(len(profiles) + len(scored) / len(shortlist), n_steps, "comparing candidates")
+        for cand in frontier:
+            scored.append((_psnr(_reconstruct(cand, tol=3e-3), ref), cand))
+            yield Progress(4, n_steps, "comparing candidates")
         best = max(scored, key=lambda s: s[0])[1]
     yield Progress(n_steps - 1, n_steps, "final coding")
     final = enc.candidate(
@@ -319,17 +348,6 @@ def encode_iter(
     if len(out) > budget:  # cannot happen: the final coder only ever picks a smaller edge code
         raise RuntimeError("rate control overshot the budget")
     yield Progress(n_steps, n_steps, "done")
-    return out
-
-
-def _shortlist(feasible):
-    """At most three candidates worth decoding: the most edges, and the finest sampling."""
-    by_edges = sorted(feasible, key=lambda f: (-f[0], -f[1]))
-    by_fine = sorted(feasible, key=lambda f: (-f[1], -f[0]))
-    out = []
-    for f in (by_edges[0], by_fine[0], by_edges[1] if len(by_edges) > 1 else None):
-        if f is not None and all(f[2] is not o for o in out):
-            out.append(f[2])
     return out
 
 
