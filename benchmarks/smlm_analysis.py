@@ -7,7 +7,7 @@ truth known). picasso (PyPI ``picassosr``) lives in its own virtual environment
 temporary file and runs picasso's ``postprocess.undrift`` (RCC, Wang et al. 2014) and
 ``aim.aim`` in a child process, timing inside it after a warm-up run (numba compilation).
 
-Accuracy = RMS over frames of (estimated - true drift), after removing the constant offset.
+Timings are the best of 3 runs (same for picasso). Accuracy = RMS over frames of (estimated - true drift), after removing the constant offset.
 Prints one line per case, ratios, and a one-line summary last.
 
 Usage: python benchmarks/smlm_analysis.py [--seeds 3] [--frames 10000] [--render-n 10000000] [--quick]
@@ -29,6 +29,9 @@ import numpy as np
 from napari_maliang.smlm.drift import correct_drift
 from napari_maliang.smlm.render import render
 from napari_maliang.smlm.scenes import filament_scene
+
+#: timings are the best of this many runs (the 2-core machine is shared and noisy)
+REPEATS = 3
 
 PICASSO_PYTHON = os.environ.get("PICASSO_PYTHON", "/work/bench-venvs/picasso/bin/python")
 
@@ -58,22 +61,31 @@ PICASSO_CHILD = textwrap.dedent(
         postprocess.undrift(small, info_s, max(1, meta["frames"] // 25), display=False,
                             segmentation_callback=lambda i: None, rcc_callback=lambda i: None)
         aim.aim(small, info_s, segmentation=meta["aim_segment"])
-        t = time.perf_counter()
-        drift, _ = postprocess.undrift(locs, info, meta["segment"], display=False,
-                                       segmentation_callback=lambda i: None, rcc_callback=lambda i: None)
-        out["rcc_time"] = time.perf_counter() - t
+        times = []
+        for _ in range(meta["repeats"]):
+            t = time.perf_counter()
+            drift, _ = postprocess.undrift(locs, info, meta["segment"], display=False,
+                                           segmentation_callback=lambda i: None, rcc_callback=lambda i: None)
+            times.append(time.perf_counter() - t)
+        out["rcc_time"] = min(times)
         out["rcc_dx"] = np.asarray(drift["x"]).tolist()
         out["rcc_dy"] = np.asarray(drift["y"]).tolist()
-        t = time.perf_counter()
-        _, _, drift = aim.aim(locs, info, segmentation=meta["aim_segment"])
-        out["aim_time"] = time.perf_counter() - t
+        times = []
+        for _ in range(meta["repeats"]):
+            t = time.perf_counter()
+            _, _, drift = aim.aim(locs, info, segmentation=meta["aim_segment"])
+            times.append(time.perf_counter() - t)
+        out["aim_time"] = min(times)
         out["aim_dx"] = np.asarray(drift["x"]).tolist()
         out["aim_dy"] = np.asarray(drift["y"]).tolist()
     else:
         render.render(locs.iloc[:1000], info, disp_px_size=10.0, blur_method="gaussian")
-        t = time.perf_counter()
-        n, image = render.render(locs, info, disp_px_size=10.0, blur_method="gaussian")
-        out["render_time"] = time.perf_counter() - t
+        times = []
+        for _ in range(meta["repeats"]):
+            t = time.perf_counter()
+            n, image = render.render(locs, info, disp_px_size=10.0, blur_method="gaussian")
+            times.append(time.perf_counter() - t)
+        out["render_time"] = min(times)
         out["render_sum"] = float(image.sum())
     json.dump(out, open(sys.argv[2], "w"))
     """
@@ -140,15 +152,18 @@ def main(argv=None) -> int:
         locs, truth = filament_scene(n_frames=args.frames, n_beads=0, locs_per_frame=10, drift_amplitude=2.0,
                                      seed=200 + seed)
         correct_drift(locs[locs["frame"] < 500], method="rcc", segment_frames=100, n_frames=500)  # warm-up
-        t = time.perf_counter()
-        _, drift = correct_drift(locs, method="rcc", segment_frames=1000)
-        ours_t = time.perf_counter() - t
+        ours_times = []
+        for _ in range(REPEATS):
+            t = time.perf_counter()
+            _, drift = correct_drift(locs, method="rcc", segment_frames=1000)
+            ours_times.append(time.perf_counter() - t)
+        ours_t = min(ours_times)
         ours = rms_nm(drift["dy"], drift["dx"], truth.drift)
         row = {"seed": seed, "ours": ours, "ours_t": ours_t}
         line = f"RCC seed {seed}: ours {ours:.2f} nm in {ours_t:.2f} s"
         if have_picasso:
             res = run_picasso(locs, {"task": "drift", "height": 64, "width": 64, "frames": args.frames,
-                                     "segment": 1000, "aim_segment": 100})
+                                     "segment": 1000, "aim_segment": 100, "repeats": REPEATS})
             row.update(
                 picasso=rms_nm(res["rcc_dy"], res["rcc_dx"], truth.drift), picasso_t=res["rcc_time"],
                 aim=rms_nm(res["aim_dy"], res["aim_dx"], truth.drift), aim_t=res["aim_time"],
@@ -176,20 +191,25 @@ def main(argv=None) -> int:
     times = {}
     cpu = {}
     for method in ("histogram", "ash", "gaussian"):
-        t = time.perf_counter()
-        c = time.process_time()
-        render(big, pixel_size=0.1, method=method, shape=(256, 256))
-        times[method] = time.perf_counter() - t
-        cpu[method] = time.process_time() - c
+        best = (np.inf, np.inf)
+        for _ in range(2):
+            t = time.perf_counter()
+            c = time.process_time()
+            render(big, pixel_size=0.1, method=method, shape=(256, 256))
+            best = min(best, (time.perf_counter() - t, time.process_time() - c))
+        times[method], cpu[method] = best
         print(f"render {n:.0e} locs, 256x256 camera at 0.1 px ({method}): wall {times[method]:.2f} s, "
               f"CPU {cpu[method]:.2f} s (all threads)")
     picasso_render = None
     if have_picasso:
         m = min(n, 1_000_000)
-        t = time.perf_counter()
-        render(big.iloc[:m], pixel_size=0.1, method="gaussian", shape=(256, 256))
-        ours_m = time.perf_counter() - t
-        res = run_picasso(big.iloc[:m], {"task": "render", "height": 256, "width": 256, "frames": 1})
+        ours_m = np.inf
+        for _ in range(REPEATS):
+            t = time.perf_counter()
+            render(big.iloc[:m], pixel_size=0.1, method="gaussian", shape=(256, 256))
+            ours_m = min(ours_m, time.perf_counter() - t)
+        res = run_picasso(big.iloc[:m], {"task": "render", "height": 256, "width": 256, "frames": 1,
+                                             "repeats": REPEATS})
         picasso_render = res["render_time"] / ours_m
         print(f"render {m:.0e} locs gaussian: ours {ours_m:.2f} s, picasso {res['render_time']:.2f} s, "
               f"ratio picasso/ours {picasso_render:.2f}")

@@ -533,9 +533,7 @@ def _interpolate_segments(centres, seg_drift, n_frames):
             slope = spline(centres[end], 1)
             out[sel] = seg_drift[end] + (frames[sel, None] - centres[end]) * slope
         return out
-    return np.stack(
-        [np.interp(frames, centres, seg_drift[:, a], left=None, right=None) for a in range(2)], axis=1
-    ) if centres.size < 2 else _linear_extrapolate(frames, centres, seg_drift)
+    return _linear_extrapolate(frames, centres, seg_drift)  # 2 or 3 segments: piecewise linear
 
 
 def _linear_extrapolate(frames, centres, values):
