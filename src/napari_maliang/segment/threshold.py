@@ -54,9 +54,12 @@ def _quantize(gray: np.ndarray, nbins: int) -> _Levels:
     lo = gray.min()
     hi = gray.max()
     if gray.dtype.kind in "biu" and int(hi) - int(lo) + 1 <= _MAX_EXACT_LEVELS:
-        q = gray.astype(np.intp, copy=True) if gray.dtype != np.intp else gray.copy()
-        if lo:
-            q -= int(lo)
+        if gray.dtype.kind in "bu" and gray.dtype.itemsize <= 2 and not lo:
+            q = gray.view(np.uint8) if gray.dtype == bool else gray  # no copy needed
+        else:
+            q = gray.astype(np.intp)
+            if lo:
+                q -= int(lo)
         return _Levels(q, int(hi) - int(lo) + 1, float(lo), 1.0, True)
     if nbins < 2:
         raise ValueError(f"nbins must be at least 2, got {nbins}")
@@ -366,9 +369,9 @@ def adaptive_threshold_steps(
     centre, so ``window`` must be an odd multiple of ``step``. With ``step == window`` (the
     default) the windows tile the image and each classifies its entire area (block
     processing); ``step=1`` is the per-pixel sliding window. Windows are clipped at the image
-    border. Window histograms come from per-tile histograms summed with integral histograms
-    over the tile grid; Otsu is evaluated for all windows at once, so there is no Python loop
-    per pixel or per window.
+    border. Window histograms are sliding sums of per-tile histograms (computed in one pass
+    over the pixels), and Otsu runs on each window histogram in compiled code (numba), so
+    there is no Python loop per pixel or per window and no image-sized temporary.
 
     Parameters
     ----------
@@ -397,7 +400,7 @@ def adaptive_threshold_steps(
     -------
     ndarray of bool, or (mask, AdaptiveInfo)
     """
-    from napari_maliang.segment._adaptive_numba import window_otsu
+    from napari_maliang.segment._adaptive_numba import expand_mask, tile_histograms, window_decisions
 
     gray, _ = gray_float(image)
     window, step = _check_window(window, step)
@@ -419,44 +422,29 @@ def adaptive_threshold_steps(
     r = (window // step - 1) // 2
     nty, ntx = -(-H // step), -(-W // step)
 
-    t_tile = np.empty((nty, ntx), dtype=np.intp)  # per-tile threshold in levels
-    thr_info = np.full((nty, ntx), np.nan)
-    uniform_all = np.zeros((nty, ntx), dtype=bool)
-    ufg_all = np.zeros((nty, ntx), dtype=bool)
+    k_all = np.empty((nty, ntx), dtype=np.int64)
+    uniform_all = np.empty((nty, ntx), dtype=np.bool_)
+    ufg_all = np.empty((nty, ntx), dtype=np.bool_)
 
-    # process output tile rows in bands so that memory stays bounded (about 2**23 histogram cells)
+    # process tile rows in bands so that memory stays bounded (about 2**23 histogram cells)
     band = max(1, min(nty, (1 << 23) // max(1, ntx * L) - 2 * r))
     nbands = -(-nty // band)
-    tcol_offset = (np.arange(W) // step).astype(np.intp) * L
     yield Progress(0, nbands + 1, "adaptive threshold: local histograms")
     for b in range(nbands):
         t0, t1 = b * band, min(nty, (b + 1) * band)
-        h0, h1 = max(0, t0 - r), min(nty, t1 + r)  # tile rows whose histograms are needed
-        rows = slice(h0 * step, min(H, h1 * step))
-        trow_offset = ((np.arange(rows.start, rows.stop) // step - h0) * (ntx * L)).astype(np.intp)
-        idx = q[rows] + tcol_offset[None, :]
-        idx += trow_offset[:, None]
-        th = np.bincount(idx.ravel(), minlength=(h1 - h0) * ntx * L).reshape(h1 - h0, ntx, L)
-        del idx
-        if r:
-            # window sums over (2r+1) x (2r+1) tiles, clipped at the border: separable box sums
-            th = _box_sum(_box_sum(th, r, axis=0, lo=t0 - h0, count=t1 - t0), r, axis=1, lo=0, count=ntx)
-        wh = np.ascontiguousarray(th.reshape(-1, L))
-        m = wh.shape[0]
-        k = np.empty(m, dtype=np.intp)
-        uniform = np.empty(m, dtype=np.bool_)
-        ufg = np.empty(m, dtype=np.bool_)
-        window_otsu(wh, min_std_q, float(tg), k, uniform, ufg)
-        tk = np.where(uniform, np.where(ufg, 0, L), k)
-        t_tile[t0:t1] = tk.reshape(t1 - t0, ntx)
-        uniform_all[t0:t1] = uniform.reshape(t1 - t0, ntx)
-        ufg_all[t0:t1] = (uniform & ufg).reshape(t1 - t0, ntx)
-        thr_info[t0:t1] = np.where(uniform, np.nan, lv.value(k)).reshape(t1 - t0, ntx)
+        h0, h1 = max(0, t0 - r), min(nty, t1 + r)  # tile rows whose histograms the windows need
+        th = tile_histograms(q, step, h0, h1, ntx, L)
+        window_decisions(
+            th, h0, t0, t1, nty, r, min_std_q, float(tg), k_all[t0:t1], uniform_all[t0:t1], ufg_all[t0:t1]
+        )
         yield Progress(b + 1, nbands + 1, f"adaptive threshold: windows {t1 * ntx}/{nty * ntx}")
 
-    # expand the per-tile decision to pixels: f >= T_tile (T = 0 / L classify whole uniform tiles)
-    t_pix = np.repeat(np.repeat(t_tile.astype(np.int32), step, axis=0)[:H], step, axis=1)[:, :W]
-    mask = q >= t_pix
+    # uniform windows classify their whole tile: threshold 0 (all foreground) or L (none)
+    t_tile = np.where(uniform_all, np.where(ufg_all, 0, L), k_all).astype(np.int64)
+    mask = np.empty((H, W), dtype=np.bool_)
+    expand_mask(q, t_tile, step, mask)
+    thr_info = np.where(uniform_all, np.nan, lv.value(k_all))
+    ufg_all &= uniform_all
     yield Progress(nbands + 1, nbands + 1, "adaptive threshold: done")
     if return_info:
         info = AdaptiveInfo(
@@ -470,17 +458,6 @@ def adaptive_threshold_steps(
         )
         return mask, info
     return mask
-
-
-def _box_sum(a: np.ndarray, r: int, *, axis: int, lo: int, count: int) -> np.ndarray:
-    """Sums of ``a[i - r : i + r + 1]`` along ``axis`` for ``i = lo .. lo + count - 1`` (clipped at the ends)."""
-    a = np.moveaxis(a, axis, 0)
-    c = np.zeros((a.shape[0] + 1,) + a.shape[1:], dtype=np.int64)
-    np.cumsum(a, axis=0, out=c[1:])
-    i = np.arange(lo, lo + count)
-    hi_idx = np.minimum(i + r + 1, a.shape[0])
-    lo_idx = np.maximum(i - r, 0)
-    return np.moveaxis(c[hi_idx] - c[lo_idx], 0, axis)
 
 
 def _check_window(window, step) -> tuple[int, int]:
