@@ -54,6 +54,8 @@ def test_run_brushes_undo_and_screenshot(make_napari_viewer, qtbot, ramp_image):
     for y in range(10, 30, 2):
         brushes.paint((y, edge_col), HARD)
     _wait(qtbot, widget)
+    assert [x.name for x in viewer.layers].count("quantized dequantized") == 1
+    assert not any(x.name.startswith("quantized dequantized [") for x in viewer.layers)  # updated in place
     hard = np.asarray(out.data).copy()
     assert jump(hard) > 0.9 * jump_in  # green: hard edge under the stroke
     np.testing.assert_allclose(hard[60], base[60], atol=1.5)  # not elsewhere

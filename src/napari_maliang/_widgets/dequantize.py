@@ -279,14 +279,17 @@ class DequantizeWidget(QWidget):
             kwargs["rgb"] = True
         else:
             kwargs["colormap"] = "gray"
-        protect = [layer] + [x for x in (self.brushes, self.edges_layer) if x is not None]
+        # output_layer compares layers by identity and reads private attributes: give it the real viewer and
+        # layers, not the PublicOnlyProxy wrappers npe2 hands to plugin widgets
+        viewer = _unwrap(self.viewer)
+        protect = [_unwrap(x) for x in (layer, self.brushes, self.edges_layer) if x is not None]
         self.output = output_layer(
-            self.viewer, result, name=f"{layer.name} dequantized", layer_type="image", protect=protect, **kwargs
+            viewer, result, name=f"{layer.name} dequantized", layer_type="image", protect=protect, **kwargs
         )
         if edges is not None:
             self.edges_layer = output_layer(
-                self.viewer, edges, name=f"{layer.name} soft/hard edges", layer_type="labels",
-                protect=[layer, self.output] + ([self.brushes] if self.brushes is not None else []),
+                viewer, edges, name=f"{layer.name} soft/hard edges", layer_type="labels",
+                protect=protect + [_unwrap(self.output)],
                 colormap=edge_colormap(), scale=kwargs["scale"], translate=kwargs["translate"],
                 visible=bool(self.show_edges.value),
             )

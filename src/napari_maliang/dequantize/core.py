@@ -85,6 +85,8 @@ class Dequantizer:
         self._base = None
         self._d = None
         self._x = None  # last working-space solution (warm start)
+        self._w_refined = None  # (omega, continuity, refined weights) of the last solve
+        self._results = {}  # (omega, continuity, max_refine, annotations digest) -> output (undo is instant)
 
     @property
     def n_colors(self) -> int:
@@ -106,10 +108,21 @@ class Dequantizer:
         return _brushes.edge_classification_image(self.indices, *self.edges(annotations))
 
     def steps(self, annotations=None, *, omega: float = 0.01, continuity: float = 0.0, max_refine: int = 10,
-              rtol: float = 1e-4):
-        """Generator: yields :class:`Progress`, returns the dequantized image (float32, input scale)."""
+              rtol: float = 1e-3):
+        """Generator: yields :class:`Progress`, returns the dequantized image (float32, input scale).
+
+        Repeated calls on one instance (the widget) reuse the regions, the Poisson distance, the last
+        solution as warm start and the refined weights of the last call with the same ω and w_c, and
+        return a remembered result at once for annotations seen before (undo).
+        """
+        import hashlib
+
         _check_options(omega, continuity, max_refine)
         ann = _brushes.check_annotations(annotations, self.shape)
+        digest = None if ann is None or not ann.any() else hashlib.blake2b(ann.tobytes(), digest_size=16).hexdigest()
+        key = (float(omega), float(continuity), int(max_refine), digest)
+        if key in self._results:
+            return self._results[key].copy()
         total = int(max_refine) + 3
         if self.n_colors == 1:
             return self._finish_output(self.palette[self.indices])
@@ -117,6 +130,8 @@ class Dequantizer:
         self._prepare()
         soft_h, soft_v = _brushes.classify_edges(self.indices, self.adjacency, ann)
         w = bell_weights(self._d, self.labels, self.n_regions, float(omega))
+        if self._w_refined is not None and self._w_refined[:2] == (float(omega), float(continuity)):
+            w = np.maximum(w, self._w_refined[2])  # start from the weights refined for the last brushes
         b0 = build_rhs(self.indices, self.palette_work, np.zeros_like(w), soft_h, soft_v, float(continuity))
         phibar = self.palette_work[self.indices]
         x = self._x if self._x is not None else self.palette_work[self.indices]
@@ -135,9 +150,14 @@ class Dequantizer:
             w = w.copy()
             w[bad] = 8.0 * w[bad] + step  # section 2.3: raise w where re-quantization fails
         self._x = x
+        self._w_refined = (float(omega), float(continuity), w)
         yield Progress(total - 1, total, "re-quantization guarantee")
         x = pull_into_cells(x, self.indices, self.palette_work, self.indptr, self.nbrs, self.margin)
-        return self._finish_output(self._to_output(x))
+        out = self._finish_output(self._to_output(x))
+        if len(self._results) >= 4:
+            self._results.pop(next(iter(self._results)))
+        self._results[key] = out
+        return out.copy()
 
     def _to_output(self, x):
         if self.color_space == "lab":
