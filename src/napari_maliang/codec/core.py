@@ -62,7 +62,10 @@ _PROFILES = (
     (4, 3, 12, True),
     (3, 2, 8, True),
     (2, 2, 6, True),
+    (1, 2, 8, True),
     (2, 2, 4, True),
+    (1, 2, 4, True),
+    (1, 1, 2, True),
 )
 
 
@@ -309,7 +312,7 @@ def encode_iter(
     # 2. the rate frontier: for a few edge thresholds, the finest sampling profile that fits
     #    (profiles are ordered by cost, so a binary search over them)
     frontier = []
-    levels = sorted({i_max, max(0, i_max - 2), max(0, i_max - 4)}, reverse=True)
+    levels = sorted({i_max, max(0, i_max - 3)}, reverse=True)
     for li, ti in enumerate(levels):
         yield Progress(1 + li, n_steps, f"rate search: sampling at threshold {thresholds[ti]:.3g}")
         lo_p, hi_p = 0, len(profiles) - 1
@@ -334,7 +337,7 @@ def encode_iter(
     else:
         scored = []
         for cand in frontier:
-            scored.append((_psnr(_reconstruct(cand, tol=3e-3), ref), cand))
+            scored.append((_psnr(_reconstruct(cand, tol=1e-2), ref), cand))
             yield Progress(4, n_steps, "comparing candidates")
         best = max(scored, key=lambda s: s[0])[1]
     yield Progress(n_steps - 1, n_steps, "final coding")
