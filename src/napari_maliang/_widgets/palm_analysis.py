@@ -109,7 +109,7 @@ class PalmAnalysisWidget(QWidget):
         self.fiducial_combo = ComboBox(label="fiducials", choices=self._fiducial_choices)
         self.radius_spin = FloatSpinBox(label="bead radius (px)", value=3.0, min=0.2, max=50.0, step=0.5)
         self.segment_spin = SpinBox(label="RCC segment (frames)", value=1000, min=10, max=1_000_000, step=100)
-        self.bin_spin = FloatSpinBox(label="RCC bin (px)", value=0.2, min=0.02, max=2.0, step=0.05)
+        self.bin_spin = FloatSpinBox(label="RCC bin (px)", value=0.4, min=0.02, max=2.0, step=0.05)
         self.drift_options = Container(
             widgets=[self.drift_method, self.fiducial_combo, self.radius_spin, self.segment_spin, self.bin_spin],
             labels=True,

@@ -52,7 +52,7 @@ def correct_drift(locs: pd.DataFrame, *, method: str = "fiducial", progress=None
         (fraction of frames, 0.5), ``smoothing`` (None = automatic by generalized
         cross-validation, or the smoothing-spline ``lam``), ``remove_fiducials`` (drop the bead
         localizations from the output, False).
-        RCC: ``segment_frames`` (1000), ``bin_size`` (render pixel in camera px, 0.2),
+        RCC: ``segment_frames`` (1000), ``bin_size`` (render pixel in camera px, 0.4),
         ``blur`` (Gaussian blur of the segment images, camera px, 0.3), ``max_shift``
         (largest drift between segments, camera px, 5.0), ``rmax`` (outlier threshold on
         residuals, camera px, 0.2), ``min_locs`` (least localizations per segment, 50),
@@ -426,7 +426,7 @@ def _rcc_solve(pairs, shifts, n_seg, rmax):
 
 
 def _rcc_drift(
-    locs, n_frames, *, segment_frames=1000, bin_size=0.2, blur=0.3, max_shift=5.0, rmax=0.2, min_locs=50,
+    locs, n_frames, *, segment_frames=1000, bin_size=0.4, blur=0.3, max_shift=5.0, rmax=0.2, min_locs=50,
     refine=True,
 ):
     import scipy.fft as sfft
