@@ -94,3 +94,9 @@ def test_sliders_and_errors(make_napari_viewer, qtbot, ramp_image):
     _wait(qtbot, widget)
     assert widget.runner.last_error is not None and "distinct colours" in str(widget.runner.last_error)
     assert "noisy dequantized" not in viewer.layers
+    widget.quantize_spin.value = 8  # the option the message points to: k-means first
+    _wait(qtbot, widget)
+    widget.runner.run()
+    _wait(qtbot, widget)
+    assert widget.runner.last_error is None, widget.runner.last_error
+    assert viewer.layers["noisy dequantized"].data.shape == noisy.shape

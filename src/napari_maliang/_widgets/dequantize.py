@@ -14,11 +14,11 @@ between updates, so only the right-hand side and a warm-started solve are redone
 from __future__ import annotations
 
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, Label, LogSlider, PushButton
+from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, Label, LogSlider, PushButton, SpinBox
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
-from napari_maliang._widgets._common import JobRunner, output_layer, show_error
+from napari_maliang._widgets._common import JobRunner, output_layer, show_error, show_info
 
 __all__ = ["DequantizeWidget", "brush_colormap", "edge_colormap"]
 
@@ -75,11 +75,12 @@ class DequantizeWidget(QWidget):
         self.continuity_slider = FloatSlider(label="w_c (continuity)", value=0.0, min=0.0, max=5.0, step=0.05)
         self.color_space = ComboBox(label="colour space", choices=["lab", "rgb"], value="lab")
         self.auto_update = CheckBox(label="update after each stroke", value=True)
+        self.quantize_spin = SpinBox(label="k-means first (0 = off)", value=0, min=0, max=256)
         self.legend = Label(value="edges: cyan soft, amber hard")
         self.options = Container(
             widgets=[
                 self.layer_combo, self.add_brushes_button, self.brush_combo, self.show_edges, self.legend,
-                self.omega_slider, self.continuity_slider, self.color_space, self.auto_update,
+                self.omega_slider, self.continuity_slider, self.color_space, self.quantize_spin, self.auto_update,
             ],
             labels=True,
         )
@@ -105,7 +106,7 @@ class DequantizeWidget(QWidget):
         self.add_brushes_button.changed.connect(self.add_brushes)
         self.brush_combo.changed.connect(self._on_brush)
         self.show_edges.changed.connect(self._on_show_edges)
-        for w in (self.omega_slider, self.continuity_slider, self.color_space):
+        for w in (self.omega_slider, self.continuity_slider, self.color_space, self.quantize_spin):
             w.changed.connect(self.schedule_update)
         events = napari_viewer.layers.events
         for name in ("inserted", "removed", "reordered", "renamed"):
@@ -230,7 +231,7 @@ class DequantizeWidget(QWidget):
     def _dequantizer(self, layer, data, color_space):
         from napari_maliang.dequantize import Dequantizer
 
-        key = (id(_unwrap(layer)), id(_unwrap(layer).data), data.shape, color_space)
+        key = (id(_unwrap(layer)), id(_unwrap(layer).data), data.shape, color_space, int(self.quantize_spin.value))
         if self._dq is None or self._dq_key != key:
             self._dq = None
             self._dq_key = key
@@ -245,6 +246,7 @@ class DequantizeWidget(QWidget):
         omega = float(self.omega_slider.value)
         continuity = float(self.continuity_slider.value)
         want_edges = bool(self.show_edges.value)
+        quantize = int(self.quantize_spin.value) or None
 
         def job():
             nonlocal dq
@@ -255,7 +257,7 @@ class DequantizeWidget(QWidget):
             if dq is None:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # RGBA: alpha is copied through, said in the docs
-                    dq = Dequantizer(data, color_space=color_space)
+                    dq = Dequantizer(data, color_space=color_space, quantize=quantize)
             result = yield from dq.steps(ann, omega=omega, continuity=continuity)
             edges = dq.edge_image(ann) if want_edges else None
             return dq, result, edges
@@ -265,6 +267,8 @@ class DequantizeWidget(QWidget):
             if self._dq_key == key:
                 self._dq = dq_done
             self._publish(layer, result, edges, dq_done)
+            if dq_done.indexed.alpha is not None:
+                show_info("RGBA image: the alpha channel is ignored by dequantization and copied to the output")
 
         return job(), on_done
 

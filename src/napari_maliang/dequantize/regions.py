@@ -113,8 +113,9 @@ def index_image(image, *, max_colors: int = DEFAULT_MAX_COLORS) -> IndexedImage:
     if palette.shape[0] > max_colors:
         raise ValueError(
             f"the image has {palette.shape[0]} distinct colours, more than max_colors={max_colors}: it does not "
-            "look colour-quantized. Quantize it first with k-means, e.g. dequantize(image, quantize=16) or "
-            "napari_maliang.dequantize.kmeans_quantize(image, 16), or raise max_colors"
+            "look colour-quantized. Quantize it first with k-means: dequantize(image, quantize=16), "
+            "napari_maliang.dequantize.kmeans_quantize(image, 16), `maliang dequantize --quantize 16` or the "
+            "widget's 'k-means first' box; or raise max_colors"
         )
     return IndexedImage(inverse.reshape(h, w).astype(np.int32), palette, alpha)
 
