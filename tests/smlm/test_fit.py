@@ -139,3 +139,15 @@ def test_constraints_hold_on_hard_spots():
 def test_bad_input(spots, kwargs, error, match):
     with pytest.raises(error, match=match):
         fit_spots(spots, **kwargs)
+
+
+def test_per_spot_fixed_sigma_and_iteration_budget():
+    spots, truth = simulate_spots(3000, photons=2000, sigma=(1.0, 1.8), seed=12)
+    res = fit_spots(spots, sigma=truth.sigma.to_numpy(), backend="cpu")
+    np.testing.assert_array_equal(res.sigma, truth.sigma.to_numpy())
+    assert np.sqrt(np.mean((res.x - truth.x) ** 2)) < 0.05
+    free = fit_spots(spots, backend="cpu")  # widths from 1.0 to 1.8 recovered when fitted
+    assert np.corrcoef(free.sigma, truth.sigma)[0, 1] > 0.95
+    start = fit_spots(spots, iterations=0, backend="cpu")  # the initial guess only
+    assert np.all(start.iterations == 0) and not start.converged.any()
+    assert np.sqrt(np.mean((start.x - truth.x) ** 2)) < 0.3  # centroid start is already close
