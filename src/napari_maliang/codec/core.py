@@ -340,6 +340,7 @@ def encode_iter(
             scored.append((_psnr(_reconstruct(cand, tol=1e-2), ref), cand))
             yield Progress(4, n_steps, "comparing candidates")
         best = max(scored, key=lambda s: s[0])[1]
+    best = _fill_budget(enc, best, budget)
     yield Progress(n_steps - 1, n_steps, "final coding")
     final = enc.candidate(
         _threshold_of(enc, best.edges), best.header.spacing, best.header.q_luma, best.header.grid,
@@ -352,6 +353,30 @@ def encode_iter(
         raise RuntimeError("rate control overshot the budget")
     yield Progress(n_steps, n_steps, "done")
     return out
+
+
+def _fill_budget(enc: _Encoder, best: _Candidate, budget: int, max_steps: int = 8) -> _Candidate:
+    """Spend left-over bytes greedily: finer quantization, then a denser interior grid."""
+    t = _threshold_of(enc, best.edges)
+    h = best.header
+    params = [h.spacing, h.q_luma, h.grid, h.edge_values]
+    for _ in range(max_steps):
+        s_, q, g, ev = params
+        variants = []
+        if q > 1:
+            variants.append([s_, q - 1, g, ev])
+        if g == 0:
+            variants.append([s_, q, 24, ev])
+        elif g > 2:
+            variants.append([s_, q, g - max(1, g // 6), ev])
+        for v in variants:
+            cand = enc.candidate(t, *v)
+            if cand.nbytes <= budget:
+                best, params = cand, v
+                break
+        else:
+            break
+    return best
 
 
 def _threshold_of(enc: _Encoder, edges) -> float:
