@@ -75,6 +75,12 @@ def _yx_transform(layer):
     return scale, translate
 
 
+def _units_kwargs(layer) -> dict:
+    """``units`` of ``layer`` for an output layer of the same dimensionality (napari >= 0.6)."""
+    units = getattr(layer, "units", None)
+    return {} if units is None else {"units": tuple(str(u) for u in units)}
+
+
 def _show_scale_bar(viewer) -> None:
     """Turn napari's scale bar on (napari >= 0.9 reads its unit from the layers' ``units``)."""
     canvas = getattr(viewer, "canvas", None)
@@ -261,6 +267,7 @@ class PalmAnalysisWidget(QWidget):
                 "face_color": "yellow",
                 "border_width": 0,
                 "metadata": {"pixel_size_nm": table.attrs["pixel_size_nm"], "drift_method": method},
+                **_units_kwargs(layer),
             }
             self.corrected_layer = output_layer(
                 self.viewer, _points_data(layer, corrected), name=f"{layer.name} drift-corrected",
@@ -387,6 +394,7 @@ class PalmAnalysisWidget(QWidget):
                             features=cleaned.reset_index(drop=True), scale=np.asarray(layer.scale),
                             translate=np.asarray(layer.translate), face_color=SET_COLOURS[k % len(SET_COLOURS)],
                             size=layer.size.mean() if np.size(layer.size) else 1.0, border_width=0,
+                            **_units_kwargs(layer),
                         )
                     )
 
