@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import erf
 
 from napari_maliang.smlm.psf import expected_counts
 
