@@ -43,9 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
 def demo_viewer(show: bool = True):
     """Create a viewer holding every sample and every docked widget of the plugin."""
     import napari
-    from npe2 import PluginManager
+    from npe2 import PluginManifest
 
-    manifest = PluginManager.instance().get_manifest(PLUGIN)
+    manifest = PluginManifest.from_distribution(PLUGIN)
     viewer = napari.Viewer(title="napari-maliang demo", show=show)
     for sample in manifest.contributions.sample_data or []:
         viewer.open_sample(PLUGIN, sample.key)

@@ -77,3 +77,17 @@ def test_output_layer_updates_output_and_never_the_input(make_napari_viewer):
     assert third is not image and third.name == "cells [1]"
     assert float(image.data.max()) == 0.0
     assert len(viewer.layers) == 3
+
+
+def test_output_layer_sees_through_plugin_proxies(make_napari_viewer):
+    from napari.utils._proxies import PublicOnlyProxy
+
+    real = make_napari_viewer()
+    viewer = PublicOnlyProxy(real)
+    image = viewer.add_image(np.zeros((8, 8)), name="cells")
+    first = output_layer(viewer, np.ones((8, 8), int), name="cells otsu", protect=[viewer.layers["cells"]])
+    second = output_layer(viewer, np.full((8, 8), 2), name="cells otsu", protect=[image])
+    assert len(real.layers) == 2 and int(real.layers["cells otsu"].data.max()) == 2
+    assert getattr(first, "__wrapped__", first) is getattr(second, "__wrapped__", second)
+    output_layer(viewer, np.ones((8, 8)), name="cells", layer_type="image", protect=[viewer.layers["cells"]])
+    assert float(real.layers["cells"].data.max()) == 0.0 and "cells [1]" in real.layers

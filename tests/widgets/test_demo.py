@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
-from npe2 import PluginManager
+from npe2 import PluginManifest
 
 from napari_maliang.cli import PLUGIN, demo_viewer, main
 
-MANIFEST = PluginManager.instance().get_manifest(PLUGIN)
+MANIFEST = PluginManifest.from_distribution(PLUGIN)
 WIDGETS = [w.display_name for w in MANIFEST.contributions.widgets]
 SAMPLES = [s.key for s in MANIFEST.contributions.sample_data]
 

@@ -145,7 +145,8 @@ def output_layer(viewer, data, *, name: str, layer_type: str = "labels", protect
     -------
     napari.layers.Layer
     """
-    protected = {id(layer) for layer in protect}
+    viewer = _unwrap(viewer)
+    protected = {id(_unwrap(layer)) for layer in protect}
     if name in viewer.layers:
         layer = viewer.layers[name]
         if type(layer).__name__.lower() == layer_type and id(layer) not in protected:
@@ -159,6 +160,12 @@ def output_layer(viewer, data, *, name: str, layer_type: str = "labels", protect
         name = _free_name(viewer, name)
     add = getattr(viewer, f"add_{layer_type}")
     return add(data, name=name, **kwargs)
+
+
+def _unwrap(obj):
+    """The object behind napari's ``PublicOnlyProxy`` (plugin widgets receive proxied viewers and layers,
+    and each access returns a new proxy, so identity and type checks must look behind it)."""
+    return getattr(obj, "__wrapped__", obj)
 
 
 def _free_name(viewer, name: str) -> str:
