@@ -57,7 +57,7 @@ def test_codec_widget_layers_plot_and_screenshot(make_napari_viewer, qtbot):
     widget.threshold_spin.value = 8.0
     _run(qtbot, widget)
     assert widget.runner.last_error is None
-    assert len(viewer.layers) == n_layers
+    assert len(viewer.layers) == n_layers, [lyr.name for lyr in viewer.layers]
 
 
 def test_codec_widget_reports_errors(make_napari_viewer, qtbot):
