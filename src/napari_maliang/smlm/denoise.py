@@ -63,53 +63,68 @@ def _numba_kernels():
     @numba.njit(cache=True, nogil=True)
     def workspace(h, w, b):  # pragma: no cover - compiled
         hb = b // 2
-        pad = np.empty((h + 2 * hb, w + 2 * hb), np.float32)
-        rows_a = np.empty((h + 2 * hb, w), np.float32)
-        rows_b = np.empty((h + 2 * hb, w), np.float32)
-        return pad, rows_a, rows_b, np.empty(w, np.float32), np.empty(w, np.float32)
+        rowbuf = np.empty((1, w + 2 * hb), np.float32)
+        ring_a = np.empty((b, w), np.float32)
+        ring_b = np.empty((b, w), np.float32)
+        return rowbuf, ring_a, ring_b, np.empty(w, np.float32), np.empty(w, np.float32)
 
     @numba.njit(cache=True, nogil=True)
-    def denoise_frame_ws(frame, a, b, out, pad, rows_a, rows_b, sa, sb):  # pragma: no cover - compiled
-        # Direct window sums on an edge-replicated copy, written as contiguous 1-D loops so
-        # LLVM vectorises them (exact in float32 for photon counts, no running-sum drift).
-        # The work buffers are passed in so a thread reuses them frame after frame.
+    def denoise_frame_ws(frame, a, b, out, rowbuf, ring_a, ring_b, sa, sb):  # pragma: no cover - compiled
+        # Streaming separable box sums: each (edge-replicated) input row is summed horizontally
+        # into a ring buffer of the last b rows, and each output row is the vertical sum of the
+        # ring. Direct window sums in contiguous 1-D loops (LLVM vectorises them; exact in
+        # float32 for photon counts), a working set of a few kB per thread instead of whole
+        # intermediate frames, and the buffers are reused frame after frame.
         h, w = frame.shape
-        ha = a // 2; hb = b // 2
-        hp = h + 2 * hb; wp = w + 2 * hb
-        for i in range(hp):
-            src = min(max(i - hb, 0), h - 1)
-            for j in range(hb):
-                pad[i, j] = frame[src, 0]
-                pad[i, wp - 1 - j] = frame[src, w - 1]
-            pad[i, hb:hb + w] = frame[src]
-        rows_a[:] = 0
+        ha = a // 2
+        hb = b // 2
+        wp = w + 2 * hb
         d = hb - ha
-        for i in range(hp):
-            p = pad[i]; ra = rows_a[i]; rb = rows_b[i]
+        inv_a = np.float32(1.0 / (a * a))
+        inv_ring = np.float32(1.0 / (b * b - a * a))
+        row = rowbuf[0]
+        for p in range(h + 2 * hb):
+            src = min(max(p - hb, 0), h - 1)
+            frow = frame[src]
+            left = frow[0]
+            right = frow[w - 1]
+            for j in range(hb):
+                row[j] = left
+                row[wp - 1 - j] = right
+            for j in range(w):  # explicit loop: vectorised dtype conversion
+                row[hb + j] = frow[j]
+            slot = p % b
+            ra = ring_a[slot]
+            rb = ring_b[slot]
+            for j in range(w):
+                ra[j] = 0.0
             for k in range(d, d + a):
-                q = p[k:k + w]
+                q = row[k : k + w]
                 for j in range(w):
                     ra[j] += q[j]
             for j in range(w):
                 rb[j] = ra[j]
             for k in range(d):
-                q1 = p[k:k + w]; q2 = p[b - 1 - k:b - 1 - k + w]
+                q1 = row[k : k + w]
+                q2 = row[b - 1 - k : b - 1 - k + w]
                 for j in range(w):
                     rb[j] += q1[j] + q2[j]
-        inv_a = np.float32(1.0 / (a * a)); inv_ring = np.float32(1.0 / (b * b - a * a))
-        for i in range(h):
-            sa[:] = 0; sb[:] = 0
-            for k in range(d, d + a):
-                r = rows_a[i + k]
+            if p >= 2 * hb:
+                i = p - 2 * hb  # output row i needs padded rows i .. i + 2 hb
                 for j in range(w):
-                    sa[j] += r[j]
-            for k in range(b):
-                r = rows_b[i + k]
+                    sa[j] = 0.0
+                    sb[j] = 0.0
+                for k in range(d, d + a):
+                    r = ring_a[(i + k) % b]
+                    for j in range(w):
+                        sa[j] += r[j]
+                for k in range(b):
+                    r = ring_b[(i + k) % b]
+                    for j in range(w):
+                        sb[j] += r[j]
+                o = out[i]
                 for j in range(w):
-                    sb[j] += r[j]
-            o = out[i]
-            for j in range(w):
-                o[j] = sa[j] * inv_a - (sb[j] - sa[j]) * inv_ring
+                    o[j] = sa[j] * inv_a - (sb[j] - sa[j]) * inv_ring
 
     @numba.njit(cache=True, nogil=True)
     def denoise_frame(frame, a, b, out):  # pragma: no cover - compiled

@@ -27,7 +27,7 @@ from napari_maliang.smlm.denoise import _as_frames, _groups, _numba_kernels, fil
 __all__ = ["Detections", "check_box", "detect", "extract_spots", "noise_std", "reject_wide"]
 
 _MAD_TO_STD = 1.482602218505602  # 1 / Phi^-1(3/4)
-_NOISE_SAMPLES = 16384  # the noise estimate uses a regular grid of about this many pixels per frame
+_NOISE_SAMPLES = 4096  # the noise estimate uses a regular grid of about this many pixels per frame
 
 
 def _noise_step(h: int, w: int) -> int:
