@@ -125,3 +125,11 @@ def test_cli_drift(tmp_path, capsys):
                      "--segment-frames", "5000", "--quiet"]) == 2
     assert "two time segments" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_rcc_on_a_movie_cropped_in_time():
+    locs, truth = filament_scene(n_frames=4000, n_beads=0, locs_per_frame=10, drift_amplitude=1.0, seed=9)
+    late = locs[locs["frame"] >= 1500].reset_index(drop=True)
+    corrected, drift = correct_drift(late, method="rcc", segment_frames=500)
+    assert len(drift) == 4000
+    assert residual_nm(drift.iloc[1500:], truth.drift[1500:]) <= 5.0

@@ -155,7 +155,8 @@ def find_fiducials(
     counts = np.bincount(iy * shape[1] + ix, minlength=shape[0] * shape[1]).reshape(shape).astype(float)
     size = int(2 * math.ceil(radius / bin_size) + 1)
     box = uniform_filter(counts, size=size, mode="constant") * size * size
-    peaks = (box == maximum_filter(box, size=size, mode="constant")) & (box >= min_presence * n_frames)
+    span = n_frames - max(0, int(frame.min()))  # frames with data (a movie cropped in time)
+    peaks = (box == maximum_filter(box, size=size, mode="constant")) & (box >= min_presence * span)
     candidates = np.argwhere(peaks)
     order = np.argsort(-box[peaks])
     found: list[np.ndarray] = []
@@ -176,7 +177,7 @@ def find_fiducials(
         if track is None:
             continue
         t_frames, t_pos = track
-        if t_frames.size < min_presence * n_frames:
+        if t_frames.size < min_presence * span:
             continue
         spread = _track_spread(t_frames, t_pos)
         if spread > max_spread:
@@ -288,12 +289,13 @@ def _fiducial_drift(
     fid_mask = np.zeros(len(locs), dtype=bool)
     for k, centre in enumerate(centres):
         track = _track(frame, y, x, centre, radius, n_frames)
-        need = max(5, int(0.1 * n_frames)) if fiducials is not None else min_presence * n_frames
+        span = n_frames - max(0, int(frame.min()))
+        need = max(5, int(0.1 * span)) if fiducials is not None else min_presence * span
         if track is None or track[0].size < need:
             found = 0 if track is None else track[0].size
             raise ValueError(
                 f"no fiducial found at (y={centre[0]:.1f}, x={centre[1]:.1f}): localizations within {radius} px "
-                f"in only {found} of {n_frames} frames; pick a bead that is visible most of the time"
+                f"in only {found} of {span} frames; pick a bead that is visible most of the time"
             )
         tracks.append(track)
         yield Progress(0.1 + 0.4 * (k + 1) / len(centres), 1.0, f"tracked fiducial {k + 1}/{len(centres)}")
@@ -434,18 +436,22 @@ def _rcc_drift(
     segment_frames = int(segment_frames)
     if segment_frames < 1:
         raise ValueError(f"segment_frames must be a positive number of frames, got {segment_frames}")
-    n_seg = n_frames // segment_frames
+    # segments start at the first frame with localizations (a cropped movie need not start at 0)
+    first = int(np.nanmin(np.asarray(locs["frame"], dtype=float)))
+    first = min(max(first, 0), n_frames - 1)
+    span = n_frames - first
+    n_seg = span // segment_frames
     if n_seg < 2:
         raise ValueError(
-            f"RCC needs at least two time segments, but the movie has {n_frames} frames and segment_frames="
-            f"{segment_frames}; use segment_frames <= {max(1, n_frames // 2)}"
+            f"RCC needs at least two time segments, but the movie has {span} frames with localizations and "
+            f"segment_frames={segment_frames}; use segment_frames <= {max(1, span // 2)}"
         )
     for name, value in (("bin_size", bin_size), ("max_shift", max_shift), ("rmax", rmax)):
         if not float(value) > 0:
             raise ValueError(f"{name} must be a positive number of pixels, got {value!r}")
     bin_size, blur, max_shift, rmax = float(bin_size), float(blur), float(max_shift), float(rmax)
     # the last segment takes the remaining frames
-    edges = np.arange(n_seg + 1) * segment_frames
+    edges = first + np.arange(n_seg + 1) * segment_frames
     edges[-1] = n_frames
     x = np.asarray(locs["x"], dtype=float)
     y = np.asarray(locs["y"], dtype=float)
