@@ -96,3 +96,23 @@ def test_garbage_sections_with_valid_crc_raise_codec_error():
 def test_unknown_flag_rejected():
     with pytest.raises(CodecError, match="flags"):
         fmt.pack(fmt.Container(_header(flags=0x80), {}))
+
+
+def test_large_claimed_image_with_junk_is_rejected_without_big_allocation():
+    import tracemalloc
+
+    h = _header(height=2048, width=2048)
+    data = fmt.pack(fmt.Container(h, {1: bytes([1]) + b"\x78\x9c" + bytes(30), 2: b"\x00"}))
+    tracemalloc.start()
+    try:
+        with pytest.raises(CodecError):
+            decode(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20  # the 4 Mpixel image was never allocated
+
+
+def test_pixel_cap():
+    with pytest.raises(CodecError, match="cap"):
+        fmt.pack(fmt.Container(_header(height=4096, width=4096), {}))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 MAGIC = b"MLG\x1a"
 FORMAT_VERSION = 1
 MAX_SIDE = 8192
-MAX_PIXELS = 1 << 24  # 16 Mpixel: the decoder's sparse system stays within a few GB
+MAX_PIXELS = 1 << 22  # 4 Mpixel (e.g. 2048 x 2048): bounds the decoder's sparse system to ~1 GB
 MIN_SIDE = 8
 
 FLAG_EDGE_VALUES = 1  # edge pixels carry their own 1-D diffused samples
