@@ -155,3 +155,12 @@ def test_simulate_movie_min_distance_and_density():
 def test_simulate_movie_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         simulate_movie(**({"frames": 2, "shape": (32, 32)} | kwargs))
+
+
+def test_blinking_population_keeps_min_distance():
+    _, truth = simulate_movie(frames=200, shape=(64, 64), n_emitters=30, min_distance=6,
+                              blinking={"k_on": 0.2, "k_bleach": 0.0}, seed=2)
+    pos = truth.groupby("emitter")[["x", "y"]].first().to_numpy()
+    assert len(pos) == 30
+    d = np.hypot(*(pos[:, None, :] - pos[None, :, :]).transpose(2, 0, 1))
+    assert d[np.triu_indices(len(pos), 1)].min() >= 6

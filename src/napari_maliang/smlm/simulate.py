@@ -150,6 +150,7 @@ def simulate_spots(
 
 def _hardcore_positions(rng, n, lo, hi, min_distance, max_rounds=50):
     """``n`` uniform points in the rectangle ``lo..hi`` (x, y) with no two closer than ``min_distance``."""
+    _check_packing(n, lo, hi, min_distance)
     pts = np.empty((0, 2))
     for _ in range(max_rounds):
         need = n - len(pts)
@@ -170,10 +171,23 @@ def _hardcore_positions(rng, n, lo, hi, min_distance, max_rounds=50):
     return pts
 
 
+def _check_packing(n, lo, hi, min_distance):
+    """Fail fast when n discs of diameter min_distance cannot fit (densest packing bound)."""
+    if not min_distance or n <= 1:
+        return
+    w, h = (hi - lo) + min_distance
+    if n > w * h / (min_distance**2 * np.sqrt(3) / 2):
+        raise ValueError(
+            f"cannot place {n} emitters at least {min_distance} px apart in the frame; "
+            "lower n_emitters/density or min_distance"
+        )
+
+
 def _frame_positions(rng, frames, n, lo, hi, min_distance):
     """Per-frame independent emitters: (frame, x, y) arrays, n per frame, hard-core distance within a frame."""
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+    _check_packing(n, lo, hi, min_distance)
     if not min_distance:
         xy = rng.uniform(lo, hi, size=(frames, n, 2))
     else:
