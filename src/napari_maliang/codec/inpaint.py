@@ -64,7 +64,18 @@ def assemble(geo: Geometry):
 
 
 def inpaint(geo: Geometry, values: np.ndarray, *, tol: float = 1e-5) -> np.ndarray:
-    """Fill the image from source ``values`` ``(n_sources, C)``; returns float ``(H, W, C)``."""
+    """Fill the image from source ``values`` ``(n_sources, C)``; returns float ``(H, W, C)``.
+
+    BLAS runs single-threaded here: the Krylov loop does many short vector products, for which
+    OpenBLAS threads only add synchronisation (100x slower dot products on a busy machine).
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _inpaint(geo, values, tol=tol)
+
+
+def _inpaint(geo: Geometry, values: np.ndarray, *, tol: float) -> np.ndarray:
     H, W = geo.shape
     n = H * W
     vals = np.asarray(values, dtype=np.float64)
