@@ -94,7 +94,7 @@ _DETECT = {}
 
 
 def _detect_kernel():
-    if _DETECT:
+    if "detect_stack" in _DETECT:
         return _DETECT["detect_stack"]
     import numba
 
@@ -326,11 +326,38 @@ def extract_spots(frames, detections: Detections):
     if frames.ndim == 2:
         frames = frames[None]
     box = detections.box
+    if xp is np and frames.flags.c_contiguous and frames.dtype in _GATHER_TYPES:
+        out = np.empty((len(detections), box, box), frames.dtype)
+        _gather_kernel()(frames, detections.frame, detections.y0, detections.x0, out)
+        return out
     ar = xp.arange(box)
     f = xp.asarray(detections.frame)[:, None, None]
     yy = xp.asarray(detections.y0)[:, None, None] + ar[None, :, None]
     xx = xp.asarray(detections.x0)[:, None, None] + ar[None, None, :]
     return frames[f, yy, xx]
+
+
+_GATHER_TYPES = tuple(np.dtype(t) for t in ("uint8", "uint16", "int16", "int32", "float32", "float64"))
+
+
+def _gather_kernel():
+    if "gather" in _DETECT:
+        return _DETECT["gather"]
+    import numba
+
+    @numba.njit(cache=True, nogil=True)
+    def gather(frames, f, y0, x0, out):  # pragma: no cover - compiled
+        box = out.shape[1]
+        for n in range(out.shape[0]):
+            fr = frames[f[n]]
+            for i in range(box):
+                src = fr[y0[n] + i]
+                dst = out[n, i]
+                for j in range(box):
+                    dst[j] = src[x0[n] + j]
+
+    _DETECT["gather"] = gather
+    return gather
 
 
 def noise_std(frames, *, psf_sigma: float = 1.3, backend: str = "cpu") -> np.ndarray:
