@@ -34,7 +34,10 @@ def register(subparsers) -> None:
     drift.add_argument("--min-presence", type=float, default=0.5, help="fraction of frames a bead must be seen (0.5)")
     drift.add_argument("--remove-fiducials", action="store_true", help="drop the bead localizations from the output")
     drift.add_argument("--segment-frames", type=int, default=1000, help="RCC: frames per time segment (1000)")
-    drift.add_argument("--bin-size", type=float, default=0.4, help="RCC: render pixel, camera pixels (0.4)")
+    drift.add_argument(
+        "--bin-size", type=float, default=None,
+        help="RCC: render pixel, camera pixels (default 0.4, coarser for fields wider than 192 px)",
+    )
     drift.add_argument("--max-shift", type=float, default=5.0, help="RCC: largest drift between segments, px (5)")
     _common(drift)
     drift.set_defaults(func=_drift)

@@ -115,7 +115,7 @@ class PalmAnalysisWidget(QWidget):
         self.fiducial_combo = ComboBox(label="fiducials", choices=self._fiducial_choices)
         self.radius_spin = FloatSpinBox(label="bead radius (px)", value=3.0, min=0.2, max=50.0, step=0.5)
         self.segment_spin = SpinBox(label="RCC segment (frames)", value=1000, min=10, max=1_000_000, step=100)
-        self.bin_spin = FloatSpinBox(label="RCC bin (px)", value=0.4, min=0.02, max=2.0, step=0.05)
+        self.bin_spin = FloatSpinBox(label="RCC bin (px, 0=auto)", value=0.0, min=0.0, max=2.0, step=0.05)
         self.drift_options = Container(
             widgets=[self.drift_method, self.fiducial_combo, self.radius_spin, self.segment_spin, self.bin_spin],
             labels=True,
@@ -253,7 +253,9 @@ class PalmAnalysisWidget(QWidget):
                 ls, lt = _yx_transform(layer)
                 options["fiducials"] = ((pts[:, -2:] * s + t) - lt) / ls
         else:
-            options = {"segment_frames": int(self.segment_spin.value), "bin_size": float(self.bin_spin.value)}
+            options = {"segment_frames": int(self.segment_spin.value)}
+            if float(self.bin_spin.value) > 0:  # 0 = automatic
+                options["bin_size"] = float(self.bin_spin.value)
         gen = correct_drift_steps(table, method=method, **options)
 
         def on_done(result):

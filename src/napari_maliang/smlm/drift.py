@@ -52,7 +52,8 @@ def correct_drift(locs: pd.DataFrame, *, method: str = "fiducial", progress=None
         (fraction of frames, 0.5), ``smoothing`` (None = automatic by generalized
         cross-validation, or the smoothing-spline ``lam``), ``remove_fiducials`` (drop the bead
         localizations from the output, False).
-        RCC: ``segment_frames`` (1000), ``bin_size`` (render pixel in camera px, 0.4),
+        RCC: ``segment_frames`` (1000), ``bin_size`` (render pixel in camera px; default None =
+        0.4, or larger for wide fields so that segment images stay within about 480 bins),
         ``blur`` (Gaussian blur of the segment images, camera px, 0.3), ``max_shift``
         (largest drift between segments, camera px, 5.0), ``rmax`` (outlier threshold on
         residuals, camera px, 0.2), ``min_locs`` (least localizations per segment, 50),
@@ -428,7 +429,7 @@ def _rcc_solve(pairs, shifts, n_seg, rmax):
 
 
 def _rcc_drift(
-    locs, n_frames, *, segment_frames=1000, bin_size=0.4, blur=0.3, max_shift=5.0, rmax=0.2, min_locs=50,
+    locs, n_frames, *, segment_frames=1000, bin_size=None, blur=0.3, max_shift=5.0, rmax=0.2, min_locs=50,
     refine=True,
 ):
     import scipy.fft as sfft
@@ -446,6 +447,12 @@ def _rcc_drift(
             f"RCC needs at least two time segments, but the movie has {span} frames with localizations and "
             f"segment_frames={segment_frames}; use segment_frames <= {max(1, span // 2)}"
         )
+    if bin_size is None:
+        # the peak is fitted, so coarse bins cost little accuracy: 0.4 px, coarser for wide fields
+        xs = np.asarray(locs["x"], dtype=float)
+        ys = np.asarray(locs["y"], dtype=float)
+        extent = max(float(np.nanmax(xs) - np.nanmin(xs)), float(np.nanmax(ys) - np.nanmin(ys)))
+        bin_size = max(0.4, extent / 480.0)
     for name, value in (("bin_size", bin_size), ("max_shift", max_shift), ("rmax", rmax)):
         if not float(value) > 0:
             raise ValueError(f"{name} must be a positive number of pixels, got {value!r}")
