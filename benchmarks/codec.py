@@ -52,7 +52,7 @@ def main(argv=None) -> int:
     cartoonish, photos = images(args.quick)
     print(f"machine: {os.cpu_count()} CPUs visible; load average {os.getloadavg()[0]:.1f} at start")
     print("columns: bpp PSNR(dB) SSIM; refs at our size | refs at the full budget")
-    wins = {"cartoon": [0, 0, 0], "photo": [0, 0, 0]}  # [beat JPEG both, beat J2K both, cases]
+    wins = {"cartoon": [0, 0, 0, 0], "photo": [0, 0, 0, 0]}  # [beat JPEG, beat J2K, cases, JPEG too big]
     rows = []
     enc_times = []
     dec_times = []
@@ -99,14 +99,14 @@ def main(argv=None) -> int:
                 rows.append(line)
 
                 def beats(coded):
-                    if not coded.fits:
-                        return True  # the reference cannot even reach this size
+                    # a reference that cannot get this small is compared at its smallest file
                     return p > psnr(img, coded.image) and s > ssim(img, coded.image)
 
                 w = wins[group]
                 w[0] += beats(jpeg_full) and beats(jpeg_same)
                 w[1] += beats(j2k_full) and beats(j2k_same)
                 w[2] += 1
+                w[3] += not jpeg_full.fits
     med_enc = float(np.median(enc_times))
     med_dec = float(np.median(dec_times))
     med_j2k = float(np.median(j2k_times))
@@ -118,9 +118,10 @@ def main(argv=None) -> int:
     c, ph = wins["cartoon"], wins["photo"]
     print(
         f"SUMMARY: cartoon-like: beat JPEG (PSNR and SSIM, at our size and at the full budget) in {c[0]}/{c[2]}, "
-        f"beat JPEG 2000 in {c[1]}/{c[2]}; photos: beat JPEG in {ph[0]}/{ph[2]}, JPEG 2000 in {ph[1]}/{ph[2]}; "
+        f"beat JPEG 2000 in {c[1]}/{c[2]} (JPEG could not reach the rate in {c[3]}); photos: beat JPEG in "
+        f"{ph[0]}/{ph[2]}, JPEG 2000 in {ph[1]}/{ph[2]}; "
         f"median wall encode {med_enc:.2f} s, decode {med_dec:.2f} s; CPU {np.median(enc_cpu):.2f} / "
-        f"{np.median(dec_cpu):.2f} s (512x512 and 300x451, 2-core shared CPU)"
+        f"{np.median(dec_cpu):.2f} s (512x512 images, horse 328x400; 2-core shared CPU)"
     )
     return 0
 
