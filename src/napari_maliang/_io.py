@@ -17,7 +17,7 @@ THUNDERSTORM_MARKERS = ('"x [nm]"', "x [nm]")
 def localization_layer_data(table, name: str) -> tuple:
     """A Points ``LayerDataTuple`` for a localization table: data ``(frame, y, x)`` with every column in features.
 
-    The layer shows each frame's localizations over the raw stack (``out_of_slice_display`` off)
+    The layer shows each frame's localizations over the raw stack (napari shows only the current slice)
     and is coloured by photon count.
     """
     coords = table[["frame", "y", "x"]].to_numpy(dtype=np.float64)
@@ -28,7 +28,6 @@ def localization_layer_data(table, name: str) -> tuple:
         "features": features,
         "size": 1.5,
         "border_width": 0,
-        "out_of_slice_display": False,
         "metadata": {
             "pixel_size_nm": float(table.attrs.get("pixel_size_nm", 100.0)),
             "n_frames": int(table.attrs.get("n_frames", 0) or 0),

@@ -15,8 +15,10 @@ SAMPLES = [s.key for s in MANIFEST.contributions.sample_data]
 def test_widget_docks_from_plugins_menu(make_napari_viewer, display_name):
     viewer = make_napari_viewer()
     dock, widget = viewer.window.add_plugin_dock_widget(PLUGIN, display_name)
-    assert dock.isVisible() or dock.name == display_name
-    assert widget is not None
+    from qtpy.QtWidgets import QWidget
+
+    assert dock.name == f"{display_name} ({PLUGIN})"
+    assert isinstance(widget, QWidget) and dock.widget() is not None
 
 
 @pytest.mark.parametrize("key", SAMPLES)
