@@ -19,7 +19,13 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "read_localizations": "io",
         "write_localizations": "io",
         "correct_drift": "drift",
+        "apply_drift": "drift",
+        "find_fiducials": "drift",
         "render": "render",
+        "render_layer_kwargs": "render",
         "motion_z_statistics": "motion",
+        "motion_analysis": "motion",
+        "MotionResult": "motion",
+        "open_stack": "io",
     },
 )
