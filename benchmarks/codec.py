@@ -107,6 +107,17 @@ def main(argv=None) -> int:
                 w[1] += beats(j2k_full) and beats(j2k_same)
                 w[2] += 1
                 w[3] += not jpeg_full.fits
+    # lossless edge-map coders on the same maps (the encoder keeps the smallest)
+    from napari_maliang.codec.core import _Encoder, prepare_image
+    from napari_maliang.codec.edgecode import method_sizes
+
+    for name, img in list(cartoonish.items())[:1] + list(photos.items())[:1]:
+        enc = _Encoder(prepare_image(img), denoise_iterations=10, min_length=4)
+        edges = enc.edges(0.1 * float(enc.mag.max()))
+        sizes = method_sizes(edges)
+        best = min(sizes, key=sizes.get)
+        listing = ", ".join(f"{k} {v}" for k, v in sizes.items())
+        print(f"edge map of {name} ({int(edges.sum())} edge pixels), bytes: {listing}; smallest: {best}")
     med_enc = float(np.median(enc_times))
     med_dec = float(np.median(dec_times))
     med_j2k = float(np.median(j2k_times))
