@@ -101,3 +101,19 @@ def test_system_minimises_paper_objective():
         x, _ = MultigridPCG(st, dtype=np.float64).solve(b, rtol=1e-12, maxiter=500)
         ref = _objective_lstsq(ind, pal, w, soft_h, soft_v, wc)
         np.testing.assert_allclose(x[..., 0], ref, atol=1e-6)
+
+
+def test_rhs_kernel_matches_numpy_reference():
+    from napari_maliang.dequantize.system import build_rhs_numpy
+
+    rng = np.random.default_rng(7)
+    ind = rng.integers(0, 5, (23, 31))
+    pal = rng.normal(size=(5, 3)) * 30
+    soft_h = rng.random((23, 30)) < 0.5
+    soft_v = rng.random((22, 31)) < 0.5
+    soft_h &= ind[:, 1:] != ind[:, :-1]
+    soft_v &= ind[1:, :] != ind[:-1, :]
+    w = rng.random((23, 31))
+    for wc in (0.0, 0.8):
+        np.testing.assert_allclose(build_rhs(ind, pal, w, soft_h, soft_v, wc),
+                                   build_rhs_numpy(ind, pal, w, soft_h, soft_v, wc), atol=1e-10)

@@ -15,23 +15,32 @@ __all__ = ["out_of_cell", "pull_into_cells", "requantization_mask", "as_input_dt
 
 
 @numba.njit(cache=True)
-def _out_of_cell(x, idx, pal, indptr, nbrs, margin, out):
+def _out_of_cell(x, idx, indptr, normals, offsets, out):
     n, nc = x.shape
     for p in range(n):
         i = idx[p]
         bad = False
         for k in range(indptr[i], indptr[i + 1]):
-            j = nbrs[k]
-            g = 0.0
-            un = 0.0
+            g = -offsets[k]
             for c in range(nc):
-                u = pal[j, c] - pal[i, c]
-                g += (x[p, c] - 0.5 * (pal[i, c] + pal[j, c])) * u
-                un += u * u
-            if g > -margin * np.sqrt(un):
+                g += x[p, c] * normals[k, c]
+            if g > 0.0:
                 bad = True
                 break
         out[p] = bad
+
+
+def _half_spaces(palette, indptr, nbrs, margin):
+    """Per CSR entry (i, j): unit normal u = (c_j - c_i)/|c_j - c_i| and offset, so that a colour x is on
+    c_i's side of the bisector, at least ``margin`` away, iff x . u - offset <= 0."""
+    counts = np.diff(indptr)
+    rows = np.repeat(np.arange(palette.shape[0]), counts)
+    ci, cj = palette[rows], palette[nbrs]
+    u = cj - ci
+    norm = np.linalg.norm(u, axis=1)
+    u = u / norm[:, None]
+    offsets = np.einsum("kc,kc->k", 0.5 * (ci + cj), u) - margin
+    return np.ascontiguousarray(u), np.ascontiguousarray(offsets)
 
 
 @numba.njit(cache=True)
@@ -63,8 +72,8 @@ def out_of_cell(x, indices, palette, indptr, nbrs, margin: float = 0.0) -> np.nd
     h, w = indices.shape
     flat = np.ascontiguousarray(x.reshape(h * w, -1), dtype=np.float64)
     out = np.empty(h * w, np.bool_)
-    _out_of_cell(flat, indices.ravel().astype(np.int64), np.ascontiguousarray(palette, np.float64),
-                 indptr, nbrs, float(margin), out)
+    normals, offsets = _half_spaces(np.asarray(palette, np.float64), indptr, nbrs, float(margin))
+    _out_of_cell(flat, indices.ravel().astype(np.int64), indptr, normals, offsets, out)
     return out.reshape(h, w)
 
 

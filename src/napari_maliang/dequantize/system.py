@@ -12,6 +12,7 @@ all channels (columns of the right-hand side) share one matrix.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from .solve import Stencil
@@ -38,9 +39,63 @@ def build_matrix(indices, w, soft_h, soft_v, continuity: float, base: Stencil | 
     return Stencil(np.ascontiguousarray(diag), np.ascontiguousarray(east), np.ascontiguousarray(south))
 
 
+@numba.njit(cache=True)
+def _rhs_kernel(ind, pal, w, soft_h, soft_v, bw, wc2, out):
+    h, wd = ind.shape
+    nc = pal.shape[1]
+    for i in range(h):
+        for j in range(wd):
+            p = ind[i, j]
+            for c in range(nc):
+                out[i, j, c] = w[i, j] * pal[p, c]
+            for k in range(4):
+                if k == 0:
+                    if j + 1 >= wd:
+                        continue
+                    q = ind[i, j + 1]
+                    soft = soft_h[i, j]
+                elif k == 1:
+                    if j == 0:
+                        continue
+                    q = ind[i, j - 1]
+                    soft = soft_h[i, j - 1]
+                elif k == 2:
+                    if i + 1 >= h:
+                        continue
+                    q = ind[i + 1, j]
+                    soft = soft_v[i, j]
+                else:
+                    if i == 0:
+                        continue
+                    q = ind[i - 1, j]
+                    soft = soft_v[i - 1, j]
+                if q == p:
+                    continue
+                for c in range(nc):
+                    if soft:
+                        star = 0.5 * (pal[p, c] + pal[q, c])
+                        out[i, j, c] += (bw + wc2) * star
+                    else:
+                        out[i, j, c] += bw * pal[p, c]
+
+
 def build_rhs(indices, palette_work, w, soft_h, soft_v, continuity: float,
               boundary_weight: float | None = None) -> np.ndarray:
     """Right-hand side (H, W, C): ``w phibar + sum phi* (+ 2 w_c phi*)`` over virtual boundary pixels."""
+    from . import weights
+
+    bw = weights.BOUNDARY_WEIGHT if boundary_weight is None else float(boundary_weight)
+    h, wd = indices.shape
+    out = np.empty((h, wd, palette_work.shape[1]))
+    _rhs_kernel(np.ascontiguousarray(indices, dtype=np.int64), np.ascontiguousarray(palette_work, np.float64),
+                np.ascontiguousarray(w, np.float64), np.ascontiguousarray(soft_h), np.ascontiguousarray(soft_v),
+                float(bw), 2.0 * float(continuity), out)
+    return out
+
+
+def build_rhs_numpy(indices, palette_work, w, soft_h, soft_v, continuity: float,
+                    boundary_weight: float | None = None) -> np.ndarray:
+    """Reference NumPy version of :func:`build_rhs` (tests)."""
     from . import weights
 
     bw = weights.BOUNDARY_WEIGHT if boundary_weight is None else float(boundary_weight)
