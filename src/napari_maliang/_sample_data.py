@@ -20,7 +20,10 @@ def palm_movie():
     coords, kwargs, kind = localization_layer_data(truth, "PALM ground truth")
     kwargs.update(visible=False, face_color="white", symbol="cross", size=1.0)
     kwargs.pop("face_colormap", None)
-    return [(movie, {"name": "PALM movie", "colormap": "gray"}, "image"), (coords, kwargs, kind)]
+    import numpy as np
+
+    limits = (float(movie.min()), float(np.percentile(movie, 99.9)))
+    return [(movie, {"name": "PALM movie", "colormap": "gray", "contrast_limits": limits}, "image"), (coords, kwargs, kind)]
 
 
 def _quantized(n_colors: int):

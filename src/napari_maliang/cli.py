@@ -51,6 +51,11 @@ def demo_viewer(show: bool = True):
         viewer.open_sample(PLUGIN, sample.key)
     for widget in manifest.contributions.widgets or []:
         viewer.window.add_plugin_dock_widget(PLUGIN, widget.display_name, tabify=True)
+    if viewer.dims.ndim == 3:  # show the PALM movie mid-acquisition, when molecules blink
+        viewer.dims.set_current_step(0, viewer.dims.nsteps[0] // 2)
+    viewer.grid.enabled = True  # one tile per sample, so every tool's input is in view
+    viewer.window.resize(1600, 1000)
+    viewer.reset_view()
     return viewer
 
 
@@ -59,6 +64,10 @@ def _demo(args: argparse.Namespace) -> int:
 
     viewer = demo_viewer(show=not args.no_show)
     if args.screenshot:
+        from qtpy.QtWidgets import QApplication
+
+        QApplication.processEvents()
+        viewer.reset_view()
         viewer.screenshot(args.screenshot, canvas_only=False)
     if args.no_show or args.screenshot:
         viewer.close()
