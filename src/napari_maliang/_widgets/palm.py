@@ -361,7 +361,6 @@ class PalmWidget(QWidget):
             "border_width": 0,
             "scale": scale,
             "translate": translate,
-            "out_of_slice_display": False,
             "metadata": metadata,
         }
         if len(features):

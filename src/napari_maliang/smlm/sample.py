@@ -59,7 +59,6 @@ def palm_sample_layers():
                 "size": 1.0,
                 "face_color": "#00ff7f",
                 "border_width": 0,
-                "out_of_slice_display": False,
                 "visible": False,
                 "metadata": {"pixel_size_nm": 100.0},
             },
