@@ -79,23 +79,26 @@ def _residual_restrict(d, e, s, b, x, rc):
     """rc = P^T (b - A x) with 2x2 aggregates."""
     h, w = d.shape
     hc, wc, nc = rc.shape
-    for ic in range(hc):
-        for jc in range(wc):
+    rc[:] = 0.0
+    for i in range(h):
+        ic = i // 2
+        up = i > 0
+        down = i + 1 < h
+        for j in range(w):
+            jc = j // 2
+            left = j > 0
+            right = j + 1 < w
             for c in range(nc):
-                rc[ic, jc, c] = 0.0
-            for i in range(2 * ic, min(2 * ic + 2, h)):
-                for j in range(2 * jc, min(2 * jc + 2, w)):
-                    for c in range(nc):
-                        v = b[i, j, c] - d[i, j] * x[i, j, c]
-                        if j + 1 < w:
-                            v -= e[i, j] * x[i, j + 1, c]
-                        if j > 0:
-                            v -= e[i, j - 1] * x[i, j - 1, c]
-                        if i + 1 < h:
-                            v -= s[i, j] * x[i + 1, j, c]
-                        if i > 0:
-                            v -= s[i - 1, j] * x[i - 1, j, c]
-                        rc[ic, jc, c] += v
+                v = b[i, j, c] - d[i, j] * x[i, j, c]
+                if right:
+                    v -= e[i, j] * x[i, j + 1, c]
+                if left:
+                    v -= e[i, j - 1] * x[i, j - 1, c]
+                if down:
+                    v -= s[i, j] * x[i + 1, j, c]
+                if up:
+                    v -= s[i - 1, j] * x[i - 1, j, c]
+                rc[ic, jc, c] += v
 
 
 @numba.njit(cache=True)
