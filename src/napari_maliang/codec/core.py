@@ -151,6 +151,12 @@ class _Candidate:
         return len(self.to_bytes())
 
 
+def _average_hops(spacing: int) -> int:
+    """Chain-neighbour averaging of the source values (encoder only): 1 hop for spacings 2-7,
+    spacing // 4 above, none when every chain pixel is a source."""
+    return 0 if spacing <= 1 else max(1, spacing // 4)
+
+
 def _steps(header: Header) -> np.ndarray:
     if header.channels == 1:
         return np.array([header.q_luma], float)
@@ -212,7 +218,7 @@ class _Encoder:
             chains=self._chains[ckey],
         )
         steps = _steps(header)
-        vals = sample_values(geo, self.work, average=self.average if self.average is not None else max(0, spacing // 4))
+        vals = sample_values(geo, self.work, average=self.average if self.average is not None else _average_hops(spacing))
         k = values.quantize(vals, steps)
         kmax = np.ceil(255.0 / steps).astype(np.int64)
         vp = values.encode_values(k, geo.ref, geo.new, kmax)
