@@ -470,13 +470,15 @@ def open_stack(path):
             shape = tuple(series.shape)
             dtype = np.dtype(series.dtype)
             offset = series.dataoffset
-            for page in series.pages:
-                if page is None:
-                    continue
-                ends = [o + c for o, c in zip(page.dataoffsets, page.databytecounts, strict=False)]
-                if ends and max(ends) > size:
-                    problems.append(f"pixel data beyond the end of the file ({max(ends)} > {size} bytes)")
-                    break
+            if offset is None:
+                # pages are read lazily later; check the first and last page's data are in the file
+                pages = series.pages
+                for page in (pages[0], pages[-1]) if len(pages) else ():
+                    if page is None:
+                        continue
+                    ends = [o + c for o, c in zip(page.dataoffsets, page.databytecounts, strict=False)]
+                    if ends and max(ends) > size:
+                        problems.append(f"pixel data beyond the end of the file ({max(ends)} > {size} bytes)")
     except (tifffile.TiffFileError, OSError, IndexError, KeyError, ValueError, struct.error) as exc:
         raise ValueError(f"{path.name} is not a readable TIFF stack (truncated or corrupt?): {exc}") from None
     finally:
