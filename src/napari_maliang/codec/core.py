@@ -331,11 +331,12 @@ def encode_iter(
             else:
                 hi_p = mid - 1
         frontier.append(size_ok(ti, lo_p)[1])
-        if li and _PHOTO in profiles:
-            # photos: coarse values on a dense interior grid usually beat fine values
-            ok, cand = size_ok(ti, profiles.index(_PHOTO))
-            if ok and all(cand is not c for c in frontier):
-                frontier.append(cand)
+    if _PHOTO in profiles and i_max >= 4:
+        # photos: only the strong edges, coarse values on a dense interior grid, then spend the
+        # rest of the budget on the grid and the quantization
+        ok, cand = size_ok(max(1, i_max - 6), profiles.index(_PHOTO))
+        if ok and all(cand is not c for c in frontier):
+            frontier.append(_fill_budget(enc, cand, budget))
     # 3. decode the frontier and keep the best PSNR
     ref = _from_working(enc.work, C)
     if len(frontier) == 1:
@@ -369,12 +370,12 @@ def _fill_budget(enc: _Encoder, best: _Candidate, budget: int, max_steps: int = 
     for _ in range(max_steps):
         s_, q, g, ev = params
         variants = []
-        if q > 1:
-            variants.append([s_, q - 1, g, ev])
         if g == 0:
             variants.append([s_, q, 24, ev])
         elif g > 2:
             variants.append([s_, q, g - max(1, g // 6), ev])
+        if q > 1:
+            variants.append([s_, q - 1, g, ev])
         for v in variants:
             cand = enc.candidate(t, *v)
             if cand.nbytes <= budget:
