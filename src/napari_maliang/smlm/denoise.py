@@ -131,13 +131,28 @@ def _numba_kernels():
         pad, rows_a, rows_b, sa, sb = workspace(frame.shape[0], frame.shape[1], b)
         denoise_frame_ws(frame, a, b, out, pad, rows_a, rows_b, sa, sb)
 
-    @numba.njit(parallel=True, cache=True)
-    def denoise_stack(frames, a, b, out, groups):  # pragma: no cover - compiled
+    @numba.njit(cache=True, nogil=True)
+    def denoise_range(frames, start, stop, a, b, out):  # pragma: no cover - compiled
         nf, h, w = frames.shape
-        for g in numba.prange(groups):
-            pad, rows_a, rows_b, sa, sb = workspace(h, w, b)
-            for f in range(g * nf // groups, (g + 1) * nf // groups):
-                denoise_frame_ws(frames[f], a, b, out[f], pad, rows_a, rows_b, sa, sb)
+        pad, rows_a, rows_b, sa, sb = workspace(h, w, b)
+        for f in range(start, stop):
+            denoise_frame_ws(frames[f], a, b, out[f], pad, rows_a, rows_b, sa, sb)
+
+    def denoise_stack(frames, a, b, out, groups):
+        """``denoise_range`` on ``groups`` Python threads (GIL released), contiguous frame ranges."""
+        nf = frames.shape[0]
+        if groups <= 1:
+            denoise_range(frames, 0, nf, a, b, out)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(groups) as pool:
+            futures = [
+                pool.submit(denoise_range, frames, g * nf // groups, (g + 1) * nf // groups, a, b, out)
+                for g in range(groups)
+            ]
+            for fut in futures:
+                fut.result()
 
     _KERNELS["workspace"] = workspace
     _KERNELS["denoise_frame_ws"] = denoise_frame_ws
@@ -147,10 +162,14 @@ def _numba_kernels():
 
 
 def _groups(n_frames: int) -> int:
-    """Frame groups for the parallel kernels: one per numba thread (at least 1)."""
-    import numba
+    """Worker threads for the CPU kernels: the cores this process may use, at most one per frame."""
+    import os
 
-    return max(1, min(int(n_frames), numba.get_num_threads()))
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(1, min(int(n_frames), cores))
 
 
 _NATIVE = tuple(np.dtype(t) for t in ("uint8", "uint16", "int16", "int32", "float32"))

@@ -159,21 +159,39 @@ def _detect_kernel():
                     n += 1
         return n
 
-    @numba.njit(parallel=True, cache=True)
-    def detect_stack(frames, a, b, threshold, r, step, cap, out_y, out_x, out_s, counts, noise, groups):  # pragma: no cover
+    @numba.njit(cache=True, nogil=True)
+    def detect_range(frames, start, stop, a, b, threshold, r, step, out_y, out_x, out_s, counts, noise):  # pragma: no cover
+        # frames start..stop on one thread (the GIL is released); work buffers allocated once
         nf, h, w = frames.shape
-        # one contiguous group of frames per thread, work buffers allocated once per group
-        for g in numba.prange(groups):
-            pad, rows_a, rows_b, sa, sb = workspace(h, w, b)
-            filt = np.empty((h, w), np.float32)
-            for f in range(g * nf // groups, (g + 1) * nf // groups):
-                denoise_frame_ws(frames[f], a, b, filt, pad, rows_a, rows_b, sa, sb)
-                sd = robust_std(filt, step)
-                noise[f] = sd
-                if sd <= 0.0:
-                    counts[f] = 0
-                    continue
-                counts[f] = maxima(filt, threshold * sd, r, out_y[f], out_x[f], out_s[f])
+        pad, rows_a, rows_b, sa, sb = workspace(h, w, b)
+        filt = np.empty((h, w), np.float32)
+        for f in range(start, stop):
+            denoise_frame_ws(frames[f], a, b, filt, pad, rows_a, rows_b, sa, sb)
+            sd = robust_std(filt, step)
+            noise[f] = sd
+            if sd <= 0.0:
+                counts[f] = 0
+                continue
+            counts[f] = maxima(filt, threshold * sd, r, out_y[f], out_x[f], out_s[f])
+
+    def detect_stack(frames, a, b, threshold, r, step, cap, out_y, out_x, out_s, counts, noise, groups):
+        """Run ``detect_range`` on ``groups`` Python threads over contiguous frame ranges.
+
+        Plain threads around a ``nogil`` kernel rather than numba's ``prange``: no OpenMP
+        spin-waiting that steals cycles from the fitter's threads, and no dependence on (or
+        conflict with) the process-wide numba threading layer.
+        """
+        nf = frames.shape[0]
+        ranges = [(g * nf // groups, (g + 1) * nf // groups) for g in range(groups)]
+        args = (a, b, threshold, r, step, out_y, out_x, out_s, counts, noise)
+        if groups <= 1:
+            detect_range(frames, 0, nf, *args)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(groups) as pool:
+            for fut in [pool.submit(detect_range, frames, lo, hi, *args) for lo, hi in ranges]:
+                fut.result()
 
     _DETECT["detect_stack"] = detect_stack
     return detect_stack
