@@ -53,7 +53,8 @@ def demo_viewer(show: bool = True):
         viewer.window.add_plugin_dock_widget(PLUGIN, widget.display_name, tabify=True)
     if viewer.dims.ndim == 3:  # show the PALM movie mid-acquisition, when molecules blink
         viewer.dims.set_current_step(0, viewer.dims.nsteps[0] // 2)
-    viewer.grid.enabled = True  # one tile per sample, so every tool's input is in view
+    canvas = getattr(viewer, "canvas", viewer)  # napari >= 0.9 keeps the grid on the canvas
+    canvas.grid.enabled = True  # one tile per sample, so every tool's input is in view
     viewer.window.resize(1600, 1000)
     viewer.reset_view()
     return viewer
