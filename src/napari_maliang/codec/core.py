@@ -331,7 +331,7 @@ def encode_iter(
             else:
                 hi_p = mid - 1
         frontier.append(size_ok(ti, lo_p)[1])
-    if _PHOTO in profiles and i_max >= 4:
+    if _PHOTO in profiles and i_max >= 1:
         # photos: only the strong edges, coarse values on a dense interior grid, then spend the
         # rest of the budget on the grid and the quantization
         ok, cand = size_ok(max(1, i_max - 6), profiles.index(_PHOTO))
@@ -339,15 +339,14 @@ def encode_iter(
             frontier.append(_fill_budget(enc, cand, budget))
     # 3. decode the frontier and keep the best PSNR
     ref = _from_working(enc.work, C)
-    if len(frontier) == 1:
-        best = frontier[0]
-    else:
-        scored = []
-        for cand in frontier:
-            scored.append((_psnr(_reconstruct(cand, tol=1e-2), ref), cand))
-            yield Progress(4, n_steps, "comparing candidates")
-        best = max(scored, key=lambda s: s[0])[1]
-    best = _fill_budget(enc, best, budget)
+    scored = []
+    for cand in frontier:
+        scored.append((_psnr(_reconstruct(cand, tol=1e-3), ref), cand))
+        yield Progress(4, n_steps, "comparing candidates")
+    best_score, best = max(scored, key=lambda s: s[0])
+    filled = _fill_budget(enc, best, budget)
+    if filled is not best and _psnr(_reconstruct(filled, tol=1e-3), ref) > best_score:
+        best = filled
     yield Progress(n_steps - 1, n_steps, "final coding")
     final = enc.candidate(
         _threshold_of(enc, best.edges), best.header.spacing, best.header.q_luma, best.header.grid,
@@ -370,11 +369,13 @@ def _fill_budget(enc: _Encoder, best: _Candidate, budget: int, max_steps: int = 
     for _ in range(max_steps):
         s_, q, g, ev = params
         variants = []
+        if q > 8:
+            variants.append([s_, q - 2, g, ev])
         if g == 0:
             variants.append([s_, q, 24, ev])
         elif g > 2:
             variants.append([s_, q, g - max(1, g // 6), ev])
-        if q > 1:
+        if 1 < q <= 8:
             variants.append([s_, q - 1, g, ev])
         for v in variants:
             cand = enc.candidate(t, *v)
