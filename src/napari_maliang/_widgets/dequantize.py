@@ -229,8 +229,6 @@ class DequantizeWidget(QWidget):
         return ann.copy() if ann.any() else None
 
     def _dequantizer(self, layer, data, color_space):
-        from napari_maliang.dequantize import Dequantizer
-
         key = (id(_unwrap(layer)), id(_unwrap(layer).data), data.shape, color_space, int(self.quantize_spin.value))
         if self._dq is None or self._dq_key != key:
             self._dq = None

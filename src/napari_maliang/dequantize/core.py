@@ -143,7 +143,8 @@ class Dequantizer:
             if self.backend == "gpu":
                 x, _ = solve(stencil, b, x, rtol=rtol, backend="gpu")
             else:
-                x, _ = MultigridPCG(stencil).solve(b, x, rtol=rtol)
+                # refinement rounds only have to push the offending pixels back into their cells
+                x, _ = MultigridPCG(stencil).solve(b, x, rtol=rtol, reduction=1e-2 if round_ == 0 else 1e-1)
             bad = out_of_cell(x, self.indices, self.palette_work, self.indptr, self.nbrs)
             if not bad.any() or round_ == max_refine:
                 break

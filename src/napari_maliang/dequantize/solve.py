@@ -266,11 +266,12 @@ class MultigridPCG:
         _gs_colour(st.diag, st.east, st.south, b, x, 0)
         return x
 
-    def solve(self, b: np.ndarray, x0: np.ndarray | None = None, *, rtol: float = 1e-4, maxiter: int = 200):
+    def solve(self, b: np.ndarray, x0: np.ndarray | None = None, *, rtol: float = 1e-4, maxiter: int = 200,
+              reduction: float = 1e-2):
         """Solve ``A x = b`` for ``b`` of shape (H, W, C); returns ``(x, iterations)``.
 
-        Stops when the residual of every channel is below ``rtol |b|`` and below 1 % of the initial
-        residual (or at float32 precision).
+        Stops when the residual of every channel is below ``rtol |b|`` and below ``reduction`` times the
+        initial residual (or at working precision).
         """
         st = self.levels[0]
         b = np.ascontiguousarray(b, dtype=self.dtype)
@@ -286,7 +287,7 @@ class MultigridPCG:
             return x.astype(np.float64), 0
         # a warm start with a local change (a brush stroke, raised weights) has a small residual compared
         # with |b|: also ask for a 100-fold reduction of the initial residual
-        target = np.maximum(np.minimum(rtol * bnorm, 1e-2 * r0), floor)
+        target = np.maximum(np.minimum(rtol * bnorm, reduction * r0), floor)
         z = self._vcycle(0, r)
         p = z.copy()
         rz = _dot(r, z)
