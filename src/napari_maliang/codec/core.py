@@ -344,24 +344,25 @@ def encode_iter(
         scored.append((_psnr(_reconstruct(cand, tol=1e-3), ref), cand))
         yield Progress(4, n_steps, "comparing candidates")
     best_score, best = max(scored, key=lambda s: s[0])
-    filled = _fill_budget(enc, best, budget)
+    # 4. final edge coder (the smallest of context coding, zlib, PNG, JPEG XL), then spend the
+    #    bytes left on denser / finer source values, kept only if the decoded PSNR improves
+    yield Progress(n_steps - 1, n_steps, "final coding")
+    h = best.header
+    t_best = _threshold_of(enc, best.edges)
+    final = enc.candidate(t_best, h.spacing, h.q_luma, h.grid, h.edge_values, h.border, final=True)
+    if final.nbytes <= best.nbytes:
+        best = final
+    filled = _fill_budget(enc, best, budget, final=True)
     if filled is not best and _psnr(_reconstruct(filled, tol=1e-3), ref) > best_score:
         best = filled
-    yield Progress(n_steps - 1, n_steps, "final coding")
-    final = enc.candidate(
-        _threshold_of(enc, best.edges), best.header.spacing, best.header.q_luma, best.header.grid,
-        best.header.edge_values, best.header.border, final=True,
-    )
-    out = final.to_bytes()
-    if len(out) > len(best.to_bytes()):
-        out = best.to_bytes()
-    if len(out) > budget:  # cannot happen: the final coder only ever picks a smaller edge code
+    out = best.to_bytes()
+    if len(out) > budget:  # cannot happen: every candidate was checked against the budget
         raise RuntimeError("rate control overshot the budget")
     yield Progress(n_steps, n_steps, "done")
     return out
 
 
-def _fill_budget(enc: _Encoder, best: _Candidate, budget: int, max_steps: int = 8) -> _Candidate:
+def _fill_budget(enc: _Encoder, best: _Candidate, budget: int, max_steps: int = 8, final: bool = False) -> _Candidate:
     """Spend left-over bytes greedily: finer quantization, then a denser interior grid."""
     t = _threshold_of(enc, best.edges)
     h = best.header
@@ -378,7 +379,7 @@ def _fill_budget(enc: _Encoder, best: _Candidate, budget: int, max_steps: int = 
         if 1 < q <= 8:
             variants.append([s_, q - 1, g, ev])
         for v in variants:
-            cand = enc.candidate(t, *v)
+            cand = enc.candidate(t, *v, border=h.border, final=final)
             if cand.nbytes <= budget:
                 best, params = cand, v
                 break

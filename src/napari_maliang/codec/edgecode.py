@@ -126,7 +126,7 @@ def _alternatives(edges: np.ndarray, try_jxl: bool):
 
         yield METHOD_PNG, imagecodecs.png_encode(edges.astype(np.uint8), level=9)
         if try_jxl:
-            yield METHOD_JXL, imagecodecs.jpegxl_encode(edges.astype(np.uint8), lossless=True, effort=7)
+            yield METHOD_JXL, imagecodecs.jpegxl_encode(edges.astype(np.uint8), lossless=True, effort=9)
     except Exception:  # optional codecs missing or failing: the arithmetic coder always works
         return
 
