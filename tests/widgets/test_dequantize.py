@@ -83,6 +83,9 @@ def test_run_brushes_undo_and_screenshot(make_napari_viewer, qtbot, ramp_image):
 
 def test_sliders_and_errors(make_napari_viewer, qtbot, ramp_image):
     viewer, layer, widget = _dock(make_napari_viewer, ramp_image)
+    assert abs(widget.omega - 0.01) < 1e-9 and widget.omega_label.value == "0.01"
+    widget.omega_slider.value = np.log10(0.5)
+    assert abs(widget.omega - 0.5) < 1e-4 and widget.omega_label.value == "0.5"
     widget.continuity_slider.value = 1.0  # schedules an update
     _wait(qtbot, widget)
     assert "quantized dequantized" in viewer.layers

@@ -14,7 +14,7 @@ between updates, so only the right-hand side and a warm-started solve are redone
 from __future__ import annotations
 
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, Label, LogSlider, PushButton, SpinBox
+from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, Label, PushButton, SpinBox
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
@@ -71,7 +71,9 @@ class DequantizeWidget(QWidget):
         self.add_brushes_button = PushButton(text="Add brushes")
         self.brush_combo = ComboBox(label="brush", choices=[(name, k) for k, (name, _) in BRUSHES.items()], value=3)
         self.show_edges = CheckBox(label="show soft/hard edges", value=False)
-        self.omega_slider = LogSlider(label="ω (data weight)", value=0.01, min=1e-3, max=10.0)
+        # ω on a log scale: the slider holds log10(ω) (magicgui's LogSlider reads out its linear position)
+        self.omega_slider = FloatSlider(label="log10 ω (data weight)", value=-2.0, min=-3.0, max=1.0, step=0.05)
+        self.omega_label = Label(label="ω =", value=f"{self.omega:.3g}")
         self.continuity_slider = FloatSlider(label="w_c (continuity)", value=0.0, min=0.0, max=5.0, step=0.05)
         self.color_space = ComboBox(label="colour space", choices=["lab", "rgb"], value="lab")
         self.auto_update = CheckBox(label="update after each stroke", value=True)
@@ -80,7 +82,7 @@ class DequantizeWidget(QWidget):
         self.options = Container(
             widgets=[
                 self.layer_combo, self.add_brushes_button, self.brush_combo, self.show_edges, self.legend,
-                self.omega_slider, self.continuity_slider, self.color_space, self.quantize_spin, self.auto_update,
+                self.omega_slider, self.omega_label, self.continuity_slider, self.color_space, self.quantize_spin, self.auto_update,
             ],
             labels=True,
         )
@@ -103,6 +105,7 @@ class DequantizeWidget(QWidget):
         self._timer.timeout.connect(self._on_debounced)
         self.runner.finished.connect(self._on_job_finished)
 
+        self.omega_slider.changed.connect(lambda _v: setattr(self.omega_label, "value", f"{self.omega:.3g}"))
         self.add_brushes_button.changed.connect(self.add_brushes)
         self.brush_combo.changed.connect(self._on_brush)
         self.show_edges.changed.connect(self._on_show_edges)
@@ -112,6 +115,11 @@ class DequantizeWidget(QWidget):
         for name in ("inserted", "removed", "reordered", "renamed"):
             getattr(events, name).connect(self.reset_choices)
         events.removed.connect(self._on_layer_removed)
+
+    @property
+    def omega(self) -> float:
+        """The data-term weight ω of eq. (3) set by the slider."""
+        return float(10.0 ** self.omega_slider.value)
 
     # ------------------------------------------------------------------ layers
     def _image_layers(self, _widget=None):
@@ -241,7 +249,7 @@ class DequantizeWidget(QWidget):
         color_space = self.color_space.value
         key, dq = self._dequantizer(layer, data, color_space)
         ann = self._annotations(data.shape[:2])
-        omega = float(self.omega_slider.value)
+        omega = self.omega
         continuity = float(self.continuity_slider.value)
         want_edges = bool(self.show_edges.value)
         quantize = int(self.quantize_spin.value) or None
