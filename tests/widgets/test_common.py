@@ -91,3 +91,18 @@ def test_output_layer_sees_through_plugin_proxies(make_napari_viewer):
     assert getattr(first, "__wrapped__", first) is getattr(second, "__wrapped__", second)
     output_layer(viewer, np.ones((8, 8)), name="cells", layer_type="image", protect=[viewer.layers["cells"]])
     assert float(real.layers["cells"].data.max()) == 0.0 and "cells [1]" in real.layers
+
+
+def test_output_points_layer_can_change_its_point_count(make_napari_viewer):
+    import pandas as pd
+
+    viewer = make_napari_viewer()
+    viewer.add_image(np.zeros((8, 8)), name="below")
+    first = output_layer(viewer, np.zeros((5, 2)), name="locs", layer_type="points",
+                         features=pd.DataFrame({"photons": np.arange(5.0)}), face_color="photons")
+    viewer.add_image(np.zeros((8, 8)), name="above")
+    second = output_layer(viewer, np.ones((3, 2)), name="locs", layer_type="points",
+                          features=pd.DataFrame({"photons": [1.0, 2.0, 3.0]}), face_color="photons")
+    assert len(second.data) == 3 and second.features["photons"].tolist() == [1.0, 2.0, 3.0]
+    assert [layer.name for layer in viewer.layers] == ["below", "locs", "above"]
+    assert first not in viewer.layers

@@ -162,14 +162,19 @@ def test_viewer_stays_responsive_during_a_10000_frame_run(make_napari_viewer, qt
     viewer.add_image(movie, name="long stack")
     widget = _widget(viewer)
     widget.backend.setCurrentText("cpu")
+    import time
+
     ticks = []
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(widget.runner.running))
     timer.start(20)
+    start = time.perf_counter()
     _run(qtbot, widget, timeout=300_000)
+    duration = time.perf_counter() - start
     timer.stop()
     assert widget.runner.last_error is None, widget.runner.last_error
     points = viewer.layers["long stack localizations"]
     assert points.features["frame"].max() > 9_000 and len(points.data) > 9_000
-    # the GUI thread handled timer events throughout the run, not only after it
-    assert sum(ticks) >= 10
+    # the GUI thread served a 20 ms timer throughout the run (at least a third of the expected ticks),
+    # not only after it: a run blocking the event loop would give ~0 ticks while running
+    assert sum(ticks) >= max(3, int(duration / 0.02 / 3)), (sum(ticks), duration)

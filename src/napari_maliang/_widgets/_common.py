@@ -150,6 +150,8 @@ def output_layer(viewer, data, *, name: str, layer_type: str = "labels", protect
     if name in viewer.layers:
         layer = viewer.layers[name]
         if type(layer).__name__.lower() == layer_type and id(layer) not in protected:
+            if layer_type in _PER_ELEMENT:
+                return _replace(viewer, layer, data, kwargs)
             layer.data = data
             for key, value in kwargs.items():
                 if hasattr(layer, key) and key not in ("metadata",):
@@ -160,6 +162,20 @@ def output_layer(viewer, data, *, name: str, layer_type: str = "labels", protect
         name = _free_name(viewer, name)
     add = getattr(viewer, f"add_{layer_type}")
     return add(data, name=name, **kwargs)
+
+
+# layers whose features and colours are per element: updating data, features and colours one after the
+# other passes through inconsistent states when the count changes, so the layer is replaced in place
+_PER_ELEMENT = ("points", "shapes", "vectors")
+
+
+def _replace(viewer, layer, data, kwargs):
+    index = viewer.layers.index(layer)
+    name, visible = layer.name, layer.visible
+    viewer.layers.remove(layer)
+    new = getattr(viewer, f"add_{type(layer).__name__.lower()}")(data, name=name, visible=visible, **kwargs)
+    viewer.layers.move(viewer.layers.index(new), index)
+    return new
 
 
 def _unwrap(obj):
