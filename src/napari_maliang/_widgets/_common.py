@@ -18,7 +18,19 @@ from qtpy.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBox
 
 from napari_maliang._progress import Progress
 
-__all__ = ["JobRunner", "Progress", "output_layer", "show_error", "show_info"]
+__all__ = [
+    "LAYER_LIST_EVENTS",
+    "JobRunner",
+    "Progress",
+    "chosen_layer",
+    "follow_layer_list",
+    "image_2d",
+    "layer_choices",
+    "output_layer",
+    "refresh_choices",
+    "show_error",
+    "show_info",
+]
 
 
 class JobRunner(QWidget):
@@ -189,3 +201,79 @@ def _free_name(viewer, name: str) -> str:
     while f"{name} [{index}]" in viewer.layers:
         index += 1
     return f"{name} [{index}]"
+
+
+# --------------------------------------------------------------------------- layer choosers
+
+#: layer-list events after which a layer chooser must be refreshed
+LAYER_LIST_EVENTS = ("inserted", "removed", "reordered", "renamed")
+
+
+def _layer_classes(types) -> tuple[type, ...]:
+    from napari import layers
+
+    return tuple(getattr(layers, t.capitalize()) if isinstance(t, str) else t for t in types)
+
+
+def layer_choices(viewer, *types, none: str | None = None, exclude: Callable[[], object] | None = None):
+    """A magicgui ``choices`` callable: ``[(name, layer)]`` of the viewer's layers of ``types``.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+    *types : str or type
+        Layer classes, or their names (``"image"``, ``"labels"``, ``"points"``, ``"shapes"`` ...).
+    none : str, optional
+        When given, ``(none, None)`` is offered first.
+    exclude : callable, optional
+        Called on every refresh; the layer it returns (if any) is left out (e.g. the widget's own output).
+    """
+    classes = _layer_classes(types)
+
+    def choices(_widget=None):
+        left_out = _unwrap(exclude()) if exclude is not None else None
+        found = [
+            (layer.name, layer)
+            for layer in viewer.layers
+            if isinstance(layer, classes) and (left_out is None or _unwrap(layer) is not left_out)
+        ]
+        return ([(none, None)] if none is not None else []) + found
+
+    return choices
+
+
+def follow_layer_list(viewer, callback: Callable, events: tuple[str, ...] = LAYER_LIST_EVENTS) -> None:
+    """Call ``callback`` after each of the layer-list ``events`` (default: inserted, removed, reordered, renamed)."""
+    for name in events:
+        getattr(viewer.layers.events, name).connect(callback)
+
+
+def refresh_choices(*containers) -> None:
+    """``reset_choices()`` of each magicgui container; a no-op once the widget is deleted (viewer closing)."""
+    try:
+        for container in containers:
+            container.reset_choices()
+    except RuntimeError:  # widget deleted while the viewer closes
+        pass
+
+
+def chosen_layer(viewer, combo, missing: str):
+    """The layer chosen in ``combo``; ``ValueError(missing)`` when there is none or it left the viewer."""
+    layer = combo.value
+    if layer is None or layer not in viewer.layers:
+        raise ValueError(missing)
+    return layer
+
+
+def image_2d(layer, takes: str):
+    """The data of ``layer`` as an array when it is one 2-D grayscale or RGB(A) image, else ``ValueError``.
+
+    ``takes`` completes the message: ``"layer 'x' has shape (...); <takes>"``.
+    """
+    import numpy as np
+
+    data = np.asarray(layer.data)
+    rgb = bool(getattr(layer, "rgb", False))
+    if data.ndim - (1 if rgb else 0) != 2:
+        raise ValueError(f"layer {layer.name!r} has shape {data.shape}; {takes}")
+    return data

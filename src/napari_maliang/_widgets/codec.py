@@ -14,7 +14,16 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, PushBu
 from qtpy.QtWidgets import QFileDialog, QVBoxLayout, QWidget
 
 from napari_maliang._progress import Progress
-from napari_maliang._widgets._common import JobRunner, output_layer, show_info
+from napari_maliang._widgets._common import (
+    JobRunner,
+    chosen_layer,
+    follow_layer_list,
+    image_2d,
+    layer_choices,
+    output_layer,
+    refresh_choices,
+    show_info,
+)
 
 __all__ = ["CodecWidget", "rate_distortion"]
 
@@ -100,7 +109,7 @@ class CodecWidget(QWidget):
     def __init__(self, napari_viewer):
         super().__init__()
         self.viewer = napari_viewer
-        self.layer_combo = ComboBox(label="image", choices=self._image_layers)
+        self.layer_combo = ComboBox(label="image", choices=layer_choices(napari_viewer, "image"))
         self.mode_combo = ComboBox(label="control", choices=["target bpp", "edge threshold"], value="target bpp")
         self.bpp_spin = FloatSpinBox(label="target bpp", value=0.2, min=0.005, max=8.0, step=0.05)
         self.threshold_spin = FloatSpinBox(label="edge threshold", value=10.0, min=0.5, max=255.0, step=1.0, visible=False)
@@ -122,20 +131,10 @@ class CodecWidget(QWidget):
         layout.addStretch()
         self.last_data: bytes | None = None
         self.last_info: dict = {}
-        events = napari_viewer.layers.events
-        for name in ("inserted", "removed", "reordered", "renamed"):
-            getattr(events, name).connect(self.reset_choices)
-
-    def _image_layers(self, _widget=None):
-        from napari.layers import Image
-
-        return [(layer.name, layer) for layer in self.viewer.layers if isinstance(layer, Image)]
+        follow_layer_list(napari_viewer, self.reset_choices)
 
     def reset_choices(self, *_args) -> None:
-        try:
-            self.options.reset_choices()
-        except RuntimeError:  # widget deleted while the viewer closes
-            pass
+        refresh_choices(self.options)
 
     def _on_mode(self, value) -> None:
         self.bpp_spin.visible = value == "target bpp"
@@ -145,15 +144,8 @@ class CodecWidget(QWidget):
         from napari_maliang.codec.core import prepare_image
 
         self.reset_choices()
-        layer = self.layer_combo.value
-        if layer is None or layer not in self.viewer.layers:
-            raise ValueError("no input: add an Image layer first (File > Open Sample)")
-        data = np.asarray(layer.data)
-        rgb = bool(getattr(layer, "rgb", False))
-        if data.ndim - (1 if rgb else 0) != 2:
-            raise ValueError(
-                f"layer {layer.name!r} has shape {data.shape}; the codec takes one 2-D grayscale or RGB image"
-            )
+        layer = chosen_layer(self.viewer, self.layer_combo, "no input: add an Image layer first (File > Open Sample)")
+        data = image_2d(layer, "the codec takes one 2-D grayscale or RGB image")
         prepare_image(data)  # shape / dtype problems are reported before the thread starts
         if self.mode_combo.value == "target bpp":
             options = {"bpp": float(self.bpp_spin.value)}

@@ -18,7 +18,17 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, Label, 
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
-from napari_maliang._widgets._common import JobRunner, output_layer, show_error, show_info
+from napari_maliang._widgets._common import (
+    JobRunner,
+    chosen_layer,
+    follow_layer_list,
+    image_2d,
+    layer_choices,
+    output_layer,
+    refresh_choices,
+    show_error,
+    show_info,
+)
 
 __all__ = ["DequantizeWidget", "brush_colormap", "edge_colormap"]
 
@@ -67,7 +77,7 @@ class DequantizeWidget(QWidget):
         self.output = None
         self.brushes = None
         self.edges_layer = None
-        self.layer_combo = ComboBox(label="image", choices=self._image_layers)
+        self.layer_combo = ComboBox(label="image", choices=layer_choices(napari_viewer, "image", exclude=lambda: getattr(self, "output", None)))
         self.add_brushes_button = PushButton(text="Add brushes")
         self.brush_combo = ComboBox(label="brush", choices=[(name, k) for k, (name, _) in BRUSHES.items()], value=3)
         self.show_edges = CheckBox(label="show soft/hard edges", value=False)
@@ -111,10 +121,8 @@ class DequantizeWidget(QWidget):
         self.show_edges.changed.connect(self._on_show_edges)
         for w in (self.omega_slider, self.continuity_slider, self.color_space, self.quantize_spin):
             w.changed.connect(self.schedule_update)
-        events = napari_viewer.layers.events
-        for name in ("inserted", "removed", "reordered", "renamed"):
-            getattr(events, name).connect(self.reset_choices)
-        events.removed.connect(self._on_layer_removed)
+        follow_layer_list(napari_viewer, self.reset_choices)
+        napari_viewer.layers.events.removed.connect(self._on_layer_removed)
 
     @property
     def omega(self) -> float:
@@ -122,16 +130,8 @@ class DequantizeWidget(QWidget):
         return float(10.0 ** self.omega_slider.value)
 
     # ------------------------------------------------------------------ layers
-    def _image_layers(self, _widget=None):
-        from napari.layers import Image
-
-        return [(layer.name, layer) for layer in self.viewer.layers if isinstance(layer, Image) and not _same(layer, getattr(self, 'output', None))]
-
     def reset_choices(self, *_args) -> None:
-        try:
-            self.options.reset_choices()
-        except RuntimeError:  # widget deleted while the viewer closes
-            pass
+        refresh_choices(self.options)
 
     def _on_layer_removed(self, event) -> None:
         layer = getattr(event, "value", None)
@@ -144,16 +144,11 @@ class DequantizeWidget(QWidget):
 
     def _input(self):
         self.reset_choices()
-        layer = self.layer_combo.value
-        if layer is None or layer not in self.viewer.layers:
-            raise ValueError("no input: add an Image layer first (File > Open Sample > Ma Liang > Quantized photo)")
-        data = np.asarray(layer.data)
-        rgb = bool(getattr(layer, "rgb", False))
-        if data.ndim - (1 if rgb else 0) != 2:
-            raise ValueError(
-                f"layer {layer.name!r} has shape {data.shape}; dequantization takes one 2-D grayscale or RGB(A) "
-                "image (pick a single plane first)"
-            )
+        layer = chosen_layer(
+            self.viewer, self.layer_combo,
+            "no input: add an Image layer first (File > Open Sample > Ma Liang > Quantized photo)",
+        )
+        data = image_2d(layer, "dequantization takes one 2-D grayscale or RGB(A) image (pick a single plane first)")
         return layer, data
 
     def add_brushes(self, *_args):

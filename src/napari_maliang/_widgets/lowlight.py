@@ -12,7 +12,16 @@ import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Slider, SpinBox
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
-from napari_maliang._widgets._common import JobRunner, output_layer, show_info
+from napari_maliang._widgets._common import (
+    JobRunner,
+    chosen_layer,
+    follow_layer_list,
+    image_2d,
+    layer_choices,
+    output_layer,
+    refresh_choices,
+    show_info,
+)
 
 __all__ = ["LowlightWidget", "patch_montage"]
 
@@ -42,7 +51,7 @@ class LowlightWidget(QWidget):
     def __init__(self, napari_viewer):
         super().__init__()
         self.viewer = napari_viewer
-        self.layer_combo = ComboBox(label="image", choices=self._image_layers)
+        self.layer_combo = ComboBox(label="image", choices=layer_choices(napari_viewer, "image"))
         self.k_slider = Slider(label="k (training points)", value=30, min=1, max=300)
         self.patch_spin = SpinBox(label="patch size", value=3, min=1, max=9)
         self.model_combo = ComboBox(label="model", choices=list(MODELS), value="colour (RGB)")
@@ -71,20 +80,10 @@ class LowlightWidget(QWidget):
         layout.addStretch()
         self.output = None
         self.patches_layer = None
-        events = napari_viewer.layers.events
-        for name in ("inserted", "removed", "reordered", "renamed"):
-            getattr(events, name).connect(self.reset_choices)
-
-    def _image_layers(self, _widget=None):
-        from napari.layers import Image
-
-        return [(layer.name, layer) for layer in self.viewer.layers if isinstance(layer, Image)]
+        follow_layer_list(napari_viewer, self.reset_choices)
 
     def reset_choices(self, *_args) -> None:
-        try:
-            self.options.reset_choices()
-        except RuntimeError:  # widget deleted while the viewer closes
-            pass
+        refresh_choices(self.options)
 
     def _on_reference(self, value) -> None:
         self.onnx_file.visible = REFERENCES[value] == "onnx"
@@ -107,16 +106,12 @@ class LowlightWidget(QWidget):
         from napari_maliang.lowlight.enhancement import enhance_steps
 
         self.reset_choices()
-        layer = self.layer_combo.value
-        if layer is None or layer not in self.viewer.layers:
-            raise ValueError("no input: add an Image layer first (File > Open Sample > Ma Liang > Dark photo)")
-        data = np.asarray(layer.data)
-        rgb = bool(getattr(layer, "rgb", False))
-        if data.ndim - (1 if rgb else 0) != 2:
-            raise ValueError(
-                f"layer {layer.name!r} has shape {data.shape}; low-light enhancement takes one 2-D "
-                "grayscale or RGB image (pick a single plane first)"
-            )
+        layer = chosen_layer(
+            self.viewer, self.layer_combo, "no input: add an Image layer first (File > Open Sample > Ma Liang > Dark photo)"
+        )
+        data = image_2d(
+            layer, "low-light enhancement takes one 2-D grayscale or RGB image (pick a single plane first)"
+        )
         reference = self._reference()
         want_patches = bool(self.show_patches.value)
         gen = enhance_steps(

@@ -37,7 +37,14 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from napari_maliang._widgets._common import JobRunner, output_layer, show_error, show_info
+from napari_maliang._widgets._common import (
+    JobRunner,
+    follow_layer_list,
+    layer_choices,
+    output_layer,
+    show_error,
+    show_info,
+)
 
 __all__ = ["PalmWidget", "settings_path"]
 
@@ -161,16 +168,13 @@ class PalmWidget(QWidget):
         self.backend.currentTextChanged.connect(self._show_device)
         self.estimate_button.clicked.connect(self.estimate_sigma)
         self.colour_by.currentTextChanged.connect(self._recolour)
-        self.viewer.layers.events.inserted.connect(self._refresh_layers)
-        self.viewer.layers.events.removed.connect(self._refresh_layers)
+        follow_layer_list(self.viewer, self._refresh_layers, events=("inserted", "removed"))
         self._refresh_layers()
         self._show_device()
 
     # ------------------------------------------------------------------ helpers
     def _image_layers(self):
-        from napari.layers import Image
-
-        return [layer for layer in self.viewer.layers if isinstance(layer, Image)]
+        return [layer for _name, layer in layer_choices(self.viewer, "image")()]
 
     def _refresh_layers(self, event=None):
         current = self.layer_combo.currentText()

@@ -27,7 +27,14 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, SpinBo
 from qtpy.QtWidgets import QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget
 
 from napari_maliang._progress import Progress
-from napari_maliang._widgets._common import JobRunner, output_layer
+from napari_maliang._widgets._common import (
+    JobRunner,
+    chosen_layer,
+    follow_layer_list,
+    layer_choices,
+    output_layer,
+    refresh_choices,
+)
 
 __all__ = ["PalmAnalysisWidget", "layer_to_table"]
 
@@ -105,7 +112,7 @@ class PalmAnalysisWidget(QWidget):
     def __init__(self, napari_viewer):
         super().__init__()
         self.viewer = napari_viewer
-        self.points_combo = ComboBox(label="localizations", choices=self._points_layers)
+        self.points_combo = ComboBox(label="localizations", choices=layer_choices(napari_viewer, "points"))
         self.camera_nm = FloatSpinBox(label="camera pixel (nm)", value=100.0, min=1.0, max=10_000.0, step=1.0)
         self.source = Container(widgets=[self.points_combo, self.camera_nm], labels=True)
         self.points_combo.changed.connect(self._on_points_changed)
@@ -125,14 +132,14 @@ class PalmAnalysisWidget(QWidget):
         # --- render tab
         self.render_method = ComboBox(label="method", choices=["gaussian", "histogram", "ash"], value="gaussian")
         self.render_pixel = FloatSpinBox(label="pixel (camera px)", value=0.1, min=0.01, max=1.0, step=0.05)
-        self.stack_combo = ComboBox(label="overlay on", choices=self._image_choices)
+        self.stack_combo = ComboBox(label="overlay on", choices=layer_choices(napari_viewer, "image", none="none"))
         self.render_options = Container(
             widgets=[self.render_method, self.render_pixel, self.stack_combo], labels=True
         )
         self.render_runner = JobRunner("Render", self._start_render)
 
         # --- motion tab
-        self.shapes_combo = ComboBox(label="line (Shapes)", choices=self._shapes_layers)
+        self.shapes_combo = ComboBox(label="line (Shapes)", choices=layer_choices(napari_viewer, "shapes"))
         self.band_spin = FloatSpinBox(label="band (px)", value=2.0, min=0.05, max=100.0, step=0.25)
         self.block_spin = SpinBox(label="frames per set", value=1000, min=1, max=10_000_000, step=100)
         self.reject_spin = FloatSpinBox(label="reject (SD)", value=4.0, min=1.0, max=20.0, step=0.5)
@@ -170,9 +177,7 @@ class PalmAnalysisWidget(QWidget):
         self.corrected_layer = None
         self.render_layer = None
         self.set_layers_out: list = []
-        events = napari_viewer.layers.events
-        for name in ("inserted", "removed", "reordered", "renamed"):
-            getattr(events, name).connect(self.reset_choices)
+        follow_layer_list(napari_viewer, self.reset_choices)
         self._on_points_changed(self.points_combo.value)
 
     # ------------------------------------------------------------------------------------ choices
@@ -182,25 +187,10 @@ class PalmAnalysisWidget(QWidget):
         """The job runner of the visible tab."""
         return (self.drift_runner, self.render_runner, self.motion_runner)[self.tabs.currentIndex()]
 
-    def _points_layers(self, _widget=None):
-        from napari.layers import Points
-
-        return [(layer.name, layer) for layer in self.viewer.layers if isinstance(layer, Points)]
-
     def _fiducial_choices(self, _widget=None):
         return [("auto (find beads)", None)] + [
-            (f"picked in {name}", layer) for name, layer in self._points_layers() if layer is not self._input()
+            (f"picked in {name}", layer) for name, layer in layer_choices(self.viewer, "points")() if layer is not self._input()
         ]
-
-    def _image_choices(self, _widget=None):
-        from napari.layers import Image
-
-        return [("none", None)] + [(layer.name, layer) for layer in self.viewer.layers if isinstance(layer, Image)]
-
-    def _shapes_layers(self, _widget=None):
-        from napari.layers import Shapes
-
-        return [(layer.name, layer) for layer in self.viewer.layers if isinstance(layer, Shapes)]
 
     def _input(self):
         try:
@@ -209,25 +199,19 @@ class PalmAnalysisWidget(QWidget):
             return None
 
     def reset_choices(self, *_args) -> None:
-        try:
-            for container in (self.source, self.drift_options, self.render_options, self.motion_options):
-                container.reset_choices()
-        except RuntimeError:  # widget deleted while the viewer closes
-            pass
+        refresh_choices(self.source, self.drift_options, self.render_options, self.motion_options)
 
     def _on_points_changed(self, layer) -> None:
         if layer is not None and "pixel_size_nm" in (layer.metadata or {}):
             self.camera_nm.value = float(layer.metadata["pixel_size_nm"])
-        try:
-            self.drift_options.reset_choices()
-        except RuntimeError:
-            pass
+        refresh_choices(self.drift_options)
 
     def _table(self):
         self.reset_choices()
-        layer = self.points_combo.value
-        if layer is None or layer not in self.viewer.layers:
-            raise ValueError("no localizations: add a Points layer of localizations (run PALM localization first)")
+        layer = chosen_layer(
+            self.viewer, self.points_combo,
+            "no localizations: add a Points layer of localizations (run PALM localization first)",
+        )
         table = layer_to_table(layer)
         if len(table) == 0:
             raise ValueError(f"layer {layer.name!r} has no localizations")
@@ -279,16 +263,22 @@ class PalmAnalysisWidget(QWidget):
 
         return gen, on_done
 
-    def _plot_drift(self, drift: pd.DataFrame, nm: float) -> None:
-        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-        from matplotlib.figure import Figure
+    def _cleared_figure(self, attr: str, title: str):
+        """The cleared figure of the plot canvas ``self.<attr>``, created and docked as ``title`` on first use."""
+        if getattr(self, attr) is None:
+            from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+            from matplotlib.figure import Figure
 
-        if self.drift_canvas is None:
-            self.drift_canvas = FigureCanvasQTAgg(Figure(figsize=(6, 3), tight_layout=True))
-            self.drift_canvas.setMinimumHeight(220)
-            _dock_canvas(self.viewer, self.drift_canvas, "Drift plot")
-        fig = self.drift_canvas.figure
+            canvas = FigureCanvasQTAgg(Figure(figsize=(6, 3), tight_layout=True))
+            canvas.setMinimumHeight(220)
+            setattr(self, attr, canvas)
+            _dock_canvas(self.viewer, canvas, title)
+        fig = getattr(self, attr).figure
         fig.clear()
+        return fig
+
+    def _plot_drift(self, drift: pd.DataFrame, nm: float) -> None:
+        fig = self._cleared_figure("drift_canvas", "Drift plot")
         frames = drift["frame"].to_numpy()
         fiducial = "dx_fiducial" in drift.columns
         axes = fig.subplots(1, 2, sharex=True)
@@ -412,15 +402,7 @@ class PalmAnalysisWidget(QWidget):
         self.motion_table.resizeColumnsToContents()
 
     def _plot_motion(self, result, nm: float) -> None:
-        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-        from matplotlib.figure import Figure
-
-        if self.motion_canvas is None:
-            self.motion_canvas = FigureCanvasQTAgg(Figure(figsize=(6, 3), tight_layout=True))
-            self.motion_canvas.setMinimumHeight(220)
-            _dock_canvas(self.viewer, self.motion_canvas, "Motion Z plot")
-        fig = self.motion_canvas.figure
-        fig.clear()
+        fig = self._cleared_figure("motion_canvas", "Motion Z plot")
         ax_z, ax_p = fig.subplots(1, 2)
         table = result.table
         labels = [f"{a}->{b}" for a, b in zip(table["set_a"], table["set_b"], strict=True)]

@@ -17,7 +17,15 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, Label,
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 from napari_maliang._progress import Progress
-from napari_maliang._widgets._common import JobRunner, output_layer, show_info
+from napari_maliang._widgets._common import (
+    JobRunner,
+    chosen_layer,
+    follow_layer_list,
+    layer_choices,
+    output_layer,
+    refresh_choices,
+    show_info,
+)
 
 __all__ = ["ClusterWidget", "MorphologyWidget", "RegionGrowWidget", "ThresholdWidget"]
 
@@ -29,15 +37,6 @@ def _layer_classes(kinds: tuple[str, ...]):
     from napari import layers
 
     return tuple({"image": layers.Image, "labels": layers.Labels, "points": layers.Points}[k] for k in kinds)
-
-
-def _layers_of(viewer, kinds: tuple[str, ...]):
-    classes = _layer_classes(kinds)
-
-    def choices(_widget=None):
-        return [(layer.name, layer) for layer in viewer.layers if isinstance(layer, classes)]
-
-    return choices
 
 
 def _planes(layer, *, need_gray: bool) -> tuple[list[np.ndarray], bool, list[str]]:
@@ -84,32 +83,24 @@ class _SegmentWidget(QWidget):
     def __init__(self, napari_viewer):
         super().__init__()
         self.viewer = napari_viewer
-        self.layer_combo = ComboBox(label="input", choices=_layers_of(napari_viewer, self.input_kinds))
+        self.layer_combo = ComboBox(label="input", choices=layer_choices(napari_viewer, *self.input_kinds))
         self.options = Container(widgets=[self.layer_combo], labels=True)
         self.runner = JobRunner(self.run_label, self._start)
         self._layout = QVBoxLayout(self)
         self._layout.addWidget(self.options.native)
         self._layout.addWidget(self.runner)
         self.output = None  # the last output layer
-        events = napari_viewer.layers.events
-        for name in ("inserted", "removed", "reordered", "renamed"):
-            getattr(events, name).connect(self.reset_choices)
+        follow_layer_list(napari_viewer, self.reset_choices)
 
     def reset_choices(self, *_args) -> None:
         """Refresh the layer choosers (napari also calls this on layer changes)."""
-        try:
-            self.options.reset_choices()
-        except RuntimeError:  # widget already deleted while the viewer closes
-            pass
+        refresh_choices(self.options)
 
     def input_layer(self, combo: ComboBox | None = None, what: str = "an Image layer"):
         combo = self.layer_combo if combo is None else combo
         self.reset_choices()
-        layer = combo.value
-        if layer is None or layer not in self.viewer.layers:
-            hint = " (e.g. File > Open Sample > Ma Liang > Coins)" if "Image" in what else ""
-            raise ValueError(f"no input: add or open {what} first{hint}")
-        return layer
+        hint = " (e.g. File > Open Sample > Ma Liang > Coins)" if "Image" in what else ""
+        return chosen_layer(self.viewer, combo, f"no input: add or open {what} first{hint}")
 
     # subclasses: return (generator, on_done)
     def _start(self):  # pragma: no cover - overridden
@@ -361,7 +352,7 @@ class RegionGrowWidget(_SegmentWidget):
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer)
-        self.points_combo = ComboBox(label="seeds", choices=_layers_of(napari_viewer, ("points",)))
+        self.points_combo = ComboBox(label="seeds", choices=layer_choices(napari_viewer, "points"))
         self.connectivity = ComboBox(label="connectivity", choices=[4, 8], value=4)
         self.tolerance = FloatSpinBox(label="tolerance", value=20.0, min=0.0, max=1e9, step=1.0)
         self.tolerance.native.setDecimals(6)
