@@ -173,13 +173,9 @@ def motion_analysis_steps(
     """Generator form of :func:`motion_analysis`: yields progress, returns a :class:`MotionResult`."""
     from scipy.stats import norm
 
-    if not isinstance(locs, pd.DataFrame):
-        raise TypeError(f"expected a pandas DataFrame of localizations, got {type(locs).__name__}")
-    missing = [c for c in ("frame", "x", "y") if c not in locs.columns]
-    if missing:
-        raise ValueError(f"the localization table lacks column(s) {missing}")
-    if len(locs) == 0:
-        raise ValueError("the localization table is empty")
+    from napari_maliang.smlm.drift import _check_table
+
+    _check_table(locs)
     line = np.asarray(line, dtype=float)
     if line.ndim != 2 or line.shape[1] < 2 or line.shape[0] < 2:
         raise ValueError(f"line must be an (n, 2) array of (y, x) vertices with n >= 2, got shape {line.shape}")
