@@ -99,8 +99,18 @@ def _table(frame, y, x, photons, background, psf_sigma, rng, pixel_size_nm, n_fr
             "log_likelihood": np.zeros(n),
         }
     )
+    return _with_attrs(df, pixel_size_nm, n_frames, shape)
+
+
+def _with_attrs(df, pixel_size_nm, n_frames, shape):
+    """``df`` with the scene attributes (``pixel_size_nm``, ``n_frames``, ``shape``) set."""
     df.attrs.update(pixel_size_nm=float(pixel_size_nm), n_frames=int(n_frames), shape=tuple(int(s) for s in shape))
     return df
+
+
+def _blink_frames(rng, locs_per_frame, n_frames):
+    """Frame number of every blink: ``Poisson(locs_per_frame)`` blinks in each of ``n_frames`` frames."""
+    return np.repeat(np.arange(n_frames), rng.poisson(locs_per_frame, n_frames))
 
 
 def _sample_polyline(vertices: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -171,8 +181,7 @@ def filament_scene(
     rng = np.random.default_rng(seed)
     drift = drift_trajectory(n_frames, amplitude=drift_amplitude, seed=seed + 1, kind=drift_kind)
     filaments = _random_filaments(rng, shape, n_filaments)
-    counts = rng.poisson(locs_per_frame, n_frames)
-    frame = np.repeat(np.arange(n_frames), counts)
+    frame = _blink_frames(rng, locs_per_frame, n_frames)
     n = frame.size
     which = rng.integers(0, len(filaments), n)
     pos = np.empty((n, 2))
@@ -192,8 +201,7 @@ def filament_scene(
                             presence=bead_presence, seed=seed + 2, pixel_size_nm=pixel_size_nm, shape=shape)],
             ignore_index=True,
         )
-        df = df.sort_values("frame", kind="stable", ignore_index=True)
-        df.attrs.update(pixel_size_nm=float(pixel_size_nm), n_frames=int(n_frames), shape=tuple(shape))
+        df = _with_attrs(df.sort_values("frame", kind="stable", ignore_index=True), pixel_size_nm, n_frames, shape)
     return df, SceneTruth(drift=drift, beads=beads, filaments=filaments)
 
 
@@ -227,8 +235,7 @@ def bead_table(
         )
     df = pd.concat(tables, ignore_index=True) if tables else _table([], [], [], 1.0, 1.0, psf_sigma, rng,
                                                                      pixel_size_nm, n_frames, shape)
-    df.attrs.update(pixel_size_nm=float(pixel_size_nm), n_frames=int(n_frames), shape=tuple(shape))
-    return df
+    return _with_attrs(df, pixel_size_nm, n_frames, shape)
 
 
 def motion_scene(
@@ -275,8 +282,7 @@ def motion_scene(
     centre = np.array(shape, dtype=float) / 2
     u = np.linspace(-0.5, 0.5, 41)
     polyline = centre + np.outer(u * length, tangent) + np.outer(curvature * (1 - 4 * u**2), normal)
-    counts = rng.poisson(locs_per_frame, n_frames)
-    frame = np.repeat(np.arange(n_frames), counts)
+    frame = _blink_frames(rng, locs_per_frame, n_frames)
     n = frame.size
     pos, nrm = _sample_polyline(polyline, rng.uniform(0, 1, n))
     pos += nrm * rng.normal(0, filament_width_nm / pixel_size_nm, n)[:, None]
