@@ -195,3 +195,15 @@ def test_widget_style_reuse_is_consistent(ramp):
 def test_gpu_matches_cpu(ramp):
     q, _ = ramp
     np.testing.assert_allclose(dequantize(q, backend="gpu"), dequantize(q, backend="cpu"), atol=1.0)
+
+
+def test_small_region_weight_keeps_specks():
+    # a one-pixel speck of a neighbouring colour keeps more of its own colour with the small-region term
+    pal = np.array([[100, 100, 100], [112, 112, 112]], np.uint8)
+    img = np.zeros((21, 21, 3), np.uint8) + pal[0]
+    img[10, 10] = pal[1]
+    paper = dequantize(img, small_region=0.0)
+    ours = dequantize(img)
+    assert abs(float(ours[10, 10, 0]) - 112) < abs(float(paper[10, 10, 0]) - 112)
+    with pytest.raises(ValueError, match="small_region"):
+        dequantize(img, small_region=-1.0)

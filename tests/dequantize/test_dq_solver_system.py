@@ -117,3 +117,18 @@ def test_rhs_kernel_matches_numpy_reference():
     for wc in (0.0, 0.8):
         np.testing.assert_allclose(build_rhs(ind, pal, w, soft_h, soft_v, wc),
                                    build_rhs_numpy(ind, pal, w, soft_h, soft_v, wc), atol=1e-10)
+
+
+def test_bell_weights_small_region_term():
+    # a 1-pixel region (d_max = 1/4) and a 9-pixel-wide one: the added weight is small_region / d_max
+    ind = np.zeros((1, 13), int)
+    ind[0, 1] = 1
+    ind[0, 3:12] = 2
+    labels, n = label_regions(ind)
+    d = poisson_distance(ind)
+    w0 = bell_weights(d, labels, n, 0.3)
+    w1 = bell_weights(d, labels, n, 0.3, small_region=0.5)
+    extra = w1 - w0
+    assert abs(extra[0, 1] - 0.5 / d[0, 1]) < 1e-6
+    assert extra[0, 1] > 10 * extra[0, 7] > 0  # the speck is held far more than the long region
+    assert np.allclose(extra[0, 3:12], extra[0, 7])  # constant within a region

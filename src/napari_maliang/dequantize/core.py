@@ -21,8 +21,12 @@ __all__ = ["Dequantizer", "dequantize", "dequantize_steps", "COLOR_SPACES"]
 COLOR_SPACES = ("lab", "rgb")
 
 
-def _check_options(omega, continuity, max_refine):
-    for name, value in (("omega", omega), ("continuity", continuity)):
+#: default of ``small_region`` (added data weight ``small_region / d_max`` per region, beyond the paper)
+SMALL_REGION = 0.5
+
+
+def _check_options(omega, continuity, max_refine, small_region=0.0):
+    for name, value in (("omega", omega), ("continuity", continuity), ("small_region", small_region)):
         if not np.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     if int(max_refine) != max_refine or max_refine < 0:
@@ -85,7 +89,7 @@ class Dequantizer:
         self._base = None
         self._d = None
         self._x = None  # last working-space solution (warm start)
-        self._w_refined = None  # (omega, continuity, refined weights) of the last solve
+        self._w_refined = None  # (omega, continuity, small_region, refined weights) of the last solve
         self._results = {}  # (omega, continuity, max_refine, annotations digest) -> output (undo is instant)
 
     @property
@@ -108,7 +112,7 @@ class Dequantizer:
         return _brushes.edge_classification_image(self.indices, *self.edges(annotations))
 
     def steps(self, annotations=None, *, omega: float = 0.01, continuity: float = 0.0, max_refine: int = 10,
-              rtol: float = 1e-3):
+              rtol: float = 1e-3, small_region: float = SMALL_REGION):
         """Generator: yields :class:`Progress`, returns the dequantized image (float32, input scale).
 
         Repeated calls on one instance (the widget) reuse the regions, the Poisson distance, the last
@@ -117,10 +121,10 @@ class Dequantizer:
         """
         import hashlib
 
-        _check_options(omega, continuity, max_refine)
+        _check_options(omega, continuity, max_refine, small_region)
         ann = _brushes.check_annotations(annotations, self.shape)
         digest = None if ann is None or not ann.any() else hashlib.blake2b(ann.tobytes(), digest_size=16).hexdigest()
-        key = (float(omega), float(continuity), int(max_refine), digest)
+        key = (float(omega), float(continuity), int(max_refine), float(small_region), digest)
         if key in self._results:
             return self._results[key].copy()
         total = int(max_refine) + 3
@@ -129,9 +133,9 @@ class Dequantizer:
         yield Progress(0, total, "regions and Poisson distance (eq. 2)")
         self._prepare()
         soft_h, soft_v = _brushes.classify_edges(self.indices, self.adjacency, ann)
-        w = bell_weights(self._d, self.labels, self.n_regions, float(omega))
-        if self._w_refined is not None and self._w_refined[:2] == (float(omega), float(continuity)):
-            w = np.maximum(w, self._w_refined[2])  # start from the weights refined for the last brushes
+        w = bell_weights(self._d, self.labels, self.n_regions, float(omega), float(small_region))
+        if self._w_refined is not None and self._w_refined[:3] == (float(omega), float(continuity), float(small_region)):
+            w = np.maximum(w, self._w_refined[3])  # start from the weights refined for the last brushes
         b0 = build_rhs(self.indices, self.palette_work, np.zeros_like(w), soft_h, soft_v, float(continuity))
         phibar = self.palette_work[self.indices]
         x = self._x if self._x is not None else self.palette_work[self.indices]
@@ -151,7 +155,7 @@ class Dequantizer:
             w = w.copy()
             w[bad] = 8.0 * w[bad] + step  # section 2.3: raise w where re-quantization fails
         self._x = x
-        self._w_refined = (float(omega), float(continuity), w)
+        self._w_refined = (float(omega), float(continuity), float(small_region), w)
         yield Progress(total - 1, total, "re-quantization guarantee")
         x = pull_into_cells(x, self.indices, self.palette_work, self.indptr, self.nbrs, self.margin)
         out = self._finish_output(self._to_output(x))
@@ -204,17 +208,19 @@ class Dequantizer:
 
 def dequantize_steps(image, *, annotations=None, omega: float = 0.01, continuity: float = 0.0,
                      color_space: str = "lab", max_refine: int = 10, backend: str = "auto",
-                     max_colors: int = DEFAULT_MAX_COLORS, quantize: int | None = None):
+                     max_colors: int = DEFAULT_MAX_COLORS, quantize: int | None = None,
+                     small_region: float = SMALL_REGION):
     """Generator form of :func:`dequantize` (yields :class:`~napari_maliang._progress.Progress`)."""
-    _check_options(omega, continuity, max_refine)
+    _check_options(omega, continuity, max_refine, small_region)
     dq = Dequantizer(image, color_space=color_space, max_colors=max_colors, quantize=quantize, backend=backend)
-    result = yield from dq.steps(annotations, omega=omega, continuity=continuity, max_refine=max_refine)
+    result = yield from dq.steps(annotations, omega=omega, continuity=continuity, max_refine=max_refine,
+                                 small_region=small_region)
     return result
 
 
 def dequantize(image, *, annotations=None, omega: float = 0.01, continuity: float = 0.0, color_space: str = "lab",
                max_refine: int = 10, backend: str = "auto", max_colors: int = DEFAULT_MAX_COLORS,
-               quantize: int | None = None) -> np.ndarray:
+               quantize: int | None = None, small_region: float = SMALL_REGION) -> np.ndarray:
     """Restore smooth colour variations in a colour-quantized image (Kim, Ahn & Choi).
 
     Uniformly-coloured 4-connected regions are filled by minimising eq. (1) (smoothness + data term
@@ -244,6 +250,10 @@ def dequantize(image, *, annotations=None, omega: float = 0.01, continuity: floa
         An image with more distinct colours is rejected as not quantized.
     quantize : int, optional
         Quantize with k-means to this many colours first.
+    small_region : float
+        Extra data weight ``small_region / d_max`` for every pixel of a region whose largest Poisson
+        distance (eq. 2) is ``d_max`` (not in the paper; 0 gives the paper's eq. 3 exactly). Small and
+        textured regions keep more of their quantized colour; large smooth regions hardly change.
 
     Returns
     -------
@@ -254,4 +264,4 @@ def dequantize(image, *, annotations=None, omega: float = 0.01, continuity: floa
     """
     return run_to_end(dequantize_steps(image, annotations=annotations, omega=omega, continuity=continuity,
                                        color_space=color_space, max_refine=max_refine, backend=backend,
-                                       max_colors=max_colors, quantize=quantize))
+                                       max_colors=max_colors, quantize=quantize, small_region=small_region))
