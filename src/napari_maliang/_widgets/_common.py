@@ -27,6 +27,7 @@ __all__ = [
     "image_2d",
     "layer_choices",
     "output_layer",
+    "placement",
     "refresh_choices",
     "show_error",
     "show_info",
@@ -255,6 +256,14 @@ def refresh_choices(*containers) -> None:
             container.reset_choices()
     except RuntimeError:  # widget deleted while the viewer closes
         pass
+
+
+def placement(layer, ndim: int = 2) -> dict:
+    """``scale`` and ``translate`` of the last ``ndim`` axes of ``layer``: keyword arguments that put an
+    output layer over its input."""
+    import numpy as np
+
+    return {"scale": np.asarray(layer.scale)[-ndim:], "translate": np.asarray(layer.translate)[-ndim:]}
 
 
 def chosen_layer(viewer, combo, missing: str):

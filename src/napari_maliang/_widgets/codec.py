@@ -21,6 +21,7 @@ from napari_maliang._widgets._common import (
     image_2d,
     layer_choices,
     output_layer,
+    placement,
     refresh_choices,
     show_info,
 )
@@ -178,7 +179,7 @@ class CodecWidget(QWidget):
 
         self.last_data = stream
         self.save_button.enabled = True
-        kwargs = {"scale": np.asarray(layer.scale)[-2:], "translate": np.asarray(layer.translate)[-2:]}
+        kwargs = placement(layer)
         image = result.image
         f = prepare_image(np.asarray(layer.data))
         ref = np.clip(np.rint(f[..., 0] if f.shape[2] == 1 else f), 0, 255).astype(np.uint8)

@@ -25,6 +25,7 @@ from napari_maliang._widgets._common import (
     image_2d,
     layer_choices,
     output_layer,
+    placement,
     refresh_choices,
     show_error,
     show_info,
@@ -171,8 +172,7 @@ class DequantizeWidget(QWidget):
                 np.zeros(shape, np.uint8),
                 name=f"{layer.name} brushes",
                 colormap=brush_colormap(),
-                scale=np.asarray(layer.scale)[-2:],
-                translate=np.asarray(layer.translate)[-2:],
+                **placement(layer),
                 opacity=0.8,
                 features=features,
             )
@@ -275,11 +275,7 @@ class DequantizeWidget(QWidget):
 
     def _publish(self, layer, result, edges, dq) -> None:
         rgb = result.ndim == 3
-        kwargs = {
-            "scale": np.asarray(layer.scale)[-2:],
-            "translate": np.asarray(layer.translate)[-2:],
-            "contrast_limits": (0.0, float(dq.scale)),
-        }
+        kwargs = {**placement(layer), "contrast_limits": (0.0, float(dq.scale))}
         if rgb:
             kwargs["rgb"] = True
         else:

@@ -19,6 +19,7 @@ from napari_maliang._widgets._common import (
     image_2d,
     layer_choices,
     output_layer,
+    placement,
     refresh_choices,
     show_info,
 )
@@ -131,12 +132,7 @@ class LowlightWidget(QWidget):
 
     def _publish(self, layer, result, want_patches: bool) -> None:
         image = result.image
-        ndim = 2
-        kwargs = {
-            "scale": np.asarray(layer.scale)[-ndim:],
-            "translate": np.asarray(layer.translate)[-ndim:],
-            "metadata": {"lowlight": dict(result.info)},
-        }
+        kwargs = {**placement(layer), "metadata": {"lowlight": dict(result.info)}}
         if image.ndim == 2:
             kwargs["colormap"] = "gray"
         self.output = output_layer(

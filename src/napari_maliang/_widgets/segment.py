@@ -23,6 +23,7 @@ from napari_maliang._widgets._common import (
     follow_layer_list,
     layer_choices,
     output_layer,
+    placement,
     refresh_choices,
     show_info,
 )
@@ -108,8 +109,8 @@ class _SegmentWidget(QWidget):
 
     def _publish(self, layer, data, operation: str, notes, **kwargs):
         name = f"{layer.name} {operation}"
-        kwargs.setdefault("scale", np.asarray(layer.scale)[-data.ndim :])
-        kwargs.setdefault("translate", np.asarray(layer.translate)[-data.ndim :])
+        for key, value in placement(layer, data.ndim).items():
+            kwargs.setdefault(key, value)
         # npe2 hands plugin widgets a PublicOnlyProxy of the viewer, whose layers are new proxy
         # objects on every access (type() and id() differ); output_layer matches the existing
         # output and the protected input by class and identity, so give it the real objects.
