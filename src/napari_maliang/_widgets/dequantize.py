@@ -20,6 +20,7 @@ from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 from napari_maliang._widgets._common import (
     JobRunner,
+    _unwrap,
     chosen_layer,
     follow_layer_list,
     image_2d,
@@ -34,11 +35,6 @@ from napari_maliang._widgets._common import (
 __all__ = ["DequantizeWidget", "brush_colormap", "edge_colormap"]
 
 EDGE_COLORS = {1: (0.2, 0.9, 1.0, 0.9), 2: (1.0, 0.75, 0.0, 0.9)}  # soft: cyan, hard: amber
-
-
-def _unwrap(obj):
-    """The object behind napari's PublicOnlyProxy (the viewer handed to plugins wraps every layer)."""
-    return getattr(obj, "__wrapped__", obj)
 
 
 def _same(a, b) -> bool:

@@ -19,6 +19,8 @@ from qtpy.QtWidgets import QVBoxLayout, QWidget
 from napari_maliang._progress import Progress
 from napari_maliang._widgets._common import (
     JobRunner,
+    _layer_classes,
+    _unwrap,
     chosen_layer,
     follow_layer_list,
     layer_choices,
@@ -32,12 +34,6 @@ __all__ = ["ClusterWidget", "MorphologyWidget", "RegionGrowWidget", "ThresholdWi
 
 
 # --------------------------------------------------------------------------- shared plumbing
-
-
-def _layer_classes(kinds: tuple[str, ...]):
-    from napari import layers
-
-    return tuple({"image": layers.Image, "labels": layers.Labels, "points": layers.Points}[k] for k in kinds)
 
 
 def _planes(layer, *, need_gray: bool) -> tuple[list[np.ndarray], bool, list[str]]:
@@ -68,11 +64,6 @@ def _planes(layer, *, need_gray: bool) -> tuple[list[np.ndarray], bool, list[str
         planes = converted
         notes.append(note)
     return planes, stack, notes
-
-
-def _unwrap(obj):
-    """The object behind napari's PublicOnlyProxy (or ``obj`` itself)."""
-    return getattr(obj, "__wrapped__", obj)
 
 
 class _SegmentWidget(QWidget):
