@@ -30,7 +30,7 @@ from .format import (
     pack,
     unpack,
 )
-from .geometry import build_chains, build_geometry, sample_values
+from .geometry import build_chains, build_geometry, chain_averaged
 from .inpaint import inpaint
 
 __all__ = [
@@ -188,6 +188,7 @@ class _Encoder:
         self._edges = {}
         self._edge_code = {}
         self._chains = {}
+        self._averaged = {}
         self.average = None
 
     def edges(self, t: float) -> np.ndarray:
@@ -218,7 +219,12 @@ class _Encoder:
             chains=self._chains[ckey],
         )
         steps = _steps(header)
-        vals = sample_values(geo, self.work, average=self.average if self.average is not None else _average_hops(spacing))
+        avg = self.average if self.average is not None else _average_hops(spacing)
+        akey = (ckey, avg)
+        if akey not in self._averaged:
+            ch = self._chains[ckey]
+            self._averaged[akey] = chain_averaged((self.H, self.W), ch["ci"], ch["cj"], self.work, average=avg)
+        vals = self._averaged[akey][geo.sources]
         k = values.quantize(vals, steps)
         kmax = np.ceil(255.0 / steps).astype(np.int64)
         vp = values.encode_values(k, geo.ref, geo.new, kmax)

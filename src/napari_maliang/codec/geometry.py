@@ -278,27 +278,32 @@ def sample_values(geo: Geometry, image: np.ndarray, *, average: int = 0) -> np.n
     ``average`` hops along its chain (less noise; the encoder's choice, the decoder never
     needs it).
     """
+    return chain_averaged(geo.shape, geo.chain_i, geo.chain_j, image, average=average)[geo.sources]
+
+
+def chain_averaged(shape, chain_i, chain_j, image, *, average: int = 0) -> np.ndarray:
+    """The image as ``(H*W, channels)`` with every linked chain pixel replaced by the mean of
+    the chain pixels within ``average`` hops (see :func:`sample_values`, which indexes this at
+    the source points; the encoder caches it across samplings of the same chains)."""
     img = np.asarray(image, dtype=np.float64)
     if img.ndim == 2:
         img = img[..., None]
-    H, W = geo.shape
+    H, W = shape
     flat = img.reshape(H * W, -1)
-    if average <= 0 or geo.chain_i.size == 0:
-        return flat[geo.sources]
+    if average <= 0 or chain_i.size == 0:
+        return flat
     # repeated neighbour sums along the chain links: a path-count weighted mean
-    sub = np.unique(np.concatenate([geo.chain_i, geo.chain_j]))
+    sub = np.unique(np.concatenate([chain_i, chain_j]))
     pos = np.full(H * W, -1, np.int64)
     pos[sub] = np.arange(sub.size)
     m = sub.size
     A = sparse.coo_matrix(
-        (np.ones(2 * geo.chain_i.size), (np.concatenate([pos[geo.chain_i], pos[geo.chain_j]]), np.concatenate([pos[geo.chain_j], pos[geo.chain_i]]))),
+        (np.ones(2 * chain_i.size), (np.concatenate([pos[chain_i], pos[chain_j]]), np.concatenate([pos[chain_j], pos[chain_i]]))),
         shape=(m, m),
     ).tocsr()
     acc = np.concatenate([flat[sub], np.ones((m, 1))], axis=1)
     for _ in range(int(average)):
         acc = acc + A @ acc
-    out = flat[geo.sources].copy()
-    p = pos[geo.sources]
-    ok = p >= 0
-    out[ok] = acc[p[ok], :-1] / acc[p[ok], -1:]
+    out = flat.copy()
+    out[sub] = acc[:, :-1] / acc[:, -1:]
     return out

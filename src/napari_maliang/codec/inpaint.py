@@ -110,38 +110,36 @@ def _inside_system(H, W, unk, fixed, u):
     restricted to those pixels (CSR, ``+ _EPS`` on the diagonal), and the right-hand side from
     the fixed neighbours (``fixed`` bool mask over all pixels, values in ``u``).
 
-    Built directly from the four grid shifts, the same matrix as slicing the grid Laplacian.
+    Built directly from the four grid shifts (the same matrix as slicing the grid Laplacian):
+    every row has the slots up, left, centre, right, down, already in column order because
+    the column numbering follows the raster order.
     """
     n = H * W
     m = unk.size
     col = np.full(n, -1, np.int64)
     col[unk] = np.arange(m)
     y, x = np.divmod(unk, W)
-    nbrs = (
-        (y > 0, unk - W),
-        (y < H - 1, unk + W),
-        (x > 0, unk - 1),
-        (x < W - 1, unk + 1),
-    )
+    cols = np.empty((m, 5), np.int64)
+    valid = np.zeros((m, 5), bool)
     deg = np.zeros(m)
     rhs = np.zeros((m, u.shape[1]))
-    ri, ci = [], []
-    for inside, nb in nbrs:
+    for slot, inside, step in ((0, y > 0, -W), (1, x > 0, -1), (3, x < W - 1, 1), (4, y < H - 1, W)):
         deg += inside
-        rows = np.flatnonzero(inside)
-        q = nb[rows]
-        fx = fixed[q]
+        q = np.where(inside, unk + step, 0)
+        c = col[q]
+        free = inside & (c >= 0)
+        cols[:, slot] = c
+        valid[:, slot] = free
+        fx = inside & ~free
         if fx.any():
-            rhs[rows[fx]] += u[q[fx]]
-        free = ~fx
-        ri.append(rows[free])
-        ci.append(col[q[free]])
-    diag = np.arange(m)
-    ri = np.concatenate(ri + [diag])
-    ci = np.concatenate(ci + [diag])
-    data = np.concatenate([np.full(ri.size - m, -1.0), deg + _EPS])
-    A = sparse.csr_matrix((data, (ri, ci)), shape=(m, m))
-    A.sort_indices()
+            rhs[fx] += u[q[fx]]
+    cols[:, 2] = np.arange(m)
+    valid[:, 2] = True
+    data = np.full((m, 5), -1.0)
+    data[:, 2] = deg + _EPS
+    indptr = np.zeros(m + 1, np.int64)
+    np.cumsum(valid.sum(axis=1), out=indptr[1:])
+    A = sparse.csr_matrix((data[valid], cols[valid], indptr), shape=(m, m))
     return A, rhs
 
 
