@@ -38,40 +38,45 @@ class Stencil:
 
 @numba.njit(cache=True)
 def _matvec(d, e, s, x, y):
+    # boundary handling by clamped indices and zero couplings keeps the channel loop branch-free
     h, w = d.shape
     nc = x.shape[2]
+    z = d[0, 0] - d[0, 0]
     for i in range(h):
+        iu = max(i - 1, 0)
+        idn = min(i + 1, h - 1)
         for j in range(w):
+            jl = max(j - 1, 0)
+            jr = min(j + 1, w - 1)
+            cr = e[i, j] if j + 1 < w else z
+            cl = e[i, jl] if j > 0 else z
+            cd = s[i, j] if i + 1 < h else z
+            cu = s[iu, j] if i > 0 else z
+            dij = d[i, j]
             for c in range(nc):
-                v = d[i, j] * x[i, j, c]
-                if j + 1 < w:
-                    v += e[i, j] * x[i, j + 1, c]
-                if j > 0:
-                    v += e[i, j - 1] * x[i, j - 1, c]
-                if i + 1 < h:
-                    v += s[i, j] * x[i + 1, j, c]
-                if i > 0:
-                    v += s[i - 1, j] * x[i - 1, j, c]
-                y[i, j, c] = v
+                y[i, j, c] = (dij * x[i, j, c] + cr * x[i, jr, c] + cl * x[i, jl, c] + cd * x[idn, j, c]
+                              + cu * x[iu, j, c])
 
 
 @numba.njit(cache=True)
 def _gs_colour(d, e, s, b, x, colour):
     h, w = d.shape
     nc = x.shape[2]
+    z = d[0, 0] - d[0, 0]
     for i in range(h):
+        iu = max(i - 1, 0)
+        idn = min(i + 1, h - 1)
         for j in range((i + colour) % 2, w, 2):
+            jl = max(j - 1, 0)
+            jr = min(j + 1, w - 1)
+            cr = e[i, j] if j + 1 < w else z
+            cl = e[i, jl] if j > 0 else z
+            cd = s[i, j] if i + 1 < h else z
+            cu = s[iu, j] if i > 0 else z
+            inv = 1.0 / d[i, j]
             for c in range(nc):
-                v = b[i, j, c]
-                if j + 1 < w:
-                    v -= e[i, j] * x[i, j + 1, c]
-                if j > 0:
-                    v -= e[i, j - 1] * x[i, j - 1, c]
-                if i + 1 < h:
-                    v -= s[i, j] * x[i + 1, j, c]
-                if i > 0:
-                    v -= s[i - 1, j] * x[i - 1, j, c]
-                x[i, j, c] = v / d[i, j]
+                x[i, j, c] = (b[i, j, c] - cr * x[i, jr, c] - cl * x[i, jl, c] - cd * x[idn, j, c]
+                              - cu * x[iu, j, c]) * inv
 
 
 @numba.njit(cache=True)
@@ -80,25 +85,23 @@ def _residual_restrict(d, e, s, b, x, rc):
     h, w = d.shape
     hc, wc, nc = rc.shape
     rc[:] = 0.0
+    z = d[0, 0] - d[0, 0]
     for i in range(h):
         ic = i // 2
-        up = i > 0
-        down = i + 1 < h
+        iu = max(i - 1, 0)
+        idn = min(i + 1, h - 1)
         for j in range(w):
             jc = j // 2
-            left = j > 0
-            right = j + 1 < w
+            jl = max(j - 1, 0)
+            jr = min(j + 1, w - 1)
+            cr = e[i, j] if j + 1 < w else z
+            cl = e[i, jl] if j > 0 else z
+            cd = s[i, j] if i + 1 < h else z
+            cu = s[iu, j] if i > 0 else z
+            dij = d[i, j]
             for c in range(nc):
-                v = b[i, j, c] - d[i, j] * x[i, j, c]
-                if right:
-                    v -= e[i, j] * x[i, j + 1, c]
-                if left:
-                    v -= e[i, j - 1] * x[i, j - 1, c]
-                if down:
-                    v -= s[i, j] * x[i + 1, j, c]
-                if up:
-                    v -= s[i - 1, j] * x[i - 1, j, c]
-                rc[ic, jc, c] += v
+                rc[ic, jc, c] += (b[i, j, c] - dij * x[i, j, c] - cr * x[i, jr, c] - cl * x[i, jl, c]
+                                  - cd * x[idn, j, c] - cu * x[iu, j, c])
 
 
 @numba.njit(cache=True)
@@ -110,18 +113,21 @@ def _prolong_add(x, xc, alpha):
                 x[i, j, c] += alpha * xc[i // 2, j // 2, c]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=True)
 def _dot(a, b):
     h, w, nc = a.shape
     out = np.zeros(nc)
-    for i in range(h):
-        for j in range(w):
-            for c in range(nc):
-                out[c] += a[i, j, c] * b[i, j, c]
+    fa = a.reshape(h * w, nc)
+    fb = b.reshape(h * w, nc)
+    for c in range(nc):
+        acc = 0.0
+        for p in range(h * w):
+            acc += fa[p, c] * fb[p, c]
+        out[c] = acc
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=True)
 def _update_xr(x, r, p, q, alpha):
     """x += alpha p; r -= alpha q; returns the squared norms of r per channel."""
     h, w, nc = x.shape
