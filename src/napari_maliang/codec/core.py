@@ -370,15 +370,17 @@ def encode_iter(
     return out
 
 
-def _search_thresholds(thresholds, mag, budget, size0, fits, *, prior=0.25, max_guided=4) -> int:
+def _search_thresholds(thresholds, mag, budget, size0, fits, *, max_guided=4) -> int:
     """Largest ladder index ``i`` whose candidate fits the budget (``fits(i) -> (ok, cand)``,
     ``fits(0)`` known to be true), assuming the size grows with ``i``.
 
     Same answer as a bisection, in fewer exact evaluations (each one thins an edge map and
-    codes it): the next probe is predicted from a linear model ``size = size0 + a * band(t)``
-    where ``band(t)`` is the number of pixels over the threshold (free, from the sorted
-    magnitudes) and the slope ``a`` comes from the last exact evaluation. The bracket shrinks
-    at every probe; after ``max_guided`` predicted probes it falls back to bisection.
+    codes it): the next probe is predicted from a power-law model
+    ``size = size0 + a * band(t) ** b`` where ``band(t)`` is the number of pixels over the
+    threshold (free, from the sorted magnitudes); ``a`` and ``b`` are fitted to the exact
+    evaluations closest to the answer (prior ``b = 0.65``: thinned edges grow slower than the
+    band). The bracket shrinks at every probe; after ``max_guided`` predicted probes it falls
+    back to bisection. Typically two probes: the answer and the one above it.
     """
     srt = np.sort(mag, axis=None)
     n = srt.size
@@ -387,24 +389,32 @@ def _search_thresholds(thresholds, mag, budget, size0, fits, *, prior=0.25, max_
         t = thresholds[i]
         return 0 if np.isinf(t) else int(n - np.searchsorted(srt, t, side="right"))
 
-    bands = np.array([band(i) for i in range(len(thresholds))])
-    slope = prior
+    bands = np.array([band(i) for i in range(len(thresholds))], float)
+    seen = {}  # index -> size above size0
+    a, b = 4.0, 0.65
     lo, hi = 0, len(thresholds) - 1
     guided = 0
     while lo < hi:
         if guided < max_guided:
             guided += 1
-            pred = np.flatnonzero(size0 + slope * bands[lo + 1 : hi + 1] <= budget)
+            pred = np.flatnonzero(size0 + a * bands[lo + 1 : hi + 1] ** b <= budget)
             mid = lo + 1 + (int(pred[-1]) if pred.size else 0)
         else:
             mid = (lo + hi + 1) // 2
         ok, cand = fits(mid)
         if bands[mid] > 0:
-            slope = max(cand.nbytes - size0, 1) / bands[mid]
+            seen[mid] = max(cand.nbytes - size0, 1)
         if ok:
             lo = mid
         else:
             hi = mid - 1
+        # refit on the (up to) two evaluations nearest the bracket
+        near = sorted(seen, key=lambda k: min(abs(k - lo), abs(k - hi - 1)))[:2]
+        if len(near) == 2 and bands[near[0]] != bands[near[1]]:
+            (i1, i2) = near
+            b = float(np.clip(np.log(seen[i1] / seen[i2]) / np.log(bands[i1] / bands[i2]), 0.3, 1.2))
+        if near:
+            a = seen[near[0]] / bands[near[0]] ** b
     return lo
 
 
