@@ -35,7 +35,7 @@ def laplacian_stencil(indices: np.ndarray, boundary_weight: float | None = None)
 
 
 def poisson_distance(indices: np.ndarray, *, stencil: Stencil | None = None, rtol: float = 1e-2,
-                     maxiter: int = 6) -> np.ndarray:
+                     maxiter: int = 3) -> np.ndarray:
     """Solve eq. (2), ``-Laplace d = 1`` in every region with ``d = 0`` on its virtual boundary pixels.
 
     All regions are solved in one system. Only the shape of ``d`` within each region matters (eq. 3
