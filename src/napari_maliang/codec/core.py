@@ -317,7 +317,6 @@ def encode_iter(
     # 2. the rate frontier: for a few edge thresholds, the finest sampling profile that fits
     #    (profiles are ordered by cost, so a binary search over them)
     frontier = []
-    sparsest_spacing = 0
     levels = sorted({i_max, max(0, i_max - 3)}, reverse=True)
     for li, ti in enumerate(levels):
         yield Progress(1 + li, n_steps, f"rate search: sampling at threshold {thresholds[ti]:.3g}")
@@ -331,13 +330,13 @@ def encode_iter(
             else:
                 hi_p = mid - 1
         frontier.append(size_ok(ti, lo_p)[1])
-        sparsest_spacing = profiles[lo_p][0]
     # Each candidate decode below costs a multigrid setup and solve (0.2-0.5 s), so only the
-    # candidates that can win are decoded. The photo candidate is skipped when the fewer-edges
-    # level already affords source points every 4 pixels or closer along its edges: the edges
-    # are cheap (cartoon-like image), and there the photo profile (strong edges only, spacing 8,
-    # coarse values) lost by 2.5-23 dB in every benchmark case.
-    if _PHOTO in profiles and i_max >= 1 and (not frontier or sparsest_spacing > 4):
+    # candidates that can win are decoded. The photo candidate is skipped when the threshold
+    # ladder is exhausted (every edge the detector finds fits the budget even at the coarsest
+    # sampling): the edges are few and cheap (cartoon-like image), and there the photo profile
+    # (strong edges only, spacing 8, coarse values) lost by 2.5-23 dB in every benchmark case.
+    edges_limited = i_max < len(thresholds) - 1
+    if _PHOTO in profiles and i_max >= 1 and (edges_limited or not frontier):
         # photos: only the strong edges, coarse values on a dense interior grid, then spend the
         # rest of the budget on the grid and the quantization
         ok, cand = size_ok(max(1, i_max - 6), profiles.index(_PHOTO))
