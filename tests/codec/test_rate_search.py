@@ -85,3 +85,19 @@ def test_perona_malik_matches_reference():
     np.testing.assert_allclose(got, _perona_malik_reference(img, 5, 30.0), atol=1e-2)
     gray = perona_malik(img[..., 0], iterations=5, kappa=30.0)
     np.testing.assert_allclose(gray, _perona_malik_reference(img[..., :1], 5, 30.0)[..., 0], atol=1e-2)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_thinning_matches_skimage(seed):
+    from skimage.morphology import thin
+
+    from napari_maliang.codec.edges import _thin
+
+    rng = np.random.default_rng(seed)
+    for density in (0.2, 0.5, 0.8):
+        m = rng.random((37, 45)) < density
+        np.testing.assert_array_equal(_thin(m), thin(m))
+    # thick bands, as thresholded Sobel magnitudes give
+    yy, xx = np.mgrid[0:60, 0:70]
+    band = (np.abs(np.hypot(yy - 30, xx - 35) - 20) < 3 + seed) | (np.abs(yy - xx) < 2 + seed)
+    np.testing.assert_array_equal(_thin(band), thin(band))
