@@ -12,7 +12,7 @@ from ._color import lab2rgb, rgb2lab
 from .adjacency import neighbour_lists, palette_adjacency
 from .refine import out_of_cell, pull_into_cells
 from .regions import DEFAULT_MAX_COLORS, index_image, kmeans_quantize, label_regions, value_scale
-from .solve import MultigridPCG, solve
+from .solve import MultigridPCG, Stencil, solve
 from .system import build_matrix, build_rhs
 from .weights import bell_weights, laplacian_stencil, poisson_distance
 
@@ -111,6 +111,9 @@ class Dequantizer:
             self.labels, self.n_regions = label_regions(self.indices)
             self._base = laplacian_stencil(self.indices)
             self._d = poisson_distance(self.indices, stencil=self._base)
+            # the solver works in float32: keep the operator and everything per round in float32 (no casts)
+            self._base32 = Stencil(*(np.ascontiguousarray(a, np.float32)
+                                     for a in (self._base.diag, self._base.east, self._base.south)))
 
     def edges(self, annotations=None):
         """``(soft_h, soft_v)`` soft-edge masks after the brushes (section 2.1 and 2.4)."""
@@ -143,18 +146,19 @@ class Dequantizer:
         yield Progress(0, total, "regions and Poisson distance (eq. 2)")
         self._prepare()
         soft_h, soft_v = _brushes.classify_edges(self.indices, self.adjacency, ann)
-        w = bell_weights(self._d, self.labels, self.n_regions, float(omega), float(small_region))
+        w = bell_weights(self._d, self.labels, self.n_regions, float(omega), float(small_region)).astype(np.float32)
         if self._w_refined is not None and self._w_refined[:3] == (float(omega), float(continuity), float(small_region)):
             w = np.maximum(w, self._w_refined[3])  # start from the weights refined for the last brushes
-        b0 = build_rhs(self.indices, self.palette_work, np.zeros_like(w), soft_h, soft_v, float(continuity))
-        phibar = self.palette_work[self.indices]
+        b0 = build_rhs(self.indices, self.palette_work, np.zeros(self.shape), soft_h, soft_v,
+                       float(continuity)).astype(np.float32)
+        phibar = self.palette_work.astype(np.float32)[self.indices]
         x = self._x if self._x is not None else self.palette_work[self.indices]
         step = np.full(self.shape, REFINE_STEP)
         if ann is not None:  # where the user asked for smoothing (red brush), refine as gently as the paper
             step[ann == _brushes.SOFT] = max(float(omega), 1e-2)
         for round_ in range(int(max_refine) + 1):
             yield Progress(1 + round_, total, f"solving eq. (1), round {round_ + 1}")
-            stencil = build_matrix(self.indices, w, soft_h, soft_v, float(continuity), base=self._base)
+            stencil = build_matrix(self.indices, w, soft_h, soft_v, float(continuity), base=self._base32)
             b = b0 + w[..., None] * phibar
             if self.backend == "gpu":
                 x, _ = solve(stencil, b, x, rtol=rtol, backend="gpu")
@@ -165,7 +169,7 @@ class Dequantizer:
             if not bad.any() or round_ == max_refine or (round_ > 0 and bad.sum() <= REFINE_TOL * bad.size):
                 break  # a handful of stragglers is left to the final pull (saves several full solves)
             w = w.copy()
-            w[bad] = 8.0 * w[bad] + step[bad]  # section 2.3: raise w where re-quantization fails (strongly: see REFINE_STEP)
+            w[bad] = 8.0 * w[bad] + step[bad].astype(np.float32)  # section 2.3: raise w where re-quantization fails (strongly: see REFINE_STEP)
         self._x = x
         self._w_refined = (float(omega), float(continuity), float(small_region), w)
         yield Progress(total - 1, total, "re-quantization guarantee")
