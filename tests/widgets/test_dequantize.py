@@ -83,6 +83,12 @@ def test_run_brushes_undo_and_screenshot(make_napari_viewer, qtbot, ramp_image):
 
 def test_sliders_and_errors(make_napari_viewer, qtbot, ramp_image):
     viewer, layer, widget = _dock(make_napari_viewer, ramp_image)
+    from napari_maliang._widgets.dequantize import DEFAULT_OMEGA
+
+    # defaults: the best measured setting (omega ~0.15 in RGB), shown beside the slider
+    assert abs(widget.omega / DEFAULT_OMEGA - 1) < 0.02 and widget.color_space.value == "rgb"
+    assert widget.omega_label.value == f"{widget.omega:.3g}"
+    widget.omega_slider.value = -2.0
     assert abs(widget.omega - 0.01) < 1e-9 and widget.omega_label.value == "0.01"
     widget.omega_slider.value = np.log10(0.5)
     assert abs(widget.omega - 0.5) < 1e-4 and widget.omega_label.value == "0.5"

@@ -13,6 +13,8 @@ between updates, so only the right-hand side and a warm-started solve are redone
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, Label, PushButton, SpinBox
 from qtpy.QtCore import QTimer
@@ -34,6 +36,10 @@ from napari_maliang._widgets._common import (
 
 __all__ = ["DequantizeWidget", "brush_colormap", "edge_colormap"]
 
+# Widget defaults: the setting with the best measured PSNR and no losing case (docs/benchmarks/dequantize.md);
+# the paper's omega = 0.01 in Lab stays the default of the function and one slider move away.
+DEFAULT_OMEGA = 0.15
+DEFAULT_COLOR_SPACE = "rgb"
 EDGE_COLORS = {1: (0.2, 0.9, 1.0, 0.9), 2: (1.0, 0.75, 0.0, 0.9)}  # soft: cyan, hard: amber
 
 
@@ -79,10 +85,10 @@ class DequantizeWidget(QWidget):
         self.brush_combo = ComboBox(label="brush", choices=[(name, k) for k, (name, _) in BRUSHES.items()], value=3)
         self.show_edges = CheckBox(label="show soft/hard edges", value=False)
         # ω on a log scale: the slider holds log10(ω) (magicgui's LogSlider reads out its linear position)
-        self.omega_slider = FloatSlider(label="log10 ω (data weight)", value=-2.0, min=-3.0, max=1.0, step=0.05)
+        self.omega_slider = FloatSlider(label="log10 ω (data weight)", value=round(math.log10(DEFAULT_OMEGA), 2), min=-3.0, max=1.0, step=0.05)
         self.omega_label = Label(label="ω =", value=f"{self.omega:.3g}")
         self.continuity_slider = FloatSlider(label="w_c (continuity)", value=0.0, min=0.0, max=5.0, step=0.05)
-        self.color_space = ComboBox(label="colour space", choices=["lab", "rgb"], value="lab")
+        self.color_space = ComboBox(label="colour space", choices=["lab", "rgb"], value=DEFAULT_COLOR_SPACE)
         self.auto_update = CheckBox(label="update after each stroke", value=True)
         self.quantize_spin = SpinBox(label="k-means first (0 = off)", value=0, min=0, max=256)
         self.legend = Label(value="edges: cyan soft, amber hard")
