@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from napari_maliang.smlm.drift import correct_drift
-from napari_maliang.smlm.render import render
+from napari_maliang.smlm.rendering import render
 from napari_maliang.smlm.scenes import filament_scene
 
 #: timings are the best of this many runs (the 2-core machine is shared and noisy)

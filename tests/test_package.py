@@ -50,3 +50,18 @@ def test_lazy_exports_resolve_and_reject_unknown():
     assert dir_() == all_ == ["sep"]
     with pytest.raises(AttributeError, match="'os' has no attribute 'nope'"):
         getattr_("nope")
+
+
+@pytest.mark.parametrize("package", ["smlm", "codec", "dequantize", "lowlight", "segment"])
+def test_lazy_exports_are_the_objects_even_after_submodules_load(package):
+    """A public function must not be shadowed by a submodule of the same name (e.g. smlm.render)."""
+    import importlib
+    import pkgutil
+    import types
+
+    pkg = importlib.import_module(f"napari_maliang.{package}")
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{pkg.__name__}.{info.name}")
+    for name in pkg.__all__:
+        assert not isinstance(getattr(pkg, name), types.ModuleType), f"{package}.{name} is a module"

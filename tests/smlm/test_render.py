@@ -1,10 +1,10 @@
-"""Tests of napari_maliang.smlm.render (rendering contract: geometry, mass, methods, errors)."""
+"""Tests of napari_maliang.smlm.rendering (rendering contract: geometry, mass, methods, errors)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from napari_maliang.smlm.render import default_contrast_limits, render, render_layer_kwargs, render_shape
+from napari_maliang.smlm.rendering import default_contrast_limits, render, render_layer_kwargs, render_shape
 
 
 def _table(x, y, ux=None, uy=None):

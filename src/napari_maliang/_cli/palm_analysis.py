@@ -204,7 +204,7 @@ def _drift(args) -> int:
 def _render(args) -> int:
     import numpy as np
 
-    from napari_maliang.smlm.render import default_contrast_limits, render
+    from napari_maliang.smlm.rendering import default_contrast_limits, render
 
     ext = os.path.splitext(args.output)[1].lower()
     if ext not in (".tif", ".tiff", ".npy", ".png"):

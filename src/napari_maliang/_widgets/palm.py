@@ -380,7 +380,7 @@ class PalmWidget(QWidget):
 
     def _render(self, layer, table, suffix, metadata):
         try:
-            from napari_maliang.smlm.render import render, render_layer_kwargs
+            from napari_maliang.smlm.rendering import render, render_layer_kwargs
         except ImportError:  # pragma: no cover - render module missing
             self.render_layer = None
             return

@@ -9,7 +9,7 @@ Three tabs, each with its own background job (progress bar, Cancel):
   matplotlib plot of the drift against frame, in nm (for beads: the measured trajectory before
   and the residual after correction).
 - **Render**: histogram / Gaussian / ASH -> an Image layer ``"<input> render"`` that overlays
-  the raw stack (scale and translate from :func:`napari_maliang.smlm.render.render_layer_kwargs`),
+  the raw stack (scale and translate from :func:`napari_maliang.smlm.rendering.render_layer_kwargs`),
   with napari's scale bar in nm.
 - **Motion**: a line or path in a Shapes layer, band, frames per data set -> a table, a docked
   plot of Z per successive pair and the per-set profiles, and optionally one coloured Points
@@ -305,7 +305,7 @@ class PalmAnalysisWidget(QWidget):
     # --------------------------------------------------------------------------------------- render
 
     def _start_render(self):
-        from napari_maliang.smlm.render import render, render_layer_kwargs
+        from napari_maliang.smlm.rendering import render, render_layer_kwargs
 
         layer, table = self._table()
         method = self.render_method.value

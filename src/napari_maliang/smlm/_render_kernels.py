@@ -1,4 +1,4 @@
-"""Numba kernels for :mod:`napari_maliang.smlm.render` (imported lazily: this module imports numba).
+"""Numba kernels for :mod:`napari_maliang.smlm.rendering` (imported lazily: this module imports numba).
 
 Every localization is drawn as a separable Gaussian of its own width, sampled at output-pixel
 centres and normalized to unit mass (or, for the histogram, counted in its pixel).
