@@ -31,7 +31,7 @@ def test_sample_opens_as_layers(make_napari_viewer, key):
 def test_demo_docks_everything_and_draws(qtbot):
     viewer = demo_viewer(show=True)
     try:
-        docked = set(viewer.window._dock_widgets)
+        docked = set(viewer.window.dock_widgets)
         assert all(any(name in title for title in docked) for name in WIDGETS)
         assert len(viewer.layers) >= len(SAMPLES)
         shot = viewer.screenshot(canvas_only=True)
