@@ -101,3 +101,16 @@ def test_thinning_matches_skimage(seed):
     yy, xx = np.mgrid[0:60, 0:70]
     band = (np.abs(np.hypot(yy - 30, xx - 35) - 20) < 3 + seed) | (np.abs(yy - xx) < 2 + seed)
     np.testing.assert_array_equal(_thin(band), thin(band))
+
+
+def test_header_profile_round_trips_every_profile():
+    """The pruned "coarsest profile" candidate is recognised from its header alone."""
+    from napari_maliang.codec.core import _PROFILES, _header_profile
+    from napari_maliang.codec.format import FLAG_BORDER, FLAG_EDGE_VALUES, Header
+
+    for prof in _PROFILES:
+        spacing, q, grid, ev = prof
+        flags = (FLAG_EDGE_VALUES if ev else 0) | FLAG_BORDER
+        h = Header(64, 48, 3, flags, spacing, grid, q, min(255, 2 * q))
+        assert _header_profile(h) == prof
+    assert sum(_header_profile(Header(8, 8, 1, f, 16, 0, 16, 32)) == _PROFILES[0] for f in (0, FLAG_BORDER)) == 2
