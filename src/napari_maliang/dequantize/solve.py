@@ -7,7 +7,7 @@ right-hand side) are solved in one system; regions with no coupling between them
 
 CPU: conjugate gradients preconditioned by an aggregation multigrid V-cycle (2x2 aggregates, whose
 Galerkin coarse operators are again 5-point stencils, red-black Gauss-Seidel smoothing, dense
-inverse on the coarsest grid (at most 64 unknowns)), in parallel numba loops. The hierarchy is rebuilt in O(N) when the
+inverse on the coarsest grid (at most 64 unknowns)), in single-threaded numba loops. The hierarchy is rebuilt in O(N) when the
 diagonal changes (refinement) and the previous solution is the warm start, so later solves are cheap.
 GPU: the same stencil assembled as a CSR matrix and solved with ``cupyx.scipy.sparse.linalg.cg``.
 :func:`to_csr` gives the assembled SciPy matrix (tests, pyamg).
@@ -36,6 +36,22 @@ class Stencil:
         return self.diag.shape
 
 
+@numba.njit(inline="always")
+def _couplings(e, s, i, j, iu, h, w, z):
+    """Clamped column neighbours of pixel (i, j) and its east, west, south and north couplings.
+
+    A neighbour outside the grid gets index-clamped coordinates and a zero coupling ``z``, so the
+    stencil kernels' channel loops stay branch-free.
+    """
+    jl = max(j - 1, 0)
+    jr = min(j + 1, w - 1)
+    cr = e[i, j] if j + 1 < w else z
+    cl = e[i, jl] if j > 0 else z
+    cd = s[i, j] if i + 1 < h else z
+    cu = s[iu, j] if i > 0 else z
+    return jl, jr, cr, cl, cd, cu
+
+
 @numba.njit(cache=True)
 def _matvec(d, e, s, x, y):
     # boundary handling by clamped indices and zero couplings keeps the channel loop branch-free
@@ -46,12 +62,7 @@ def _matvec(d, e, s, x, y):
         iu = max(i - 1, 0)
         idn = min(i + 1, h - 1)
         for j in range(w):
-            jl = max(j - 1, 0)
-            jr = min(j + 1, w - 1)
-            cr = e[i, j] if j + 1 < w else z
-            cl = e[i, jl] if j > 0 else z
-            cd = s[i, j] if i + 1 < h else z
-            cu = s[iu, j] if i > 0 else z
+            jl, jr, cr, cl, cd, cu = _couplings(e, s, i, j, iu, h, w, z)
             dij = d[i, j]
             for c in range(nc):
                 y[i, j, c] = (dij * x[i, j, c] + cr * x[i, jr, c] + cl * x[i, jl, c] + cd * x[idn, j, c]
@@ -67,12 +78,7 @@ def _gs_colour(d, e, s, b, x, colour):
         iu = max(i - 1, 0)
         idn = min(i + 1, h - 1)
         for j in range((i + colour) % 2, w, 2):
-            jl = max(j - 1, 0)
-            jr = min(j + 1, w - 1)
-            cr = e[i, j] if j + 1 < w else z
-            cl = e[i, jl] if j > 0 else z
-            cd = s[i, j] if i + 1 < h else z
-            cu = s[iu, j] if i > 0 else z
+            jl, jr, cr, cl, cd, cu = _couplings(e, s, i, j, iu, h, w, z)
             inv = 1.0 / d[i, j]
             for c in range(nc):
                 x[i, j, c] = (b[i, j, c] - cr * x[i, jr, c] - cl * x[i, jl, c] - cd * x[idn, j, c]
@@ -92,12 +98,7 @@ def _residual_restrict(d, e, s, b, x, rc):
         idn = min(i + 1, h - 1)
         for j in range(w):
             jc = j // 2
-            jl = max(j - 1, 0)
-            jr = min(j + 1, w - 1)
-            cr = e[i, j] if j + 1 < w else z
-            cl = e[i, jl] if j > 0 else z
-            cd = s[i, j] if i + 1 < h else z
-            cu = s[iu, j] if i > 0 else z
+            jl, jr, cr, cl, cd, cu = _couplings(e, s, i, j, iu, h, w, z)
             dij = d[i, j]
             for c in range(nc):
                 rc[ic, jc, c] += (b[i, j, c] - dij * x[i, j, c] - cr * x[i, jr, c] - cl * x[i, jl, c]
