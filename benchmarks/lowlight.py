@@ -60,6 +60,7 @@ METHODS = {
     "GP on LIME ref": lambda d: enhance(d, k=30, reference="lime"),
 }
 BASELINES = ("gamma 1/2.2", "CLAHE", "LIME-style")
+HELDOUT_METHODS = ("gamma 1/2.2", "CLAHE", "LIME-style", "reference only", "GP CM k=30")
 
 
 def dataset(size=256, gammas=(2, 3), peak=1000.0):
@@ -71,18 +72,69 @@ def dataset(size=256, gammas=(2, 3), peak=1000.0):
     return data
 
 
-HELDOUT = ("camera", "coins", "moon", "page", "text", "brick", "grass", "gravel")
+# Held-out set, fixed before the blind exposure estimate was (re)designed: no image below was looked
+# at (nor its scores) while choosing the estimator or its constants, which were set on the five
+# benchmark photos above only. All offline: the remaining scikit-image pictures (the binary horse,
+# the synthetic phantom/checkerboard/colour wheel/logo and the second motorcycle view are left out),
+# matplotlib's Grace Hopper photo, and three seeded synthetic smooth scenes.
+HELDOUT_GRAY = ("camera", "coins", "moon", "page", "text", "brick", "grass", "gravel", "cell", "microaneurysms", "clock")
+HELDOUT_RGB = ("retina", "immunohistochemistry", "hubble_deep_field", "grace_hopper")
+HELDOUT_SYNTHETIC = ("sphere", "smooth field", "ramps")
+HELDOUT = HELDOUT_GRAY + HELDOUT_RGB + HELDOUT_SYNTHETIC
 
 
-def heldout_dataset(size=256, gammas=(2, 3), peak=1000.0):
+def synthetic_scene(name, size=256):
+    """Seeded smooth synthetic scenes (display-referred RGB on 0..1)."""
+    yy, xx = (np.mgrid[0:size, 0:size].astype(np.float32) + 0.5) / size
+    if name == "sphere":  # Lambertian sphere lit from the upper left on a vertical gradient background
+        bg = np.stack([0.25 + 0.2 * yy, 0.3 + 0.25 * yy, 0.45 + 0.3 * yy], -1)
+        cx, cy, r = 0.5, 0.5, 0.35
+        dx, dy = (xx - cx) / r, (yy - cy) / r
+        inside = dx**2 + dy**2 < 1
+        dz = np.sqrt(np.clip(1 - dx**2 - dy**2, 0, 1))
+        light = np.array([-0.5, -0.5, 0.707], np.float32)
+        shade = np.clip(dx * light[0] + dy * light[1] + dz * light[2], 0, 1) * 0.9 + 0.1
+        lin = shade[..., None] * np.array([0.85, 0.55, 0.3], np.float32)
+        img = np.where(inside[..., None], lin ** (1 / 2.2), bg)
+    elif name == "smooth field":  # low-pass filtered noise, each channel stretched to 0.05..0.95
+        import cv2
+
+        rng = np.random.default_rng(7)
+        noise = rng.standard_normal((size, size, 3)).astype(np.float32)
+        img = cv2.GaussianBlur(noise, (0, 0), size / 20)
+        lo, hi = img.min(axis=(0, 1)), img.max(axis=(0, 1))
+        img = 0.05 + 0.9 * (img - lo) / (hi - lo)
+    elif name == "ramps":  # colour ramps
+        img = np.stack([0.02 + 0.96 * xx, 0.02 + 0.96 * yy, 0.98 - 0.48 * (xx + yy)], -1)
+    else:
+        raise ValueError(name)
+    return np.clip(img, 0, 1).astype(np.float32)
+
+
+def heldout_image(name, size=256):
     import cv2
     from skimage import data as skdata
 
+    if name in HELDOUT_SYNTHETIC:
+        return synthetic_scene(name, size)
+    if name == "grace_hopper":
+        import matplotlib.cbook as cbook
+        import matplotlib.image as mimage
+
+        with cbook.get_sample_data("grace_hopper.jpg") as f:
+            img = mimage.imread(f)
+    else:
+        img = getattr(skdata, name)()
+    img = img.astype(np.float32) / 255.0
+    s = size / max(img.shape[:2])
+    img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
+    return np.clip(img, 0, 1).astype(np.float32)
+
+
+def heldout_dataset(size=256, gammas=(2, 3), peak=1000.0):
     out = []
     for i, name in enumerate(HELDOUT):
-        img = getattr(skdata, name)().astype(np.float32) / 255.0
-        s = size / max(img.shape)
-        img = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
+        img = heldout_image(name, size)
         for g in gammas:
             out.append((f"{name} g={g}", darken(img, gamma=g, peak=peak, seed=500 + 10 * i + g), img))
     return out
@@ -161,15 +213,29 @@ def main(argv=None) -> int:
     lime_gp = mean(results["GP on LIME ref"], "psnr")
     print(f"GP on LIME-style reference vs LIME-style alone: {lime_gp:.2f} vs {mean(results['LIME-style'], 'psnr'):.2f} dB")
 
-    print("\n== held-out check: grayscale scikit-image pictures (the key 0.4 was not chosen on these) ==")
+    print(
+        f"\n== held-out set: {len(HELDOUT)} pictures x gamma 2, 3 (fixed before the exposure estimate was designed; "
+        "never used to choose it) =="
+    )
     held = heldout_dataset()
     hres = {}
-    for name in ("gamma 1/2.2", "CLAHE", "LIME-style", "reference only", "GP CM k=30"):
+    for name in HELDOUT_METHODS:
         hres[name] = [psnr(METHODS[name](d), o) for _, d, o in held]
     print(", ".join(f"{n} {np.mean(v):.2f}" for n, v in hres.items()))
+    for g in (2, 3):
+        sel = [i for i, (label, _, _) in enumerate(held) if label.endswith(f"g={g}")]
+        print(f"  gamma {g} only, PSNR: " + ", ".join(f"{n} {np.mean([hres[n][i] for i in sel]):.2f}" for n in hres))
+    print(f"  {'image':22s} " + " ".join(f"{n[:12]:>12s}" for n in hres))
     for i, (label, _, _) in enumerate(held):
-        print(f"  {label:14s} " + " ".join(f"{n[:10]:>10s} {hres[n][i]:6.2f}" for n in hres))
-    held_gain = np.mean(hres["GP CM k=30"]) - max(np.mean(hres[n]) for n in BASELINES)
+        print(f"  {label:22s} " + " ".join(f"{hres[n][i]:12.2f}" for n in hres))
+    held_best = max(BASELINES, key=lambda n: np.mean(hres[n]))
+    held_gp = float(np.mean(hres["GP CM k=30"]))
+    held_gain = held_gp - float(np.mean(hres[held_best]))
+    held_wins = sum(a > max(hres[n][i] for n in BASELINES) for i, a in enumerate(hres["GP CM k=30"]))
+    print(
+        f"held-out GP CM vs best baseline ({held_best}): {held_gp:.2f} vs {np.mean(hres[held_best]):.2f} dB -> "
+        f"{held_gain:+.2f} dB (target >= +0.50); GP above every baseline on {held_wins}/{len(held)} images"
+    )
 
     print("\n== Table II-like sweep over k (colour model) ==")
     ks = (10, 30, 100, 200) if args.quick else (10, 20, 30, 40, 50, 100, 200)
@@ -200,7 +266,7 @@ def main(argv=None) -> int:
     )
     print(
         f"SUMMARY lowlight: GP CM k=30 mean PSNR {gp:.2f} dB vs best baseline {best_name} {best:.2f} dB "
-        f"({gp - best:+.2f} dB, target +0.5; held-out grayscale {held_gain:+.2f} dB); vs reference alone {gp - ref:+.2f} dB; "
+        f"({gp - best:+.2f} dB, target +0.5; held-out {held_gain:+.2f} dB); vs reference alone {gp - ref:+.2f} dB; "
         f"256x256 {t256:.3f} s; {tbig / mp:.2f} s/MP"
     )
     return 0
