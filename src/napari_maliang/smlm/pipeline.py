@@ -23,7 +23,7 @@ import pandas as pd
 from napari_maliang._backend import resolve_backend, to_numpy
 from napari_maliang._progress import Progress, run_to_end
 from napari_maliang.smlm.camera import Camera
-from napari_maliang.smlm.detect import _check_threshold, check_box, detect, extract_spots, reject_wide
+from napari_maliang.smlm.detect import Detections, _check_threshold, check_box, detect, extract_spots, reject_wide
 
 __all__ = [
     "COLUMNS",
@@ -85,6 +85,8 @@ class _Params:
     fit_sigma: bool
     min_distance: int
     reject_n_std: float | None
+    multi_emitter: bool = True
+    min_llr: float = 30.0
 
 
 def empty_table(attrs: dict | None = None) -> pd.DataFrame:
@@ -130,6 +132,16 @@ def _check_camera(camera) -> Camera:
     if isinstance(camera, dict):
         return Camera.from_dict(camera)
     raise TypeError(f"camera must be a Camera, a dict of its settings or None, got {type(camera).__name__}")
+
+
+def _check_min_llr(min_llr) -> float:
+    try:
+        value = float(min_llr)
+    except (TypeError, ValueError):
+        raise TypeError(f"min_llr must be a number (log-likelihood ratio threshold), got {min_llr!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"min_llr must be a finite number >= 0 (default 30), got {min_llr}")
+    return value
 
 
 def _chunk_frames(chunk_frames, shape) -> int:
@@ -243,11 +255,119 @@ def localize_block(block, first_frame: int, params: _Params | dict) -> pd.DataFr
             "log_likelihood": np.asarray(res.log_likelihood, np.float32),
         }
     )
+    # distance of each fit from the centre of its box: the tie-break of duplicate removal (a fit
+    # near its own box centre saw the whole molecule)
+    half = 0.5 * (box - 1)
+    centred = -np.hypot(np.nan_to_num(x, nan=1e3) - half - (det.x - det.x0 - half),
+                        np.nan_to_num(y, nan=1e3) - half - (det.y - det.y0 - half))
     score = det.score
+    if params.multi_emitter and len(det):
+        keep, pairs = _split_overlapping(block, det, res, keep, params, camera, first_frame)
+        score = centred
+        if pairs is not None:
+            table = pd.concat([table[keep], pairs[0]], ignore_index=True)
+            score = np.concatenate([score[keep], pairs[1]])
+            return _drop_duplicates(table, score).reset_index(drop=True)
     table = table[keep]
     score = score[keep]
     table = _drop_duplicates(table, score)
     return table.reset_index(drop=True)
+
+
+def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, first_frame: int):
+    """Refit suspected overlaps with one and with two emitters; replace the split ones by two rows.
+
+    Suspects: spots wider than the PSF by more than two standard deviations (of the width's
+    Cramer-Rao error combined with the spread of bright spots' widths), spots with another
+    candidate within ``box`` pixels in the same frame, and failed single fits. Each suspect is
+    cut out again in a ``box + 2`` square centred on its single-emitter position and handed to
+    :func:`~napari_maliang.smlm.multifit.split_pairs` (one emitter with a free width vs two at the
+    PSF width, likelihood-ratio test). Returns the updated ``keep`` mask and ``(rows, scores)`` of
+    the separated molecules (None when nothing was split).
+    """
+    from napari_maliang.smlm.multifit import split_pairs
+
+    box = params.box
+    sigma = np.asarray(res.sigma, np.float64)
+    x = np.asarray(res.x, np.float64)
+    y = np.asarray(res.y, np.float64)
+    n = len(det)
+    if params.fit_sigma and keep.sum() >= 10:
+        good = keep & np.isfinite(sigma)
+        sigma_ref = float(np.median(sigma[good]))
+        crlb_sigma = np.nan_to_num(np.asarray(res.crlb_sigma, np.float64), nan=np.inf)
+        bright = good & (crlb_sigma <= np.median(crlb_sigma[good]))
+        sb = sigma[bright]
+        floor = 1.482602218505602 * np.median(np.abs(sb - np.median(sb))) if len(sb) >= 3 else 0.0
+        wide = ~(sigma <= sigma_ref + 2.0 * np.sqrt(crlb_sigma**2 + floor**2))
+    else:
+        sigma_ref = params.psf_sigma
+        wide = np.zeros(n, bool)
+    # another candidate of the same frame within box pixels (Chebyshev)
+    near = np.zeros(n, bool)
+    if n > 1:
+        from scipy.spatial import cKDTree
+
+        pts = np.column_stack([det.frame * 1.0e5, det.y, det.x]).astype(np.float64)
+        pairs = cKDTree(pts).query_pairs(float(box), p=np.inf, output_type="ndarray")
+        near[pairs.ravel()] = True
+    suspect = wide | near | ~keep
+    if not suspect.any():
+        return keep, None
+    idx = np.flatnonzero(suspect)
+    h, w = block.shape[-2:]
+    mbox = box + 2 if box + 2 <= min(h, w) else box
+    mh = mbox // 2
+    cx = np.where(keep[idx], det.x0[idx] + np.clip(np.nan_to_num(x[idx]), 0, box - 1), det.x[idx])
+    cy = np.where(keep[idx], det.y0[idx] + np.clip(np.nan_to_num(y[idx]), 0, box - 1), det.y[idx])
+    cx = np.rint(cx).astype(np.int64)
+    cy = np.rint(cy).astype(np.int64)
+    sub = Detections(
+        frame=det.frame[idx],
+        y=cy.astype(np.int32),
+        x=cx.astype(np.int32),
+        y0=np.clip(cy - mh, 0, h - mbox).astype(np.int32),
+        x0=np.clip(cx - mh, 0, w - mbox).astype(np.int32),
+        score=det.score[idx],
+        noise=det.noise,
+        box=mbox,
+    )
+    spots = camera.to_photons(to_numpy(extract_spots(block, sub)))
+    out = split_pairs(
+        spots,
+        psf_sigma=sigma_ref,
+        min_llr=params.min_llr,
+        min_separation=1.0,
+        iterations=max(params.iterations, 20),
+        excess_noise=camera.excess_noise,
+        fit_sigma=params.fit_sigma,
+    )
+    if not out.split.any():
+        return keep, None
+    s = np.flatnonzero(out.split)
+    keep = keep.copy()
+    keep[idx[s]] = False
+    pair = out.pair
+    frame = np.repeat(sub.frame[s], 2)
+    px = (sub.x0[s, None] + pair.x[s]).ravel()
+    py = (sub.y0[s, None] + pair.y[s]).ravel()
+    rows = pd.DataFrame(
+        {
+            "frame": (frame + int(first_frame)).astype(np.int64),
+            "x": px,
+            "y": py,
+            "photons": pair.photons[s].ravel().astype(np.float32),
+            "background": np.repeat(pair.background[s], 2).astype(np.float32),
+            "sigma": np.full(2 * len(s), sigma_ref, np.float32),
+            "uncertainty_x": pair.crlb_x[s].ravel().astype(np.float32),
+            "uncertainty_y": pair.crlb_y[s].ravel().astype(np.float32),
+            "log_likelihood": np.repeat(pair.log_likelihood[s], 2).astype(np.float32),
+        }
+    )
+    centre = 0.5 * (mbox - 1)
+    score = -np.hypot(pair.x[s] - centre - (sub.x[s, None] - sub.x0[s, None] - centre),
+                      pair.y[s] - centre - (sub.y[s, None] - sub.y0[s, None] - centre)).ravel()
+    return keep, (rows, score)
 
 
 def _drop_duplicates(table: pd.DataFrame, score: np.ndarray, radius: float = 1.0) -> pd.DataFrame:
@@ -282,6 +402,8 @@ def iter_localize(
     fit_sigma: bool = True,
     min_distance: int = 2,
     reject_n_std: float | None = 3.5,
+    multi_emitter: bool = True,
+    min_llr: float = 30.0,
 ) -> Generator[LocalizeProgress, None, pd.DataFrame]:
     """Generator form of :func:`localize`: yields :class:`LocalizeProgress` after every chunk.
 
@@ -313,6 +435,8 @@ def iter_localize(
         fit_sigma=bool(fit_sigma),
         min_distance=int(min_distance),
         reject_n_std=None if reject_n_std is None else float(reject_n_std),
+        multi_emitter=bool(multi_emitter),
+        min_llr=_check_min_llr(min_llr),
     )
     attrs = {
         "pixel_size_nm": camera.pixel_size_nm,
