@@ -5,7 +5,8 @@ palettes (8/16/32 colours), Pillow's median cut (16 colours) and 3/4-bit truncat
 PSNR gain over the quantized input, the share of pixels that re-quantize to the input, and the time
 per megapixel are printed. The last line is a one-line summary.
 
-    python benchmarks/dequantize.py [--quick] [--omega 0.01] [--color-space lab|rgb] [--no-speed | --speed-only]
+    python benchmarks/dequantize.py [--quick] [--omega 0.01] [--color-space lab|rgb] [--quantizer auto|nearest]
+                                    [--no-speed | --speed-only]
 
 The recorded runs (docs/benchmarks/dequantize.md) use the paper's default (omega 0.01, Lab), the
 best PSNR setting we measured (--omega 0.15 --color-space rgb) and the paper's MSE setting
@@ -103,6 +104,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer images")
     parser.add_argument("--omega", type=float, default=0.01)
     parser.add_argument("--color-space", default="lab", choices=("lab", "rgb"))
+    parser.add_argument("--quantizer", default="auto", choices=("auto", "nearest", "floor"),
+                        help="nearest: the paper's Voronoi cells for every case, truncation too")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--speed-only", action="store_true", help="only the 1-megapixel timing")
     args = parser.parse_args(argv)
@@ -112,23 +115,29 @@ def main(argv=None):
     print(f"machine: {os.cpu_count()} CPU cores; omega={args.omega}; color_space={args.color_space}")
     print(f"{'image':<11} {'quantizer':<12} {'colours':>7} {'PSNR q':>7} {'ours':>6} {'gauss':>6} {'bilat':>6} "
           f"{'requant':>8} {'s/MP':>6}")
-    gains, requant, rows = [], [], []
+    gains, requant, truncated = [], [], []
     for iname, img in ({} if args.speed_only else images(args.quick)).items():
         for qname, quant in quantizers().items():
             q = quant(img)
             ncol = len(np.unique(q.reshape(-1, 3), axis=0))
             t = time.perf_counter()
-            r = dequantize(q, omega=args.omega, color_space=args.color_space)
+            r = dequantize(q, omega=args.omega, color_space=args.color_space, quantizer=args.quantizer)
             dt = (time.perf_counter() - t) / (q.shape[0] * q.shape[1] / 1e6)
             g, b = baselines(q)
             p0 = psnr(q, img)
             gain = psnr(r, img) - p0
-            ok = requantization_mask(r, q, color_space=args.color_space).mean()
+            ok = requantization_mask(r, q, color_space=args.color_space, quantizer=args.quantizer).mean()
             gains.append(gain)
+            truncated.append(qname.startswith("trunc"))
             requant.append(ok)
             print(f"{iname:<11} {qname:<12} {ncol:>7} {p0:>7.2f} {gain:>+6.2f} {psnr(g, img) - p0:>+6.2f} "
                   f"{psnr(b, img) - p0:>+6.2f} {100 * ok:>7.2f}% {dt:>6.2f}", flush=True)
     gains = np.array(gains) if gains else np.array([np.nan])
+    truncated = np.array(truncated if len(truncated) == gains.size else [False] * gains.size)
+    if truncated.any():
+        print(f"mean PSNR gain: palette quantizers (k-means, median cut) {gains[~truncated].mean():+.2f} dB "
+              f"(worst {gains[~truncated].min():+.2f}), bit truncation {gains[truncated].mean():+.2f} dB "
+              f"(worst {gains[truncated].min():+.2f})")
     requant = requant or [np.nan]
     if args.no_speed:
         full = stroke = (float("nan"), float("nan"))
@@ -137,7 +146,7 @@ def main(argv=None):
     sec = full[0]
     print(f"speed, 1024x1024 RGB, 16 k-means colours, refinement included: full run {full[0]:.2f} s wall "
           f"({full[1]:.2f} s CPU); update after a brush stroke {stroke[0]:.2f} s wall ({stroke[1]:.2f} s CPU)")
-    print(f"SUMMARY dequantize omega={args.omega} {args.color_space}: mean PSNR gain {gains.mean():+.2f} dB (target >= +1.0), "
+    print(f"SUMMARY dequantize omega={args.omega} {args.color_space} quantizer={args.quantizer}: mean PSNR gain {gains.mean():+.2f} dB (target >= +1.0), "
           f"worst {gains.min():+.2f} dB (target >= -0.1), re-quantized {100 * min(requant):.2f}% min "
           f"(target 100%), {sec:.2f} s/MP wall, {full[1]:.2f} s/MP CPU (target <= 1 s), stroke update {stroke[0]:.2f} s "
           f"on {os.cpu_count()} shared cores")

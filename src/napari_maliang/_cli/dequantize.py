@@ -22,6 +22,10 @@ def register(subparsers) -> None:
     p.add_argument("--omega", type=float, default=0.01, help="data-term weight ω of eq. (3) (default 0.01)")
     p.add_argument("--continuity", type=float, default=0.0, help="continuity weight w_c of eq. (6) (default 0)")
     p.add_argument("--color-space", choices=("lab", "rgb"), default="lab")
+    p.add_argument(
+        "--quantizer", choices=("auto", "nearest", "floor"), default="auto",
+        help="how the image was quantized: nearest palette colour or bit truncation (auto: recognise truncation)",
+    )
     p.add_argument("--max-refine", type=int, default=10)
     p.add_argument("--quantize", type=int, metavar="N", help="quantize with k-means to N colours first")
     p.add_argument("--backend", choices=("auto", "cpu", "gpu"), default="auto")
@@ -71,9 +75,9 @@ def run(args: argparse.Namespace) -> int:
         source = kmeans_quantize(image, args.quantize)
     result = dequantize(
         source, annotations=annotations, omega=args.omega, continuity=args.continuity,
-        color_space=args.color_space, max_refine=args.max_refine, backend=args.backend,
+        color_space=args.color_space, max_refine=args.max_refine, backend=args.backend, quantizer=args.quantizer,
     )
-    out = as_input_dtype(result, source, color_space=args.color_space)
+    out = as_input_dtype(result, source, color_space=args.color_space, quantizer=args.quantizer)
     Image.fromarray(out).save(args.output)
     print(f"maliang dequantize: {args.input} -> {args.output} ({out.shape[1]}x{out.shape[0]}, {out.dtype})")
     return 0

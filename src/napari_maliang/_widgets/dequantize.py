@@ -245,6 +245,7 @@ class DequantizeWidget(QWidget):
         layer, data = self._input()
         color_space = self.color_space.value
         key, dq = self._dequantizer(layer, data, color_space)
+        fresh = dq is None  # a new image: say once what kind of palette it has
         ann = self._annotations(data.shape[:2])
         omega = self.omega
         continuity = float(self.continuity_slider.value)
@@ -272,6 +273,9 @@ class DequantizeWidget(QWidget):
             self._publish(layer, result, edges, dq_done)
             if dq_done.indexed.alpha is not None:
                 show_info("RGBA image: the alpha channel is ignored by dequantization and copied to the output")
+            if fresh and dq_done.quantizer == "floor":
+                show_info(f"bit-truncated palette (step {dq_done.cells.step}): each colour stands for its bin, "
+                          "so the result is pulled towards bin centres, in RGB")
 
         return job(), on_done
 

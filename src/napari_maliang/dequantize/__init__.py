@@ -2,6 +2,7 @@
 
 Public API: :func:`dequantize` (and its generator :func:`dequantize_steps`), :class:`Dequantizer`
 for repeated solves with changing brushes, :func:`kmeans_quantize`, :func:`requantization_mask`,
+:func:`truncation_step` (bit-truncated palettes, see :mod:`.cells`),
 the brush constants in :mod:`.brushes`, and :func:`quantized_photo` sample data.
 """
 
@@ -14,8 +15,9 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "dequantize_steps": "core",
         "Dequantizer": "core",
         "kmeans_quantize": "regions",
-        "requantization_mask": "refine",
-        "as_input_dtype": "refine",
+        "requantization_mask": "cells",
+        "as_input_dtype": "cells",
+        "truncation_step": "cells",
         "palette_adjacency": "adjacency",
         "BRUSHES": "brushes",
         "BRUSH_COLORS": "brushes",

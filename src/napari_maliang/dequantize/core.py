@@ -9,8 +9,7 @@ from napari_maliang._progress import Progress, run_to_end
 
 from . import brushes as _brushes
 from ._color import lab2rgb, rgb2lab
-from .adjacency import neighbour_lists, palette_adjacency
-from .refine import out_of_cell, pull_into_cells
+from .cells import QUANTIZERS, make_cells, out_of_cell, pull_into_cells
 from .regions import DEFAULT_MAX_COLORS, index_image, kmeans_quantize, label_regions, value_scale
 from .solve import MultigridPCG, Stencil, solve
 from .system import build_matrix, build_rhs
@@ -35,7 +34,9 @@ REFINE_STEP = 50.0
 REFINE_TOL = 1e-4
 
 
-def _check_options(omega, continuity, max_refine, small_region=0.0):
+def _check_options(omega, continuity, max_refine, small_region=0.0, quantizer="auto"):
+    if quantizer not in QUANTIZERS:
+        raise ValueError(f"quantizer must be one of {QUANTIZERS}, got {quantizer!r}")
     for name, value in (("omega", omega), ("continuity", continuity), ("small_region", small_region)):
         if not np.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
@@ -56,7 +57,10 @@ class Dequantizer:
         The colour-quantized image, uint8, uint16 or float (floats in 0..1 for ``color_space="lab"``).
     color_space : {"lab", "rgb"}
         Space of the Voronoi cells, of the smoothing and of the re-quantization check. Grayscale
-        images always work on their values.
+        images always work on their values, truncation palettes on RGB.
+    quantizer : {"auto", "nearest", "floor"}
+        The quantizer that made the image (:mod:`.cells`): nearest palette colour (the paper) or bit
+        truncation; "auto" recognises truncation palettes.
     max_colors : int
         More colours than this raise ``ValueError`` (the image is not quantized).
     quantize : int, optional
@@ -65,11 +69,12 @@ class Dequantizer:
     """
 
     def __init__(self, image, *, color_space: str = "lab", max_colors: int = DEFAULT_MAX_COLORS,
-                 quantize: int | None = None, backend: str = "auto"):
+                 quantize: int | None = None, backend: str = "auto", quantizer: str = "auto"):
         from napari_maliang._backend import resolve_backend
 
         if color_space not in COLOR_SPACES:
             raise ValueError(f"color_space must be one of {COLOR_SPACES}, got {color_space!r}")
+        _check_options(0.0, 0.0, 0, 0.0, quantizer)
         self.backend = resolve_backend(backend)
         image = np.asarray(image)
         if quantize is not None:
@@ -81,19 +86,19 @@ class Dequantizer:
         self.shape = self.indices.shape
         palette = self.indexed.palette.astype(np.float64)
         self.gray = palette.shape[1] == 1
-        self.color_space = "gray" if self.gray else color_space
+        self.cells = make_cells(palette, palette, quantizer=quantizer, dtype=self.input_dtype)
+        self.quantizer = self.cells.quantizer
+        self.color_space = "gray" if self.gray else "rgb" if self.quantizer == "floor" else color_space
         if self.color_space == "lab":
             if palette.min() < 0 or palette.max() > self.scale:
                 raise ValueError(
                     f"colour values must lie in [0, {self.scale:g}] for color_space='lab' (got "
                     f"[{palette.min():g}, {palette.max():g}]); rescale the image or use color_space='rgb'"
                 )
-            self.palette_work = rgb2lab(palette / self.scale)
-        else:
-            self.palette_work = palette
+            self.cells = make_cells(palette, rgb2lab(palette / self.scale), quantizer="nearest")
         self.palette = palette
-        self.adjacency = palette_adjacency(self.palette_work)
-        self.indptr, self.nbrs = neighbour_lists(self.adjacency)
+        self.palette_work = self.cells.anchors  # data-term targets: palette colours or truncation-bin centres
+        self.adjacency = self.cells.adjacency
         span = float(np.ptp(self.palette_work, axis=0).max()) if palette.shape[0] > 1 else 1.0
         self.margin = 1e-5 * max(span, 1e-12)
         self._base = None
@@ -165,7 +170,7 @@ class Dequantizer:
             else:
                 # refinement rounds only have to push the offending pixels back into their cells
                 x, _ = MultigridPCG(stencil).solve(b, x, rtol=rtol, reduction=1e-2 if round_ == 0 else 1e-1)
-            bad = out_of_cell(x, self.indices, self.palette_work, self.indptr, self.nbrs)
+            bad = out_of_cell(x, self.indices, self.cells)
             if not bad.any() or round_ == max_refine or (round_ > 0 and bad.sum() <= REFINE_TOL * bad.size):
                 break  # a handful of stragglers is left to the final pull (saves several full solves)
             w = w.copy()
@@ -173,7 +178,7 @@ class Dequantizer:
         self._x = x
         self._w_refined = (float(omega), float(continuity), float(small_region), w)
         yield Progress(total - 1, total, "re-quantization guarantee")
-        x = pull_into_cells(x, self.indices, self.palette_work, self.indptr, self.nbrs, self.margin)
+        x = pull_into_cells(x, self.indices, self.cells, self.margin)
         out = self._finish_output(self._to_output(x))
         if len(self._results) >= 4:
             self._results.pop(next(iter(self._results)))
@@ -211,11 +216,12 @@ class Dequantizer:
 
     def _guarantee(self, out):
         """Final check in the output's own values: every pixel must re-quantize to its input colour."""
-        target = self.palette[self.indices].astype(np.float32)
+        anchors = self.cells.anchors if self.quantizer == "floor" else self.palette  # inside the cell, output values
+        target = anchors[self.indices].astype(np.float32)
         if self.gray:
             target = target[..., 0]
         for t in (0.5, 0.25, 0.125, 0.0):
-            bad = out_of_cell(self._working(out), self.indices, self.palette_work, self.indptr, self.nbrs)
+            bad = out_of_cell(self._working(out), self.indices, self.cells)
             if not bad.any():
                 break
             out[bad] = target[bad] + np.float32(t) * (out[bad] - target[bad])
@@ -225,10 +231,11 @@ class Dequantizer:
 def dequantize_steps(image, *, annotations=None, omega: float = 0.01, continuity: float = 0.0,
                      color_space: str = "lab", max_refine: int = 10, backend: str = "auto",
                      max_colors: int = DEFAULT_MAX_COLORS, quantize: int | None = None,
-                     small_region: float = SMALL_REGION):
+                     small_region: float = SMALL_REGION, quantizer: str = "auto"):
     """Generator form of :func:`dequantize` (yields :class:`~napari_maliang._progress.Progress`)."""
-    _check_options(omega, continuity, max_refine, small_region)
-    dq = Dequantizer(image, color_space=color_space, max_colors=max_colors, quantize=quantize, backend=backend)
+    _check_options(omega, continuity, max_refine, small_region, quantizer)
+    dq = Dequantizer(image, color_space=color_space, max_colors=max_colors, quantize=quantize, backend=backend,
+                     quantizer=quantizer)
     result = yield from dq.steps(annotations, omega=omega, continuity=continuity, max_refine=max_refine,
                                  small_region=small_region)
     return result
@@ -236,7 +243,7 @@ def dequantize_steps(image, *, annotations=None, omega: float = 0.01, continuity
 
 def dequantize(image, *, annotations=None, omega: float = 0.01, continuity: float = 0.0, color_space: str = "lab",
                max_refine: int = 10, backend: str = "auto", max_colors: int = DEFAULT_MAX_COLORS,
-               quantize: int | None = None, small_region: float = SMALL_REGION) -> np.ndarray:
+               quantize: int | None = None, small_region: float = SMALL_REGION, quantizer: str = "auto") -> np.ndarray:
     """Restore smooth colour variations in a colour-quantized image (Kim, Ahn & Choi).
 
     Uniformly-coloured 4-connected regions are filled by minimising eq. (1) (smoothness + data term
@@ -270,14 +277,22 @@ def dequantize(image, *, annotations=None, omega: float = 0.01, continuity: floa
         Extra data weight ``small_region / d_max`` for every pixel of a region whose largest Poisson
         distance (eq. 2) is ``d_max`` (not in the paper; 0 gives the paper's eq. 3 exactly). Small and
         textured regions keep more of their quantized colour; large smooth regions hardly change.
+    quantizer : {"auto", "nearest", "floor"}
+        How the image was quantized (:mod:`napari_maliang.dequantize.cells`). "nearest": every colour
+        went to its nearest palette colour, the paper's model (k-means, median cut). "floor": bit-depth
+        truncation ``(v >> b) << b``; a colour ``c`` then stands for ``[c, c + step)``, so the cells are
+        those bins (in RGB whatever ``color_space`` says) and regions are pulled towards the bin
+        centres, removing the half-bin bias of truncation. "auto" chooses "floor" for integer images
+        whose palette values are all multiples of one power of two >= 4 (at least 4 colours).
 
     Returns
     -------
     ndarray, float32
-        Same shape as ``image``, on the input's scale (uint8 -> 0..255). Every pixel re-quantizes
-        (nearest palette colour in ``color_space``) to its input colour. A single-colour image is
-        returned unchanged.
+        Same shape as ``image``, on the input's scale (uint8 -> 0..255). Every pixel re-quantizes to
+        its input colour (:func:`requantization_mask` with the same ``color_space`` and ``quantizer``:
+        nearest palette colour, or truncation). A single-colour image is returned unchanged.
     """
     return run_to_end(dequantize_steps(image, annotations=annotations, omega=omega, continuity=continuity,
                                        color_space=color_space, max_refine=max_refine, backend=backend,
-                                       max_colors=max_colors, quantize=quantize, small_region=small_region))
+                                       max_colors=max_colors, quantize=quantize, small_region=small_region,
+                                       quantizer=quantizer))
