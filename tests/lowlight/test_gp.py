@@ -42,8 +42,28 @@ def test_fit_gp_interpolates_a_smooth_function(rng):
 def test_prediction_far_from_data_falls_back_to_target_mean():
     x = np.array([[0.0], [0.1], [0.2]])
     y = np.array([[1.0], [2.0], [3.0]])
-    model = G.fit_gp(x, y, optimize=False, init=(1.0, 0.1, 0.01))
+    model = G.fit_gp(x, y, optimize=False, init=(1.0, 0.1, 0.01), mean="constant")
+    assert model.slope == 0.0
     np.testing.assert_allclose(G.predict_patches(model, np.array([[50.0]])), [[2.0]], atol=1e-6)
+
+
+def test_linear_mean_follows_the_trend_far_from_data():
+    x = np.array([[0.0], [0.1], [0.2]])
+    y = np.array([[1.0], [2.0], [3.0]])
+    model = G.fit_gp(x, y, optimize=False, init=(1.0, 0.1, 0.01))  # default mean="linear"
+    assert model.slope == pytest.approx(10.0)
+    # far from every centre the GP term vanishes and the linear prior mean 1 + 10 x remains
+    np.testing.assert_allclose(G.predict_patches(model, np.array([[50.0]])), [[501.0]], rtol=1e-5)
+    # an exactly linear training set is reproduced everywhere (the GP residual is zero)
+    np.testing.assert_allclose(G.predict_patches(model, np.array([[0.05], [0.37]])), [[1.5], [4.7]], atol=1e-4)
+    with pytest.raises(ValueError, match="mean must be"):
+        G.fit_gp(x, y, mean="quadratic")
+
+
+def test_linear_mean_falls_back_to_constant_when_shapes_differ(rng):
+    x = rng.random((8, 4))
+    y = rng.random((8, 2))
+    assert G.fit_gp(x, y, optimize=False).slope == 0.0
 
 
 def _model(rng, pq, m=None):

@@ -3,7 +3,7 @@
 ``enhance(image, k=30, patch=3, reference="auto", model="rgb", backend="auto")`` returns a float32
 image on 0..1. Submodules: :mod:`.reference` (I_R generators), :mod:`.training` (patch pairs,
 k-means++), :mod:`.gp` (squared-exponential GP), :mod:`.enhancement`, :mod:`.metrics` (PSNR, SSIM,
-SIFT retrieval), :mod:`.samples`. Everything is loaded lazily.
+SIFT retrieval), :mod:`.noise` (photon-noise pre-filter), :mod:`.samples`. Everything is loaded lazily.
 """
 
 from napari_maliang._lazy import lazy_exports
@@ -28,6 +28,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "psnr": "metrics",
         "ssim": "metrics",
         "sift_retrieval": "metrics",
+        "estimate_noise": "noise",
+        "photon_denoise": "noise",
         "dark_photo": "samples",
         "darken": "samples",
     },

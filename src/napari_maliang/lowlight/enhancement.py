@@ -177,6 +177,8 @@ def enhance_steps(
     max_train: int = 4096,
     optimize: bool = True,
     input_warp: str = "sqrt",
+    noise_filter: float = 1.0,
+    gp_mean: str = "linear",
     details: bool = False,
 ):
     """Generator of :func:`enhance`: yields :class:`Progress`, returns the image (or an
@@ -199,6 +201,11 @@ def enhance_steps(
     denoise = float(denoise or 0.0)
     if denoise < 0:
         raise ValueError(f"denoise must be >= 0, got {denoise}")
+    if gp_mean not in ("linear", "constant"):
+        raise ValueError(f"gp_mean must be 'linear' or 'constant', got {gp_mean!r}")
+    noise_filter = float(noise_filter or 0.0)
+    if noise_filter < 0 or not np.isfinite(noise_filter):
+        raise ValueError(f"noise_filter must be a finite number >= 0, got {noise_filter}")
 
     img = as_unit_float(image)
     h, w = img.shape[:2]
@@ -206,8 +213,13 @@ def enhance_steps(
         raise ValueError(
             f"image of size {h}x{w} is smaller than one {p}x{q} patch; use a smaller patch or a larger image"
         )
-    yield Progress(0, 1, "reference image")
-    ref = make_reference(img, reference)
+    if noise_filter > 0:
+        from napari_maliang.lowlight.noise import photon_denoise
+
+        yield Progress(0, 1, "photon-noise filter")
+        img = photon_denoise(img, strength=noise_filter)
+    yield Progress(0.05, 1, "reference image")
+    ref = make_reference(img, reference, noise_filter=0.0)
     yield Progress(0.15, 1, "k-means on patch pairs")
 
     gray = img.ndim == 2
@@ -222,7 +234,7 @@ def enhance_steps(
         centres, _ = kmeans(pairs, k, seed=seed, max_points=max_train)
     yield Progress(0.2, 1, f"GP on {len(centres)} centres")
     with _small_blas():
-        model_gp = gpmod.fit_gp(centres[:, : p * q], centres[:, p * q :], optimize=optimize)
+        model_gp = gpmod.fit_gp(centres[:, : p * q], centres[:, p * q :], optimize=optimize, mean=gp_mean)
     yield Progress(0.25, 1, "GP prediction")
 
     twin = gpmod.predict_plane_gpu if device == "gpu" else gpmod.predict_plane_cpu
@@ -230,7 +242,15 @@ def enhance_steps(
     outs = yield from _predict_planes(twin, model_gp, planes, (p, q), parallel=device == "cpu")
     pred = outs[0] if len(outs) == 1 else np.stack(outs, axis=-1)
 
-    info = {"k": int(len(centres)), "patch": (p, q), "model": mode, "backend": device, "input_warp": input_warp}
+    info = {
+        "k": int(len(centres)),
+        "patch": (p, q),
+        "model": mode,
+        "backend": device,
+        "input_warp": input_warp,
+        "noise_filter": noise_filter,
+        "gp_mean": gp_mean,
+    }
     if mode == "y" and not gray:
         ycc = ycc.copy()
         ycc[..., 0] = pred
@@ -270,6 +290,8 @@ def enhance(
     max_train: int = 4096,
     optimize: bool = True,
     input_warp: str = "sqrt",
+    noise_filter: float = 1.0,
+    gp_mean: str = "linear",
 ):
     """Enhance a low-light image with the k-means-approximated GP (Loh, sections III-IV).
 
@@ -310,6 +332,16 @@ def enhance(
         makes the input noise nearly uniform, as the GP's homoscedastic noise model assumes, and
         spreads out the dark values whose mapping is steepest. ``"none"`` is the paper's raw
         intensities.
+    noise_filter : float
+        Photon-noise pre-filter (not in the paper; its failure case (b)): non-local means on
+        ``sqrt(image)`` at ``noise_filter`` times the noise level estimated from the image
+        (:func:`~napari_maliang.lowlight.noise.photon_denoise`), applied before the reference, the
+        training pairs and the GP prediction. 0 = off (the paper's pipeline).
+    gp_mean : {"linear", "constant"}
+        Prior mean of the GP (:func:`~napari_maliang.lowlight.gp.fit_gp`): ``"linear"`` (default,
+        not in the paper) follows each pixel with a slope fitted on the centres, so the GP models
+        the non-linear residual and patches unlike every centre still map sensibly;
+        ``"constant"`` is the paper's zero mean on the centred targets.
 
     Returns
     -------
@@ -329,5 +361,7 @@ def enhance(
             max_train=max_train,
             optimize=optimize,
             input_warp=input_warp,
+            noise_filter=noise_filter,
+            gp_mean=gp_mean,
         )
     )

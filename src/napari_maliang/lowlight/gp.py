@@ -8,9 +8,13 @@ trained on the ``k`` k-means centres only, so training costs ``O(k^3)`` instead 
 - hyperparameters ``(s_f, l, s_n)`` maximise the log marginal likelihood (R&W eq. 2.30, gradient
   eq. 5.9) over log-parameters with L-BFGS-B; the ``p q`` outputs share the kernel, so the
   likelihood is the sum over output columns;
-- the prior mean is zero on the *centred* targets (the training targets' mean is subtracted and
-  added back), the usual practice so that predictions far from the data fall back to the mean
-  patch instead of black;
+- the prior mean: the paper's zero mean on the *centred* targets (``mean="constant"``: the
+  training targets' mean is subtracted and added back, so predictions far from the data fall back
+  to the mean patch instead of black), or by default (``mean="linear"``, not in the paper) an
+  explicit linear basis ``m(x) = b + beta x`` (R&W section 2.7), each output pixel following its
+  own input pixel with one shared slope ``beta`` fitted by least squares on the centres; the GP
+  then models only the non-linear residual, and a patch far from every centre falls back to this
+  per-pixel trend instead of to one mean patch;
 - prediction ``f* = K(X*, X) alpha`` (R&W eq. 2.25) for every overlapping patch of I_L, in chunks;
   each pixel gets the average of the ``p q`` patch predictions covering it.
 
@@ -41,7 +45,8 @@ _BOUNDS = ((np.log(1e-3), np.log(10.0)), (np.log(1e-2), np.log(30.0)), (np.log(1
 
 @dataclass
 class GPModel:
-    """A trained GP: training inputs ``x`` (k, d_in), weights ``alpha`` (k, m), target mean (m,)."""
+    """A trained GP: training inputs ``x`` (k, d_in), weights ``alpha`` (k, m), target offset
+    ``y_mean`` (m,) and ``slope``: the prior mean is ``y_mean + slope * x`` (slope 0: constant)."""
 
     x: np.ndarray
     alpha: np.ndarray
@@ -50,6 +55,7 @@ class GPModel:
     lengthscale: float
     noise_std: float
     nlml: float = float("nan")
+    slope: float = 0.0
 
     @property
     def k(self) -> int:
@@ -91,8 +97,15 @@ def negative_log_marginal_likelihood(log_params, x: np.ndarray, y: np.ndarray, d
     return nlml, grad
 
 
-def fit_gp(x, y, *, optimize: bool = True, init=None, max_iter: int = 100, restarts=(1.0, 0.25)) -> GPModel:
+def fit_gp(
+    x, y, *, optimize: bool = True, init=None, max_iter: int = 100, restarts=(1.0, 0.25), mean: str = "linear"
+) -> GPModel:
     """Fit the GP on the centres: inputs ``x`` (k, d_in), targets ``y`` (k, m).
+
+    ``mean="linear"`` (default; needs ``m == d_in``, else falls back to ``"constant"``): the prior
+    mean is ``b + beta x``, each output following its own input with one slope ``beta`` and one
+    offset per output, fitted by ordinary least squares on the centres; ``"constant"``: the paper's
+    zero mean on the centred targets.
 
     Hyperparameters start from ``s_f = std(y)``, ``l =`` median pairwise input distance,
     ``s_n = s_f / 10`` (or ``init = (s_f, l, s_n)``) and, with ``optimize``, maximise the marginal
@@ -106,8 +119,16 @@ def fit_gp(x, y, *, optimize: bool = True, init=None, max_iter: int = 100, resta
     y = np.asarray(y, np.float64)
     if x.ndim != 2 or y.ndim != 2 or x.shape[0] != y.shape[0] or x.shape[0] < 1:
         raise ValueError(f"expected x (k, d) and y (k, m) with the same k >= 1, got {x.shape} and {y.shape}")
-    y_mean = y.mean(axis=0)
-    yc = y - y_mean
+    if mean not in ("linear", "constant"):
+        raise ValueError(f"mean must be 'linear' or 'constant', got {mean!r}")
+    slope = 0.0
+    if mean == "linear" and x.shape[1] == y.shape[1] and len(x) > 1:
+        xc = x - x.mean(axis=0)
+        den = float((xc * xc).sum())
+        if den > 1e-12:
+            slope = float((xc * (y - y.mean(axis=0))).sum() / den)
+    y_mean = (y - slope * x).mean(axis=0) if slope else y.mean(axis=0)
+    yc = y - slope * x - y_mean if slope else y - y_mean
     d2 = _sq_dist(x, x)
     if init is None:
         sf = max(float(yc.std()), 1e-3)
@@ -147,6 +168,7 @@ def fit_gp(x, y, *, optimize: bool = True, init=None, max_iter: int = 100, resta
         lengthscale=float(ell),
         noise_std=float(sn),
         nlml=nlml,
+        slope=slope,
     )
 
 
@@ -166,7 +188,10 @@ def predict_patches(model: GPModel, patches, *, xp=np):
     ks = _sq_dist(patches, c, xp)
     ks *= scale
     xp.exp(ks, out=ks)
-    return ks @ alpha + mean
+    out = ks @ alpha + mean
+    if model.slope:
+        out += np.float32(model.slope) * patches
+    return out
 
 
 def _predict_plane(xp, model: GPModel, plane, *, patch=(3, 3), chunk: int = 131072):
@@ -187,7 +212,10 @@ def _predict_plane(xp, model: GPModel, plane, *, patch=(3, 3), chunk: int = 1310
         xp.maximum(ks, 0.0, out=ks)
         ks *= scale
         xp.exp(ks, out=ks)
-        pred = (ks @ alpha + mean).reshape(r1 - r0, w, p * q)
+        pred = ks @ alpha + mean
+        if model.slope:
+            pred += np.float32(model.slope) * x
+        pred = pred.reshape(r1 - r0, w, p * q)
         for a in range(p):
             for b in range(q):
                 acc[r0 + a : r1 + a, b : b + w] += pred[..., a * q + b]
@@ -245,7 +273,11 @@ def _predict_plane_cv2(model: GPModel, plane, *, patch=(3, 3), chunk: int = 1310
         borderType=cv2.BORDER_CONSTANT,
     )
     count = cv2.filter2D(np.ones((h, w), np.float32), cv2.CV_32F, ones, anchor=back, borderType=cv2.BORDER_CONSTANT)
-    return acc / count
+    out = acc / count
+    if model.slope:
+        # the linear prior mean: every patch covering a pixel predicts slope * (that pixel) for it
+        out += np.float32(model.slope) * plane
+    return out
 
 
 def predict_plane_cpu(model: GPModel, plane, *, patch=(3, 3), chunk: int = 131072):

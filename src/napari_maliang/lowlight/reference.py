@@ -41,17 +41,103 @@ LOCAL = 0.0
 LIME_GAMMA = 0.8
 
 
-def estimate_gamma(image, *, target_key: float = TARGET_KEY, max_gamma: float = 8.0) -> float:
+#: Quantile levels at which the restored luminance is compared with the uniform prior.
+_QUANTILES = (np.arange(99, dtype=np.float64) + 0.5) / 99.0
+#: Blocks of this many pixels (per side) are averaged before the exposure statistics, so photon
+#: noise (which the power law would otherwise spread) averages out.
+_STAT_BLOCK = 4
+#: Longest side of the luminance used for the exposure statistics (speed).
+_STAT_SIDE = 256
+
+
+def _stat_luminance(img: np.ndarray) -> np.ndarray:
+    """Block-averaged luminance for the exposure statistics (noise averaged, at most 256 px)."""
+    import cv2
+
+    y = np.ascontiguousarray(luminance(img), np.float32)
+    h, w = y.shape
+    f = _STAT_BLOCK
+    if h >= 8 * f and w >= 8 * f:
+        h2, w2 = h // f, w // f
+        s = min(1.0, _STAT_SIDE / max(h2, w2))
+        y = cv2.resize(y, (max(1, round(w2 * s)), max(1, round(h2 * s))), interpolation=cv2.INTER_AREA)
+    return y
+
+
+def _uniform_gamma(y: np.ndarray, max_gamma: float) -> float:
+    """The exponent ``g`` minimising the 2-Wasserstein distance of ``y ** (1/g)`` to U(0, 1)."""
+    yq = np.clip(np.quantile(y.astype(np.float64), _QUANTILES), 0.0, 1.0)
+    if yq[-1] - yq[0] < 1e-6 and (yq[0] <= 0.0 or yq[0] >= 1.0):
+        return 1.0  # black or white everywhere: no exposure to correct
+    yq = np.clip(yq, 1e-9, 1.0)
+    # coarse log-spaced grid over [1/4, max_gamma] (exponents below 1 mean "already bright"),
+    # then a parabola through the best grid point and its neighbours
+    logs = np.linspace(np.log(0.25), np.log(max_gamma), 161)
+    pw = np.exp(np.log(yq)[None, :] * np.exp(-logs)[:, None])
+    cost = np.mean((pw - _QUANTILES[None, :]) ** 2, axis=1)
+    i = int(np.argmin(cost))
+    x = logs[i]
+    if 0 < i < len(logs) - 1:
+        c0, c1, c2 = cost[i - 1], cost[i], cost[i + 1]
+        den = c0 - 2 * c1 + c2
+        if den > 0:
+            x = logs[i] + 0.5 * (c0 - c2) / den * (logs[1] - logs[0])
+    return float(np.exp(x))
+
+
+#: Exposure corrections up to this gamma are not applied (the spread of the blind estimate over
+#: well-exposed photos); between it and its square the correction ramps up continuously.
+DEADBAND = 1.15
+
+
+def estimate_gamma(
+    image,
+    *,
+    method: str = "uniform",
+    target_key: float = TARGET_KEY,
+    max_gamma: float = 8.0,
+    deadband: float = DEADBAND,
+) -> float:
     """Blind estimate of the gamma that darkened ``image`` (``dark = original ** g``).
 
-    The log-average luminance is exactly linear under a power law,
-    ``mean(log dark) = g * mean(log original)``, so assuming a well-exposed original has the
-    log-average luminance ``target_key`` gives ``g = mean(log Y) / log(target_key)``. The result is
-    clipped to ``[1, max_gamma]``: an image that is already bright gives ``g = 1`` (no change).
+    A single dark image cannot tell a dark scene from a darkened one, so a prior on well-exposed
+    images is needed. Two are offered:
+
+    ``method="uniform"`` (default)
+        Maximum entropy: a well-exposed image uses its range evenly, i.e. its luminance is
+        close to uniform on 0..1 (the premise of histogram equalisation). ``g`` is the exponent
+        whose restoration ``Y ** (1/g)`` has the luminance distribution closest to U(0, 1) in the
+        2-Wasserstein distance: ``sum_q (Y_q ** (1/g) - q) ** 2`` over the 99 quantile levels
+        ``q = 0.005 .. 0.995`` of ``Y`` is minimised (log-spaced grid plus a parabolic step). The
+        distance is measured in intensity, as PSNR is, so large black or white regions pull the
+        estimate less than they pull a log-domain statistic. No constant is fitted to data.
+    ``method="key"``
+        The photographic "key": the log-average luminance is linear under a power law,
+        ``mean(log dark) = g * mean(log original)``, so assuming a well-exposed original has the
+        log-average luminance ``target_key`` gives ``g = mean(log Y) / log(target_key)``.
+
+    Both are computed on the luminance averaged over 4 x 4 blocks (photon noise averages out;
+    at most 256 px on the longer side). The result is clipped to ``[1, max_gamma]``: an image
+    that is already bright gives ``g = 1`` (no change). Well-exposed photos themselves give
+    estimates of about 1.0-1.3 under the uniform prior (a photo is usually a little darker than
+    uniform), so small estimates are not trusted: ``g <= deadband`` gives 1, ``g >= deadband**2``
+    is kept, and in between ``g -> (g / deadband) ** 2`` joins the two continuously
+    (``deadband=1`` turns this off).
     """
-    y = luminance(as_unit_float(image))
-    mean_log = float(np.mean(np.log(np.clip(y, 1.0 / 512.0, 1.0))))
-    g = mean_log / np.log(target_key)
+    if method not in ("uniform", "key"):
+        raise ValueError(f"method must be 'uniform' or 'key', got {method!r}")
+    if not max_gamma >= 1.0:
+        raise ValueError(f"max_gamma must be >= 1, got {max_gamma}")
+    y = _stat_luminance(as_unit_float(image))
+    if method == "key":
+        mean_log = float(np.mean(np.log(np.clip(y, 1.0 / 512.0, 1.0))))
+        g = mean_log / np.log(target_key)
+    else:
+        g = _uniform_gamma(y, max_gamma)
+    if not deadband >= 1.0:
+        raise ValueError(f"deadband must be >= 1, got {deadband}")
+    if g < deadband**2:
+        g = max(1.0, (g / deadband) ** 2)
     return float(np.clip(g, 1.0, max_gamma))
 
 
@@ -157,7 +243,14 @@ def lime_enhance(image, *, gamma: float = LIME_GAMMA, **kwargs) -> np.ndarray:
 
 
 def classical_reference(
-    image, *, target_key: float = TARGET_KEY, gamma: float | None = None, local: float = LOCAL, **kwargs
+    image,
+    *,
+    method: str = "uniform",
+    target_key: float = TARGET_KEY,
+    gamma: float | None = None,
+    local: float = LOCAL,
+    noise_filter: float = 1.0,
+    **kwargs,
 ):
     """Built-in reference: blind exposure correction steered by a LIME-style illumination map.
 
@@ -170,22 +263,34 @@ def classical_reference(
     1 is fully local (LIME-like) brightening. An image that is not dark gets ``g = 1`` and is
     returned unchanged.
 
+    Photon noise is removed first (:func:`~napari_maliang.lowlight.noise.photon_denoise` at
+    ``noise_filter`` times the estimated noise level; 0 = off), so neither the exposure estimate
+    nor the correction amplifies it.
+
     Parameters
     ----------
     image : array (H, W) or (H, W, 3)
+    method : {"uniform", "key"}
+        Prior of the blind exposure estimate (:func:`estimate_gamma`).
     target_key : float
-        Log-average luminance assumed for a well-exposed image.
+        Log-average luminance assumed for a well-exposed image (``method="key"``).
     gamma : float, optional
         Override the blind estimate of the darkening gamma.
     local : float in [0, 1]
         Weight of the illumination map against the pointwise correction.
+    noise_filter : float
+        Strength of the photon-noise pre-filter in units of the estimated noise level (0 = off).
     **kwargs
         Passed to :func:`illumination_map`.
     """
+    from napari_maliang.lowlight.noise import photon_denoise
+
     img = as_unit_float(image)
     if not 0.0 <= local <= 1.0:
         raise ValueError(f"local must be in [0, 1], got {local}")
-    g = estimate_gamma(img, target_key=target_key) if gamma is None else float(gamma)
+    if noise_filter:
+        img = photon_denoise(img, strength=noise_filter)
+    g = estimate_gamma(img, method=method, target_key=target_key) if gamma is None else float(gamma)
     if g <= 1.0 + 1e-6:
         return img.copy()
     expo = np.float32(1.0 / g - 1.0)
@@ -261,7 +366,7 @@ class OnnxReference:
         return f"OnnxReference({self.path!r}, layout={self.layout!r})"
 
 
-def make_reference(image: np.ndarray, reference="auto") -> np.ndarray:
+def make_reference(image: np.ndarray, reference="auto", *, noise_filter: float = 1.0) -> np.ndarray:
     """Compute I_R for ``image`` (float 0..1) from any accepted ``reference`` choice.
 
     ``reference`` may be ``"auto"``/``"classical"`` (built-in), ``"lime"`` (LIME with its fixed
@@ -269,9 +374,15 @@ def make_reference(image: np.ndarray, reference="auto") -> np.ndarray:
     ``f(image) -> image``, or an array of the image's size (a precomputed reference).
     Returns float32 on 0..1 with the image's shape (a 1-channel result for an RGB image is
     repeated over the channels; an RGB result for a grayscale image is reduced to its luminance).
+    With ``noise_filter > 0`` every kind of reference is computed from the photon-denoised image
+    (:func:`~napari_maliang.lowlight.noise.photon_denoise`); an array reference is used as given.
     """
+    if noise_filter and not isinstance(reference, np.ndarray):
+        from napari_maliang.lowlight.noise import photon_denoise
+
+        image = photon_denoise(image, strength=noise_filter)
     if isinstance(reference, str) and reference in ("auto", "classical"):
-        ref = classical_reference(image)
+        ref = classical_reference(image, noise_filter=0.0)
     elif isinstance(reference, str) and reference == "lime":
         ref = lime_enhance(image)
     elif isinstance(reference, (str, os.PathLike)):
