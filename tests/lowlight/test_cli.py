@@ -16,6 +16,10 @@ def test_enhance_command_writes_a_brighter_png(tmp_path, dark_pair, capsys):
     expected = enhance(io.imread(src), k=12)
     assert np.abs(out / 255.0 - expected).max() <= 0.5 / 255 + 1e-6
     assert "dark.png ->" in capsys.readouterr().out
+    # the photon-noise pre-filter can be switched off
+    assert cli.main(["enhance", str(src), "-o", str(dst), "--k", "12", "--noise-filter", "0", "-q"]) == 0
+    expected = enhance(io.imread(src), k=12, noise_filter=0)
+    assert np.abs(io.imread(dst) / 255.0 - expected).max() <= 0.5 / 255 + 1e-6
 
 
 def test_enhance_command_16_bit_and_directory(tmp_path, dark_pair):

@@ -39,6 +39,7 @@ def test_enhance_rgb_layer_into_new_layer(make_napari_viewer, qtbot, dark_rgb):
     patches = viewer.layers["dark training patches"]
     assert patches.data.ndim == 2 and patches.data.max() > 0
     assert out.metadata["lowlight"]["k"] == 20
+    assert out.metadata["lowlight"]["noise_filter"] == 1.0  # the photon-noise pre-filter is on by default
 
     # the canvas shows the brighter output: hide everything else and compare screenshots
     viewer.layers.remove(patches)
@@ -56,9 +57,11 @@ def test_enhance_rgb_layer_into_new_layer(make_napari_viewer, qtbot, dark_rgb):
     widget.show_patches.value = False
     n_layers = len(viewer.layers)
     widget.k_slider.value = 10
+    widget.noise_spin.value = 0.0
     _run(qtbot, widget)
     assert len(viewer.layers) == n_layers
     assert viewer.layers["dark enhanced"].metadata["lowlight"]["k"] == 10
+    assert viewer.layers["dark enhanced"].metadata["lowlight"]["noise_filter"] == 0.0
 
 
 def test_luminance_model_on_grayscale(make_napari_viewer, qtbot, dark_rgb):

@@ -58,6 +58,10 @@ class LowlightWidget(QWidget):
         self.model_combo = ComboBox(label="model", choices=list(MODELS), value="colour (RGB)")
         self.reference_combo = ComboBox(label="reference", choices=list(REFERENCES), value="built-in (classical)")
         self.onnx_file = FileEdit(label="ONNX model", mode="r", filter="*.onnx", visible=False)
+        self.noise_spin = FloatSpinBox(
+            label="photon-noise filter", value=1.0, min=0.0, max=4.0, step=0.25,
+            tooltip="strength of the pre-filter in units of the noise level estimated from the image (0 = off)",
+        )
         self.denoise_spin = FloatSpinBox(label="denoise", value=0.0, min=0.0, max=1.0, step=0.02)
         self.show_patches = CheckBox(label="show training patches", value=False)
         self.options = Container(
@@ -68,6 +72,7 @@ class LowlightWidget(QWidget):
                 self.model_combo,
                 self.reference_combo,
                 self.onnx_file,
+                self.noise_spin,
                 self.denoise_spin,
                 self.show_patches,
             ],
@@ -122,6 +127,7 @@ class LowlightWidget(QWidget):
             reference=reference,
             model=MODELS[self.model_combo.value],
             denoise=float(self.denoise_spin.value),
+            noise_filter=float(self.noise_spin.value),
             details=True,
         )
 
