@@ -118,7 +118,7 @@ def fit_emitters(
         while (b := next(counter)) < nblocks:
             lo = b * _BLOCK
             multi_fit_block(arr, lo, min(lo + _BLOCK, n), start, k, fit_sigma, sigmas, int(iterations),
-                            float(tolerance), params, crlb, loglik, converged)
+                            float(tolerance), params, crlb, loglik, converged, True)
 
     workers = min(threads, nblocks)
     if workers <= 1:
@@ -254,16 +254,22 @@ def split_pairs(
                        single.sigma if fit_sigma else psf_sigma * 1.2, psf_sigma)
     pair = fit_emitters(arr, start, sigma=float(psf_sigma), iterations=iterations, excess_noise=excess_noise,
                         threads=threads)
-    # a second start (one emitter on the single fit, one on the residual peak) for pairs that the
-    # symmetric start misses (unequal or far apart); the better likelihood wins
-    start2 = residual_start(arr, single.x, single.y, single.photons, single.background, single.sigma)
-    pair2 = fit_emitters(arr, start2, sigma=float(psf_sigma), iterations=iterations, excess_noise=excess_noise,
-                         threads=threads)
-    better = np.nan_to_num(pair2.log_likelihood, nan=-np.inf) > np.nan_to_num(pair.log_likelihood, nan=-np.inf)
-    for name in ("x", "y", "photons", "crlb_x", "crlb_y", "crlb_photons"):
-        getattr(pair, name)[better] = getattr(pair2, name)[better]
-    for name in ("background", "log_likelihood", "converged"):
-        getattr(pair, name)[better] = getattr(pair2, name)[better]
+    # a second start (one emitter on the single fit, one on the residual peak) for the spots the
+    # symmetric start did not split (unequal or far-apart pairs); the better likelihood wins
+    llr = 2.0 * (pair.log_likelihood - single.log_likelihood)
+    retry = np.flatnonzero(~(llr > float(min_llr) + 20.0))
+    if len(retry):
+        sub = arr[retry]
+        start2 = residual_start(sub, single.x[retry], single.y[retry], single.photons[retry],
+                                single.background[retry], single.sigma[retry])
+        pair2 = fit_emitters(sub, start2, sigma=float(psf_sigma), iterations=iterations, excess_noise=excess_noise,
+                             threads=threads)
+        better = np.nan_to_num(pair2.log_likelihood, nan=-np.inf) > np.nan_to_num(
+            pair.log_likelihood[retry], nan=-np.inf)
+        take, src = retry[better], np.flatnonzero(better)
+        for name in ("x", "y", "photons", "crlb_x", "crlb_y", "crlb_photons", "background", "log_likelihood",
+                     "converged"):
+            getattr(pair, name)[take] = getattr(pair2, name)[src]
     llr = 2.0 * (pair.log_likelihood - single.log_likelihood)
     inside = ((pair.x > -0.5) & (pair.x < box - 0.5) & (pair.y > -0.5) & (pair.y < box - 0.5)).all(axis=1)
     sep = np.hypot(pair.x[:, 0] - pair.x[:, 1], pair.y[:, 0] - pair.y[:, 1])

@@ -277,7 +277,7 @@ def localize_block(block, first_frame: int, params: _Params | dict) -> pd.DataFr
 def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, first_frame: int):
     """Refit suspected overlaps with one and with two emitters; replace the split ones by two rows.
 
-    Suspects: spots wider than the PSF by more than two standard deviations (of the width's
+    Suspects: spots wider than ``psf_sigma`` by more than two standard deviations (of the width's
     Cramer-Rao error combined with the spread of bright spots' widths), spots with another
     candidate within ``box`` pixels in the same frame, and failed single fits. Each suspect is
     cut out again in a ``box + 2`` square centred on its single-emitter position and handed to
@@ -292,16 +292,18 @@ def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, f
     x = np.asarray(res.x, np.float64)
     y = np.asarray(res.y, np.float64)
     n = len(det)
-    if params.fit_sigma and keep.sum() >= 10:
+    # the two-emitter model uses the PSF width the user gave (psf_sigma; estimate_psf_sigma measures
+    # it): a median of the fitted widths would be inflated where most spots are overlaps
+    sigma_ref = params.psf_sigma
+    if params.fit_sigma and keep.sum() >= 3:
         good = keep & np.isfinite(sigma)
-        sigma_ref = float(np.median(sigma[good]))
         crlb_sigma = np.nan_to_num(np.asarray(res.crlb_sigma, np.float64), nan=np.inf)
         bright = good & (crlb_sigma <= np.median(crlb_sigma[good]))
         sb = sigma[bright]
         floor = 1.482602218505602 * np.median(np.abs(sb - np.median(sb))) if len(sb) >= 3 else 0.0
+        floor = min(floor, 0.1 * sigma_ref)
         wide = ~(sigma <= sigma_ref + 2.0 * np.sqrt(crlb_sigma**2 + floor**2))
     else:
-        sigma_ref = params.psf_sigma
         wide = np.zeros(n, bool)
     # another candidate of the same frame within box pixels (Chebyshev)
     near = np.zeros(n, bool)
