@@ -178,7 +178,9 @@ def _pull(x, idx, anchors, indptr, normals, offsets, margin):
 def out_of_cell(x, indices, cells: Cells, margin: float = 0.0) -> np.ndarray:
     """Boolean (H, W): pixels of ``x`` (H, W, C) not inside their colour's cell (by at least ``margin``)."""
     h, w = indices.shape
-    flat = np.ascontiguousarray(x.reshape(h * w, -1), dtype=np.float64)
+    flat = np.ascontiguousarray(x.reshape(h * w, -1))
+    if flat.dtype not in (np.float32, np.float64):
+        flat = flat.astype(np.float64)
     out = np.empty(h * w, np.bool_)
     _out_of_cell(flat, indices.ravel().astype(np.int64), cells.indptr, cells.normals, cells.offsets, float(margin),
                  out)

