@@ -202,3 +202,21 @@ def test_bad_options():
         localize(movie, backend="cpu", min_llr=-1)
     with pytest.raises(TypeError, match="min_llr"):
         localize(movie, backend="cpu", min_llr="high")
+
+
+def test_cli_multi_emitter_flag(tmp_path):
+    import pandas as pd
+    import tifffile
+
+    from napari_maliang.cli import main
+
+    cx, cy = np.meshgrid([12.0, 32.4, 52.1], [12.2, 32.0, 51.8])
+    xs = np.stack([cx.ravel() - 1.5, cx.ravel() + 1.5], axis=1).ravel()
+    ys = np.repeat(cy.ravel(), 2)
+    movie = np.stack([_frame(xs, ys, np.full(len(xs), 2000.0), size=64, seed=s) for s in range(2)])
+    tifffile.imwrite(tmp_path / "pairs.tif", movie)
+    assert main(["localize", str(tmp_path / "pairs.tif"), "-o", str(tmp_path / "on.csv"), "--quiet"]) == 0
+    assert main(["localize", str(tmp_path / "pairs.tif"), "-o", str(tmp_path / "off.csv"), "--quiet",
+                 "--no-multi-emitter"]) == 0
+    assert len(pd.read_csv(tmp_path / "on.csv")) == 2 * len(xs)
+    assert len(pd.read_csv(tmp_path / "off.csv")) < len(xs) + 2

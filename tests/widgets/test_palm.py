@@ -134,6 +134,29 @@ def test_estimate_sigma_button(make_napari_viewer, sample):
     assert widget.psf_sigma.value() == pytest.approx(1.3, abs=0.1)
 
 
+def test_overlap_checkbox_separates_pairs(make_napari_viewer, qtbot):
+    from napari_maliang.smlm.psf import expected_counts
+
+    # eight pairs of molecules 3 px apart in one 64 x 64 frame, three noisy frames
+    cx, cy = np.meshgrid([12.2, 32.0, 51.7], [12.0, 32.3, 51.9])
+    cx, cy = cx.ravel()[:8], cy.ravel()[:8]
+    xs = np.stack([cx - 1.5, cx + 1.5], axis=1).ravel()
+    ys = np.repeat(cy, 2)
+    mu = expected_counts(64, xs, ys, 2000.0, 0.0, 1.3).sum(axis=0) + 20.0
+    movie = np.random.default_rng(0).poisson(np.broadcast_to(mu, (3, 64, 64))).astype(np.uint16)
+    viewer = make_napari_viewer()
+    viewer.add_image(movie, name="pairs")
+    widget = _widget(viewer)
+    widget.backend.setCurrentText("cpu")
+    assert widget.multi_emitter.isChecked()
+    _run(qtbot, widget)
+    assert widget.runner.last_error is None, widget.runner.last_error
+    assert len(viewer.layers["pairs localizations"].data) == 3 * len(xs)
+    widget.multi_emitter.setChecked(False)
+    _run(qtbot, widget)
+    assert len(viewer.layers["pairs localizations"].data) < 3 * len(xs) // 2 + 3
+
+
 def test_errors_are_shown_not_raised(make_napari_viewer, qtbot):
     viewer = make_napari_viewer()
     widget = _widget(viewer)

@@ -25,6 +25,11 @@ def register(subparsers) -> None:
     p.add_argument("--box", type=int, default=7, help="odd fitting box side in pixels (default 7)")
     p.add_argument("--iterations", type=int, default=10, help="maximum-likelihood iterations (default 10)")
     p.add_argument("--fixed-sigma", action="store_true", help="fix the PSF width instead of fitting it")
+    p.add_argument(
+        "--no-multi-emitter",
+        action="store_true",
+        help="do not separate overlapping pairs (single-emitter fits only; default: two-emitter refit of suspects)",
+    )
     p.add_argument("--pixel-size", type=float, help="camera pixel size in nm (default: OME metadata or 100)")
     p.add_argument("--gain", type=float, help="electrons per ADU (default: OME metadata or 1)")
     p.add_argument("--offset", type=float, help="camera baseline in ADU (default: OME metadata or 0)")
@@ -94,6 +99,7 @@ def _localize(args: argparse.Namespace) -> int:
         progress=None if args.quiet else _bar(err),
         iterations=args.iterations,
         fit_sigma=not args.fixed_sigma,
+        multi_emitter=not args.no_multi_emitter,
     )
     if not args.quiet:
         err.write("\n")

@@ -2,7 +2,8 @@
 
 Thin layer around :func:`napari_maliang.smlm.pipeline.iter_localize` (Quan et al. 2010,
 MaLiang): choose the raw stack, the camera (persisted between sessions in a small JSON file in
-the user config folder), PSF sigma (or estimate it from the data), threshold, box and backend;
+the user config folder), PSF sigma (or estimate it from the data), threshold, box, whether to
+separate overlapping pairs (multi-emitter fitting, on by default) and backend;
 Run runs the chunked pipeline in a background thread with a progress bar (frames done,
 localizations/s) and Cancel. Outputs:
 
@@ -123,6 +124,12 @@ class PalmWidget(QWidget):
         self.box.setRange(3, 31)
         self.box.setSingleStep(2)
         self.box.setValue(7)
+        self.multi_emitter = QCheckBox("Separate overlapping pairs")
+        self.multi_emitter.setChecked(True)
+        self.multi_emitter.setToolTip(
+            "Refit suspected overlaps with two emitters and keep both when the likelihood-ratio test "
+            "prefers two (multi-emitter fitting; uses the PSF sigma above)"
+        )
         self.chunk_frames = QSpinBox()
         self.chunk_frames.setRange(0, 100000)
         self.chunk_frames.setSpecialValueText("auto")
@@ -133,6 +140,7 @@ class PalmWidget(QWidget):
         form2.addRow("PSF sigma", sigma_row)
         form2.addRow("Threshold", self.threshold)
         form2.addRow("Box", self.box)
+        form2.addRow("Overlaps", self.multi_emitter)
         form2.addRow("Chunk frames", self.chunk_frames)
         form2.addRow("Backend", self.backend)
         form2.addRow("Device", self.device_label)
@@ -267,6 +275,7 @@ class PalmWidget(QWidget):
             "camera": self.camera(),
             "backend": self.backend.currentText(),
             "chunk_frames": chunk if chunk > 0 else "auto",
+            "multi_emitter": bool(self.multi_emitter.isChecked()),
         }
 
     # ------------------------------------------------------------------ actions

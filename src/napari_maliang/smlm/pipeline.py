@@ -2,7 +2,9 @@
 
 Quan et al. 2010, section 2.2 (Fig. 1): step 1 de-noising (:mod:`.denoise`), step 2 sub-region
 extraction (:mod:`.detect`), step 3 maximum-likelihood localization (:mod:`.fit`), then the
-overlapping-spot rejection of section 2.3. The stack is processed in chunks of frames, so the
+overlapping-spot rejection of section 2.3, preceded by a two-emitter refit of suspected overlaps
+(:mod:`.multifit`, an extension beyond the paper) that separates pairs of molecules instead of
+dropping them. The stack is processed in chunks of frames, so the
 working memory is bounded by the chunk size, not by the stack; the input may be a NumPy array,
 a ``numpy.memmap`` / ``tifffile.memmap``, any array-like that slices along the first axis, or a
 dask array. For dask input every chunk is one ``dask.delayed`` task computed with the active
@@ -178,6 +180,9 @@ def _fit(spots: np.ndarray, params: _Params, camera: Camera):
 def localize_block(block, first_frame: int, params: _Params | dict) -> pd.DataFrame:
     """Localize every molecule of one chunk of frames (pure; what each dask task runs).
 
+    Detection, single-emitter fits, the multi-emitter refit of suspected overlaps (``multi_emitter``,
+    on the CPU also for the GPU backend) and the width rejection; see :func:`localize`.
+
     Parameters
     ----------
     block : array (n, H, W)
@@ -279,7 +284,7 @@ def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, f
 
     Suspects: spots wider than ``psf_sigma`` by more than two standard deviations (of the width's
     Cramer-Rao error combined with the spread of bright spots' widths), spots with another
-    candidate within ``box`` pixels in the same frame, and failed single fits. Each suspect is
+    candidate within ``box // 2 + 2`` pixels (Chebyshev) in the same frame, and failed single fits. Each suspect is
     cut out again in a ``box + 2`` square centred on its single-emitter position and handed to
     :func:`~napari_maliang.smlm.multifit.split_pairs` (one emitter with a free width vs two at the
     PSF width, likelihood-ratio test). Returns the updated ``keep`` mask and ``(rows, scores)`` of
@@ -305,13 +310,13 @@ def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, f
         wide = ~(sigma <= sigma_ref + 2.0 * np.sqrt(crlb_sigma**2 + floor**2))
     else:
         wide = np.zeros(n, bool)
-    # another candidate of the same frame within box pixels (Chebyshev)
+    # another candidate of the same frame within box // 2 + 2 pixels (Chebyshev)
     near = np.zeros(n, bool)
     if n > 1:
         from scipy.spatial import cKDTree
 
         pts = np.column_stack([det.frame * 1.0e5, det.y, det.x]).astype(np.float64)
-        pairs = cKDTree(pts).query_pairs(float(box), p=np.inf, output_type="ndarray")
+        pairs = cKDTree(pts).query_pairs(float(box // 2 + 2), p=np.inf, output_type="ndarray")
         near[pairs.ravel()] = True
     suspect = wide | near | ~keep
     if not suspect.any():
@@ -575,7 +580,23 @@ def localize(
     **options
         ``iterations`` (10, paper section 3.2), ``fit_sigma`` (True: fit the width and reject
         overlapping spots, section 2.3), ``min_distance`` (2: local-maximum radius),
-        ``reject_n_std`` (3.5; None disables the width rejection).
+        ``reject_n_std`` (3.5; None disables the width rejection), ``multi_emitter`` (True:
+        separate overlapping pairs, see below), ``min_llr`` (30: the log-likelihood-ratio
+        threshold of that separation).
+
+    Notes
+    -----
+    With ``multi_emitter=True`` (default) suspected overlaps -- spots wider than ``psf_sigma``,
+    candidates with another candidate within ``box // 2 + 2`` pixels, failed single fits; a few
+    percent of the spots -- are refitted in a ``box + 2`` square by one emitter (free width) and by
+    two emitters of width ``psf_sigma`` on a shared background
+    (:func:`~napari_maliang.smlm.multifit.split_pairs`); where two explain the pixels better by
+    ``2 (log L_2 - log L_1) > min_llr``, the spot becomes two rows whose ``sigma`` is ``psf_sigma``,
+    whose ``uncertainty_*`` come from the joint Fisher information and whose ``log_likelihood`` is
+    that of the joint fit. The width rejection then applies to the remaining single fits. Set
+    ``psf_sigma`` to the real PSF width (:func:`estimate_psf_sigma`). With ``backend="gpu"`` the
+    single-emitter fits run on the device and the suspects are refitted by the CPU multi-emitter
+    fitter (few spots).
 
     Returns
     -------
