@@ -220,3 +220,21 @@ def test_cli_multi_emitter_flag(tmp_path):
                  "--no-multi-emitter"]) == 0
     assert len(pd.read_csv(tmp_path / "on.csv")) == 2 * len(xs)
     assert len(pd.read_csv(tmp_path / "off.csv")) < len(xs) + 2
+
+
+def test_near_pairs_matches_brute_force():
+    from napari_maliang.smlm.detect import Detections
+    from napari_maliang.smlm.pipeline import _near_pairs
+
+    rng = np.random.default_rng(8)
+    n = 400
+    frame = np.sort(rng.integers(0, 5, n))
+    y, x = rng.integers(0, 64, n), rng.integers(0, 64, n)
+    order = np.lexsort((x, y, frame))  # raster order, as detect() returns
+    for perm in (order, rng.permutation(n)):
+        f, yy, xx = frame[perm], y[perm], x[perm]
+        det = Detections(frame=f, y=yy.astype(np.int32), x=xx.astype(np.int32), y0=yy, x0=xx,
+                         score=np.ones(n, np.float32), noise=np.ones(5, np.float32), box=7)
+        cheb = np.maximum(np.abs(yy[:, None] - yy[None]), np.abs(xx[:, None] - xx[None]))
+        close = (cheb <= 5) & (f[:, None] == f[None]) & ~np.eye(n, dtype=bool)
+        np.testing.assert_array_equal(_near_pairs(det, 5, 64), close.any(axis=1))

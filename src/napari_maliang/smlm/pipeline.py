@@ -311,13 +311,7 @@ def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, f
     else:
         wide = np.zeros(n, bool)
     # another candidate of the same frame within box // 2 + 2 pixels (Chebyshev)
-    near = np.zeros(n, bool)
-    if n > 1:
-        from scipy.spatial import cKDTree
-
-        pts = np.column_stack([det.frame * 1.0e5, det.y, det.x]).astype(np.float64)
-        pairs = cKDTree(pts).query_pairs(float(box // 2 + 2), p=np.inf, output_type="ndarray")
-        near[pairs.ravel()] = True
+    near = _near_pairs(det, box // 2 + 2, block.shape[-2])
     suspect = wide | near | ~keep
     if not suspect.any():
         return keep, None
@@ -375,6 +369,35 @@ def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, f
     score = -np.hypot(pair.x[s] - centre - (sub.x[s, None] - sub.x0[s, None] - centre),
                       pair.y[s] - centre - (sub.y[s, None] - sub.y0[s, None] - centre)).ravel()
     return keep, (rows, score)
+
+
+def _near_pairs(det: Detections, radius: int, height: int) -> np.ndarray:
+    """Mask of candidates with another candidate of the same frame within ``radius`` (Chebyshev).
+
+    Candidates come frame by frame in raster order, so ``frame * (H + 2 radius + 2) + row`` is
+    sorted and every neighbour lies a few places further in that order.
+    """
+    n = len(det)
+    near = np.zeros(n, bool)
+    if n < 2:
+        return near
+    key = det.frame.astype(np.int64) * (int(height) + 2 * radius + 2) + det.y.astype(np.int64)
+    if np.any(np.diff(key) < 0):  # not in raster order (not from detect): sort first
+        order = np.argsort(key, kind="stable")
+        near[order] = _near_pairs(
+            Detections(frame=det.frame[order], y=det.y[order], x=det.x[order], y0=det.y0[order], x0=det.x0[order],
+                       score=det.score[order], noise=det.noise, box=det.box), radius, height)
+        return near
+    idx = np.arange(n)
+    end = np.searchsorted(key, key + radius, side="right")
+    x = det.x.astype(np.int64)
+    for k in range(1, int((end - idx).max())):
+        i = idx[: n - k]
+        j = i + k
+        hit = (j < end[i]) & (np.abs(x[j] - x[i]) <= radius)
+        near[i[hit]] = True
+        near[j[hit]] = True
+    return near
 
 
 def _drop_duplicates(table: pd.DataFrame, score: np.ndarray, radius: float = 1.0) -> pd.DataFrame:
