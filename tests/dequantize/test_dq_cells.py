@@ -125,3 +125,29 @@ def test_cli_quantizer(tmp_path, smooth):
         assert requantization_mask(out, q, quantizer=quantizer).all()
     auto, nearest = (np.asarray(Image.open(tmp_path / f"{k}.png")) for k in ("auto", "nearest"))
     assert rmse(auto, smooth) < 0.5 * rmse(nearest, smooth)
+
+
+def test_keep_means_restores_the_palette_means_of_a_textured_photo():
+    from skimage import data
+
+    from napari_maliang.dequantize.regions import index_image
+
+    img = data.chelsea()[100:228, 150:342]
+    q = kmeans_quantize(img, 8)
+    kept, drifted = dequantize(q, color_space="rgb"), dequantize(q, color_space="rgb", keep_means=False)
+    assert requantization_mask(kept, q, color_space="rgb").all()
+    ix = index_image(q)
+    idx = ix.indices.ravel()
+    for result, tol in ((kept, 1.5), (drifted, None)):
+        flat = result.reshape(-1, 3).astype(np.float64)
+        mean = np.stack([np.bincount(idx, flat[:, c]) / np.bincount(idx) for c in range(3)], axis=1)
+        err = np.abs(mean - ix.palette).max()
+        if tol is not None:
+            assert err < tol  # only the final pull into the cells moves the means, a little
+        else:
+            assert err > 3.0  # without the step, smoothing drifts some colours' means by several levels
+    psnr = lambda a: -20 * np.log10(rmse(a, img) / 255)
+    assert psnr(kept) > psnr(drifted) + 0.3
+    # truncation bins are not centred on their pixels' mean: keep_means does not apply there
+    t = truncate(img, 3)
+    np.testing.assert_array_equal(dequantize(t), dequantize(t, keep_means=False))

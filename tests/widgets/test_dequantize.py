@@ -32,7 +32,7 @@ def test_run_brushes_undo_and_screenshot(make_napari_viewer, qtbot, ramp_image):
     _wait(qtbot, widget)
     out = viewer.layers["quantized dequantized"]
     base = np.asarray(out.data).copy()
-    assert base.shape == ramp_image.shape and requantization_mask(base, ramp_image).all()
+    assert base.shape == ramp_image.shape and requantization_mask(base, ramp_image, color_space=widget.color_space.value).all()
     assert np.array_equal(np.asarray(layer.data), ramp_image)  # input untouched
 
     brushes = widget.add_brushes()
@@ -85,11 +85,11 @@ def test_sliders_and_errors(make_napari_viewer, qtbot, ramp_image):
     viewer, layer, widget = _dock(make_napari_viewer, ramp_image)
     from napari_maliang._widgets.dequantize import DEFAULT_OMEGA
 
-    # defaults: the best measured setting (omega ~0.15 in RGB), shown beside the slider
+    # defaults: the best measured setting (omega 0.01 in RGB), shown beside the slider
     assert abs(widget.omega / DEFAULT_OMEGA - 1) < 0.02 and widget.color_space.value == "rgb"
     assert widget.omega_label.value == f"{widget.omega:.3g}"
-    widget.omega_slider.value = -2.0
-    assert abs(widget.omega - 0.01) < 1e-9 and widget.omega_label.value == "0.01"
+    widget.omega_slider.value = -1.0
+    assert abs(widget.omega - 0.1) < 1e-9 and widget.omega_label.value == "0.1"
     widget.omega_slider.value = np.log10(0.5)
     assert abs(widget.omega - 0.5) < 1e-4 and widget.omega_label.value == "0.5"
     widget.continuity_slider.value = 1.0  # schedules an update
