@@ -1,7 +1,8 @@
 """sRGB (D65) <-> CIE-Lab conversions, vectorised with numba for whole images.
 
-The palette is converted once; only the per-pixel back-conversion of the result and the
-final re-quantization check run over every pixel, so they are compiled (parallel) loops.
+The palette is converted once; only the per-pixel back-conversion of the result runs over
+every pixel (and the re-quantization check over the few pixels it had to clip), so they are
+compiled loops.
 """
 
 from __future__ import annotations
@@ -59,11 +60,10 @@ def _lab2rgb(lab, minv, out):
         fz = fy - lab[i, 2] / 200.0
         x = _finv(fx) * _XN
         y = _finv(fy) * _YN
-        z = max(_finv(fz), 0.0) * _ZN
+        z = _finv(fz) * _ZN
         for c in range(3):
             v = minv[c, 0] * x + minv[c, 1] * y + minv[c, 2] * z
-            v = _gam(max(v, 0.0))
-            out[i, c] = min(max(v, 0.0), 1.0)
+            out[i, c] = _gam(v) if v > 0.0 else 12.92 * v  # linear branch below 0: outside the gamut, unclipped
 
 
 def rgb2lab(rgb: np.ndarray) -> np.ndarray:
@@ -75,10 +75,12 @@ def rgb2lab(rgb: np.ndarray) -> np.ndarray:
     return out.reshape(rgb.shape)
 
 
-def lab2rgb(lab: np.ndarray) -> np.ndarray:
-    """CIE-Lab (D65) -> sRGB clipped to [0, 1], float64."""
+def lab2rgb(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CIE-Lab (D65) -> sRGB clipped to [0, 1] (float64, ``(..., 3)``) and where clipping changed the colour."""
     lab = np.ascontiguousarray(lab, dtype=np.float64)
     flat = lab.reshape(-1, 3)
     out = np.empty_like(flat)
     _lab2rgb(flat, _MINV, out)
-    return out.reshape(lab.shape)
+    clipped = ((out < 0.0) | (out > 1.0)).any(axis=1)
+    np.clip(out, 0.0, 1.0, out=out)
+    return out.reshape(lab.shape), clipped.reshape(lab.shape[:-1])

@@ -171,7 +171,7 @@ class Dequantizer:
             return self._results[key].copy()
         total = int(max_refine) + 3
         if self.n_colors == 1:
-            return self._finish_output(self.palette[self.indices])
+            return self._finish_output(self.palette[self.indices], np.zeros(self.shape, bool))
         keep_means = bool(keep_means) and self.quantizer == "nearest"
         drift_key = key[:4]
         if keep_means and ann is not None and drift_key not in self._drift:
@@ -217,29 +217,36 @@ class Dequantizer:
                 shift *= np.minimum(distance_transform_edt(ann == 0) / STROKE_FADE, 1.0)[..., None]
             x = x - shift
         x = pull_into_cells(x, self.indices, self.cells, self.margin)
-        out = self._finish_output(self._to_output(x))
+        out = self._finish_output(*self._to_output(x))
         if len(self._results) >= 4:
             self._results.pop(next(iter(self._results)))
         self._results[key] = out
         return out.copy()
 
     def _to_output(self, x):
+        """Working-space colours -> output values, and the pixels that clipping to the value range moved.
+
+        Every other pixel is its working colour converted exactly (to rounding far below the cells'
+        margin), so only the clipped ones can have left their cell.
+        """
         if self.color_space == "lab":
-            out = lab2rgb(x) * self.scale
+            out, clipped = lab2rgb(x)
+            out *= self.scale
+        elif np.issubdtype(self.input_dtype, np.integer):
+            clipped = ((x < 0) | (x > self.scale)).any(axis=-1)
+            out = np.clip(x, 0, self.scale)
         else:
-            out = x
-            if np.issubdtype(self.input_dtype, np.integer):
-                out = np.clip(out, 0, self.scale)
+            out, clipped = x, np.zeros(self.shape, bool)
         if self.gray:
             out = out[..., 0]
-        return out
+        return out, clipped
 
-    def _finish_output(self, out):
+    def _finish_output(self, out, suspect):
         out = np.asarray(out, dtype=np.float32)
         if self.gray and out.ndim == 3:
             out = out[..., 0]
-        if self.n_colors > 1:
-            out = self._guarantee(out)
+        if suspect.any():
+            out = self._guarantee(out, suspect)
         if self.indexed.alpha is not None:
             out = np.concatenate([out, self.indexed.alpha[..., None].astype(np.float32)], axis=-1)
         return out
@@ -252,17 +259,22 @@ class Dequantizer:
             flat = rgb2lab(flat / self.scale)
         return flat
 
-    def _guarantee(self, out):
-        """Final check in the output's own values: every pixel must re-quantize to its input colour."""
+    def _guarantee(self, out, suspect):
+        """Final check in the output's own values: every ``suspect`` pixel must re-quantize to its input
+        colour; those that do not are moved towards a colour inside their cell."""
         anchors = self.cells.anchors if self.quantizer == "floor" else self.palette  # inside the cell, output values
-        target = anchors[self.indices].astype(np.float32)
+        where = np.nonzero(suspect)
+        idx = self.indices[where][None]
+        values = out[where]
+        target = anchors[idx[0]].astype(np.float32)
         if self.gray:
             target = target[..., 0]
         for t in (0.5, 0.25, 0.125, 0.0):
-            bad = out_of_cell(self._working(out), self.indices, self.cells)
+            bad = out_of_cell(self._working(values[None]), idx, self.cells)[0]
             if not bad.any():
                 break
-            out[bad] = target[bad] + np.float32(t) * (out[bad] - target[bad])
+            values[bad] = target[bad] + np.float32(t) * (values[bad] - target[bad])
+        out[where] = values
         return out
 
 
