@@ -255,9 +255,10 @@ def split_pairs(
     pair = fit_emitters(arr, start, sigma=float(psf_sigma), iterations=iterations, excess_noise=excess_noise,
                         threads=threads)
     # a second start (one emitter on the single fit, one on the residual peak) for the spots the
-    # symmetric start did not split (unequal or far-apart pairs); the better likelihood wins
+    # symmetric start did not clearly split or where it did not converge (unequal or far-apart
+    # pairs, local minima); the better likelihood wins
     llr = 2.0 * (pair.log_likelihood - single.log_likelihood)
-    retry = np.flatnonzero(~(llr > float(min_llr) + 20.0))
+    retry = np.flatnonzero(~(llr > float(min_llr) + 20.0) | ~pair.converged)
     if len(retry):
         sub = arr[retry]
         start2 = residual_start(sub, single.x[retry], single.y[retry], single.photons[retry],
