@@ -139,6 +139,33 @@ def test_random_layout_recall_improves():
     assert prec_on >= 0.99
 
 
+def test_fixed_width_pipeline_separates_pairs_without_false_splits():
+    # with fit_sigma=False the suspects come from the deviance test and the neighbour test
+    movie, truth = simulate_movie(frames=40, shape=(128, 128), n_emitters=20, photons=(500, 3000), background=BG,
+                                  seed=21)
+    rec_on, prec_on = _recall(truth, localize(movie, backend="cpu", fit_sigma=False))
+    rec_off, _ = _recall(truth, localize(movie, backend="cpu", fit_sigma=False, multi_emitter=False))
+    assert rec_on > rec_off + 0.02 and rec_on >= 0.99 and prec_on >= 0.99
+    iso, _ = simulate_movie(frames=30, shape=(96, 96), n_emitters=12, photons=(300, 5000), background=BG,
+                            min_distance=10, seed=4)
+    assert len(localize(iso, backend="cpu", fit_sigma=False)) == len(
+        localize(iso, backend="cpu", fit_sigma=False, multi_emitter=False))
+
+
+def test_deviance_matches_scipy():
+    from scipy.special import gammaln
+
+    from napari_maliang.smlm.pipeline import _deviance
+
+    rng = np.random.default_rng(1)
+    spots = rng.poisson(25.0, (50, 7, 7)).astype(np.float32)
+    spots[0, 0, :3] = (2.5, 0.0, -1.0)  # a non-integer count, a zero, a negative (read noise)
+    ll = -rng.uniform(100, 200, 50)
+    q = np.clip(spots.reshape(50, -1).astype(np.float64), 0, None)
+    sat = (np.where(q > 0, q * np.log(np.where(q > 0, q, 1.0)), 0.0) - q - gammaln(q + 1)).sum(axis=1)
+    np.testing.assert_allclose(_deviance(spots, ll), 2 * (sat - ll), rtol=1e-6, atol=1e-3)
+
+
 def test_pair_crlb_matches_single_emitter_when_far_apart():
     box = 21
     x1, y1, x2, y2 = 5.0, 10.2, 15.3, 9.7

@@ -376,3 +376,25 @@ def multi_fit_block(spots, start, stop, init, k, fit_sigma, sigmas, max_iter, to
                         lf += math.lgamma(q + 1.0)
         loglik[s_idx] = -nll - lf
         converged[s_idx] = done and np.isfinite(nll)
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, nogil=True)
+def deviance(spots, loglik, out):
+    """Poisson deviance ``2 (log L_saturated - log L)`` of each spot's fit (negative counts as 0).
+
+    ``log L_saturated = sum(q log q - q - log q!)``; ``log q!`` from the table for integer counts.
+    """
+    box = spots.shape[1]
+    for n in range(spots.shape[0]):
+        sat = 0.0
+        for i in range(box):
+            for j in range(box):
+                q = spots[n, i, j]
+                if q > 0.0:
+                    kk = int(q)
+                    if kk == q and kk < 1024:
+                        lf = LOG_FACTORIAL[kk]
+                    else:
+                        lf = math.lgamma(q + 1.0)
+                    sat += q * math.log(q) - q - lf
+        out[n] = 2.0 * (sat - loglik[n])

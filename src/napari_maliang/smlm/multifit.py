@@ -243,6 +243,17 @@ def split_pairs(
     min_llr : float
         Threshold of the log-likelihood ratio statistic (default 30: on isolated simulated spots
         of 200-5000 photons fewer than 1 in 1000 is split).
+    min_separation : float
+        Smallest distance (pixels) between the two emitters of a split.
+    iterations : int
+        Largest number of steps of the two-emitter fits.
+    excess_noise : float
+        Multiplies the Cramer-Rao bounds (sqrt(2) for an EMCCD).
+    fit_sigma : bool
+        Free width in the one-emitter model (default, recommended: with a fixed width a molecule
+        wider than ``psf_sigma`` looks like two and bright ones get split).
+    threads : int, optional
+        CPU threads (default: every core).
     """
     arr = _check_spots(spots)
     n, box = arr.shape[0], arr.shape[1]

@@ -267,7 +267,7 @@ def localize_block(block, first_frame: int, params: _Params | dict) -> pd.DataFr
                         np.nan_to_num(y, nan=1e3) - half - (det.y - det.y0 - half))
     score = det.score
     if params.multi_emitter and len(det):
-        keep, pairs = _split_overlapping(block, det, res, keep, params, camera, first_frame)
+        keep, pairs = _split_overlapping(block, det, res, keep, params, camera, first_frame, spots)
         score = centred
         if pairs is not None:
             table = pd.concat([table[keep], pairs[0]], ignore_index=True)
@@ -279,11 +279,12 @@ def localize_block(block, first_frame: int, params: _Params | dict) -> pd.DataFr
     return table.reset_index(drop=True)
 
 
-def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, first_frame: int):
+def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, first_frame: int, spots):
     """Refit suspected overlaps with one and with two emitters; replace the split ones by two rows.
 
     Suspects: spots wider than ``psf_sigma`` by more than two standard deviations (of the width's
-    Cramer-Rao error combined with the spread of bright spots' widths), spots with another
+    Cramer-Rao error combined with the spread of bright spots' widths; only when the width is
+    fitted), poor fits (Poisson deviance above ``box^2 + 3 box``), spots with another
     candidate within ``box // 2 + 2`` pixels (Chebyshev) in the same frame, and failed single fits. Each suspect is
     cut out again in a ``box + 2`` square centred on its single-emitter position and handed to
     :func:`~napari_maliang.smlm.multifit.split_pairs` (one emitter with a free width vs two at the
@@ -312,7 +313,10 @@ def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, f
         wide = np.zeros(n, bool)
     # another candidate of the same frame within box // 2 + 2 pixels (Chebyshev)
     near = _near_pairs(det, box // 2 + 2, block.shape[-2])
-    suspect = wide | near | ~keep
+    # poor single-emitter fits: Poisson deviance 2 (log L_saturated - log L) above box^2 + 3 box,
+    # about two standard deviations above its chi-square expectation (box^2 - 5 degrees of freedom)
+    poor = _deviance(spots, np.asarray(res.log_likelihood, np.float64)) > _DEV_A * box * box + _DEV_B * box
+    suspect = wide | near | ~keep | poor
     if not suspect.any():
         return keep, None
     idx = np.flatnonzero(suspect)
@@ -341,7 +345,7 @@ def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, f
         min_separation=1.0,
         iterations=max(params.iterations, 20),
         excess_noise=camera.excess_noise,
-        fit_sigma=params.fit_sigma,
+        fit_sigma=True,  # the null model keeps a free width even when the table's width is fixed
     )
     if not out.split.any():
         return keep, None
@@ -369,6 +373,19 @@ def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, f
     score = -np.hypot(pair.x[s] - centre - (sub.x[s, None] - sub.x0[s, None] - centre),
                       pair.y[s] - centre - (sub.y[s, None] - sub.y0[s, None] - centre)).ravel()
     return keep, (rows, score)
+
+
+_DEV_A, _DEV_B = 1.0, 3.0  # a single fit is poor when its deviance exceeds A box^2 + B box (box 7: 70)
+
+
+def _deviance(spots: np.ndarray, loglik: np.ndarray) -> np.ndarray:
+    """Poisson deviance ``2 (log L_saturated - log L)`` of each spot's fit (counts below 0 as 0)."""
+    from napari_maliang.smlm._multifit_numba import deviance
+
+    spots = np.ascontiguousarray(spots, dtype=np.float32)
+    out = np.empty(len(spots))
+    deviance(spots, np.ascontiguousarray(loglik, dtype=np.float64), out)
+    return out
 
 
 def _near_pairs(det: Detections, radius: int, height: int) -> np.ndarray:
@@ -610,8 +627,8 @@ def localize(
     Notes
     -----
     With ``multi_emitter=True`` (default) suspected overlaps -- spots wider than ``psf_sigma``,
-    candidates with another candidate within ``box // 2 + 2`` pixels, failed single fits; a few
-    percent of the spots -- are refitted in a ``box + 2`` square by one emitter (free width) and by
+    poor fits (Poisson deviance), candidates with another candidate within ``box // 2 + 2``
+    pixels, failed single fits; a few percent of the spots -- are refitted in a ``box + 2`` square by one emitter (free width) and by
     two emitters of width ``psf_sigma`` on a shared background
     (:func:`~napari_maliang.smlm.multifit.split_pairs`); where two explain the pixels better by
     ``2 (log L_2 - log L_1) > min_llr``, the spot becomes two rows whose ``sigma`` is ``psf_sigma``,
