@@ -77,8 +77,9 @@ def baselines(q):
     return g, b
 
 
-def speed(omega, color_space):
-    """Wall and CPU seconds for a 1-megapixel RGB image: a full run, then a brush-stroke update."""
+def speed(omega, color_space, repeats=3):
+    """Wall and CPU seconds for a 1-megapixel RGB image, best of ``repeats``: a full run on a fresh
+    :class:`Dequantizer`, then a brush-stroke update on it (a new stroke each time)."""
     from skimage import data, transform
 
     from napari_maliang._progress import run_to_end
@@ -87,15 +88,17 @@ def speed(omega, color_space):
     big = (transform.resize(data.astronaut(), (1024, 1024), order=3) * 255).astype(np.uint8)
     q = kmeans_quantize(big, 16)
     dequantize(q[:64, :64], omega=omega, color_space=color_space)  # JIT warm-up
-    t, c = time.perf_counter(), time.process_time()
-    dq = Dequantizer(q, color_space=color_space)
-    run_to_end(dq.steps(omega=omega))
-    full = (time.perf_counter() - t, time.process_time() - c)
-    ann = np.zeros(q.shape[:2], np.uint8)
-    ann[500:520, 450:650] = 3  # a green stroke
-    t, c = time.perf_counter(), time.process_time()
-    run_to_end(dq.steps(ann, omega=omega))
-    stroke = (time.perf_counter() - t, time.process_time() - c)
+    full, stroke = (np.inf, np.inf), (np.inf, np.inf)
+    for k in range(repeats):
+        t, c = time.perf_counter(), time.process_time()
+        dq = Dequantizer(q, color_space=color_space)
+        run_to_end(dq.steps(omega=omega))
+        full = min(full, (time.perf_counter() - t, time.process_time() - c))
+        ann = np.zeros(q.shape[:2], np.uint8)
+        ann[500 + 30 * k:520 + 30 * k, 450:650] = 3  # a green stroke
+        t, c = time.perf_counter(), time.process_time()
+        run_to_end(dq.steps(ann, omega=omega))
+        stroke = min(stroke, (time.perf_counter() - t, time.process_time() - c))
     return full, stroke
 
 
@@ -144,7 +147,7 @@ def main(argv=None):
     else:
         full, stroke = speed(args.omega, args.color_space)
     sec = full[0]
-    print(f"speed, 1024x1024 RGB, 16 k-means colours, refinement included: full run {full[0]:.2f} s wall "
+    print(f"speed (best of 3), 1024x1024 RGB, 16 k-means colours, refinement included: full run {full[0]:.2f} s wall "
           f"({full[1]:.2f} s CPU); update after a brush stroke {stroke[0]:.2f} s wall ({stroke[1]:.2f} s CPU)")
     print(f"SUMMARY dequantize omega={args.omega} {args.color_space} quantizer={args.quantizer}: mean PSNR gain {gains.mean():+.2f} dB (target >= +1.0), "
           f"worst {gains.min():+.2f} dB (target >= -0.1), re-quantized {100 * min(requant):.2f}% min "

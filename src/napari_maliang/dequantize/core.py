@@ -33,8 +33,9 @@ REFINE_STEP = 50.0
 STROKE_FADE = 8.0
 
 #: refinement stops once at most this share of the pixels is still outside its cell (after the first
-#: refinement round); the final pull moves those few pixels just inside their cells
-REFINE_TOL = 1e-4
+#: refinement round); the final pull moves those few pixels just inside their cells (measured: 0.1 %
+#: instead of 0.01 % saves 1-2 solves, 0.25 s per MP, for -0.016 dB mean PSNR in RGB and 0 in Lab)
+REFINE_TOL = 1e-3
 
 
 def _mean_drift(x, indices, palette) -> np.ndarray:
