@@ -162,9 +162,9 @@ def output_layer(viewer, data, *, name: str, layer_type: str = "labels", protect
     protected = {id(_unwrap(layer)) for layer in protect}
     if name in viewer.layers:
         layer = viewer.layers[name]
-        if type(layer).__name__.lower() == layer_type and id(layer) not in protected:
+        if isinstance(layer, _layer_classes([layer_type])) and id(layer) not in protected:
             if layer_type in _PER_ELEMENT:
-                return _replace(viewer, layer, data, kwargs)
+                return _replace(viewer, layer, layer_type, data, kwargs)
             layer.data = data
             for key, value in kwargs.items():
                 if hasattr(layer, key) and key not in ("metadata",):
@@ -182,11 +182,11 @@ def output_layer(viewer, data, *, name: str, layer_type: str = "labels", protect
 _PER_ELEMENT = ("points", "shapes", "vectors")
 
 
-def _replace(viewer, layer, data, kwargs):
+def _replace(viewer, layer, layer_type, data, kwargs):
     index = viewer.layers.index(layer)
     name, visible = layer.name, layer.visible
     viewer.layers.remove(layer)
-    new = getattr(viewer, f"add_{type(layer).__name__.lower()}")(data, name=name, visible=visible, **kwargs)
+    new = getattr(viewer, f"add_{layer_type}")(data, name=name, visible=visible, **kwargs)
     viewer.layers.move(viewer.layers.index(new), index)
     return new
 
