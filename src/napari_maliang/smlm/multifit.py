@@ -24,7 +24,8 @@ from napari_maliang.smlm.fit import _check_spots, default_threads, fit_spots
 
 __all__ = ["MultiFitResult", "PairSplit", "fit_emitters", "pair_start", "residual_start", "split_pairs"]
 
-DEFAULT_MIN_LLR = 30.0  # 2 log-likelihood gain of two emitters over one before a spot is split
+DEFAULT_MIN_LLR = 30.0
+_RETRY_Z = 4.0  # a residual peak of this many Poisson standard deviations earns a second start  # 2 log-likelihood gain of two emitters over one before a spot is split
 _BLOCK = 128
 
 
@@ -58,7 +59,7 @@ def fit_emitters(
     *,
     sigma=None,
     iterations: int = 20,
-    tolerance: float = 0.05,
+    tolerance: float = 0.1,
     excess_noise: float = 1.0,
     threads: int | None = None,
 ) -> MultiFitResult:
@@ -111,13 +112,14 @@ def fit_emitters(
     loglik = np.empty(n)
     converged = np.zeros(n, np.bool_)
     threads = default_threads() if threads is None else max(1, int(threads))
-    nblocks = (n + _BLOCK - 1) // _BLOCK
+    block = min(_BLOCK, max(16, -(-n // (4 * threads))))  # a few blocks per thread, even for few spots
+    nblocks = (n + block - 1) // block
     counter = itertools.count()
 
     def worker():
         while (b := next(counter)) < nblocks:
-            lo = b * _BLOCK
-            multi_fit_block(arr, lo, min(lo + _BLOCK, n), start, k, fit_sigma, sigmas, int(iterations),
+            lo = b * block
+            multi_fit_block(arr, lo, min(lo + block, n), start, k, fit_sigma, sigmas, int(iterations),
                             float(tolerance), params, crlb, loglik, converged, True)
 
     workers = min(threads, nblocks)
@@ -179,25 +181,40 @@ def pair_start(spots, x, y, photons, background, sigma, psf_sigma) -> np.ndarray
     ])
 
 
+def _residual_peak(arr, x, y, photons, background, sigma):
+    """Peak of the single-emitter residual summed over 3 x 3 pixels: position, sum, significance.
+
+    The significance is the peak sum over its Poisson standard deviation ``sqrt(sum mu)``.
+    """
+    from napari_maliang.smlm.psf import expected_counts
+
+    n, box = arr.shape[0], arr.shape[1]
+    mu = expected_counts(box, x, y, photons, background, sigma).reshape(n, box, box)
+
+    def box3(img):
+        p = np.pad(img, ((0, 0), (1, 1), (1, 1)))
+        return sum(p[:, i : i + box, j : j + box] for i in range(3) for j in range(3)).reshape(n, -1)
+
+    acc = box3(arr - mu)
+    flat = acc.argmax(axis=1)
+    peak = acc[np.arange(n), flat]
+    z = peak / np.sqrt(np.maximum(box3(mu)[np.arange(n), flat], 1e-9))
+    py, px = np.divmod(flat, box)
+    return px.astype(np.float64), py.astype(np.float64), peak, z
+
+
 def residual_start(spots, x, y, photons, background, sigma) -> np.ndarray:
     """Starting points with emitter 1 on the single-emitter fit and emitter 2 on the residual's peak.
 
     The residual ``spot - mu_single`` summed over 3 x 3 neighbourhoods peaks where the single
     model misses light: the second molecule of an unequal or well-separated pair.
     """
-    from napari_maliang.smlm.psf import expected_counts
-
     arr = np.asarray(spots, dtype=np.float64)
-    n, box = arr.shape[0], arr.shape[1]
-    mu = expected_counts(box, x, y, photons, background, sigma).reshape(n, box, box)
-    res = np.pad(arr - mu, ((0, 0), (1, 1), (1, 1)))
-    acc = sum(res[:, i : i + box, j : j + box] for i in range(3) for j in range(3))
-    flat = acc.reshape(n, -1).argmax(axis=1)
-    py, px = np.divmod(flat, box)
-    n2 = np.clip(acc.reshape(n, -1)[np.arange(n), flat] / 0.5, 1.0, None)
+    n = arr.shape[0]
+    px, py, peak, _ = _residual_peak(arr, x, y, photons, background, sigma)
+    n2 = np.clip(peak / 0.5, 1.0, None)
     n1 = np.maximum(np.asarray(photons, np.float64) - 0.5 * n2, 1.0)
-    return np.column_stack([x, y, n1, px.astype(np.float64), py.astype(np.float64), n2,
-                            np.maximum(np.broadcast_to(background, (n,)), 1e-3)])
+    return np.column_stack([x, y, n1, px, py, n2, np.maximum(np.broadcast_to(background, (n,)), 1e-3)])
 
 
 @dataclass
@@ -267,13 +284,19 @@ def split_pairs(
                         threads=threads)
     # a second start (one emitter on the single fit, one on the residual peak) for the spots the
     # symmetric start did not clearly split or where it did not converge (unequal or far-apart
-    # pairs, local minima); the better likelihood wins
+    # pairs, local minima), when the single fit leaves a significant residual peak (a second
+    # molecule); the better likelihood wins
     llr = 2.0 * (pair.log_likelihood - single.log_likelihood)
-    retry = np.flatnonzero(~(llr > float(min_llr) + 20.0) | ~pair.converged)
+    retry = ~(llr > float(min_llr) + 20.0) | ~pair.converged
+    px, py, peak, z = _residual_peak(arr.astype(np.float64), single.x, single.y, single.photons,
+                                     single.background, single.sigma)
+    retry = np.flatnonzero(retry & ~(z < _RETRY_Z))
     if len(retry):
         sub = arr[retry]
-        start2 = residual_start(sub, single.x[retry], single.y[retry], single.photons[retry],
-                                single.background[retry], single.sigma[retry])
+        n2 = np.clip(peak[retry] / 0.5, 1.0, None)
+        start2 = np.column_stack([single.x[retry], single.y[retry],
+                                  np.maximum(single.photons[retry] - 0.5 * n2, 1.0), px[retry], py[retry], n2,
+                                  np.maximum(single.background[retry], 1e-3)])
         pair2 = fit_emitters(sub, start2, sigma=float(psf_sigma), iterations=iterations, excess_noise=excess_noise,
                              threads=threads)
         better = np.nan_to_num(pair2.log_likelihood, nan=-np.inf) > np.nan_to_num(

@@ -323,8 +323,12 @@ def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, f
     h, w = block.shape[-2:]
     mbox = box + 2 if box + 2 <= min(h, w) else box
     mh = mbox // 2
-    cx = np.where(keep[idx], det.x0[idx] + np.clip(np.nan_to_num(x[idx]), 0, box - 1), det.x[idx])
-    cy = np.where(keep[idx], det.y0[idx] + np.clip(np.nan_to_num(y[idx]), 0, box - 1), det.y[idx])
+    # centred on the single fit where it stayed in its box (between the two molecules of a merged
+    # pair, also when the width rejection dropped it), else on the candidate pixel
+    xi, yi = x[idx], y[idx]
+    inside = np.isfinite(xi) & np.isfinite(yi) & (xi > -0.5) & (xi < box - 0.5) & (yi > -0.5) & (yi < box - 0.5)
+    cx = np.where(inside, det.x0[idx] + np.nan_to_num(xi), det.x[idx])
+    cy = np.where(inside, det.y0[idx] + np.nan_to_num(yi), det.y[idx])
     cx = np.rint(cx).astype(np.int64)
     cy = np.rint(cy).astype(np.int64)
     sub = Detections(
