@@ -250,6 +250,10 @@ def split_pairs(
     than ``psf_sigma`` (defocus) is explained by one emitter and not split. A spot is split when
     ``2 (log L_2 - log L_1) > min_llr``, both emitters have positive photons above three times
     their Cramer-Rao error, both lie inside the box and are at least ``min_separation`` pixels apart.
+    The two-emitter fit starts from :func:`pair_start`; where that does not clearly win (statistic
+    below ``min_llr + 20``) or did not converge and the single fit leaves a residual peak of at
+    least 4 Poisson standard deviations, it is repeated from :func:`residual_start` and the better
+    likelihood kept.
 
     Parameters
     ----------
