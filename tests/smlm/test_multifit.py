@@ -265,3 +265,25 @@ def test_near_pairs_matches_brute_force():
         cheb = np.maximum(np.abs(yy[:, None] - yy[None]), np.abs(xx[:, None] - xx[None]))
         close = (cheb <= 5) & (f[:, None] == f[None]) & ~np.eye(n, dtype=bool)
         np.testing.assert_array_equal(_near_pairs(det, 5, 64), close.any(axis=1))
+
+
+def test_small_frames_and_border_pairs():
+    # frames too small for the enlarged refit box, and a pair on the frame border
+    small = np.stack([_frame([3.0, 5.5], [4.0, 4.0], [2000.0, 2000.0], size=8, seed=s) for s in range(3)])
+    locs = localize(small, backend="cpu")
+    assert len(locs) >= 3 and np.isfinite(locs[["x", "y", "uncertainty_x"]].to_numpy()).all()
+    edge = np.stack([_frame([0.8, 3.6, 30.0], [20.0, 20.4, 30.0], [2000.0, 2000.0, 2000.0], size=48, seed=s)
+                     for s in range(3)])
+    locs = localize(edge, backend="cpu")
+    for f in range(3):
+        d = locs[locs.frame == f]
+        assert len(d) == 3
+        assert np.hypot(d.x.to_numpy() - 0.8, d.y.to_numpy() - 20.0).min() < 0.3
+
+
+def test_estimate_psf_sigma_ignores_pairs():
+    from napari_maliang.smlm.pipeline import estimate_psf_sigma
+
+    movie, _ = simulate_movie(frames=20, shape=(96, 96), n_emitters=20, photons=(1000, 3000), background=BG,
+                              psf_sigma=1.5, seed=2)
+    assert abs(estimate_psf_sigma(movie, psf_sigma=1.0) - 1.5) < 0.05

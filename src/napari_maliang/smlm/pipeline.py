@@ -689,7 +689,8 @@ def estimate_psf_sigma(
     else:
         frames = np.stack([np.asarray(movie[int(i)]) for i in idx])
     df = localize(
-        frames, psf_sigma=psf_sigma, threshold=threshold, box=box, camera=camera, backend=backend, reject_n_std=None
+        frames, psf_sigma=psf_sigma, threshold=threshold, box=box, camera=camera, backend=backend, reject_n_std=None,
+        multi_emitter=False,  # separated pairs carry the guessed width, not a measured one
     )
     if len(df) < 5:
         raise ValueError(
