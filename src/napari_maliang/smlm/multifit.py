@@ -291,15 +291,17 @@ def split_pairs(
     # pairs, local minima), when the single fit leaves a significant residual peak (a second
     # molecule); the better likelihood wins
     llr = 2.0 * (pair.log_likelihood - single.log_likelihood)
-    retry = ~(llr > float(min_llr) + 20.0) | ~pair.converged
-    px, py, peak, z = _residual_peak(arr.astype(np.float64), single.x, single.y, single.photons,
-                                     single.background, single.sigma)
-    retry = np.flatnonzero(retry & ~(z < _RETRY_Z))
+    retry = np.flatnonzero(~(llr > float(min_llr) + 20.0) | ~pair.converged)
+    if len(retry):
+        px, py, peak, z = _residual_peak(arr[retry].astype(np.float64), single.x[retry], single.y[retry],
+                                         single.photons[retry], single.background[retry], single.sigma[retry])
+        sig = ~(z < _RETRY_Z)
+        retry, px, py, peak = retry[sig], px[sig], py[sig], peak[sig]
     if len(retry):
         sub = arr[retry]
-        n2 = np.clip(peak[retry] / 0.5, 1.0, None)
+        n2 = np.clip(peak / 0.5, 1.0, None)
         start2 = np.column_stack([single.x[retry], single.y[retry],
-                                  np.maximum(single.photons[retry] - 0.5 * n2, 1.0), px[retry], py[retry], n2,
+                                  np.maximum(single.photons[retry] - 0.5 * n2, 1.0), px, py, n2,
                                   np.maximum(single.background[retry], 1e-3)])
         pair2 = fit_emitters(sub, start2, sigma=float(psf_sigma), iterations=iterations, excess_noise=excess_noise,
                              threads=threads)
