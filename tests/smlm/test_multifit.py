@@ -287,3 +287,11 @@ def test_estimate_psf_sigma_ignores_pairs():
     movie, _ = simulate_movie(frames=20, shape=(96, 96), n_emitters=20, photons=(1000, 3000), background=BG,
                               psf_sigma=1.5, seed=2)
     assert abs(estimate_psf_sigma(movie, psf_sigma=1.0) - 1.5) < 0.05
+
+
+def test_empty_input():
+    empty = np.zeros((0, 9, 9), np.float32)
+    out = split_pairs(empty, psf_sigma=SIGMA)
+    assert out.split.shape == (0,) and out.pair.x.shape == (0, 2)
+    res = fit_emitters(empty, np.zeros((0, 7)), sigma=SIGMA)
+    assert len(res) == 0
