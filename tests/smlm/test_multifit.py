@@ -109,7 +109,8 @@ def test_localize_isolated_movie_no_false_splits():
     on = localize(movie, backend="cpu")
     off = localize(movie, backend="cpu", multi_emitter=False)
     assert len(on) == len(off) >= 0.99 * len(truth)  # nothing split, nothing lost
-    np.testing.assert_allclose(on.sort_values(["frame", "x"]).x.to_numpy(), off.sort_values(["frame", "x"]).x.to_numpy())
+    np.testing.assert_allclose(on.sort_values(["frame", "x"]).x.to_numpy(),
+                               off.sort_values(["frame", "x"]).x.to_numpy())
 
 
 def _recall(truth, locs, radius=1.0):

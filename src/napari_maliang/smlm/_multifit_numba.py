@@ -9,8 +9,10 @@ Parameters ``theta = (x_1, y_1, N_1, ..., x_k, y_k, N_k, b[, s])``: the width ``
 fixed (one value per spot) or fitted and shared by the ``k`` emitters. Objective, steps and
 constraints are those of the single-emitter kernel (:mod:`._fit_numba`): ``L = sum(mu - q log mu)``
 (paper eq. 4) minimised by Levenberg-Marquardt steps on the Fisher-scoring curvature
-``F = sum(J J^T / mu)``, projected onto ``N_e, b, s > 0``; a step is accepted when the exact
-objective decreases (trapezoid estimate from the gradients at both ends). ``F`` at the estimate gives the Cramer-Rao bound of the joint model.
+``F = sum(J J^T / mu)``, projected onto ``N_e, b, s > 0``; a step is accepted when the trapezoid
+estimate of the objective change along it, ``0.5 (g_old + g_new) . step``, is not positive (as in
+the single-emitter kernel: no logarithms in the loop). ``F`` at the estimate gives the Cramer-Rao
+bound of the joint model.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ LAMBDA0 = 1e-3
 
 @numba.njit(cache=True, fastmath=FASTMATH)
 def _model(spot, box, th, k, fit_sigma, s_fixed, ex, dex, dsx, ey, dey, dsy, jac, grad, fisher, want_derivs):
-    """Negative log-likelihood without ``log q!`` (``want_derivs`` False) or gradient and Fisher matrix (True, returns 0)."""
+    """Negative log-likelihood without ``log q!`` (``want_derivs`` False), or gradient and Fisher
+    matrix (``want_derivs`` True; returns 0)."""
     npar = 3 * k + 1 + (1 if fit_sigma else 0)
     s = th[3 * k + 1] if fit_sigma else s_fixed
     b = th[3 * k]

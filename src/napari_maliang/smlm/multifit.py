@@ -24,9 +24,9 @@ from napari_maliang.smlm.fit import _check_spots, default_threads, fit_spots
 
 __all__ = ["MultiFitResult", "PairSplit", "fit_emitters", "pair_start", "residual_start", "split_pairs"]
 
-DEFAULT_MIN_LLR = 30.0
-_RETRY_Z = 4.0  # a residual peak of this many Poisson standard deviations earns a second start  # 2 log-likelihood gain of two emitters over one before a spot is split
-_BLOCK = 128
+DEFAULT_MIN_LLR = 30.0  # 2 log-likelihood gain of two emitters over one before a spot is split
+_RETRY_Z = 4.0  # a residual peak of this many Poisson standard deviations earns a second start
+_BLOCK = 128  # largest number of spots per work item of the threads
 
 
 @dataclass

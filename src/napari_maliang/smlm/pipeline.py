@@ -284,9 +284,10 @@ def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, f
 
     Suspects: spots wider than ``psf_sigma`` by more than two standard deviations (of the width's
     Cramer-Rao error combined with the spread of bright spots' widths; only when the width is
-    fitted), poor fits (Poisson deviance above ``box^2 + 3 box``), spots with another
-    candidate within ``box // 2 + 2`` pixels (Chebyshev) in the same frame, and failed single fits. Each suspect is
-    cut out again in a ``box + 2`` square centred on its single-emitter position and handed to
+    fitted), poor fits (Poisson deviance above ``box^2 + 3 box``), spots with another candidate
+    within ``box // 2 + 2`` pixels (Chebyshev) in the same frame, and failed or width-rejected
+    single fits. Each suspect is cut out again in a ``box + 2`` square centred on its
+    single-emitter position and handed to
     :func:`~napari_maliang.smlm.multifit.split_pairs` (one emitter with a free width vs two at the
     PSF width, likelihood-ratio test). Returns the updated ``keep`` mask and ``(rows, scores)`` of
     the separated molecules (None when nothing was split).
@@ -632,13 +633,14 @@ def localize(
     -----
     With ``multi_emitter=True`` (default) suspected overlaps -- spots wider than ``psf_sigma``,
     poor fits (Poisson deviance), candidates with another candidate within ``box // 2 + 2``
-    pixels, failed single fits; a few percent of the spots -- are refitted in a ``box + 2`` square by one emitter (free width) and by
-    two emitters of width ``psf_sigma`` on a shared background
-    (:func:`~napari_maliang.smlm.multifit.split_pairs`); where two explain the pixels better by
-    ``2 (log L_2 - log L_1) > min_llr``, the spot becomes two rows whose ``sigma`` is ``psf_sigma``,
-    whose ``uncertainty_*`` come from the joint Fisher information and whose ``log_likelihood`` is
-    that of the joint fit. The width rejection then applies to the remaining single fits. Set
-    ``psf_sigma`` to the real PSF width (:func:`estimate_psf_sigma`). With ``backend="gpu"`` the
+    pixels, failed or width-rejected single fits; a few percent of the spots -- are refitted in a
+    ``box + 2`` square by one emitter (free width) and by two emitters of width ``psf_sigma`` on a
+    shared background (:func:`~napari_maliang.smlm.multifit.split_pairs`); where two explain the
+    pixels better by ``2 (log L_2 - log L_1) > min_llr``, the spot becomes two rows whose ``sigma``
+    is ``psf_sigma``, whose ``uncertainty_*`` come from the joint Fisher information and whose
+    ``log_likelihood`` is that of the joint fit. Suspects that are not split keep their single fit
+    (width-rejected ones stay rejected). Set ``psf_sigma`` to the real PSF width
+    (:func:`estimate_psf_sigma`). With ``backend="gpu"`` the
     single-emitter fits run on the device and the suspects are refitted by the CPU multi-emitter
     fitter (few spots).
 
