@@ -14,13 +14,15 @@ LOCALIZATION_SUFFIXES = (".csv", ".hdf5", ".h5")
 THUNDERSTORM_MARKERS = ('"x [nm]"', "x [nm]")
 
 
-def localization_layer_data(table, name: str) -> tuple:
+def localization_layer_data(table, name: str, *, colour: str = "photons", frames: bool = True,
+                            metadata: dict | None = None) -> tuple:
     """A Points ``LayerDataTuple`` for a localization table: data ``(frame, y, x)`` with every column in features.
 
     The layer shows each frame's localizations over the raw stack (napari shows only the current slice)
-    and is coloured by photon count.
+    and is coloured by the feature ``colour``. ``frames=False`` gives ``(y, x)`` points (a single image);
+    ``metadata`` is added to the layer's metadata (pixel size, frame count and frame shape from the table).
     """
-    coords = table[["frame", "y", "x"]].to_numpy(dtype=np.float64)
+    coords = table[["frame", "y", "x"] if frames else ["y", "x"]].to_numpy(dtype=np.float64)
     features = table.reset_index(drop=True).copy()
     features.attrs = {}
     kwargs = {
@@ -32,10 +34,11 @@ def localization_layer_data(table, name: str) -> tuple:
             "pixel_size_nm": float(table.attrs.get("pixel_size_nm", 100.0)),
             "n_frames": int(table.attrs.get("n_frames", 0) or 0),
             **({"shape": tuple(table.attrs["frame_shape"])} if "frame_shape" in table.attrs else {}),
+            **(metadata or {}),
         },
     }
-    if len(features) and "photons" in features:
-        kwargs.update(face_color="photons", face_colormap="viridis")
+    if len(features) and colour in features:
+        kwargs.update(face_color=colour, face_colormap="viridis")
     return (coords, kwargs, "points")
 
 

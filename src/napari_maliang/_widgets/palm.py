@@ -348,51 +348,29 @@ class PalmWidget(QWidget):
 
     def _publish(self, layer, ndim, table):
         """Points layer (+ rendered image) from a localization table."""
+        from napari_maliang._io import localization_layer_data
+
         partial = bool(table.attrs.get("partial", False))
         suffix = " (partial)" if partial else ""
-        if ndim == 3:
-            coords = table[["frame", "y", "x"]].to_numpy(dtype=np.float64)
-            scale = tuple(layer.scale[-3:])
-            translate = tuple(layer.translate[-3:])
-        else:
-            coords = table[["y", "x"]].to_numpy(dtype=np.float64)
-            scale = tuple(layer.scale[-2:])
-            translate = tuple(layer.translate[-2:])
-        features = table.reset_index(drop=True).copy()
-        features.attrs = {}
-        colour = self.colour_by.currentText() or "photons"
         metadata = {
-            "pixel_size_nm": float(table.attrs.get("pixel_size_nm", 100.0)),
-            "partial": partial,
-            "n_frames": int(table.attrs.get("n_frames", 0)),
             "shape": tuple(table.attrs.get("frame_shape", layer.data.shape[-2:])),
+            "partial": partial,
             "source": layer.name,
         }
-        kwargs = {
-            "features": features,
-            "size": 1.5,
-            "border_width": 0,
-            "scale": scale,
-            "translate": translate,
-            "metadata": metadata,
-        }
-        if len(features):
-            kwargs["face_color"] = colour
-            kwargs["face_colormap"] = "viridis"
-        points = output_layer(
-            self.viewer, coords, name=f"{layer.name} localizations{suffix}", layer_type="points", protect=[layer],
-            **kwargs,
+        coords, kwargs, _ = localization_layer_data(
+            table, f"{layer.name} localizations{suffix}", colour=self.colour_by.currentText() or "photons",
+            frames=ndim == 3, metadata=metadata,
         )
+        metadata = kwargs["metadata"]
+        kwargs.update(scale=tuple(layer.scale[-ndim:]), translate=tuple(layer.translate[-ndim:]))
+        points = output_layer(self.viewer, coords, layer_type="points", protect=[layer], **kwargs)
         self.points_layer = points
         self._render(layer, table, suffix, metadata)
         return points
 
     def _render(self, layer, table, suffix, metadata):
-        try:
-            from napari_maliang.smlm.rendering import render, render_layer_kwargs
-        except ImportError:  # pragma: no cover - render module missing
-            self.render_layer = None
-            return
+        from napari_maliang.smlm.rendering import render, render_layer_kwargs
+
         pixel = float(self.render_pixel.value())
         shape = tuple(int(s) for s in layer.data.shape[-2:])
         image = render(table, pixel_size=pixel, method=self.render_method.currentText(), shape=shape)
