@@ -22,7 +22,15 @@ import math
 import numba
 import numpy as np
 
-from napari_maliang.smlm._fit_numba import FASTMATH, LOG_FACTORIAL, MAX_STEP_SIGMA, MAX_STEP_XY, MIN_SIGMA, _axis
+from napari_maliang.smlm._fit_numba import (
+    FASTMATH,
+    LOG_FACTORIAL,
+    MAX_STEP_SIGMA,
+    MAX_STEP_XY,
+    MIN_SIGMA,
+    _axis,
+    _cholesky_solve,
+)
 
 LAMBDA0 = 1e-3
 
@@ -222,35 +230,6 @@ def _pair_derivs(spot, box, th, s, ex, dex, dsx, ey, dey, dsy, grad, fisher):
     fisher[6, 6] = f66
 
 
-@numba.njit(cache=True, fastmath=FASTMATH)
-def _solve(a, rhs, npar, lam, chol, out):
-    """Solve ``(a + lam * diag(a)) out = rhs`` by Cholesky; False when not positive definite."""
-    for p in range(npar):
-        for r in range(p + 1):
-            v = a[p, r]
-            if p == r:
-                v += lam * a[p, p]
-            for m in range(r):
-                v -= chol[p, m] * chol[r, m]
-            if p == r:
-                if not v > 0.0:
-                    return False
-                chol[p, p] = math.sqrt(v)
-            else:
-                chol[p, r] = v / chol[r, r]
-    for p in range(npar):
-        v = rhs[p]
-        for m in range(p):
-            v -= chol[p, m] * out[m]
-        out[p] = v / chol[p, p]
-    for p in range(npar - 1, -1, -1):
-        v = out[p]
-        for m in range(p + 1, npar):
-            v -= chol[m, p] * out[m]
-        out[p] = v / chol[p, p]
-    return True
-
-
 @numba.njit(cache=True, fastmath=FASTMATH, nogil=True)
 def multi_fit_block(spots, start, stop, init, k, fit_sigma, sigmas, max_iter, tol, params, crlb, loglik, converged,
                     unrolled=True):
@@ -298,7 +277,7 @@ def multi_fit_block(spots, start, stop, init, k, fit_sigma, sigmas, max_iter, to
         for _ in range(max_iter):
             for p in range(npar):
                 rhs[p] = -grad[p]
-            if not _solve(fisher, rhs, npar, lam, chol, delta):
+            if not _cholesky_solve(fisher, rhs, npar, lam, chol, delta):
                 lam *= 10.0
                 if lam > 1e6:
                     break
@@ -350,7 +329,7 @@ def multi_fit_block(spots, start, stop, init, k, fit_sigma, sigmas, max_iter, to
         for p in range(npar):
             params[s_idx, p] = th[p]
         # CRLB: diagonal of F^-1 at the estimate (joint Fisher information of the k emitters)
-        ok = _solve(fisher, rhs, npar, 0.0, chol, delta)
+        ok = _cholesky_solve(fisher, rhs, npar, 0.0, chol, delta)
         for p in range(npar):
             if not ok:
                 crlb[s_idx, p] = np.nan
