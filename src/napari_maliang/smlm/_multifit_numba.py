@@ -30,6 +30,7 @@ from napari_maliang.smlm._fit_numba import (
     MIN_SIGMA,
     _axis,
     _cholesky_solve,
+    _inverse_diagonal,
 )
 
 LAMBDA0 = 1e-3
@@ -329,23 +330,9 @@ def multi_fit_block(spots, start, stop, init, k, fit_sigma, sigmas, max_iter, to
         for p in range(npar):
             params[s_idx, p] = th[p]
         # CRLB: diagonal of F^-1 at the estimate (joint Fisher information of the k emitters)
-        ok = _cholesky_solve(fisher, rhs, npar, 0.0, chol, delta)
+        _inverse_diagonal(fisher, npar, chol, rhs, col, delta)
         for p in range(npar):
-            if not ok:
-                crlb[s_idx, p] = np.nan
-                continue
-            for m in range(npar):
-                col[m] = 0.0
-            col[p] = 1.0
-            for m in range(p, npar):
-                v = col[m]
-                for r in range(p, m):
-                    v -= chol[m, r] * col[r]
-                col[m] = v / chol[m, m]
-            acc = 0.0
-            for m in range(p, npar):
-                acc += col[m] * col[m]
-            crlb[s_idx, p] = math.sqrt(acc) if acc > 0.0 else np.nan
+            crlb[s_idx, p] = math.sqrt(delta[p]) if delta[p] > 0.0 else np.nan
         lf = 0.0
         for i in range(box):
             for j in range(box):
