@@ -51,7 +51,7 @@ def test_truncation_step_recognises_bit_truncation_only(smooth):
 
 def test_bin_cells_geometry_and_adjacency():
     pal = np.array([[0, 0, 0], [32, 0, 0], [32, 32, 32], [64, 0, 0], [0, 0, 96]], np.float64)
-    cells = make_cells(pal, pal, quantizer="auto", dtype=np.uint8)
+    cells = make_cells(pal, quantizer="auto", dtype=np.uint8)
     assert cells.quantizer == "floor" and cells.step == 32
     np.testing.assert_allclose(cells.anchors, pal + 15.5)
     adj = cells.adjacency
@@ -70,7 +70,7 @@ def test_bin_cells_geometry_and_adjacency():
 
 def test_voronoi_pull_stops_at_the_bisector():
     pal = np.array([[0.0], [10.0], [30.0]])
-    cells = make_cells(pal, pal, quantizer="nearest")
+    cells = make_cells(pal, quantizer="nearest")
     idx = np.array([[0, 1, 1]])
     x = np.array([[[7.0], [25.0], [2.0]]])
     pulled = pull_into_cells(x, idx, cells, margin=0.5)

@@ -118,12 +118,13 @@ def _bin_cells(palette: np.ndarray, step: int) -> Cells:
     return Cells("floor", palette + 0.5 * (step - 1), adjacency, indptr, normals, offsets, step)
 
 
-def make_cells(palette, work, *, quantizer: str = "auto", dtype=np.uint8) -> Cells:
-    """Cells of ``palette`` (input values) whose working-space colours are ``work``.
+def make_cells(palette, *, quantizer: str = "auto", dtype=np.uint8, to_work=None) -> Cells:
+    """Cells of ``palette`` (input values, ``dtype`` the image's).
 
-    ``"floor"`` cells live in the input's own values, so ``work`` must be ``palette`` itself there
-    (the caller works in RGB for truncated palettes). Raises ``ValueError`` for ``quantizer="floor"``
-    on a palette that is not a truncation lattice.
+    Voronoi cells are built on ``to_work(palette)`` (the working colour space, e.g. CIE-Lab; None:
+    the values themselves). Truncation bins live in the input's own values, whatever ``to_work``.
+    Raises ``ValueError`` for an unknown ``quantizer`` and for ``quantizer="floor"`` on a palette
+    that is not a truncation lattice.
     """
     if quantizer not in QUANTIZERS:
         raise ValueError(f"quantizer must be one of {QUANTIZERS}, got {quantizer!r}")
@@ -136,7 +137,7 @@ def make_cells(palette, work, *, quantizer: str = "auto", dtype=np.uint8) -> Cel
         )
     if step is not None:
         return _bin_cells(palette, step)
-    return _voronoi_cells(np.asarray(work, np.float64))
+    return _voronoi_cells(palette if to_work is None else np.asarray(to_work(palette), np.float64))
 
 
 @numba.njit(cache=True)

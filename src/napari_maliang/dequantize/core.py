@@ -9,7 +9,7 @@ from napari_maliang._progress import Progress, run_to_end
 
 from . import brushes as _brushes
 from ._color import lab2rgb, rgb2lab
-from .cells import QUANTIZERS, make_cells, out_of_cell, pull_into_cells
+from .cells import make_cells, out_of_cell, pull_into_cells
 from .regions import DEFAULT_MAX_COLORS, index_image, kmeans_quantize, label_regions, value_scale
 from .solve import MultigridPCG, Stencil, solve
 from .system import build_matrix, build_rhs
@@ -55,9 +55,7 @@ def _mean_drift(x, indices, palette) -> np.ndarray:
     return np.stack([np.bincount(idx, drift[:, c], minlength=k) for c in range(nc)], axis=1) / count[:, None]
 
 
-def _check_options(omega, continuity, max_refine, small_region=0.0, quantizer="auto"):
-    if quantizer not in QUANTIZERS:
-        raise ValueError(f"quantizer must be one of {QUANTIZERS}, got {quantizer!r}")
+def _check_options(omega, continuity, max_refine, small_region=0.0):
     for name, value in (("omega", omega), ("continuity", continuity), ("small_region", small_region)):
         if not np.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
@@ -95,7 +93,6 @@ class Dequantizer:
 
         if color_space not in COLOR_SPACES:
             raise ValueError(f"color_space must be one of {COLOR_SPACES}, got {color_space!r}")
-        _check_options(0.0, 0.0, 0, 0.0, quantizer)
         self.backend = resolve_backend(backend)
         image = np.asarray(image)
         if quantize is not None:
@@ -107,16 +104,16 @@ class Dequantizer:
         self.shape = self.indices.shape
         palette = self.indexed.palette.astype(np.float64)
         self.gray = palette.shape[1] == 1
-        self.cells = make_cells(palette, palette, quantizer=quantizer, dtype=self.input_dtype)
+        lab = not self.gray and color_space == "lab"
+        if lab and (palette.min() < 0 or palette.max() > self.scale):
+            raise ValueError(
+                f"colour values must lie in [0, {self.scale:g}] for color_space='lab' (got "
+                f"[{palette.min():g}, {palette.max():g}]); rescale the image or use color_space='rgb'"
+            )
+        self.cells = make_cells(palette, quantizer=quantizer, dtype=self.input_dtype,
+                                to_work=(lambda p: rgb2lab(p / self.scale)) if lab else None)
         self.quantizer = self.cells.quantizer
         self.color_space = "gray" if self.gray else "rgb" if self.quantizer == "floor" else color_space
-        if self.color_space == "lab":
-            if palette.min() < 0 or palette.max() > self.scale:
-                raise ValueError(
-                    f"colour values must lie in [0, {self.scale:g}] for color_space='lab' (got "
-                    f"[{palette.min():g}, {palette.max():g}]); rescale the image or use color_space='rgb'"
-                )
-            self.cells = make_cells(palette, rgb2lab(palette / self.scale), quantizer="nearest")
         self.palette = palette
         self.palette_work = self.cells.anchors  # data-term targets: palette colours or truncation-bin centres
         self.adjacency = self.cells.adjacency
@@ -284,7 +281,7 @@ def dequantize_steps(image, *, annotations=None, omega: float = 0.01, continuity
                      max_colors: int = DEFAULT_MAX_COLORS, quantize: int | None = None,
                      small_region: float = SMALL_REGION, quantizer: str = "auto", keep_means: bool = True):
     """Generator form of :func:`dequantize` (yields :class:`~napari_maliang._progress.Progress`)."""
-    _check_options(omega, continuity, max_refine, small_region, quantizer)
+    _check_options(omega, continuity, max_refine, small_region)
     dq = Dequantizer(image, color_space=color_space, max_colors=max_colors, quantize=quantize, backend=backend,
                      quantizer=quantizer)
     result = yield from dq.steps(annotations, omega=omega, continuity=continuity, max_refine=max_refine,
