@@ -151,3 +151,15 @@ def test_keep_means_restores_the_palette_means_of_a_textured_photo():
     # truncation bins are not centred on their pixels' mean: keep_means does not apply there
     t = truncate(img, 3)
     np.testing.assert_array_equal(dequantize(t), dequantize(t, keep_means=False))
+
+
+def test_touching_bins_matches_all_pairs():
+    from napari_maliang.dequantize.cells import _touching_bins
+
+    rng = np.random.default_rng(0)
+    for nc in (1, 3):
+        for _ in range(10):
+            lattice = np.unique(rng.integers(0, 8, (60, nc)), axis=0)
+            brute = np.abs(lattice[:, None] - lattice[None]).max(-1) <= 1
+            np.fill_diagonal(brute, False)
+            np.testing.assert_array_equal(_touching_bins(lattice), brute)
