@@ -242,6 +242,27 @@ def _inverse_diagonal(a, npar, chol, unit, col, out):
         out[p] = acc
 
 
+@numba.njit(cache=True, fastmath=FASTMATH, inline="always")
+def log_factorial(q):
+    """``log q!`` of a count ``q > 0``: the table for integers below 1024, else ``lgamma(q + 1)``."""
+    k = int(q)
+    if k == q and k < 1024:
+        return LOG_FACTORIAL[k]
+    return math.lgamma(q + 1.0)
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, inline="always")
+def sum_log_factorial(spot, box):
+    """``sum(log q!)`` over the positive counts of one spot: the constant of the Poisson log-likelihood."""
+    lf = 0.0
+    for i in range(box):
+        for j in range(box):
+            q = spot[i, j]
+            if q > 0.0:
+                lf += log_factorial(q)
+    return lf
+
+
 @numba.njit(cache=True, fastmath=FASTMATH, nogil=True)
 def fit_block(spots, start, stop, sigmas, fit_sigma, init_sigma, max_iter, tol, params, crlb, loglik,
                converged, iterations):
@@ -388,16 +409,7 @@ def fit_block(spots, start, stop, sigmas, fit_sigma, init_sigma, max_iter, tol, 
             crlb[s_idx, p] = math.sqrt(var[p]) if var[p] > 0.0 else np.nan
         if npar == 4:
             crlb[s_idx, 4] = 0.0
-        lf = 0.0
-        for i in range(box):
-            for j in range(box):
-                q = spot[i, j]
-                if q > 0.0:
-                    k = int(q)
-                    if k == q and k < 1024:
-                        lf += LOG_FACTORIAL[k]
-                    else:
-                        lf += math.lgamma(q + 1.0)
+        lf = sum_log_factorial(spot, box)
         if eval_ok:
             # log-likelihood at the last accepted evaluation: after an early stop this is the point
             # before the final step, which changes it by less than tol^2 / 2 (saves two axis passes)

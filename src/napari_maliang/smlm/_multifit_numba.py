@@ -24,16 +24,16 @@ import numpy as np
 
 from napari_maliang.smlm._fit_numba import (
     FASTMATH,
-    LOG_FACTORIAL,
+    LAMBDA0,
     MAX_STEP_SIGMA,
     MAX_STEP_XY,
     MIN_SIGMA,
     _axis,
     _cholesky_solve,
     _inverse_diagonal,
+    log_factorial,
+    sum_log_factorial,
 )
-
-LAMBDA0 = 1e-3
 
 
 @numba.njit(cache=True, fastmath=FASTMATH)
@@ -333,17 +333,7 @@ def multi_fit_block(spots, start, stop, init, k, fit_sigma, sigmas, max_iter, to
         _inverse_diagonal(fisher, npar, chol, rhs, col, delta)
         for p in range(npar):
             crlb[s_idx, p] = math.sqrt(delta[p]) if delta[p] > 0.0 else np.nan
-        lf = 0.0
-        for i in range(box):
-            for j in range(box):
-                q = spot[i, j]
-                if q > 0.0:
-                    kk = int(q)
-                    if kk == q and kk < 1024:
-                        lf += LOG_FACTORIAL[kk]
-                    else:
-                        lf += math.lgamma(q + 1.0)
-        loglik[s_idx] = -nll - lf
+        loglik[s_idx] = -nll - sum_log_factorial(spot, box)
         converged[s_idx] = done and np.isfinite(nll)
 
 
@@ -351,7 +341,7 @@ def multi_fit_block(spots, start, stop, init, k, fit_sigma, sigmas, max_iter, to
 def deviance(spots, loglik, out):
     """Poisson deviance ``2 (log L_saturated - log L)`` of each spot's fit (negative counts as 0).
 
-    ``log L_saturated = sum(q log q - q - log q!)``; ``log q!`` from the table for integer counts.
+    ``log L_saturated = sum(q log q - q - log q!)``.
     """
     box = spots.shape[1]
     for n in range(spots.shape[0]):
@@ -360,10 +350,5 @@ def deviance(spots, loglik, out):
             for j in range(box):
                 q = spots[n, i, j]
                 if q > 0.0:
-                    kk = int(q)
-                    if kk == q and kk < 1024:
-                        lf = LOG_FACTORIAL[kk]
-                    else:
-                        lf = math.lgamma(q + 1.0)
-                    sat += q * math.log(q) - q - lf
+                    sat += q * math.log(q) - q - log_factorial(q)
         out[n] = 2.0 * (sat - loglik[n])
