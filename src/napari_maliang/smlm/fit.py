@@ -36,6 +36,29 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _run_blocks(n: int, block: int, threads: int, fit_range) -> None:
+    """Call ``fit_range(start, stop)`` for every block of ``block`` spots out of ``n``.
+
+    Runs on up to ``threads`` Python threads, each claiming the next block from a shared counter
+    (the kernels release the GIL and write disjoint rows of their outputs).
+    """
+    nblocks = (n + block - 1) // block
+    counter = itertools.count()  # next() is atomic under the GIL
+
+    def worker():
+        while (b := next(counter)) < nblocks:
+            start = b * block
+            fit_range(start, min(start + block, n))
+
+    workers = min(threads, nblocks)
+    if workers <= 1:
+        worker()
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            for f in [pool.submit(worker) for _ in range(workers)]:
+                f.result()
+
+
 def _run_cpu(arr, sigmas, fit_sigma, initial_sigma, iterations, tolerance, threads):
     """Fit on ``threads`` Python threads, each claiming blocks of spots from a shared counter."""
     from napari_maliang.smlm._fit_numba import fit_block
@@ -47,25 +70,11 @@ def _run_cpu(arr, sigmas, fit_sigma, initial_sigma, iterations, tolerance, threa
     converged = np.zeros(n, dtype=np.bool_)
     iters = np.zeros(n, dtype=np.int32)
     block = int(min(_MAX_BLOCK, max(_MIN_BLOCK, n // (8 * threads) + 1)))
-    nblocks = (n + block - 1) // block
-    counter = itertools.count()  # next() is atomic under the GIL
-
-    def worker():
-        while True:
-            b = next(counter)
-            if b >= nblocks:
-                return
-            start = b * block
-            fit_block(arr, start, min(start + block, n), sigmas, fit_sigma, initial_sigma, iterations, tolerance,
-                      params, crlb, loglik, converged, iters)
-
-    workers = min(threads, nblocks)
-    if workers <= 1:
-        worker()
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            for f in [pool.submit(worker) for _ in range(workers)]:
-                f.result()
+    _run_blocks(
+        n, block, threads,
+        lambda start, stop: fit_block(arr, start, stop, sigmas, fit_sigma, initial_sigma, iterations, tolerance,
+                                      params, crlb, loglik, converged, iters),
+    )
     return params, crlb, loglik, converged, iters
 
 

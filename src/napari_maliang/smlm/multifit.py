@@ -14,13 +14,11 @@ include the cost of the overlap.
 
 from __future__ import annotations
 
-import itertools
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
-from napari_maliang.smlm.fit import _check_spots, default_threads, fit_spots
+from napari_maliang.smlm.fit import _check_options, _check_spots, _run_blocks, default_threads, fit_spots
 
 __all__ = ["MultiFitResult", "PairSplit", "fit_emitters", "pair_start", "residual_start", "split_pairs"]
 
@@ -86,7 +84,7 @@ def fit_emitters(
     from napari_maliang.smlm._multifit_numba import multi_fit_block
 
     arr = _check_spots(spots)
-    n, box = arr.shape[0], arr.shape[1]
+    n = arr.shape[0]
     start = np.ascontiguousarray(np.asarray(start, dtype=np.float64))
     if start.ndim != 2 or start.shape[0] != n:
         raise ValueError(f"start must have shape ({n}, 3 k + 1 or 3 k + 2), got {start.shape}")
@@ -98,14 +96,9 @@ def fit_emitters(
             f"start has {start.shape[1]} columns; expected 3 k + {extra} for k emitters "
             f"({'with' if fit_sigma else 'without'} the width column)"
         )
-    if fit_sigma:
-        sigmas = np.ones(n)
-    else:
-        sigmas = np.broadcast_to(np.asarray(sigma, dtype=np.float64), (n,)).copy()
-        if not np.all(sigmas > 0):
-            raise ValueError("sigma must be > 0 (the PSF standard deviation in pixels)")
-    if int(iterations) < 0:
-        raise ValueError(f"iterations must be >= 0, got {iterations}")
+    # sigmas: the fixed widths (ones, unused, when the width is fitted)
+    sigmas, _, iterations, tolerance, excess_noise, _ = _check_options(n, sigma, iterations, tolerance,
+                                                                      excess_noise, 1.0)
     npar = start.shape[1]
     params = np.empty((n, npar))
     crlb = np.empty((n, npar))
@@ -113,24 +106,12 @@ def fit_emitters(
     converged = np.zeros(n, np.bool_)
     threads = default_threads() if threads is None else max(1, int(threads))
     block = min(_BLOCK, max(16, -(-n // (4 * threads))))  # a few blocks per thread, even for few spots
-    nblocks = (n + block - 1) // block
-    counter = itertools.count()
-
-    def worker():
-        while (b := next(counter)) < nblocks:
-            lo = b * block
-            multi_fit_block(arr, lo, min(lo + block, n), start, k, fit_sigma, sigmas, int(iterations),
-                            float(tolerance), params, crlb, loglik, converged, True)
-
-    workers = min(threads, nblocks)
-    if workers <= 1:
-        if n:
-            worker()
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            for f in [pool.submit(worker) for _ in range(workers)]:
-                f.result()
-    crlb *= float(excess_noise)
+    _run_blocks(
+        n, block, threads,
+        lambda lo, hi: multi_fit_block(arr, lo, hi, start, k, fit_sigma, sigmas, iterations, tolerance, params, crlb,
+                                       loglik, converged, True),
+    )
+    crlb *= excess_noise
     em = params[:, : 3 * k].reshape(n, k, 3)
     ce = crlb[:, : 3 * k].reshape(n, k, 3)
     return MultiFitResult(
@@ -138,7 +119,7 @@ def fit_emitters(
         y=em[:, :, 1],
         photons=em[:, :, 2],
         background=params[:, 3 * k],
-        sigma=params[:, 3 * k + 1] if fit_sigma else sigmas,
+        sigma=params[:, 3 * k + 1] if fit_sigma else sigmas.copy(),
         crlb_x=ce[:, :, 0],
         crlb_y=ce[:, :, 1],
         crlb_photons=ce[:, :, 2],
