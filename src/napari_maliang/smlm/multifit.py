@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from napari_maliang.smlm.fit import _check_options, _check_spots, _run_blocks, default_threads, fit_spots
+from napari_maliang.smlm.fit import FitResult, _check_options, _check_spots, _run_blocks, default_threads, fit_spots
 
 __all__ = ["MultiFitResult", "PairSplit", "fit_emitters", "pair_start", "residual_start", "split_pairs"]
 
@@ -191,11 +191,16 @@ def residual_start(spots, x, y, photons, background, sigma) -> np.ndarray:
     model misses light: the second molecule of an unequal or well-separated pair.
     """
     arr = np.asarray(spots, dtype=np.float64)
-    n = arr.shape[0]
     px, py, peak, _ = _residual_peak(arr, x, y, photons, background, sigma)
+    return _peak_start(x, y, photons, background, px, py, peak)
+
+
+def _peak_start(x, y, photons, background, px, py, peak) -> np.ndarray:
+    """:func:`residual_start` from the residual peak ``(px, py, peak)``: emitter 2 there with twice
+    the peak's 3 x 3 sum (at least 1 photon), emitter 1 on ``(x, y)`` with the rest."""
     n2 = np.clip(peak / 0.5, 1.0, None)
     n1 = np.maximum(np.asarray(photons, np.float64) - 0.5 * n2, 1.0)
-    return np.column_stack([x, y, n1, px, py, n2, np.maximum(np.broadcast_to(background, (n,)), 1e-3)])
+    return np.column_stack([x, y, n1, px, py, n2, np.maximum(np.broadcast_to(background, (len(px),)), 1e-3)])
 
 
 @dataclass
@@ -209,7 +214,7 @@ class PairSplit:
 
     split: np.ndarray
     pair: MultiFitResult
-    single: object
+    single: FitResult
     llr: np.ndarray
 
 
@@ -279,13 +284,10 @@ def split_pairs(
         sig = ~(z < _RETRY_Z)
         retry, px, py, peak = retry[sig], px[sig], py[sig], peak[sig]
     if len(retry):
-        sub = arr[retry]
-        n2 = np.clip(peak / 0.5, 1.0, None)
-        start2 = np.column_stack([single.x[retry], single.y[retry],
-                                  np.maximum(single.photons[retry] - 0.5 * n2, 1.0), px, py, n2,
-                                  np.maximum(single.background[retry], 1e-3)])
-        pair2 = fit_emitters(sub, start2, sigma=float(psf_sigma), iterations=iterations, excess_noise=excess_noise,
-                             threads=threads)
+        start2 = _peak_start(single.x[retry], single.y[retry], single.photons[retry], single.background[retry],
+                             px, py, peak)
+        pair2 = fit_emitters(arr[retry], start2, sigma=float(psf_sigma), iterations=iterations,
+                             excess_noise=excess_noise, threads=threads)
         better = np.nan_to_num(pair2.log_likelihood, nan=-np.inf) > np.nan_to_num(
             pair.log_likelihood[retry], nan=-np.inf)
         take, src = retry[better], np.flatnonzero(better)
