@@ -260,23 +260,21 @@ def localize_block(block, first_frame: int, params: _Params | dict) -> pd.DataFr
             "log_likelihood": np.asarray(res.log_likelihood, np.float32),
         }
     )
-    # distance of each fit from the centre of its box: the tie-break of duplicate removal (a fit
-    # near its own box centre saw the whole molecule)
-    half = 0.5 * (box - 1)
-    centred = -np.hypot(np.nan_to_num(x, nan=1e3) - half - (det.x - det.x0 - half),
-                        np.nan_to_num(y, nan=1e3) - half - (det.y - det.y0 - half))
-    score = det.score
-    if params.multi_emitter and len(det):
+    pairs = None
+    if params.multi_emitter:
         keep, pairs = _split_overlapping(block, det, res, keep, params, camera, first_frame, spots)
-        score = centred
-        if pairs is not None:
-            table = pd.concat([table[keep], pairs[0]], ignore_index=True)
-            score = np.concatenate([score[keep], pairs[1]])
-            return _drop_duplicates(table, score).reset_index(drop=True)
-    table = table[keep]
-    score = score[keep]
-    table = _drop_duplicates(table, score)
-    return table.reset_index(drop=True)
+        # tie-break of duplicate removal: closeness of each fit to its candidate pixel (the centre
+        # of its box away from the frame border; a fit there saw the whole molecule)
+        half = 0.5 * (box - 1)
+        score = -np.hypot(np.nan_to_num(x, nan=1e3) - half - (det.x - det.x0 - half),
+                          np.nan_to_num(y, nan=1e3) - half - (det.y - det.y0 - half))
+    else:
+        score = det.score
+    table, score = table[keep], score[keep]
+    if pairs is not None:
+        table = pd.concat([table, pairs[0]], ignore_index=True)
+        score = np.concatenate([score, pairs[1]])
+    return _drop_duplicates(table, score).reset_index(drop=True)
 
 
 def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, first_frame: int, spots):
