@@ -127,8 +127,9 @@ def fit_gp(
         den = float((xc * xc).sum())
         if den > 1e-12:
             slope = float((xc * (y - y.mean(axis=0))).sum() / den)
-    y_mean = (y - slope * x).mean(axis=0) if slope else y.mean(axis=0)
-    yc = y - slope * x - y_mean if slope else y - y_mean
+    resid = y - slope * x if slope else y  # the targets less the linear part of the prior mean
+    y_mean = resid.mean(axis=0)
+    yc = resid - y_mean
     d2 = _sq_dist(x, x)
     if init is None:
         sf = max(float(yc.std()), 1e-3)
