@@ -213,10 +213,7 @@ def _predict_plane(xp, model: GPModel, plane, *, patch=(3, 3), chunk: int = 1310
         xp.maximum(ks, 0.0, out=ks)
         ks *= scale
         xp.exp(ks, out=ks)
-        pred = ks @ alpha + mean
-        if model.slope:
-            pred += np.float32(model.slope) * x
-        pred = pred.reshape(r1 - r0, w, p * q)
+        pred = (ks @ alpha + mean).reshape(r1 - r0, w, p * q)
         for a in range(p):
             for b in range(q):
                 acc[r0 + a : r1 + a, b : b + w] += pred[..., a * q + b]
@@ -228,6 +225,9 @@ def _predict_plane(xp, model: GPModel, plane, *, patch=(3, 3), chunk: int = 1310
     for b in range(q):
         count_c[b : b + w] += 1
     out = acc[top : top + h, left : left + w] / (count_r[top : top + h, None] * count_c[None, left : left + w])
+    if model.slope:
+        # the linear prior mean: every patch covering a pixel predicts slope * (that pixel) for it
+        out += np.float32(model.slope) * plane
     return out
 
 
