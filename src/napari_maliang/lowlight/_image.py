@@ -1,4 +1,5 @@
-"""Input checking and colour conversions shared by the low-light modules (no napari here)."""
+"""Input checking, colour conversions and the edge-preserving filter shared by the low-light modules
+(no napari here)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["as_unit_float", "rgb_to_ycbcr", "ycbcr_to_rgb", "luminance"]
+__all__ = ["as_unit_float", "bilateral", "rgb_to_ycbcr", "ycbcr_to_rgb", "luminance"]
 
 
 def as_unit_float(image, *, name: str = "image") -> np.ndarray:
@@ -85,3 +86,12 @@ def luminance(image: np.ndarray) -> np.ndarray:
     if image.ndim == 2:
         return image
     return image @ _M[0]
+
+
+def bilateral(image: np.ndarray, sigma_color: float) -> np.ndarray:
+    """Edge-preserving smoothing: OpenCV's bilateral filter (5 x 5 window, spatial sigma 1.5 px)
+    with range sigma ``sigma_color`` in the image's units; float32 result."""
+    import cv2
+
+    return cv2.bilateralFilter(np.ascontiguousarray(image, np.float32), d=5, sigmaColor=float(sigma_color),
+                               sigmaSpace=1.5)

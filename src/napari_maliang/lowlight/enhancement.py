@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from napari_maliang._progress import Progress, run_to_end
-from napari_maliang.lowlight._image import as_unit_float, luminance, rgb_to_ycbcr, ycbcr_to_rgb
+from napari_maliang.lowlight._image import as_unit_float, bilateral, luminance, rgb_to_ycbcr, ycbcr_to_rgb
 
 __all__ = ["EnhanceResult", "enhance", "enhance_steps", "parse_model", "parse_patch"]
 
@@ -156,11 +156,9 @@ def _small_blas():
 
 def _denoise(img: np.ndarray, strength: float) -> np.ndarray:
     """Edge-preserving denoising (OpenCV bilateral filter, range sigma ``strength`` on 0..1)."""
-    import cv2
-
     if strength <= 0:
         return img
-    return cv2.bilateralFilter(np.ascontiguousarray(img, np.float32), d=5, sigmaColor=float(strength), sigmaSpace=1.5)
+    return bilateral(img, strength)
 
 
 def enhance_steps(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from napari_maliang.lowlight._image import as_unit_float
+from napari_maliang.lowlight._image import as_unit_float, bilateral
 
 __all__ = ["estimate_noise", "photon_denoise"]
 
@@ -96,6 +96,6 @@ def photon_denoise(image, *, strength: float = 1.0, sigma: float | None = None) 
     sigma_r = RANGE_SIGMAS * strength * float(sigma)
     if sigma_r <= 1e-4:
         return img
-    out = cv2.bilateralFilter(s, 5, sigma_r, 1.5)
+    out = bilateral(s, sigma_r)
     np.clip(out, 0.0, 1.0, out=out)
     return cv2.multiply(out, out)
