@@ -128,14 +128,14 @@ def estimate_gamma(
         raise ValueError(f"method must be 'uniform' or 'key', got {method!r}")
     if not max_gamma >= 1.0:
         raise ValueError(f"max_gamma must be >= 1, got {max_gamma}")
+    if not deadband >= 1.0:
+        raise ValueError(f"deadband must be >= 1, got {deadband}")
     y = _stat_luminance(as_unit_float(image))
     if method == "key":
         mean_log = float(np.mean(np.log(np.clip(y, 1.0 / 512.0, 1.0))))
         g = mean_log / np.log(target_key)
     else:
         g = _uniform_gamma(y, max_gamma)
-    if not deadband >= 1.0:
-        raise ValueError(f"deadband must be >= 1, got {deadband}")
     if g < deadband**2:
         g = max(1.0, (g / deadband) ** 2)
     return float(np.clip(g, 1.0, max_gamma))
