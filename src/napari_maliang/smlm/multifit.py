@@ -263,7 +263,7 @@ def split_pairs(
         CPU threads (default: every core).
     """
     arr = _check_spots(spots)
-    n, box = arr.shape[0], arr.shape[1]
+    box = arr.shape[1]
     single = fit_spots(
         arr, sigma=None if fit_sigma else float(psf_sigma), initial_sigma=float(psf_sigma), iterations=15,
         excess_noise=excess_noise, threads=threads, backend="cpu",
