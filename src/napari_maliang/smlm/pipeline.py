@@ -402,22 +402,24 @@ def _near_pairs(det: Detections, radius: int, height: int) -> np.ndarray:
     if n < 2:
         return near
     key = det.frame.astype(np.int64) * (int(height) + 2 * radius + 2) + det.y.astype(np.int64)
+    x = det.x.astype(np.int64)
+    order = None
     if np.any(np.diff(key) < 0):  # not in raster order (not from detect): sort first
         order = np.argsort(key, kind="stable")
-        near[order] = _near_pairs(
-            Detections(frame=det.frame[order], y=det.y[order], x=det.x[order], y0=det.y0[order], x0=det.x0[order],
-                       score=det.score[order], noise=det.noise, box=det.box), radius, height)
-        return near
+        key, x = key[order], x[order]
     idx = np.arange(n)
     end = np.searchsorted(key, key + radius, side="right")
-    x = det.x.astype(np.int64)
     for k in range(1, int((end - idx).max())):
         i = idx[: n - k]
         j = i + k
         hit = (j < end[i]) & (np.abs(x[j] - x[i]) <= radius)
         near[i[hit]] = True
         near[j[hit]] = True
-    return near
+    if order is None:
+        return near
+    out = np.empty(n, bool)
+    out[order] = near  # back to the callers' order
+    return out
 
 
 def _drop_duplicates(table: pd.DataFrame, score: np.ndarray, radius: float = 1.0) -> pd.DataFrame:
