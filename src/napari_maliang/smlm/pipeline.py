@@ -26,6 +26,7 @@ from napari_maliang._backend import resolve_backend, to_numpy
 from napari_maliang._progress import Progress, run_to_end
 from napari_maliang.smlm.camera import Camera
 from napari_maliang.smlm.detect import Detections, _check_threshold, check_box, detect, extract_spots, reject_wide
+from napari_maliang.smlm.multifit import DEFAULT_MIN_LLR
 
 __all__ = [
     "COLUMNS",
@@ -88,7 +89,7 @@ class _Params:
     min_distance: int
     reject_n_std: float | None
     multi_emitter: bool = True
-    min_llr: float = 30.0
+    min_llr: float = DEFAULT_MIN_LLR
 
 
 def empty_table(attrs: dict | None = None) -> pd.DataFrame:
@@ -142,7 +143,7 @@ def _check_min_llr(min_llr) -> float:
     except (TypeError, ValueError):
         raise TypeError(f"min_llr must be a number (log-likelihood ratio threshold), got {min_llr!r}") from None
     if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"min_llr must be a finite number >= 0 (default 30), got {min_llr}")
+        raise ValueError(f"min_llr must be a finite number >= 0 (default {DEFAULT_MIN_LLR:g}), got {min_llr}")
     return value
 
 
@@ -455,7 +456,7 @@ def iter_localize(
     min_distance: int = 2,
     reject_n_std: float | None = 3.5,
     multi_emitter: bool = True,
-    min_llr: float = 30.0,
+    min_llr: float = DEFAULT_MIN_LLR,
 ) -> Generator[LocalizeProgress, None, pd.DataFrame]:
     """Generator form of :func:`localize`: yields :class:`LocalizeProgress` after every chunk.
 
