@@ -63,7 +63,7 @@ def _lab2rgb(lab, minv, out):
         z = _finv(fz) * _ZN
         for c in range(3):
             v = minv[c, 0] * x + minv[c, 1] * y + minv[c, 2] * z
-            out[i, c] = _gam(v) if v > 0.0 else 12.92 * v  # linear branch below 0: outside the gamut, unclipped
+            out[i, c] = _gam(v)  # unclipped: below 0 _gam is linear, above 1 it keeps growing
 
 
 def rgb2lab(rgb: np.ndarray) -> np.ndarray:

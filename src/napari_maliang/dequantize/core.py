@@ -164,13 +164,13 @@ class Dequantizer:
         _check_options(omega, continuity, max_refine, small_region)
         ann = _brushes.check_annotations(annotations, self.shape)
         digest = None if ann is None or not ann.any() else hashlib.blake2b(ann.tobytes(), digest_size=16).hexdigest()
-        key = (float(omega), float(continuity), int(max_refine), float(small_region), bool(keep_means), digest)
+        keep_means = bool(keep_means) and self.quantizer == "nearest"  # truncation bins: no mean step
+        key = (float(omega), float(continuity), int(max_refine), float(small_region), keep_means, digest)
         if key in self._results:
             return self._results[key].copy()
         total = int(max_refine) + 3
         if self.n_colors == 1:
             return self._finish_output(self.palette[self.indices], np.zeros(self.shape, bool))
-        keep_means = bool(keep_means) and self.quantizer == "nearest"
         drift_key = key[:4]
         if keep_means and ann is not None and drift_key not in self._drift:
             yield from self.steps(None, omega=omega, continuity=continuity, max_refine=max_refine, rtol=rtol,
