@@ -20,6 +20,11 @@ def test_enhance_command_writes_a_brighter_png(tmp_path, dark_pair, capsys):
     assert cli.main(["enhance", str(src), "-o", str(dst), "--k", "12", "--noise-filter", "0", "-q"]) == 0
     expected = enhance(io.imread(src), k=12, noise_filter=0)
     assert np.abs(io.imread(dst) / 255.0 - expected).max() <= 0.5 / 255 + 1e-6
+    # the darkening gamma can be given instead of estimated
+    assert cli.main(["enhance", str(src), "-o", str(dst), "--k", "12", "--gamma", "1.6", "-q"]) == 0
+    expected = enhance(io.imread(src), k=12, gamma=1.6)
+    assert np.abs(io.imread(dst) / 255.0 - expected).max() <= 0.5 / 255 + 1e-6
+    assert np.abs(expected - enhance(io.imread(src), k=12)).mean() > 0.02  # and it is used
 
 
 def test_enhance_command_16_bit_and_directory(tmp_path, dark_pair):
@@ -42,3 +47,5 @@ def test_enhance_command_errors(tmp_path, capsys):
     io.imsave(tiny, np.zeros((2, 2), np.uint8), check_contrast=False)
     assert cli.main(["enhance", str(tiny), "-o", str(tmp_path / "t.png")]) == 2
     assert "smaller than one 3x3 patch" in capsys.readouterr().err
+    assert cli.main(["enhance", str(tiny), "-o", str(tmp_path / "t.png"), "--gamma", "0.3"]) == 2
+    assert "in [1, 16]" in capsys.readouterr().err

@@ -153,3 +153,35 @@ def test_user_reference_array_is_learned(dark_pair):
     dark, orig = dark_pair
     out = enhance(dark, reference=orig, k=60)  # an oracle reference: the GP should get close to it
     assert psnr(out, orig) > 27
+
+
+def test_given_gamma_overrides_a_failing_blind_estimate():
+    # scikit-image's rocket: the dark sky makes the blind estimate about twice the true gamma
+    from napari_maliang.lowlight.samples import darken, photo
+
+    original = photo("rocket", size=128)
+    dark = darken(original, gamma=2.0, peak=1000, seed=3)
+    blind = run_to_end(enhance_steps(dark, k=20, details=True))
+    given = run_to_end(enhance_steps(dark, k=20, gamma=2.0, details=True))
+    assert blind.info["gamma_source"] == "estimated" and blind.info["gamma"] > 3.0
+    assert given.info["gamma"] == 2.0 and given.info["gamma_source"] == "given"
+    assert psnr(given.image, original) > 35.0
+    assert psnr(given.image, original) > psnr(blind.image, original) + 15.0
+    # gamma 1 keeps the exposure: the result stays as dark as the (photon-filtered) input
+    kept = enhance(dark, k=20, gamma=1)
+    assert abs(float(kept.mean()) - float(dark.mean())) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"gamma": 0.5}, ValueError, r"in \[1, 16\]"),
+        ({"gamma": float("nan")}, ValueError, r"in \[1, 16\]"),
+        ({"gamma": "2"}, TypeError, "must be a number"),
+        ({"gamma": True}, TypeError, "must be a number"),
+        ({"gamma": 2.0, "reference": "lime"}, ValueError, "built-in reference"),
+    ],
+)
+def test_bad_gamma(dark_pair, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        enhance(dark_pair[0], k=5, **kwargs)

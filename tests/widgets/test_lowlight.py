@@ -139,3 +139,35 @@ def test_megapixel_image_keeps_the_viewer_responsive(make_napari_viewer, qtbot):
     assert widget.runner.last_error is None, widget.runner.last_error
     assert viewer.layers["big enhanced"].data.shape == big.shape
     assert len(ticks) >= 5  # the event loop kept running while the job worked
+
+
+def test_exposure_estimate_shown_and_set_by_hand(make_napari_viewer, qtbot):
+    # the rocket's dark sky fools the blind estimate (about 4 for a true 2): the user sees the
+    # estimate in the gamma box, unticks "blind exposure" and sets it
+    from napari_maliang.lowlight import psnr
+
+    original = photo("rocket", size=96)
+    viewer = make_napari_viewer(show=True)  # shown: widget visibility is only real on screen (Xvfb)
+    viewer.add_image(darken(original, gamma=2.0, peak=1000, seed=0), name="rocket", rgb=True)
+    widget = _dock(viewer)
+    widget.k_slider.value = 10
+    assert not widget.gamma_spin.enabled
+    _run(qtbot, widget)
+    meta = viewer.layers["rocket enhanced"].metadata["lowlight"]
+    assert meta["gamma_source"] == "estimated" and meta["gamma"] > 3.0
+    assert widget.gamma_spin.value == pytest.approx(meta["gamma"], abs=0.01)
+    blind_psnr = psnr(viewer.layers["rocket enhanced"].data, original)
+
+    widget.blind_exposure.value = False
+    assert widget.gamma_spin.enabled
+    widget.gamma_spin.value = 2.0
+    _run(qtbot, widget)
+    assert widget.runner.last_error is None, widget.runner.last_error
+    meta = viewer.layers["rocket enhanced"].metadata["lowlight"]
+    assert meta["gamma"] == 2.0 and meta["gamma_source"] == "given"
+    assert psnr(viewer.layers["rocket enhanced"].data, original) > blind_psnr + 10
+
+    # the exposure controls belong to the built-in reference only
+    assert widget.gamma_spin.visible and widget.blind_exposure.visible
+    widget.reference_combo.value = "LIME (fixed exponent 0.8)"
+    assert not widget.gamma_spin.visible and not widget.blind_exposure.visible

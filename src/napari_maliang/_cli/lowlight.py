@@ -30,6 +30,12 @@ def register(subparsers) -> None:
         default=1.0,
         help="photon-noise pre-filter strength in units of the estimated noise level (default 1, 0 = off)",
     )
+    p.add_argument(
+        "--gamma",
+        type=float,
+        default=None,
+        help="the gamma that darkened the input (1..16; built-in reference only); default: estimated blindly",
+    )
     p.add_argument("--denoise", type=float, default=0.0, help="bilateral denoising strength 0..1 (default off)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--backend", choices=("auto", "cpu", "gpu"), default="auto")
@@ -62,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             denoise=args.denoise,
             noise_filter=args.noise_filter,
+            gamma=args.gamma,
         )
         target = os.path.join(args.output, os.path.basename(path)) if os.path.isdir(args.output) else args.output
         scale = 255 if args.bits == 8 else 65535

@@ -62,6 +62,14 @@ class LowlightWidget(QWidget):
             label="photon-noise filter", value=1.0, min=0.0, max=4.0, step=0.25,
             tooltip="strength of the pre-filter in units of the noise level estimated from the image (0 = off)",
         )
+        self.blind_exposure = CheckBox(
+            label="blind exposure", value=True,
+            tooltip="estimate the darkening gamma from the image; untick to set it yourself",
+        )
+        self.gamma_spin = FloatSpinBox(
+            label="darkening gamma", value=2.2, min=1.0, max=16.0, step=0.05, enabled=False,
+            tooltip="dark = original ** gamma; after a blind run this shows the estimate (1 = leave the exposure)",
+        )
         self.denoise_spin = FloatSpinBox(label="denoise", value=0.0, min=0.0, max=1.0, step=0.02)
         self.show_patches = CheckBox(label="show training patches", value=False)
         self.options = Container(
@@ -73,12 +81,15 @@ class LowlightWidget(QWidget):
                 self.reference_combo,
                 self.onnx_file,
                 self.noise_spin,
+                self.blind_exposure,
+                self.gamma_spin,
                 self.denoise_spin,
                 self.show_patches,
             ],
             labels=True,
         )
         self.reference_combo.changed.connect(self._on_reference)
+        self.blind_exposure.changed.connect(lambda blind: setattr(self.gamma_spin, "enabled", not blind))
         self.runner = JobRunner("Enhance", self._start)
         layout = QVBoxLayout(self)
         layout.addWidget(self.options.native)
@@ -93,6 +104,8 @@ class LowlightWidget(QWidget):
 
     def _on_reference(self, value) -> None:
         self.onnx_file.visible = REFERENCES[value] == "onnx"
+        builtin = REFERENCES[value] == "auto"  # the exposure controls belong to the built-in reference
+        self.blind_exposure.visible = self.gamma_spin.visible = builtin
 
     def _reference(self):
         choice = REFERENCES[self.reference_combo.value]
@@ -119,6 +132,7 @@ class LowlightWidget(QWidget):
             layer, "low-light enhancement takes one 2-D grayscale or RGB image (pick a single plane first)"
         )
         reference = self._reference()
+        manual = reference == "auto" and not self.blind_exposure.value
         want_patches = bool(self.show_patches.value)
         gen = enhance_steps(
             data,
@@ -128,6 +142,7 @@ class LowlightWidget(QWidget):
             model=MODELS[self.model_combo.value],
             denoise=float(self.denoise_spin.value),
             noise_filter=float(self.noise_spin.value),
+            gamma=float(self.gamma_spin.value) if manual else None,
             details=True,
         )
 
@@ -167,4 +182,12 @@ class LowlightWidget(QWidget):
                 translate=translate,
             )
         info = result.info
-        show_info(f"enhanced {layer.name!r}: k={info['k']}, patch {info['patch'][0]}x{info['patch'][1]}, model {info['model']}")
+        exposure = ""
+        if "gamma" in info:
+            exposure = f", darkening gamma {info['gamma']:.2f} ({info['gamma_source']})"
+            if info["gamma_source"] == "estimated":
+                self.gamma_spin.value = round(info["gamma"], 2)  # a starting point for setting it by hand
+        show_info(
+            f"enhanced {layer.name!r}: k={info['k']}, patch {info['patch'][0]}x{info['patch'][1]}, "
+            f"model {info['model']}{exposure}"
+        )

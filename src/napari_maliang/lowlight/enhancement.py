@@ -177,13 +177,14 @@ def enhance_steps(
     input_warp: str = "sqrt",
     noise_filter: float = 1.0,
     gp_mean: str = "linear",
+    gamma: float | None = None,
     details: bool = False,
 ):
     """Generator of :func:`enhance`: yields :class:`Progress`, returns the image (or an
     :class:`EnhanceResult` with ``details=True``). Parameters as in :func:`enhance`."""
     from napari_maliang._backend import resolve_backend
     from napari_maliang.lowlight import gp as gpmod
-    from napari_maliang.lowlight.reference import make_reference
+    from napari_maliang.lowlight.reference import check_gamma, estimate_gamma, make_reference
     from napari_maliang.lowlight.training import kmeans, patch_pairs
 
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
@@ -204,6 +205,7 @@ def enhance_steps(
     noise_filter = float(noise_filter or 0.0)
     if noise_filter < 0 or not np.isfinite(noise_filter):
         raise ValueError(f"noise_filter must be a finite number >= 0, got {noise_filter}")
+    given = check_gamma(gamma)
 
     img = as_unit_float(image)
     h, w = img.shape[:2]
@@ -217,7 +219,11 @@ def enhance_steps(
         yield Progress(0, 1, "photon-noise filter")
         img = photon_denoise(img, strength=noise_filter)
     yield Progress(0.05, 1, "reference image")
-    ref = make_reference(img, reference, noise_filter=0.0)
+    exposure = {}
+    if isinstance(reference, str) and reference in ("auto", "classical"):
+        gamma = estimate_gamma(img) if given is None else given
+        exposure = {"gamma": gamma, "gamma_source": "estimated" if given is None else "given"}
+    ref = make_reference(img, reference, noise_filter=0.0, gamma=gamma)
     yield Progress(0.15, 1, "k-means on patch pairs")
 
     gray = img.ndim == 2
@@ -248,6 +254,7 @@ def enhance_steps(
         "input_warp": input_warp,
         "noise_filter": noise_filter,
         "gp_mean": gp_mean,
+        **exposure,
     }
     if mode == "y" and not gray:
         ycc = ycc.copy()
@@ -290,6 +297,7 @@ def enhance(
     input_warp: str = "sqrt",
     noise_filter: float = 1.0,
     gp_mean: str = "linear",
+    gamma: float | None = None,
 ):
     """Enhance a low-light image with the k-means-approximated GP (Loh, sections III-IV).
 
@@ -340,6 +348,13 @@ def enhance(
         not in the paper) follows each pixel with a slope fitted on the centres, so the GP models
         the non-linear residual and patches unlike every centre still map sensibly;
         ``"constant"`` is the paper's zero mean on the centred targets.
+    gamma : float, optional
+        Built-in reference only: the gamma that darkened the input (``dark = original ** gamma``,
+        1..16), used instead of the blind estimate
+        (:func:`~napari_maliang.lowlight.reference.estimate_gamma`). A single dark image cannot
+        tell a dark scene from a darkened one, so the blind estimate fails on pictures unlike a
+        well-exposed photo (mostly white documents, mostly black night or astronomy scenes); set
+        it by eye there. 1 leaves the exposure unchanged.
 
     Returns
     -------
@@ -361,5 +376,6 @@ def enhance(
             input_warp=input_warp,
             noise_filter=noise_filter,
             gp_mean=gp_mean,
+            gamma=gamma,
         )
     )

@@ -366,12 +366,25 @@ class OnnxReference:
         return f"OnnxReference({self.path!r}, layout={self.layout!r})"
 
 
-def make_reference(image: np.ndarray, reference="auto", *, noise_filter: float = 1.0) -> np.ndarray:
+def check_gamma(gamma) -> float | None:
+    """Validate a user-given darkening gamma (``None`` = estimate it blindly)."""
+    if gamma is None:
+        return None
+    if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.integer, np.floating)):
+        raise TypeError(f"gamma must be a number or None, got {gamma!r}")
+    if not (np.isfinite(gamma) and 1.0 <= gamma <= 16.0):
+        raise ValueError(f"gamma (the darkening exponent of the input) must be in [1, 16], got {gamma}")
+    return float(gamma)
+
+
+def make_reference(image: np.ndarray, reference="auto", *, noise_filter: float = 1.0, gamma=None) -> np.ndarray:
     """Compute I_R for ``image`` (float 0..1) from any accepted ``reference`` choice.
 
     ``reference`` may be ``"auto"``/``"classical"`` (built-in), ``"lime"`` (LIME with its fixed
     exponent 0.8), a path to an ``.onnx`` file, an :class:`OnnxReference`, a callable
     ``f(image) -> image``, or an array of the image's size (a precomputed reference).
+    ``gamma`` (built-in reference only) is the darkening gamma of the input, given instead of the
+    blind estimate (:func:`estimate_gamma`): 1 leaves the exposure as it is.
     Returns float32 on 0..1 with the image's shape (a 1-channel result for an RGB image is
     repeated over the channels; an RGB result for a grayscale image is reduced to its luminance).
     With ``noise_filter > 0`` every kind of reference is computed from the photon-denoised image
@@ -381,8 +394,12 @@ def make_reference(image: np.ndarray, reference="auto", *, noise_filter: float =
         from napari_maliang.lowlight.noise import photon_denoise
 
         image = photon_denoise(image, strength=noise_filter)
-    if isinstance(reference, str) and reference in ("auto", "classical"):
-        ref = classical_reference(image, noise_filter=0.0)
+    classical = isinstance(reference, str) and reference in ("auto", "classical")
+    gamma = check_gamma(gamma)
+    if gamma is not None and not classical:
+        raise ValueError("gamma sets the exposure of the built-in reference; it cannot be used with this reference")
+    if classical:
+        ref = classical_reference(image, noise_filter=0.0, gamma=gamma)
     elif isinstance(reference, str) and reference == "lime":
         ref = lime_enhance(image)
     elif isinstance(reference, (str, os.PathLike)):
