@@ -1,8 +1,9 @@
 """``maliang threshold | kmeans | region-grow | morphology``: the segmentation toolbox on image files.
 
 Inputs are read with tifffile (``.tif``/``.tiff``) or scikit-image (PNG, JPEG, ...); outputs are
-label images (uint8 for masks, int32 for labels) written the same way. 3-D grayscale stacks are
-processed plane by plane.
+label images (uint8 for masks, int32 for labels) written the same way. Stacks (a 3-D grayscale
+TIFF, or a stack of colour planes for k-means) are processed plane by plane and streamed to a BigTIFF,
+so they need not fit in memory (:mod:`napari_maliang._planes`).
 """
 
 from __future__ import annotations
@@ -57,47 +58,20 @@ def _io_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", required=True, help="output label image")
 
 
-def _read(path: str):
-    import numpy as np
-
-    if path.lower().endswith((".tif", ".tiff")):
-        import tifffile
-
-        return np.asarray(tifffile.imread(path))
-    from skimage import io
-
-    return np.asarray(io.imread(path))
-
-
-def _write(path: str, data) -> None:
-    if path.lower().endswith((".tif", ".tiff")):
-        import tifffile
-
-        tifffile.imwrite(path, data)
-        return
-    from skimage import io
-
-    io.imsave(path, data, check_contrast=False)
-
-
-def _planes(image, *, colour_ok: bool):
-    """Yield 2-D (or colour) planes and say whether the input is a stack."""
-    if image.ndim == 2 or (image.ndim == 3 and image.shape[-1] in (3, 4)):
-        return [image], False
-    if image.ndim == 3 or (image.ndim == 4 and image.shape[-1] in (3, 4) and colour_ok):
-        return list(image), True
-    raise ValueError(f"expected a 2-D image, a colour image or a 3-D stack; got shape {image.shape}")
-
-
 def _apply(args, func, *, dtype, colour_ok=False) -> int:
     import numpy as np
 
-    image = _read(args.input)
-    planes, stack = _planes(image, colour_ok=colour_ok)
-    out = [np.asarray(func(p)) for p in planes]
-    result = (np.stack(out) if stack else out[0]).astype(dtype)
-    _write(args.output, result)
-    print(f"wrote {args.output}: shape {result.shape}, {int(np.count_nonzero(result))} foreground pixels")
+    from napari_maliang._planes import map_planes, open_planes
+
+    foreground = 0
+
+    def count(_i, result):
+        nonlocal foreground
+        foreground += int(np.count_nonzero(result))
+
+    planes = open_planes(args.input, colour=colour_ok)
+    shape = map_planes(planes, lambda p: np.asarray(func(p)).astype(dtype), args.output, on_plane=count)
+    print(f"wrote {args.output}: shape {shape}, {foreground} foreground pixels")
     return 0
 
 

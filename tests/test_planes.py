@@ -1,0 +1,99 @@
+"""Plane-by-plane reading and streamed writing of image stacks (napari_maliang._planes)."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+import tifffile
+from skimage import io
+
+from napari_maliang._planes import map_planes, open_planes
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
+
+
+def _invert(plane):
+    return (255 - plane).astype(np.uint8)
+
+
+@pytest.mark.parametrize("compression", [None, "zlib"])  # memory-mapped, then page by page
+@pytest.mark.parametrize("shape", [(5, 12, 10), (4, 12, 10, 3)])
+def test_stack_round_trip(tmp_path, rng, shape, compression):
+    stack = rng.integers(0, 256, shape, dtype=np.uint8)
+    src, dst = tmp_path / "in.tif", tmp_path / "out.tif"
+    tifffile.imwrite(src, stack, compression=compression, photometric="rgb" if len(shape) == 4 else "minisblack")
+    planes = open_planes(src)
+    assert planes.stack and len(planes) == shape[0] and planes.shape == shape and planes.dtype == np.uint8
+    np.testing.assert_array_equal(planes[2], stack[2])
+    seen = []
+    assert map_planes(planes, _invert, dst, on_plane=lambda i, r: seen.append(i)) == shape
+    assert seen == list(range(shape[0]))
+    np.testing.assert_array_equal(tifffile.imread(dst), 255 - stack)
+    assert not (tmp_path / "out.tif.part").exists()
+
+
+def test_single_images_png_and_tiff(tmp_path, rng):
+    image = rng.integers(0, 256, (9, 11, 3), dtype=np.uint8)
+    for name in ("in.png", "in.tif"):
+        src = tmp_path / name
+        (io.imsave if name.endswith("png") else tifffile.imwrite)(src, image)
+        planes = open_planes(src)
+        assert not planes.stack and len(planes) == 1
+        dst = tmp_path / f"out_{name}"
+        assert map_planes(planes, _invert, dst) == image.shape
+        np.testing.assert_array_equal(io.imread(dst), 255 - image)
+
+
+def test_streaming_holds_a_few_planes_not_the_stack(tmp_path):
+    # 64 planes of 512 x 512 float32 = 64 MiB on disk; Python-side allocations stay near a few planes
+    n, plane_bytes = 64, 512 * 512 * 4
+    src = tmp_path / "big.tif"
+    mm = tifffile.memmap(src, shape=(n, 512, 512), dtype=np.float32)
+    mm[:] = np.arange(n, dtype=np.float32)[:, None, None]
+    mm.flush()
+    del mm
+    planes = open_planes(src)
+    tracemalloc.start()
+    try:
+        shape = map_planes(planes, lambda p: p * 2, tmp_path / "out.tif")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert shape == (n, 512, 512)
+    assert peak < 6 * plane_bytes, f"peak {peak / 2**20:.1f} MiB for {plane_bytes / 2**20:.1f} MiB planes"
+    out = tifffile.memmap(tmp_path / "out.tif", mode="r")
+    np.testing.assert_array_equal(out[:, 0, 0], 2 * np.arange(n, dtype=np.float32))
+
+
+def test_clear_errors(tmp_path, rng):
+    with pytest.raises(ValueError, match="not found"):
+        open_planes(tmp_path / "missing.tif")
+    bad = tmp_path / "bad.tif"
+    bad.write_bytes(b"not a tiff at all")
+    with pytest.raises(ValueError, match="not a readable TIFF"):
+        open_planes(bad)
+    colour_stack = tmp_path / "c.tif"
+    tifffile.imwrite(colour_stack, rng.integers(0, 9, (2, 6, 6, 3), dtype=np.uint8), photometric="rgb")
+    with pytest.raises(ValueError, match=r"stack of 2-D planes; got shape \(2, 6, 6, 3\)"):
+        open_planes(colour_stack, colour=False)
+    five_d = tmp_path / "5d.tif"
+    tifffile.imwrite(five_d, np.zeros((2, 2, 4, 4, 2), np.uint8), photometric="minisblack")
+    with pytest.raises(ValueError, match="expected"):
+        open_planes(five_d)
+    gray_stack = tmp_path / "g.tif"
+    tifffile.imwrite(gray_stack, np.zeros((3, 6, 6), np.uint8), photometric="minisblack")
+    with pytest.raises(ValueError, match="written as TIFF"):
+        map_planes(open_planes(gray_stack), _invert, tmp_path / "out.png")
+    # a plane whose result changes shape stops the run and leaves no output behind
+    calls = []
+
+    def shrinking(plane):
+        calls.append(1)
+        return plane[: 7 - len(calls)]
+
+    with pytest.raises(ValueError, match="plane 1 gave"):
+        map_planes(open_planes(gray_stack), shrinking, tmp_path / "o.tif")
+    assert not (tmp_path / "o.tif").exists() and not (tmp_path / "o.tif.part").exists()
