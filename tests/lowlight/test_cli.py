@@ -40,6 +40,30 @@ def test_enhance_command_16_bit_and_directory(tmp_path, dark_pair):
     assert out.mean() / 65535 > dark[..., 1].mean() + 0.15
 
 
+def test_enhance_command_streams_a_stack_with_one_exposure(tmp_path, dark_pair, capsys):
+    import tifffile
+
+    from napari_maliang.lowlight import estimate_stack_gamma
+
+    dark, _ = dark_pair
+    stack = np.stack([dark, dark * 0.8, dark * 0.6])  # a darkening time series, (3, H, W, 3)
+    stack16 = np.round(stack * 65535).astype(np.uint16)
+    src, dst = tmp_path / "series.tif", tmp_path / "out.tif"
+    tifffile.imwrite(src, stack16, photometric="rgb")
+    assert cli.main(["enhance", str(src), "-o", str(dst), "--k", "8", "--bits", "16"]) == 0
+    out = tifffile.imread(dst)
+    assert out.shape == stack.shape and out.dtype == np.uint16
+    gamma, used = estimate_stack_gamma(stack16)
+    assert used == 3 and gamma > 1.5
+    # every plane is enhanced with the one stack-wide gamma (no flicker from per-plane estimates)
+    expected = enhance(stack16[2], k=8, gamma=gamma)
+    assert np.abs(out[2] / 65535 - expected).max() <= 0.5 / 65535 + 1e-6
+    assert f"darkening gamma {gamma:.2f} estimated on 3 planes" in capsys.readouterr().out
+    # a stack is written as TIFF only
+    assert cli.main(["enhance", str(src), "-o", str(tmp_path / "out.png")]) == 2
+    assert "written as TIFF" in capsys.readouterr().err
+
+
 def test_enhance_command_errors(tmp_path, capsys):
     assert cli.main(["enhance", str(tmp_path / "missing.png"), "-o", str(tmp_path / "x.png")]) == 2
     assert "not found" in capsys.readouterr().err

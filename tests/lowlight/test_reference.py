@@ -193,3 +193,19 @@ def test_onnx_single_channel_model_gets_luminance(tmp_path, dark_pair):
     out = R.make_reference(dark, path, noise_filter=0)
     assert out.shape == dark.shape
     np.testing.assert_allclose(out[..., 1], np.sqrt(R.luminance(dark)), atol=1e-5)
+
+
+def test_stack_gamma_is_the_median_of_sampled_planes(dark_pair):
+    from napari_maliang.lowlight import estimate_stack_gamma
+
+    dark, _ = dark_pair
+    brighter = np.clip(dark**0.5, 0, 1)  # an outlier plane: half the darkening exponent
+    stack = np.stack([dark, brighter, dark])
+    gamma, used = estimate_stack_gamma(stack)
+    assert used == 3
+    assert gamma == pytest.approx(R.estimate_gamma(photon_denoise(dark)))  # the median ignores the outlier
+    g_off, _ = estimate_stack_gamma(stack, noise_filter=0)
+    assert g_off == pytest.approx(R.estimate_gamma(dark))
+    assert estimate_stack_gamma(np.stack([dark] * 40), samples=5)[1] == 5
+    with pytest.raises(ValueError, match="no planes"):
+        estimate_stack_gamma(np.zeros((0, 8, 8)))

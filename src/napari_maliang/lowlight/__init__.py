@@ -16,6 +16,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "EnhanceResult": "enhancement",
         "classical_reference": "reference",
         "estimate_gamma": "reference",
+        "estimate_stack_gamma": "reference",
         "illumination_map": "reference",
         "lime_enhance": "reference",
         "make_reference": "reference",

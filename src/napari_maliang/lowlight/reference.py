@@ -27,6 +27,7 @@ __all__ = [
     "OnnxReference",
     "classical_reference",
     "estimate_gamma",
+    "estimate_stack_gamma",
     "illumination_map",
     "lime_enhance",
     "make_reference",
@@ -139,6 +140,26 @@ def estimate_gamma(
     if g < deadband**2:
         g = max(1.0, (g / deadband) ** 2)
     return float(np.clip(g, 1.0, max_gamma))
+
+
+def estimate_stack_gamma(planes, *, noise_filter: float = 1.0, samples: int = 9) -> tuple[float, int]:
+    """One blind darkening gamma for a whole stack, so its enhanced planes do not flicker.
+
+    The median of :func:`estimate_gamma` over up to ``samples`` evenly spaced planes of
+    ``planes`` (an ``(N, H, W[, 3])`` array, memory map or any sequence of planes), each
+    photon-filtered first as :func:`~napari_maliang.lowlight.enhance` does (``noise_filter``;
+    0 = off). Returns the gamma and the number of planes it was estimated on.
+    """
+    from napari_maliang.lowlight.noise import photon_denoise
+
+    if len(planes) == 0:
+        raise ValueError("the stack has no planes")
+    picks = np.unique(np.linspace(0, len(planes) - 1, min(samples, len(planes))).round().astype(int))
+    estimates = []
+    for i in picks:
+        img = as_unit_float(planes[int(i)])
+        estimates.append(estimate_gamma(photon_denoise(img, strength=noise_filter) if noise_filter else img))
+    return float(np.median(estimates)), len(picks)
 
 
 def _downsample(a: np.ndarray, shape) -> np.ndarray:
