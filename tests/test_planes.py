@@ -75,6 +75,11 @@ def test_clear_errors(tmp_path, rng):
     bad.write_bytes(b"not a tiff at all")
     with pytest.raises(ValueError, match="not a readable TIFF"):
         open_planes(bad)
+    indexed = tmp_path / "indexed.tif"
+    colormap = np.zeros((3, 256), np.uint16)
+    tifffile.imwrite(indexed, np.zeros((6, 6), np.uint8), photometric="palette", colormap=colormap)
+    with pytest.raises(ValueError, match="palette"):
+        open_planes(indexed)
     colour_stack = tmp_path / "c.tif"
     tifffile.imwrite(colour_stack, rng.integers(0, 9, (2, 6, 6, 3), dtype=np.uint8), photometric="rgb")
     with pytest.raises(ValueError, match=r"stack of 2-D planes; got shape \(2, 6, 6, 3\)"):

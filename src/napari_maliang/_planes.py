@@ -95,8 +95,11 @@ def _open_tiff(path: str):
             shape, dtype = tuple(series.shape), series.dtype
             contiguous = series.dataoffset is not None
             n_pages = len(series.pages)
+            palette = series.keyframe.photometric == tifffile.PHOTOMETRIC.PALETTE
     except (tifffile.TiffFileError, OSError, IndexError, KeyError, ValueError) as exc:
         raise ValueError(f"{os.path.basename(path)} is not a readable TIFF (truncated or corrupt?): {exc}") from None
+    if palette:  # its values are indices into a colour map, not intensities
+        raise ValueError(f"{os.path.basename(path)} is an indexed-colour (palette) TIFF: save it as RGB first")
     if contiguous:
         try:
             mm = tifffile.memmap(path, mode="r")

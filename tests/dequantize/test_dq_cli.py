@@ -44,3 +44,55 @@ def test_cli_errors(tmp_path, three_tone, capsys):
     assert main(["dequantize", str(tmp_path / "n.png"), "-o", str(tmp_path / "o.png")]) == 2
     assert "distinct colours" in capsys.readouterr().err
     assert main(["dequantize", str(tmp_path / "n.png"), "-o", str(tmp_path / "o.png"), "--quantize", "8"]) == 0
+
+
+def test_cli_palette_png_is_read_as_its_colours(tmp_path, ramp):
+    # quantizers (pngquant, PIL, GIF) write indexed-colour files: the indices are not intensities
+    q, original = ramp
+    palette_img = Image.fromarray(q).quantize(colors=256, dither=Image.Dither.NONE)
+    palette_img.save(tmp_path / "q_palette.png")
+    assert np.array_equal(np.asarray(palette_img.convert("RGB")), q)  # lossless: the same colours
+    Image.fromarray(q).save(tmp_path / "q_rgb.png")
+    for name in ("q_palette.png", "q_rgb.png"):
+        assert main(["dequantize", str(tmp_path / name), "-o", str(tmp_path / f"out_{name}")]) == 0
+    from_palette = np.asarray(Image.open(tmp_path / "out_q_palette.png"))
+    np.testing.assert_array_equal(from_palette, np.asarray(Image.open(tmp_path / "out_q_rgb.png")))
+    assert from_palette.shape == q.shape and requantization_mask(from_palette, q).all()
+
+
+def test_cli_animated_gif_is_dequantized_frame_by_frame(tmp_path, ramp, three_tone, capsys):
+    import tifffile
+
+    q, _ = ramp
+    frames = [Image.fromarray(q[:40, :40]), Image.fromarray(np.ascontiguousarray(q[:40, 20:60][::-1, ::-1]))]
+    frames = [f.quantize(colors=256, dither=Image.Dither.NONE) for f in frames]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    assert main(["dequantize", str(tmp_path / "anim.gif"), "-o", str(tmp_path / "single.png")]) == 2
+    assert "written as TIFF" in capsys.readouterr().err
+    assert main(["dequantize", str(tmp_path / "anim.gif"), "-o", str(tmp_path / "anim.tif")]) == 0
+    out = tifffile.imread(tmp_path / "anim.tif")
+    assert out.shape == (2, 40, 40, 3)
+    for plane, frame in zip(out, frames, strict=True):
+        frame_rgb = np.asarray(frame.convert("RGB"))
+        Image.fromarray(frame_rgb).save(tmp_path / "frame.png")
+        assert main(["dequantize", str(tmp_path / "frame.png"), "-o", str(tmp_path / "frame_out.png")]) == 0
+        np.testing.assert_array_equal(plane, np.asarray(Image.open(tmp_path / "frame_out.png")))
+    ann = np.zeros((40, 40), np.uint8)
+    Image.fromarray(ann).save(tmp_path / "a.png")
+    assert main(["dequantize", str(tmp_path / "anim.gif"), "-o", str(tmp_path / "x.tif"),
+                 "--annotations", str(tmp_path / "a.png")]) == 2
+    assert "stack of 2 planes" in capsys.readouterr().err
+
+
+def test_cli_palette_annotations_mean_their_colours(tmp_path, three_tone):
+    Image.fromarray(three_tone).save(tmp_path / "q.png")
+    rgb = np.zeros(three_tone.shape, np.uint8)
+    rgb[12:18, 13:17] = (255, 0, 0)  # red: soft edge
+    Image.fromarray(rgb).save(tmp_path / "a_rgb.png")
+    Image.fromarray(rgb).quantize(colors=2, dither=Image.Dither.NONE).save(tmp_path / "a_palette.png")
+    outs = []
+    for a in ("a_rgb.png", "a_palette.png"):
+        assert main(["dequantize", str(tmp_path / "q.png"), "-o", str(tmp_path / "o.png"),
+                     "--annotations", str(tmp_path / a)]) == 0
+        outs.append(np.asarray(Image.open(tmp_path / "o.png")))
+    np.testing.assert_array_equal(outs[0], outs[1])

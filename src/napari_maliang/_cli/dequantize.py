@@ -9,8 +9,10 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "dequantize",
         help="restore smooth colour variations in a colour-quantized image (Kim, Ahn & Choi)",
-        description="Dequantize a colour-quantized image (PNG, TIFF, ...). The output has the input's bit depth and "
-        "every pixel still re-quantizes to the input's palette.",
+        description="Dequantize a colour-quantized image (PNG, TIFF, GIF, ...; palette images are read as their "
+        "colours). The output has the input's bit depth and every pixel still re-quantizes to the input's palette. "
+        "A stack (an animated GIF, a TIFF stack) is dequantized plane by plane, each with its own palette, and "
+        "written as a TIFF stack.",
     )
     p.add_argument("input", help="quantized image (grayscale, RGB or RGBA; 8 or 16 bit)")
     p.add_argument("-o", "--output", required=True, help="output image file")
@@ -39,7 +41,9 @@ def read_annotations(path, shape):
 
     from napari_maliang.dequantize.brushes import BRUSH_COLORS
 
-    ann = np.asarray(Image.open(path))
+    with Image.open(path) as im:
+        # an indexed-colour image means its colours (its indices are not brush values)
+        ann = np.asarray(im.convert("RGBA") if im.mode in ("P", "PA") else im)
     if ann.ndim == 3:
         rgb = ann[..., :3].astype(int)
         out = np.full(rgb.shape[:2], -1, int)
@@ -61,23 +65,26 @@ def read_annotations(path, shape):
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
-    from PIL import Image
-
+    from napari_maliang._planes import map_planes, open_planes
     from napari_maliang.dequantize import as_input_dtype, dequantize
 
-    image = np.asarray(Image.open(args.input))
-    annotations = read_annotations(args.annotations, image.shape[:2]) if args.annotations else None
-    source = image
-    if args.quantize:
-        from napari_maliang.dequantize import kmeans_quantize
+    planes = open_planes(args.input)
+    if planes.stack and args.annotations:
+        raise ValueError(f"--annotations belong to one image; {args.input} is a stack of {len(planes)} planes")
+    annotations = read_annotations(args.annotations, planes.shape[:2]) if args.annotations else None
 
-        source = kmeans_quantize(image, args.quantize)
-    result = dequantize(
-        source, annotations=annotations, omega=args.omega, continuity=args.continuity,
-        color_space=args.color_space, max_refine=args.max_refine, backend=args.backend, quantizer=args.quantizer,
-    )
-    out = as_input_dtype(result, source, color_space=args.color_space, quantizer=args.quantizer)
-    Image.fromarray(out).save(args.output)
-    print(f"maliang dequantize: {args.input} -> {args.output} ({out.shape[1]}x{out.shape[0]}, {out.dtype})")
+    def one(image):
+        source = image
+        if args.quantize:
+            from napari_maliang.dequantize import kmeans_quantize
+
+            source = kmeans_quantize(image, args.quantize)
+        result = dequantize(
+            source, annotations=annotations, omega=args.omega, continuity=args.continuity,
+            color_space=args.color_space, max_refine=args.max_refine, backend=args.backend, quantizer=args.quantizer,
+        )
+        return as_input_dtype(result, source, color_space=args.color_space, quantizer=args.quantizer)
+
+    shape = map_planes(planes, one, args.output)
+    print(f"maliang dequantize: {args.input} -> {args.output} (shape {shape})")
     return 0
