@@ -29,20 +29,39 @@ def register(subparsers) -> None:
 
 
 def _read_image(path):
+    """One image as the codec takes it: palettes and CMYK as RGB, shown (EXIF) orientation, native byte order.
+
+    Multi-frame files (TIFF stacks, animated GIFs) are refused rather than cut to their first
+    frame; a warning on stderr says when a (not fully opaque) alpha channel is dropped.
+    """
+    import sys
+
     import numpy as np
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     try:
         with Image.open(path) as im:
+            frames = getattr(im, "n_frames", 1)
+            if frames > 1:
+                raise ValueError(f"{path} holds {frames} frames; the codec encodes one image (save one frame first)")
+            im = ImageOps.exif_transpose(im)
+            if im.mode in ("P", "PA"):  # palette indices are not gray levels: read the colours
+                im = im.convert("RGBA")
             if im.mode not in ("L", "RGB", "I;16", "I;16B", "I", "F", "1", "RGBA", "LA"):
                 im = im.convert("RGB")
-            if im.mode == "LA":
-                im = im.convert("L")
-            return np.asarray(im)
+            if im.mode in ("RGBA", "LA"):  # the codec stores gray or RGB, no transparency
+                if im.getchannel("A").getextrema()[0] < 255:
+                    print(f"warning: {path}: its alpha channel (transparency) is dropped; the codec stores gray or "
+                          "RGB only", file=sys.stderr)
+                im = im.convert(im.mode[:-1])
+            image = np.asarray(im)
     except OSError:
         import tifffile
 
-        return tifffile.imread(path)
+        image = tifffile.imread(path)
+    if not image.dtype.isnative:  # big-endian 16-bit TIFF/PNG: uint16 in native order scales by 255/65535
+        image = image.astype(image.dtype.newbyteorder("="))
+    return image
 
 
 def _encode(args: argparse.Namespace) -> int:
