@@ -165,3 +165,36 @@ def test_open_stack(tmp_path):
     (tmp_path / "junk.tif").write_bytes(b"II*\x00garbage")
     with pytest.raises(ValueError):
         open_stack(tmp_path / "junk.tif")
+
+
+# ------------------------------------------------------- stacks that are not camera frames (audit)
+
+
+def test_open_stack_refuses_colour_palette_and_channel_tiffs(tmp_path):
+    rng = np.random.default_rng(3)
+    rgb = rng.integers(0, 255, (24, 20, 3)).astype(np.uint8)
+    tifffile.imwrite(tmp_path / "rgb.tif", rgb)  # (H, W, 3) was read as 24 frames of 20 x 3 pixels
+    tifffile.imwrite(tmp_path / "rgbs.tif", np.stack([rgb] * 4), compression="zlib")
+    cmap = np.zeros((3, 256), np.uint16)
+    cmap[:, :4] = [[0, 65535, 0, 0], [0, 0, 65535, 0], [0, 0, 0, 65535]]
+    tifffile.imwrite(tmp_path / "pal.tif", rng.integers(0, 4, (24, 20)).astype(np.uint8), photometric="palette",
+                     colormap=cmap)  # palette indices were localized as intensities
+    movie = rng.integers(0, 255, (4, 2, 24, 20)).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "tc.tif", movie, imagej=True, metadata={"axes": "TCYX"})  # channels became frames
+    for name, why in (("rgb.tif", "colour"), ("rgbs.tif", "colour"), ("pal.tif", "palette"), ("tc.tif", "channel")):
+        with pytest.raises(ValueError, match=why) as err:
+            open_stack(tmp_path / name)
+        assert "corrupt" not in str(err.value)
+
+
+def test_open_stack_reads_odd_but_valid_stacks(tmp_path):
+    rng = np.random.default_rng(4)
+    movie = rng.integers(0, 1000, (5, 16, 20)).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "be.tif", movie.astype(">u2"))
+    np.testing.assert_array_equal(np.asarray(open_stack(tmp_path / "be.tif")[:], np.float64), movie)
+    tifffile.imwrite(tmp_path / "tz.tif", movie[:4].reshape(2, 2, 16, 20), imagej=True, metadata={"axes": "TZYX"})
+    assert open_stack(tmp_path / "tz.tif").shape == (4, 16, 20)
+    tifffile.imwrite(tmp_path / "one.tif", movie[0])
+    np.testing.assert_array_equal(open_stack(tmp_path / "one.tif"), movie[0])
+    tifffile.imwrite(tmp_path / "f.tif", movie.astype(np.float32) - 100, photometric="minisblack")
+    np.testing.assert_array_equal(open_stack(tmp_path / "f.tif")[:], movie.astype(np.float32) - 100)

@@ -440,11 +440,33 @@ class TiffStack:
         return out if dtype is None else out.astype(dtype)
 
 
+def _not_camera_frames(name: str, series, tifffile) -> str | None:
+    """Why a TIFF's pixels are not one intensity per camera pixel and frame (colour with RGB samples
+    last, indexed colour, several channels), or None when they are."""
+    axes = series.axes.upper()
+    if series.keyframe.photometric == tifffile.PHOTOMETRIC.PALETTE:
+        return f"{name} is an indexed-colour (palette) image, not camera frames: its values are colour indices"
+    if axes.endswith("S") and series.shape[-1] > 1:
+        return (
+            f"{name} is a colour image (shape {tuple(series.shape)}, axes {axes}), not a stack of camera frames; "
+            "give the raw single-channel camera stack"
+        )
+    if "C" in axes and series.shape[axes.index("C")] > 1:
+        return (
+            f"{name} has {series.shape[axes.index('C')]} channels (axes {axes}); localize one channel at a time "
+            "(save each channel as its own stack)"
+        )
+    return None
+
+
 def open_stack(path):
     """Open a TIFF stack without loading it: a ``tifffile.memmap`` when the file allows, else
     a :class:`TiffStack` reading pages on demand.
 
-    Raises ``ValueError`` with a readable message for missing, truncated or non-TIFF files.
+    Raises ``ValueError`` with a readable message for missing, truncated or non-TIFF files, and
+    for TIFFs that are not camera frames: colour images (RGB samples last), indexed-colour
+    (palette) images and stacks with several channels (a ``C`` axis). Further axes (time, z,
+    planar samples) are flattened into frames.
     """
     import logging
     import struct
@@ -470,6 +492,7 @@ def open_stack(path):
             shape = tuple(series.shape)
             dtype = np.dtype(series.dtype)
             offset = series.dataoffset
+            not_frames = _not_camera_frames(path.name, series, tifffile)
             if offset is None:
                 # pages are read lazily later; check the first and last page's data are in the file
                 pages = series.pages
@@ -483,6 +506,8 @@ def open_stack(path):
         raise ValueError(f"{path.name} is not a readable TIFF stack (truncated or corrupt?): {exc}") from None
     finally:
         logger.removeHandler(handler)
+    if not_frames:
+        raise ValueError(not_frames)
     if problems:
         raise ValueError(f"{path.name} is truncated or corrupt: {problems[0]}")
     expected = int(np.prod(shape)) * dtype.itemsize
