@@ -106,3 +106,24 @@ def test_output_points_layer_can_change_its_point_count(make_napari_viewer):
     assert len(second.data) == 3 and second.features["photons"].tolist() == [1.0, 2.0, 3.0]
     assert [layer.name for layer in viewer.layers] == ["below", "locs", "above"]
     assert first not in viewer.layers
+
+
+def test_image_2d_reads_full_resolution_of_multiscale_and_lazy_layers():
+    import dask.array as da
+    import pytest
+    from napari.layers import Image
+
+    from napari_maliang._widgets._common import image_2d
+
+    a = np.random.default_rng(0).integers(0, 255, (64, 80)).astype(np.uint8)
+    multi = Image([a, a[::2, ::2], a[::4, ::4]], multiscale=True)
+    np.testing.assert_array_equal(image_2d(multi, "x"), a)  # np.asarray gave the coarsest level (16, 20)
+    lazy = image_2d(Image(da.from_array(a, chunks=16)), "x")
+    assert isinstance(lazy, np.ndarray)
+    np.testing.assert_array_equal(lazy, a)
+    rgba = np.dstack([a, a, a, a])
+    assert image_2d(Image(rgba), "x").shape == (64, 80, 4)
+    with pytest.raises(ValueError, match="one plane"):
+        image_2d(Image(np.stack([a, a, a])), "one plane")
+    with pytest.raises(ValueError, match="one plane"):
+        image_2d(Image([np.stack([a, a])] * 2, multiscale=True), "one plane")

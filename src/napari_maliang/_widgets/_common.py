@@ -277,11 +277,13 @@ def chosen_layer(viewer, combo, missing: str):
 def image_2d(layer, takes: str):
     """The data of ``layer`` as an array when it is one 2-D grayscale or RGB(A) image, else ``ValueError``.
 
-    ``takes`` completes the message: ``"layer 'x' has shape (...); <takes>"``.
+    ``takes`` completes the message: ``"layer 'x' has shape (...); <takes>"``. A multiscale layer gives
+    its full-resolution level (``np.asarray`` of its data is the coarsest one); lazy (dask) data is computed.
     """
     import numpy as np
 
-    data = np.asarray(layer.data)
+    data = layer.data[0] if getattr(layer, "multiscale", False) else layer.data
+    data = np.asarray(data)
     rgb = bool(getattr(layer, "rgb", False))
     if data.ndim - (1 if rgb else 0) != 2:
         raise ValueError(f"layer {layer.name!r} has shape {data.shape}; {takes}")
