@@ -133,3 +133,16 @@ def test_rcc_on_a_movie_cropped_in_time():
     corrected, drift = correct_drift(late, method="rcc", segment_frames=500)
     assert len(drift) == 4000
     assert residual_nm(drift.iloc[1500:], truth.drift[1500:]) <= 5.0
+
+
+def test_cli_plain_csv_frames_must_be_whole_numbers(tmp_path):
+    from napari_maliang._cli.palm_analysis import read_table
+
+    (tmp_path / "ok.csv").write_text("frame,x,y\n0,1.5,2.5\n3.0,4,5\n")
+    assert read_table(str(tmp_path / "ok.csv"))["frame"].tolist() == [0, 3]
+    (tmp_path / "bad.csv").write_text("frame,x,y\n0,1.5,2.5\n1.7,4,5\n")  # was truncated to frame 1
+    with pytest.raises(ValueError, match="whole"):
+        read_table(str(tmp_path / "bad.csv"))
+    (tmp_path / "nan.csv").write_text("frame,x,y\n0,1.5,2.5\n,4,5\n")
+    with pytest.raises(ValueError, match="whole"):
+        read_table(str(tmp_path / "nan.csv"))

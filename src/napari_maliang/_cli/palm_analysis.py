@@ -104,6 +104,7 @@ def read_table(path: str):
             first_error = exc
     else:
         first_error = None
+    import numpy as np
     import pandas as pd
 
     df = pd.read_csv(path)
@@ -114,7 +115,10 @@ def read_table(path: str):
             f"{path}: neither a ThunderSTORM/picasso file ({first_error}) nor a CSV with columns frame, x, y "
             "(camera pixels)"
         )
-    df["frame"] = df["frame"].astype("int64")
+    frame = pd.to_numeric(df["frame"], errors="coerce").to_numpy(dtype=float)
+    if not (np.isfinite(frame).all() and (frame == np.round(frame)).all()):
+        raise ValueError(f"{path}: the frame column must hold whole numbers (frame indices from 0)")
+    df["frame"] = frame.astype("int64")
     return df
 
 
