@@ -153,3 +153,21 @@ def test_cli_render(tmp_path):
     assert cli.main(["render", str(src), "-o", str(tmp_path / "sr.npy"), "--pixel-size", "0"]) == 2
     assert not (tmp_path / "sr.npy").exists()
     assert cli.main(["render", str(src), "-o", str(tmp_path / "sr.jpg")]) == 2
+
+
+def test_cli_render_thunderstorm_with_camera_pixel_size(tmp_path, capsys):
+    from napari_maliang import cli
+    from napari_maliang.smlm.io import write_localizations
+
+    locs = _table([10.0] * 20, [20.0] * 20, [0.1] * 20)  # a cluster at x=10, y=20 camera pixels of 160 nm
+    locs["frame"] = np.arange(20)
+    src = tmp_path / "ts.csv"
+    write_localizations(locs, src, pixel_size_nm=160.0)  # ThunderSTORM: nm, no pixel size in the file
+    out = tmp_path / "sr.npy"
+    args = ["render", str(src), "-o", str(out), "--shape", "32", "32", "--pixel-size", "1", "--method", "histogram"]
+    assert cli.main([*args, "--camera-pixel-nm", "160"]) == 0
+    assert np.unravel_index(np.argmax(np.load(out)), (32, 32)) == (20, 10)
+    capsys.readouterr()
+    assert cli.main([*args, "--overwrite"]) == 0  # 100 nm assumed: said so, not silent
+    assert "--camera-pixel-nm" in capsys.readouterr().err
+    assert cli.main([*args, "--overwrite", "--camera-pixel-nm", "-5"]) == 2

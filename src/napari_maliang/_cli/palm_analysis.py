@@ -80,6 +80,11 @@ def register(subparsers) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--camera-pixel-nm", type=float, metavar="NM",
+        help="camera pixel size in nm of the input (ThunderSTORM CSVs do not store it; default: the file's "
+        "(picasso) or 100). Every position given in camera pixels (--line, --fiducial, --shape ...) uses it",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace output files that exist")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
 
@@ -87,8 +92,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
 # ------------------------------------------------------------------------------------------------ I/O
 
 
-def read_table(path: str):
-    """Read a localization file with the smlm reader, or a plain CSV with our column names."""
+def read_table(path: str, pixel_size_nm: float | None = None):
+    """Read a localization file with the smlm reader, or a plain CSV with our column names.
+
+    ``pixel_size_nm`` (the camera pixel in nm) converts ThunderSTORM's nm positions to camera
+    pixels and overrides a picasso file's ``Pixelsize``; default the file's, else 100 nm.
+    """
+    if pixel_size_nm is not None and not (pixel_size_nm > 0 and pixel_size_nm < float("inf")):
+        raise ValueError(f"the camera pixel size must be a positive number of nm, got {pixel_size_nm}")
     if not os.path.exists(path):
         raise ValueError(f"no such file: {path}")
     try:
@@ -97,7 +108,7 @@ def read_table(path: str):
         read_localizations = None
     if read_localizations is not None:
         try:
-            return read_localizations(path)
+            return read_localizations(path, pixel_size_nm=pixel_size_nm)
         except ValueError as exc:
             if not path.lower().endswith((".csv", ".txt")):
                 raise
@@ -119,7 +130,20 @@ def read_table(path: str):
     if not (np.isfinite(frame).all() and (frame == np.round(frame)).all()):
         raise ValueError(f"{path}: the frame column must hold whole numbers (frame indices from 0)")
     df["frame"] = frame.astype("int64")
+    if pixel_size_nm is not None:
+        df.attrs["pixel_size_nm"] = float(pixel_size_nm)
     return df
+
+
+def _read_input(args):
+    """The input table of a command, with a note on stderr when a ThunderSTORM CSV's pixel size is assumed."""
+    locs = read_table(args.input, args.camera_pixel_nm)
+    if args.camera_pixel_nm is None and locs.attrs.get("source_format") == "thunderstorm" and not args.quiet:
+        print(
+            f"note: {args.input} is a ThunderSTORM CSV, which does not store the camera pixel size; "
+            f"assuming {locs.attrs['pixel_size_nm']:g} nm (give --camera-pixel-nm)", file=sys.stderr,
+        )
+    return locs
 
 
 def write_table(df, path: str) -> None:
@@ -180,7 +204,7 @@ def _drift(args) -> int:
     _check_outputs(args, args.output, args.drift_table)
     if not args.output.lower().endswith((".csv", ".hdf5", ".h5")):
         raise ValueError(f"output must be a .csv (ThunderSTORM) or .hdf5 (picasso) file, got {args.output!r}")
-    locs = read_table(args.input)
+    locs = _read_input(args)
     if args.method == "fiducial":
         fiducials = None
         if args.fiducial:
@@ -214,7 +238,7 @@ def _render(args) -> int:
     if ext not in (".tif", ".tiff", ".npy", ".png"):
         raise ValueError(f"output must end in .tif, .tiff, .npy or .png, got {args.output!r}")
     _check_outputs(args, args.output)
-    locs = read_table(args.input)
+    locs = _read_input(args)
     shape = args.shape
     if shape is None and "shape" in locs.attrs:
         shape = locs.attrs["shape"]
@@ -243,7 +267,7 @@ def _motion(args) -> int:
 
     _check_outputs(args, args.output, args.sets)
     line = _parse_points(args.line, "--line")
-    locs = read_table(args.input)
+    locs = _read_input(args)
     result = motion_analysis(
         locs, line, block_frames=args.block_frames, band=args.band, reject_sd=args.reject_sd,
         progress=_progress(args),
