@@ -102,3 +102,53 @@ def test_clear_errors(tmp_path, rng):
     with pytest.raises(ValueError, match="plane 1 gave"):
         map_planes(open_planes(gray_stack), shrinking, tmp_path / "o.tif")
     assert not (tmp_path / "o.tif").exists() and not (tmp_path / "o.tif.part").exists()
+
+
+def test_pictures_are_read_as_shown(tmp_path, rng):
+    """Palette, CMYK, gray + alpha, 1-bit, EXIF-rotated and 16-bit colour files give the colours a viewer shows."""
+    import cv2
+    from PIL import Image
+
+    rgb = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
+    pal = Image.fromarray(rgb).quantize(colors=256, dither=Image.Dither.NONE)
+    pal.save(tmp_path / "p.png")
+    np.testing.assert_array_equal(open_planes(tmp_path / "p.png")[0], np.asarray(pal.convert("RGB")))
+
+    Image.fromarray(rgb).convert("CMYK").save(tmp_path / "c.jpg", quality=100)
+    cmyk = open_planes(tmp_path / "c.jpg")[0]
+    assert cmyk.shape == rgb.shape and np.abs(cmyk.astype(int) - rgb).mean() < 6
+
+    gray = rgb[..., 0]
+    Image.fromarray(np.dstack([gray, np.full_like(gray, 200)]), mode="LA").save(tmp_path / "la.png")
+    la = open_planes(tmp_path / "la.png")
+    assert not la.stack and la[0].shape == (12, 16, 4) and (la[0][..., 0] == gray).all() and (la[0][..., 3] == 200).all()
+
+    Image.fromarray(gray > 128).save(tmp_path / "bits.png")
+    np.testing.assert_array_equal(open_planes(tmp_path / "bits.png")[0], np.where(gray > 128, 255, 0))
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to display
+    Image.fromarray(rgb).save(tmp_path / "r.jpg", exif=exif, quality=100)
+    assert open_planes(tmp_path / "r.jpg")[0].shape == (16, 12, 3)
+
+    rgb16 = rng.integers(0, 65536, (12, 16, 3), dtype=np.uint16)
+    cv2.imwrite(str(tmp_path / "16.png"), rgb16[..., ::-1])
+    planes = open_planes(tmp_path / "16.png")
+    assert planes.dtype == np.uint16
+    np.testing.assert_array_equal(planes[0], rgb16)
+
+
+def test_tiff_byte_order_and_planar_colour(tmp_path, rng):
+    big = rng.integers(0, 65536, (3, 8, 9), dtype=np.uint16)
+    tifffile.imwrite(tmp_path / "be.tif", big.astype(">u2"), byteorder=">", photometric="minisblack")
+    planes = open_planes(tmp_path / "be.tif")
+    assert planes.dtype == np.uint16 and planes[1].dtype == np.uint16 and planes[1].dtype.isnative
+    np.testing.assert_array_equal(planes[1], big[1])
+
+    rgb = rng.integers(0, 256, (8, 9, 3), dtype=np.uint8)
+    for compression in (None, "zlib"):
+        path = tmp_path / f"planar_{compression}.tif"
+        tifffile.imwrite(path, np.moveaxis(rgb, -1, 0), photometric="rgb", planarconfig="separate", compression=compression)
+        planes = open_planes(path)
+        assert not planes.stack and planes.shape == (8, 9, 3)
+        np.testing.assert_array_equal(planes[0], rgb)

@@ -40,7 +40,8 @@ class ImagePlanes:
         """Plane ``i`` (``0 <= i < len(self)``), read from the file now."""
         if not 0 <= i < len(self):
             raise IndexError(f"plane {i} of {len(self)}")
-        return np.asarray(self._get(i if self.stack else None))
+        plane = np.asarray(self._get(i if self.stack else None))
+        return plane if plane.dtype.isnative else plane.astype(plane.dtype.newbyteorder("="))
 
     def __iter__(self) -> Iterator[np.ndarray]:
         return (self[i] for i in range(len(self)))
@@ -58,12 +59,7 @@ def open_planes(path, *, colour: bool = True) -> ImagePlanes:
     if path.lower().endswith(_TIFF):
         shape, dtype, get = _open_tiff(path)
     else:
-        from skimage import io
-
-        try:
-            whole = np.asarray(io.imread(path))
-        except Exception as exc:  # noqa: BLE001 - any reader failure becomes one clear message
-            raise ValueError(f"cannot read {path!r} as an image: {exc}") from None
+        whole = read_picture(path)
         shape, dtype = whole.shape, whole.dtype
 
         def get(i):
@@ -77,7 +73,53 @@ def open_planes(path, *, colour: bool = True) -> ImagePlanes:
     else:
         kinds = "a 2-D image, a colour image or a stack of 2-D" + (" or colour" if colour else "") + " planes"
         raise ValueError(f"{os.path.basename(path)}: expected {kinds}; got shape {shape}")
-    return ImagePlanes(path, shape, np.dtype(dtype), stack, get)
+    return ImagePlanes(path, shape, np.dtype(dtype).newbyteorder("="), stack, get)
+
+
+#: Pillow modes converted on reading: their pixel values are not the picture's intensities
+#: (palette indices, CMYK or YCbCr values, 1-bit flags) or carry alpha beside gray.
+_CONVERT = {"P": "RGB", "PA": "RGBA", "CMYK": "RGB", "YCbCr": "RGB", "LAB": "RGB", "HSV": "RGB", "1": "L", "LA": "RGBA"}
+
+
+def read_picture(path) -> np.ndarray:
+    """A non-TIFF picture (PNG, JPEG, GIF, BMP, WebP ...) as the colours a viewer shows.
+
+    Pillow, with the EXIF orientation applied; palette, CMYK and YCbCr images become RGB (RGBA
+    when they are transparent), 1-bit images 0/255, gray + alpha RGBA. A 16-bit colour PNG, which
+    Pillow would cut to 8 bits, is read with OpenCV. Several frames (an animated GIF or PNG) give a
+    stack ``(N, H, W[, C])``.
+    """
+    from PIL import Image, ImageOps, ImageSequence
+
+    path = os.fspath(path)
+    if _is_16bit_colour_png(path):
+        import cv2
+
+        bgr = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB if bgr.shape[-1] == 3 else cv2.COLOR_BGRA2RGBA)
+    try:
+        with Image.open(path) as im:
+            frames = [_as_shown(ImageOps.exif_transpose(f)) for f in ImageSequence.Iterator(im)]
+            if len({(f.shape, f.dtype) for f in frames}) > 1:  # e.g. GIF frames with and without transparency
+                mode = "RGBA" if any(f.ndim == 3 and f.shape[-1] == 4 for f in frames) else "RGB"
+                frames = [np.asarray(ImageOps.exif_transpose(f).convert(mode)) for f in ImageSequence.Iterator(im)]
+    except Exception as exc:  # noqa: BLE001 - any reader failure becomes one clear message
+        raise ValueError(f"cannot read {path!r} as an image: {exc}") from None
+    return frames[0] if len(frames) == 1 else np.stack(frames)
+
+
+def _as_shown(frame) -> np.ndarray:
+    mode = _CONVERT.get(frame.mode)
+    if frame.mode in ("P", "PA") and "transparency" in frame.info:
+        mode = "RGBA"
+    return np.asarray(frame.convert(mode) if mode else frame)
+
+
+def _is_16bit_colour_png(path: str) -> bool:
+    """True for a PNG with 16 bits per sample and colour type 2 (RGB) or 6 (RGBA) (its IHDR)."""
+    with open(path, "rb") as f:
+        head = f.read(26)
+    return len(head) == 26 and head[:8] == b"\x89PNG\r\n\x1a\n" and head[24] == 16 and head[25] in (2, 6)
 
 
 def _is_stack(shape) -> bool:
@@ -86,38 +128,47 @@ def _is_stack(shape) -> bool:
 
 
 def _open_tiff(path: str):
-    """Shape, dtype and a plane getter reading only that plane (memmap, else page by page)."""
+    """Shape, dtype and a plane getter reading only that plane (memmap, else page by page).
+
+    Colour samples stored as separate planes (``planarconfig=separate``, axes ``...SYX``) are
+    moved last, so the planes come out ``(H, W, S)`` like every other colour image.
+    """
     import tifffile
 
+    name = os.path.basename(path)
     try:
         with tifffile.TiffFile(path) as tif:
             series = tif.series[0]
-            shape, dtype = tuple(series.shape), series.dtype
+            shape, dtype, axes = tuple(series.shape), series.dtype, series.axes
             contiguous = series.dataoffset is not None
             n_pages = len(series.pages)
             palette = series.keyframe.photometric == tifffile.PHOTOMETRIC.PALETTE
     except (tifffile.TiffFileError, OSError, IndexError, KeyError, ValueError) as exc:
-        raise ValueError(f"{os.path.basename(path)} is not a readable TIFF (truncated or corrupt?): {exc}") from None
+        raise ValueError(f"{name} is not a readable TIFF (truncated or corrupt?): {exc}") from None
     if palette:  # its values are indices into a colour map, not intensities
-        raise ValueError(f"{os.path.basename(path)} is an indexed-colour (palette) TIFF: save it as RGB first")
+        raise ValueError(f"{name} is an indexed-colour (palette) TIFF: save it as RGB first")
+    planar = len(axes) >= 3 and axes[-3:] == "SYX"
+    if planar:
+        shape = (*shape[:-3], *shape[-2:], shape[-3])
     if contiguous:
         try:
             mm = tifffile.memmap(path, mode="r")
         except ValueError as exc:
-            raise ValueError(f"{os.path.basename(path)} is truncated or corrupt: {exc}") from None
-        return shape, dtype, lambda i: mm if i is None else mm[i]
-    n = shape[0] if _is_stack(shape) else 1
-    if n_pages != n:
-        raise ValueError(
-            f"{os.path.basename(path)}: {n_pages} TIFF pages for {n} planes of shape {shape}; "
-            "save it with one page per plane (or uncompressed) to read it plane by plane"
-        )
-    tif = tifffile.TiffFile(path)  # kept open for the life of the getter
+            raise ValueError(f"{name} is truncated or corrupt: {exc}") from None
+        read = lambda i: mm if i is None else mm[i]  # noqa: E731
+    else:
+        n = shape[0] if _is_stack(shape) else 1
+        if n_pages != n:
+            raise ValueError(
+                f"{name}: {n_pages} TIFF pages for {n} planes of shape {shape}; "
+                "save it with one page per plane (or uncompressed) to read it plane by plane"
+            )
+        tif = tifffile.TiffFile(path)  # kept open for the life of the getter
 
-    def get(i):
-        return tif.series[0].pages[0 if i is None else i].asarray()
+        def read(i):
+            return tif.series[0].pages[0 if i is None else i].asarray()
 
-    return shape, dtype, get
+    return shape, dtype, (lambda i: np.moveaxis(read(i), -3, -1)) if planar else read
 
 
 def write_image(path, image: np.ndarray) -> None:
