@@ -102,3 +102,11 @@ def test_value_coding_round_trip():
 def test_color_transform_inverts():
     rgb = np.random.default_rng(0).uniform(0, 255, (10, 3))
     assert np.allclose(values.ycc_to_rgb(values.rgb_to_ycc(rgb)), rgb, atol=1e-6)
+
+
+def test_prepare_image_big_endian_uint16_scales_like_native():
+    from napari_maliang.codec.core import prepare_image
+
+    native = np.arange(0, 65536, 64, dtype=np.uint16).reshape(32, 32)
+    np.testing.assert_array_equal(prepare_image(native.astype(">u2")), prepare_image(native))
+    assert prepare_image(native).max() == pytest.approx(255 * 65472 / 65535)

@@ -1,6 +1,7 @@
 """The "Inpainting codec" dock widget in a real viewer (Xvfb)."""
 
 import numpy as np
+import pytest
 
 from napari_maliang.codec import decode
 from napari_maliang.codec.samples import cartoon
@@ -70,3 +71,18 @@ def test_codec_widget_reports_errors(make_napari_viewer, qtbot):
     widget.runner.run()
     assert "too small" in str(widget.runner.last_error)
     assert len(viewer.layers) == 1
+
+
+def test_codec_widget_multiscale_layer_scores_the_encoded_level(make_napari_viewer, qtbot):
+    from napari_maliang.codec.compare import psnr
+
+    img = cartoon((96, 96), n_shapes=5, seed=4)
+    viewer = make_napari_viewer()
+    viewer.add_image([img, img[::2, ::2]], name="pyramid", multiscale=True)
+    widget = _dock(viewer)
+    widget.rd_check.value = False
+    _run(qtbot, widget)
+    assert widget.runner.last_error is None, widget.runner.last_error
+    out = viewer.layers["pyramid decoded"]
+    assert out.data.shape == img.shape  # the full-resolution level was encoded
+    assert out.metadata["codec"]["psnr"] == pytest.approx(psnr(img, out.data))  # and it is the reference

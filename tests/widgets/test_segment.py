@@ -294,3 +294,23 @@ def test_threshold_preview_follows_the_displayed_plane(make_napari_viewer):
     assert widget.preview_threshold == 50.0  # middle of the empty gap between 0 and 100
     viewer.dims.set_current_step(0, 1)  # the preview listens to the dims slider
     assert widget.preview_threshold == 100.0
+
+
+def test_threshold_widget_uses_full_resolution_of_multiscale_and_dask(make_napari_viewer, qtbot):
+    import dask.array as da
+    from skimage import data
+
+    coins = data.coins()
+    viewer = make_napari_viewer()
+    viewer.add_image([coins, coins[::2, ::2], coins[::4, ::4]], name="pyramid", multiscale=True)
+    viewer.add_image(da.from_array(np.stack([coins, 255 - coins]), chunks=(1, 128, 128)), name="lazy")
+    widget = dock(viewer, "Threshold")
+    widget.reset_choices()
+    widget.layer_combo.value = viewer.layers["pyramid"]
+    assert run(qtbot, widget) is None
+    out = viewer.layers["pyramid otsu"].data
+    assert out.shape == coins.shape  # not the coarsest level
+    assert np.array_equal(out, (coins >= 108).astype(np.uint8))
+    widget.layer_combo.value = viewer.layers["lazy"]
+    assert run(qtbot, widget) is None
+    assert viewer.layers["lazy otsu"].data.shape == (2, *coins.shape)

@@ -169,11 +169,11 @@ class CodecWidget(QWidget):
             return stream, result, curves
 
         def on_done(out):
-            self._publish(layer, *out)
+            self._publish(layer, data, *out)
 
         return job(), on_done
 
-    def _publish(self, layer, stream, result, curves) -> None:
+    def _publish(self, layer, data, stream, result, curves) -> None:
         from napari_maliang.codec.compare import psnr, ssim
         from napari_maliang.codec.core import prepare_image
 
@@ -181,7 +181,7 @@ class CodecWidget(QWidget):
         self.save_button.enabled = True
         kwargs = placement(layer)
         image = result.image
-        f = prepare_image(np.asarray(layer.data))
+        f = prepare_image(data)  # the image that was encoded (full resolution)
         ref = np.clip(np.rint(f[..., 0] if f.shape[2] == 1 else f), 0, 255).astype(np.uint8)
         npix = image.shape[0] * image.shape[1]
         info = {

@@ -36,9 +36,14 @@ __all__ = ["ClusterWidget", "MorphologyWidget", "RegionGrowWidget", "ThresholdWi
 # --------------------------------------------------------------------------- shared plumbing
 
 
+def _full_resolution(layer):
+    """The layer's data at full resolution (level 0 of a multiscale layer), not yet loaded."""
+    return layer.data[0] if getattr(layer, "multiscale", False) else layer.data
+
+
 def _planes(layer, *, need_gray: bool) -> tuple[list[np.ndarray], bool, list[str]]:
     """Split a layer's data into 2-D (or colour) planes: ``(planes, is_stack, notes)``."""
-    data = np.asarray(layer.data)
+    data = np.asarray(_full_resolution(layer))
     rgb = bool(getattr(layer, "rgb", False))
     notes: list[str] = []
     spatial = data.ndim - (1 if rgb else 0)
@@ -188,9 +193,11 @@ class ThresholdWidget(_SegmentWidget):
         layer = self.layer_combo.value
         if layer is None:
             return
-        data = np.asarray(layer.data)
-        if data.dtype.kind == "f" and data.size:
-            finite = data[np.isfinite(data)] if data.size <= 4_000_000 else data[::7][np.isfinite(data[::7])]
+        data = _full_resolution(layer)
+        if np.dtype(data.dtype).kind == "f" and np.prod(data.shape):
+            # a strided sample of at most ~64 values per axis: a dask or huge stack is not loaded
+            sample = np.asarray(data[tuple(slice(None, None, max(1, n // 64)) for n in data.shape)])
+            finite = sample[np.isfinite(sample)]
             span = float(finite.max() - finite.min()) if finite.size else 0.0
             self.tol.value = max(span / 512, 1e-6) if span > 0 else 0.5
         else:
@@ -200,14 +207,15 @@ class ThresholdWidget(_SegmentWidget):
         """The displayed plane of the layer (grayscale), without converting the whole stack."""
         from napari_maliang.segment import to_gray
 
-        data = np.asarray(layer.data)
+        data = _full_resolution(layer)
         rgb = bool(getattr(layer, "rgb", False))
         if data.ndim - rgb == 3:
             step = self.viewer.dims.current_step
             axis = self.viewer.dims.ndim - (data.ndim - rgb)  # the stack axis in the viewer's dims
             index = int(step[axis]) if 0 <= axis < len(step) else 0
             data = data[int(np.clip(index, 0, data.shape[0] - 1))]
-        elif data.ndim - rgb != 2 or data.size == 0:
+        data = np.asarray(data)
+        if data.ndim - rgb != 2 or data.size == 0:
             _planes(layer, need_gray=True)  # raises the usual message
         return to_gray(data, name=layer.name)[0]
 

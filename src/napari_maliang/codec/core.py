@@ -81,6 +81,8 @@ def prepare_image(image) -> np.ndarray:
     a = np.asarray(image)
     if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
         raise TypeError(f"expected a numeric image array, got dtype {a.dtype}")
+    if not a.dtype.isnative:  # big-endian data (e.g. from a TIFF) must scale like native uint16
+        a = a.astype(a.dtype.newbyteorder("="))
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[..., 0]
     if a.ndim == 3 and a.shape[2] == 4:
