@@ -51,7 +51,7 @@ def quantizers():
 
 
 def images(quick: bool):
-    from skimage import data, transform
+    from skimage import data
 
     from napari_maliang.dequantize import smooth_synthetic
 

@@ -166,7 +166,7 @@ def main(argv=None):
     row(f"thin coins x4 {coins_mask.shape[0]}x{coins_mask.shape[1]}", t_ours, t_sk, "skimage morphology.thin",
         f"{int(a.sum())} vs {int(b.sum())} px")
     t_ours, a, t_sk, b = pair(lambda: seg.thicken(coins_mask), lambda: ~morphology.thin(~coins_mask), rep)
-    row(f"thicken coins x4", t_ours, t_sk, "~skimage thin(~mask)", "")
+    row("thicken coins x4", t_ours, t_sk, "~skimage thin(~mask)", "")
 
     adaptive = [r for r in rows if r[0].startswith("adaptive") and r[2] is not None]
     wrapped = [r for r in rows if r[2] == 1.5]

@@ -71,6 +71,10 @@ def test_from_metadata():
     assert cam.excess_noise == pytest.approx(math.sqrt(2))
     with pytest.raises(ValueError, match="OME-XML"):
         Camera.from_metadata("<not xml")
+    # micro spelled with the micro sign or with the Greek letter mu, or in nanometres
+    for unit, size in (("\u00b5m", "0.16"), ("\u03bcm", "0.16"), ("nm", "160")):
+        xml = OME.replace('PhysicalSizeXUnit="µm"', f'PhysicalSizeXUnit="{unit}"').replace('PhysicalSizeX="0.16"', f'PhysicalSizeX="{size}"')
+        assert Camera.from_metadata(xml).pixel_size_nm == pytest.approx(160), unit
 
 
 def test_from_ome_tiff(tmp_path):

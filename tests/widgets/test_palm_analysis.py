@@ -1,7 +1,6 @@
 """The "PALM analysis" widget in a real viewer: drift, render and motion tabs, errors, screenshot."""
 
 import numpy as np
-import pytest
 
 from napari_maliang.smlm.scenes import filament_scene, motion_scene
 

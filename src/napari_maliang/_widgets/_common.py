@@ -274,6 +274,12 @@ def chosen_layer(viewer, combo, missing: str):
     return layer
 
 
+def full_resolution(layer):
+    """A layer's data at full resolution, not loaded: level 0 of a multiscale layer (``np.asarray``
+    of multiscale data is the coarsest level), else the data itself (possibly lazy)."""
+    return layer.data[0] if getattr(layer, "multiscale", False) else layer.data
+
+
 def image_2d(layer, takes: str):
     """The data of ``layer`` as an array when it is one 2-D grayscale or RGB(A) image, else ``ValueError``.
 
@@ -282,8 +288,7 @@ def image_2d(layer, takes: str):
     """
     import numpy as np
 
-    data = layer.data[0] if getattr(layer, "multiscale", False) else layer.data
-    data = np.asarray(data)
+    data = np.asarray(full_resolution(layer))
     rgb = bool(getattr(layer, "rgb", False))
     if data.ndim - (1 if rgb else 0) != 2:
         raise ValueError(f"layer {layer.name!r} has shape {data.shape}; {takes}")

@@ -23,7 +23,6 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,

@@ -23,6 +23,7 @@ from napari_maliang._widgets._common import (
     _unwrap,
     chosen_layer,
     follow_layer_list,
+    full_resolution,
     layer_choices,
     output_layer,
     placement,
@@ -36,14 +37,9 @@ __all__ = ["ClusterWidget", "MorphologyWidget", "RegionGrowWidget", "ThresholdWi
 # --------------------------------------------------------------------------- shared plumbing
 
 
-def _full_resolution(layer):
-    """The layer's data at full resolution (level 0 of a multiscale layer), not yet loaded."""
-    return layer.data[0] if getattr(layer, "multiscale", False) else layer.data
-
-
 def _planes(layer, *, need_gray: bool) -> tuple[list[np.ndarray], bool, list[str]]:
     """Split a layer's data into 2-D (or colour) planes: ``(planes, is_stack, notes)``."""
-    data = np.asarray(_full_resolution(layer))
+    data = np.asarray(full_resolution(layer))
     rgb = bool(getattr(layer, "rgb", False))
     notes: list[str] = []
     spatial = data.ndim - (1 if rgb else 0)
@@ -193,7 +189,7 @@ class ThresholdWidget(_SegmentWidget):
         layer = self.layer_combo.value
         if layer is None:
             return
-        data = _full_resolution(layer)
+        data = full_resolution(layer)
         if np.dtype(data.dtype).kind == "f" and np.prod(data.shape):
             # a strided sample of at most ~64 values per axis: a dask or huge stack is not loaded
             sample = np.asarray(data[tuple(slice(None, None, max(1, n // 64)) for n in data.shape)])
@@ -207,7 +203,7 @@ class ThresholdWidget(_SegmentWidget):
         """The displayed plane of the layer (grayscale), without converting the whole stack."""
         from napari_maliang.segment import to_gray
 
-        data = _full_resolution(layer)
+        data = full_resolution(layer)
         rgb = bool(getattr(layer, "rgb", False))
         if data.ndim - rgb == 3:
             step = self.viewer.dims.current_step

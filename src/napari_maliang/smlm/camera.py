@@ -25,7 +25,7 @@ _UNIT_TO_NM = {
     "nm": 1.0,
     "µm": 1000.0,
     "um": 1000.0,
-    "\u00b5m": 1000.0,
+    "\u03bcm": 1000.0,  # Greek mu, as some writers spell micro
     "mm": 1.0e6,
     "cm": 1.0e7,
     "m": 1.0e9,
