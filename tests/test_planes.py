@@ -152,3 +152,25 @@ def test_tiff_byte_order_and_planar_colour(tmp_path, rng):
         planes = open_planes(path)
         assert not planes.stack and planes.shape == (8, 9, 3)
         np.testing.assert_array_equal(planes[0], rgb)
+
+
+def test_commands_never_write_over_their_input(tmp_path, rng):
+    from napari_maliang.cli import main
+
+    image = rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)
+    src = tmp_path / "photo.png"
+    io.imsave(src, image)
+    before = src.read_bytes()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "link.png").symlink_to(src)
+    for argv in (
+        ["enhance", str(src), "-o", str(src)],
+        ["enhance", str(src), str(tmp_path / "link.png"), "-o", str(tmp_path)],  # -o DIR holding the input
+        ["dequantize", str(src), "-o", str(tmp_path / "link.png"), "--quantize", "4"],
+        ["threshold", str(src), "-o", str(src)],
+        ["encode", str(src), "-o", str(src)],
+    ):
+        assert main(argv) == 2, argv
+        assert src.read_bytes() == before, argv
+    with pytest.raises(ValueError, match="is the input file"):
+        map_planes(open_planes(src), _invert, tmp_path / "link.png")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ImagePlanes", "map_planes", "open_planes", "write_image"]
+__all__ = ["ImagePlanes", "check_output", "map_planes", "open_planes", "read_picture", "write_image"]
 
 _TIFF = (".tif", ".tiff")
 
@@ -171,6 +171,15 @@ def _open_tiff(path: str):
     return shape, dtype, (lambda i: np.moveaxis(read(i), -3, -1)) if planar else read
 
 
+def check_output(output, *inputs) -> None:
+    """Refuse an ``output`` path that is one of the ``inputs`` (the same file, by any name):
+    a command never overwrites the user's data."""
+    output = os.fspath(output)
+    for path in inputs:
+        if path is not None and os.path.exists(output) and os.path.samefile(output, os.fspath(path)):
+            raise ValueError(f"the output {output!r} is the input file {os.fspath(path)!r}; choose another output name")
+
+
 def write_image(path, image: np.ndarray) -> None:
     """Write one image: TIFF with tifffile, other formats with scikit-image."""
     path = os.fspath(path)
@@ -191,9 +200,10 @@ def map_planes(planes: ImagePlanes, func: Callable[[np.ndarray], np.ndarray], ou
     (``output`` must end in ``.tif``/``.tiff``): each result plane is appended as soon as it is
     computed, into a temporary file beside ``output`` that replaces it only when every plane is
     written (an interrupted run leaves no partial file). All result planes must share shape and
-    dtype. ``on_plane(i, result)`` is called after each plane. Returns the output's shape.
+    dtype. ``output`` may not be the input file (:func:`check_output`). ``on_plane(i, result)`` is called after each plane. Returns the output's shape.
     """
     output = os.fspath(output)
+    check_output(output, planes.path)
     if not planes.stack:
         result = np.asarray(func(planes[0]))
         write_image(output, result)

@@ -67,8 +67,10 @@ def _read_image(path):
 def _encode(args: argparse.Namespace) -> int:
     import os
 
+    from napari_maliang._planes import check_output
     from napari_maliang.codec import encode
 
+    check_output(args.output, args.input)
     image = _read_image(args.input)
     options = {k: getattr(args, k) for k in ("spacing", "quant", "grid") if getattr(args, k) is not None}
     bpp = args.bpp
@@ -85,8 +87,10 @@ def _encode(args: argparse.Namespace) -> int:
 def _decode(args: argparse.Namespace) -> int:
     from PIL import Image
 
+    from napari_maliang._planes import check_output
     from napari_maliang.codec import read_mlg
 
+    check_output(args.output, args.input)
     image = read_mlg(args.input)
     Image.fromarray(image).save(args.output)
     print(f"{args.input} -> {args.output}: {image.shape[1]}x{image.shape[0]}")

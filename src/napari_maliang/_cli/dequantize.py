@@ -65,10 +65,11 @@ def read_annotations(path, shape):
 
 
 def run(args: argparse.Namespace) -> int:
-    from napari_maliang._planes import map_planes, open_planes
+    from napari_maliang._planes import check_output, map_planes, open_planes
     from napari_maliang.dequantize import as_input_dtype, dequantize
 
     planes = open_planes(args.input)
+    check_output(args.output, args.input, args.annotations)
     if planes.stack and args.annotations:
         raise ValueError(f"--annotations belong to one image; {args.input} is a stack of {len(planes)} planes")
     annotations = read_annotations(args.annotations, planes.shape[:2]) if args.annotations else None
