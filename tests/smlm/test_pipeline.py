@@ -177,6 +177,13 @@ def test_cli_localize(data, tmp_path, capsys):
     assert main(["localize", str(tmp_path / "cut.tif"), "-o", str(tmp_path / "x.csv"), "--quiet"]) == 2
     assert "truncated" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
+    # a wrong output is refused before the run, and the input is never the output
+    assert main(["localize", str(tmp_path / "stack.tif"), "-o", str(tmp_path / "locs.txt"), "--quiet"]) == 2
+    assert "cannot tell the localization format" in capsys.readouterr().err
+    assert main(["localize", str(tmp_path / "stack.tif"), "-o", str(tmp_path / "stack.tif"), "--format", "picasso",
+                 "--quiet"]) == 2
+    assert "is the input file" in capsys.readouterr().err
+    assert (tmp_path / "stack.tif").read_bytes() == data_bytes
 
 
 def test_palm_sample():

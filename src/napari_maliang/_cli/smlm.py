@@ -59,11 +59,17 @@ def _bar(stream):
 
 
 def _localize(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from napari_maliang._backend import device_name
+    from napari_maliang._planes import check_output
     from napari_maliang.smlm.camera import Camera
-    from napari_maliang.smlm.io import open_stack, write_localizations
+    from napari_maliang.smlm.io import _format_for, open_stack, write_localizations
     from napari_maliang.smlm.pipeline import estimate_psf_sigma, localize
 
+    # the output is checked before a run that may take hours, not after it
+    _format_for(Path(args.output), args.format)
+    check_output(args.output, args.stack)
     stack = open_stack(args.stack)
     given = {
         "pixel_size_nm": args.pixel_size,
