@@ -24,12 +24,15 @@ def test_cli_annotations_values_and_colours(tmp_path, three_tone):
     rgb = np.zeros(three_tone.shape, np.uint8)
     rgb[12:18, 13:17] = (255, 0, 0)
     Image.fromarray(rgb).save(tmp_path / "a_rgb.png")
+    # an indexed-colour brush image means its colours, not its palette indices
+    Image.fromarray(rgb).quantize(colors=2, dither=Image.Dither.NONE).save(tmp_path / "a_palette.png")
     outs = []
-    for a in ("a.png", "a_rgb.png"):
+    for a in ("a.png", "a_rgb.png", "a_palette.png"):
         assert main(["dequantize", str(tmp_path / "q.png"), "-o", str(tmp_path / "o.png"),
                      "--annotations", str(tmp_path / a)]) == 0
         outs.append(np.asarray(Image.open(tmp_path / "o.png")))
     np.testing.assert_array_equal(outs[0], outs[1])
+    np.testing.assert_array_equal(outs[0], outs[2])
 
 
 def test_cli_errors(tmp_path, three_tone, capsys):
@@ -81,17 +84,3 @@ def test_cli_animated_gif_is_dequantized_frame_by_frame(tmp_path, ramp, three_to
     assert main(["dequantize", str(tmp_path / "anim.gif"), "-o", str(tmp_path / "x.tif"),
                  "--annotations", str(tmp_path / "a.png")]) == 2
     assert "stack of 2 planes" in capsys.readouterr().err
-
-
-def test_cli_palette_annotations_mean_their_colours(tmp_path, three_tone):
-    Image.fromarray(three_tone).save(tmp_path / "q.png")
-    rgb = np.zeros(three_tone.shape, np.uint8)
-    rgb[12:18, 13:17] = (255, 0, 0)  # red: soft edge
-    Image.fromarray(rgb).save(tmp_path / "a_rgb.png")
-    Image.fromarray(rgb).quantize(colors=2, dither=Image.Dither.NONE).save(tmp_path / "a_palette.png")
-    outs = []
-    for a in ("a_rgb.png", "a_palette.png"):
-        assert main(["dequantize", str(tmp_path / "q.png"), "-o", str(tmp_path / "o.png"),
-                     "--annotations", str(tmp_path / a)]) == 0
-        outs.append(np.asarray(Image.open(tmp_path / "o.png")))
-    np.testing.assert_array_equal(outs[0], outs[1])
