@@ -9,6 +9,7 @@ Errors are shown with :func:`napari.utils.notifications.show_error`; no input la
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable, Generator
 
 from napari.qt.threading import GeneratorWorker, thread_worker
@@ -57,6 +58,10 @@ class JobRunner(QWidget):
         self.last_result = None
         self.last_error: BaseException | None = None
         self.was_cancelled = False
+        # deleting this widget (dock or viewer closed) asks a running job to stop at its next yield; the
+        # slot holds the running worker in a list, not self (which is being destroyed when it is called)
+        current = self._current_worker = [None]
+        self.destroyed.connect(lambda *_: current[0] is not None and current[0].quit())
 
         self.run_button = QPushButton(run_label)
         self.cancel_button = QPushButton("Cancel")
@@ -96,12 +101,14 @@ class JobRunner(QWidget):
 
         worker = thread_worker(lambda: (yield from generator), start_thread=False, ignore_errors=True)()
         self._t0 = time.perf_counter()
-        worker.yielded.connect(self._on_progress)
-        worker.returned.connect(lambda result: self._on_returned(result, on_done))
-        worker.errored.connect(self._fail)
-        worker.aborted.connect(self._on_aborted)
-        worker.finished.connect(self._on_finished)
-        self.worker = worker
+        # the worker's signals outlive this widget (closed dock, closed viewer): every slot first checks
+        # that the widget still exists
+        worker.yielded.connect(lambda progress: self._alive() and self._on_progress(progress))
+        worker.returned.connect(lambda result: self._alive() and self._on_returned(result, on_done))
+        worker.errored.connect(lambda exc: self._alive() and self._fail(exc))
+        worker.aborted.connect(lambda: self._alive() and self._on_aborted())
+        worker.finished.connect(lambda: self._on_finished(worker))
+        self.worker = self._current_worker[0] = worker
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress_bar.setValue(0)
@@ -140,19 +147,32 @@ class JobRunner(QWidget):
         self.status.setText(f"error: {exc}")
         show_error(str(exc))
 
-    def _on_finished(self) -> None:
-        self.worker = None
+    def _on_finished(self, worker=None) -> None:
+        if worker is not None and worker is not self.worker:
+            return
+        self.worker = self._current_worker[0] = None
+        if not self._alive():  # the widget was deleted while the job ran: nothing to show
+            return
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.finished.emit()
 
+    def _alive(self) -> bool:
+        """False once Qt has deleted this widget (its dock or the viewer was closed)."""
+        try:
+            self.objectName()
+        except RuntimeError:
+            return False
+        return True
+
 
 def output_layer(viewer, data, *, name: str, layer_type: str = "labels", protect=(), **kwargs):
-    """Add a new output layer ``name``, or update the existing one of that name and type.
+    """Add a new output layer ``name``, or update the output layer of that name made by an earlier run.
 
-    An existing layer is only reused when it is of ``layer_type`` and is not one of the
-    ``protect`` layers (the inputs), so re-running a widget updates its output and never
-    its input.
+    An existing layer is only reused when this function made it (a user's layer that merely has the
+    name is never written), the user has not replaced its data since, it is of ``layer_type`` and it
+    is not one of the ``protect`` layers (the inputs). Otherwise the result goes into a new layer,
+    named ``"name [1]"``, ``"name [2]"`` ... when ``name`` is taken; later runs update that one.
 
     Returns
     -------
@@ -160,21 +180,57 @@ def output_layer(viewer, data, *, name: str, layer_type: str = "labels", protect
     """
     viewer = _unwrap(viewer)
     protected = {id(_unwrap(layer)) for layer in protect}
-    if name in viewer.layers:
-        layer = viewer.layers[name]
-        if isinstance(layer, _layer_classes([layer_type])) and id(layer) not in protected:
+    classes = _layer_classes([layer_type])
+    for candidate in _names(viewer, name):
+        layer = viewer.layers[candidate]
+        if isinstance(layer, classes) and id(layer) not in protected and _is_ours(layer):
             if layer_type in _PER_ELEMENT:
-                return _replace(viewer, layer, layer_type, data, kwargs)
+                return _own(_replace(viewer, layer, layer_type, data, kwargs))
             layer.data = data
             for key, value in kwargs.items():
                 if hasattr(layer, key) and key not in ("metadata",):
                     setattr(layer, key, value)
             if "metadata" in kwargs:
                 layer.metadata.update(kwargs["metadata"])
-            return layer
+            return _own(layer)
+    if name in viewer.layers:
         name = _free_name(viewer, name)
     add = getattr(viewer, f"add_{layer_type}")
-    return add(data, name=name, **kwargs)
+    return _own(add(data, name=name, **kwargs))
+
+
+# output layers made by output_layer -> a reference to the data it gave them (weak where the array allows)
+_OWNED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _own(layer):
+    data = layer.data
+    try:
+        token = weakref.ref(data)
+    except TypeError:
+        token = id(data)
+    _OWNED[layer] = token
+    return layer
+
+
+def _is_ours(layer) -> bool:
+    """True for a layer output_layer made whose data the user has not replaced since."""
+    token = _OWNED.get(layer)
+    if token is None:
+        return False
+    if isinstance(token, weakref.ref):
+        return token() is layer.data
+    return token == id(layer.data)
+
+
+def _names(viewer, name: str):
+    """``name``, ``name [1]``, ``name [2]`` ... as long as the viewer has them."""
+    if name in viewer.layers:
+        yield name
+    index = 1
+    while f"{name} [{index}]" in viewer.layers:
+        yield f"{name} [{index}]"
+        index += 1
 
 
 # layers whose features and colours are per element: updating data, features and colours one after the
