@@ -271,3 +271,18 @@ def test_brushes_deleted_while_running(make_napari_viewer, qtbot):
     assert [x.name for x in viewer.layers] == ["in", "in dequantized"]
     again = widget.add_brushes()  # a new brush layer is made
     assert again in viewer.layers and not np.asarray(again.data).any()
+
+
+def test_codec_keeps_a_user_points_layer_named_like_its_source_points(make_napari_viewer, qtbot):
+    """Before: the codec removed any layer named '<input> source points' before publishing its own."""
+    viewer = make_napari_viewer()
+    _, _, widget = _prepare(viewer, "Inpainting codec")
+    mine = viewer.add_points(np.array([[1.0, 2.0]]), name="in source points")
+    for _ in range(2):
+        widget.runner.run()
+        _wait(qtbot, widget.runner)
+        assert widget.runner.last_error is None, widget.runner.last_error
+    assert mine in viewer.layers and mine.name == "in source points"
+    np.testing.assert_array_equal(mine.data, [[1.0, 2.0]])
+    assert len(viewer.layers["in source points [1]"].data) > 1
+    assert len(viewer.layers) == 5

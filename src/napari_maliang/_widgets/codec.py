@@ -206,12 +206,10 @@ class CodecWidget(QWidget):
             protect=[layer], **kwargs,
         )
         pts = result.source_yx.astype(float)
-        name = f"{layer.name} source points"
-        if name in self.viewer.layers and self.viewer.layers[name] is not layer:
-            # napari cannot restyle a points layer whose point count changed: replace it
-            self.viewer.layers.remove(name)
+        # output_layer replaces its own points layer (napari cannot restyle one whose point count changed)
+        # and leaves a user's layer of that name alone
         output_layer(
-            self.viewer, pts, name=name, layer_type="points", protect=[layer],
+            self.viewer, pts, name=f"{layer.name} source points", layer_type="points", protect=[layer],
             size=2, face_color="yellow", border_width=0, **kwargs,
         )
         if curves is not None:
