@@ -286,3 +286,44 @@ def test_codec_keeps_a_user_points_layer_named_like_its_source_points(make_napar
     np.testing.assert_array_equal(mine.data, [[1.0, 2.0]])
     assert len(viewer.layers["in source points [1]"].data) > 1
     assert len(viewer.layers) == 5
+
+
+def test_labels_output_painted_by_the_user_is_kept(make_napari_viewer, qtbot):
+    """Before: corrections painted into a Labels output were overwritten by the next run."""
+    viewer = make_napari_viewer()
+    _, _, widget = _prepare(viewer, "Threshold")
+    for _ in range(2):
+        widget.runner.run()
+        _wait(qtbot, widget.runner)
+        assert widget.runner.last_error is None, widget.runner.last_error
+        if "in otsu [1]" not in viewer.layers:
+            out = viewer.layers["in otsu"]
+            out.selected_label = 7
+            out.brush_size = 3
+            out.paint((10, 10), 7)  # the user corrects the mask by hand
+            painted = np.asarray(out.data).copy()
+    np.testing.assert_array_equal(out.data, painted)
+    assert int(np.asarray(viewer.layers["in otsu [1]"].data).max()) <= 1
+
+
+def test_plot_dock_closed_by_the_user_comes_back_on_the_next_run(make_napari_viewer, qtbot):
+    """Before: after the user closed the 'Drift plot' dock (its x button), re-running drew into the
+    hidden, undocked canvas: no plot was shown again."""
+    from napari_maliang.smlm.scenes import filament_scene
+
+    viewer = make_napari_viewer(show=True)
+    locs, _ = filament_scene(n_frames=300, n_beads=1, locs_per_frame=3, drift_amplitude=2.0, seed=21)
+    layer = viewer.add_points(locs[["frame", "y", "x"]].to_numpy(float), features=locs.reset_index(drop=True),
+                              name="in", size=0.3, metadata={"pixel_size_nm": 100.0})
+    _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, "PALM analysis")
+    widget.points_combo.value = layer
+    widget.drift_method.value = "fiducial"
+    for _ in range(2):
+        widget.drift_runner.run()
+        _wait(qtbot, widget.drift_runner)
+        assert widget.drift_runner.last_error is None, widget.drift_runner.last_error
+        assert "Drift plot" in viewer.window.dock_widgets
+        canvas = widget.drift_canvas
+        qtbot.waitUntil(canvas.isVisible, timeout=5_000)
+        canvas.parent().destroyOnClose()  # the user closes the plot with its x button
+        assert "Drift plot" not in viewer.window.dock_widgets

@@ -170,7 +170,7 @@ def output_layer(viewer, data, *, name: str, layer_type: str = "labels", protect
     """Add a new output layer ``name``, or update the output layer of that name made by an earlier run.
 
     An existing layer is only reused when this function made it (a user's layer that merely has the
-    name is never written), the user has not replaced its data since, it is of ``layer_type`` and it
+    name is never written), the user has not replaced its data (or painted into it) since, it is of ``layer_type`` and it
     is not one of the ``protect`` layers (the inputs). Otherwise the result goes into a new layer,
     named ``"name [1]"``, ``"name [2]"`` ... when ``name`` is taken; later runs update that one.
 
@@ -210,7 +210,14 @@ def _own(layer):
     except TypeError:
         token = id(data)
     _OWNED[layer] = token
+    paint = getattr(layer.events, "paint", None)  # Labels are painted in place: that makes them the user's
+    if paint is not None:
+        paint.connect(_disown)
     return layer
+
+
+def _disown(event) -> None:
+    _OWNED.pop(event.source, None)
 
 
 def _is_ours(layer) -> bool:

@@ -106,6 +106,14 @@ def _dock_canvas(viewer, canvas, name):
         pass
 
 
+def _docked(canvas) -> bool:
+    """True while ``canvas`` sits in a dock (its x button undocks it, and may delete it)."""
+    try:
+        return canvas is not None and canvas.parent() is not None
+    except RuntimeError:  # deleted by Qt
+        return False
+
+
 class PalmAnalysisWidget(QWidget):
     """PALM analysis: drift correction (fiducial / RCC), rendering and motion Z-statistics."""
 
@@ -264,8 +272,9 @@ class PalmAnalysisWidget(QWidget):
         return gen, on_done
 
     def _cleared_figure(self, attr: str, title: str):
-        """The cleared figure of the plot canvas ``self.<attr>``, created and docked as ``title`` on first use."""
-        if getattr(self, attr) is None:
+        """The cleared figure of the plot canvas ``self.<attr>``, created and docked as ``title`` on first use
+        and again after the user closed its dock."""
+        if not _docked(getattr(self, attr)):
             from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
             from matplotlib.figure import Figure
 
