@@ -327,3 +327,36 @@ def test_plot_dock_closed_by_the_user_comes_back_on_the_next_run(make_napari_vie
         qtbot.waitUntil(canvas.isVisible, timeout=5_000)
         canvas.parent().destroyOnClose()  # the user closes the plot with its x button
         assert "Drift plot" not in viewer.window.dock_widgets
+
+
+def test_brush_strokes_after_their_image_was_deleted_update_nothing(make_napari_viewer, qtbot):
+    """Before: with the brushes' image deleted, the chooser moved to another image and the next stroke
+    dequantized that unrelated layer with the old strokes ('other dequantized' appeared)."""
+    from napari_maliang.dequantize.brushes import HARD
+
+    viewer = make_napari_viewer()
+    layer, _, widget = _prepare(viewer, "Dequantization")
+    other = viewer.add_image(np.full((16, 32, 3), 64, np.uint8), name="other", rgb=True)
+    widget.layer_combo.value = layer
+    widget.auto_update.value = True
+    brushes = widget.add_brushes()
+
+    def settled():
+        return not widget.runner.running and not widget._timer.isActive() and not widget._pending
+
+    brushes.paint((5, 15), HARD)
+    qtbot.waitUntil(settled, timeout=20_000)
+    assert "in dequantized" in viewer.layers
+    viewer.layers.remove(layer)
+    brushes.paint((8, 15), HARD)
+    qtbot.wait(widget.DEBOUNCE_MS + 100)
+    qtbot.waitUntil(settled, timeout=20_000)
+    assert [x.name for x in viewer.layers] == ["other", "in dequantized", "in brushes"]
+    assert "brushes belong to another image" in widget.runner.status.text()
+    np.testing.assert_array_equal(other.data, 64)
+    # brushes made for the other image update it again
+    widget.layer_combo.value = other
+    widget.add_brushes().paint((3, 3), HARD)
+    qtbot.wait(widget.DEBOUNCE_MS + 100)
+    qtbot.waitUntil(settled, timeout=20_000)
+    assert "other dequantized" in viewer.layers

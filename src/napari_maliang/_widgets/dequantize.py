@@ -107,6 +107,7 @@ class DequantizeWidget(QWidget):
 
         self.output = None
         self.brushes = None
+        self._brush_image = None  # the image layer the brushes were made for
         self.edges_layer = None
         self._dq = None
         self._dq_key = None
@@ -181,6 +182,7 @@ class DequantizeWidget(QWidget):
             self.brushes.events.paint.connect(self.schedule_update)
             self.brushes.events.set_data.connect(self.schedule_update)
             self.brushes.events.data.connect(self.schedule_update)
+        self._brush_image = layer
         self.brushes.brush_size = int(max(3, min(shape) // 60))
         self.brushes.selected_label = int(self.brush_combo.value)
         self._raise_brushes()
@@ -216,7 +218,23 @@ class DequantizeWidget(QWidget):
         if self.runner.running:
             self._pending = True
             return
+        if self.brushes is not None and not self._brushes_match_input():
+            # the strokes were drawn for another image (e.g. theirs was deleted and the chooser moved on):
+            # an automatic update must not dequantize a different layer with them
+            self.runner.status.setText(
+                "not updated: the brushes belong to another image; choose it, or press 'Add brushes' for this one"
+            )
+            return
         self.runner.run()
+
+    def _brushes_match_input(self) -> bool:
+        """True when the brush layer was made for the image now chosen, and that image is in the viewer."""
+        self.reset_choices()
+        image = self._brush_image
+        return (
+            _same(image, self.layer_combo.value)
+            and any(_same(x, image) for x in self.viewer.layers)
+        )
 
     def _on_job_finished(self) -> None:
         if self._pending:
