@@ -360,3 +360,15 @@ def test_brush_strokes_after_their_image_was_deleted_update_nothing(make_napari_
     qtbot.wait(widget.DEBOUNCE_MS + 100)
     qtbot.waitUntil(settled, timeout=20_000)
     assert "other dequantized" in viewer.layers
+
+
+def test_deleting_the_input_frees_the_cached_dequantizer(make_napari_viewer, qtbot):
+    """Before: the solver of a deleted image stayed cached under the ids of the layer and its data; a new
+    layer at the same address with data of the same shape would have been dequantized as the old image."""
+    viewer = make_napari_viewer()
+    layer, _, widget = _prepare(viewer, "Dequantization")
+    widget.runner.run()
+    _wait(qtbot, widget.runner)
+    assert widget._dq is not None
+    viewer.layers.remove(layer)
+    assert widget._dq is None and widget._dq_key is None

@@ -145,6 +145,10 @@ class DequantizeWidget(QWidget):
             self.edges_layer = None
         if _same(layer, self.output):
             self.output = None
+        if layer is not None and self._dq_key is not None and self._dq_key[0] == id(_unwrap(layer)):
+            # the cached solver belongs to a deleted image: free it, and never let a later layer that Python
+            # places at the same address (same id) be mistaken for it
+            self._dq = self._dq_key = None
 
     def _input(self):
         self.reset_choices()
