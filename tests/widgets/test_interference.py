@@ -256,7 +256,7 @@ def test_brushes_deleted_while_running(make_napari_viewer, qtbot):
     from napari_maliang.dequantize.brushes import HARD
 
     viewer = make_napari_viewer()
-    layer, _, widget = _prepare(viewer, "Dequantization")
+    _, _, widget = _prepare(viewer, "Dequantization")
     brushes = widget.add_brushes()
     brushes.data[:, 15] = HARD
     gate = _hold(widget.runner)
