@@ -136,6 +136,9 @@ def test_pictures_are_read_as_shown(tmp_path, rng):
     planes = open_planes(tmp_path / "16.png")
     assert planes.dtype == np.uint16
     np.testing.assert_array_equal(planes[0], rgb16)
+    # and written back as 16-bit colour PNG (Pillow cannot)
+    map_planes(planes, lambda p: 65535 - p, tmp_path / "16_out.png")
+    np.testing.assert_array_equal(open_planes(tmp_path / "16_out.png")[0], 65535 - rgb16)
 
 
 def test_tiff_byte_order_and_planar_colour(tmp_path, rng):

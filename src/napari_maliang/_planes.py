@@ -188,6 +188,13 @@ def write_image(path, image: np.ndarray) -> None:
 
         tifffile.imwrite(path, image)
         return
+    if path.lower().endswith(".png") and image.dtype == np.uint16 and image.ndim == 3:
+        import cv2  # Pillow (under scikit-image) cannot write 16-bit colour PNGs; OpenCV can
+
+        code = cv2.COLOR_RGB2BGR if image.shape[-1] == 3 else cv2.COLOR_RGBA2BGRA
+        if not cv2.imwrite(path, cv2.cvtColor(image, code)):
+            raise ValueError(f"could not write {path!r}")
+        return
     from skimage import io
 
     io.imsave(path, image, check_contrast=False)
