@@ -143,19 +143,18 @@ def main(argv=None):
               f"(worst {gains[~truncated].min():+.2f}), bit truncation {gains[truncated].mean():+.2f} dB "
               f"(worst {gains[truncated].min():+.2f})")
     requant = requant or [np.nan]
-    if args.no_speed:
-        full = stroke = (float("nan"), float("nan"))
-    else:
+    timing = ""
+    if not args.no_speed:
         full, stroke = speed(args.omega, args.color_space)
-    sec = full[0]
-    print(f"speed (best of 3), 1024x1024 RGB, 16 k-means colours, refinement included: full run {full[0]:.2f} s wall "
-          f"({full[1]:.2f} s CPU); update after a brush stroke {stroke[0]:.2f} s wall ({stroke[1]:.2f} s CPU)")
+        print(f"speed (best of 3), 1024x1024 RGB, 16 k-means colours, refinement included: full run {full[0]:.2f} s "
+              f"wall ({full[1]:.2f} s CPU); update after a brush stroke {stroke[0]:.2f} s wall ({stroke[1]:.2f} s CPU)")
+        timing = (f", {full[0]:.2f} s/MP wall, {full[1]:.2f} s/MP CPU (target <= 1 s), stroke update {stroke[0]:.2f} s "
+                  f"on {os.cpu_count()} shared cores")
+    quality = ("" if args.speed_only else
+               f": mean PSNR gain {gains.mean():+.2f} dB (target >= +1.0), worst {gains.min():+.2f} dB "
+               f"(target >= -0.1), re-quantized {100 * min(requant):.2f}% min (target 100%)")
     print(f"SUMMARY dequantize omega={args.omega} {args.color_space} quantizer={args.quantizer} "
-          f"keep_means={not args.no_keep_means}: mean PSNR gain {gains.mean():+.2f} dB (target >= +1.0), "
-          f"worst {gains.min():+.2f} dB (target >= -0.1), re-quantized {100 * min(requant):.2f}% min "
-          f"(target 100%), {sec:.2f} s/MP wall, {full[1]:.2f} s/MP CPU (target <= 1 s), stroke update {stroke[0]:.2f} s "
-          f"on {os.cpu_count()} shared cores")
-
+          f"keep_means={not args.no_keep_means}{quality}{timing}")
 
 if __name__ == "__main__":
     main()
