@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
     from napari_maliang._planes import map_planes, open_planes
     from napari_maliang.lowlight import enhance, estimate_stack_gamma
+    from napari_maliang.lowlight.reference import is_builtin
 
     if len(args.inputs) > 1 and not os.path.isdir(args.output):
         raise ValueError(f"with {len(args.inputs)} inputs, -o must be an existing directory, got {args.output!r}")
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     for path in args.inputs:
         planes = open_planes(path)
         gamma, note = args.gamma, ""
-        if planes.stack and gamma is None and args.reference in ("auto", "classical"):
+        if planes.stack and gamma is None and is_builtin(args.reference):
             gamma, used = estimate_stack_gamma(planes, noise_filter=args.noise_filter)
             note = f", darkening gamma {gamma:.2f} estimated on {used} planes"
         means = []

@@ -184,7 +184,7 @@ def enhance_steps(
     :class:`EnhanceResult` with ``details=True``). Parameters as in :func:`enhance`."""
     from napari_maliang._backend import resolve_backend
     from napari_maliang.lowlight import gp as gpmod
-    from napari_maliang.lowlight.reference import check_gamma, estimate_gamma, make_reference
+    from napari_maliang.lowlight.reference import check_gamma, estimate_gamma, is_builtin, make_reference
     from napari_maliang.lowlight.training import kmeans, patch_pairs
 
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
@@ -220,7 +220,7 @@ def enhance_steps(
         img = photon_denoise(img, strength=noise_filter)
     yield Progress(0.05, 1, "reference image")
     exposure = {}
-    if isinstance(reference, str) and reference in ("auto", "classical"):
+    if is_builtin(reference):
         gamma = estimate_gamma(img) if given is None else given
         exposure = {"gamma": gamma, "gamma_source": "estimated" if given is None else "given"}
     ref = make_reference(img, reference, noise_filter=0.0, gamma=gamma)

@@ -387,6 +387,11 @@ class OnnxReference:
         return f"OnnxReference({self.path!r}, layout={self.layout!r})"
 
 
+def is_builtin(reference) -> bool:
+    """True for the names of the built-in classical reference (the one whose exposure ``gamma`` sets)."""
+    return isinstance(reference, str) and reference in ("auto", "classical")
+
+
 def check_gamma(gamma) -> float | None:
     """Validate a user-given darkening gamma (``None`` = estimate it blindly)."""
     if gamma is None:
@@ -415,7 +420,7 @@ def make_reference(image: np.ndarray, reference="auto", *, noise_filter: float =
         from napari_maliang.lowlight.noise import photon_denoise
 
         image = photon_denoise(image, strength=noise_filter)
-    classical = isinstance(reference, str) and reference in ("auto", "classical")
+    classical = is_builtin(reference)
     gamma = check_gamma(gamma)
     if gamma is not None and not classical:
         raise ValueError("gamma sets the exposure of the built-in reference; it cannot be used with this reference")
