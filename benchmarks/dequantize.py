@@ -1,24 +1,44 @@
 """Benchmark: image dequantization (Kim, Ahn & Choi) against a Gaussian blur and skimage's bilateral filter.
 
-Cases: smooth photographs (scikit-image, offline) and smooth synthetic images, quantized by k-means
-palettes (8/16/32 colours), Pillow's median cut (16 colours) and 3/4-bit truncation. For each case the
-PSNR gain over the quantized input, the share of pixels that re-quantize to the input, and the time
-per megapixel are printed. The last line is a one-line summary.
+Two image sets, one quantizer matrix:
 
-    python benchmarks/dequantize.py [--quick] [--omega 0.01] [--color-space lab|rgb] [--quantizer auto|nearest]
-                                    [--no-keep-means] [--no-speed | --speed-only]
+* ``--set design`` (what the method was tuned on): scikit-image's chelsea, coffee, rocket and astronaut
+  and two ``smooth_synthetic`` images.
+* ``--set heldout`` (never tuned on; fixed on 2026-12-03 before the redesign of issue #12): the 12
+  photographs of Debian's ``mate-backgrounds`` (its ``nature/`` folder, every file, fetched by
+  ``benchmarks/fetch_heldout_photos.sh`` into ``$MALIANG_HELDOUT_PHOTOS/dequantize``), each reduced to
+  512 pixels wide by area averaging, and three smooth synthetic images made only here (a sky over a hill,
+  a hue wheel, a plasma field).
 
-The recorded runs (docs/benchmarks/dequantize.md) use the function's defaults (omega 0.01, Lab), the
-widget's (--color-space rgb) and the paper's method alone (--quantizer nearest --no-keep-means).
+Quantizers, as their own tools make them: k-means in RGB with 8/16/32 colours (scipy, k-means++,
+pixels assigned to the nearest float centre, palette rounded), Pillow median cut, fast octree and
+libimagequant with 16 colours (libimagequant skipped when Pillow lacks it), 3/4/5-bit bin-centre
+reduction ``(v // s) * s + s // 2``, 3-bit floor truncation (``ImageOps.posterize``), RGB565 widened by
+bit replication, and 6-level posterization ``round(v * 5 / 255) * 51``.
+
+Each result is written as 8-bit and scored as a user would: PSNR and SSIM against the original, and the
+share of pixels that re-quantize to the input by the quantizer's own rule, coded here independently of
+the package: nearest palette colour (a KD-tree, and for 8-bit RGB palettes also Pillow's own
+``quantize(palette=...)`` mapping; the smaller share is printed), the bit mask, the bin centre, 5/6/5-bit
+truncation with replication, rounding to the level.
+
+    python benchmarks/dequantize.py [--set design|heldout] [--quick] [--paper] [--no-speed | --speed-only]
+
+``--paper`` also runs the paper's method alone (Voronoi cells and smoothing in CIE-Lab, no lattice
+recognition, no palette-mean step, plain rounding). The last line is a one-line summary.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import os
 import time
 
 import numpy as np
+
+HELDOUT_PHOTOS = os.path.join(os.environ.get("MALIANG_HELDOUT_PHOTOS", os.path.expanduser("~/.cache/maliang-heldout")),
+                              "dequantize")
 
 
 def psnr(a, b):
@@ -26,135 +46,298 @@ def psnr(a, b):
     return 10 * np.log10(255.0**2 / max(mse, 1e-12))
 
 
-def quantizers():
+def ssim(a, b):
+    from skimage.metrics import structural_similarity
+
+    return structural_similarity(np.asarray(a, np.float64), np.asarray(b, np.float64), channel_axis=-1,
+                                 data_range=255.0)
+
+
+# ---------------------------------------------------------------------------------------------- quantizers
+def _pil_palette(pal):
     from PIL import Image
 
-    from napari_maliang.dequantize import kmeans_quantize
-
-    def km(n):
-        return lambda img: kmeans_quantize(img, n)
-
-    def median_cut(n):
-        def q(img):
-            pim = Image.fromarray(img).quantize(colors=n, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-            return np.asarray(pim.convert("RGB"))
-
-        return q
-
-    def truncate(bits):
-        return lambda img: (img >> (8 - bits)) << (8 - bits)
-
-    return {
-        "kmeans8": km(8), "kmeans16": km(16), "kmeans32": km(32),
-        "mediancut16": median_cut(16), "trunc3bit": truncate(3), "trunc4bit": truncate(4),
-    }
+    p = Image.new("P", (1, 1))
+    p.putpalette(np.asarray(pal, np.uint8).ravel().tolist())
+    return p
 
 
-def images(quick: bool):
+def kmeans_rgb(n):
+    def q(img):
+        from scipy.cluster.vq import kmeans2, vq
+
+        flat = img.reshape(-1, 3).astype(np.float64)
+        rng = np.random.default_rng(1)
+        train = flat[rng.choice(flat.shape[0], min(40_000, flat.shape[0]), replace=False)]
+        centres, _ = kmeans2(train, n, seed=1, minit="++", iter=25)
+        labels, _ = vq(flat, centres)
+        return np.clip(np.rint(centres), 0, 255).astype(np.uint8)[labels].reshape(img.shape)
+
+    return q, "palette"
+
+
+def pillow(method_name, n=16):
+    def q(img):
+        from PIL import Image
+
+        method = getattr(Image.Quantize, method_name)
+        return np.asarray(Image.fromarray(img).quantize(colors=n, method=method, dither=Image.Dither.NONE)
+                          .convert("RGB"))
+
+    return q, "palette"
+
+
+def center(bits):
+    s = 1 << (8 - bits)
+    return (lambda img: (img // s) * s + s // 2), ("center", s)
+
+
+def floor3(img):
+    from PIL import Image, ImageOps
+
+    return np.asarray(ImageOps.posterize(Image.fromarray(img), 3))
+
+
+def _replicate(k, bits):
+    """``bits``-bit values widened to 8 bits by repeating their bits (how RGB565 is usually shown)."""
+    k = np.asarray(k, np.int64)
+    out, shift = np.zeros_like(k), 8 - bits
+    while shift > -bits:
+        out |= (k << shift) if shift >= 0 else (k >> -shift)
+        shift -= bits
+    return out
+
+
+def rgb565(img):
+    return np.stack([_replicate(img[..., c].astype(np.int64) >> (8 - b), b) for c, b in enumerate((5, 6, 5))],
+                    axis=-1).astype(np.uint8)
+
+
+def levels(n):
+    return (lambda img: np.rint(np.rint(img * ((n - 1) / 255.0)) * (255.0 / (n - 1))).astype(np.uint8)), ("levels", n)
+
+
+def quantizers():
+    from PIL import features
+
+    out = {f"kmeans{n}": kmeans_rgb(n) for n in (8, 16, 32)}
+    out["mediancut16"] = pillow("MEDIANCUT")
+    out["octree16"] = pillow("FASTOCTREE")
+    if features.check_feature("libimagequant"):
+        out["libimagequant16"] = pillow("LIBIMAGEQUANT")
+    for bits in (3, 4, 5):
+        out[f"center{bits}bit"] = center(bits)
+    out["floor3bit"] = (floor3, ("floor", 32))
+    out["rgb565"] = (rgb565, ("rgb565",))
+    out["levels6"] = levels(6)
+    return out
+
+
+def requantized(out, q, rule) -> float:
+    """Share of pixels of the 8-bit ``out`` that the quantizer maps back to ``q``, by its own rule."""
+    o = out.astype(np.int64)
+    if rule == "palette":
+        from PIL import Image
+        from scipy.spatial import cKDTree
+
+        pal, idx = np.unique(q.reshape(-1, 3), axis=0, return_inverse=True)
+        _, nearest = cKDTree(pal.astype(np.float64)).query(o.reshape(-1, 3).astype(np.float64))
+        kd = (nearest == idx.ravel()).mean()
+        pil = np.asarray(Image.fromarray(out).quantize(palette=_pil_palette(pal), dither=Image.Dither.NONE))
+        return min(kd, (pil.ravel() == idx.ravel()).mean())
+    if rule[0] == "center":
+        s = rule[1]
+        back = (o // s) * s + s // 2
+    elif rule[0] == "floor":
+        back = (o // rule[1]) * rule[1]
+    elif rule[0] == "rgb565":
+        back = rgb565(out)
+    else:
+        n = rule[1]
+        back = np.rint(np.rint(o * ((n - 1) / 255.0)) * (255.0 / (n - 1)))
+    return (back == q).all(axis=-1).mean()
+
+
+# ---------------------------------------------------------------------------------------------- images
+def design_images(quick: bool):
     from skimage import data
 
     from napari_maliang.dequantize import smooth_synthetic
 
-    out = {
-        "synthetic": smooth_synthetic((256, 256), seed=0),
-        "chelsea": data.chelsea(),
-        "coffee": data.coffee(),
-    }
+    out = {"synthetic": smooth_synthetic((256, 256), seed=0), "chelsea": data.chelsea(), "coffee": data.coffee()}
     if not quick:
-        out["rocket"] = data.rocket()
-        out["astronaut"] = data.astronaut()
-        out["synthetic2"] = smooth_synthetic((384, 384), seed=3)
+        out.update(rocket=data.rocket(), astronaut=data.astronaut(), synthetic2=smooth_synthetic((384, 384), seed=3))
     return out
 
 
+def _to_u8(rgb):
+    return np.clip(np.rint(255 * np.asarray(rgb)), 0, 255).astype(np.uint8)
+
+
+def sky_over_hill(h=384, w=512, seed=11):
+    """A blue sky darkening upwards with soft clouds, over a green hill with a hard, wavy horizon."""
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w] / np.array([h, w])[:, None, None]
+    sky = np.stack([0.35 + 0.45 * y, 0.55 + 0.35 * y, 0.95 - 0.1 * y], axis=-1)
+    clouds = gaussian_filter(rng.standard_normal((h, w)), 30)
+    clouds = np.clip((clouds - clouds.mean()) / clouds.std() - 0.3, 0, None)[..., None]
+    sky = sky + (0.97 - sky) * np.clip(clouds, 0, 1)
+    horizon = 0.62 + 0.08 * np.sin(2 * np.pi * (1.3 * x + 0.2)) + 0.04 * np.sin(2 * np.pi * 3.1 * x)
+    below = y > horizon
+    depth = np.clip((y - horizon) / 0.4, 0, 1)[..., None]
+    hill = np.stack([0.20 + 0.15 * x, 0.55 - 0.25 * depth[..., 0], 0.15 + 0.05 * x], axis=-1) * (1 - 0.4 * depth)
+    return _to_u8(np.where(below[..., None], hill, sky))
+
+
+def hue_wheel(n=384):
+    """An HSV colour wheel (hue by angle, saturation by radius) on a grey ramp: every hue, smoothly."""
+    from skimage.color import hsv2rgb
+
+    y, x = (np.mgrid[0:n, 0:n] - (n - 1) / 2) / (0.42 * n)
+    r = np.hypot(x, y)
+    hsv = np.stack([(np.arctan2(y, x) / (2 * np.pi)) % 1.0, np.clip(r, 0, 1), 0.95 - 0.25 * np.clip(r, 0, 1)], -1)
+    back = np.repeat((0.25 + 0.5 * (np.arange(n) / n))[None, :, None], n, axis=0) * np.ones(3)
+    return _to_u8(np.where((r <= 1)[..., None], hsv2rgb(hsv), back))
+
+
+def plasma(n=384):
+    """Smooth colour plasma: low-frequency products of sinusoids, a different mix per channel."""
+    y, x = np.mgrid[0:n, 0:n] / n
+    chans = [np.sin(2 * np.pi * (1.1 * x + 0.3)) * np.cos(2 * np.pi * 0.7 * y),
+             np.sin(2 * np.pi * (0.6 * x + 0.9 * y)),
+             np.cos(2 * np.pi * 1.4 * np.hypot(x - 0.4, y - 0.6))]
+    return _to_u8(0.5 + 0.38 * np.stack(chans, axis=-1))
+
+
+def heldout_images(quick: bool):
+    from PIL import Image
+
+    paths = sorted(glob.glob(os.path.join(HELDOUT_PHOTOS, "*.jpg")))
+    if len(paths) != 12:
+        raise SystemExit(f"expected the 12 held-out photos in {HELDOUT_PHOTOS}, found {len(paths)}: "
+                         "run benchmarks/fetch_heldout_photos.sh first")
+    out = {}
+    for path in paths[:4] if quick else paths:
+        im = Image.open(path).convert("RGB")
+        out[os.path.splitext(os.path.basename(path))[0]] = np.asarray(
+            im.resize((512, round(512 * im.height / im.width)), Image.Resampling.BOX))
+    out.update({"sky_hill": sky_over_hill(), "hue_wheel": hue_wheel(), "plasma": plasma()})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- methods
 def baselines(q):
     from skimage.filters import gaussian
     from skimage.restoration import denoise_bilateral
 
     g = gaussian(q.astype(np.float64) / 255, sigma=1.5, channel_axis=-1) * 255
     b = denoise_bilateral(q.astype(np.float64) / 255, sigma_color=0.1, sigma_spatial=3, channel_axis=-1) * 255
-    return g, b
+    return _to_u8(g / 255), _to_u8(b / 255)
 
 
-def speed(omega, color_space, repeats=3):
+def ours(q):
+    from napari_maliang.dequantize import dequantize
+
+    return dequantize(q)  # the defaults; uint8 in, uint8 out
+
+
+def paper(q):
+    from napari_maliang.dequantize import dequantize
+
+    return _to_u8(dequantize(q, color_space="lab", quantizer="nearest", quantizer_space="lab", keep_means=False,
+                             small_region=0.0, dtype=np.float32) / 255)
+
+
+def speed(repeats=3):
     """Wall and CPU seconds for a 1-megapixel RGB image, best of ``repeats``: a full run on a fresh
     :class:`Dequantizer`, then a brush-stroke update on it (a new stroke each time)."""
     from skimage import data, transform
 
     from napari_maliang._progress import run_to_end
-    from napari_maliang.dequantize import Dequantizer, dequantize, kmeans_quantize
+    from napari_maliang.dequantize import Dequantizer
 
     big = (transform.resize(data.astronaut(), (1024, 1024), order=3) * 255).astype(np.uint8)
-    q = kmeans_quantize(big, 16)
-    dequantize(q[:64, :64], omega=omega, color_space=color_space)  # JIT warm-up
+    q, _ = kmeans_rgb(16)
+    q = q(big)
+    ours(q[:64, :64])  # JIT warm-up
     full, stroke = (np.inf, np.inf), (np.inf, np.inf)
     for k in range(repeats):
         t, c = time.perf_counter(), time.process_time()
-        dq = Dequantizer(q, color_space=color_space)
-        run_to_end(dq.steps(omega=omega))
+        dq = Dequantizer(q)
+        run_to_end(dq.steps())
         full = min(full, (time.perf_counter() - t, time.process_time() - c))
         ann = np.zeros(q.shape[:2], np.uint8)
         ann[500 + 30 * k:520 + 30 * k, 450:650] = 3  # a green stroke
         t, c = time.perf_counter(), time.process_time()
-        run_to_end(dq.steps(ann, omega=omega))
+        run_to_end(dq.steps(ann))
         stroke = min(stroke, (time.perf_counter() - t, time.process_time() - c))
     return full, stroke
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", default="design", choices=("design", "heldout"))
     parser.add_argument("--quick", action="store_true", help="fewer images")
-    parser.add_argument("--omega", type=float, default=0.01)
-    parser.add_argument("--color-space", default="lab", choices=("lab", "rgb"))
-    parser.add_argument("--quantizer", default="auto", choices=("auto", "nearest", "floor"),
-                        help="nearest: the paper's Voronoi cells for every case, truncation too")
-    parser.add_argument("--no-keep-means", action="store_true", help="without the palette-mean step (the paper)")
+    parser.add_argument("--paper", action="store_true", help="also the paper's method alone")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--speed-only", action="store_true", help="only the 1-megapixel timing")
     args = parser.parse_args(argv)
 
-    from napari_maliang.dequantize import dequantize, requantization_mask
-
-    print(f"machine: {os.cpu_count()} CPU cores; omega={args.omega}; color_space={args.color_space}")
-    print(f"{'image':<11} {'quantizer':<12} {'colours':>7} {'PSNR q':>7} {'ours':>6} {'gauss':>6} {'bilat':>6} "
-          f"{'requant':>8} {'s/MP':>6}")
-    gains, requant, truncated = [], [], []
-    for iname, img in ({} if args.speed_only else images(args.quick)).items():
-        for qname, quant in quantizers().items():
+    print(f"machine: {os.cpu_count()} CPU cores; set={args.set}; default settings")
+    print(f"{'image':<12} {'quantizer':<12} {'colours':>7} {'PSNR q':>7} {'ours':>6} {'paper':>6} {'gauss':>6} "
+          f"{'bilat':>6} {'SSIM q':>6} {'ours':>6} {'requant':>8} {'s/MP':>5}")
+    rows = []
+    imgs = {} if args.speed_only else (heldout_images if args.set == "heldout" else design_images)(args.quick)
+    for iname, img in imgs.items():
+        for qname, (quant, rule) in quantizers().items():
             q = quant(img)
             ncol = len(np.unique(q.reshape(-1, 3), axis=0))
             t = time.perf_counter()
-            r = dequantize(q, omega=args.omega, color_space=args.color_space, quantizer=args.quantizer,
-                           keep_means=not args.no_keep_means)
+            try:
+                r = ours(q)
+            except ValueError as err:  # counted as no gain, and said
+                print(f"{iname:<12} {qname:<12} refused: {err}")
+                r = q
             dt = (time.perf_counter() - t) / (q.shape[0] * q.shape[1] / 1e6)
             g, b = baselines(q)
-            p0 = psnr(q, img)
-            gain = psnr(r, img) - p0
-            ok = requantization_mask(r, q, color_space=args.color_space, quantizer=args.quantizer).mean()
-            gains.append(gain)
-            truncated.append(qname.startswith("trunc"))
-            requant.append(ok)
-            print(f"{iname:<11} {qname:<12} {ncol:>7} {p0:>7.2f} {gain:>+6.2f} {psnr(g, img) - p0:>+6.2f} "
-                  f"{psnr(b, img) - p0:>+6.2f} {100 * ok:>7.2f}% {dt:>6.2f}", flush=True)
-    gains = np.array(gains) if gains else np.array([np.nan])
-    truncated = np.array(truncated if len(truncated) == gains.size else [False] * gains.size)
-    if truncated.any():
-        print(f"mean PSNR gain: palette quantizers (k-means, median cut) {gains[~truncated].mean():+.2f} dB "
-              f"(worst {gains[~truncated].min():+.2f}), bit truncation {gains[truncated].mean():+.2f} dB "
-              f"(worst {gains[truncated].min():+.2f})")
-    requant = requant or [np.nan]
+            p0, s0 = psnr(q, img), ssim(q, img)
+            try:
+                gp = psnr(paper(q), img) - p0 if args.paper else np.nan
+            except ValueError:  # refused (said above for ours)
+                gp = 0.0
+            row = dict(family=rule if isinstance(rule, str) else rule[0], gain=psnr(r, img) - p0, paper=gp, gauss=psnr(g, img) - p0,
+                       bilat=psnr(b, img) - p0, dssim=ssim(r, img) - s0, requant=requantized(r, q, rule))
+            rows.append(row)
+            print(f"{iname:<12} {qname:<12} {ncol:>7} {p0:>7.2f} {row['gain']:>+6.2f} {gp:>+6.2f} {row['gauss']:>+6.2f} "
+                  f"{row['bilat']:>+6.2f} {s0:>6.3f} {row['dssim']:>+6.3f} {100 * row['requant']:>7.2f}% {dt:>5.2f}",
+                  flush=True)
+    quality = ""
+    if rows:
+        print("\nper family: mean PSNR gain (worst) of ours, the paper alone, Gaussian blur, bilateral; "
+              "worst SSIM change; worst re-quantization")
+        for fam in dict.fromkeys(r["family"] for r in rows):
+            sub = [r for r in rows if r["family"] == fam]
+            cols = {k: np.array([r[k] for r in sub]) for k in sub[0] if k != "family"}
+            print(f"  {fam:<10} n={len(sub):<3} ours {cols['gain'].mean():+.2f} ({cols['gain'].min():+.2f})  "
+                  f"paper {cols['paper'].mean():+.2f} ({cols['paper'].min():+.2f})  gauss {cols['gauss'].mean():+.2f}  "
+                  f"bilat {cols['bilat'].mean():+.2f}  dSSIM min {cols['dssim'].min():+.3f}  "
+                  f"requant min {100 * cols['requant'].min():.2f}%")
+        gains = np.array([r["gain"] for r in rows])
+        quality = (f": mean PSNR gain {gains.mean():+.2f} dB (target >= +1.0), worst {gains.min():+.2f} dB "
+                   f"(target >= -0.1), SSIM change worst {min(r['dssim'] for r in rows):+.3f} (target >= 0), "
+                   f"re-quantized {100 * min(r['requant'] for r in rows):.2f}% min (target 100%)")
     timing = ""
     if not args.no_speed:
-        full, stroke = speed(args.omega, args.color_space)
-        print(f"speed (best of 3), 1024x1024 RGB, 16 k-means colours, refinement included: full run {full[0]:.2f} s "
-              f"wall ({full[1]:.2f} s CPU); update after a brush stroke {stroke[0]:.2f} s wall ({stroke[1]:.2f} s CPU)")
-        timing = (f", {full[0]:.2f} s/MP wall, {full[1]:.2f} s/MP CPU (target <= 1 s), stroke update {stroke[0]:.2f} s "
+        full, stroke = speed()
+        print(f"speed (best of 3), 1024x1024 RGB, 16 k-means colours, refinement and rounding included: full run "
+              f"{full[0]:.2f} s wall ({full[1]:.2f} s CPU); update after a brush stroke {stroke[0]:.2f} s wall "
+              f"({stroke[1]:.2f} s CPU)")
+        timing = (f", {full[0]:.2f} s/MP wall (target <= 1 s), stroke update {stroke[0]:.2f} s "
                   f"on {os.cpu_count()} shared cores")
-    quality = ("" if args.speed_only else
-               f": mean PSNR gain {gains.mean():+.2f} dB (target >= +1.0), worst {gains.min():+.2f} dB "
-               f"(target >= -0.1), re-quantized {100 * min(requant):.2f}% min (target 100%)")
-    print(f"SUMMARY dequantize omega={args.omega} {args.color_space} quantizer={args.quantizer} "
-          f"keep_means={not args.no_keep_means}{quality}{timing}")
+    print(f"SUMMARY dequantize set={args.set}{quality}{timing}")
+
 
 if __name__ == "__main__":
     main()

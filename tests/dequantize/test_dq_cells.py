@@ -1,4 +1,4 @@
-"""Quantizer cells: truncation detection, bin cells, the pull and the re-quantization checks."""
+"""Quantizer cells: box and Voronoi geometry, the pull, exact rounding and the re-quantization checks."""
 
 import numpy as np
 import pytest
@@ -7,14 +7,19 @@ from PIL import Image
 from napari_maliang.cli import main
 from napari_maliang.dequantize import (
     Dequantizer,
-    as_input_dtype,
     dequantize,
     kmeans_quantize,
+    recognise_lattice,
     requantization_mask,
     smooth_synthetic,
-    truncation_step,
 )
-from napari_maliang.dequantize.cells import make_cells, out_of_cell, pull_into_cells
+from napari_maliang.dequantize.cells import (
+    lattice_cells,
+    out_of_cell,
+    pull_into_cells,
+    settle,
+    voronoi_cells,
+)
 
 
 def truncate(img, bits, depth=8):
@@ -30,29 +35,11 @@ def smooth():
     return smooth_synthetic((96, 128), seed=1)
 
 
-def palette(img):
-    return np.unique(img.reshape(-1, img.shape[-1] if img.ndim == 3 else 1), axis=0)
-
-
-def test_truncation_step_recognises_bit_truncation_only(smooth):
-    assert truncation_step(palette(truncate(smooth, 3)), np.uint8) == 32
-    assert truncation_step(palette(truncate(smooth, 4)), np.uint8) == 16
-    gray = truncate(smooth[..., 0], 2)
-    assert truncation_step(palette(gray), np.uint8) == 64
-    assert truncation_step(palette(truncate(smooth.astype(np.uint16) * 257, 5, depth=16)), np.uint16) == 2048
-    for n in (8, 16, 32):  # k-means palettes are not lattices
-        assert truncation_step(palette(kmeans_quantize(smooth, n)), np.uint8) is None
-    assert truncation_step(palette(truncate(smooth, 7)), np.uint8) is None  # step 2: too fine to tell
-    assert truncation_step(np.array([[0.0], [0.25], [0.5], [0.75]]), np.float64) is None  # float images
-    assert truncation_step(np.array([[0], [64], [128]]), np.uint8) is None  # fewer than 4 colours
-    assert truncation_step(np.array([[0], [96], [160], [224]]), np.uint8) == 32
-    assert truncation_step(np.array([[0], [48], [96], [144]]), np.uint8) is None  # gcd 48: not a power of two
-
-
-def test_bin_cells_geometry_and_adjacency():
-    pal = np.array([[0, 0, 0], [32, 0, 0], [32, 32, 32], [64, 0, 0], [0, 0, 96]], np.float64)
-    cells = make_cells(pal, quantizer="auto", dtype=np.uint8)
-    assert cells.quantizer == "floor" and cells.step == 32
+def test_box_cells_geometry_and_adjacency():
+    pal = np.array([[0, 0, 0], [32, 0, 0], [32, 32, 32], [64, 0, 0], [0, 0, 96]])
+    lattice = recognise_lattice(pal, np.uint8)
+    assert lattice.kind == "floor" and {c.param for c in lattice.channels} == {32}
+    cells = lattice_cells(pal, lattice)
     np.testing.assert_allclose(cells.anchors, pal + 15.5)
     adj = cells.adjacency
     assert adj[0, 1] and adj[0, 2] and adj[1, 3] and adj[1, 2]  # touching faces, edges and corners
@@ -63,26 +50,42 @@ def test_bin_cells_geometry_and_adjacency():
     pulled = pull_into_cells(x, idx, cells, margin=0.0)
     assert not out_of_cell(pulled, idx, cells).any()
     np.testing.assert_allclose(pulled[0, :2], x[0, :2])  # inside: untouched
-    # the pull runs along the segment to the bin centre (15.5, 15.5, 15.5) and stops on the face x = 31
+    # the pull runs along the segment to the box centre (15.5, 15.5, 15.5) and stops on the face x = 31
     t = (31 - 15.5) / (31.5 - 15.5)
     np.testing.assert_allclose(pulled[0, 2], 15.5 + t * (x[0, 2] - 15.5))
 
 
 def test_voronoi_pull_stops_at_the_bisector():
     pal = np.array([[0.0], [10.0], [30.0]])
-    cells = make_cells(pal, quantizer="nearest")
+    cells = voronoi_cells(pal)
     idx = np.array([[0, 1, 1]])
     x = np.array([[[7.0], [25.0], [2.0]]])
     pulled = pull_into_cells(x, idx, cells, margin=0.5)
-    np.testing.assert_allclose(pulled[0, :, 0], [4.5, 19.5, 5.5])
+    np.testing.assert_allclose(pulled[0, :, 0], [4.5, 19.5, 5.5], atol=1e-6)
+    # a colour on the bisector is claimed by neither cell: quantizers break such ties their own way
+    assert out_of_cell(np.array([[[5.0], [5.0]]]), np.array([[0, 1]]), cells).all()
+
+
+def test_settle_rounds_to_the_nearest_integer_colour_inside_the_cell():
+    pal = np.array([[0.0, 0, 0], [10, 0, 0], [200, 200, 200]])
+    cells = voronoi_cells(pal)
+    idx = np.array([[0, 0, 1, 1]])
+    # 4.6 rounds to 5 (the bisector: a tie) and must become 4; 5.4 rounds to 5 and must become 6
+    y = np.array([[[4.6, 0.2, 0], [3.2, 1.7, 0], [5.4, 0, 0.4], [9.8, 0.1, 0]]])
+    out = settle(y, idx, cells, pal, scale=255.0, integer=True)
+    np.testing.assert_array_equal(out[0], [[4, 0, 0], [3, 2, 0], [6, 0, 0], [10, 0, 0]])
+    # Pillow reads c & ~3: (6, 0, 0) -> (4, 0, 0), nearer to colour 0, so Pillow wants 8 or more
+    out = settle(y, idx, cells, pal, scale=255.0, integer=True, pillow=True)
+    np.testing.assert_array_equal(out[0, :2], [[4, 0, 0], [3, 2, 0]])
+    assert (out[0, 2:, 0] >= 8).all() and ((out[0, 2:].astype(int) & ~3) @ [1, 0, 0] >= 8).all()
 
 
 def test_truncated_images_lose_the_half_bin_bias(smooth):
     for bits in (3, 4):
         q = truncate(smooth, bits)
         r = dequantize(q)
-        assert requantization_mask(r, q).all()  # floor(r / step) * step == q everywhere
-        assert (np.floor(r / 2 ** (8 - bits)) * 2 ** (8 - bits) == q).all()
+        assert r.dtype == np.uint8 and requantization_mask(r, q).all()
+        assert (truncate(r, bits) == q).all()  # the bit mask gives the input back everywhere
         # the quantized input is biased by half a bin: the restoration is far closer to the original
         assert rmse(r, smooth) < 0.4 * rmse(q, smooth)
         paper = dequantize(q, quantizer="nearest")
@@ -94,24 +97,21 @@ def test_truncated_images_lose_the_half_bin_bias(smooth):
     assert requantization_mask(rg, gray).all()
 
 
-def test_truncation_ignores_color_space_and_rounds_safely(smooth):
+def test_lattices_ignore_the_smoothing_space(smooth):
     q = truncate(smooth, 3)
     dq = Dequantizer(q, color_space="lab")
-    assert dq.quantizer == "floor" and dq.color_space == "rgb"
+    assert dq.quantizer == "floor" and dq.color_space == "rgb" and dq.quantizer_space == "rgb"
     np.testing.assert_array_equal(dequantize(q, color_space="lab"), dequantize(q, color_space="rgb"))
-    out = as_input_dtype(dequantize(q), q)
-    assert out.dtype == np.uint8 and requantization_mask(out, q).all()
-    assert rmse(out, smooth) < 0.4 * rmse(q, smooth)
 
 
-def test_quantizer_option_errors(smooth):
+def test_option_errors(smooth):
     km = kmeans_quantize(smooth, 8)
-    with pytest.raises(ValueError, match="quantizer='floor' needs a bit-truncated"):
-        dequantize(km, quantizer="floor")
+    for bad in ({"quantizer": "median"}, {"quantizer_space": "hsv"}, {"color_space": "hsv"}, {"dither": "no"},
+                {"dtype": np.uint16}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            dequantize(km, **bad)
     with pytest.raises(ValueError, match="quantizer must be one of"):
-        dequantize(km, quantizer="round")
-    with pytest.raises(ValueError, match="quantizer must be one of"):
-        requantization_mask(km, km, quantizer="round")
+        requantization_mask(km, km, quantizer="median")
     assert Dequantizer(km).quantizer == "nearest"
 
 
@@ -134,8 +134,8 @@ def test_keep_means_restores_the_palette_means_of_a_textured_photo():
 
     img = data.chelsea()[100:228, 150:342]
     q = kmeans_quantize(img, 8)
-    kept, drifted = dequantize(q, color_space="rgb"), dequantize(q, color_space="rgb", keep_means=False)
-    assert requantization_mask(kept, q, color_space="rgb").all()
+    kept, drifted = (dequantize(q, keep_means=k, dtype=np.float32) for k in (True, False))
+    assert requantization_mask(kept, q).all()
     ix = index_image(q)
     idx = ix.indices.ravel()
     for result, tol in ((kept, 1.5), (drifted, None)):
@@ -148,18 +148,18 @@ def test_keep_means_restores_the_palette_means_of_a_textured_photo():
             assert err > 3.0  # without the step, smoothing drifts some colours' means by several levels
     psnr = lambda a: -20 * np.log10(rmse(a, img) / 255)
     assert psnr(kept) > psnr(drifted) + 0.3
-    # truncation bins are not centred on their pixels' mean: keep_means does not apply there
+    # lattice boxes are not centred on their pixels' mean: keep_means does not apply there
     t = truncate(img, 3)
     np.testing.assert_array_equal(dequantize(t), dequantize(t, keep_means=False))
 
 
-def test_touching_bins_matches_all_pairs():
-    from napari_maliang.dequantize.cells import _touching_bins
+def test_touching_boxes_matches_all_pairs():
+    from napari_maliang.dequantize.cells import _touching
 
     rng = np.random.default_rng(0)
     for nc in (1, 3):
         for _ in range(10):
-            lattice = np.unique(rng.integers(0, 8, (60, nc)), axis=0)
-            brute = np.abs(lattice[:, None] - lattice[None]).max(-1) <= 1
+            codes = np.unique(rng.integers(0, 8, (60, nc)), axis=0)
+            brute = np.abs(codes[:, None] - codes[None]).max(-1) <= 1
             np.fill_diagonal(brute, False)
-            np.testing.assert_array_equal(_touching_bins(lattice), brute)
+            np.testing.assert_array_equal(_touching(codes), brute)

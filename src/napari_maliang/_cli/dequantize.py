@@ -23,11 +23,23 @@ def register(subparsers) -> None:
     )
     p.add_argument("--omega", type=float, default=0.01, help="data-term weight ω of eq. (3) (default 0.01)")
     p.add_argument("--continuity", type=float, default=0.0, help="continuity weight w_c of eq. (6) (default 0)")
-    p.add_argument("--color-space", choices=("lab", "rgb"), default="lab")
+    p.add_argument("--color-space", choices=("rgb", "lab"), default="rgb", help="space of the smoothing (default rgb)")
     p.add_argument(
-        "--quantizer", choices=("auto", "nearest", "floor"), default="auto",
-        help="how the image was quantized: nearest palette colour or bit truncation (auto: recognise truncation)",
+        "--quantizer", choices=("auto", "nearest", "floor", "center", "round", "replicate"), default="auto",
+        help="how the image was quantized: nearest palette colour, or per channel: floor truncation (v // s) * s, "
+        "bin centre (v // s) * s + s // 2, rounding to evenly spaced levels (posterize), bit replication (RGB565). "
+        "auto (default) recognises lattices from the palette's values and says what it found",
     )
+    p.add_argument(
+        "--quantizer-space", choices=("rgb", "lab"), default="rgb",
+        help="space in which the palette quantizer chose the nearest colour (default rgb, as Pillow, k-means and "
+        "image editors do)",
+    )
+    p.add_argument(
+        "--dither", choices=("raise", "continue", "smooth"), default="raise",
+        help="a dithered input: stop with a message (default), go on as it is, or blur and re-quantize first",
+    )
+    p.add_argument("--float", action="store_true", help="write a 32-bit float TIFF instead of the input's bit depth")
     p.add_argument("--max-refine", type=int, default=10)
     p.add_argument("--quantize", type=int, metavar="N", help="quantize with k-means to N colours first")
     p.add_argument("--backend", choices=("auto", "cpu", "gpu"), default="auto")
@@ -65,9 +77,17 @@ def read_annotations(path, shape):
 
 
 def run(args: argparse.Namespace) -> int:
-    from napari_maliang._planes import check_output, map_planes, open_planes
-    from napari_maliang.dequantize import as_input_dtype, dequantize
+    import sys
 
+    import numpy as np
+
+    from napari_maliang._planes import check_output, map_planes, open_planes
+
+    from napari_maliang.dequantize import dequantize
+
+    if args.float and not args.output.lower().endswith((".tif", ".tiff")):
+        raise ValueError(f"--float writes 32-bit float values, which only TIFF holds: give an output ending in .tif, "
+                         f"not {args.output!r}")
     planes = open_planes(args.input)
     check_output(args.output, args.input, args.annotations)
     if planes.stack and args.annotations:
@@ -80,12 +100,19 @@ def run(args: argparse.Namespace) -> int:
             from napari_maliang.dequantize import kmeans_quantize
 
             source = kmeans_quantize(image, args.quantize)
-        result = dequantize(
+        result, info = dequantize(
             source, annotations=annotations, omega=args.omega, continuity=args.continuity,
             color_space=args.color_space, max_refine=args.max_refine, backend=args.backend, quantizer=args.quantizer,
+            quantizer_space=args.quantizer_space, dither=args.dither, dtype=np.float32 if args.float else None,
+            return_info=True,
         )
-        return as_input_dtype(result, source, color_space=args.color_space, quantizer=args.quantizer)
+        said.setdefault(info["quantizer_description"], info["n_colors"])
+        return result
+
+    said = {}
 
     shape = map_planes(planes, one, args.output)
+    for description, n_colors in said.items():
+        print(f"maliang dequantize: quantizer recognised: {description} ({n_colors} colours)", file=sys.stderr)
     print(f"maliang dequantize: {args.input} -> {args.output} (shape {shape})")
     return 0

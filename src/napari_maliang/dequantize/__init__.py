@@ -2,7 +2,7 @@
 
 Public API: :func:`dequantize` (and its generator :func:`dequantize_steps`), :class:`Dequantizer`
 for repeated solves with changing brushes, :func:`kmeans_quantize`, :func:`requantization_mask`,
-:func:`truncation_step` (bit-truncated palettes, see :mod:`.cells`),
+:func:`recognise_lattice` (bit-depth reduction and posterization palettes, see :mod:`.lattice`),
 the brush constants in :mod:`.brushes`, and :func:`quantized_photo` sample data.
 """
 
@@ -14,10 +14,12 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "dequantize": "core",
         "dequantize_steps": "core",
         "Dequantizer": "core",
+        "DitheredImageError": "core",
+        "dither_score": "regions",
         "kmeans_quantize": "regions",
         "requantization_mask": "cells",
-        "as_input_dtype": "cells",
-        "truncation_step": "cells",
+        "recognise_lattice": "lattice",
+        "fit_lattice": "lattice",
         "palette_adjacency": "adjacency",
         "BRUSHES": "brushes",
         "BRUSH_COLORS": "brushes",

@@ -11,10 +11,10 @@ import numba
 import numpy as np
 
 _XN, _YN, _ZN = 0.95047, 1.0, 1.08883
-_M = np.array(
+M = np.array(  # sRGB (linear) -> XYZ (D65)
     [[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.072169], [0.019334, 0.119193, 0.950227]]
 )
-_MINV = np.linalg.inv(_M)
+_MINV = np.linalg.inv(M)
 
 
 @numba.njit(cache=True, inline="always")
@@ -37,19 +37,25 @@ def _finv(t):
     return t**3 if t > 0.20689655172413793 else (t - 16.0 / 116.0) / 7.787037037037037
 
 
+@numba.njit(cache=True, inline="always")
+def rgb2lab_pixel(rgb, m, out):
+    """One sRGB colour (3 values in [0, 1]) -> CIE-Lab into ``out`` (``m``: the matrix ``M``)."""
+    r = _lin(rgb[0])
+    g = _lin(rgb[1])
+    b = _lin(rgb[2])
+    x = (m[0, 0] * r + m[0, 1] * g + m[0, 2] * b) / _XN
+    y = (m[1, 0] * r + m[1, 1] * g + m[1, 2] * b) / _YN
+    z = (m[2, 0] * r + m[2, 1] * g + m[2, 2] * b) / _ZN
+    fx, fy, fz = _f(x), _f(y), _f(z)
+    out[0] = 116.0 * fy - 16.0
+    out[1] = 500.0 * (fx - fy)
+    out[2] = 200.0 * (fy - fz)
+
+
 @numba.njit(cache=True)
 def _rgb2lab(rgb, m, out):
     for i in range(rgb.shape[0]):
-        r = _lin(rgb[i, 0])
-        g = _lin(rgb[i, 1])
-        b = _lin(rgb[i, 2])
-        x = (m[0, 0] * r + m[0, 1] * g + m[0, 2] * b) / _XN
-        y = (m[1, 0] * r + m[1, 1] * g + m[1, 2] * b) / _YN
-        z = (m[2, 0] * r + m[2, 1] * g + m[2, 2] * b) / _ZN
-        fx, fy, fz = _f(x), _f(y), _f(z)
-        out[i, 0] = 116.0 * fy - 16.0
-        out[i, 1] = 500.0 * (fx - fy)
-        out[i, 2] = 200.0 * (fy - fz)
+        rgb2lab_pixel(rgb[i], m, out[i])
 
 
 @numba.njit(cache=True)
@@ -71,7 +77,7 @@ def rgb2lab(rgb: np.ndarray) -> np.ndarray:
     rgb = np.ascontiguousarray(rgb, dtype=np.float64)
     flat = rgb.reshape(-1, 3)
     out = np.empty_like(flat)
-    _rgb2lab(flat, _M, out)
+    _rgb2lab(flat, M, out)
     return out.reshape(rgb.shape)
 
 

@@ -1,69 +1,79 @@
 """The cells of the quantizer: which colours each palette colour stands for (paper sections 2.1 and 2.3).
 
 Dequantization may move a pixel anywhere inside the *cell* of its palette colour, the set of colours
-the quantizer maps to it, and nowhere else; the output then re-quantizes to the input. Two quantizers:
+the quantizer maps to it, and nowhere else; the output then re-quantizes to the input. The cells are
+those of the quantizer that made the image, in the space it worked in:
 
-``"nearest"`` (the paper)
-    Every colour goes to its nearest palette colour (k-means, median cut, any palette quantizer):
-    the cells are the Voronoi cells of the palette in the working colour space, two cells are
-    adjacent when they share a face (Delaunay neighbours, :mod:`.adjacency`), and a region's data
-    term pulls towards its palette colour.
-``"floor"`` (bit-depth truncation, beyond the paper)
-    ``q = (v >> b) << b`` keeps the top bits of every channel: the colour ``c`` stands for the
-    bin ``[c, c + step)`` per channel, not for the colours nearest to ``c``. The Voronoi cell of
-    ``c`` would be centred on the bin's lower edge, half a bin off every true value, so the cells
-    are the bins themselves (the integer hull ``[c, c + step - 1]``, so rounding the result keeps
-    it), a region's data term pulls towards the bin centre, and two bins are adjacent when they
-    touch (every channel differs by at most one step). ``"auto"`` picks ``"floor"`` when every
-    palette value of an integer image is a multiple of one power of two ``step`` >= 4 (and at least
-    four colours): k-means or median-cut palettes of eight or more colours essentially never are.
+``"nearest"`` (the paper; k-means, median cut, octree, libimagequant, GIF/PNG palette tools)
+    Every colour went to its nearest palette colour by Euclidean distance in RGB (what these tools
+    do), or in CIE-Lab when the user says so (``quantizer_space="lab"``): the cells are the Voronoi
+    cells of the palette in that space, two cells are adjacent when they share a face (Delaunay
+    neighbours, :mod:`.adjacency`), and a region's data term pulls towards its palette colour.
+A lattice (``"floor"``, ``"center"``, ``"round"``, ``"replicate"``, :mod:`.lattice`; beyond the paper)
+    Every channel was quantized on its own: a colour stands for the box of values its channel codes
+    stand for, not for the colours nearest to it (a floor-truncated value is its bin's lower corner,
+    half a bin off every true value). The cells are those boxes (integer hulls, so rounding keeps a
+    pixel inside), a region's data term pulls towards the box centre, and two boxes are adjacent
+    when their codes differ by at most one in every channel. Lattices live in RGB (their own space).
 
-Every cell is convex and stored as half-spaces ``u . x <= o`` (CSR rows per colour) with an
-``anchor`` inside it, so one test (:func:`out_of_cell`) and one pull along the segment to the anchor
-(:func:`pull_into_cells`) serve both quantizers.
+Every cell is convex and stored as half-spaces ``u . x <= o`` (CSR rows per colour) with an anchor
+inside it, so one test (:func:`out_of_cell`), one pull along the segment to the anchor
+(:func:`pull_into_cells`) and one exact rounding (:func:`settle`) serve every quantizer.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 
+from ._color import M, rgb2lab_pixel
 from .adjacency import neighbour_lists, palette_adjacency
+from .lattice import KINDS, Lattice, fit_lattice, recognise_lattice
 
 __all__ = [
     "QUANTIZERS",
+    "QUANTIZER_SPACES",
     "Cells",
-    "truncation_step",
-    "make_cells",
+    "resolve_lattice",
+    "voronoi_cells",
+    "lattice_cells",
     "out_of_cell",
     "pull_into_cells",
+    "settle",
     "requantization_mask",
-    "as_input_dtype",
 ]
 
-QUANTIZERS = ("auto", "nearest", "floor")
+QUANTIZERS = ("auto", "nearest") + KINDS
+QUANTIZER_SPACES = ("rgb", "lab")
 
-#: smallest truncation step recognised by ``quantizer="auto"`` (dropping at least two bits)
-MIN_STEP = 4
+#: Voronoi faces are shrunk by this share of the palette's span, so a colour on a face (equally near to
+#: two palette colours, where quantizers break the tie their own way) counts as outside both cells
+TIE_MARGIN = 1e-9
+
+#: Pillow maps a colour to a palette index through a cache of 6 bits per channel: the palette colour
+#: nearest to ``c & ~3`` (Palette.c, ImagingPaletteCacheUpdate). 8-bit RGB results are rounded so that
+#: both ``c`` and ``c & ~3`` lie in the pixel's cell: they re-quantize exactly and with Pillow alike.
+PILLOW_CACHE_MASK = ~3
 
 
 @dataclass
 class Cells:
-    """Convex cells of a palette in the working colour space.
+    """Convex cells of a palette, in the quantizer's space.
 
     Attributes
     ----------
-    quantizer : {"nearest", "floor"}
+    quantizer : {"nearest", "floor", "center", "round", "replicate"}
     anchors : (K, C) float64
-        The colour each region's data term pulls towards (palette colour or bin centre), inside its cell.
+        A point inside each cell, in the quantizer's space: the palette colour (Voronoi) or the box centre.
     adjacency : (K, K) bool
         Cells that touch: soft edges between their regions (section 2.1).
     indptr, normals, offsets : CSR half-spaces
         ``x`` is inside cell ``i`` iff ``normals[k] . x <= offsets[k]`` for ``indptr[i] <= k < indptr[i+1]``.
-    step : int or None
-        The truncation step of ``"floor"`` cells.
+    lattice : Lattice or None
+        The per-channel quantizers of a lattice palette.
     """
 
     quantizer: str
@@ -72,51 +82,66 @@ class Cells:
     indptr: np.ndarray
     normals: np.ndarray
     offsets: np.ndarray
-    step: int | None = None
+    lattice: Lattice | None = None
+
+    def describe(self) -> str:
+        """What the user is told: the recognised quantizer in words."""
+        if self.lattice is None:
+            return "nearest palette colour"
+        return self.lattice.describe()
 
 
-def truncation_step(palette, dtype) -> int | None:
-    """The bin width of a bit-truncation palette, or None when ``palette`` does not look truncated.
+def resolve_lattice(palette, quantizer: str, dtype) -> Lattice | None:
+    """The lattice the cells follow under the ``quantizer`` option, or None for nearest-colour cells.
 
-    A palette is taken as truncated when the image is integer, it has at least four colours and all
-    its values are multiples of one power of two ``step`` with ``4 <= step <= full scale / 4``.
+    ``"auto"`` recognises a lattice (:func:`~.lattice.recognise_lattice`); a lattice kind the palette does
+    not fit gives a ``UserWarning`` saying what was recognised instead, and that is used.
     """
-    palette = np.asarray(palette)
-    if not np.issubdtype(np.dtype(dtype), np.integer) or palette.shape[0] < 4:
+    if quantizer not in QUANTIZERS:
+        raise ValueError(f"quantizer must be one of {QUANTIZERS}, got {quantizer!r}")
+    if quantizer == "nearest":
         return None
-    values = np.unique(palette.astype(np.int64))
-    g = int(np.gcd.reduce(values)) if values.any() else 0
-    if g < MIN_STEP or g & (g - 1):  # not a power of two (0 included: all values zero)
-        return None
-    dtype = np.dtype(dtype)
-    top = 255 if dtype == np.uint8 or (dtype != np.uint16 and int(values.max()) <= 255) else 65535
-    return g if g <= (top + 1) // 4 else None
+    recognised = recognise_lattice(palette, dtype)
+    if quantizer == "auto" or (recognised is not None and recognised.kind == quantizer):
+        return recognised
+    given = fit_lattice(quantizer, palette, dtype)
+    if given is not None:
+        return given
+    instead = "nearest palette colour" if recognised is None else recognised.describe()
+    warnings.warn(
+        f"the palette is not a {quantizer} lattice (its values do not sit on the levels of any '{quantizer}' "
+        f"quantizer dropping 2 or more bits); using what it is instead: {instead}",
+        UserWarning,
+        stacklevel=3,
+    )
+    return recognised
 
 
-def _voronoi_cells(work: np.ndarray) -> Cells:
-    """Voronoi cells of the palette (in the working space): half-space per Delaunay neighbour."""
-    adjacency = palette_adjacency(work)
+def voronoi_cells(palette_q: np.ndarray) -> Cells:
+    """Voronoi cells of the palette (in the quantizer's space): a half-space per Delaunay neighbour."""
+    adjacency = palette_adjacency(palette_q)
     indptr, nbrs = neighbour_lists(adjacency)
-    rows = np.repeat(np.arange(work.shape[0]), np.diff(indptr))
-    ci, cj = work[rows], work[nbrs]
+    rows = np.repeat(np.arange(palette_q.shape[0]), np.diff(indptr))
+    ci, cj = palette_q[rows], palette_q[nbrs]
     u = cj - ci
     u = u / np.linalg.norm(u, axis=1)[:, None]
-    offsets = np.einsum("kc,kc->k", 0.5 * (ci + cj), u)
-    return Cells("nearest", work, adjacency, indptr, np.ascontiguousarray(u), np.ascontiguousarray(offsets))
+    span = float(np.ptp(palette_q, axis=0).max()) if palette_q.shape[0] > 1 else 1.0
+    offsets = np.einsum("kc,kc->k", 0.5 * (ci + cj), u) - TIE_MARGIN * span
+    return Cells("nearest", palette_q, adjacency, indptr, np.ascontiguousarray(u), np.ascontiguousarray(offsets))
 
 
-def _touching_bins(lattice: np.ndarray) -> np.ndarray:
-    """(K, K) bool: bins whose lattice indices differ by at most 1 in every channel (faces, edges, corners).
+def _touching(codes: np.ndarray) -> np.ndarray:
+    """(K, K) bool: boxes whose lattice codes differ by at most 1 in every channel (faces, edges, corners).
 
-    Looks up the 3^C - 1 lattice neighbours of every bin in the sorted bin keys: O(3^C K log K) instead
-    of comparing all K^2 pairs.
+    Looks up the 3^C - 1 lattice neighbours of every box in the sorted codes: O(3^C K log K) instead of
+    comparing all K^2 pairs.
     """
     import itertools
 
-    k, nc = lattice.shape
-    base = int(lattice.max()) + 3  # keys of index + offset (offset -1..1) stay unique and non-negative
+    k, nc = codes.shape
+    base = int(codes.max()) + 3  # keys of code + offset (offset -1..1) stay unique and non-negative
     weights = base ** np.arange(nc, dtype=np.int64)
-    keys = (lattice + 1) @ weights
+    keys = (codes + 1) @ weights
     order = np.argsort(keys)
     sorted_keys = keys[order]
     adjacency = np.zeros((k, k), dtype=bool)
@@ -130,37 +155,15 @@ def _touching_bins(lattice: np.ndarray) -> np.ndarray:
     return adjacency
 
 
-def _bin_cells(palette: np.ndarray, step: int) -> Cells:
-    """Truncation bins ``[c, c + step - 1]`` per channel: two half-spaces per channel, anchor the centre."""
-    k, nc = palette.shape
+def lattice_cells(palette: np.ndarray, lattice: Lattice) -> Cells:
+    """Boxes ``lower <= x <= upper`` of the lattice (two half-spaces per channel), anchored at their centres."""
+    lower, upper, codes = lattice.cell_bounds(palette)
+    k, nc = lower.shape
     eye = np.eye(nc)
     normals = np.tile(np.concatenate([eye, -eye]), (k, 1))
-    offsets = np.concatenate([palette + (step - 1), -palette], axis=1).ravel()
+    offsets = np.concatenate([upper, -lower], axis=1).ravel().astype(np.float64)
     indptr = np.arange(k + 1, dtype=np.int64) * 2 * nc
-    adjacency = _touching_bins(np.rint(palette / step).astype(np.int64))
-    return Cells("floor", palette + 0.5 * (step - 1), adjacency, indptr, normals, offsets, step)
-
-
-def make_cells(palette, *, quantizer: str = "auto", dtype=np.uint8, to_work=None) -> Cells:
-    """Cells of ``palette`` (input values, ``dtype`` the image's).
-
-    Voronoi cells are built on ``to_work(palette)`` (the working colour space, e.g. CIE-Lab; None:
-    the values themselves). Truncation bins live in the input's own values, whatever ``to_work``.
-    Raises ``ValueError`` for an unknown ``quantizer`` and for ``quantizer="floor"`` on a palette
-    that is not a truncation lattice.
-    """
-    if quantizer not in QUANTIZERS:
-        raise ValueError(f"quantizer must be one of {QUANTIZERS}, got {quantizer!r}")
-    palette = np.asarray(palette, np.float64)
-    step = truncation_step(palette, dtype) if quantizer != "nearest" else None
-    if quantizer == "floor" and step is None:
-        raise ValueError(
-            "quantizer='floor' needs a bit-truncated integer image (every palette value a multiple of one power of "
-            f"two >= {MIN_STEP}, at least 4 colours); this palette is not. Use quantizer='nearest' or 'auto'"
-        )
-    if step is not None:
-        return _bin_cells(palette, step)
-    return _voronoi_cells(palette if to_work is None else np.asarray(to_work(palette), np.float64))
+    return Cells(lattice.kind, 0.5 * (lower + upper), _touching(codes), indptr, normals, offsets, lattice)
 
 
 @numba.njit(cache=True)
@@ -220,54 +223,120 @@ def pull_into_cells(x, indices, cells: Cells, margin: float) -> np.ndarray:
     return flat.reshape(x.shape)
 
 
-def requantization_mask(result, quantized, *, color_space: str = "lab", quantizer: str = "auto") -> np.ndarray:
+@numba.njit(cache=True, inline="always")
+def _inside(q, i, indptr, normals, offsets):
+    for k in range(indptr[i], indptr[i + 1]):
+        g = -offsets[k]
+        for c in range(q.shape[0]):
+            g += q[c] * normals[k, c]
+        if g > 0.0:
+            return False
+    return True
+
+
+@numba.njit(cache=True, inline="always")
+def _accepts(c, i, q, indptr, normals, offsets, lab, scale, pillow):
+    """True when the output colour ``c`` re-quantizes to ``i`` (and so does Pillow's ``c & ~3``)."""
+    if lab:
+        for ch in range(3):
+            q[ch] = c[ch] / scale
+        rgb = q.copy()
+        rgb2lab_pixel(rgb, M, q)
+    else:
+        q[:] = c
+    if not _inside(q, i, indptr, normals, offsets):
+        return False
+    if pillow:
+        for ch in range(c.shape[0]):
+            q[ch] = float(int(c[ch]) & PILLOW_CACHE_MASK)
+        return _inside(q, i, indptr, normals, offsets)
+    return True
+
+
+@numba.njit(cache=True)
+def _settle(y, idx, anchors, indptr, normals, offsets, lab, scale, integer, pillow, search, out):
+    n, nc = y.shape
+    c = np.empty(nc)
+    q = np.empty(nc)
+    for p in range(n):
+        i = idx[p]
+        found = False
+        for s in range(search.shape[0] if integer else 1):  # the nearest integer colours first
+            for ch in range(nc):
+                v = np.rint(y[p, ch]) + search[s, ch] if integer else y[p, ch]
+                c[ch] = min(max(v, 0.0), scale)
+            if _accepts(c, i, q, indptr, normals, offsets, lab, scale, pillow):
+                found = True
+                break
+        t = 0.5
+        while not found and t > 1e-3:  # then along the segment to the palette colour
+            for ch in range(nc):
+                v = anchors[i, ch] + t * (y[p, ch] - anchors[i, ch])
+                c[ch] = np.rint(v) if integer else v
+            found = _accepts(c, i, q, indptr, normals, offsets, lab, scale, pillow)
+            t *= 0.5
+        for ch in range(nc):
+            out[p, ch] = c[ch] if found else anchors[i, ch]
+
+
+def _search_offsets(nc: int, radius: int = 2) -> np.ndarray:
+    """Integer offsets within ``radius`` per channel, nearest first (the zero offset first)."""
+    grid = np.stack(np.meshgrid(*[np.arange(-radius, radius + 1)] * nc, indexing="ij"), -1).reshape(-1, nc)
+    return np.ascontiguousarray(grid[np.argsort((grid**2).sum(1), kind="stable")], np.float64)
+
+
+def settle(y, indices, cells: Cells, palette, *, scale: float, integer: bool, lab: bool = False,
+           pillow: bool = False) -> np.ndarray:
+    """Output colours ``y`` (H, W, C, input values) -> colours that re-quantize to their palette colour.
+
+    With ``integer`` every pixel becomes the nearest integer colour (searched among the 5^C integer
+    colours around it) that lies in its cell -- and, with ``pillow``, whose ``c & ~3`` does too;
+    without, a pixel outside its cell moves along the segment to its palette colour until inside.
+    ``lab``: the cells are in CIE-Lab (``y / scale`` is sRGB). A pixel that finds no such colour gets
+    its palette colour, which is always inside (only possible on a degenerate, clipped cell).
+    """
+    h, w = indices.shape
+    flat = np.ascontiguousarray(y.reshape(h * w, -1), dtype=np.float64)
+    out = np.empty_like(flat)
+    _settle(flat, indices.ravel().astype(np.int64), np.ascontiguousarray(palette, np.float64), cells.indptr,
+            cells.normals, cells.offsets, bool(lab), float(scale), bool(integer), bool(pillow),
+            _search_offsets(flat.shape[1]), out)
+    return out.reshape(y.shape)
+
+
+def requantization_mask(result, quantized, *, quantizer: str = "auto", quantizer_space: str = "rgb") -> np.ndarray:
     """Boolean (H, W): True where ``result`` re-quantizes to ``quantized``.
 
     The quantizer is the one :func:`~napari_maliang.dequantize.dequantize` assumes with the same
-    ``quantizer`` option: bit truncation ``floor(v / step) * step`` for a truncation palette, else
-    the nearest colour of the palette of ``quantized`` (brute force), measured in ``color_space``
-    ("lab" for RGB images, the values themselves for "rgb" and grayscale).
+    ``quantizer`` option: the lattice's own rule for a lattice palette (:mod:`.lattice`), else the
+    nearest colour of the palette of ``quantized`` (KD-tree), measured in ``quantizer_space`` ("rgb":
+    the values themselves; "lab": CIE-Lab of RGB images).
     """
     from scipy.spatial import cKDTree
 
     from ._color import rgb2lab
     from .regions import check_image, index_image, value_scale
 
-    if quantizer not in QUANTIZERS:
-        raise ValueError(f"quantizer must be one of {QUANTIZERS}, got {quantizer!r}")
+    if quantizer_space not in QUANTIZER_SPACES:
+        raise ValueError(f"quantizer_space must be one of {QUANTIZER_SPACES}, got {quantizer_space!r}")
     q, _ = check_image(quantized)
     r = np.asarray(result)
     if r.ndim == 3 and r.shape[-1] == 4:
         r = r[..., :3]
-    indexed = index_image(q, max_colors=np.iinfo(np.int32).max)
+    indexed = index_image(q, max_colors=None)
     h, w = indexed.indices.shape
-    pal = indexed.palette.astype(np.float64)
+    pal = indexed.palette
     flat = r.reshape(h * w, -1).astype(np.float64)
-    step = truncation_step(pal, q.dtype) if quantizer != "nearest" else None
-    if step is not None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a contradicting quantizer was warned about where it was used
+        lattice = resolve_lattice(pal, quantizer, q.dtype)
+    if lattice is not None:
         target = q.reshape(h * w, -1)
-        return (np.floor(flat / step) * step == target).all(axis=1).reshape(h, w)
-    if color_space == "lab" and pal.shape[1] == 3:
+        return (lattice.requantize(flat) == target).all(axis=1).reshape(h, w)
+    pal = pal.astype(np.float64)
+    if quantizer_space == "lab" and pal.shape[1] == 3:
         scale = value_scale(q)
         pal = rgb2lab(pal / scale)
         flat = rgb2lab(flat / scale)
     _, nearest = cKDTree(pal).query(flat)
     return (nearest == indexed.indices.ravel()).reshape(h, w)
-
-
-def as_input_dtype(result, quantized, *, color_space: str = "lab", quantizer: str = "auto") -> np.ndarray:
-    """Round a :func:`dequantize` result to the quantized input's dtype, keeping the re-quantization guarantee.
-
-    Integer rounding can move a pixel that sits just inside its Voronoi cell across the border; those
-    few pixels get their input colour back. Float inputs are returned as float32 unchanged.
-    """
-    q = np.asarray(quantized)
-    r = np.asarray(result)
-    if not np.issubdtype(q.dtype, np.integer):
-        return r.astype(np.float32)
-    info = np.iinfo(q.dtype)
-    out = np.clip(np.rint(r), info.min, info.max).astype(q.dtype)
-    ok = requantization_mask(out, q, color_space=color_space, quantizer=quantizer)
-    if not ok.all():
-        out[~ok] = q[~ok]
-    return out

@@ -3,21 +3,56 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from napari_maliang._progress import Progress, run_to_end
 
 from . import brushes as _brushes
 from ._color import lab2rgb, rgb2lab
-from .cells import make_cells, out_of_cell, pull_into_cells
-from .regions import DEFAULT_MAX_COLORS, index_image, kmeans_quantize, label_regions, value_scale
+from .cells import (
+    QUANTIZER_SPACES,
+    lattice_cells,
+    out_of_cell,
+    pull_into_cells,
+    resolve_lattice,
+    settle,
+    voronoi_cells,
+)
+from .regions import (
+    DEFAULT_MAX_COLORS,
+    check_color_count,
+    dither_score,
+    index_image,
+    kmeans_quantize,
+    label_regions,
+    value_scale,
+)
 from .solve import MultigridPCG, Stencil, solve
 from .system import build_matrix, build_rhs
 from .weights import bell_weights, laplacian_stencil, poisson_distance
 
-__all__ = ["Dequantizer", "dequantize", "dequantize_steps", "COLOR_SPACES"]
+__all__ = ["Dequantizer", "DitheredImageError", "dequantize", "dequantize_steps", "COLOR_SPACES"]
 
-COLOR_SPACES = ("lab", "rgb")
+COLOR_SPACES = ("rgb", "lab")
+DITHER_ACTIONS = ("raise", "continue", "smooth")
+
+#: an image with more than this share of checkerboard 2x2 blocks (:func:`~.regions.dither_score`) is taken
+#: for dithered. Measured on the design images of benchmarks/dequantize.py: at most 0.019 without dithering
+#: (all 11 quantizers, 5-bit lattices of noisy photos included; their share of single-pixel regions reaches
+#: 0.53, which is why that is not the test), at least 0.059 with Floyd-Steinberg (Pillow, 8/16/32 colours)
+#: or 4x4 Bayer ordered dithering (2/3/4 bits)
+DITHER_THRESHOLD = 0.04
+
+#: Gaussian sigma (pixels) that blurs dithering away for ``dither="smooth"`` (measured on coffee and astronaut
+#: with Floyd-Steinberg to 8/16/32 colours: 0.7 beats the dithered input's PSNR by up to +2.9 dB with 8 and
+#: 16 colours; 1.0 and 1.5 blur texture more than they remove dither)
+DITHER_SIGMA = 0.7
+
+#: integer results: before rounding, pixels are pulled this far inside their Voronoi faces (in RGB
+#: units), half the diagonal of the unit cube (sqrt(3)/2), so rounding cannot carry them across a face
+INTEGER_MARGIN = 0.87
 
 
 #: default of ``small_region`` (added data weight ``small_region / d_max`` per region, beyond the paper)
@@ -63,68 +98,133 @@ def _check_options(omega, continuity, max_refine, small_region=0.0):
         raise ValueError(f"max_refine must be an integer >= 0, got {max_refine!r}")
 
 
+class DitheredImageError(ValueError):
+    """The image looks dithered (:func:`~.regions.dither_score`), which breaks the paper's uniform regions."""
+
+
 class Dequantizer:
     """Everything about one quantized image that does not depend on brushes, omega or w_c.
 
-    Holds the palette, the working-colour-space palette, the colour-space adjacency, the regions,
-    the region Laplacian and the Poisson distance, plus the last solution as a warm start, so a
-    widget can re-solve after each brush stroke quickly.
+    Holds the palette, the quantizer's cells and their adjacency, the working-colour-space palette,
+    the regions, the region Laplacian and the Poisson distance, plus the last solution as a warm start,
+    so a widget can re-solve after each brush stroke quickly.
 
     Parameters
     ----------
     image : array (H, W), (H, W, 3) or (H, W, 4)
-        The colour-quantized image, uint8, uint16 or float (floats in 0..1 for ``color_space="lab"``).
-    color_space : {"lab", "rgb"}
-        Space of the Voronoi cells, of the smoothing and of the re-quantization check. Grayscale
-        images always work on their values, truncation palettes on RGB.
-    quantizer : {"auto", "nearest", "floor"}
-        The quantizer that made the image (:mod:`.cells`): nearest palette colour (the paper) or bit
-        truncation; "auto" recognises truncation palettes.
+        The colour-quantized image, uint8, uint16 or float (floats in 0..1 for a "lab" space).
+    color_space : {"rgb", "lab"}
+        Space of the smoothing (eq. 1). Lattice palettes and grayscale images always work on their values.
+    quantizer : {"auto", "nearest", "floor", "center", "round", "replicate"}
+        The quantizer that made the image (:mod:`.cells`, :mod:`.lattice`): nearest palette colour (the
+        paper) or a per-channel lattice; "auto" recognises lattices from the palette's values. A lattice
+        kind the palette does not fit is warned about and replaced by what was recognised.
+    quantizer_space : {"rgb", "lab"}
+        Space of the nearest-colour quantizer's Voronoi cells: RGB (what Pillow, scipy/scikit-learn
+        k-means, libimagequant and image editors use) unless the quantizer worked in CIE-Lab.
     max_colors : int
-        More colours than this raise ``ValueError`` (the image is not quantized).
+        A palette (not a lattice) with more colours raises ``ValueError`` (the image is not quantized).
     quantize : int, optional
         Quantize with k-means to this many colours first (for images that are not quantized).
     backend : {"auto", "cpu", "gpu"}
+    dither : {"raise", "continue", "smooth"}
+        What to do with an image that looks dithered (:data:`DITHER_THRESHOLD`): raise
+        :class:`DitheredImageError`, go on with a warning, or blur the dither away (Gaussian,
+        sigma :data:`DITHER_SIGMA`; with a warning): the result is that descreened image, since the
+        pixels of a dithered image are not their colours' cells' samples and there is nothing to dequantize.
     """
 
-    def __init__(self, image, *, color_space: str = "lab", max_colors: int = DEFAULT_MAX_COLORS,
-                 quantize: int | None = None, backend: str = "auto", quantizer: str = "auto"):
+    def __init__(self, image, *, color_space: str = "rgb", quantizer: str = "auto", quantizer_space: str = "rgb",
+                 max_colors: int = DEFAULT_MAX_COLORS, quantize: int | None = None, backend: str = "auto",
+                 dither: str = "raise"):
         from napari_maliang._backend import resolve_backend
 
-        if color_space not in COLOR_SPACES:
-            raise ValueError(f"color_space must be one of {COLOR_SPACES}, got {color_space!r}")
+        for name, value, choices in (("color_space", color_space, COLOR_SPACES),
+                                     ("quantizer_space", quantizer_space, QUANTIZER_SPACES),
+                                     ("dither", dither, DITHER_ACTIONS)):
+            if value not in choices:
+                raise ValueError(f"{name} must be one of {choices}, got {value!r}")
         self.backend = resolve_backend(backend)
         image = np.asarray(image)
         if quantize is not None:
             image = kmeans_quantize(image, int(quantize))
-        self.indexed = index_image(image, max_colors=max_colors)
+        self.indexed = index_image(image, max_colors=None)
         self.input_dtype = image.dtype
         self.scale = value_scale(image)
+        self.lattice = resolve_lattice(self.indexed.palette, quantizer, self.input_dtype)
+        if self.lattice is None:
+            check_color_count(self.indexed.n_colors, max_colors)
+        self.gray = self.indexed.palette.shape[1] == 1
+        self.color_space, self.quantizer_space = (
+            ("gray", "gray") if self.gray else ("rgb", "rgb") if self.lattice is not None
+            else (color_space, quantizer_space)
+        )
+        palette = self.indexed.palette.astype(np.float64)
+        if "lab" in (self.color_space, self.quantizer_space) and (palette.min() < 0 or palette.max() > self.scale):
+            raise ValueError(
+                f"colour values must lie in [0, {self.scale:g}] for a 'lab' colour or quantizer space (got "
+                f"[{palette.min():g}, {palette.max():g}]); rescale the image or use 'rgb'"
+            )
+        self.dither_score = dither_score(self.indexed.indices)
+        self.descreened = None  # dither="smooth" on a dithered image: the blurred image is the result
+        if self.dither_score > DITHER_THRESHOLD:
+            self._on_dither(dither)
         self.indices = self.indexed.indices
         self.shape = self.indices.shape
-        palette = self.indexed.palette.astype(np.float64)
-        self.gray = palette.shape[1] == 1
-        lab = not self.gray and color_space == "lab"
-        if lab and (palette.min() < 0 or palette.max() > self.scale):
-            raise ValueError(
-                f"colour values must lie in [0, {self.scale:g}] for color_space='lab' (got "
-                f"[{palette.min():g}, {palette.max():g}]); rescale the image or use color_space='rgb'"
-            )
-        self.cells = make_cells(palette, quantizer=quantizer, dtype=self.input_dtype,
-                                to_work=(lambda p: rgb2lab(p / self.scale)) if lab else None)
-        self.quantizer = self.cells.quantizer
-        self.color_space = "gray" if self.gray else "rgb" if self.quantizer == "floor" else color_space
         self.palette = palette
-        self.palette_work = self.cells.anchors  # data-term targets: palette colours or truncation-bin centres
+        if self.lattice is not None:
+            self.cells = lattice_cells(palette, self.lattice)
+            self.palette_work = self.cells.anchors  # data term: the box centres (lattices work in RGB)
+        else:
+            self.cells = voronoi_cells(self._to_space(self.quantizer_space, palette))
+            self.palette_work = self._to_space(self.color_space, palette)
+        self.quantizer = self.cells.quantizer
         self.adjacency = self.cells.adjacency
+        # Pillow re-quantizes 8-bit RGB through its 6-bit cache (cells.PILLOW_CACHE_MASK): round for it too
+        self.pillow = self.lattice is None and self.quantizer_space == "rgb" and self.input_dtype == np.uint8
         span = float(np.ptp(self.palette_work, axis=0).max()) if palette.shape[0] > 1 else 1.0
         self.margin = 1e-5 * max(span, 1e-12)
         self._base = None
         self._d = None
         self._x = None  # last working-space solution (warm start)
         self._w_refined = None  # (omega, continuity, small_region, refined weights) of the last solve
-        self._results = {}  # (omega, continuity, max_refine, annotations digest) -> output (undo is instant)
+        self._results = {}  # (options, annotations digest, dtype) -> output (undo is instant)
         self._drift = {}  # (omega, continuity, max_refine, small_region) -> mean drift of the brush-free result
+
+    def _on_dither(self, dither: str) -> None:
+        message = (
+            f"the image looks dithered: {100 * self.dither_score:.0f}% of its pixels differ from all four "
+            f"neighbours (quantized images without dithering have under {100 * DITHER_THRESHOLD:.0f}%), and "
+            "dequantization assumes uniformly coloured regions"
+        )
+        if dither == "raise":
+            raise DitheredImageError(
+                f"{message}. Pass dither='smooth' to blur the dither away and re-quantize first, or "
+                "dither='continue' to go on as it is (little will change)"
+            )
+        if dither == "continue":
+            warnings.warn(f"{message}; going on as asked (little will change)", UserWarning, stacklevel=3)
+            return
+        warnings.warn(f"{message}; the dither is blurred away (Gaussian, sigma {DITHER_SIGMA}) instead, as asked",
+                      UserWarning, stacklevel=3)
+        from scipy.ndimage import gaussian_filter
+
+        colour = self.indexed.palette[self.indexed.indices].astype(np.float64)
+        self.descreened = gaussian_filter(colour, (DITHER_SIGMA, DITHER_SIGMA, 0))
+
+    def _to_space(self, space: str, rgb: np.ndarray) -> np.ndarray:
+        """Input values -> ``space`` ("lab": CIE-Lab of ``rgb / scale``; else the values)."""
+        return rgb2lab(rgb / self.scale) if space == "lab" else np.asarray(rgb, np.float64)
+
+    def _from_space(self, space: str, x: np.ndarray) -> np.ndarray:
+        """``space`` -> input values (CIE-Lab is clipped to the sRGB gamut)."""
+        return lab2rgb(x)[0] * self.scale if space == "lab" else x
+
+    def _in_quantizer_space(self, x):
+        """Working-space colours -> the quantizer's space (where the cells are)."""
+        if self.color_space == self.quantizer_space:
+            return x
+        return self._to_space(self.quantizer_space, self._from_space(self.color_space, x))
 
     @property
     def n_colors(self) -> int:
@@ -148,9 +248,36 @@ class Dequantizer:
         """uint8 (H, W): 1 next to a soft edge, 2 next to a hard edge, 0 elsewhere."""
         return _brushes.edge_classification_image(self.indices, *self.edges(annotations))
 
+    def describe(self) -> str:
+        """The recognised quantizer in words (shown by the widget and the CLI)."""
+        return self.cells.describe()
+
+    @property
+    def info(self) -> dict:
+        """What was recognised and used: quantizer, its description, spaces, colour count, dither score."""
+        return {
+            "quantizer": self.quantizer,
+            "quantizer_description": self.describe(),
+            "color_space": self.color_space,
+            "quantizer_space": self.quantizer_space,
+            "n_colors": self.n_colors,
+            "dither_score": round(self.dither_score, 4),
+        }
+
+    def output_dtype(self, dtype=None) -> np.dtype:
+        """The result's dtype: the input's by default; a float dtype gives float32 (no rounding)."""
+        if dtype is None:
+            return np.dtype(self.input_dtype) if np.issubdtype(self.input_dtype, np.integer) else np.dtype(np.float32)
+        dtype = np.dtype(dtype)
+        if np.issubdtype(dtype, np.floating):
+            return np.dtype(np.float32)
+        if dtype != self.input_dtype:
+            raise ValueError(f"dtype must be None (the input's, {self.input_dtype}) or a float dtype, got {dtype}")
+        return dtype
+
     def steps(self, annotations=None, *, omega: float = 0.01, continuity: float = 0.0, max_refine: int = 10,
-              rtol: float = 1e-3, small_region: float = SMALL_REGION, keep_means: bool = True):
-        """Generator: yields :class:`Progress`, returns the dequantized image (float32, input scale).
+              rtol: float = 1e-3, small_region: float = SMALL_REGION, keep_means: bool = True, dtype=None):
+        """Generator: yields :class:`Progress`, returns the dequantized image (input scale, see ``dtype``).
 
         Repeated calls on one instance (the widget) reuse the regions, the Poisson distance, the last
         solution as warm start and the refined weights of the last call with the same ω and w_c, and
@@ -158,23 +285,29 @@ class Dequantizer:
         the colour means are restored with the shift of the brush-free result (computed first when
         needed), so a stroke changes the result only where its solve does; the shift fades out over
         ``STROKE_FADE`` pixels towards a stroke, so under it the user sees the paper's solution.
+        ``dtype`` (:meth:`output_dtype`): None gives the input's dtype, every pixel rounded to an
+        integer colour inside its cell; a float dtype gives float32.
         """
         import hashlib
 
         _check_options(omega, continuity, max_refine, small_region)
+        dtype = self.output_dtype(dtype)
         ann = _brushes.check_annotations(annotations, self.shape)
         digest = None if ann is None or not ann.any() else hashlib.blake2b(ann.tobytes(), digest_size=16).hexdigest()
-        keep_means = bool(keep_means) and self.quantizer == "nearest"  # truncation bins: no mean step
-        key = (float(omega), float(continuity), int(max_refine), float(small_region), keep_means, digest)
+        keep_means = bool(keep_means) and self.quantizer == "nearest"  # lattice boxes: no mean step
+        key = (float(omega), float(continuity), int(max_refine), float(small_region), keep_means, digest, dtype.str)
         if key in self._results:
             return self._results[key].copy()
         total = int(max_refine) + 3
+        if self.descreened is not None:
+            out = self.descreened if dtype.kind == "f" else np.clip(np.rint(self.descreened), 0, self.scale)
+            return self._with_alpha(out.astype(dtype), dtype)
         if self.n_colors == 1:
-            return self._finish_output(self.palette[self.indices], np.zeros(self.shape, bool))
+            return self._with_alpha(self.palette[self.indices].astype(dtype), dtype)
         drift_key = key[:4]
         if keep_means and ann is not None and drift_key not in self._drift:
             yield from self.steps(None, omega=omega, continuity=continuity, max_refine=max_refine, rtol=rtol,
-                                  small_region=small_region, keep_means=True)
+                                  small_region=small_region, keep_means=True, dtype=np.float32)
         yield Progress(0, total, "regions and Poisson distance (eq. 2)")
         self._prepare()
         soft_h, soft_v = _brushes.classify_edges(self.indices, self.adjacency, ann)
@@ -197,7 +330,7 @@ class Dequantizer:
             else:
                 # refinement rounds only have to push the offending pixels back into their cells
                 x, _ = MultigridPCG(stencil).solve(b, x, rtol=rtol, reduction=1e-2 if round_ == 0 else 1e-1)
-            bad = out_of_cell(x, self.indices, self.cells)
+            bad = out_of_cell(self._in_quantizer_space(x), self.indices, self.cells)
             if not bad.any() or round_ == max_refine or (round_ > 0 and bad.sum() <= REFINE_TOL * bad.size):
                 break  # a handful of stragglers is left to the final pull (saves several full solves)
             w = w.copy()
@@ -214,93 +347,66 @@ class Dequantizer:
 
                 shift *= np.minimum(distance_transform_edt(ann == 0) / STROKE_FADE, 1.0)[..., None]
             x = x - shift
-        x = pull_into_cells(x, self.indices, self.cells, self.margin)
-        out = self._finish_output(*self._to_output(x))
+        out = self._with_alpha(self._settled(x, dtype), dtype)
         if len(self._results) >= 4:
             self._results.pop(next(iter(self._results)))
         self._results[key] = out
         return out.copy()
 
-    def _to_output(self, x):
-        """Working-space colours -> output values, and the pixels that clipping to the value range moved.
+    def _settled(self, x, dtype) -> np.ndarray:
+        """Working-space solution -> output values of ``dtype`` that re-quantize to the input, pixel by pixel.
 
-        Every other pixel is its working colour converted exactly (to rounding far below the cells'
-        margin), so only the clipped ones can have left their cell.
+        The pixels are pulled into their cells in the quantizer's space (far enough inside a Voronoi face
+        that rounding cannot cross it, :data:`INTEGER_MARGIN`), converted to output values and settled:
+        rounded to the nearest integer colour inside the cell (and inside it for Pillow's cache too), or,
+        for float output, moved towards the palette colour where gamut clipping pushed them out.
         """
-        if self.color_space == "lab":
-            out, clipped = lab2rgb(x)
-            out *= self.scale
-        elif np.issubdtype(self.input_dtype, np.integer):
-            clipped = ((x < 0) | (x > self.scale)).any(axis=-1)
-            out = np.clip(x, 0, self.scale)
-        else:
-            out, clipped = x, np.zeros(self.shape, bool)
-        if self.gray:
-            out = out[..., 0]
-        return out, clipped
+        integer = np.issubdtype(dtype, np.integer)
+        rgb = self._from_space(self.color_space, x)
+        if integer:
+            rgb = np.clip(rgb, 0, self.scale)
+        q = self._to_space(self.quantizer_space, rgb)
+        rounds_in_place = integer and self.lattice is None and self.quantizer_space != "lab"
+        q = pull_into_cells(q, self.indices, self.cells, INTEGER_MARGIN if rounds_in_place else self.margin)
+        rgb = self._from_space(self.quantizer_space, q)
+        out = settle(rgb, self.indices, self.cells, self.palette, scale=self.scale, integer=integer,
+                     lab=self.quantizer_space == "lab", pillow=self.pillow and integer)
+        return out.astype(dtype)
 
-    def _finish_output(self, out, suspect):
-        out = np.asarray(out, dtype=np.float32)
+    def _with_alpha(self, out, dtype) -> np.ndarray:
         if self.gray and out.ndim == 3:
             out = out[..., 0]
-        if suspect.any():
-            out = self._guarantee(out, suspect)
         if self.indexed.alpha is not None:
-            out = np.concatenate([out, self.indexed.alpha[..., None].astype(np.float32)], axis=-1)
-        return out
-
-    def _working(self, out):
-        flat = out.astype(np.float64)
-        if self.gray:
-            flat = flat[..., None]
-        if self.color_space == "lab":
-            flat = rgb2lab(flat / self.scale)
-        return flat
-
-    def _guarantee(self, out, suspect):
-        """Final check in the output's own values: every ``suspect`` pixel must re-quantize to its input
-        colour; those that do not are moved towards a colour inside their cell."""
-        anchors = self.cells.anchors if self.quantizer == "floor" else self.palette  # inside the cell, output values
-        where = np.nonzero(suspect)
-        idx = self.indices[where][None]
-        values = out[where]
-        target = anchors[idx[0]].astype(np.float32)
-        if self.gray:
-            target = target[..., 0]
-        for t in (0.5, 0.25, 0.125, 0.0):
-            bad = out_of_cell(self._working(values[None]), idx, self.cells)[0]
-            if not bad.any():
-                break
-            values[bad] = target[bad] + np.float32(t) * (values[bad] - target[bad])
-        out[where] = values
+            out = np.concatenate([out, self.indexed.alpha[..., None].astype(dtype)], axis=-1)
         return out
 
 
 def dequantize_steps(image, *, annotations=None, omega: float = 0.01, continuity: float = 0.0,
-                     color_space: str = "lab", max_refine: int = 10, backend: str = "auto",
-                     max_colors: int = DEFAULT_MAX_COLORS, quantize: int | None = None,
-                     small_region: float = SMALL_REGION, quantizer: str = "auto", keep_means: bool = True):
+                     color_space: str = "rgb", quantizer: str = "auto", quantizer_space: str = "rgb",
+                     max_refine: int = 10, backend: str = "auto", max_colors: int = DEFAULT_MAX_COLORS,
+                     quantize: int | None = None, small_region: float = SMALL_REGION, keep_means: bool = True,
+                     dtype=None, dither: str = "raise", return_info: bool = False):
     """Generator form of :func:`dequantize` (yields :class:`~napari_maliang._progress.Progress`)."""
     _check_options(omega, continuity, max_refine, small_region)
-    dq = Dequantizer(image, color_space=color_space, max_colors=max_colors, quantize=quantize, backend=backend,
-                     quantizer=quantizer)
+    dq = Dequantizer(image, color_space=color_space, quantizer=quantizer, quantizer_space=quantizer_space,
+                     max_colors=max_colors, quantize=quantize, backend=backend, dither=dither)
     result = yield from dq.steps(annotations, omega=omega, continuity=continuity, max_refine=max_refine,
-                                 small_region=small_region, keep_means=keep_means)
-    return result
+                                 small_region=small_region, keep_means=keep_means, dtype=dtype)
+    return (result, dq.info) if return_info else result
 
 
-def dequantize(image, *, annotations=None, omega: float = 0.01, continuity: float = 0.0, color_space: str = "lab",
-               max_refine: int = 10, backend: str = "auto", max_colors: int = DEFAULT_MAX_COLORS,
-               quantize: int | None = None, small_region: float = SMALL_REGION, quantizer: str = "auto",
-               keep_means: bool = True) -> np.ndarray:
+def dequantize(image, *, annotations=None, omega: float = 0.01, continuity: float = 0.0, color_space: str = "rgb",
+               quantizer: str = "auto", quantizer_space: str = "rgb", max_refine: int = 10, backend: str = "auto",
+               max_colors: int = DEFAULT_MAX_COLORS, quantize: int | None = None, small_region: float = SMALL_REGION,
+               keep_means: bool = True, dtype=None, dither: str = "raise", return_info: bool = False):
     """Restore smooth colour variations in a colour-quantized image (Kim, Ahn & Choi).
 
     Uniformly-coloured 4-connected regions are filled by minimising eq. (1) (smoothness + data term
     with the Poisson-distance weights of eq. 2-3) with virtual boundary pixels set to the average
-    colour across *soft* edges (Voronoi cells adjacent in colour space, section 2.1) and to the own
-    colour across *hard* edges; all regions and channels form one sparse SPD system (section 2.2).
-    Pixels that leave their Voronoi cell get a larger weight and the system is solved again
-    (section 2.3); optional continuity constraints (eq. 5-6) and brush annotations (section 2.4).
+    colour across *soft* edges (cells adjacent in colour space, section 2.1) and to the own colour
+    across *hard* edges; all regions and channels form one sparse SPD system (section 2.2). Pixels
+    that leave their cell get a larger weight and the system is solved again (section 2.3); optional
+    continuity constraints (eq. 5-6) and brush annotations (section 2.4).
 
     Parameters
     ----------
@@ -313,40 +419,56 @@ def dequantize(image, *, annotations=None, omega: float = 0.01, continuity: floa
         Global data-term weight ω of eq. (3); the paper uses 0.01 (0.5 minimises the MSE).
     continuity : float
         Weight w_c of the continuity constraints of eq. (6) across soft edges (0 = off).
-    color_space : {"lab", "rgb"}
-        Colour space of the Voronoi cells and of the smoothing (the paper works in CIE-Lab).
+    color_space : {"rgb", "lab"}
+        Colour space of the smoothing (the paper works in CIE-Lab; RGB measured better,
+        docs/benchmarks/dequantize.md). The cells stay in ``quantizer_space`` either way.
+    quantizer : {"auto", "nearest", "floor", "center", "round", "replicate"}
+        How the image was quantized (:mod:`napari_maliang.dequantize.cells`). "nearest": every colour
+        went to its nearest palette colour, the paper's model (k-means, median cut, octree). The
+        lattice kinds quantize every channel on its own (:mod:`napari_maliang.dequantize.lattice`):
+        "floor" bit truncation ``(v // s) * s``, "center" ``(v // s) * s + s // 2``, "round"
+        posterization to evenly spaced levels including 0 and full scale, "replicate" truncation
+        widened back by bit replication (RGB565). A colour then stands for the box of values its
+        channel codes stand for: the cells are those boxes (in RGB) and regions are pulled towards the
+        box centres. "auto" recognises a lattice from the palette's values, whatever its colour count;
+        a kind the palette does not fit is warned about and replaced by what was recognised.
+    quantizer_space : {"rgb", "lab"}
+        Space of the nearest-colour quantizer: "rgb" (Pillow, k-means in RGB, libimagequant, image
+        editors) unless the palette was made by nearest colour in CIE-Lab.
     max_refine : int
         Rounds of iterative refining; pixels still outside their cell afterwards are pulled inside.
     backend : {"auto", "cpu", "gpu"}
     max_colors : int
-        An image with more distinct colours is rejected as not quantized.
+        A palette (not a lattice) with more distinct colours is rejected as not quantized.
     quantize : int, optional
         Quantize with k-means to this many colours first.
     small_region : float
         Extra data weight ``small_region / d_max`` for every pixel of a region whose largest Poisson
         distance (eq. 2) is ``d_max`` (not in the paper; 0 gives the paper's eq. 3 exactly). Small and
         textured regions keep more of their quantized colour; large smooth regions hardly change.
-    quantizer : {"auto", "nearest", "floor"}
-        How the image was quantized (:mod:`napari_maliang.dequantize.cells`). "nearest": every colour
-        went to its nearest palette colour, the paper's model (k-means, median cut). "floor": bit-depth
-        truncation ``(v >> b) << b``; a colour ``c`` then stands for ``[c, c + step)``, so the cells are
-        those bins (in RGB whatever ``color_space`` says) and regions are pulled towards the bin
-        centres, removing the half-bin bias of truncation. "auto" chooses "floor" for integer images
-        whose palette values are all multiples of one power of two >= 4 (at least 4 colours).
     keep_means : bool
         After refinement, shift each colour's pixels so that they average to the palette colour again
         (not in the paper: k-means and median-cut palette colours are the means of their cells), then
-        pull them into their cells. Only for the "nearest" quantizer (a truncation bin's centre is not
-        its mean).
+        pull them into their cells. Only for the "nearest" quantizer.
+    dtype : None or a float dtype
+        None: the input's dtype; integer results are rounded to the nearest integer colour inside each
+        pixel's cell (an 8-bit RGB palette's cells also as Pillow's palette mapping reads them). A
+        float dtype gives the float32 result.
+    dither : {"raise", "continue", "smooth"}
+        For an image that looks dithered: raise :class:`DitheredImageError`, go on (with a warning), or
+        blur and re-quantize first (with a warning); see :class:`Dequantizer`.
+    return_info : bool
+        Also return :attr:`Dequantizer.info` (the recognised quantizer and the spaces used).
 
     Returns
     -------
-    ndarray, float32
-        Same shape as ``image``, on the input's scale (uint8 -> 0..255). Every pixel re-quantizes to
-        its input colour (:func:`requantization_mask` with the same ``color_space`` and ``quantizer``:
-        nearest palette colour, or truncation). A single-colour image is returned unchanged.
+    ndarray (and dict with ``return_info``)
+        Same shape as ``image``, on the input's scale, of the input's dtype (or float32). Every pixel
+        re-quantizes to its input colour (:func:`requantization_mask` with the same ``quantizer`` and
+        ``quantizer_space``). A single-colour image is returned unchanged.
     """
     return run_to_end(dequantize_steps(image, annotations=annotations, omega=omega, continuity=continuity,
-                                       color_space=color_space, max_refine=max_refine, backend=backend,
-                                       max_colors=max_colors, quantize=quantize, small_region=small_region,
-                                       quantizer=quantizer, keep_means=keep_means))
+                                       color_space=color_space, quantizer=quantizer, quantizer_space=quantizer_space,
+                                       max_refine=max_refine, backend=backend, max_colors=max_colors,
+                                       quantize=quantize, small_region=small_region, keep_means=keep_means,
+                                       dtype=dtype, dither=dither, return_info=return_info))

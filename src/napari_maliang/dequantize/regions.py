@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["IndexedImage", "index_image", "label_regions", "kmeans_quantize", "check_image", "value_scale"]
+__all__ = ["IndexedImage", "index_image", "check_color_count", "label_regions", "dither_score", "kmeans_quantize",
+           "check_image", "value_scale"]
 
 DEFAULT_MAX_COLORS = 4096
 
@@ -113,15 +114,15 @@ def _unique_colors(flat: np.ndarray):
     return values, inverse.ravel()
 
 
-def index_image(image, *, max_colors: int = DEFAULT_MAX_COLORS) -> IndexedImage:
+def index_image(image, *, max_colors: int | None = DEFAULT_MAX_COLORS) -> IndexedImage:
     """Split a colour-quantized image into its palette and per-pixel palette indices.
 
     Parameters
     ----------
     image : array (H, W), (H, W, 3) or (H, W, 4)
         uint8, uint16 or float. Alpha is split off (with a warning).
-    max_colors : int
-        More distinct colours than this means the image is not colour-quantized.
+    max_colors : int or None
+        More distinct colours than this means the image is not colour-quantized (None: no limit).
 
     Raises
     ------
@@ -133,14 +134,20 @@ def index_image(image, *, max_colors: int = DEFAULT_MAX_COLORS) -> IndexedImage:
     h, w = colour.shape[:2]
     flat = colour.reshape(h * w, -1)
     palette, inverse = _unique_colors(flat)
-    if palette.shape[0] > max_colors:
-        raise ValueError(
-            f"the image has {palette.shape[0]} distinct colours, more than max_colors={max_colors}: it does not "
-            "look colour-quantized. Quantize it first with k-means: dequantize(image, quantize=16), "
-            "napari_maliang.dequantize.kmeans_quantize(image, 16), `maliang dequantize --quantize 16` or the "
-            "widget's 'k-means first' box; or raise max_colors"
-        )
+    if max_colors is not None:
+        check_color_count(palette.shape[0], max_colors)
     return IndexedImage(inverse.reshape(h, w).astype(np.int32), palette, alpha)
+
+
+def check_color_count(n_colors: int, max_colors: int) -> None:
+    """Raise ``ValueError`` (with the count and what to do) when a palette has more than ``max_colors`` colours."""
+    if n_colors > max_colors:
+        raise ValueError(
+            f"the image has {n_colors} distinct colours, more than max_colors={max_colors}, and they do not sit "
+            "on a lattice (bit depth reduction, posterization): it does not look colour-quantized. Quantize it "
+            "first with k-means: dequantize(image, quantize=16), dequantize.kmeans_quantize(image, 16), "
+            "`maliang dequantize --quantize 16` or the widget's 'k-means first' box; or raise max_colors"
+        )
 
 
 def label_regions(indices: np.ndarray) -> tuple[np.ndarray, int]:
@@ -149,6 +156,21 @@ def label_regions(indices: np.ndarray) -> tuple[np.ndarray, int]:
 
     labels, n = label(indices.astype(np.int32) + 1, connectivity=1, background=0, return_num=True)
     return labels.astype(np.int32), int(n)
+
+
+def dither_score(indices: np.ndarray) -> float:
+    """Share of 2x2 blocks in a checkerboard of two colours (``[[a, b], [b, a]]``, ``a != b``).
+
+    The paper assumes uniformly coloured regions; dithering (error diffusion, ordered) breaks that by
+    mixing neighbouring palette colours pixel by pixel, and both kinds leave this pattern wherever a
+    colour lies between two palette colours. Noise on a fine lattice scatters single pixels too, but
+    at random, so it seldom makes a checkerboard (:data:`~.core.DITHER_THRESHOLD`).
+    """
+    i = np.asarray(indices)
+    if i.shape[0] < 2 or i.shape[1] < 2:
+        return 0.0
+    a, b, c, d = i[:-1, :-1], i[:-1, 1:], i[1:, :-1], i[1:, 1:]
+    return float(((a == d) & (b == c) & (a != b)).mean())
 
 
 def kmeans_quantize(image, n_colors: int = 16, *, seed: int = 0, sample: int = 50_000) -> np.ndarray:

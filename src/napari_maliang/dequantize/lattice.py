@@ -1,0 +1,234 @@
+"""Uniform (lattice) quantizers recognised from a palette's values, one scalar quantizer per channel.
+
+Bit-depth reduction and posterization quantize every channel on its own. The palette of such an
+image is a lattice, and its values say which quantizer made it. Per channel, with ``T`` the full
+scale (255 or 65535), the step ``s`` is the greatest common divisor of the gaps between the values
+present, and the offset of the values on the step says which cells apply:
+
+==============  ============================================  ==========================================
+kind            what the quantizer did                        cell (bin) of code ``k``
+==============  ============================================  ==========================================
+``floor``       ``(v // s) * s`` (bit truncation, the         ``[k s, k s + s - 1]``: the value is the
+                lower corner; ``ImageOps.posterize``)         bin's lower corner
+``center``      ``(v // s) * s + s // 2`` (n-bit reduction     ``[k s, k s + s - 1]``: the value is the
+                shown at the bin centre)                      bin's centre
+``round``       ``round(v (L-1) / T) * T / (L-1)``            the values that round to level ``k``:
+                (posterization to ``L`` levels, 0 and T       ``|v (L-1) / T - k| < 1/2``
+                included; the web-safe palette is ``L = 6``)
+``replicate``   truncation to ``b`` bits, widened back by     ``[k 2^(n-b), (k+1) 2^(n-b) - 1]`` for
+                repeating the bits (RGB565 / RGB555 shown      ``n``-bit values
+                in 8 bits)
+==============  ============================================  ==========================================
+
+``floor`` and ``center`` steps are powers of two dividing ``T + 1``. A lattice must drop at least two
+bits (step >= 4, at most ``(T + 1) / 4`` levels): a palette made by nearest-colour quantization (k-means,
+median cut) essentially never fits one by chance. Every channel must fit the same kind (bits may
+differ, as in RGB565); a constant channel fits any kind. When a palette fits several kinds, the first
+in ``KINDS`` wins: ``floor`` before ``center`` (their offsets cannot both be right), ``round`` before
+``replicate`` (4-bit replication ``17 k`` and 16-level rounding give the same values; the nearest-level
+reading keeps each value at its cell's centre).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["KINDS", "ChannelQuantizer", "Lattice", "fit_lattice", "recognise_lattice"]
+
+KINDS = ("floor", "center", "round", "replicate")
+
+#: a lattice drops at least this many bits (step >= 4)
+MIN_DROPPED_BITS = 2
+
+#: ``recognise_lattice`` wants each channel to use at least this share of the codes between its lowest
+#: and highest value: a lattice image of a photo uses nearly all of them, while a few palette colours
+#: widened to 16 bits (8-bit k-means colours times 257 sit on 256 rounding levels) use a few per cent
+MIN_OCCUPANCY = 0.5
+
+
+def _full_scale(dtype, values) -> int:
+    dtype = np.dtype(dtype)
+    if dtype == np.uint8:
+        return 255
+    if dtype == np.uint16:
+        return 65535
+    return 255 if int(np.max(values)) <= 255 else 65535
+
+
+def _replicated(codes, bits: int, depth: int) -> np.ndarray:
+    """``bits``-bit codes widened to ``depth`` bits by repeating their bits (``(k << 3) | (k >> 2)`` for 5 -> 8)."""
+    codes = np.asarray(codes, np.int64)
+    out, shift = np.zeros_like(codes), depth - bits
+    while shift > -bits:
+        out |= (codes << shift) if shift >= 0 else (codes >> -shift)
+        shift -= bits
+    return out
+
+
+@dataclass(frozen=True)
+class ChannelQuantizer:
+    """One channel's uniform quantizer: ``kind`` with ``param`` (step, level count or bits) on ``[0, top]``."""
+
+    kind: str
+    param: int
+    top: int
+
+    @property
+    def depth(self) -> int:
+        return int(self.top).bit_length()
+
+    @property
+    def n_codes(self) -> int:
+        if self.kind in ("floor", "center"):
+            return (self.top + 1) // self.param
+        return self.param if self.kind == "round" else 1 << self.param
+
+    def levels(self) -> np.ndarray:
+        """The value each code is shown as (int64, ``n_codes``)."""
+        k = np.arange(self.n_codes, dtype=np.int64)
+        if self.kind == "floor":
+            return k * self.param
+        if self.kind == "center":
+            return k * self.param + self.param // 2
+        if self.kind == "round":
+            return np.rint(k * (self.top / (self.param - 1))).astype(np.int64)
+        return _replicated(k, self.param, self.depth)
+
+    def bins(self) -> tuple[np.ndarray, np.ndarray]:
+        """Inclusive integer bounds ``(lower, upper)`` of every code's cell."""
+        k = np.arange(self.n_codes, dtype=np.int64)
+        if self.kind == "round":  # |v (L-1)/T - k| < 1/2; never a tie, as T is odd
+            step = self.top / (self.param - 1)
+            lower = np.maximum(np.ceil((k - 0.5) * step), 0).astype(np.int64)
+            return lower, np.minimum(np.floor((k + 0.5) * step), self.top).astype(np.int64)
+        width = self.param if self.kind in ("floor", "center") else 1 << (self.depth - self.param)
+        return k * width, k * width + width - 1
+
+    def code(self, values) -> np.ndarray:
+        """The code the quantizer gives each value (values in ``[0, top]``, any real dtype)."""
+        v = np.asarray(values, np.float64)
+        if self.kind == "round":
+            return np.clip(np.rint(v * ((self.param - 1) / self.top)), 0, self.param - 1).astype(np.int64)
+        width = self.param if self.kind in ("floor", "center") else 1 << (self.depth - self.param)
+        return np.clip(np.floor(v / width), 0, self.n_codes - 1).astype(np.int64)
+
+    def describe(self) -> str:
+        if self.kind in ("floor", "center"):
+            bits = self.depth - (self.param.bit_length() - 1)
+            return f"{bits} bits (step {self.param})"
+        if self.kind == "round":
+            return f"{self.param} levels"
+        return f"{self.param} bits"
+
+
+def _fits(kind: str, values: np.ndarray, top: int) -> int | None:
+    """The coarsest parameter of ``kind`` whose levels hold every value of one channel, or None."""
+    depth = top.bit_length()
+    if values.size < 2:
+        raise ValueError("a constant channel fits every kind")
+    if kind in ("floor", "center"):
+        g = int(np.gcd.reduce(np.diff(values)))
+        s = g & -g  # the power of two in the step
+        if s < 1 << MIN_DROPPED_BITS:
+            return None
+        offset = 0 if kind == "floor" else s // 2
+        return s if int(values[0]) % s == offset else None
+    if kind == "round":
+        most = (top + 1) >> MIN_DROPPED_BITS
+        for n in range(max(2, values.size), most + 1):
+            k = np.rint(values * ((n - 1) / top))
+            if np.all(np.abs(k * (top / (n - 1)) - values) <= 0.5 + 1e-9):
+                return n
+        return None
+    for bits in range(max(1, int(values.size - 1).bit_length()), depth - MIN_DROPPED_BITS + 1):
+        if np.isin(values, _replicated(np.arange(1 << bits), bits, depth)).all():
+            return bits
+    return None
+
+
+@dataclass(frozen=True)
+class Lattice:
+    """A palette's per-channel uniform quantizers (:class:`ChannelQuantizer`, one per channel)."""
+
+    channels: tuple[ChannelQuantizer, ...]
+
+    @property
+    def kind(self) -> str:
+        return self.channels[0].kind
+
+    def describe(self) -> str:
+        """E.g. ``"bin centre, 3 bits (step 32)"`` or ``"bit replication, 5/6/5 bits"``."""
+        name = {"floor": "floor truncation", "center": "bin centre", "round": "rounding to levels",
+                "replicate": "bit replication"}[self.kind]
+        parts = [c.describe() for c in self.channels]
+        if len(set(parts)) == 1:
+            return f"{name}, {parts[0]}"
+        if self.kind == "replicate":
+            return f"{name}, {'/'.join(str(c.param) for c in self.channels)} bits"
+        return f"{name}, {' / '.join(parts)}"
+
+    def cell_bounds(self, palette) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(lower, upper, codes)`` (K, C) int64: each palette colour's cell (inclusive) and lattice codes."""
+        palette = np.asarray(palette)
+        lower, upper, codes = (np.empty(palette.shape, np.int64) for _ in range(3))
+        for c, quant in enumerate(self.channels):
+            lo, hi = quant.bins()
+            codes[:, c] = quant.code(palette[:, c])
+            lower[:, c], upper[:, c] = lo[codes[:, c]], hi[codes[:, c]]
+        return lower, upper, codes
+
+    def occupancy(self, palette) -> float:
+        """The smallest share, over the channels, of the codes between the palette's extremes it uses."""
+        codes = self.cell_bounds(palette)[2]
+        shares = [np.unique(c).size / (int(c.max()) - int(c.min()) + 1) for c in codes.T if c.max() > c.min()]
+        return min(shares, default=1.0)
+
+    def requantize(self, values) -> np.ndarray:
+        """Apply the quantizer to ``values`` (..., C): every value replaced by its cell's level (int64)."""
+        values = np.asarray(values)
+        return np.stack([q.levels()[q.code(values[..., c])] for c, q in enumerate(self.channels)], axis=-1)
+
+
+def fit_lattice(kind: str, palette, dtype) -> Lattice | None:
+    """The lattice of ``kind`` that holds every colour of ``palette`` (K, C) of an integer image, or None."""
+    if kind not in KINDS:
+        raise ValueError(f"lattice kind must be one of {KINDS}, got {kind!r}")
+    palette = np.asarray(palette)
+    if not np.issubdtype(np.dtype(dtype), np.integer) or palette.shape[0] < 2:
+        return None
+    top = _full_scale(dtype, palette)
+    columns = [np.unique(palette[:, c].astype(np.int64)) for c in range(palette.shape[1])]
+    params = [_fits(kind, v, top) if v.size > 1 else 0 for v in columns]
+    if any(p is None for p in params):
+        return None
+    varying = [p for p in params if p]
+    if not varying:
+        return None
+    # a constant channel takes the coarsest parameter of the others that has its value as a level
+    coarse = sorted(set(varying), reverse=kind in ("floor", "center"))
+    channels = []
+    for v, p in zip(columns, params, strict=True):
+        if not p:
+            p = next((q for q in coarse if np.isin(v, ChannelQuantizer(kind, q, top).levels()).all()), None)
+            if p is None:
+                return None
+        channels.append(ChannelQuantizer(kind, int(p), top))
+    return Lattice(tuple(channels))
+
+
+def recognise_lattice(palette, dtype, *, min_colors: int = 4) -> Lattice | None:
+    """The lattice quantizer that made ``palette`` (the first kind of ``KINDS`` that fits), or None.
+
+    Palettes of fewer than ``min_colors`` colours, or that use less than :data:`MIN_OCCUPANCY` of their
+    lattice's codes in some channel, are never taken for a lattice (too few values to tell).
+    """
+    palette = np.asarray(palette)
+    if palette.shape[0] < min_colors:
+        return None
+    for kind in KINDS:
+        lattice = fit_lattice(kind, palette, dtype)
+        if lattice is not None:
+            return lattice if lattice.occupancy(palette) >= MIN_OCCUPANCY else None
+    return None
