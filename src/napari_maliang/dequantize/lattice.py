@@ -179,6 +179,32 @@ class Lattice:
             lower[:, c], upper[:, c] = lo[codes[:, c]], hi[codes[:, c]]
         return lower, upper, codes
 
+    def expected_values(self, palette, counts) -> np.ndarray:
+        """(K, C) float: the mean original value of each palette colour's pixels under a clipping model.
+
+        Inside the range a bin's values are taken as uniform (the mean is the bin's centre). The two bins
+        holding 0 and full scale also collect every value the camera or editor clipped: when such a bin
+        holds more pixels (``counts``, per colour) than its inner neighbour, the excess is taken as a point
+        mass at the range's end and the mean moves towards it, e.g. a black background clipped at 0 in a
+        3-bit image is restored near 0, not at 15.5, while shadows that fill the bin like their
+        neighbours keep the centre, and so does a bin whose inner neighbour is empty (a cluster of values
+        apart from the rest, not a distribution running into the range's end).
+        """
+        lower, upper, codes = self.cell_bounds(palette)
+        out = 0.5 * (lower + upper)
+        counts = np.asarray(counts, np.float64)
+        for c, quant in enumerate(self.channels):
+            hist = np.bincount(codes[:, c], weights=counts, minlength=quant.n_codes)
+            lo, hi = quant.bins()
+            density = hist / (hi - lo + 1)  # pixels per value: bins differ in width (rounding's end bins are half)
+            for end, inner, value in ((0, 1, 0), (quant.n_codes - 1, quant.n_codes - 2, quant.top)):
+                here = codes[:, c] == end
+                if inner < 0 or inner >= quant.n_codes or not here.any() or not 0 < density[inner] < density[end]:
+                    continue  # no excess, or an isolated cluster (an empty neighbour): no density reaches the end
+                share = density[inner] / density[end]  # the part of the bin that continues its neighbour's density
+                out[here, c] = share * out[here, c] + (1 - share) * value
+        return out
+
     def occupancy(self, palette) -> float:
         """The smallest share, over the channels, of the codes between the palette's extremes it uses."""
         codes = self.cell_bounds(palette)[2]
