@@ -32,7 +32,7 @@ def test_run_brushes_undo_and_screenshot(make_napari_viewer, qtbot, ramp_image):
     _wait(qtbot, widget)
     out = viewer.layers["quantized dequantized"]
     base = np.asarray(out.data).copy()
-    assert base.shape == ramp_image.shape and requantization_mask(base, ramp_image, color_space=widget.color_space.value).all()
+    assert base.shape == ramp_image.shape and requantization_mask(base, ramp_image).all()
     assert np.array_equal(np.asarray(layer.data), ramp_image)  # input untouched
 
     brushes = widget.add_brushes()
@@ -109,3 +109,36 @@ def test_sliders_and_errors(make_napari_viewer, qtbot, ramp_image):
     _wait(qtbot, widget)
     assert widget.runner.last_error is None, widget.runner.last_error
     assert viewer.layers["noisy dequantized"].data.shape == noisy.shape
+
+
+def test_recognised_quantizer_override_and_dithered_input(make_napari_viewer, qtbot):
+    from PIL import Image
+
+    from napari_maliang.dequantize import smooth_synthetic
+
+    original = smooth_synthetic((96, 128), seed=2)
+    centre = (original // 32) * 32 + 16  # 3-bit bin-centre reduction
+    viewer, layer, widget = _dock(make_napari_viewer, centre)
+    widget.runner.run()
+    _wait(qtbot, widget)
+    assert widget.recognised.value.startswith("bin centre, 3 bits (step 32)")
+    out = viewer.layers["quantized dequantized"]
+    assert out.metadata["dequantize"]["quantizer"] == "center" and out.data.dtype == np.uint8
+    assert ((np.asarray(out.data) // 32) * 32 + 16 == centre).all()  # re-quantizes by the same rule
+    widget.quantizer.value = "floor"  # contradicts the palette: told, and the recognised lattice is kept
+    _wait(qtbot, widget)
+    assert widget.runner.last_error is None and widget.recognised.value.startswith("bin centre")
+
+    pal = Image.fromarray(original).quantize(8, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    dithered = np.asarray(Image.fromarray(original).quantize(palette=pal, dither=Image.Dither.FLOYDSTEINBERG)
+                          .convert("RGB"))
+    bad = viewer.add_image(dithered, name="dithered", rgb=True)
+    widget.reset_choices()
+    widget.layer_combo.value = bad
+    widget.runner.run()
+    _wait(qtbot, widget)
+    assert "looks dithered" in str(widget.runner.last_error) and "dithered dequantized" not in viewer.layers
+    widget.dither.value = "smooth"
+    _wait(qtbot, widget)
+    assert widget.runner.last_error is None, widget.runner.last_error
+    assert viewer.layers["dithered dequantized"].data.shape == dithered.shape

@@ -36,10 +36,18 @@ from napari_maliang._widgets._common import (
 
 __all__ = ["DequantizeWidget", "brush_colormap", "edge_colormap"]
 
-# Widget defaults: the paper's omega = 0.01 with Voronoi cells in RGB, the setting with the best measured PSNR
-# and no losing case (docs/benchmarks/dequantize.md); Lab (the function's default) is one click away.
+# Widget defaults are the function's: the paper's omega = 0.01, smoothing in RGB, the quantizer recognised
 DEFAULT_OMEGA = 0.01
 DEFAULT_COLOR_SPACE = "rgb"
+QUANTIZER_CHOICES = [
+    ("auto: recognise from the palette", "auto"),
+    ("nearest palette colour (k-means, median cut, GIF)", "nearest"),
+    ("floor truncation (v // s) * s", "floor"),
+    ("bin centre (v // s) * s + s // 2", "center"),
+    ("rounding to levels (posterize)", "round"),
+    ("bit replication (RGB565)", "replicate"),
+]
+DITHER_CHOICES = [("stop and say so", "raise"), ("go on as it is", "continue"), ("blur the dither away", "smooth")]
 EDGE_COLORS = {1: (0.2, 0.9, 1.0, 0.9), 2: (1.0, 0.75, 0.0, 0.9)}  # soft: cyan, hard: amber
 
 
@@ -88,14 +96,25 @@ class DequantizeWidget(QWidget):
         self.omega_slider = FloatSlider(label="log10 ω (data weight)", value=round(math.log10(DEFAULT_OMEGA), 2), min=-3.0, max=1.0, step=0.05)
         self.omega_label = Label(label="ω =", value=f"{self.omega:.3g}")
         self.continuity_slider = FloatSlider(label="w_c (continuity)", value=0.0, min=0.0, max=5.0, step=0.05)
-        self.color_space = ComboBox(label="colour space", choices=["lab", "rgb"], value=DEFAULT_COLOR_SPACE)
+        self.color_space = ComboBox(label="smoothing space", choices=["rgb", "lab"], value=DEFAULT_COLOR_SPACE,
+                                    tooltip="colour space of the smoothing (eq. 1); the cells stay the quantizer's")
+        self.quantizer = ComboBox(label="quantizer", choices=QUANTIZER_CHOICES, value="auto",
+                                  tooltip="how the image was quantized; 'auto' recognises lattices (bit depth "
+                                  "reduction, posterization) from the palette's values")
+        self.quantizer_space = ComboBox(label="quantizer space", choices=["rgb", "lab"], value="rgb",
+                                        tooltip="where the palette quantizer measured 'nearest': RGB for Pillow, "
+                                        "k-means and image editors")
+        self.dither = ComboBox(label="if dithered", choices=DITHER_CHOICES, value="raise",
+                               tooltip="dithering breaks the paper's uniform regions: stop, go on, or blur it away")
+        self.recognised = Label(label="recognised", value="(run to see)")
         self.auto_update = CheckBox(label="update after each stroke", value=True)
         self.quantize_spin = SpinBox(label="k-means first (0 = off)", value=0, min=0, max=256)
         self.legend = Label(value="edges: cyan soft, amber hard")
         self.options = Container(
             widgets=[
                 self.layer_combo, self.add_brushes_button, self.brush_combo, self.show_edges, self.legend,
-                self.omega_slider, self.omega_label, self.continuity_slider, self.color_space, self.quantize_spin, self.auto_update,
+                self.omega_slider, self.omega_label, self.continuity_slider, self.quantizer, self.recognised,
+                self.quantizer_space, self.color_space, self.dither, self.quantize_spin, self.auto_update,
             ],
             labels=True,
         )
@@ -123,7 +142,8 @@ class DequantizeWidget(QWidget):
         self.add_brushes_button.changed.connect(self.add_brushes)
         self.brush_combo.changed.connect(self._on_brush)
         self.show_edges.changed.connect(self._on_show_edges)
-        for w in (self.omega_slider, self.continuity_slider, self.color_space, self.quantize_spin):
+        for w in (self.omega_slider, self.continuity_slider, self.color_space, self.quantize_spin, self.quantizer,
+                  self.quantizer_space, self.dither):
             w.changed.connect(self.schedule_update)
         follow_layer_list(napari_viewer, self.reset_choices)
         napari_viewer.layers.events.removed.connect(self._on_layer_removed)
@@ -255,8 +275,9 @@ class DequantizeWidget(QWidget):
             )
         return ann.copy() if ann.any() else None
 
-    def _dequantizer(self, layer, data, color_space):
-        key = (id(_unwrap(layer)), id(_unwrap(layer).data), data.shape, color_space, int(self.quantize_spin.value))
+    def _dequantizer(self, layer, data, options):
+        key = (id(_unwrap(layer)), id(_unwrap(layer).data), data.shape, int(self.quantize_spin.value),
+               *sorted(options.items()))
         if self._dq is None or self._dq_key != key:
             self._dq = None
             self._dq_key = key
@@ -265,8 +286,9 @@ class DequantizeWidget(QWidget):
 
     def _start(self):
         layer, data = self._input()
-        color_space = self.color_space.value
-        key, dq = self._dequantizer(layer, data, color_space)
+        options = {"color_space": self.color_space.value, "quantizer": self.quantizer.value,
+                   "quantizer_space": self.quantizer_space.value, "dither": self.dither.value}
+        key, dq = self._dequantizer(layer, data, options)
         fresh = dq is None  # a new image: say once what kind of palette it has
         ann = self._annotations(data.shape[:2])
         omega = self.omega
@@ -280,30 +302,31 @@ class DequantizeWidget(QWidget):
 
             from napari_maliang.dequantize import Dequantizer
 
+            said = []
             if dq is None:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # RGBA: alpha is copied through, said in the docs
-                    dq = Dequantizer(data, color_space=color_space, quantize=quantize)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    dq = Dequantizer(data, quantize=quantize, **options)
+                said = [str(w.message) for w in caught]  # RGBA, a contradicted quantizer, dithering: told below
             result = yield from dq.steps(ann, omega=omega, continuity=continuity)
             edges = dq.edge_image(ann) if want_edges else None
-            return dq, result, edges
+            return dq, result, edges, said
 
         def on_done(out):
-            dq_done, result, edges = out
+            dq_done, result, edges, said = out
             if self._dq_key == key:
                 self._dq = dq_done
+            self.recognised.value = f"{dq_done.describe()} · {dq_done.n_colors} colours"
             self._publish(layer, result, edges, dq_done)
-            if dq_done.indexed.alpha is not None:
-                show_info("RGBA image: the alpha channel is ignored by dequantization and copied to the output")
-            if fresh and dq_done.quantizer == "floor":
-                show_info(f"bit-truncated palette (step {dq_done.cells.step}): each colour stands for its bin, "
-                          "so the result is pulled towards bin centres, in RGB")
+            if fresh:
+                for message in said:
+                    show_info(message)
 
         return job(), on_done
 
     def _publish(self, layer, result, edges, dq) -> None:
         rgb = result.ndim == 3
-        kwargs = {**placement(layer), "contrast_limits": (0.0, float(dq.scale))}
+        kwargs = {**placement(layer), "contrast_limits": (0.0, float(dq.scale)), "metadata": {"dequantize": dq.info}}
         if rgb:
             kwargs["rgb"] = True
         else:

@@ -202,8 +202,8 @@ class Dequantizer:
         )
         if dither == "raise":
             raise DitheredImageError(
-                f"{message}. Pass dither='smooth' to blur the dither away and re-quantize first, or "
-                "dither='continue' to go on as it is (little will change)"
+                f"{message}. Pass dither='smooth' to blur the dither away instead, or dither='continue' to go on "
+                "as it is (little will change); in the widget: 'if dithered'"
             )
         if dither == "continue":
             warnings.warn(f"{message}; going on as asked (little will change)", UserWarning, stacklevel=3)
