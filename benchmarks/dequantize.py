@@ -22,9 +22,10 @@ bit replication, and 6-level posterization ``round(v * 5 / 255) * 51``.
 
 Each result is written as 8-bit and scored as a user would: PSNR and SSIM against the original, and the
 share of pixels that re-quantize to the input by the quantizer's own rule, coded here independently of
-the package: nearest palette colour (a KD-tree, and for 8-bit RGB palettes also Pillow's own
-``quantize(palette=...)`` mapping; the smaller share is printed), the bit mask, the bin centre, 5/6/5-bit
-truncation with replication, rounding to the level.
+the package: nearest palette colour (a KD-tree), the bit mask, the bin centre, 5/6/5-bit truncation with
+replication, rounding to the level. For palettes also Pillow's own ``quantize(palette=...)`` mapping,
+for our result and for the quantized input itself (Pillow's mapping is approximate: see
+``pillow_requantized``).
 
     python benchmarks/dequantize.py [--set design|heldout] [--quick] [--paper] [--no-speed | --speed-only]
 
@@ -140,14 +141,11 @@ def requantized(out, q, rule) -> float:
     """Share of pixels of the 8-bit ``out`` that the quantizer maps back to ``q``, by its own rule."""
     o = out.astype(np.int64)
     if rule == "palette":
-        from PIL import Image
         from scipy.spatial import cKDTree
 
         pal, idx = np.unique(q.reshape(-1, 3), axis=0, return_inverse=True)
         _, nearest = cKDTree(pal.astype(np.float64)).query(o.reshape(-1, 3).astype(np.float64))
-        kd = (nearest == idx.ravel()).mean()
-        pil = np.asarray(Image.fromarray(out).quantize(palette=_pil_palette(pal), dither=Image.Dither.NONE))
-        return min(kd, (pil.ravel() == idx.ravel()).mean())
+        return (nearest == idx.ravel()).mean()
     if rule[0] == "center":
         s = rule[1]
         back = (o // s) * s + s // 2
@@ -159,6 +157,19 @@ def requantized(out, q, rule) -> float:
         n = rule[1]
         back = np.rint(np.rint(o * ((n - 1) / 255.0)) * (255.0 / (n - 1)))
     return (back == q).all(axis=-1).mean()
+
+
+def pillow_requantized(image, q) -> float:
+    """Share of pixels that Pillow's own palette mapping (``quantize(palette=...)``) sends to their colour in ``q``.
+
+    Pillow looks colours up in a cache of 6 bits per channel (the palette colour nearest to ``c & ~3``), so
+    on palettes with colours a few levels apart it does not even map ``q`` itself back to ``q`` everywhere.
+    """
+    from PIL import Image
+
+    pal, idx = np.unique(q.reshape(-1, 3), axis=0, return_inverse=True)
+    mapped = np.asarray(Image.fromarray(image).quantize(palette=_pil_palette(pal), dither=Image.Dither.NONE))
+    return (mapped.ravel() == idx.ravel()).mean()
 
 
 # ---------------------------------------------------------------------------------------------- images
@@ -300,7 +311,7 @@ def main(argv=None):
 
     print(f"machine: {os.cpu_count()} CPU cores; set={args.set}; default settings")
     print(f"{'image':<12} {'quantizer':<12} {'colours':>7} {'PSNR q':>7} {'ours':>6} {'paper':>6} {'gauss':>6} "
-          f"{'bilat':>6} {'SSIM q':>6} {'ours':>6} {'requant':>8} {'s/MP':>5}")
+          f"{'bilat':>6} {'SSIM q':>6} {'ours':>6} {'requant':>8} {'Pillow':>7} {'(q)':>7} {'s/MP':>5}")
     rows = []
     sets = {"design": design_images, "heldout": heldout_images, "heldout2": heldout2_images}
     imgs = {} if args.speed_only else sets[args.set](args.quick)
@@ -322,22 +333,26 @@ def main(argv=None):
             except ValueError:  # refused (said above for ours)
                 gp = 0.0
             row = dict(family=rule if isinstance(rule, str) else rule[0], gain=psnr(r, img) - p0, paper=gp, gauss=psnr(g, img) - p0,
-                       bilat=psnr(b, img) - p0, dssim=ssim(r, img) - s0, requant=requantized(r, q, rule))
+                       bilat=psnr(b, img) - p0, dssim=ssim(r, img) - s0, requant=requantized(r, q, rule),
+                       pillow=pillow_requantized(r, q) if rule == "palette" else np.nan,
+                       pillow_q=pillow_requantized(q, q) if rule == "palette" else np.nan)
             rows.append(row)
             print(f"{iname:<12} {qname:<12} {ncol:>7} {p0:>7.2f} {row['gain']:>+6.2f} {gp:>+6.2f} {row['gauss']:>+6.2f} "
-                  f"{row['bilat']:>+6.2f} {s0:>6.3f} {row['dssim']:>+6.3f} {100 * row['requant']:>7.2f}% {dt:>5.2f}",
-                  flush=True)
+                  f"{row['bilat']:>+6.2f} {s0:>6.3f} {row['dssim']:>+6.3f} {100 * row['requant']:>7.2f}% "
+                  f"{100 * row['pillow']:>6.2f}% {100 * row['pillow_q']:>6.2f}% {dt:>5.2f}", flush=True)
     quality = ""
     if rows:
         print("\nper family: mean PSNR gain (worst) of ours, the paper alone, Gaussian blur, bilateral; "
-              "worst SSIM change; worst re-quantization")
+              "worst SSIM change; worst re-quantization (and by Pillow's mapping: ours, the input's own)")
         for fam in dict.fromkeys(r["family"] for r in rows):
             sub = [r for r in rows if r["family"] == fam]
             cols = {k: np.array([r[k] for r in sub]) for k in sub[0] if k != "family"}
             print(f"  {fam:<10} n={len(sub):<3} ours {cols['gain'].mean():+.2f} ({cols['gain'].min():+.2f})  "
                   f"paper {cols['paper'].mean():+.2f} ({cols['paper'].min():+.2f})  gauss {cols['gauss'].mean():+.2f}  "
                   f"bilat {cols['bilat'].mean():+.2f}  dSSIM min {cols['dssim'].min():+.3f}  "
-                  f"requant min {100 * cols['requant'].min():.2f}%")
+                  f"requant min {100 * cols['requant'].min():.2f}%"
+                  + (f"  Pillow min {100 * cols['pillow'].min():.2f}% (input {100 * cols['pillow_q'].min():.2f}%)"
+                     if fam == "palette" else ""))
         gains = np.array([r["gain"] for r in rows])
         quality = (f": mean PSNR gain {gains.mean():+.2f} dB (target >= +1.0), worst {gains.min():+.2f} dB "
                    f"(target >= -0.1), SSIM change worst {min(r['dssim'] for r in rows):+.3f} (target >= 0), "

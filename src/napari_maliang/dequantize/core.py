@@ -174,10 +174,7 @@ class Dequantizer:
         self.palette = palette
         if self.lattice is not None:
             self.cells = lattice_cells(palette, self.lattice)
-            # data term: the box centres, moved towards the range's ends where clipping piled values up (lattices
-            # work in RGB)
-            counts = np.bincount(self.indices.ravel(), minlength=palette.shape[0])
-            self.palette_work = self.lattice.expected_values(palette, counts)
+            self.palette_work = self.cells.anchors  # data term: the box centres (lattices work in RGB)
         else:
             self.cells = voronoi_cells(self._to_space(self.quantizer_space, palette))
             self.palette_work = self._to_space(self.color_space, palette)

@@ -42,10 +42,11 @@ KINDS = ("floor", "center", "round", "replicate")
 #: a lattice drops at least this many bits (step >= 4)
 MIN_DROPPED_BITS = 2
 
-#: ``recognise_lattice`` wants each channel to use at least this share of the codes between its lowest
-#: and highest value: a lattice image of a photo uses nearly all of them, while a few palette colours
-#: widened to 16 bits (8-bit k-means colours times 257 sit on 256 rounding levels) use a few per cent
-MIN_OCCUPANCY = 0.5
+#: ``recognise_lattice`` wants, in each channel, at least this share of the codes present to have a
+#: neighbouring code present too: gradients in a lattice image cross neighbouring bins (runs of codes,
+#: even with a gap between two clusters of values), while a palette that merely sits on a fine lattice
+#: (8-bit k-means colours widened to 16 bits by x257 sit on 256 rounding levels) has isolated codes
+MIN_RUN_SHARE = 0.5
 
 
 def _full_scale(dtype, values) -> int:
@@ -179,36 +180,13 @@ class Lattice:
             lower[:, c], upper[:, c] = lo[codes[:, c]], hi[codes[:, c]]
         return lower, upper, codes
 
-    def expected_values(self, palette, counts) -> np.ndarray:
-        """(K, C) float: the mean original value of each palette colour's pixels under a clipping model.
-
-        Inside the range a bin's values are taken as uniform (the mean is the bin's centre). The two bins
-        holding 0 and full scale also collect every value the camera or editor clipped: when such a bin
-        holds more pixels (``counts``, per colour) than its inner neighbour, the excess is taken as a point
-        mass at the range's end and the mean moves towards it, e.g. a black background clipped at 0 in a
-        3-bit image is restored near 0, not at 15.5, while shadows that fill the bin like their
-        neighbours keep the centre, and so does a bin whose inner neighbour is empty (a cluster of values
-        apart from the rest, not a distribution running into the range's end).
-        """
-        lower, upper, codes = self.cell_bounds(palette)
-        out = 0.5 * (lower + upper)
-        counts = np.asarray(counts, np.float64)
-        for c, quant in enumerate(self.channels):
-            hist = np.bincount(codes[:, c], weights=counts, minlength=quant.n_codes)
-            lo, hi = quant.bins()
-            density = hist / (hi - lo + 1)  # pixels per value: bins differ in width (rounding's end bins are half)
-            for end, inner, value in ((0, 1, 0), (quant.n_codes - 1, quant.n_codes - 2, quant.top)):
-                here = codes[:, c] == end
-                if inner < 0 or inner >= quant.n_codes or not here.any() or not 0 < density[inner] < density[end]:
-                    continue  # no excess, or an isolated cluster (an empty neighbour): no density reaches the end
-                share = density[inner] / density[end]  # the part of the bin that continues its neighbour's density
-                out[here, c] = share * out[here, c] + (1 - share) * value
-        return out
-
-    def occupancy(self, palette) -> float:
-        """The smallest share, over the channels, of the codes between the palette's extremes it uses."""
-        codes = self.cell_bounds(palette)[2]
-        shares = [np.unique(c).size / (int(c.max()) - int(c.min()) + 1) for c in codes.T if c.max() > c.min()]
+    def run_share(self, palette) -> float:
+        """The smallest share, over the varying channels, of the palette's codes whose code + 1 or - 1 is used too."""
+        shares = []
+        for c in self.cell_bounds(palette)[2].T:
+            used = np.unique(c)
+            if used.size > 1:
+                shares.append(np.mean(np.isin(used + 1, used) | np.isin(used - 1, used)))
         return min(shares, default=1.0)
 
     def requantize(self, values) -> np.ndarray:
@@ -247,8 +225,8 @@ def fit_lattice(kind: str, palette, dtype) -> Lattice | None:
 def recognise_lattice(palette, dtype, *, min_colors: int = 4) -> Lattice | None:
     """The lattice quantizer that made ``palette`` (the first kind of ``KINDS`` that fits), or None.
 
-    Palettes of fewer than ``min_colors`` colours, or that use less than :data:`MIN_OCCUPANCY` of their
-    lattice's codes in some channel, are never taken for a lattice (too few values to tell).
+    Palettes of fewer than ``min_colors`` colours, or whose codes in some channel are mostly isolated
+    (:data:`MIN_RUN_SHARE`), are never taken for a lattice (too few values to tell).
     """
     palette = np.asarray(palette)
     if palette.shape[0] < min_colors:
@@ -256,5 +234,5 @@ def recognise_lattice(palette, dtype, *, min_colors: int = 4) -> Lattice | None:
     for kind in KINDS:
         lattice = fit_lattice(kind, palette, dtype)
         if lattice is not None:
-            return lattice if lattice.occupancy(palette) >= MIN_OCCUPANCY else None
+            return lattice if lattice.run_share(palette) >= MIN_RUN_SHARE else None
     return None
