@@ -186,7 +186,8 @@ def write_image(path, image: np.ndarray) -> None:
     if path.lower().endswith(_TIFF):
         import tifffile
 
-        tifffile.imwrite(path, image)
+        colour = image.ndim == 3 and image.shape[-1] in (3, 4)
+        tifffile.imwrite(path, image, photometric="rgb" if colour else "minisblack")
         return
     if path.lower().endswith(".png") and image.dtype == np.uint16 and image.ndim == 3:
         import cv2  # Pillow (under scikit-image) cannot write 16-bit colour PNGs; OpenCV can

@@ -84,3 +84,28 @@ def test_cli_animated_gif_is_dequantized_frame_by_frame(tmp_path, ramp, three_to
     assert main(["dequantize", str(tmp_path / "anim.gif"), "-o", str(tmp_path / "x.tif"),
                  "--annotations", str(tmp_path / "a.png")]) == 2
     assert "stack of 2 planes" in capsys.readouterr().err
+
+
+def test_cli_says_the_quantizer_writes_float_tiff_and_refuses_dithering(tmp_path, capsys):
+    import tifffile
+
+    from napari_maliang.dequantize import smooth_synthetic
+
+    original = smooth_synthetic((64, 80), seed=3)
+    q = (original // 32) * 32 + 16  # 3-bit bin centres
+    Image.fromarray(q).save(tmp_path / "q.png")
+    assert main(["dequantize", str(tmp_path / "q.png"), "-o", str(tmp_path / "o.png")]) == 0
+    assert "quantizer recognised: bin centre, 3 bits (step 32)" in capsys.readouterr().err
+    out = np.asarray(Image.open(tmp_path / "o.png"))
+    assert out.dtype == np.uint8 and ((out // 32) * 32 + 16 == q).all()
+    assert main(["dequantize", str(tmp_path / "q.png"), "-o", str(tmp_path / "o.tif"), "--float"]) == 0
+    f = tifffile.imread(tmp_path / "o.tif")
+    assert f.dtype == np.float32 and np.abs(f - out).max() <= 1.0
+    assert main(["dequantize", str(tmp_path / "q.png"), "-o", str(tmp_path / "f.png"), "--float"]) == 2
+    assert "only TIFF holds" in capsys.readouterr().err and not (tmp_path / "f.png").exists()
+    pal = Image.fromarray(original).quantize(8, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    Image.fromarray(original).quantize(palette=pal, dither=Image.Dither.FLOYDSTEINBERG).save(tmp_path / "d.png")
+    assert main(["dequantize", str(tmp_path / "d.png"), "-o", str(tmp_path / "d_out.png")]) == 2
+    assert "looks dithered" in capsys.readouterr().err and not (tmp_path / "d_out.png").exists()
+    assert main(["dequantize", str(tmp_path / "d.png"), "-o", str(tmp_path / "d_out.png"), "--dither", "smooth"]) == 0
+    assert (tmp_path / "d_out.png").exists()

@@ -28,18 +28,11 @@ def psnr(a, b):
     return 10 * np.log10(255.0**2 / mse)
 
 
-def replicate(k, bits):
-    """``bits``-bit codes widened to 8 bits by repeating the bits (the usual RGB565 display)."""
-    out, shift = np.zeros_like(k), 8 - bits
-    while shift > -bits:
-        out |= (k << shift) if shift >= 0 else (k >> -shift)
-        shift -= bits
-    return out
-
-
 def rgb565(img):
-    return np.stack([replicate(img[..., c].astype(np.int64) >> (8 - b), b) for c, b in enumerate((5, 6, 5))],
-                    -1).astype(np.uint8)
+    """8-bit RGB -> RGB565 -> 8-bit, as display drivers widen it: (r5 << 3) | (r5 >> 2), (g6 << 2) | (g6 >> 4)."""
+    v = img.astype(np.int64)
+    r, g, b = v[..., 0] >> 3, v[..., 1] >> 2, v[..., 2] >> 3
+    return np.stack([(r << 3) | (r >> 2), (g << 2) | (g >> 4), (b << 3) | (b >> 2)], -1).astype(np.uint8)
 
 
 def posterize_levels(img, n):

@@ -193,8 +193,8 @@ class Dequantizer:
 
     def _on_dither(self, dither: str) -> None:
         message = (
-            f"the image looks dithered: {100 * self.dither_score:.0f}% of its pixels differ from all four "
-            f"neighbours (quantized images without dithering have under {100 * DITHER_THRESHOLD:.0f}%), and "
+            f"the image looks dithered: {100 * self.dither_score:.0f}% of its 2x2 blocks are two-colour "
+            f"checkerboards (quantized images without dithering have under {100 * DITHER_THRESHOLD:.0f}%), and "
             "dequantization assumes uniformly coloured regions"
         )
         if dither == "raise":
