@@ -166,7 +166,7 @@ def lattice_cells(palette: np.ndarray, lattice: Lattice) -> Cells:
     return Cells(lattice.kind, 0.5 * (lower + upper), _touching(codes), indptr, normals, offsets, lattice)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _out_of_cell(x, idx, indptr, normals, offsets, margin, out):
     n, nc = x.shape
     for p in range(n):
@@ -182,7 +182,7 @@ def _out_of_cell(x, idx, indptr, normals, offsets, margin, out):
         out[p] = bad
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _pull(x, idx, anchors, indptr, normals, offsets, margin):
     n, nc = x.shape
     for p in range(n):
@@ -209,17 +209,20 @@ def out_of_cell(x, indices, cells: Cells, margin: float = 0.0) -> np.ndarray:
     if flat.dtype not in (np.float32, np.float64):
         flat = flat.astype(np.float64)
     out = np.empty(h * w, np.bool_)
-    _out_of_cell(flat, indices.ravel().astype(np.int64), cells.indptr, cells.normals, cells.offsets, float(margin),
-                 out)
+    idx = indices.ravel().astype(np.int64)
+    _in_threads(lambda lo, hi: _out_of_cell(flat[lo:hi], idx[lo:hi], cells.indptr, cells.normals, cells.offsets,
+                                            float(margin), out[lo:hi]), h * w)
     return out.reshape(h, w)
 
 
 def pull_into_cells(x, indices, cells: Cells, margin: float) -> np.ndarray:
     """Move every pixel outside (or within ``margin`` of the border of) its cell towards the cell's anchor."""
     h, w = indices.shape
-    flat = np.ascontiguousarray(x.reshape(h * w, -1), dtype=np.float64).copy()
-    _pull(flat, indices.ravel().astype(np.int64), np.ascontiguousarray(cells.anchors, np.float64), cells.indptr,
-          cells.normals, cells.offsets, float(margin))
+    flat = np.array(x.reshape(h * w, -1), dtype=np.float64)  # a copy: the pull works in place
+    idx = indices.ravel().astype(np.int64)
+    anchors = np.ascontiguousarray(cells.anchors, np.float64)
+    _in_threads(lambda lo, hi: _pull(flat[lo:hi], idx[lo:hi], anchors, cells.indptr, cells.normals, cells.offsets,
+                                     float(margin)), h * w)
     return flat.reshape(x.shape)
 
 
@@ -253,7 +256,7 @@ def _accepts(c, i, q, indptr, normals, offsets, lab, scale, pillow):
     return True
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _settle(y, idx, anchors, indptr, normals, offsets, lab, scale, integer, pillow, search, out):
     n, nc = y.shape
     c = np.empty(nc)
@@ -298,10 +301,31 @@ def settle(y, indices, cells: Cells, palette, *, scale: float, integer: bool, la
     h, w = indices.shape
     flat = np.ascontiguousarray(y.reshape(h * w, -1), dtype=np.float64)
     out = np.empty_like(flat)
-    _settle(flat, indices.ravel().astype(np.int64), np.ascontiguousarray(palette, np.float64), cells.indptr,
-            cells.normals, cells.offsets, bool(lab), float(scale), bool(integer), bool(pillow),
-            _search_offsets(flat.shape[1]), out)
+    idx = indices.ravel().astype(np.int64)
+    rest = (np.ascontiguousarray(palette, np.float64), cells.indptr, cells.normals, cells.offsets, bool(lab),
+            float(scale), bool(integer), bool(pillow), _search_offsets(flat.shape[1]))
+    _in_threads(lambda lo, hi: _settle(flat[lo:hi], idx[lo:hi], *rest, out[lo:hi]), flat.shape[0])
     return out.reshape(y.shape)
+
+
+def _in_threads(run, n: int, chunk: int = 1 << 16) -> None:
+    """``run(lo, hi)`` over ``[0, n)`` split across the cores (the kernels release the GIL).
+
+    Plain threads around ``nogil`` kernels, as elsewhere in the package (``smlm.detect``): no dependence on
+    numba's process-wide threading layer, which may not be entered from two threads at once.
+    """
+    import os
+
+    parts = max(1, min(os.cpu_count() or 1, n // chunk))
+    bounds = [n * k // parts for k in range(parts + 1)]
+    if parts == 1:
+        run(0, n)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(parts) as pool:
+        for future in [pool.submit(run, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]:
+            future.result()
 
 
 def requantization_mask(result, quantized, *, quantizer: str = "auto", quantizer_space: str = "rgb") -> np.ndarray:
