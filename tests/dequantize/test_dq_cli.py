@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from PIL import Image
 
 from napari_maliang.cli import main
@@ -107,5 +108,6 @@ def test_cli_says_the_quantizer_writes_float_tiff_and_refuses_dithering(tmp_path
     Image.fromarray(original).quantize(palette=pal, dither=Image.Dither.FLOYDSTEINBERG).save(tmp_path / "d.png")
     assert main(["dequantize", str(tmp_path / "d.png"), "-o", str(tmp_path / "d_out.png")]) == 2
     assert "looks dithered" in capsys.readouterr().err and not (tmp_path / "d_out.png").exists()
-    assert main(["dequantize", str(tmp_path / "d.png"), "-o", str(tmp_path / "d_out.png"), "--dither", "smooth"]) == 0
+    with pytest.warns(UserWarning, match="blurred away"):
+        assert main(["dequantize", str(tmp_path / "d.png"), "-o", str(tmp_path / "d_out.png"), "--dither", "smooth"]) == 0
     assert (tmp_path / "d_out.png").exists()
