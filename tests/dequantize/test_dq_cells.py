@@ -80,6 +80,17 @@ def test_settle_rounds_to_the_nearest_integer_colour_inside_the_cell():
     assert (out[0, 2:, 0] >= 8).all() and ((out[0, 2:].astype(int) & ~3) @ [1, 0, 0] >= 8).all()
 
 
+def test_settle_keeps_integer_colours_in_the_value_range():
+    # a smoothed colour far outside the range: clamped it lands in D's cell, so it moves towards A, and the
+    # colour found there must be clamped too (unclamped, (-12, -12, 15) wrapped to (244, 244, 15) in uint8)
+    pal = np.array([[0.0, 0, 0], [10, 0, 0], [0, 10, 0], [0, 0, 50]])
+    cells = voronoi_cells(pal)
+    y = np.array([[[-50.0, -50, 60]]])
+    out = settle(y, np.array([[0]]), cells, pal, scale=255.0, integer=True)
+    assert (out >= 0).all() and (out <= 255).all()
+    assert not out_of_cell(out, np.array([[0]]), cells).any()
+
+
 def test_truncated_images_lose_the_half_bin_bias(smooth):
     for bits in (3, 4):
         q = truncate(smooth, bits)

@@ -257,24 +257,26 @@ def _accepts(c, i, q, indptr, normals, offsets, lab, scale, pillow):
 
 
 @numba.njit(cache=True, nogil=True)
-def _settle(y, idx, anchors, indptr, normals, offsets, lab, scale, integer, pillow, search, out):
+def _settle(y, idx, anchors, indptr, normals, offsets, lab, scale, integer, clamp, pillow, search, out):
     n, nc = y.shape
     c = np.empty(nc)
     q = np.empty(nc)
+    yp = np.empty(nc)
     for p in range(n):
         i = idx[p]
+        for ch in range(nc):  # colours of an integer image live in its value range: so does everything tried
+            yp[ch] = min(max(y[p, ch], 0.0), scale) if clamp else y[p, ch]
         found = False
         for s in range(search.shape[0] if integer else 1):  # the nearest integer colours first
             for ch in range(nc):
-                v = np.rint(y[p, ch]) + search[s, ch] if integer else y[p, ch]
-                c[ch] = min(max(v, 0.0), scale)
+                c[ch] = min(max(np.rint(yp[ch]) + search[s, ch], 0.0), scale) if integer else yp[ch]
             if _accepts(c, i, q, indptr, normals, offsets, lab, scale, pillow):
                 found = True
                 break
         t = 0.5
-        while not found and t > 1e-3:  # then along the segment to the palette colour
+        while not found and t > 1e-3:  # then along the segment to the palette colour (inside the range)
             for ch in range(nc):
-                v = anchors[i, ch] + t * (y[p, ch] - anchors[i, ch])
+                v = anchors[i, ch] + t * (yp[ch] - anchors[i, ch])
                 c[ch] = np.rint(v) if integer else v
             found = _accepts(c, i, q, indptr, normals, offsets, lab, scale, pillow)
             t *= 0.5
@@ -288,13 +290,14 @@ def _search_offsets(nc: int, radius: int = 2) -> np.ndarray:
     return np.ascontiguousarray(grid[np.argsort((grid**2).sum(1), kind="stable")], np.float64)
 
 
-def settle(y, indices, cells: Cells, palette, *, scale: float, integer: bool, lab: bool = False,
+def settle(y, indices, cells: Cells, palette, *, scale: float, integer: bool, clamp: bool = True, lab: bool = False,
            pillow: bool = False) -> np.ndarray:
     """Output colours ``y`` (H, W, C, input values) -> colours that re-quantize to their palette colour.
 
     With ``integer`` every pixel becomes the nearest integer colour (searched among the 5^C integer
     colours around it) that lies in its cell -- and, with ``pillow``, whose ``c & ~3`` does too;
     without, a pixel outside its cell moves along the segment to its palette colour until inside.
+    ``clamp`` (always on with ``integer``) keeps every colour in ``[0, scale]``, the range of an integer image.
     ``lab``: the cells are in CIE-Lab (``y / scale`` is sRGB). A pixel that finds no such colour gets
     its palette colour, which is always inside (only possible on a degenerate, clipped cell).
     """
@@ -303,7 +306,7 @@ def settle(y, indices, cells: Cells, palette, *, scale: float, integer: bool, la
     out = np.empty_like(flat)
     idx = indices.ravel().astype(np.int64)
     rest = (np.ascontiguousarray(palette, np.float64), cells.indptr, cells.normals, cells.offsets, bool(lab),
-            float(scale), bool(integer), bool(pillow), _search_offsets(flat.shape[1]))
+            float(scale), bool(integer), bool(clamp or integer), bool(pillow), _search_offsets(flat.shape[1]))
     _in_threads(lambda lo, hi: _settle(flat[lo:hi], idx[lo:hi], *rest, out[lo:hi]), flat.shape[0])
     return out.reshape(y.shape)
 

@@ -361,13 +361,14 @@ class Dequantizer:
         rounded to the nearest integer colour inside the cell (and inside it for Pillow's cache too), or,
         for float output, moved towards the palette colour where gamut clipping pushed them out.
         """
-        integer = np.issubdtype(dtype, np.integer)  # settle clamps integer colours to the value range
+        integer = np.issubdtype(dtype, np.integer)  # settle clamps the colours of integer images to their range
         q = self._to_space(self.quantizer_space, self._from_space(self.color_space, x))
         rounds_in_place = integer and self.lattice is None and self.quantizer_space != "lab"
         q = pull_into_cells(q, self.indices, self.cells, INTEGER_MARGIN if rounds_in_place else self.margin)
         rgb = self._from_space(self.quantizer_space, q)
         out = settle(rgb, self.indices, self.cells, self.palette, scale=self.scale, integer=integer,
-                     lab=self.quantizer_space == "lab", pillow=self.pillow and integer)
+                     clamp=np.issubdtype(self.input_dtype, np.integer), lab=self.quantizer_space == "lab",
+                     pillow=self.pillow and integer)
         return out.astype(dtype)
 
     def _with_alpha(self, out, dtype) -> np.ndarray:
