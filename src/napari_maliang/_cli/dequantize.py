@@ -37,7 +37,8 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--dither", choices=("raise", "continue", "smooth"), default="raise",
-        help="a dithered input: stop with a message (default), go on as it is, or blur and re-quantize first",
+        help="a dithered input: stop with a message (default), go on as it is, or write it with the dither "
+        "blurred away (descreened)",
     )
     p.add_argument("--float", action="store_true", help="write a 32-bit float TIFF instead of the input's bit depth")
     p.add_argument("--max-refine", type=int, default=10)

@@ -238,12 +238,14 @@ def _inside(q, i, indptr, normals, offsets):
 
 
 @numba.njit(cache=True, inline="always")
-def _accepts(c, i, q, indptr, normals, offsets, lab, scale, pillow):
-    """True when the output colour ``c`` re-quantizes to ``i`` (and so does Pillow's ``c & ~3``)."""
+def _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow):
+    """True when the output colour ``c`` re-quantizes to ``i`` (and so does Pillow's ``c & ~3``).
+
+    ``q`` and ``rgb`` are scratch arrays of the caller (no allocation per colour tried).
+    """
     if lab:
         for ch in range(3):
-            q[ch] = c[ch] / scale
-        rgb = q.copy()
+            rgb[ch] = c[ch] / scale
         rgb2lab_pixel(rgb, M, q)
     else:
         q[:] = c
@@ -261,6 +263,7 @@ def _settle(y, idx, anchors, indptr, normals, offsets, lab, scale, integer, clam
     n, nc = y.shape
     c = np.empty(nc)
     q = np.empty(nc)
+    rgb = np.empty(nc)
     yp = np.empty(nc)
     for p in range(n):
         i = idx[p]
@@ -270,7 +273,7 @@ def _settle(y, idx, anchors, indptr, normals, offsets, lab, scale, integer, clam
         for s in range(search.shape[0] if integer else 1):  # the nearest integer colours first
             for ch in range(nc):
                 c[ch] = min(max(np.rint(yp[ch]) + search[s, ch], 0.0), scale) if integer else yp[ch]
-            if _accepts(c, i, q, indptr, normals, offsets, lab, scale, pillow):
+            if _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow):
                 found = True
                 break
         t = 0.5
@@ -278,7 +281,7 @@ def _settle(y, idx, anchors, indptr, normals, offsets, lab, scale, integer, clam
             for ch in range(nc):
                 v = anchors[i, ch] + t * (yp[ch] - anchors[i, ch])
                 c[ch] = np.rint(v) if integer else v
-            found = _accepts(c, i, q, indptr, normals, offsets, lab, scale, pillow)
+            found = _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow)
             t *= 0.5
         for ch in range(nc):
             out[p, ch] = c[ch] if found else anchors[i, ch]

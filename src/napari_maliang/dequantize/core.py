@@ -362,7 +362,7 @@ class Dequantizer:
         for float output, moved towards the palette colour where gamut clipping pushed them out.
         """
         integer = np.issubdtype(dtype, np.integer)  # settle clamps the colours of integer images to their range
-        q = self._to_space(self.quantizer_space, self._from_space(self.color_space, x))
+        q = self._in_quantizer_space(x)
         rounds_in_place = integer and self.lattice is None and self.quantizer_space != "lab"
         q = pull_into_cells(q, self.indices, self.cells, INTEGER_MARGIN if rounds_in_place else self.margin)
         rgb = self._from_space(self.quantizer_space, q)

@@ -125,10 +125,8 @@ class ChannelQuantizer:
 
 
 def _fits(kind: str, values: np.ndarray, top: int) -> int | None:
-    """The coarsest parameter of ``kind`` whose levels hold every value of one channel, or None."""
+    """The coarsest parameter of ``kind`` whose levels hold every value of one varying channel, or None."""
     depth = top.bit_length()
-    if values.size < 2:
-        raise ValueError("a constant channel fits every kind")
     if kind in ("floor", "center"):
         g = int(np.gcd.reduce(np.diff(values)))
         s = g & -g  # the power of two in the step
