@@ -1,7 +1,7 @@
 """Progress reporting shared by algorithms, widgets and the CLI (no napari or Qt here).
 
 Long computations are written as generators that ``yield Progress(done, total, message)``
-and ``return`` their result (ARCHITECTURE.md, "Long work"). Widgets run them in a thread
+and ``return`` their result (docs/architecture.md, "One long-work protocol"). Widgets run them in a thread
 worker and stop them at a ``yield`` on Cancel; scripts call :func:`run_to_end`.
 """
 

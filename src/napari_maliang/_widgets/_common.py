@@ -1,6 +1,6 @@
 """Shared pieces of every docked widget: background jobs with progress and cancel, and output layers.
 
-Conventions (ARCHITECTURE.md): long work is a generator that ``yield``s progress and
+Conventions (docs/architecture.md, "One long-work protocol"): long work is a generator that ``yield``s progress and
 ``return``s its result; :class:`JobRunner` runs it in a napari ``thread_worker`` so the
 viewer stays responsive, shows a progress bar, and stops at the next ``yield`` on Cancel.
 Errors are shown with :func:`napari.utils.notifications.show_error`; no input layer is touched.

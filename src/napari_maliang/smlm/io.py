@@ -1,6 +1,6 @@
 """Localization tables on disk (ThunderSTORM CSV, picasso HDF5 + YAML) and lazy TIFF stacks.
 
-Our table (ARCHITECTURE.md) is in camera pixels with pixel centres at integer coordinates and a
+Our table (docs/architecture.md, "Conventions") is in camera pixels with pixel centres at integer coordinates and a
 0-based ``frame``. The two exchange formats:
 
 ThunderSTORM CSV (``.csv``)

@@ -1,6 +1,6 @@
 """Simulated localization tables with ground truth, for drift, rendering and motion tests.
 
-The tables have the localization columns of ARCHITECTURE.md (``frame, x, y, photons,
+The tables have the localization columns of docs/architecture.md, "Conventions" (``frame, x, y, photons,
 background, sigma, uncertainty_x, uncertainty_y, log_likelihood``; camera pixels, frames
 0-based) and are made directly, without movies: every localization is its true position plus
 the sample drift of its frame plus Gaussian noise whose standard deviation is the
