@@ -68,7 +68,7 @@ def test_k_larger_than_distinct_colours():
         (np.zeros((0, 4)), 2, ValueError, "empty"),
         (np.array([[1.0, np.nan], [2.0, 3.0]]), 2, ValueError, "NaN/inf"),
         (np.zeros((3, 8, 8)), 2, ValueError, "per plane"),
-        (np.arange(16.0).reshape(4, 4), 0, ValueError, "k must be >= 1"),
+        (np.arange(16.0).reshape(4, 4), 0, ValueError, "k must be an integer >= 1, got 0"),
         (np.arange(16.0).reshape(4, 4), 2.5, TypeError, "k must be an integer"),
     ],
 )

@@ -74,7 +74,7 @@ def test_zero_tolerance_grows_plateau_with_warning():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"tolerance": -1}, "tolerance must be a finite number >= 0"),
+        ({"tolerance": -1}, "tolerance must be a finite number >= 0, got -1.0"),
         ({"tolerance": np.nan}, "tolerance must be a finite number >= 0"),
         ({"tolerance": 1, "connectivity": 6}, "connectivity must be 4 or 8"),
     ],

@@ -101,7 +101,7 @@ def test_iterative_bad_start_and_tol():
     image = lecture_image()
     with pytest.raises(ValueError, match="t0=100 leaves one class empty"):
         iterative_threshold(image, t0=100)
-    with pytest.raises(ValueError, match="tol must be > 0"):
+    with pytest.raises(ValueError, match="tol must be a finite number > 0, got 0"):
         iterative_threshold(image, tol=0)
 
 

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import argparse
 
+from napari_maliang._shared.options import add_arguments, from_args
+from napari_maliang.segment.cluster import KMeansOptions
+from napari_maliang.segment.region import RegionGrowOptions
+from napari_maliang.segment.threshold import AdaptiveOptions, IterativeOptions
+
 _MORPH_OPS = ("erosion", "dilation", "opening", "closing", "hit-and-miss", "thinning", "thickening")
 
 
@@ -17,18 +22,13 @@ def register(subparsers) -> None:
     th = subparsers.add_parser("threshold", help="threshold an image (Otsu, iterative or locally adaptive)")
     _io_args(th)
     th.add_argument("--method", choices=("otsu", "iterative", "adaptive"), default="otsu")
-    th.add_argument("--tol", type=float, default=0.5, help="iterative: stop when T changes by less (default 0.5)")
-    th.add_argument("--window", type=int, default=32, help="adaptive: window side in pixels (default 32)")
-    th.add_argument("--step", type=int, default=None, help="adaptive: sliding step (default: the window)")
-    th.add_argument("--min-std", type=float, default=None, help="adaptive: uniform-window std (default: auto)")
+    add_arguments(th.add_argument_group("iterative"), IterativeOptions, ["tol"])
+    add_arguments(th.add_argument_group("adaptive"), AdaptiveOptions, ["window", "step", "min_std"])
     th.set_defaults(func=_threshold)
 
     km = subparsers.add_parser("kmeans", help="k-means segmentation on colour (or colour + position)")
     _io_args(km)
-    km.add_argument("-k", type=int, default=3, help="number of clusters (default 3)")
-    km.add_argument("--position", action="store_true", help="add pixel position to the features (5-D)")
-    km.add_argument("--position-weight", type=float, default=1.0)
-    km.add_argument("--seed", type=int, default=0)
+    add_arguments(km, KMeansOptions)
     km.set_defaults(func=_kmeans)
 
     rg = subparsers.add_parser("region-grow", help="seeded region growing (one label per seed)")
@@ -37,8 +37,7 @@ def register(subparsers) -> None:
         "--seed", dest="seeds", type=float, nargs=2, action="append", metavar=("ROW", "COL"), required=True,
         help="a seed position; repeat for several seeds",
     )
-    rg.add_argument("--tolerance", type=float, required=True, help="largest difference to the running region mean")
-    rg.add_argument("--connectivity", type=int, choices=(4, 8), default=4)
+    add_arguments(rg, RegionGrowOptions)
     rg.set_defaults(func=_region_grow)
 
     mo = subparsers.add_parser("morphology", help="binary morphology (non-zero pixels are foreground)")
@@ -78,16 +77,18 @@ def _apply(args, func, *, dtype, colour_ok=False) -> int:
 def _threshold(args) -> int:
     from napari_maliang import segment
 
+    iterative, adaptive = from_args(IterativeOptions, args), from_args(AdaptiveOptions, args)
+
     def func(plane):
         gray, note = segment.to_gray(plane)
         if note:
             print(note)
         if args.method == "adaptive":
-            return segment.adaptive_threshold(gray, window=args.window, step=args.step, min_std=args.min_std)
+            return segment.adaptive_threshold(gray, options=adaptive)
         if args.method == "otsu":
             t = segment.otsu_threshold(gray)
         else:
-            t = segment.iterative_threshold(gray, tol=args.tol)
+            t = segment.iterative_threshold(gray, options=iterative)
         print(f"{args.method} threshold T = {t:g}")
         return gray >= t
 
@@ -97,14 +98,8 @@ def _threshold(args) -> int:
 def _kmeans(args) -> int:
     from napari_maliang import segment
 
-    return _apply(
-        args,
-        lambda p: segment.kmeans_segment(
-            p, args.k, use_position=args.position, position_weight=args.position_weight, seed=args.seed
-        ),
-        dtype="int32",
-        colour_ok=True,
-    )
+    options = from_args(KMeansOptions, args)
+    return _apply(args, lambda p: segment.kmeans_segment(p, options=options), dtype="int32", colour_ok=True)
 
 
 def _region_grow(args) -> int:
@@ -112,10 +107,12 @@ def _region_grow(args) -> int:
 
     from napari_maliang import segment
 
+    options = from_args(RegionGrowOptions, args)
+
     def func(plane):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
-            labels = segment.region_grow(plane, args.seeds, tolerance=args.tolerance, connectivity=args.connectivity)
+            labels = segment.region_grow(plane, args.seeds, options=options)
         for w in caught:
             print(f"note: {w.message}")
         return labels

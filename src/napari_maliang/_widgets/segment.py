@@ -17,6 +17,7 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, Label,
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 from napari_maliang._progress import Progress
+from napari_maliang._widgets._controls import OptionControls
 from napari_maliang._widgets._common import (
     JobRunner,
     _layer_classes,
@@ -146,15 +147,14 @@ class ThresholdWidget(_SegmentWidget):
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer)
+        from napari_maliang.segment.threshold import AdaptiveOptions, IterativeOptions
+
         self.method = ComboBox(label="method", choices=list(self.METHODS), value="Otsu")
-        self.tol = FloatSpinBox(label="tolerance (ΔT)", value=0.5, min=1e-6, max=1e9, step=0.1)
-        self.tol.native.setDecimals(6)  # float images scaled to 0..1 need small tolerances
-        self.window = SpinBox(label="window (px)", value=63, min=1, max=4096)
-        self.step = SpinBox(label="step (px)", value=21, min=1, max=4096)
-        self.min_std = FloatSpinBox(label="uniform if std <", value=0.0, min=0.0, max=1e9, step=1.0)
-        self.min_std.native.setDecimals(6)
-        self.auto_std = CheckBox(text="automatic uniformity (0.2 × global Otsu class contrast)", value=True)
-        self.options.extend([self.method, self.tol, self.window, self.step, self.auto_std, self.min_std])
+        self.iterative = OptionControls(IterativeOptions, ["tol"], tol={"min": 1e-6, "decimals": 6})
+        self.adaptive = OptionControls(AdaptiveOptions, ["window", "step", "min_std"], min_std={"decimals": 6})
+        self.tol = self.iterative["tol"]
+        self.window, self.step, self.min_std = (self.adaptive[n] for n in ("window", "step", "min_std"))
+        self.options.extend([self.method, *self.iterative, *self.adaptive])
         self.preview_label = Label(value="")
         self.options.append(self.preview_label)
 
@@ -169,7 +169,7 @@ class ThresholdWidget(_SegmentWidget):
         self.preview_threshold: float | None = None
 
         self.layer_combo.changed.connect(self._suggest_tolerance)
-        for w in (self.layer_combo, self.method, self.tol, self.window, self.step, self.min_std, self.auto_std):
+        for w in (self.layer_combo, self.method, self.tol, self.window, self.step, self.min_std):
             w.changed.connect(self.update_preview)
         self.method.changed.connect(self._show_relevant)
         napari_viewer.dims.events.current_step.connect(self.update_preview)
@@ -180,9 +180,8 @@ class ThresholdWidget(_SegmentWidget):
     def _show_relevant(self, *_):
         method = self.method.value
         self.tol.visible = method == "iterative"
-        for w in (self.window, self.step, self.auto_std):
+        for w in self.adaptive:
             w.visible = method == "adaptive"
-        self.min_std.visible = method == "adaptive" and not self.auto_std.value
 
     def _suggest_tolerance(self, *_):
         """0.5 grey levels for integer images; 1/512 of the value range for float images."""
@@ -215,13 +214,6 @@ class ThresholdWidget(_SegmentWidget):
             _planes(layer, need_gray=True)  # raises the usual message
         return to_gray(data, name=layer.name)[0]
 
-    def _params(self):
-        return {
-            "window": int(self.window.value),
-            "step": int(self.step.value),
-            "min_std": None if self.auto_std.value else float(self.min_std.value),
-        }
-
     def update_preview(self, *_args) -> None:
         """Recompute the global threshold of the current plane and draw it on the histogram."""
         try:
@@ -242,7 +234,7 @@ class ThresholdWidget(_SegmentWidget):
                 self.axes.hist(finite, bins=128, color="0.45")
             method = self.method.value
             if method == "iterative":
-                t = iterative_threshold(plane, tol=float(self.tol.value))
+                t = iterative_threshold(plane, options=self.iterative.options())
                 text = f"iterative T = {t:.4g}"
             else:
                 t = otsu_threshold(plane)
@@ -269,19 +261,16 @@ class ThresholdWidget(_SegmentWidget):
                 return plane >= otsu_threshold(plane)
 
         elif method == "iterative":
-            tol = float(self.tol.value)
+            iterative = self.iterative.options()  # checked here, so that a bad value fails before the thread
 
             def func(plane):
-                return plane >= iterative_threshold(plane, tol=tol)
+                return plane >= iterative_threshold(plane, options=iterative)
 
         else:
-            params = self._params()
-            from napari_maliang.segment.threshold import _check_window
-
-            _check_window(params["window"], params["step"])  # fail before starting
+            adaptive = self.adaptive.options()
 
             def func(plane):
-                return adaptive_threshold_steps(plane, **params)
+                return adaptive_threshold_steps(plane, options=adaptive)
 
         job = _per_plane(planes, stack, lambda p: func(p), f"{method} threshold")
         operation = method.lower()
@@ -300,34 +289,31 @@ class ClusterWidget(_SegmentWidget):
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer)
-        self.k = SpinBox(label="k (clusters)", value=3, min=1, max=64)
-        self.features = ComboBox(label="features", choices=["colour", "colour + position"], value="colour")
-        self.position_weight = FloatSpinBox(label="position weight", value=1.0, min=0.0, max=100.0, step=0.1)
-        self.seed = SpinBox(label="seed", value=0, min=0, max=2**31 - 1)
-        self.options.extend([self.k, self.features, self.position_weight, self.seed])
-        self.features.changed.connect(self._show_relevant)
+        from napari_maliang.segment.cluster import KMeansOptions
+
+        self.controls = OptionControls(
+            KMeansOptions, ["k", "use_position", "position_weight", "seed"], k={"max": 64}, seed={"max": 2**31 - 1}
+        )
+        self.k, self.use_position, self.position_weight, self.seed = self.controls
+        self.options.extend(self.controls)
+        self.use_position.changed.connect(self._show_relevant)
         self._show_relevant()
 
     def _show_relevant(self, *_):
-        self.position_weight.visible = self.features.value == "colour + position"
+        self.position_weight.visible = self.use_position.value
 
     def _start(self):
         from napari_maliang.segment import kmeans_segment_steps
 
         layer = self.input_layer()
         planes, stack, notes = _planes(layer, need_gray=False)
-        k = int(self.k.value)
-        kwargs = {
-            "use_position": self.features.value == "colour + position",
-            "position_weight": float(self.position_weight.value),
-            "seed": int(self.seed.value),
-        }
+        options = self.controls.options()
         if not stack:  # check k against the colours now, so the message comes before any thread
-            gen = kmeans_segment_steps(planes[0], k, **kwargs)
+            gen = kmeans_segment_steps(planes[0], options=options)
             first = next(gen)
             job = _chain_first(first, gen)
         else:
-            job = _per_plane(planes, stack, lambda p: kmeans_segment_steps(p, k, **kwargs), "k-means")
+            job = _per_plane(planes, stack, lambda p: kmeans_segment_steps(p, options=options), "k-means")
 
         def on_done(labels):
             self._publish(layer, labels.astype(np.int32), "kmeans", notes)
@@ -348,11 +334,15 @@ class RegionGrowWidget(_SegmentWidget):
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer)
+        from napari_maliang.segment.region import RegionGrowOptions
+
         self.points_combo = ComboBox(label="seeds", choices=layer_choices(napari_viewer, "points"))
-        self.connectivity = ComboBox(label="connectivity", choices=[4, 8], value=4)
-        self.tolerance = FloatSpinBox(label="tolerance", value=20.0, min=0.0, max=1e9, step=1.0)
-        self.tolerance.native.setDecimals(6)
-        self.options.extend([self.points_combo, self.connectivity, self.tolerance])
+        # tolerance has no default (it is in the image's units); 20 grey levels is where the control starts
+        self.controls = OptionControls(
+            RegionGrowOptions, ["connectivity", "tolerance"], tolerance={"start": 20.0, "max": 1e9, "decimals": 6}
+        )
+        self.connectivity, self.tolerance = self.controls
+        self.options.extend([self.points_combo, *self.controls])
 
     def _start(self):
         from napari_maliang.segment import region_grow
@@ -366,9 +356,8 @@ class RegionGrowWidget(_SegmentWidget):
         world = np.array([points.data_to_world(p) for p in np.asarray(points.data)])
         coords = np.array([layer.world_to_data(w) for w in world])
         coords = coords[:, -(3 if stack else 2) :] if coords.shape[1] >= (3 if stack else 2) else coords
-        tolerance = float(self.tolerance.value)
-        connectivity = int(self.connectivity.value)
-        if tolerance == 0:
+        options = self.controls.options()
+        if options.tolerance == 0:
             notes.append("tolerance 0: regions grow only over pixels exactly equal to their seed's value")
         if stack:
             if coords.shape[1] < 3:
@@ -384,8 +373,6 @@ class RegionGrowWidget(_SegmentWidget):
             sel = coords[plane_of == i][:, -2:]
             if len(sel):
                 _check_seeds(sel, plane.shape)
-        if tolerance < 0:
-            raise ValueError(f"tolerance must be >= 0, got {tolerance}")
         # seed i -> label i + 1 across planes
         labels_of = np.arange(1, len(coords) + 1)
 
@@ -397,7 +384,7 @@ class RegionGrowWidget(_SegmentWidget):
                 return out
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                lab = region_grow(plane, coords[sel][:, -2:], tolerance=tolerance, connectivity=connectivity)
+                lab = region_grow(plane, coords[sel][:, -2:], options=options)
             ids = labels_of[sel]
             out[lab > 0] = ids[lab[lab > 0] - 1]
             return out

@@ -26,12 +26,17 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "adaptive_threshold_steps": "threshold",
         "AdaptiveInfo": "threshold",
         "apply_threshold": "threshold",
+        "OtsuOptions": "threshold",
+        "IterativeOptions": "threshold",
+        "AdaptiveOptions": "threshold",
         # clustering
         "kmeans_segment": "cluster",
         "kmeans_segment_steps": "cluster",
         "pixel_features": "cluster",
+        "KMeansOptions": "cluster",
         # region growing
         "region_grow": "region",
+        "RegionGrowOptions": "region",
         # morphology
         "erosion": "morphology",
         "dilation": "morphology",

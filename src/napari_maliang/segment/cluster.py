@@ -6,13 +6,40 @@ Lecture "Image Segmentation", sections "Segmentation as clustering" and "K-Means
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass
 
 import numpy as np
 
-from napari_maliang._progress import Progress, run_to_end
+from napari_maliang._progress import Progress
+from napari_maliang._shared.options import Options, option, run_steps, takes_options
 from napari_maliang.segment._validate import check_2d, check_finite
 
-__all__ = ["kmeans_segment", "kmeans_segment_steps", "pixel_features"]
+__all__ = ["KMeansOptions", "kmeans_segment", "kmeans_segment_steps", "pixel_features"]
+
+
+@dataclass(frozen=True)
+class KMeansOptions(Options):
+    """Options of :func:`kmeans_segment` (lecture, "K-Means clustering")."""
+
+    k: int = option(
+        3,
+        "Number of clusters, at most the number of distinct feature vectors (distinct colours unless use_position).",
+        symbol="k",
+        low=1,
+        label="clusters",
+        flag="-k",
+    )
+    use_position: bool = option(
+        False, "Add the pixel position to the features (5-D for colour).", flag="--position", label="add position"
+    )
+    position_weight: float = option(
+        1.0, "Weight of position relative to colour (both scaled to about 0..1).", low=0, step=0.1
+    )
+    seed: int = option(0, "Seed of k-means++ (results are reproducible).", low=0)
+    max_iter: int = option(100, "Maximum number of assignment/update rounds.", low=1)
+    sample: int | None = option(
+        200_000, "k-means++ seeding draws from at most this many randomly chosen pixels.", low=1, none="all pixels"
+    )
 
 
 def pixel_features(image, *, use_position: bool = False, position_weight: float = 1.0) -> np.ndarray:
@@ -49,43 +76,8 @@ def _check_image(image) -> np.ndarray:
     return image
 
 
-def kmeans_segment(
-    image,
-    k: int,
-    *,
-    use_position: bool = False,
-    position_weight: float = 1.0,
-    seed: int = 0,
-    max_iter: int = 100,
-    sample: int | None = 200_000,
-) -> np.ndarray:
-    """k-means segmentation with k-means++ initialisation (non-generator form).
-
-    See :func:`kmeans_segment_steps`.
-    """
-    return run_to_end(
-        kmeans_segment_steps(
-            image,
-            k,
-            use_position=use_position,
-            position_weight=position_weight,
-            seed=seed,
-            max_iter=max_iter,
-            sample=sample,
-        )
-    )
-
-
-def kmeans_segment_steps(
-    image,
-    k: int,
-    *,
-    use_position: bool = False,
-    position_weight: float = 1.0,
-    seed: int = 0,
-    max_iter: int = 100,
-    sample: int | None = 200_000,
-) -> Generator[Progress, None, np.ndarray]:
+@takes_options(KMeansOptions, positional=("k",))
+def kmeans_segment_steps(image, *, opts: KMeansOptions) -> Generator[Progress, None, np.ndarray]:
     """k-means segmentation (lecture, "K-Means clustering"), as a progress generator.
 
     Pixels are points in feature space (colour: 3-D, or 1-D for grayscale; colour + location:
@@ -97,19 +89,7 @@ def kmeans_segment_steps(
     ----------
     image : array_like
         2-D grayscale ``(H, W)`` or colour ``(H, W, 3)`` image.
-    k : int
-        Number of clusters, ``1 <= k <=`` the number of distinct feature vectors
-        (distinct colours unless ``use_position``).
-    use_position : bool
-        Add the pixel position to the features (5-D for colour).
-    position_weight : float
-        Weight of position relative to colour (both scaled to about 0..1).
-    seed : int
-        Seed for k-means++ (results are reproducible).
-    max_iter : int
-        Maximum number of assignment/update rounds.
-    sample : int or None
-        k-means++ seeding draws from at most this many randomly chosen pixels (None: all).
+    {options}
 
     Returns
     -------
@@ -117,14 +97,10 @@ def kmeans_segment_steps(
         Labels ``1..k``, numbered by increasing mean brightness of the cluster (so the label
         order does not depend on the random seed).
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"k must be an integer, got {k!r}")
-    k = int(k)
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
+    k, use_position, max_iter = opts.k, opts.use_position, opts.max_iter
     image = _check_image(image)
     H, W = image.shape[:2]
-    feats = pixel_features(image, use_position=use_position, position_weight=position_weight)
+    feats = pixel_features(image, use_position=use_position, position_weight=opts.position_weight)
     if not use_position:
         n_colours = _count_distinct(image.reshape(H * W, -1), k)
         if k > n_colours:
@@ -134,9 +110,9 @@ def kmeans_segment_steps(
             )
     elif k > H * W:
         raise ValueError(f"k={k} is larger than the number of pixels ({H * W})")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(opts.seed)
     yield Progress(0, max_iter, "k-means: k-means++ seeding")
-    centres = _kmeans_pp(feats, k, rng, sample)
+    centres = _kmeans_pp(feats, k, rng, opts.sample)
     from napari_maliang.segment._kmeans_numba import lloyd_step
 
     feats = np.ascontiguousarray(feats)
@@ -162,6 +138,10 @@ def kmeans_segment_steps(
     rank = np.empty(k, dtype=np.int32)
     rank[order] = np.arange(1, k + 1, dtype=np.int32)
     return rank[labels].reshape(H, W)
+
+
+
+kmeans_segment = run_steps(kmeans_segment_steps)
 
 
 def _count_distinct(pixels: np.ndarray, k: int) -> int:

@@ -6,16 +6,33 @@ This module imports numba; the package ``__init__`` loads it lazily.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numba
 import numpy as np
 
+from napari_maliang._shared.options import REQUIRED, Options, option, takes_options
 from napari_maliang.segment._validate import gray_float
 
-__all__ = ["region_grow"]
+__all__ = ["RegionGrowOptions", "region_grow"]
 
 
-def region_grow(image, seeds, *, tolerance: float, connectivity: int = 4) -> np.ndarray:
+@dataclass(frozen=True)
+class RegionGrowOptions(Options):
+    """Options of :func:`region_grow` (lecture, region growing)."""
+
+    tolerance: float = option(
+        REQUIRED,
+        "Largest allowed difference to the running region mean, in the image's units; 0 grows only the plateau "
+        "of pixels equal to the seed's value.",
+        low=0,
+        step=1.0,
+    )
+    connectivity: int = option(4, "Neighbourhood used for growing.", choices=(4, 8))
+
+
+@takes_options(RegionGrowOptions)
+def region_grow(image, seeds, *, opts: RegionGrowOptions) -> np.ndarray:
     """Seeded region growing with a running region mean.
 
     Every seed starts a region. A region takes a 4- (or 8-) connected neighbour pixel ``p``
@@ -30,11 +47,7 @@ def region_grow(image, seeds, *, tolerance: float, connectivity: int = 4) -> np.
         2-D grayscale image; RGB is converted to luminance.
     seeds : array_like of shape (n, 2)
         ``(row, col)`` seed positions (napari Points data order), rounded to the nearest pixel.
-    tolerance : float
-        Largest allowed difference to the running region mean, in the image's units. ``0``
-        grows only the plateau of pixels equal to the seed's value (a warning says so).
-    connectivity : {4, 8}
-        Neighbourhood used for growing.
+    {options}
 
     Returns
     -------
@@ -48,14 +61,7 @@ def region_grow(image, seeds, *, tolerance: float, connectivity: int = 4) -> np.
         image checks (empty, NaN/inf, 3-D stacks).
     """
     gray, _ = gray_float(image)
-    if connectivity not in (4, 8):
-        raise ValueError(f"connectivity must be 4 or 8, got {connectivity!r}")
-    try:
-        tolerance = float(tolerance)
-    except (TypeError, ValueError):
-        raise TypeError(f"tolerance must be a number, got {tolerance!r}") from None
-    if not np.isfinite(tolerance) or tolerance < 0:
-        raise ValueError(f"tolerance must be a finite number >= 0, got {tolerance}")
+    tolerance, connectivity = opts.tolerance, opts.connectivity
     pts = np.asarray(seeds, dtype=np.float64)
     if pts.size == 0:
         raise ValueError("no seeds given: add at least one seed point (row, col) inside the image")

@@ -15,11 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from napari_maliang._progress import Progress, run_to_end
+from napari_maliang._progress import Progress
+from napari_maliang._shared.options import Options, option, run_steps, takes_options
 from napari_maliang.segment._validate import gray_float
 
 __all__ = [
     "AdaptiveInfo",
+    "AdaptiveOptions",
+    "IterativeOptions",
+    "OtsuOptions",
     "OtsuTable",
     "adaptive_threshold",
     "adaptive_threshold_steps",
@@ -31,6 +35,68 @@ __all__ = [
 
 # Exact integer histograms are used up to this many grey levels (covers uint8 and uint16).
 _MAX_EXACT_LEVELS = 1 << 16
+
+
+# --------------------------------------------------------------------------- options
+
+
+_NBINS = option(256, "Histogram bins for float images (integer images use their exact grey levels).", low=2)
+
+
+@dataclass(frozen=True)
+class OtsuOptions(Options):
+    """Options of :func:`otsu_threshold` (lecture, "Otsu's Method")."""
+
+    nbins: int = _NBINS
+
+
+@dataclass(frozen=True)
+class IterativeOptions(Options):
+    """Options of :func:`iterative_threshold` (lecture, "Basic Global Thresholding")."""
+
+    t0: float | None = option(
+        None, "Initial threshold; must leave both classes non-empty.", symbol="T0", none="the image mean"
+    )
+    tol: float = option(
+        0.5,
+        "Stop when T changes by less than this, in the image's units (0.5 grey levels suits 8-bit images; "
+        "use a smaller value for images scaled to 0..1).",
+        symbol="ΔT",
+        low=0,
+        low_open=True,
+        step=0.1,
+        label="tolerance",
+    )
+    max_iter: int = option(1000, "Safety limit on the number of updates.", low=1)
+
+
+@dataclass(frozen=True)
+class AdaptiveOptions(Options):
+    """Options of :func:`adaptive_threshold` (lecture, "Locally adaptive thresholding")."""
+
+    window: int = option(32, "Window side; an odd multiple of step.", unit="px", low=1, label="window")
+    step: int | None = option(
+        None, "Sliding step: each window decides the step x step tile at its centre.", unit="px", low=1,
+        none="the window (tiles)",
+    )
+    min_std: float | None = option(
+        None,
+        "Windows whose grey-level standard deviation is below this are uniform: classified whole by their mean.",
+        low=0,
+        step=1.0,
+        none="automatic: 0.2 x the global Otsu class contrast",
+        label="uniform if std <",
+    )
+    nbins: int = _NBINS
+
+    def check(self) -> None:
+        step = self.window if self.step is None else self.step
+        if self.window % step or (self.window // step) % 2 == 0:
+            odd = ", ".join(str(step * m) for m in (1, 3, 5))
+            raise ValueError(
+                f"window must be an odd multiple of step so that each window is centred on a step x step tile; "
+                f"with step={step} use window = {odd}, ... (got window={self.window})"
+            )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -51,6 +117,7 @@ class _Levels:
 
 
 def _quantize(gray: np.ndarray, nbins: int) -> _Levels:
+    """Histogram levels of ``gray``: its exact grey levels when integer, else ``nbins`` (>= 2) equal bins."""
     lo = gray.min()
     hi = gray.max()
     if gray.dtype.kind in "biu" and int(hi) - int(lo) + 1 <= _MAX_EXACT_LEVELS:
@@ -61,8 +128,6 @@ def _quantize(gray: np.ndarray, nbins: int) -> _Levels:
             if lo:
                 q -= int(lo)
         return _Levels(q, int(hi) - int(lo) + 1, float(lo), 1.0, True)
-    if nbins < 2:
-        raise ValueError(f"nbins must be at least 2, got {nbins}")
     lo, hi = float(lo), float(hi)
     width = (hi - lo) / nbins if hi > lo else 1.0
     q = np.floor((gray - lo) / width).astype(np.intp)
@@ -186,7 +251,8 @@ def apply_threshold(image, threshold: float) -> np.ndarray:
 # --------------------------------------------------------------------------- global thresholds
 
 
-def otsu_threshold(image, *, nbins: int = 256) -> float:
+@takes_options(OtsuOptions)
+def otsu_threshold(image, *, opts: OtsuOptions) -> float:
     """Otsu's threshold: minimizes the within-class variance of foreground and background.
 
     Lecture "Image Segmentation", section "Otsu's Method" (``sigma_W^2`` minimum, equivalently
@@ -196,8 +262,7 @@ def otsu_threshold(image, *, nbins: int = 256) -> float:
     ----------
     image : array_like
         2-D grayscale image (uint8, uint16, int or float); RGB is converted to luminance.
-    nbins : int, optional
-        Number of histogram bins for float images (integer images use their exact grey levels).
+    {options}
 
     Returns
     -------
@@ -218,7 +283,7 @@ def otsu_threshold(image, *, nbins: int = 256) -> float:
         if np.count_nonzero(hist) < 2:
             _raise_constant(gray)
         return float(lo + otsu_table(hist).best)
-    levels = _quantize(gray, nbins)
+    levels = _quantize(gray, opts.nbins)
     hist = np.bincount(levels.q.ravel(), minlength=levels.nlevels)
     if np.count_nonzero(hist) < 2:
         _raise_constant(gray)
@@ -226,7 +291,8 @@ def otsu_threshold(image, *, nbins: int = 256) -> float:
     return float(levels.value(table.best))
 
 
-def iterative_threshold(image, *, t0: float | None = None, tol: float = 0.5, max_iter: int = 1000) -> float:
+@takes_options(IterativeOptions)
+def iterative_threshold(image, *, opts: IterativeOptions) -> float:
     """Basic global thresholding by iteration (lecture, "Basic Global Thresholding").
 
     1) start from ``T = t0`` (default: the mean intensity); 2) split into ``G1 = {f >= T}`` and
@@ -237,13 +303,7 @@ def iterative_threshold(image, *, t0: float | None = None, tol: float = 0.5, max
     ----------
     image : array_like
         2-D grayscale image; RGB is converted to luminance.
-    t0 : float, optional
-        Initial threshold; must leave both classes non-empty. Default: the image mean.
-    tol : float, optional
-        Stop when ``|T_new - T| < tol`` (in the image's units: 0.5 grey levels suits 8-bit
-        images; use a smaller value for images scaled to 0..1).
-    max_iter : int, optional
-        Safety limit on the number of updates.
+    {options}
 
     Returns
     -------
@@ -251,8 +311,7 @@ def iterative_threshold(image, *, t0: float | None = None, tol: float = 0.5, max
         The final threshold ``T`` (segment with ``image >= T``).
     """
     gray, _ = gray_float(image)
-    if not tol > 0:
-        raise ValueError(f"tol must be > 0, got {tol}")
+    t0, tol = opts.t0, opts.tol
     lo, hi = gray.min(), gray.max()
     if lo == hi:
         _raise_constant(gray)
@@ -284,9 +343,7 @@ def iterative_threshold(image, *, t0: float | None = None, tol: float = 0.5, max
             return s1 / n1, (float(flat.sum()) - s1) / (flat.size - n1)
 
     t = float(gray.mean()) if t0 is None else float(t0)
-    if not np.isfinite(t):
-        raise ValueError(f"t0 must be finite, got {t0}")
-    for _ in range(max_iter):
+    for _ in range(opts.max_iter):
         m = means(t)
         if m is None:
             raise ValueError(
@@ -321,41 +378,9 @@ class AdaptiveInfo:
     step: int
 
 
-def adaptive_threshold(
-    image,
-    *,
-    window: int = 32,
-    min_std: float | None = None,
-    step: int | None = None,
-    nbins: int = 256,
-    return_info: bool = False,
-):
-    """Locally adaptive thresholding exactly as the lecture describes it (non-generator form).
-
-    See :func:`adaptive_threshold_steps` for the method and parameters.
-
-    Returns
-    -------
-    mask : ndarray of bool, shape (H, W)
-        Foreground pixels.
-    info : AdaptiveInfo
-        Only with ``return_info=True``.
-    """
-    return run_to_end(
-        adaptive_threshold_steps(
-            image, window=window, min_std=min_std, step=step, nbins=nbins, return_info=return_info
-        )
-    )
-
-
+@takes_options(AdaptiveOptions)
 def adaptive_threshold_steps(
-    image,
-    *,
-    window: int = 32,
-    min_std: float | None = None,
-    step: int | None = None,
-    nbins: int = 256,
-    return_info: bool = False,
+    image, *, opts: AdaptiveOptions, return_info: bool = False
 ) -> Generator[Progress, None, np.ndarray]:
     """Locally adaptive thresholding (lecture, "Locally adaptive thresholding"), as a progress generator.
 
@@ -373,22 +398,16 @@ def adaptive_threshold_steps(
     over the pixels), and Otsu runs on each window histogram in compiled code (numba), so
     there is no Python loop per pixel or per window and no image-sized temporary.
 
+    The automatic ``min_std`` is 0.2 x the contrast ``mu_f - mu_b`` between the two classes of the
+    global Otsu split: a window straddling an object edge has a standard deviation of about
+    ``(mu_f - mu_b) sqrt(p (1 - p))``, which exceeds this when the smaller class covers more than
+    about 5 % of the window; pure noise below it is left unthresholded.
+
     Parameters
     ----------
     image : array_like
         2-D grayscale image; RGB is converted to luminance.
-    window : int
-        Window side in pixels.
-    min_std : float, optional
-        Windows whose grey-level standard deviation is below this are uniform. Default: 0.2 x
-        the contrast ``mu_f - mu_b`` between the two classes of the global Otsu split (a
-        window straddling an object edge has a standard deviation of about
-        ``(mu_f - mu_b) sqrt(p (1 - p))``, which exceeds this when the smaller class covers more
-        than about 5 % of the window; pure noise below it is left unthresholded).
-    step : int, optional
-        Sliding step (tile side); default ``window``.
-    nbins : int
-        Histogram bins for float images (integer images use their exact grey levels).
+    {options}
     return_info : bool
         Also return an :class:`AdaptiveInfo`.
 
@@ -403,11 +422,13 @@ def adaptive_threshold_steps(
     from napari_maliang.segment._adaptive_numba import expand_mask, tile_histograms, window_decisions
 
     gray, _ = gray_float(image)
-    window, step = _check_window(window, step)
+    window = opts.window
+    step = window if opts.step is None else opts.step
+    min_std = opts.min_std
     H, W = gray.shape
     if gray.min() == gray.max():
         _raise_constant(gray)
-    lv = _quantize(gray, nbins)
+    lv = _quantize(gray, opts.nbins)
     L = lv.nlevels
     q = lv.q
     global_hist = np.bincount(q.ravel(), minlength=L)
@@ -416,8 +437,6 @@ def adaptive_threshold_steps(
     if min_std is None:
         kg = int(tg)
         min_std = 0.2 * float(global_table.mean_f[kg] - global_table.mean_b[kg]) * lv.width
-    elif not (np.isfinite(min_std) and min_std >= 0):
-        raise ValueError(f"min_std must be a finite number >= 0, got {min_std}")
     min_std_q = float(min_std) / lv.width
     r = (window // step - 1) // 2
     nty, ntx = -(-H // step), -(-W // step)
@@ -460,18 +479,4 @@ def adaptive_threshold_steps(
     return mask
 
 
-def _check_window(window, step) -> tuple[int, int]:
-    try:
-        window = int(window)
-        step = window if step is None else int(step)
-    except (TypeError, ValueError):
-        raise TypeError(f"window and step must be integers, got window={window!r}, step={step!r}") from None
-    if window < 1 or step < 1:
-        raise ValueError(f"window and step must be >= 1, got window={window}, step={step}")
-    if window % step or (window // step) % 2 == 0:
-        odd = ", ".join(str(step * m) for m in (1, 3, 5))
-        raise ValueError(
-            f"window must be an odd multiple of step so that each window is centred on a step x step tile; "
-            f"with step={step} use window = {odd}, ... (got window={window})"
-        )
-    return window, step
+adaptive_threshold = run_steps(adaptive_threshold_steps)

@@ -1,0 +1,125 @@
+"""Widget controls derived from a tool's options (:mod:`napari_maliang._shared.options`).
+
+Each control starts at the field's default and carries its bounds, choices and meaning (as tool tip), so a
+docked widget cannot disagree with the function or the CLI.
+"""
+
+from __future__ import annotations
+
+import math
+
+from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, LineEdit, SpinBox
+
+from napari_maliang._shared.options import REQUIRED, Option, Options
+
+__all__ = ["OptionControls", "OptionalControl"]
+
+_INT_RANGE = 2**31 - 1
+
+
+class OptionalControl(Container):
+    """A field that may be ``None``: a check box saying what ``None`` means (ticked: ``None``) beside the
+    control for a value."""
+
+    def __init__(self, opt: Option, inner, **kwargs):
+        self.automatic = CheckBox(text=opt.none or "none", value=opt.default is None)
+        self.inner = inner
+        super().__init__(widgets=[self.automatic, inner], layout="horizontal", labels=False, **kwargs)
+        self.margins = (0, 0, 0, 0)
+        self.automatic.changed.connect(self._enable)
+        self._enable()
+
+    def _enable(self, *_):
+        self.inner.enabled = not self.automatic.value
+
+    @property
+    def value(self):
+        return None if self.automatic.value else self.inner.value
+
+    @value.setter
+    def value(self, value):
+        self.automatic.value = value is None
+        if value is not None:
+            self.inner.value = value
+
+
+def _control(opt: Option, **overrides):
+    """The magicgui widget for one option; ``overrides`` may change its ``label``, ``tooltip``, ``min``, ``max``,
+    ``step`` and ``decimals``, and must give a ``start`` value for a required option (one that has no default),
+    and only then."""
+    outer = {"label": opt.title, "tooltip": opt.help}
+    outer.update({k: overrides.pop(k) for k in ("label", "tooltip") if k in overrides})
+    ranges = {k: overrides.pop(k) for k in ("min", "max", "step") if k in overrides}
+    decimals = overrides.pop("decimals", None)
+    start = overrides.pop("start", opt.default)
+    if (start is REQUIRED) if opt.required else (start is not opt.default):
+        raise TypeError(f"{opt.name}: give a start value for a required option, and only for one")
+    if overrides:
+        raise TypeError(f"{opt.name}: a control changes only its presentation, not {sorted(overrides)}")
+    if opt.kind is bool:
+        return CheckBox(text=outer.pop("label"), value=start, **outer)
+    if opt.choices:
+        return ComboBox(choices=list(opt.choices), value=start, **outer)
+    if opt.kind is int:
+        low = -_INT_RANGE if opt.low is None else int(opt.low) + (1 if opt.low_open else 0)
+        high = _INT_RANGE if opt.high is None else int(opt.high)
+        inner_kwargs = {"min": low, "max": high, "step": int(opt.step or 1)}
+        cls = SpinBox
+    elif opt.kind is float:
+        step = opt.step or 0.1
+        low = -1e12 if opt.low is None else float(opt.low) + (step * 1e-3 if opt.low_open else 0.0)
+        high = 1e12 if opt.high is None else float(opt.high)
+        inner_kwargs = {"min": low, "max": high, "step": step}
+        cls = FloatSpinBox
+    else:
+        inner_kwargs = {}
+        cls = LineEdit
+    inner_kwargs.update(ranges)
+    inner = cls(**inner_kwargs, **({} if opt.optional else outer))
+    if cls is FloatSpinBox:  # enough decimals for the step, set before the value so that it is not rounded
+        inner.native.setDecimals(decimals or max(2, 1 - math.floor(math.log10(inner_kwargs["step"]))))
+    if start is not None:
+        inner.value = start
+    return OptionalControl(opt, inner, **outer) if opt.optional else inner
+
+
+class OptionControls:
+    """magicgui controls for fields of an options class, each starting at the field's default.
+
+    Parameters
+    ----------
+    options_class : type of Options
+    names : sequence of str, optional
+        The fields to show, in this order (default: all).
+    **overrides
+        Per field, a dict of presentation keywords (``label``, ``max``, ``step`` ...); never a default.
+
+    Examples
+    --------
+    ``controls = OptionControls(AdaptiveThreshold, ["window", "step"])``; ``container.extend(controls)``;
+    ``controls.options()`` is the :class:`Options` object the widget's current values describe.
+    """
+
+    def __init__(self, options_class: type[Options], names=None, **overrides):
+        self.options_class = options_class
+        opts = options_class.fields_of()
+        chosen = [o.name for o in opts] if names is None else list(names)
+        unknown = set(overrides) - set(chosen)
+        if unknown:
+            raise KeyError(f"overrides for options not shown: {sorted(unknown)}")
+        self.widgets = {name: _control(options_class.field(name), **dict(overrides.get(name, {}))) for name in chosen}
+
+    def __getitem__(self, name: str):
+        return self.widgets[name]
+
+    def __iter__(self):
+        return iter(self.widgets.values())
+
+    def values(self) -> dict:
+        """The controls' current values by field name."""
+        return {name: widget.value for name, widget in self.widgets.items()}
+
+    def options(self, **fixed) -> Options:
+        """The options object of the current values (``fixed`` sets fields that have no control);
+        ``ValueError``/``TypeError`` with the option's name when a value is not allowed."""
+        return self.options_class(**{**self.values(), **fixed})
