@@ -346,7 +346,17 @@ def _fill_options_doc(doc: str | None, options_class: type[Options]) -> str | No
 
 
 _GENERATOR = re.compile(r"^(?:\w+\.)*Generator\[[^,]+,\s*None,\s*(.+)\]$")
-_YIELDS = re.compile(r"\n[ \t]*Yields\n[ \t]*-+\n(?:[ \t]*\S.*\n|[ \t]*\n(?=[ \t]+\S))*", re.MULTILINE)
+_SECTION = re.compile(r"^[ \t]*(\w[\w ]*)\n[ \t]*-{3,}[ \t]*$", re.MULTILINE)
+
+
+def _without_section(doc: str, title: str) -> str:
+    """``doc`` less its numpydoc section ``title`` (up to the next section or the end)."""
+    sections = list(_SECTION.finditer(doc))
+    for i, match in enumerate(sections):
+        if match.group(1).strip() == title:
+            end = sections[i + 1].start() if i + 1 < len(sections) else len(doc.rstrip())
+            return doc[: match.start()] + doc[end:]
+    return doc
 
 
 def run_steps(steps: Callable) -> Callable:
@@ -383,7 +393,7 @@ def run_steps(steps: Callable) -> Callable:
     plain.__signature__ = signature.replace(
         return_annotation=returned.group(1) if returned else inspect.Signature.empty
     )
-    plain.__doc__ = _YIELDS.sub("\n", steps.__doc__) if steps.__doc__ else None
+    plain.__doc__ = _without_section(steps.__doc__, "Yields") if steps.__doc__ else None
     plain.steps = steps
     del plain.__wrapped__
     return plain
