@@ -190,3 +190,27 @@ def test_morphology_bad_input():
         thin(np.array([[0, np.nan], [1, 1]]))
     with pytest.raises(ValueError, match="max_iter"):
         thin(np.ones((3, 3)), max_iter=-2)
+
+
+def test_apply_morphology_runs_each_operation_by_name():
+    from napari_maliang.segment import MorphologyOptions, apply_morphology
+
+    rng = np.random.default_rng(3)
+    mask = ndimage.binary_opening(rng.random((40, 50)) > 0.4)
+    se = structuring_element("disk", 2)
+    assert np.array_equal(apply_morphology(mask, operation="closing", element="disk", radius=2), closing(mask, se))
+    cross = "0 1 0;1 1 1;0 1 0"
+    assert np.array_equal(
+        apply_morphology(mask, operation="erosion", custom=cross), erosion(mask, structuring_element("cross", 1))
+    )
+    fg, bg = "0 0 0;0 1 0;0 1 0", "1 1 1;0 0 0;0 0 0"
+    assert np.array_equal(
+        apply_morphology(mask, operation="hit-and-miss"),
+        hit_or_miss(mask, parse_structuring_element(fg), parse_structuring_element(bg)),
+    )
+    assert np.array_equal(apply_morphology(mask.astype(np.uint8) * 7, operation="thinning", passes=1), thin(mask, max_iter=1))
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        MorphologyOptions(custom="1 2 1")
+    with pytest.raises(ValueError, match="both require cell"):
+        MorphologyOptions(operation="hit-and-miss", foreground="1 1 1;0 0 0;0 0 0")
+    MorphologyOptions(operation="thinning", custom="1 2 1")  # an element the operation does not use is not parsed

@@ -190,8 +190,8 @@ def test_morphology_widget_operations(make_napari_viewer, qtbot):
     eroded = viewer.layers["blob erosion"].data
     assert eroded.sum() == 16 * 36 and eroded[12:28, 12:48].all()
     # custom SE typed as a 0/1 grid
-    widget.shape.value = "custom"
     widget.custom.value = "1 1 1 1 1"
+    assert widget.shape.native.isHidden()
     assert run(qtbot, widget) is None
     assert viewer.layers["blob erosion"].data.sum() == 20 * 36
     widget.custom.value = "1 2 1"

@@ -12,11 +12,9 @@ import argparse
 
 from napari_maliang._shared.options import add_arguments, from_args
 from napari_maliang.segment.cluster import KMeansOptions
+from napari_maliang.segment.morphology import MorphologyOptions
 from napari_maliang.segment.region import RegionGrowOptions
 from napari_maliang.segment.threshold import AdaptiveOptions, IterativeOptions
-
-_MORPH_OPS = ("erosion", "dilation", "opening", "closing", "hit-and-miss", "thinning", "thickening")
-
 
 def register(subparsers) -> None:
     th = subparsers.add_parser("threshold", help="threshold an image (Otsu, iterative or locally adaptive)")
@@ -42,13 +40,7 @@ def register(subparsers) -> None:
 
     mo = subparsers.add_parser("morphology", help="binary morphology (non-zero pixels are foreground)")
     _io_args(mo)
-    mo.add_argument("--op", choices=_MORPH_OPS, required=True)
-    mo.add_argument("--se", default="square", help="square, disk, diamond, cross, 'horizontal line', 'vertical line'")
-    mo.add_argument("--size", type=int, default=1, help="element radius (default 1: 3 x 3)")
-    mo.add_argument("--se-grid", help="custom element as 0/1 rows separated by ';', e.g. '0 1 0;1 1 1;0 1 0'")
-    mo.add_argument("--fg-grid", default="0 0 0;0 1 0;0 1 0", help="hit-and-miss foreground element (0/1 rows)")
-    mo.add_argument("--bg-grid", default="1 1 1;0 0 0;0 0 0", help="hit-and-miss background element (0/1 rows)")
-    mo.add_argument("--passes", type=int, default=None, help="thinning/thickening passes (default: until stable)")
+    add_arguments(mo, MorphologyOptions)
     mo.set_defaults(func=_morphology)
 
 
@@ -120,32 +112,8 @@ def _region_grow(args) -> int:
     return _apply(args, func, dtype="int32")
 
 
-def _grid(text: str):
-    from napari_maliang.segment import parse_structuring_element
-
-    return parse_structuring_element(text.replace(";", "\n"))
-
-
 def _morphology(args) -> int:
     from napari_maliang import segment
 
-    if args.op == "hit-and-miss":
-        fg, bg = _grid(args.fg_grid), _grid(args.bg_grid)
-
-        def func(m):
-            return segment.hit_or_miss(m, fg, bg)
-
-    elif args.op in ("thinning", "thickening"):
-        f = segment.thin if args.op == "thinning" else segment.thicken
-
-        def func(m):
-            return f(m, max_iter=args.passes)
-
-    else:
-        se = _grid(args.se_grid) if args.se_grid else segment.structuring_element(args.se, args.size)
-        op = getattr(segment, args.op)
-
-        def func(m):
-            return op(m != 0, se)
-
-    return _apply(args, lambda p: func(p != 0), dtype="uint8")
+    options = from_args(MorphologyOptions, args)
+    return _apply(args, lambda p: segment.apply_morphology(p, options=options), dtype="uint8")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, Label, SpinBox, TextEdit
+from magicgui.widgets import ComboBox, Container, Label
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 from napari_maliang._progress import Progress
@@ -416,51 +416,28 @@ class MorphologyWidget(_SegmentWidget):
     """Erosion, dilation, opening, closing, hit-and-miss, thinning and thickening of a binary layer."""
 
     input_kinds = ("image", "labels")
-    OPERATIONS = ("erosion", "dilation", "opening", "closing", "hit-and-miss", "thinning", "thickening")
-    SHAPES = ("square", "disk", "diamond", "cross", "horizontal line", "vertical line", "custom")
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer)
-        self.operation = ComboBox(label="operation", choices=list(self.OPERATIONS), value="opening")
-        self.shape = ComboBox(label="element", choices=list(self.SHAPES), value="square")
-        self.size = SpinBox(label="radius", value=1, min=0, max=100)
-        self.custom = TextEdit(label="custom SE (0/1)", value="0 1 0\n1 1 1\n0 1 0")
-        self.fg = TextEdit(label="foreground SE1", value="0 0 0\n0 1 0\n0 1 0")
-        self.bg = TextEdit(label="background SE2", value="1 1 1\n0 0 0\n0 0 0")
-        self.iterations = SpinBox(label="passes (0 = until stable)", value=0, min=0, max=10000)
-        self.options.extend([self.operation, self.shape, self.size, self.custom, self.fg, self.bg, self.iterations])
-        self.operation.changed.connect(self._show_relevant)
-        self.shape.changed.connect(self._show_relevant)
+        from napari_maliang.segment.morphology import MorphologyOptions
+
+        self.controls = OptionControls(MorphologyOptions, radius={"max": 100}, passes={"max": 10000})
+        self.operation, self.shape, self.size, self.custom, self.fg, self.bg, self.iterations = self.controls
+        self.options.extend(self.controls)
+        for control in (self.operation, self.custom):
+            control.changed.connect(self._show_relevant)
         self._show_relevant()
 
     def _show_relevant(self, *_):
         op = self.operation.value
         basic = op in ("erosion", "dilation", "opening", "closing")
-        self.shape.visible = basic
-        self.size.visible = basic and self.shape.value != "custom"
-        self.custom.visible = basic and self.shape.value == "custom"
+        self.custom.visible = basic
+        self.shape.visible = self.size.visible = basic and self.custom.value is None
         self.fg.visible = self.bg.visible = op == "hit-and-miss"
         self.iterations.visible = op in ("thinning", "thickening")
 
-    def footprint(self) -> np.ndarray:
-        from napari_maliang.segment import parse_structuring_element, structuring_element
-
-        if self.shape.value == "custom":
-            return parse_structuring_element(self.custom.value)
-        return structuring_element(self.shape.value, int(self.size.value))
-
     def _start(self):
-        from napari_maliang.segment import (
-            closing,
-            dilation,
-            erosion,
-            hit_or_miss,
-            opening,
-            otsu_threshold,
-            parse_structuring_element,
-            thicken,
-            thin,
-        )
+        from napari_maliang.segment import apply_morphology, otsu_threshold
 
         layer = self.input_layer(what="an Image or Labels layer")
         planes, stack, notes = _planes(layer, need_gray=True)
@@ -478,28 +455,11 @@ class MorphologyWidget(_SegmentWidget):
                 t = otsu_threshold(plane)
                 masks.append(plane >= t)
                 notes.append(f"{layer.name!r} is not binary: thresholded with Otsu (T = {t:g}) first")
-        op = self.operation.value
-        if op in ("erosion", "dilation", "opening", "closing"):
-            se = self.footprint()
-            func = {"erosion": erosion, "dilation": dilation, "opening": opening, "closing": closing}[op]
+        options = self.controls.options()  # checks the elements before the thread starts
+        op = options.operation
 
-            def apply(m):
-                return func(m, se)
-
-        elif op == "hit-and-miss":
-            fg = parse_structuring_element(self.fg.value)
-            bg = parse_structuring_element(self.bg.value)
-            hit_or_miss(np.zeros((3, 3), bool), fg, bg)  # validates the pair before the thread starts
-
-            def apply(m):
-                return hit_or_miss(m, fg, bg)
-
-        else:
-            passes = int(self.iterations.value) or None
-            func = thin if op == "thinning" else thicken
-
-            def apply(m):
-                return func(m, max_iter=passes)
+        def apply(m):
+            return apply_morphology(m, options=options)
 
         job = _per_plane(masks, stack, apply, op)
 

@@ -45,6 +45,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "hit_or_miss": "morphology",
         "thin": "morphology",
         "thicken": "morphology",
+        "apply_morphology": "morphology",
+        "MorphologyOptions": "morphology",
         "structuring_element": "morphology",
         "parse_structuring_element": "morphology",
         "THINNING_ELEMENTS": "morphology",

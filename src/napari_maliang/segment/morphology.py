@@ -13,12 +13,17 @@ imported lazily).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from napari_maliang._shared.options import Options, option, takes_options
 from napari_maliang.segment._validate import check_2d, check_finite
 
 __all__ = [
     "THINNING_ELEMENTS",
+    "MorphologyOptions",
+    "apply_morphology",
     "closing",
     "dilation",
     "erosion",
@@ -69,13 +74,16 @@ def structuring_element(shape: str = "square", size: int = 1) -> np.ndarray:
 
 
 def parse_structuring_element(text: str) -> np.ndarray:
-    """Parse a structuring element typed as a grid of 0/1 (rows on lines, separated by spaces, commas or nothing).
+    """Parse a structuring element typed as a grid of 0/1: rows on lines or separated by ``;``, cells separated by
+    spaces, commas or nothing.
 
     >>> parse_structuring_element("0 1 0\\n1 1 1\\n0 1 0").astype(int).tolist()
     [[0, 1, 0], [1, 1, 1], [0, 1, 0]]
+    >>> parse_structuring_element("010;111;010").sum()
+    np.int64(5)
     """
     rows = []
-    for line_no, line in enumerate(str(text).strip().splitlines(), start=1):
+    for line_no, line in enumerate(str(text).replace(";", "\n").strip().splitlines(), start=1):
         line = line.strip().strip("[]").strip()
         if not line:
             continue
@@ -287,3 +295,75 @@ def thicken(mask, *, max_iter: int | None = None) -> np.ndarray:
     """
     a = _as_mask(mask)
     return ~thin(~a, max_iter=max_iter)
+
+
+# --------------------------------------------------------------------------- one operation by name
+
+OPERATIONS = ("erosion", "dilation", "opening", "closing", "hit-and-miss", "thinning", "thickening")
+ELEMENTS = ("square", "disk", "diamond", "cross", "horizontal line", "vertical line")
+_BASIC = {"erosion": erosion, "dilation": dilation, "opening": opening, "closing": closing}
+
+
+@dataclass(frozen=True)
+class MorphologyOptions(Options):
+    """Options of :func:`apply_morphology` (lecture, topic 5 and "Hit-and-miss Operation, Thinning, Thickening")."""
+
+    operation: str = option("opening", "The operation.", choices=OPERATIONS, flag="--op")
+    element: str = option(
+        "square", "Structuring element of erosion, dilation, opening and closing.", choices=ELEMENTS, flag="--se"
+    )
+    radius: int = option(1, "Element radius: its side is 2 radius + 1 (1 gives 3 x 3).", unit="px", low=0, flag="--size")
+    custom: str | None = option(
+        None,
+        "A custom element instead, as rows of 0/1 separated by ';' or new lines (e.g. '0 1 0;1 1 1;0 1 0').",
+        none="the element above",
+        flag="--se-grid",
+        label="custom element",
+    )
+    foreground: str = option(
+        "0 0 0;0 1 0;0 1 0", "Hit-and-miss foreground element SE1 (rows of 0/1).", flag="--fg-grid", label="SE1 (foreground)"
+    )
+    background: str = option(
+        "1 1 1;0 0 0;0 0 0", "Hit-and-miss background element SE2 (rows of 0/1).", flag="--bg-grid", label="SE2 (background)"
+    )
+    passes: int | None = option(
+        None, "Passes of thinning or thickening over the eight elements.", low=1, none="until stable"
+    )
+
+    def check(self) -> None:
+        if self.operation in _BASIC:
+            self.footprint()
+        elif self.operation == "hit-and-miss":
+            hit_or_miss(np.zeros((3, 3), bool), *self.hit_and_miss_elements())
+
+    def footprint(self) -> np.ndarray:
+        """The structuring element of erosion, dilation, opening and closing."""
+        if self.custom is not None:
+            return parse_structuring_element(self.custom)
+        return structuring_element(self.element, self.radius)
+
+    def hit_and_miss_elements(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(SE1, SE2)``."""
+        return parse_structuring_element(self.foreground), parse_structuring_element(self.background)
+
+
+@takes_options(MorphologyOptions)
+def apply_morphology(mask, *, opts: MorphologyOptions) -> np.ndarray:
+    """One binary morphology operation chosen by name: what the widget and ``maliang morphology`` run.
+
+    Parameters
+    ----------
+    mask : array_like, 2-D
+        Binary image (non-zero = foreground).
+    {options}
+
+    Returns
+    -------
+    ndarray of bool
+    """
+    mask = _as_mask(mask)
+    if opts.operation in _BASIC:
+        return _BASIC[opts.operation](mask, opts.footprint())
+    if opts.operation == "hit-and-miss":
+        return hit_or_miss(mask, *opts.hit_and_miss_elements())
+    return (thin if opts.operation == "thinning" else thicken)(mask, max_iter=opts.passes)
