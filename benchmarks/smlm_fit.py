@@ -81,8 +81,8 @@ def main(argv=None) -> int:
 
     numba.set_num_threads(args.threads)
     try:
-        from picasso.fitting import gaussfit, seeds
         from picasso import gaussmle
+        from picasso.fitting import gaussfit, seeds
 
         have_picasso = True
     except ImportError:  # pragma: no cover - optional peer

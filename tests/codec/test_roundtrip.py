@@ -2,9 +2,8 @@ import numpy as np
 import pytest
 
 from napari_maliang.codec import CodecError, decode, decode_details, encode, read_mlg, write_mlg
-from napari_maliang.codec.samples import cartoon
-
 from napari_maliang.codec.compare import psnr
+from napari_maliang.codec.samples import cartoon
 
 
 def test_gray_round_trip_quality(small_cartoon, small_stream):

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 
-
 @pytest.fixture
 def ramp():
     """A smooth RGB ramp (64 x 256) and its 8-colour k-means quantization."""

@@ -8,7 +8,6 @@ from napari_maliang.dequantize import Dequantizer, dequantize, requantization_ma
 from napari_maliang.dequantize.brushes import ADJACENT, HARD, NOT_ADJACENT, SOFT
 
 
-
 def psnr(a, b, peak=255.0):
     mse = np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2)
     return 10 * np.log10(peak**2 / max(mse, 1e-12))

@@ -1,12 +1,12 @@
 import numpy as np
 import scipy.sparse.linalg as spl
 
-from napari_maliang.dequantize.brushes import classify_edges
 from napari_maliang.dequantize.adjacency import palette_adjacency
+from napari_maliang.dequantize.brushes import classify_edges
+from napari_maliang.dequantize.regions import label_regions
 from napari_maliang.dequantize.solve import MultigridPCG, Stencil, to_csr
 from napari_maliang.dequantize.system import build_matrix, build_rhs
 from napari_maliang.dequantize.weights import bell_weights, laplacian_stencil, poisson_distance
-from napari_maliang.dequantize.regions import label_regions
 
 
 def test_multigrid_pcg_matches_direct_solve():

@@ -83,7 +83,6 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from napari_maliang._planes import check_output, map_planes, open_planes
-
     from napari_maliang.dequantize import dequantize
 
     if args.float and not args.output.lower().endswith((".tif", ".tiff")):

@@ -16,6 +16,7 @@ from napari_maliang.segment.morphology import MorphologyOptions
 from napari_maliang.segment.region import RegionGrowOptions
 from napari_maliang.segment.threshold import AdaptiveOptions, IterativeOptions
 
+
 def register(subparsers) -> None:
     th = subparsers.add_parser("threshold", help="threshold an image (Otsu, iterative or locally adaptive)")
     _io_args(th)

@@ -17,7 +17,6 @@ from magicgui.widgets import ComboBox, Container, Label
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 from napari_maliang._progress import Progress
-from napari_maliang._widgets._controls import OptionControls
 from napari_maliang._widgets._common import (
     JobRunner,
     _layer_classes,
@@ -31,6 +30,7 @@ from napari_maliang._widgets._common import (
     refresh_choices,
     show_info,
 )
+from napari_maliang._widgets._controls import OptionControls
 
 __all__ = ["ClusterWidget", "MorphologyWidget", "RegionGrowWidget", "ThresholdWidget"]
 
