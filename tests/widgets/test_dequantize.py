@@ -83,10 +83,10 @@ def test_run_brushes_undo_and_screenshot(make_napari_viewer, qtbot, ramp_image):
 
 def test_sliders_and_errors(make_napari_viewer, qtbot, ramp_image):
     viewer, layer, widget = _dock(make_napari_viewer, ramp_image)
-    from napari_maliang._widgets.dequantize import DEFAULT_OMEGA
+    from napari_maliang.dequantize import DequantizeOptions
 
     # defaults: the best measured setting (omega 0.01 in RGB), shown beside the slider
-    assert abs(widget.omega / DEFAULT_OMEGA - 1) < 0.02 and widget.color_space.value == "rgb"
+    assert abs(widget.omega / DequantizeOptions().omega - 1) < 0.02 and widget.color_space.value == "rgb"
     assert widget.omega_label.value == f"{widget.omega:.3g}"
     widget.omega_slider.value = -1.0
     assert abs(widget.omega - 0.1) < 1e-9 and widget.omega_label.value == "0.1"

@@ -13,7 +13,6 @@ WIDGETS = [w.display_name for w in PluginManifest.from_distribution(PLUGIN).cont
 NOT_YET_DECLARED = {
     "PALM localization",
     "PALM analysis",
-    "Dequantization",
     "Inpainting codec",
     "Low-light enhancement",
 }

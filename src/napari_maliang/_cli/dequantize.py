@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from napari_maliang._shared.options import add_arguments, from_args
+from napari_maliang.dequantize.core import DequantizeOptions
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -21,29 +24,8 @@ def register(subparsers) -> None:
         help="brush image of the input's size: values 0-4 (0 none, 1 magenta not-adjacent, 2 blue adjacent, 3 green "
         "hard edge, 4 red soft edge) or an RGB image painted in those colours on black",
     )
-    p.add_argument("--omega", type=float, default=0.01, help="data-term weight ω of eq. (3) (default 0.01)")
-    p.add_argument("--continuity", type=float, default=0.0, help="continuity weight w_c of eq. (6) (default 0)")
-    p.add_argument("--color-space", choices=("rgb", "lab"), default="rgb", help="space of the smoothing (default rgb)")
-    p.add_argument(
-        "--quantizer", choices=("auto", "nearest", "floor", "center", "round", "replicate"), default="auto",
-        help="how the image was quantized: nearest palette colour, or per channel: floor truncation (v // s) * s, "
-        "bin centre (v // s) * s + s // 2, rounding to evenly spaced levels (posterize), bit replication (RGB565). "
-        "auto (default) recognises lattices from the palette's values and says what it found",
-    )
-    p.add_argument(
-        "--quantizer-space", choices=("rgb", "lab"), default="rgb",
-        help="space in which the palette quantizer chose the nearest colour (default rgb, as Pillow, k-means and "
-        "image editors do)",
-    )
-    p.add_argument(
-        "--dither", choices=("raise", "continue", "smooth"), default="raise",
-        help="a dithered input: stop with a message (default), go on as it is, or write it with the dither "
-        "blurred away (descreened)",
-    )
     p.add_argument("--float", action="store_true", help="write a 32-bit float TIFF instead of the input's bit depth")
-    p.add_argument("--max-refine", type=int, default=10)
-    p.add_argument("--quantize", type=int, metavar="N", help="quantize with k-means to N colours first")
-    p.add_argument("--backend", choices=("auto", "cpu", "gpu"), default="auto")
+    add_arguments(p, DequantizeOptions)
     p.set_defaults(func=run)
 
 
@@ -94,17 +76,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--annotations belong to one image; {args.input} is a stack of {len(planes)} planes")
     annotations = read_annotations(args.annotations, planes.shape[:2]) if args.annotations else None
 
-    def one(image):
-        source = image
-        if args.quantize:
-            from napari_maliang.dequantize import kmeans_quantize
+    options = from_args(DequantizeOptions, args)
 
-            source = kmeans_quantize(image, args.quantize)
+    def one(image):
         result, info = dequantize(
-            source, annotations=annotations, omega=args.omega, continuity=args.continuity,
-            color_space=args.color_space, max_refine=args.max_refine, backend=args.backend, quantizer=args.quantizer,
-            quantizer_space=args.quantizer_space, dither=args.dither, dtype=np.float32 if args.float else None,
-            return_info=True,
+            image, annotations=annotations, options=options, dtype=np.float32 if args.float else None, return_info=True
         )
         said.setdefault(info["quantizer_description"], info["n_colors"])
         return result

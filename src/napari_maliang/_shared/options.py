@@ -73,7 +73,7 @@ class Option:
     @property
     def help(self) -> str:
         """The one-line meaning with unit, range and default, for tool tips and ``--help``."""
-        parts = [self.doc.rstrip(".")]
+        parts = [(f"{self.symbol}: " if self.symbol else "") + self.doc.rstrip(".")]
         if self.unit:
             parts.append(f"unit: {self.unit}")
         if self.choices:

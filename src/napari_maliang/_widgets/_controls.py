@@ -45,11 +45,14 @@ class OptionalControl(Container):
 
 def _control(opt: Option, **overrides):
     """The magicgui widget for one option; ``overrides`` may change its ``label``, ``tooltip``, ``min``, ``max``,
-    ``step`` and ``decimals``, and must give a ``start`` value for a required option (one that has no default),
+    ``step`` and ``decimals``, name the ``choices`` in words (``[(text, value)]``, the same values), and must give a ``start`` value for a required option (one that has no default),
     and only then."""
     outer = {"label": opt.title, "tooltip": opt.help}
     outer.update({k: overrides.pop(k) for k in ("label", "tooltip") if k in overrides})
     ranges = {k: overrides.pop(k) for k in ("min", "max", "step") if k in overrides}
+    labelled = overrides.pop("choices", None)  # [(text, value)]: words for the same choices
+    if labelled is not None and sorted(map(repr, (v for _, v in labelled))) != sorted(map(repr, opt.choices)):
+        raise ValueError(f"{opt.name}: the labelled choices must be exactly {opt.choices}")
     decimals = overrides.pop("decimals", None)
     start = overrides.pop("start", opt.default)
     if (start is REQUIRED) if opt.required else (start is not opt.default):
@@ -59,7 +62,7 @@ def _control(opt: Option, **overrides):
     if opt.kind is bool:
         return CheckBox(text=outer.pop("label"), value=start, **outer)
     if opt.choices:
-        return ComboBox(choices=list(opt.choices), value=start, **outer)
+        return ComboBox(choices=labelled or list(opt.choices), value=start, **outer)
     if opt.kind is int:
         low = -_INT_RANGE if opt.low is None else int(opt.low) + (1 if opt.low_open else 0)
         high = _INT_RANGE if opt.high is None else int(opt.high)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, Label, PushButton, SpinBox
+from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, Label, PushButton
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
@@ -33,12 +33,12 @@ from napari_maliang._widgets._common import (
     show_error,
     show_info,
 )
+from napari_maliang._widgets._controls import OptionControls
+from napari_maliang.dequantize.core import SOLVE_OPTIONS, DequantizeOptions
 
 __all__ = ["DequantizeWidget", "brush_colormap", "edge_colormap"]
 
 # Widget defaults are the function's: the paper's omega = 0.01, smoothing in RGB, the quantizer recognised
-DEFAULT_OMEGA = 0.01
-DEFAULT_COLOR_SPACE = "rgb"
 QUANTIZER_CHOICES = [
     ("auto: recognise from the palette", "auto"),
     ("nearest palette colour (k-means, median cut, GIF)", "nearest"),
@@ -93,22 +93,19 @@ class DequantizeWidget(QWidget):
         self.brush_combo = ComboBox(label="brush", choices=[(name, k) for k, (name, _) in BRUSHES.items()], value=3)
         self.show_edges = CheckBox(label="show soft/hard edges", value=False)
         # ω on a log scale: the slider holds log10(ω) (magicgui's LogSlider reads out its linear position)
-        self.omega_slider = FloatSlider(label="log10 ω (data weight)", value=round(math.log10(DEFAULT_OMEGA), 2), min=-3.0, max=1.0, step=0.05)
+        omega, continuity = (DequantizeOptions.field(n) for n in ("omega", "continuity"))
+        self.omega_slider = FloatSlider(label="log10 ω (data weight)", value=round(math.log10(omega.default), 2),
+                                        min=-3.0, max=1.0, step=0.05, tooltip=omega.help)
         self.omega_label = Label(label="ω =", value=f"{self.omega:.3g}")
-        self.continuity_slider = FloatSlider(label="w_c (continuity)", value=0.0, min=0.0, max=5.0, step=0.05)
-        self.color_space = ComboBox(label="smoothing space", choices=["rgb", "lab"], value=DEFAULT_COLOR_SPACE,
-                                    tooltip="colour space of the smoothing (eq. 1); the cells stay the quantizer's")
-        self.quantizer = ComboBox(label="quantizer", choices=QUANTIZER_CHOICES, value="auto",
-                                  tooltip="how the image was quantized; 'auto' recognises lattices (bit depth "
-                                  "reduction, posterization) from the palette's values")
-        self.quantizer_space = ComboBox(label="quantizer space", choices=["rgb", "lab"], value="rgb",
-                                        tooltip="where the palette quantizer measured 'nearest': RGB for Pillow, "
-                                        "k-means and image editors")
-        self.dither = ComboBox(label="if dithered", choices=DITHER_CHOICES, value="raise",
-                               tooltip="dithering breaks the paper's uniform regions: stop, go on, or blur it away")
+        self.continuity_slider = FloatSlider(label="w_c (continuity)", value=continuity.default, min=0.0, max=5.0,
+                                             step=0.05, tooltip=continuity.help)
+        self.controls = OptionControls(
+            DequantizeOptions, ["quantizer", "quantizer_space", "color_space", "dither", "quantize"],
+            quantizer={"choices": QUANTIZER_CHOICES}, dither={"choices": DITHER_CHOICES}, quantize={"max": 256},
+        )
+        self.quantizer, self.quantizer_space, self.color_space, self.dither, self.quantize_spin = self.controls
         self.recognised = Label(label="recognised", value="(run to see)")
         self.auto_update = CheckBox(label="update after each stroke", value=True)
-        self.quantize_spin = SpinBox(label="k-means first (0 = off)", value=0, min=0, max=256)
         self.legend = Label(value="edges: cyan soft, amber hard")
         self.options = Container(
             widgets=[
@@ -276,8 +273,8 @@ class DequantizeWidget(QWidget):
         return ann.copy() if ann.any() else None
 
     def _dequantizer(self, layer, data, options):
-        key = (id(_unwrap(layer)), id(_unwrap(layer).data), data.shape, int(self.quantize_spin.value),
-               *sorted(options.items()))
+        fixed = {k: v for k, v in vars(options).items() if k not in SOLVE_OPTIONS}
+        key = (id(_unwrap(layer)), id(_unwrap(layer).data), data.shape, *sorted(fixed.items()))
         if self._dq is None or self._dq_key != key:
             self._dq = None
             self._dq_key = key
@@ -286,15 +283,11 @@ class DequantizeWidget(QWidget):
 
     def _start(self):
         layer, data = self._input()
-        options = {"color_space": self.color_space.value, "quantizer": self.quantizer.value,
-                   "quantizer_space": self.quantizer_space.value, "dither": self.dither.value}
+        options = self.controls.options(omega=self.omega, continuity=float(self.continuity_slider.value))
         key, dq = self._dequantizer(layer, data, options)
         fresh = dq is None  # a new image: say once what kind of palette it has
         ann = self._annotations(data.shape[:2])
-        omega = self.omega
-        continuity = float(self.continuity_slider.value)
         want_edges = bool(self.show_edges.value)
-        quantize = int(self.quantize_spin.value) or None
 
         def job():
             nonlocal dq
@@ -306,9 +299,9 @@ class DequantizeWidget(QWidget):
             if dq is None:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
-                    dq = Dequantizer(data, quantize=quantize, **options)
+                    dq = Dequantizer(data, options=options)
                 said = [str(w.message) for w in caught]  # RGBA, a contradicted quantizer, dithering: told below
-            result = yield from dq.steps(ann, omega=omega, continuity=continuity)
+            result = yield from dq.steps(ann, **options.solve_options())
             edges = dq.edge_image(ann) if want_edges else None
             return dq, result, edges, said
 

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
-from napari_maliang._progress import Progress, run_to_end
+from napari_maliang._progress import Progress
+from napari_maliang._shared.options import Options, option, run_steps, takes_options
 
 from . import brushes as _brushes
 from ._color import lab2rgb, rgb2lab
 from .cells import (
     QUANTIZER_SPACES,
+    QUANTIZERS,
     lattice_cells,
     out_of_cell,
     pull_into_cells,
@@ -29,11 +32,11 @@ from .regions import (
     label_regions,
     value_scale,
 )
-from .solve import MultigridPCG, Stencil, solve
+from .solve import MultigridPCG, Stencil
 from .system import build_matrix, build_rhs
 from .weights import bell_weights, laplacian_stencil, poisson_distance
 
-__all__ = ["Dequantizer", "DitheredImageError", "dequantize", "dequantize_steps", "COLOR_SPACES"]
+__all__ = ["COLOR_SPACES", "DequantizeOptions", "Dequantizer", "DitheredImageError", "dequantize", "dequantize_steps"]
 
 COLOR_SPACES = ("rgb", "lab")
 DITHER_ACTIONS = ("raise", "continue", "smooth")
@@ -73,6 +76,87 @@ STROKE_FADE = 8.0
 REFINE_TOL = 1e-3
 
 
+@dataclass(frozen=True)
+class DequantizeOptions(Options):
+    """Options of :func:`dequantize` and :class:`Dequantizer` (Kim, Ahn & Choi).
+
+    The first seven say how the image was quantized and are fixed when a :class:`Dequantizer` is made; the
+    others (:data:`SOLVE_OPTIONS`) set each solve and may change between solves of one image.
+    """
+
+    color_space: str = option(
+        "rgb",
+        "Colour space of the smoothing of eq. (1) (the paper works in CIE-Lab; RGB measured better, "
+        "docs/benchmarks/dequantize.md); the cells stay in quantizer_space either way, and lattice palettes "
+        "and grayscale images always work on their values.",
+        choices=COLOR_SPACES,
+        label="smoothing space",
+    )
+    quantizer: str = option(
+        "auto",
+        "How the image was quantized: 'nearest' palette colour (the paper's model: k-means, median cut, octree), "
+        "or per channel (:mod:`napari_maliang.dequantize.lattice`) 'floor' truncation (v // s) * s, 'center' "
+        "(v // s) * s + s // 2, 'round' posterization to evenly spaced levels including 0 and full scale, "
+        "'replicate' truncation widened back by bit replication (RGB565); 'auto' recognises a lattice from the "
+        "palette's values whatever its colour count, and a kind the palette does not fit is warned about and "
+        "replaced by what was recognised.",
+        choices=QUANTIZERS,
+    )
+    quantizer_space: str = option(
+        "rgb",
+        "Space in which the palette quantizer chose the nearest colour: 'rgb' (Pillow, k-means in RGB, "
+        "libimagequant, image editors) unless the palette was made by nearest colour in CIE-Lab.",
+        choices=QUANTIZER_SPACES,
+    )
+    max_colors: int = option(
+        DEFAULT_MAX_COLORS, "A palette (not a lattice) with more distinct colours is rejected as not quantized.", low=1
+    )
+    quantize: int | None = option(
+        None, "Quantize with k-means to this many colours first.", low=1, none="no: the image is quantized",
+        label="k-means first",
+    )
+    backend: str = option("auto", "Where the sparse solve runs.", choices=("auto", "cpu", "gpu"))
+    dither: str = option(
+        "raise",
+        "For an image that looks dithered: raise DitheredImageError, go on with a warning, or blur the dither "
+        "away (Gaussian, sigma DITHER_SIGMA) and return that, with a warning.",
+        choices=DITHER_ACTIONS,
+        label="if dithered",
+    )
+    omega: float = option(
+        0.01, "Global data-term weight of eq. (3); the paper uses 0.01 (0.5 minimises the MSE).", symbol="ω", low=0,
+        step=0.01,
+    )
+    continuity: float = option(
+        0.0, "Weight of the continuity constraints of eq. (6) across soft edges (0 = off).", symbol="w_c", low=0
+    )
+    max_refine: int = option(
+        10, "Rounds of iterative refining (section 2.3); pixels still outside their cell are then pulled inside.",
+        low=0,
+    )
+    small_region: float = option(
+        SMALL_REGION,
+        "Extra data weight small_region / d_max for every pixel of a region whose largest Poisson distance "
+        "(eq. 2) is d_max (not in the paper; 0 gives eq. 3 exactly): small and textured regions keep more of "
+        "their quantized colour.",
+        low=0,
+    )
+    keep_means: bool = option(
+        True,
+        "After refinement, shift each colour's pixels so that they average to the palette colour again (not in "
+        "the paper: k-means and median-cut colours are their cells' means), then pull them into their cells; "
+        "only for the 'nearest' quantizer.",
+    )
+
+    def solve_options(self) -> dict:
+        """The fields that set one solve (:data:`SOLVE_OPTIONS`), by name."""
+        return {name: getattr(self, name) for name in SOLVE_OPTIONS}
+
+
+#: the options of one solve; the others are fixed when a :class:`Dequantizer` is made
+SOLVE_OPTIONS = ("omega", "continuity", "max_refine", "small_region", "keep_means")
+
+
 def _mean_drift(x, indices, palette) -> np.ndarray:
     """(K, C): how far the mean of each colour's restored pixels moved from the palette colour.
 
@@ -90,14 +174,6 @@ def _mean_drift(x, indices, palette) -> np.ndarray:
     return np.stack([np.bincount(idx, drift[:, c], minlength=k) for c in range(nc)], axis=1) / count[:, None]
 
 
-def _check_options(omega, continuity, max_refine, small_region=0.0):
-    for name, value in (("omega", omega), ("continuity", continuity), ("small_region", small_region)):
-        if not np.isfinite(value) or value < 0:
-            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    if int(max_refine) != max_refine or max_refine < 0:
-        raise ValueError(f"max_refine must be an integer >= 0, got {max_refine!r}")
-
-
 class DitheredImageError(ValueError):
     """The image looks dithered (:func:`~.regions.dither_score`), which breaks the paper's uniform regions."""
 
@@ -113,38 +189,27 @@ class Dequantizer:
     ----------
     image : array (H, W), (H, W, 3) or (H, W, 4)
         The colour-quantized image, uint8, uint16 or float (floats in 0..1 for a "lab" space).
-    color_space : {"rgb", "lab"}
-        Space of the smoothing (eq. 1). Lattice palettes and grayscale images always work on their values.
-    quantizer : {"auto", "nearest", "floor", "center", "round", "replicate"}
-        The quantizer that made the image (:mod:`.cells`, :mod:`.lattice`): nearest palette colour (the
-        paper) or a per-channel lattice; "auto" recognises lattices from the palette's values. A lattice
-        kind the palette does not fit is warned about and replaced by what was recognised.
-    quantizer_space : {"rgb", "lab"}
-        Space of the nearest-colour quantizer's Voronoi cells: RGB (what Pillow, scipy/scikit-learn
-        k-means, libimagequant and image editors use) unless the quantizer worked in CIE-Lab.
-    max_colors : int
-        A palette (not a lattice) with more colours raises ``ValueError`` (the image is not quantized).
-    quantize : int, optional
-        Quantize with k-means to this many colours first (for images that are not quantized).
-    backend : {"auto", "cpu", "gpu"}
-    dither : {"raise", "continue", "smooth"}
-        What to do with an image that looks dithered (:data:`DITHER_THRESHOLD`): raise
-        :class:`DitheredImageError`, go on with a warning, or blur the dither away (Gaussian,
-        sigma :data:`DITHER_SIGMA`; with a warning): the result is that descreened image, since the
-        pixels of a dithered image are not their colours' cells' samples and there is nothing to dequantize.
+    options : DequantizeOptions, optional
+        Its fields may also be given as keywords. The quantizer fields are fixed here; the solve fields
+        (:data:`SOLVE_OPTIONS`) are the defaults of :meth:`steps`.
+
+    Notes
+    -----
+    A dithered image (:data:`DITHER_THRESHOLD`) is handled as ``dither`` says: blurred away with
+    ``"smooth"`` (Gaussian, sigma :data:`DITHER_SIGMA`), in which case the result is that descreened image,
+    since the pixels of a dithered image are not their colours' cells' samples and there is nothing to
+    dequantize.
     """
 
-    def __init__(self, image, *, color_space: str = "rgb", quantizer: str = "auto", quantizer_space: str = "rgb",
-                 max_colors: int = DEFAULT_MAX_COLORS, quantize: int | None = None, backend: str = "auto",
-                 dither: str = "raise"):
+    @takes_options(DequantizeOptions)
+    def __init__(self, image, *, opts: DequantizeOptions):
         from napari_maliang._backend import resolve_backend
 
-        for name, value, choices in (("color_space", color_space, COLOR_SPACES),
-                                     ("quantizer_space", quantizer_space, QUANTIZER_SPACES),
-                                     ("dither", dither, DITHER_ACTIONS)):
-            if value not in choices:
-                raise ValueError(f"{name} must be one of {choices}, got {value!r}")
-        self.backend = resolve_backend(backend)
+        self.options = opts
+        color_space, quantizer, quantizer_space, quantize = (
+            opts.color_space, opts.quantizer, opts.quantizer_space, opts.quantize
+        )
+        self.backend = resolve_backend(opts.backend)
         image = np.asarray(image)
         if quantize is not None:
             image = kmeans_quantize(image, int(quantize))
@@ -153,7 +218,7 @@ class Dequantizer:
         self.scale = value_scale(image)
         self.lattice = resolve_lattice(self.indexed.palette, quantizer, self.input_dtype)
         if self.lattice is None:
-            check_color_count(self.indexed.n_colors, max_colors)
+            check_color_count(self.indexed.n_colors, opts.max_colors)
         self.gray = self.indexed.palette.shape[1] == 1
         self.color_space, self.quantizer_space = (
             ("gray", "gray") if self.gray else ("rgb", "rgb") if self.lattice is not None
@@ -168,7 +233,7 @@ class Dequantizer:
         self.dither_score = dither_score(self.indexed.indices)
         self.descreened = None  # dither="smooth" on a dithered image: the blurred image is the result
         if self.dither_score > DITHER_THRESHOLD:
-            self._on_dither(dither)
+            self._on_dither(opts.dither)
         self.indices = self.indexed.indices
         self.shape = self.indices.shape
         self.palette = palette
@@ -275,9 +340,12 @@ class Dequantizer:
             raise ValueError(f"dtype must be None (the input's, {self.input_dtype}) or a float dtype, got {dtype}")
         return dtype
 
-    def steps(self, annotations=None, *, omega: float = 0.01, continuity: float = 0.0, max_refine: int = 10,
-              rtol: float = 1e-3, small_region: float = SMALL_REGION, keep_means: bool = True, dtype=None):
+    def steps(self, annotations=None, *, dtype=None, rtol: float = 1e-3, **solve):
         """Generator: yields :class:`Progress`, returns the dequantized image (input scale, see ``dtype``).
+
+        ``solve`` changes any of the solve fields of the options (:data:`SOLVE_OPTIONS`: ``omega``,
+        ``continuity``, ``max_refine``, ``small_region``, ``keep_means``) for this call; the others were
+        fixed when this Dequantizer was made.
 
         Repeated calls on one instance (the widget) reuse the regions, the Poisson distance, the last
         solution as warm start and the refined weights of the last call with the same ω and w_c, and
@@ -290,7 +358,11 @@ class Dequantizer:
         """
         import hashlib
 
-        _check_options(omega, continuity, max_refine, small_region)
+        fixed = set(solve) - set(SOLVE_OPTIONS)
+        if fixed:
+            raise TypeError(f"{', '.join(sorted(fixed))}: set when the Dequantizer is made, not per solve")
+        opts = self.options.replace(**solve) if solve else self.options
+        omega, continuity, max_refine, small_region, keep_means = (getattr(opts, n) for n in SOLVE_OPTIONS)
         dtype = self.output_dtype(dtype)
         ann = _brushes.check_annotations(annotations, self.shape)
         digest = None if ann is None or not ann.any() else hashlib.blake2b(ann.tobytes(), digest_size=16).hexdigest()
@@ -379,24 +451,8 @@ class Dequantizer:
         return out
 
 
-def dequantize_steps(image, *, annotations=None, omega: float = 0.01, continuity: float = 0.0,
-                     color_space: str = "rgb", quantizer: str = "auto", quantizer_space: str = "rgb",
-                     max_refine: int = 10, backend: str = "auto", max_colors: int = DEFAULT_MAX_COLORS,
-                     quantize: int | None = None, small_region: float = SMALL_REGION, keep_means: bool = True,
-                     dtype=None, dither: str = "raise", return_info: bool = False):
-    """Generator form of :func:`dequantize` (yields :class:`~napari_maliang._progress.Progress`)."""
-    _check_options(omega, continuity, max_refine, small_region)
-    dq = Dequantizer(image, color_space=color_space, quantizer=quantizer, quantizer_space=quantizer_space,
-                     max_colors=max_colors, quantize=quantize, backend=backend, dither=dither)
-    result = yield from dq.steps(annotations, omega=omega, continuity=continuity, max_refine=max_refine,
-                                 small_region=small_region, keep_means=keep_means, dtype=dtype)
-    return (result, dq.info) if return_info else result
-
-
-def dequantize(image, *, annotations=None, omega: float = 0.01, continuity: float = 0.0, color_space: str = "rgb",
-               quantizer: str = "auto", quantizer_space: str = "rgb", max_refine: int = 10, backend: str = "auto",
-               max_colors: int = DEFAULT_MAX_COLORS, quantize: int | None = None, small_region: float = SMALL_REGION,
-               keep_means: bool = True, dtype=None, dither: str = "raise", return_info: bool = False):
+@takes_options(DequantizeOptions)
+def dequantize_steps(image, *, annotations=None, opts: DequantizeOptions, dtype=None, return_info: bool = False):
     """Restore smooth colour variations in a colour-quantized image (Kim, Ahn & Choi).
 
     Uniformly-coloured 4-connected regions are filled by minimising eq. (1) (smoothness + data term
@@ -413,50 +469,17 @@ def dequantize(image, *, annotations=None, omega: float = 0.01, continuity: floa
     annotations : int array (H, W), optional
         0 none, 1 magenta (colours under the stroke not adjacent), 2 blue (adjacent), 3 green (hard
         edge here), 4 red (soft edge here).
-    omega : float
-        Global data-term weight ω of eq. (3); the paper uses 0.01 (0.5 minimises the MSE).
-    continuity : float
-        Weight w_c of the continuity constraints of eq. (6) across soft edges (0 = off).
-    color_space : {"rgb", "lab"}
-        Colour space of the smoothing (the paper works in CIE-Lab; RGB measured better,
-        docs/benchmarks/dequantize.md). The cells stay in ``quantizer_space`` either way.
-    quantizer : {"auto", "nearest", "floor", "center", "round", "replicate"}
-        How the image was quantized (:mod:`napari_maliang.dequantize.cells`). "nearest": every colour
-        went to its nearest palette colour, the paper's model (k-means, median cut, octree). The
-        lattice kinds quantize every channel on its own (:mod:`napari_maliang.dequantize.lattice`):
-        "floor" bit truncation ``(v // s) * s``, "center" ``(v // s) * s + s // 2``, "round"
-        posterization to evenly spaced levels including 0 and full scale, "replicate" truncation
-        widened back by bit replication (RGB565). A colour then stands for the box of values its
-        channel codes stand for: the cells are those boxes (in RGB) and regions are pulled towards the
-        box centres. "auto" recognises a lattice from the palette's values, whatever its colour count;
-        a kind the palette does not fit is warned about and replaced by what was recognised.
-    quantizer_space : {"rgb", "lab"}
-        Space of the nearest-colour quantizer: "rgb" (Pillow, k-means in RGB, libimagequant, image
-        editors) unless the palette was made by nearest colour in CIE-Lab.
-    max_refine : int
-        Rounds of iterative refining; pixels still outside their cell afterwards are pulled inside.
-    backend : {"auto", "cpu", "gpu"}
-    max_colors : int
-        A palette (not a lattice) with more distinct colours is rejected as not quantized.
-    quantize : int, optional
-        Quantize with k-means to this many colours first.
-    small_region : float
-        Extra data weight ``small_region / d_max`` for every pixel of a region whose largest Poisson
-        distance (eq. 2) is ``d_max`` (not in the paper; 0 gives the paper's eq. 3 exactly). Small and
-        textured regions keep more of their quantized colour; large smooth regions hardly change.
-    keep_means : bool
-        After refinement, shift each colour's pixels so that they average to the palette colour again
-        (not in the paper: k-means and median-cut palette colours are the means of their cells), then
-        pull them into their cells. Only for the "nearest" quantizer.
+    {options}
     dtype : None or a float dtype
         None: the input's dtype; integer results are rounded to the nearest integer colour inside each
         pixel's cell (an 8-bit RGB palette's cells also as Pillow's palette mapping reads them). A
         float dtype gives the float32 result.
-    dither : {"raise", "continue", "smooth"}
-        For an image that looks dithered: raise :class:`DitheredImageError`, go on (with a warning), or
-        blur and re-quantize first (with a warning); see :class:`Dequantizer`.
     return_info : bool
         Also return :attr:`Dequantizer.info` (the recognised quantizer and the spaces used).
+
+    Yields
+    ------
+    Progress
 
     Returns
     -------
@@ -465,8 +488,9 @@ def dequantize(image, *, annotations=None, omega: float = 0.01, continuity: floa
         re-quantizes to its input colour (:func:`requantization_mask` with the same ``quantizer`` and
         ``quantizer_space``). A single-colour image is returned unchanged.
     """
-    return run_to_end(dequantize_steps(image, annotations=annotations, omega=omega, continuity=continuity,
-                                       color_space=color_space, quantizer=quantizer, quantizer_space=quantizer_space,
-                                       max_refine=max_refine, backend=backend, max_colors=max_colors,
-                                       quantize=quantize, small_region=small_region, keep_means=keep_means,
-                                       dtype=dtype, dither=dither, return_info=return_info))
+    dq = Dequantizer(image, options=opts)
+    result = yield from dq.steps(annotations, dtype=dtype)
+    return (result, dq.info) if return_info else result
+
+
+dequantize = run_steps(dequantize_steps)
