@@ -79,7 +79,7 @@ def test_fields_are_checked_and_converted():
 
 def test_function_signature_and_docstring_come_from_the_options():
     sig = inspect.signature(demo)
-    assert list(sig.parameters) == ["data", "size", "count", "mode", "smooth", "limit", "verbose", "options"]
+    assert list(sig.parameters) == ["data", "size", "count", "mode", "smooth", "limit", "verbose", "options", "progress"]
     assert sig.parameters["size"].default is inspect.Parameter.empty
     assert sig.parameters["count"].default == 3
     assert sig.parameters["count"].kind is inspect.Parameter.KEYWORD_ONLY
@@ -90,7 +90,9 @@ def test_function_signature_and_docstring_come_from_the_options():
 
 
 def test_function_calls():
-    data, opts, verbose = demo([1], 2.0, count=2, verbose=True)
+    seen = []
+    data, opts, verbose = demo([1], 2.0, count=2, verbose=True, progress=seen.append)
+    assert [p.done for p in seen] == [0, 1]
     assert opts == Demo(size=2.0, count=2) and verbose and data == [1]
     assert demo([1], size=2.0)[1].count == 3
     base = Demo(size=5, mode="exact")
@@ -160,7 +162,7 @@ def test_every_cli_argument_has_its_options_default():
         fields = {opt.name: opt for cls in classes for opt in cls.fields_of()}
         for action in sub._actions:
             opt = fields.get(action.dest)
-            if opt is None:
+            if opt is None or action.default is argparse.SUPPRESS:  # an alias flag sets no default of its own
                 continue
             checked += 1
             if opt.required:
@@ -176,3 +178,10 @@ def test_options_classes_document_every_field():
     for cls in Options.registry:
         for opt in cls.fields_of():
             assert opt.doc.strip().endswith("."), f"{cls.__name__}.{opt.name}: a one-sentence meaning"
+
+
+def test_optional_options_take_none_on_the_command_line():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser, Demo)
+    assert from_args(Demo, parser.parse_args(["--size", "1", "--limit", "none"])).limit is None
+    assert "'none': no cap" in parser.format_help()

@@ -5,7 +5,7 @@ import tifffile
 
 from napari_maliang._backend import has_gpu
 from napari_maliang.smlm.camera import Camera
-from napari_maliang.smlm.pipeline import COLUMNS, LocalizeProgress, estimate_psf_sigma, iter_localize, localize
+from napari_maliang.smlm.pipeline import COLUMNS, LocalizeProgress, estimate_psf_sigma, iter_localize, localize, localize_steps
 from napari_maliang.smlm.simulate import simulate_movie
 
 
@@ -91,7 +91,7 @@ def test_camera_conversion():
 
 def test_progress_and_cancel(data):
     movie, _ = data
-    gen = iter_localize(movie, chunk_frames=4, backend="cpu")
+    gen = localize_steps(movie, chunk_frames=4, backend="cpu")
     items = [next(gen), next(gen), next(gen)]
     assert all(isinstance(p, LocalizeProgress) for p in items)
     assert [p.frames_done for p in items] == [0, 4, 8]
@@ -195,3 +195,13 @@ def test_palm_sample():
     layers = palm_sample_layers()
     assert [kind for *_, kind in layers] == ["image", "points"]
     assert layers[1][0].shape[1] == 3 and len(layers[1][1]["features"]) == len(layers[1][0])
+
+
+def test_iter_localize_is_a_deprecated_name_of_localize_steps():
+    movie = np.random.default_rng(0).poisson(5, (2, 16, 16)).astype(np.uint16)
+    with pytest.warns(DeprecationWarning, match="localize_steps"):
+        gen = iter_localize(movie, backend="cpu")
+    with pytest.raises(StopIteration) as stop:
+        while True:
+            next(gen)
+    assert list(stop.value.value.columns) == list(COLUMNS)

@@ -87,7 +87,7 @@ def _prepare(viewer, name):
     dock, widget = viewer.window.add_plugin_dock_widget(PLUGIN, name)
     if name == "PALM localization":
         widget.layer_combo.setCurrentText("in")
-        widget.backend.setCurrentText("cpu")
+        widget.backend.value = "cpu"
     elif name == "PALM analysis":
         widget.reset_choices()
         widget.points_combo.value = layer

@@ -38,7 +38,7 @@ def test_localize_points_render_and_screenshot(make_napari_viewer, qtbot, sample
     widget = _widget(viewer)
     assert widget.layer_combo.currentText() == "stack"
     assert widget.device_label.text().startswith(("CPU", "GPU"))
-    widget.backend.setCurrentText("cpu")
+    widget.backend.value = "cpu"
     _run(qtbot, widget)
     assert widget.runner.last_error is None, widget.runner.last_error
     assert "locs/s" in widget.runner.status.text() or "done" in widget.runner.status.text()
@@ -93,8 +93,8 @@ def test_cancel_keeps_partial_result(make_napari_viewer, qtbot, sample):
     viewer = make_napari_viewer()
     viewer.add_image(big, name="big")
     widget = _widget(viewer)
-    widget.backend.setCurrentText("cpu")
-    widget.chunk_frames.setValue(4)
+    widget.backend.value = "cpu"
+    widget.chunk_frames.value = 4
     widget.runner.run()
     qtbot.waitUntil(lambda: widget._last_progress is not None and widget._last_progress.frames_done >= 8,
                     timeout=60_000)
@@ -128,10 +128,10 @@ def test_estimate_sigma_button(make_napari_viewer, sample):
     viewer = make_napari_viewer()
     viewer.add_image(movie, name="stack")
     widget = _widget(viewer)
-    widget.backend.setCurrentText("cpu")
-    widget.psf_sigma.setValue(2.0)
+    widget.backend.value = "cpu"
+    widget.psf_sigma.value = 2.0
     widget.estimate_button.click()
-    assert widget.psf_sigma.value() == pytest.approx(1.3, abs=0.1)
+    assert widget.psf_sigma.value == pytest.approx(1.3, abs=0.1)
 
 
 def test_overlap_checkbox_separates_pairs(make_napari_viewer, qtbot):
@@ -147,12 +147,12 @@ def test_overlap_checkbox_separates_pairs(make_napari_viewer, qtbot):
     viewer = make_napari_viewer()
     viewer.add_image(movie, name="pairs")
     widget = _widget(viewer)
-    widget.backend.setCurrentText("cpu")
-    assert widget.multi_emitter.isChecked()
+    widget.backend.value = "cpu"
+    assert widget.multi_emitter.value
     _run(qtbot, widget)
     assert widget.runner.last_error is None, widget.runner.last_error
     assert len(viewer.layers["pairs localizations"].data) == 3 * len(xs)
-    widget.multi_emitter.setChecked(False)
+    widget.multi_emitter.value = False
     _run(qtbot, widget)
     assert len(viewer.layers["pairs localizations"].data) < 3 * len(xs) // 2 + 3
 
@@ -184,7 +184,7 @@ def test_viewer_stays_responsive_during_a_10000_frame_run(make_napari_viewer, qt
     viewer = make_napari_viewer()
     viewer.add_image(movie, name="long stack")
     widget = _widget(viewer)
-    widget.backend.setCurrentText("cpu")
+    widget.backend.value = "cpu"
     import time
 
     ticks = []

@@ -6,6 +6,9 @@ import argparse
 import sys
 import time
 
+from napari_maliang._shared.options import add_arguments, from_args
+from napari_maliang.smlm.pipeline import LocalizeOptions
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -19,24 +22,15 @@ def register(subparsers) -> None:
     p.add_argument("stack", help="TIFF / BigTIFF / OME-TIFF stack (frames, H, W)")
     p.add_argument("-o", "--output", required=True, help="output table: .csv (ThunderSTORM) or .hdf5 (picasso)")
     p.add_argument("--format", choices=("thunderstorm", "picasso"), help="output format (default: by extension)")
-    p.add_argument("--psf-sigma", type=float, default=1.3, help="PSF standard deviation in pixels (default 1.3)")
     p.add_argument("--estimate-sigma", action="store_true", help="estimate the PSF sigma from the data first")
-    p.add_argument("--threshold", type=float, default=5.0, help="detection threshold in noise std (default 5)")
-    p.add_argument("--box", type=int, default=7, help="odd fitting box side in pixels (default 7)")
-    p.add_argument("--iterations", type=int, default=10, help="maximum-likelihood iterations (default 10)")
-    p.add_argument("--fixed-sigma", action="store_true", help="fix the PSF width instead of fitting it")
-    p.add_argument(
-        "--no-multi-emitter",
-        action="store_true",
-        help="do not separate overlapping pairs (single-emitter fits only; default: two-emitter refit of suspects)",
-    )
+    add_arguments(p, LocalizeOptions)
+    p.add_argument("--fixed-sigma", dest="fit_sigma", action="store_false", default=argparse.SUPPRESS,
+                   help="the same as --no-fit-sigma: fix the PSF width instead of fitting it")
     p.add_argument("--pixel-size", type=float, help="camera pixel size in nm (default: OME metadata or 100)")
     p.add_argument("--gain", type=float, help="electrons per ADU (default: OME metadata or 1)")
     p.add_argument("--offset", type=float, help="camera baseline in ADU (default: OME metadata or 0)")
     p.add_argument("--qe", type=float, help="quantum efficiency 0..1 (default 1)")
     p.add_argument("--em-gain", type=float, help="EM gain of an EMCCD (default: none)")
-    p.add_argument("--backend", choices=("auto", "cpu", "gpu"), default="auto")
-    p.add_argument("--chunk-frames", type=int, help="frames per chunk (default: about 32 MiB)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_localize)
 
@@ -87,26 +81,17 @@ def _localize(args: argparse.Namespace) -> int:
     camera = Camera.from_dict(values)
 
     err = sys.stderr
-    sigma = args.psf_sigma
+    options = from_args(LocalizeOptions, args)
     if args.estimate_sigma:
-        sigma = estimate_psf_sigma(stack, psf_sigma=sigma, box=args.box, camera=camera, backend=args.backend)
+        sigma = estimate_psf_sigma(
+            stack, psf_sigma=options.psf_sigma, box=options.box, camera=camera, backend=options.backend
+        )
+        options = options.replace(psf_sigma=sigma)
         if not args.quiet:
             err.write(f"estimated PSF sigma: {sigma:.3f} px\n")
     if not args.quiet:
-        err.write(f"localizing {args.stack} {tuple(stack.shape)} on {device_name(args.backend)}\n")
-    locs = localize(
-        stack,
-        psf_sigma=sigma,
-        threshold=args.threshold,
-        box=args.box,
-        camera=camera,
-        backend=args.backend,
-        chunk_frames=args.chunk_frames or "auto",
-        progress=None if args.quiet else _bar(err),
-        iterations=args.iterations,
-        fit_sigma=not args.fixed_sigma,
-        multi_emitter=not args.no_multi_emitter,
-    )
+        err.write(f"localizing {args.stack} {tuple(stack.shape)} on {device_name(options.backend)}\n")
+    locs = localize(stack, camera=camera, options=options, progress=None if args.quiet else _bar(err))
     if not args.quiet:
         err.write("\n")
     files = write_localizations(locs, args.output, format=args.format)

@@ -38,8 +38,9 @@ class Option:
     """What one option means: the facts every front end shows and every caller is checked against.
 
     ``low``/``high`` are inclusive bounds (``low_open``: ``value > low``); ``choices`` lists the allowed values;
-    ``none`` says what ``None`` means for an optional field (``"automatic"``); ``flag`` is the CLI flag when
-    it is not ``--field-name``; ``step`` is a sensible increment for a spin box.
+    ``none`` says what ``None`` means for an optional field (``"automatic"``) and ``none_names`` which strings
+    also mean it (``("auto",)``); ``flag`` is the CLI flag(s) when not ``--field-name``; ``step`` is a sensible
+    increment for a spin box.
     """
 
     doc: str
@@ -50,6 +51,7 @@ class Option:
     low_open: bool = False
     choices: tuple = ()
     none: str = ""
+    none_names: tuple = ()
     flag: str = ""
     label: str = ""
     step: float | None = None
@@ -81,6 +83,8 @@ class Option:
         bounds = self._bounds_text()
         if bounds:
             parts.append(bounds)
+        if self.optional:
+            parts.append(f"'none'{''.join(f' or {n!r}' for n in self.none_names)}: {self.none or 'None'}")
         if not self.required:
             parts.append(f"default: {self._default_text()}")
         return "; ".join(parts)
@@ -95,7 +99,7 @@ class Option:
 
     def check(self, value):
         """``value`` converted to the field's kind, or ``ValueError``/``TypeError`` naming the option."""
-        if value is None:
+        if value is None or (isinstance(value, str) and value in self.none_names):
             if self.optional:
                 return None
             raise TypeError(f"{self.name} must be given (a {self.kind.__name__}), got None")
@@ -349,6 +353,19 @@ _GENERATOR = re.compile(r"^(?:\w+\.)*Generator\[[^,]+,\s*None,\s*(.+)\]$")
 _SECTION = re.compile(r"^[ \t]*(\w[\w ]*)\n[ \t]*-{3,}[ \t]*$", re.MULTILINE)
 
 
+def _with_progress_parameter(doc: str) -> str:
+    """``doc`` with a ``progress`` entry at the end of its numpydoc ``Parameters`` section (if it has one)."""
+    sections = list(_SECTION.finditer(doc))
+    for i, match in enumerate(sections):
+        if match.group(1).strip() == "Parameters":
+            indent = match.group(0)[: len(match.group(0)) - len(match.group(0).lstrip())]
+            end = sections[i + 1].start() if i + 1 < len(sections) else len(doc.rstrip())
+            body = doc[:end].rstrip()
+            entry = f"\n{indent}progress : callable, optional\n{indent}    Called with every Progress the computation reports.\n"
+            return body + entry + ("\n" + doc[end:] if end < len(doc) else "")
+    return doc
+
+
 def _without_section(doc: str, title: str) -> str:
     """``doc`` less its numpydoc section ``title`` (up to the next section or the end)."""
     sections = list(_SECTION.finditer(doc))
@@ -361,7 +378,8 @@ def _without_section(doc: str, title: str) -> str:
 
 def run_steps(steps: Callable) -> Callable:
     """The plain function of a ``*_steps`` progress generator: same signature and docstring (less its
-    ``Yields`` section), runs the generator to the end and returns its result.
+    ``Yields`` section), runs the generator to the end and returns its result. It also takes ``progress``,
+    a callable called with every :class:`~napari_maliang._progress.Progress` (a command line's progress bar).
 
     The generator is the implementation; this is how every tool derives its plain function, so no tool
     writes its signature twice. The generator stays reachable as ``function.steps``.
@@ -383,17 +401,21 @@ def run_steps(steps: Callable) -> Callable:
         raise ValueError(f"{steps.__name__}: a progress generator's name ends in '_steps'")
 
     @functools.wraps(steps)
-    def plain(*args, **kwargs):
-        return run_to_end(steps(*args, **kwargs))
+    def plain(*args, progress: Callable | None = None, **kwargs):
+        return run_to_end(steps(*args, **kwargs), progress)
 
     plain.__name__ = base
     plain.__qualname__ = steps.__qualname__.removesuffix("_steps")
     signature = inspect.signature(steps)
     returned = _GENERATOR.match(str(signature.return_annotation))
+    callback = inspect.Parameter("progress", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="Callable | None")
+    params = list(signature.parameters.values())
+    at = len(params) - (1 if params and params[-1].kind is inspect.Parameter.VAR_KEYWORD else 0)
     plain.__signature__ = signature.replace(
-        return_annotation=returned.group(1) if returned else inspect.Signature.empty
+        parameters=[*params[:at], callback, *params[at:]],
+        return_annotation=returned.group(1) if returned else inspect.Signature.empty,
     )
-    plain.__doc__ = _without_section(steps.__doc__, "Yields") if steps.__doc__ else None
+    plain.__doc__ = _with_progress_parameter(_without_section(steps.__doc__, "Yields")) if steps.__doc__ else None
     plain.steps = steps
     del plain.__wrapped__
     return plain
@@ -419,7 +441,20 @@ def add_arguments(parser: argparse.ArgumentParser, options_class: type[Options],
         if opt.kind is bool:
             parser.add_argument(*flags, action=argparse.BooleanOptionalAction, **common)
         else:
-            parser.add_argument(*flags, type=opt.kind, choices=opt.choices or None, **common)
+            parser.add_argument(*flags, type=_parse_text(opt), choices=opt.choices or None, **common)
+
+
+def _parse_text(opt: Option) -> Callable[[str], Any]:
+    """The argparse ``type`` of an option: its kind, and for an optional one also ``none`` (and its
+    ``none_names``) for ``None``."""
+    if not opt.optional:
+        return opt.kind
+
+    def parse(text: str):
+        return None if text.lower() in ("none", *opt.none_names) else opt.kind(text)
+
+    parse.__name__ = opt.kind.__name__  # argparse names the kind in its error message
+    return parse
 
 
 def from_args(options_class: type[Options], args: argparse.Namespace, **fixed) -> Options:

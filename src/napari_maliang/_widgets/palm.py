@@ -1,6 +1,6 @@
 """Docked widget "PALM localization": an image stack in, a Points layer of localizations out.
 
-Thin layer around :func:`napari_maliang.smlm.pipeline.iter_localize` (Quan et al. 2010,
+Thin layer around :func:`napari_maliang.smlm.pipeline.localize_steps` (Quan et al. 2010,
 MaLiang): choose the raw stack, the camera (persisted between sessions in a small JSON file in
 the user config folder), PSF sigma (or estimate it from the data), threshold, box, whether to
 separate overlapping pairs (multi-emitter fitting, on by default) and backend;
@@ -32,7 +32,6 @@ from qtpy.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +44,7 @@ from napari_maliang._widgets._common import (
     show_error,
     show_info,
 )
+from napari_maliang._widgets._controls import OptionControls
 
 __all__ = ["PalmWidget", "settings_path"]
 
@@ -113,35 +113,29 @@ class PalmWidget(QWidget):
         cam_form.addRow("EM gain", em_row)
 
         # --- detection / fit
-        self.psf_sigma = _spin(0.3, 20, 1.3, 0.05, 3, " px")
+        from napari_maliang.smlm.pipeline import LocalizeOptions
+
+        self.controls = OptionControls(
+            LocalizeOptions,
+            ["psf_sigma", "threshold", "box", "multi_emitter", "chunk_frames", "backend"],
+            psf_sigma={"min": 0.3, "max": 20.0, "decimals": 3},
+            threshold={"max": 1000.0, "decimals": 1},
+            box={"max": 31},
+            chunk_frames={"max": 100_000},
+        )
+        self.psf_sigma, self.threshold, self.box, self.multi_emitter, self.chunk_frames, self.backend = self.controls
         self.estimate_button = QPushButton("Estimate from data")
         sigma_row = QHBoxLayout()
-        sigma_row.addWidget(self.psf_sigma)
+        sigma_row.addWidget(self.psf_sigma.native)
         sigma_row.addWidget(self.estimate_button)
-        self.threshold = _spin(0.5, 1000, 5.0, 0.5, 1, " x noise std")
-        self.box = QSpinBox()
-        self.box.setRange(3, 31)
-        self.box.setSingleStep(2)
-        self.box.setValue(7)
-        self.multi_emitter = QCheckBox("Separate overlapping pairs")
-        self.multi_emitter.setChecked(True)
-        self.multi_emitter.setToolTip(
-            "Refit suspected overlaps with two emitters and keep both when the likelihood-ratio test "
-            "prefers two (multi-emitter fitting; uses the PSF sigma above)"
-        )
-        self.chunk_frames = QSpinBox()
-        self.chunk_frames.setRange(0, 100000)
-        self.chunk_frames.setSpecialValueText("auto")
-        self.backend = QComboBox()
-        self.backend.addItems(["auto", "cpu", "gpu"])
         self.device_label = QLabel("")
         form2 = QFormLayout()
-        form2.addRow("PSF sigma", sigma_row)
-        form2.addRow("Threshold", self.threshold)
-        form2.addRow("Box", self.box)
-        form2.addRow("Overlaps", self.multi_emitter)
-        form2.addRow("Chunk frames", self.chunk_frames)
-        form2.addRow("Backend", self.backend)
+        form2.addRow("PSF sigma (px)", sigma_row)
+        form2.addRow("Threshold (× noise std)", self.threshold.native)
+        form2.addRow("Box (px)", self.box.native)
+        form2.addRow("Overlaps", self.multi_emitter.native)
+        form2.addRow("Chunk frames", self.chunk_frames.native)
+        form2.addRow("Backend", self.backend.native)
         form2.addRow("Device", self.device_label)
 
         # --- output
@@ -172,7 +166,7 @@ class PalmWidget(QWidget):
         self.use_em.toggled.connect(self._save_settings)
         self.use_em.toggled.connect(self.em_gain.setEnabled)
         self.em_gain.setEnabled(self.use_em.isChecked())
-        self.backend.currentTextChanged.connect(self._show_device)
+        self.backend.changed.connect(self._show_device)
         self.estimate_button.clicked.connect(self.estimate_sigma)
         self.colour_by.currentTextChanged.connect(self._recolour)
         follow_layer_list(self.viewer, self._refresh_layers, events=("inserted", "removed"))
@@ -197,7 +191,7 @@ class PalmWidget(QWidget):
         from napari_maliang._backend import device_name
 
         try:
-            self.device_label.setText(device_name(self.backend.currentText()))
+            self.device_label.setText(device_name(self.backend.value))
         except (RuntimeError, ValueError) as exc:
             self.device_label.setText(f"unavailable: {exc}".split(";")[0])
 
@@ -263,19 +257,8 @@ class PalmWidget(QWidget):
         return layer, data
 
     def _options(self):
-        box = int(self.box.value())
-        if box % 2 == 0:
-            raise ValueError(f"box must be odd (the spot sits on the centre pixel), got {box}")
-        chunk = int(self.chunk_frames.value())
-        return {
-            "psf_sigma": float(self.psf_sigma.value()),
-            "threshold": float(self.threshold.value()),
-            "box": box,
-            "camera": self.camera(),
-            "backend": self.backend.currentText(),
-            "chunk_frames": chunk if chunk > 0 else "auto",
-            "multi_emitter": bool(self.multi_emitter.isChecked()),
-        }
+        """The localization options the controls describe (``ValueError`` for a value not allowed)."""
+        return self.controls.options()
 
     # ------------------------------------------------------------------ actions
     def estimate_sigma(self) -> float | None:
@@ -286,27 +269,22 @@ class PalmWidget(QWidget):
             _, data = self._input()
             opts = self._options()
             sigma = estimate_psf_sigma(
-                data,
-                psf_sigma=opts["psf_sigma"],
-                box=opts["box"],
-                camera=opts["camera"],
-                backend=opts["backend"],
-                max_frames=20,
+                data, psf_sigma=opts.psf_sigma, box=opts.box, camera=self.camera(), backend=opts.backend, max_frames=20
             )
         except (ValueError, TypeError, RuntimeError) as exc:
             show_error(str(exc))
             return None
-        self.psf_sigma.setValue(sigma)
+        self.psf_sigma.value = sigma
         show_info(f"PSF sigma estimated: {sigma:.3f} px")
         return sigma
 
     def _start(self):
-        from napari_maliang.smlm.pipeline import iter_localize
+        from napari_maliang.smlm.pipeline import localize_steps
 
         layer, data = self._input()
         opts = self._options()
         self._save_settings()
-        generator = iter_localize(data, **opts)
+        generator = localize_steps(data, camera=self.camera(), options=opts)
         # validation happens at the first next(); do it here so errors show before the thread starts
         first = next(generator)
         self._last_progress = first

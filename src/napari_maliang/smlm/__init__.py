@@ -17,6 +17,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "fit_spots": "fit",
         "localize": "pipeline",
         "iter_localize": "pipeline",
+        "localize_steps": "pipeline",
+        "LocalizeOptions": "pipeline",
         "estimate_psf_sigma": "pipeline",
         "LocalizeProgress": "pipeline",
         "palm_sample": "sample",

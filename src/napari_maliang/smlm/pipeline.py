@@ -13,8 +13,6 @@ scheduler, so the same call runs on a ``dask.distributed`` cluster and gives the
 
 from __future__ import annotations
 
-import inspect
-import math
 import time
 from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass, field
@@ -23,18 +21,21 @@ import numpy as np
 import pandas as pd
 
 from napari_maliang._backend import resolve_backend, to_numpy
-from napari_maliang._progress import Progress, run_to_end
+from napari_maliang._progress import Progress
+from napari_maliang._shared.options import Options, option, run_steps, takes_options
 from napari_maliang.smlm.camera import Camera
-from napari_maliang.smlm.detect import Detections, _check_threshold, check_box, detect, extract_spots, reject_wide
+from napari_maliang.smlm.detect import Detections, check_box, detect, extract_spots, reject_wide
 from napari_maliang.smlm.multifit import DEFAULT_MIN_LLR
 
 __all__ = [
     "COLUMNS",
+    "LocalizeOptions",
     "LocalizeProgress",
     "estimate_psf_sigma",
     "iter_localize",
     "localize",
     "localize_block",
+    "localize_steps",
 ]
 
 COLUMNS = (
@@ -63,8 +64,50 @@ CHUNK_BYTES = 32 * 2**20  # float32 photon frames per chunk (about 32 frames of 
 
 
 @dataclass(frozen=True)
+class LocalizeOptions(Options):
+    """Options of :func:`localize` (Quan et al. 2010, section 2.2; the camera is given apart)."""
+
+    psf_sigma: float = option(
+        1.3, "PSF standard deviation: filter sizes, and the initial (or fixed) fit width.", symbol="σ", unit="px",
+        low=0, low_open=True, step=0.05, label="PSF sigma",
+    )
+    threshold: float = option(
+        5.0, "Detection threshold in multiples of the robust noise std of the filtered frame (paper: 5).",
+        unit="noise std", low=0, low_open=True, step=0.5,
+    )
+    box: int = option(7, "Odd side of the fitted sub-region (paper: 7).", unit="px", low=3, step=2)
+    backend: str = option("auto", "Where detection and fitting run: 'auto' takes the GPU when cupy has one.",
+                          choices=("auto", "cpu", "gpu"))
+    chunk_frames: int | None = option(
+        None, "Frames per chunk: the working memory is bounded by a chunk, not by the stack.", low=1,
+        none="auto: about 32 MiB of float32 frames", none_names=("auto",),
+    )
+    iterations: int = option(10, "Maximum-likelihood (Levenberg-Marquardt) iterations per fit (paper section 3.2).", low=1)
+    fit_sigma: bool = option(
+        True, "Fit the PSF width too and reject spots whose width is off: overlapping molecules (section 2.3).",
+        flag="--fit-sigma",
+    )
+    min_distance: int = option(2, "Radius of the local-maximum test of the detection.", unit="px", low=1)
+    reject_n_std: float | None = option(
+        3.5, "Reject spots whose fitted width is this many robust standard deviations off the median (section 2.3).",
+        low=0, low_open=True, none="keep every width",
+    )
+    multi_emitter: bool = option(
+        True, "Refit suspected overlaps with two emitters and keep both when the likelihood-ratio test prefers two.",
+        label="separate overlapping pairs",
+    )
+    min_llr: float = option(
+        DEFAULT_MIN_LLR, "Threshold of that test on 2 (log L2 - log L1).", low=0, label="pair threshold (LLR)"
+    )
+
+    def check(self) -> None:
+        if self.box % 2 == 0:
+            raise ValueError(f"box must be an odd integer >= 3 (the spot sits on the centre pixel), got {self.box}")
+
+
+@dataclass(frozen=True)
 class LocalizeProgress(Progress):
-    """Progress of :func:`iter_localize`: frames done, localizations found, throughput.
+    """Progress of :func:`localize_steps`: frames done, localizations found, throughput.
 
     ``partial()`` returns the table of the chunks finished so far (``attrs["partial"]`` is
     True until the last chunk), which is what a cancelled run keeps.
@@ -137,45 +180,26 @@ def _check_camera(camera) -> Camera:
     raise TypeError(f"camera must be a Camera, a dict of its settings or None, got {type(camera).__name__}")
 
 
-def _check_min_llr(min_llr) -> float:
-    try:
-        value = float(min_llr)
-    except (TypeError, ValueError):
-        raise TypeError(f"min_llr must be a number (log-likelihood ratio threshold), got {min_llr!r}") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"min_llr must be a finite number >= 0 (default {DEFAULT_MIN_LLR:g}), got {min_llr}")
-    return value
-
-
-def _chunk_frames(chunk_frames, shape) -> int:
+def _chunk_frames(chunk_frames: int | None, shape) -> int:
     h, w = shape[-2:]
-    if chunk_frames in (None, "auto", ...):
-        return max(1, CHUNK_BYTES // (h * w * 4))
-    if isinstance(chunk_frames, bool) or not isinstance(chunk_frames, (int, np.integer)) or chunk_frames < 1:
-        raise ValueError(f"chunk_frames must be a positive integer or 'auto', got {chunk_frames!r}")
-    return int(chunk_frames)
+    return max(1, CHUNK_BYTES // (h * w * 4)) if chunk_frames is None else chunk_frames
 
 
 # ----------------------------------------------------------------------------- fitting glue
 def _fit(spots: np.ndarray, params: _Params, camera: Camera):
-    from napari_maliang.smlm import fit as fit_module
+    """Single-emitter fits of a chunk's spots; returns ``(FitResult, CRLB scale)`` (the excess noise of an
+    EMCCD is already in the fit's CRLB, so the scale is 1)."""
+    from napari_maliang.smlm.fit import fit_spots
 
-    fit_spots = fit_module.fit_spots
-    kwargs = {"sigma": None if params.fit_sigma else params.psf_sigma, "iterations": params.iterations}
-    try:
-        sig = inspect.signature(fit_spots).parameters
-    except (TypeError, ValueError):  # pragma: no cover
-        sig = {}
-    if "backend" in sig:
-        kwargs["backend"] = params.backend
-    scale_crlb = camera.excess_noise
-    if "excess_noise" in sig:
-        kwargs["excess_noise"] = camera.excess_noise
-        scale_crlb = 1.0
-    if params.fit_sigma and "initial_sigma" in sig:
-        kwargs["initial_sigma"] = params.psf_sigma
-    res = fit_spots(spots, **kwargs)
-    return res, scale_crlb
+    res = fit_spots(
+        spots,
+        sigma=None if params.fit_sigma else params.psf_sigma,
+        iterations=params.iterations,
+        backend=params.backend,
+        excess_noise=camera.excess_noise,
+        **({"initial_sigma": params.psf_sigma} if params.fit_sigma else {}),
+    )
+    return res, 1.0
 
 
 def localize_block(block, first_frame: int, params: _Params | dict) -> pd.DataFrame:
@@ -442,54 +466,70 @@ def _drop_duplicates(table: pd.DataFrame, score: np.ndarray, radius: float = 1.0
 
 
 # ----------------------------------------------------------------------------- driver
-def iter_localize(
-    movie,
-    *,
-    psf_sigma: float = 1.3,
-    threshold: float = 5.0,
-    box: int = 7,
-    camera: Camera | dict | None = None,
-    backend: str = "auto",
-    chunk_frames: int | str = "auto",
-    iterations: int = 10,
-    fit_sigma: bool = True,
-    min_distance: int = 2,
-    reject_n_std: float | None = 3.5,
-    multi_emitter: bool = True,
-    min_llr: float = DEFAULT_MIN_LLR,
+@takes_options(LocalizeOptions)
+def localize_steps(
+    movie, *, camera: Camera | dict | None = None, opts: LocalizeOptions
 ) -> Generator[LocalizeProgress, None, pd.DataFrame]:
-    """Generator form of :func:`localize`: yields :class:`LocalizeProgress` after every chunk.
+    """Localize every single molecule of a PALM/STORM stack (paper section 2.2, Fig. 1).
 
-    Returns (``StopIteration.value``) the localization table. Closing the generator stops the
-    run at the next chunk boundary; the last yielded progress's ``partial()`` holds the
-    localizations found so far, labelled ``attrs["partial"] = True`` (on Python >= 3.13
-    ``generator.close()`` also returns that table).
+    Parameters
+    ----------
+    movie : array (frames, H, W) or (H, W)
+        Raw camera frames (ADU): a NumPy array, a memory map, a dask array or any array-like
+        that slices along the first axis. A 2-D array is one frame.
+    camera : Camera or dict, optional
+        ADU -> photons conversion; default ``Camera()`` (counts are photons, 100 nm pixels).
+    {options}
+
+    Yields
+    ------
+    LocalizeProgress
+        After every chunk. Closing the generator stops the run at the next chunk boundary; the last
+        yielded progress's ``partial()`` holds the localizations found so far, labelled
+        ``attrs["partial"] = True`` (on Python >= 3.13 ``generator.close()`` also returns that table).
+
+    Notes
+    -----
+    With ``multi_emitter=True`` (default) suspected overlaps -- spots wider than ``psf_sigma``,
+    poor fits (Poisson deviance), candidates with another candidate within ``box // 2 + 2``
+    pixels, failed or width-rejected single fits; a few percent of the spots -- are refitted in a
+    ``box + 2`` square by one emitter (free width) and by two emitters of width ``psf_sigma`` on a
+    shared background (:func:`~napari_maliang.smlm.multifit.split_pairs`); where two explain the
+    pixels better by ``2 (log L_2 - log L_1) > min_llr``, the spot becomes two rows whose ``sigma``
+    is ``psf_sigma``, whose ``uncertainty_*`` come from the joint Fisher information and whose
+    ``log_likelihood`` is that of the joint fit. Suspects that are not split keep their single fit
+    (width-rejected ones stay rejected). Set ``psf_sigma`` to the real PSF width
+    (:func:`estimate_psf_sigma`). With ``backend="gpu"`` the
+    single-emitter fits run on the device and the suspects are refitted by the CPU multi-emitter
+    fitter (few spots).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``frame, x, y, photons, background, sigma, uncertainty_x, uncertainty_y,
+        log_likelihood``; ``x, y, sigma, uncertainty_*`` in camera pixels of the full frame
+        (pixel centres at integers), ``photons``/``background`` in photons. ``attrs`` holds
+        ``pixel_size_nm``, ``frame_shape``, ``n_frames``, ``camera`` and ``partial``.
     """
     movie, shape, dtype, two_d = _check_movie(movie)
-    psf_sigma = float(psf_sigma)
-    if not (math.isfinite(psf_sigma) and psf_sigma > 0):
-        raise ValueError(f"psf_sigma must be a positive number of pixels, got {psf_sigma}")
-    threshold = _check_threshold(threshold)
-    box = check_box(box, shape)
+    psf_sigma, threshold = opts.psf_sigma, opts.threshold
+    box = check_box(opts.box, shape)
     camera = _check_camera(camera)
-    backend_resolved = resolve_backend(backend)
-    iterations = int(iterations)
-    if iterations < 1:
-        raise ValueError(f"iterations must be >= 1, got {iterations}")
+    backend_resolved = resolve_backend(opts.backend)
     n_frames = 1 if two_d else shape[0]
-    step = _chunk_frames(chunk_frames, shape)
+    step = _chunk_frames(opts.chunk_frames, shape)
     params = _Params(
         psf_sigma=psf_sigma,
         threshold=threshold,
         box=box,
         camera=camera.to_dict(),
         backend=backend_resolved,
-        iterations=iterations,
-        fit_sigma=bool(fit_sigma),
-        min_distance=int(min_distance),
-        reject_n_std=None if reject_n_std is None else float(reject_n_std),
-        multi_emitter=bool(multi_emitter),
-        min_llr=_check_min_llr(min_llr),
+        iterations=opts.iterations,
+        fit_sigma=opts.fit_sigma,
+        min_distance=opts.min_distance,
+        reject_n_std=opts.reject_n_std,
+        multi_emitter=opts.multi_emitter,
+        min_llr=opts.min_llr,
     )
     attrs = {
         "pixel_size_nm": camera.pixel_size_nm,
@@ -591,81 +631,15 @@ def _dask_parallelism() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def localize(
-    movie,
-    *,
-    psf_sigma: float = 1.3,
-    threshold: float = 5.0,
-    box: int = 7,
-    camera: Camera | dict | None = None,
-    backend: str = "auto",
-    chunk_frames: int | str = "auto",
-    progress: Callable[[Progress], None] | None = None,
-    **options,
-) -> pd.DataFrame:
-    """Localize every single molecule of a PALM/STORM stack (paper section 2.2, Fig. 1).
+localize = run_steps(localize_steps)
 
-    Parameters
-    ----------
-    movie : array (frames, H, W) or (H, W)
-        Raw camera frames (ADU): a NumPy array, a memory map, a dask array or any array-like
-        that slices along the first axis. A 2-D array is one frame.
-    psf_sigma : float
-        PSF standard deviation in camera pixels (filter sizes; initial/fixed fit width).
-    threshold : float
-        Detection threshold in multiples of the robust noise std of the filtered frame (paper: 5).
-    box : int
-        Odd sub-region side in pixels (paper: 7).
-    camera : Camera or dict, optional
-        ADU -> photons conversion; default ``Camera()`` (counts are photons, 100 nm pixels).
-    backend : {"auto", "cpu", "gpu"}
-    chunk_frames : int or "auto"
-        Frames per chunk; "auto" keeps a chunk at about 32 MiB of float32 frames.
-    progress : callable, optional
-        Called with a :class:`LocalizeProgress` after every chunk.
-    **options
-        ``iterations`` (10, paper section 3.2), ``fit_sigma`` (True: fit the width and reject
-        overlapping spots, section 2.3), ``min_distance`` (2: local-maximum radius),
-        ``reject_n_std`` (3.5; None disables the width rejection), ``multi_emitter`` (True:
-        separate overlapping pairs, see below), ``min_llr`` (30: the log-likelihood-ratio
-        threshold of that separation).
 
-    Notes
-    -----
-    With ``multi_emitter=True`` (default) suspected overlaps -- spots wider than ``psf_sigma``,
-    poor fits (Poisson deviance), candidates with another candidate within ``box // 2 + 2``
-    pixels, failed or width-rejected single fits; a few percent of the spots -- are refitted in a
-    ``box + 2`` square by one emitter (free width) and by two emitters of width ``psf_sigma`` on a
-    shared background (:func:`~napari_maliang.smlm.multifit.split_pairs`); where two explain the
-    pixels better by ``2 (log L_2 - log L_1) > min_llr``, the spot becomes two rows whose ``sigma``
-    is ``psf_sigma``, whose ``uncertainty_*`` come from the joint Fisher information and whose
-    ``log_likelihood`` is that of the joint fit. Suspects that are not split keep their single fit
-    (width-rejected ones stay rejected). Set ``psf_sigma`` to the real PSF width
-    (:func:`estimate_psf_sigma`). With ``backend="gpu"`` the
-    single-emitter fits run on the device and the suspects are refitted by the CPU multi-emitter
-    fitter (few spots).
+def iter_localize(movie, **kwargs):
+    """Deprecated name of :func:`localize_steps` (every tool's generator form is now ``*_steps``)."""
+    import warnings
 
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``frame, x, y, photons, background, sigma, uncertainty_x, uncertainty_y,
-        log_likelihood``; ``x, y, sigma, uncertainty_*`` in camera pixels of the full frame
-        (pixel centres at integers), ``photons``/``background`` in photons. ``attrs`` holds
-        ``pixel_size_nm``, ``frame_shape``, ``n_frames``, ``camera`` and ``partial``.
-    """
-    return run_to_end(
-        iter_localize(
-            movie,
-            psf_sigma=psf_sigma,
-            threshold=threshold,
-            box=box,
-            camera=camera,
-            backend=backend,
-            chunk_frames=chunk_frames,
-            **options,
-        ),
-        progress,
-    )
+    warnings.warn("iter_localize is deprecated; use localize_steps", DeprecationWarning, stacklevel=2)
+    return localize_steps(movie, **kwargs)
 
 
 def estimate_psf_sigma(
