@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from napari_maliang._shared.robust import MAD_TO_SIGMA
 from napari_maliang.lowlight._image import as_unit_float, bilateral
 
 __all__ = ["estimate_noise", "photon_denoise"]
@@ -22,7 +23,6 @@ __all__ = ["estimate_noise", "photon_denoise"]
 # cancels smooth image structure up to second order; for white noise of standard deviation s the
 # response (divided by 6) has standard deviation s.
 _IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32) / 6.0
-_MAD_TO_SIGMA = 1.0 / 0.6744897501960817
 #: Range sigma of the bilateral filter, in noise standard deviations.
 RANGE_SIGMAS = 3.0
 
@@ -33,7 +33,7 @@ def _plane_noise(plane: np.ndarray) -> float:
     if min(plane.shape) < 3:
         return 0.0
     r = cv2.filter2D(np.ascontiguousarray(plane, np.float32), -1, _IMMERKAER, borderType=cv2.BORDER_REFLECT)
-    return float(np.median(np.abs(r[1:-1, 1:-1])) * _MAD_TO_SIGMA)
+    return float(np.median(np.abs(r[1:-1, 1:-1])) * MAD_TO_SIGMA)
 
 
 def _sqrt_noise(s: np.ndarray) -> float:

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from napari_maliang._backend import resolve_backend, to_numpy
+from napari_maliang._shared.robust import MAD_TO_SIGMA, MEAN_ABS_TO_SIGMA, mad_sigma
 from napari_maliang.smlm.denoise import _as_frames, _groups, _numba_kernels, filter_sizes
 
 __all__ = ["Detections", "check_box", "detect", "extract_spots", "noise_std", "reject_wide"]
 
-_MAD_TO_STD = 1.482602218505602  # 1 / Phi^-1(3/4)
 _NOISE_SAMPLES = 4096  # the noise estimate uses a regular grid of about this many pixels per frame
 
 
@@ -116,10 +116,10 @@ def _detect_kernel():
         med = np.median(sample)
         for t in range(k):
             sample[t] = abs(sample[t] - med)
-        mad = np.median(sample) * 1.482602218505602
+        mad = np.median(sample) * MAD_TO_SIGMA
         if mad <= 0.0:
             # heavily quantized data: mean absolute deviation (Gaussian-consistent)
-            mad = np.mean(sample) * 1.2533141373155001
+            mad = np.mean(sample) * MEAN_ABS_TO_SIGMA
         return mad
 
     @numba.njit(cache=True, nogil=True)
@@ -251,8 +251,8 @@ def _detect_array(stack, a, b, threshold, r, xp, nd):
     sample = filt[:, ::step, ::step].reshape(nf, -1)
     med = xp.median(sample, axis=1, keepdims=True)
     dev = xp.abs(sample - med)
-    sd = xp.median(dev, axis=1) * _MAD_TO_STD
-    fallback = xp.mean(dev, axis=1) * 1.2533141373155001
+    sd = xp.median(dev, axis=1) * MAD_TO_SIGMA
+    fallback = xp.mean(dev, axis=1) * MEAN_ABS_TO_SIGMA
     sd = xp.where(sd <= 0, fallback, sd).astype(xp.float32)
     thr = (np.float32(threshold) * sd)[:, None, None]
     ok = (filt > thr) & (sd[:, None, None] > 0)
@@ -400,7 +400,7 @@ def reject_wide(sigma, *, n_std: float = 3.5, sigma_std=None) -> np.ndarray:
         return keep
     s = sigma[keep]
     med = np.median(s)
-    mad = _MAD_TO_STD * np.median(np.abs(s - med))
+    mad = mad_sigma(s)
     if sigma_std is None:
         sd = np.full_like(sigma, mad if mad > 0 else np.std(s))
     else:
@@ -410,7 +410,6 @@ def reject_wide(sigma, *, n_std: float = 3.5, sigma_std=None) -> np.ndarray:
         if good.sum() >= 3:
             bright = good & (sigma_std <= np.median(sigma_std[good]))
             if bright.sum() >= 3:
-                sb = sigma[bright]
-                floor = _MAD_TO_STD * np.median(np.abs(sb - np.median(sb)))
+                floor = mad_sigma(sigma[bright])
         sd = np.sqrt(np.where(np.isfinite(sigma_std), sigma_std, mad) ** 2 + floor**2)
     return keep & (sigma <= med + n_std * sd)

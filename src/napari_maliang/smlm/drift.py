@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from napari_maliang._progress import Progress, run_to_end
+from napari_maliang._shared.robust import MAD_TO_SIGMA, mad_sigma
 
 __all__ = ["DRIFT_METHODS", "apply_drift", "correct_drift", "correct_drift_steps", "find_fiducials"]
 
@@ -214,7 +215,7 @@ def _track_spread(frames, pos) -> float:
     window = int(min(101, max(5, (pos.shape[0] // 20) | 1)))
     smooth = median_filter(pos, size=(window, 1), mode="nearest")
     resid = pos - smooth
-    mad = np.median(np.abs(resid - np.median(resid, axis=0)), axis=0) * 1.4826
+    mad = mad_sigma(resid, axis=0)
     return float(np.max(mad))
 
 
@@ -313,7 +314,7 @@ def _fiducial_drift(
         # a cheap robust model for the outlier test: running median of the measured frames
         smooth = _running_median(np.flatnonzero(have), raw[have], n_frames)
         resid = pos - offsets[:, None, :] - smooth[None]
-        scale = np.nanmedian(np.abs(resid)) * 1.4826 + 1e-6
+        scale = np.nanmedian(np.abs(resid)) * MAD_TO_SIGMA + 1e-6
         pos[np.any(np.abs(resid) > 6 * scale, axis=2)] = np.nan
         offsets = np.nanmedian(pos - smooth[None], axis=1)
     raw = _nanmean0(pos - offsets[:, None, :])

@@ -23,6 +23,7 @@ import pandas as pd
 from napari_maliang._backend import resolve_backend, to_numpy
 from napari_maliang._progress import Progress
 from napari_maliang._shared.options import Options, option, run_steps, takes_options
+from napari_maliang._shared.robust import mad_sigma
 from napari_maliang.smlm.camera import Camera
 from napari_maliang.smlm.detect import Detections, check_box, detect, extract_spots, reject_wide
 from napari_maliang.smlm.multifit import DEFAULT_MIN_LLR
@@ -329,8 +330,7 @@ def _split_overlapping(block, det, res, keep, params: _Params, camera: Camera, f
         good = keep & np.isfinite(sigma)
         crlb_sigma = np.nan_to_num(np.asarray(res.crlb_sigma, np.float64), nan=np.inf)
         bright = good & (crlb_sigma <= np.median(crlb_sigma[good]))
-        sb = sigma[bright]
-        floor = 1.482602218505602 * np.median(np.abs(sb - np.median(sb))) if len(sb) >= 3 else 0.0
+        floor = mad_sigma(sigma[bright]) if bright.sum() >= 3 else 0.0
         floor = min(floor, 0.1 * sigma_ref)
         wide = ~(sigma <= sigma_ref + 2.0 * np.sqrt(crlb_sigma**2 + floor**2))
     else:
