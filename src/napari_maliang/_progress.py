@@ -44,3 +44,14 @@ def run_to_end(generator: Generator[Progress, None, T], callback: Callable[[Prog
             return stop.value
         if callback is not None and item is not None:
             callback(item)
+
+
+def nested(generator: Generator[Progress, None, T], done: float, total: float) -> Generator[Progress, None, T]:
+    """Run a progress generator as the part ``done .. done + 1`` of ``total`` units of a larger job: its
+    progress is rescaled (messages kept, ``None`` passed on), and its result returned (``yield from``)."""
+    while True:
+        try:
+            item = next(generator)
+        except StopIteration as stop:
+            return stop.value
+        yield Progress(done + item.fraction, total, item.message) if isinstance(item, Progress) else item

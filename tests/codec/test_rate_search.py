@@ -114,3 +114,20 @@ def test_header_profile_round_trips_every_profile():
         h = Header(64, 48, 3, flags, spacing, grid, q, min(255, 2 * q))
         assert _header_profile(h) == prof
     assert sum(_header_profile(Header(8, 8, 1, f, 16, 0, 16, 32)) == _PROFILES[0] for f in (0, FLAG_BORDER)) == 2
+
+
+def test_rate_distortion_compares_the_codec_with_jpeg_at_the_same_sizes():
+    from napari_maliang.codec import rate_distortion
+    from napari_maliang.codec.compare import psnr
+
+    image = (np.add.outer(np.arange(48), np.arange(64)) * 2).astype(np.uint8)
+    image[10:30, 20:40] = 200
+    seen = []
+    curves = rate_distortion(image, [0.3, 1.0], progress=seen.append)
+    assert set(curves) == {"inpainting", "JPEG", "JPEG 2000"}
+    assert len(curves["inpainting"]) >= 1 and len(curves["JPEG"]) == len(curves["inpainting"])
+    for bpp, quality, similarity in curves["inpainting"]:
+        assert 0 < bpp <= 1.0 + 1e-9 and quality > 20 and 0 < similarity <= 1
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions) and fractions[-1] <= 1.0
+    assert psnr(image, image) == float("inf")

@@ -198,6 +198,7 @@ def test_viewer_stays_responsive_during_a_10000_frame_run(make_napari_viewer, qt
     assert widget.runner.last_error is None, widget.runner.last_error
     points = viewer.layers["long stack localizations"]
     assert points.features["frame"].max() > 9_000 and len(points.data) > 9_000
-    # the GUI thread served a 20 ms timer throughout the run (at least a third of the expected ticks),
-    # not only after it: a run blocking the event loop would give ~0 ticks while running
-    assert sum(ticks) >= max(3, int(duration / 0.02 / 3)), (sum(ticks), duration)
+    # the GUI thread served a 20 ms timer throughout the run, not only after it: a run blocking the event loop
+    # gives ~0 ticks while running. A sixth of the expected ticks: under a loaded CI machine the full suite
+    # measured 7 of 24 (a third was too tight), alone it gets about 20
+    assert sum(ticks) >= max(3, int(duration / 0.02 / 6)), (sum(ticks), duration)

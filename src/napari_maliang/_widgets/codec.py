@@ -1,6 +1,6 @@
 """Docked widget "Inpainting codec": the edge + source-point codec of :mod:`napari_maliang.codec`.
 
-Image layer in -> :func:`napari_maliang.codec.encode_iter` at a target rate (or a fixed edge
+Image layer in -> :func:`napari_maliang.codec.encode_steps` at a target rate (or a fixed edge
 threshold) in a background thread (progress bar, Cancel) -> decode -> new layers
 ``"<input> decoded"`` (image), ``"<input> edges"`` (labels) and ``"<input> source points"``
 (points). Optionally a rate-distortion plot (PSNR and SSIM against bits per pixel) compares the
@@ -26,42 +26,7 @@ from napari_maliang._widgets._common import (
     show_info,
 )
 
-__all__ = ["CodecWidget", "rate_distortion"]
-
-
-def rate_distortion(image, rates, *, progress=True):
-    """Generator: encode ``image`` at each rate and code JPEG / JPEG 2000 at the same sizes.
-
-    Returns a dict ``{codec name: [(bpp, psnr, ssim), ...]}``; rates that the codec cannot
-    reach are skipped.
-    """
-    from napari_maliang.codec import decode, encode_iter
-    from napari_maliang.codec.compare import jpeg2000_at_size, jpeg_at_size, psnr, ssim
-    from napari_maliang.codec.core import prepare_image
-
-    f = prepare_image(image)
-    ref = np.clip(np.rint(f[..., 0] if f.shape[2] == 1 else f), 0, 255).astype(np.uint8)
-    npix = ref.shape[0] * ref.shape[1]
-    out = {"inpainting": [], "JPEG": [], "JPEG 2000": []}
-    for i, rate in enumerate(rates):
-        yield Progress(i, len(rates), f"rate-distortion: {rate:.3g} bpp")
-        try:
-            gen = encode_iter(ref, bpp=rate)
-            while True:
-                try:
-                    next(gen)
-                except StopIteration as stop:
-                    data = stop.value
-                    break
-                yield None
-        except ValueError:
-            continue
-        dec = decode(data)
-        out["inpainting"].append((8 * len(data) / npix, psnr(ref, dec), ssim(ref, dec)))
-        for name, fn in (("JPEG", jpeg_at_size), ("JPEG 2000", jpeg2000_at_size)):
-            coded = fn(ref, len(data))
-            out[name].append((coded.bpp(npix), psnr(ref, coded.image), ssim(ref, coded.image)))
-    return out
+__all__ = ["CodecWidget"]
 
 
 class RDPlot(QWidget):
@@ -155,9 +120,9 @@ class CodecWidget(QWidget):
         want_rd = bool(self.rd_check.value)
 
         def job():
-            from napari_maliang.codec import decode_details, encode_iter
+            from napari_maliang.codec import decode_details, encode_steps, rate_distortion_steps
 
-            stream = yield from encode_iter(data, **options)
+            stream = yield from encode_steps(data, **options)
             yield Progress(0.9, 1.0, "decoding")
             result = decode_details(stream)
             curves = None
@@ -165,7 +130,7 @@ class CodecWidget(QWidget):
                 npix = data.shape[0] * data.shape[1]
                 rate = 8 * len(stream) / npix
                 rates = sorted({round(r, 4) for r in (rate * 0.5, rate, rate * 2.0)})
-                curves = yield from rate_distortion(data, rates)
+                curves = yield from rate_distortion_steps(data, rates)
             return stream, result, curves
 
         def on_done(out):

@@ -13,6 +13,9 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "encode": "core",
         "encode_iter": "core",
+        "encode_steps": "core",
+        "rate_distortion": "compare",
+        "rate_distortion_steps": "compare",
         "decode": "core",
         "decode_details": "core",
         "DecodeResult": "core",

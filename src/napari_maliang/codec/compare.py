@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
+
+from napari_maliang._shared import metrics
+from napari_maliang._shared.options import run_steps
+
+#: the metrics of the rate-distortion curves, on the codec's 8-bit scale
+psnr = partial(metrics.psnr, data_range=255.0)
+ssim = partial(metrics.ssim, data_range=255.0)
 
 
 @dataclass
@@ -22,21 +30,6 @@ class Coded:
 
     def bpp(self, npix: int) -> float:
         return 8.0 * self.nbytes / npix
-
-
-def psnr(reference, image) -> float:
-    """Peak signal-to-noise ratio in dB for 8-bit images."""
-    mse = float(np.mean((np.asarray(reference, float) - np.asarray(image, float)) ** 2))
-    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
-
-
-def ssim(reference, image) -> float:
-    """Structural similarity (Wang et al. 2004, the paper's eq. 12 with local windows)."""
-    from skimage.metrics import structural_similarity
-
-    ref = np.asarray(reference)
-    img = np.asarray(image)
-    return float(structural_similarity(ref, img, data_range=255, channel_axis=-1 if ref.ndim == 3 else None))
 
 
 def _jpeg(image, quality):
@@ -87,3 +80,47 @@ def jpeg2000_at_size(image, nbytes: int, iterations: int = 14) -> Coded:
         else:
             hi = mid
     return Coded("JPEG 2000", len(best[0]), best[1], True)
+
+
+def rate_distortion_steps(image, rates):
+    """Encode ``image`` at each rate and code JPEG and JPEG 2000 at the same file sizes (Bastani et al.,
+    section 5: the paper's rate-distortion comparison).
+
+    Parameters
+    ----------
+    image : array_like
+        Grayscale or RGB image (converted to 8 bits as :func:`~napari_maliang.codec.core.prepare_image` does).
+    rates : sequence of float
+        Target rates of the inpainting codec in bits per pixel; rates it cannot reach are skipped.
+
+    Yields
+    ------
+    Progress
+
+    Returns
+    -------
+    dict
+        ``{codec name: [(bpp, psnr, ssim), ...]}`` for "inpainting", "JPEG" and "JPEG 2000".
+    """
+    from napari_maliang._progress import Progress, nested
+    from napari_maliang.codec.core import decode, encode_steps, prepare_image
+
+    f = prepare_image(image)
+    ref = np.clip(np.rint(f[..., 0] if f.shape[2] == 1 else f), 0, 255).astype(np.uint8)
+    npix = ref.shape[0] * ref.shape[1]
+    out = {"inpainting": [], "JPEG": [], "JPEG 2000": []}
+    for i, rate in enumerate(rates):
+        yield Progress(i, len(rates), f"rate-distortion: {rate:.3g} bpp")
+        try:
+            data = yield from nested(encode_steps(ref, bpp=rate), i, len(rates))
+        except ValueError:  # the codec cannot get this small
+            continue
+        dec = decode(data)
+        out["inpainting"].append((8 * len(data) / npix, psnr(ref, dec), ssim(ref, dec)))
+        for name, fn in (("JPEG", jpeg_at_size), ("JPEG 2000", jpeg2000_at_size)):
+            coded = fn(ref, len(data))
+            out[name].append((coded.bpp(npix), psnr(ref, coded.image), ssim(ref, coded.image)))
+    return out
+
+
+rate_distortion = run_steps(rate_distortion_steps)

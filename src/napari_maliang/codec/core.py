@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from napari_maliang._progress import Progress, run_to_end
+from napari_maliang._progress import Progress
+from napari_maliang._shared.metrics import psnr
+from napari_maliang._shared.options import run_steps
 
 from . import edgecode, values
 from .edges import detect_edges, perona_malik, sobel_magnitude
@@ -40,6 +42,7 @@ __all__ = [
     "decode_details",
     "encode",
     "encode_iter",
+    "encode_steps",
     "prepare_image",
     "read_mlg",
     "write_mlg",
@@ -238,17 +241,12 @@ def _header_profile(h: Header) -> tuple:
     return (h.spacing, h.q_luma, h.grid, bool(h.edge_values))
 
 
-def _psnr(a, b) -> float:
-    mse = float(np.mean((np.asarray(a, float) - np.asarray(b, float)) ** 2))
-    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
-
-
 def _reconstruct(cand: _Candidate, tol: float = 1e-5) -> np.ndarray:
     u = inpaint(cand.geo, values.dequantize(cand.k, cand.steps), tol=tol)
     return _from_working(u, cand.header.channels)
 
 
-def encode_iter(
+def encode_steps(
     image,
     *,
     bpp: float | None = None,
@@ -260,7 +258,36 @@ def encode_iter(
     denoise_iterations: int = 10,
     min_length: int = 4,
 ):
-    """Generator form of :func:`encode` (yields :class:`~napari_maliang._progress.Progress`)."""
+    """Compress an image with the inpainting codec; returns the ``.mlg`` bytes.
+
+    Parameters
+    ----------
+    image : array_like
+        Grayscale ``(H, W)`` or RGB ``(H, W, 3)``; uint8, uint16, bool or float (see
+        :func:`prepare_image` for the conversion to 8 bits).
+    bpp : float, optional
+        Target rate in bits per pixel. The encoder searches the edge threshold, the sampling
+        along edges, the interior grid and the quantization step for the best PSNR whose file
+        is at most ``bpp * H * W / 8`` bytes. Raises ``ValueError`` naming the smallest
+        feasible rate when even the coarsest setting does not fit.
+    edge_threshold : float, optional
+        Sobel threshold (gray levels per pixel step) when not rate controlled, or to pin the
+        threshold during rate control.
+    spacing, quant, grid, edge_values, denoise_iterations, min_length
+        Manual parameters: distance between source points along edges (pixels), quantization
+        step of gray/luma values (chroma uses twice that), interior grid step (0 = none),
+        whether edge pixels carry their own samples, Perona-Malik iterations (eq. 11), and the
+        shortest edge fragment kept.
+
+    Yields
+    ------
+    Progress
+
+    Returns
+    -------
+    bytes
+        The ``.mlg`` stream (see :mod:`napari_maliang.codec.format`).
+    """
     f = prepare_image(image)
     H, W, C = f.shape
     if bpp is not None:
@@ -362,7 +389,7 @@ def encode_iter(
     if len(frontier) > 1:
         scored = []
         for cand in frontier:
-            scored.append((_psnr(_reconstruct(cand, tol=1e-3), ref), cand))
+            scored.append((psnr(_reconstruct(cand, tol=1e-3), ref, data_range=255), cand))
             yield Progress(4, n_steps, "comparing candidates")
         best = max(scored, key=lambda s: s[0])[1]
     # 4. final edge coder (the smallest of context coding, zlib, PNG, JPEG XL), then spend the
@@ -464,34 +491,15 @@ def _threshold_of(enc: _Encoder, edges) -> float:
     raise RuntimeError("edge map not from this encoder")
 
 
-def encode(image, *, bpp: float | None = None, edge_threshold: float | None = None, **options) -> bytes:
-    """Compress an image with the inpainting codec; returns the ``.mlg`` bytes.
+encode = run_steps(encode_steps)
 
-    Parameters
-    ----------
-    image : array_like
-        Grayscale ``(H, W)`` or RGB ``(H, W, 3)``; uint8, uint16, bool or float (see
-        :func:`prepare_image` for the conversion to 8 bits).
-    bpp : float, optional
-        Target rate in bits per pixel. The encoder searches the edge threshold, the sampling
-        along edges, the interior grid and the quantization step for the best PSNR whose file
-        is at most ``bpp * H * W / 8`` bytes. Raises ``ValueError`` naming the smallest
-        feasible rate when even the coarsest setting does not fit.
-    edge_threshold : float, optional
-        Sobel threshold (gray levels per pixel step) when not rate controlled, or to pin the
-        threshold during rate control.
-    spacing, quant, grid, edge_values, denoise_iterations, min_length
-        Manual parameters: distance between source points along edges (pixels), quantization
-        step of gray/luma values (chroma uses twice that), interior grid step (0 = none),
-        whether edge pixels carry their own samples, Perona-Malik iterations (eq. 11), and the
-        shortest edge fragment kept.
 
-    Returns
-    -------
-    bytes
-        The ``.mlg`` stream (see :mod:`napari_maliang.codec.format`).
-    """
-    return run_to_end(encode_iter(image, bpp=bpp, edge_threshold=edge_threshold, **options))
+def encode_iter(image, **options):
+    """Deprecated name of :func:`encode_steps` (every tool's generator form is now ``*_steps``)."""
+    import warnings
+
+    warnings.warn("encode_iter is deprecated; use encode_steps", DeprecationWarning, stacklevel=2)
+    return encode_steps(image, **options)
 
 
 def decode_details(data) -> DecodeResult:

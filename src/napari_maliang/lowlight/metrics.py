@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from napari_maliang._shared import metrics as shared
 from napari_maliang.lowlight._image import as_unit_float, luminance
 
 __all__ = ["psnr", "sift_retrieval", "ssim"]
@@ -27,18 +28,12 @@ def _pair(a, b):
 
 def psnr(image, truth) -> float:
     """Peak signal-to-noise ratio in dB on the 0..1 scale (inf for identical images)."""
-    a, b = _pair(image, truth)
-    mse = float(np.mean((a.astype(np.float64) - b) ** 2))
-    return float("inf") if mse == 0 else float(10 * np.log10(1.0 / mse))
+    return shared.psnr(*_pair(image, truth), data_range=1.0)
 
 
 def ssim(image, truth) -> float:
     """Structural similarity (scikit-image, Gaussian-weighted as in Wang et al. 2004)."""
-    from skimage.metrics import structural_similarity
-
-    a, b = _pair(image, truth)
-    kw = {"channel_axis": -1} if a.ndim == 3 else {}
-    return float(structural_similarity(a, b, data_range=1.0, gaussian_weights=True, sigma=1.5, **kw))
+    return shared.ssim(*_pair(image, truth), data_range=1.0, gaussian=True)
 
 
 def _sift(gray):
