@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from napari_maliang._shared import color
+
 from .format import CodecError, Reader, write_varint
 
 _HBITS = 5
@@ -18,22 +20,13 @@ _MAX_SPAN = 2 * 256 + 1
 
 
 def rgb_to_ycc(rgb: np.ndarray) -> np.ndarray:
-    """Full-range BT.601 YCbCr (JPEG's), float."""
-    rgb = np.asarray(rgb, dtype=np.float64)
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    y = 0.299 * r + 0.587 * g + 0.114 * b
-    cb = 128 + (b - y) * 0.564
-    cr = 128 + (r - y) * 0.713
-    return np.stack([y, cb, cr], axis=-1)
+    """Full-range BT.601 YCbCr (JPEG's) of 8-bit-scale RGB, float64."""
+    return color.rgb_to_ycbcr(rgb, offset=128.0)
 
 
 def ycc_to_rgb(ycc: np.ndarray) -> np.ndarray:
-    ycc = np.asarray(ycc, dtype=np.float64)
-    y, cb, cr = ycc[..., 0], ycc[..., 1] - 128, ycc[..., 2] - 128
-    r = y + cr / 0.713
-    b = y + cb / 0.564
-    g = (y - 0.299 * r - 0.114 * b) / 0.587
-    return np.stack([r, g, b], axis=-1)
+    """Inverse of :func:`rgb_to_ycc` (not clipped)."""
+    return color.ycbcr_to_rgb(ycc, offset=128.0)
 
 
 def quantize(values: np.ndarray, steps) -> np.ndarray:

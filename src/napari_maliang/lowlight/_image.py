@@ -7,6 +7,8 @@ import warnings
 
 import numpy as np
 
+from napari_maliang._shared import color
+
 __all__ = ["as_unit_float", "bilateral", "rgb_to_ycbcr", "ycbcr_to_rgb", "luminance"]
 
 
@@ -62,30 +64,24 @@ def as_unit_float(image, *, name: str = "image") -> np.ndarray:
     return out.clip(0, 1)
 
 
-# ITU-R BT.601 full-range YCbCr (JPEG), on 0..1.
-_M = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]], np.float32)
-_MINV = np.linalg.inv(_M.astype(np.float64)).astype(np.float32)
-
-
 def rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
-    """RGB on 0..1 to YCbCr (BT.601 full range) with Y on 0..1 and Cb, Cr centred on 0.5."""
-    out = rgb.astype(np.float32) @ _M.T
-    out[..., 1:] += 0.5
-    return out
+    """RGB on 0..1 to YCbCr (BT.601 full range) with Y on 0..1 and Cb, Cr centred on 0.5 (float32)."""
+    return color.rgb_to_ycbcr(rgb, offset=0.5, dtype=np.float32)
 
 
 def ycbcr_to_rgb(ycc: np.ndarray) -> np.ndarray:
     """Inverse of :func:`rgb_to_ycbcr` (not clipped)."""
-    tmp = ycc.astype(np.float32, copy=True)
-    tmp[..., 1:] -= 0.5
-    return tmp @ _MINV.T
+    return color.ycbcr_to_rgb(ycc, offset=0.5, dtype=np.float32)
+
+
+_LUMA = color.YCBCR_MATRIX[0].astype(np.float32)
 
 
 def luminance(image: np.ndarray) -> np.ndarray:
     """Y of YCbCr for RGB, the image itself for grayscale."""
     if image.ndim == 2:
         return image
-    return image @ _M[0]
+    return image @ _LUMA
 
 
 def bilateral(image: np.ndarray, sigma_color: float) -> np.ndarray:
