@@ -156,7 +156,7 @@ def test_fixed_width_pipeline_separates_pairs_without_false_splits():
 def test_deviance_matches_scipy():
     from scipy.special import gammaln
 
-    from napari_maliang.smlm.pipeline import _deviance
+    from napari_maliang.smlm.overlaps import fit_deviance as _deviance
 
     rng = np.random.default_rng(1)
     spots = rng.poisson(25.0, (50, 7, 7)).astype(np.float32)
@@ -252,7 +252,7 @@ def test_cli_multi_emitter_flag(tmp_path):
 
 def test_near_pairs_matches_brute_force():
     from napari_maliang.smlm.detect import Detections
-    from napari_maliang.smlm.pipeline import _near_pairs
+    from napari_maliang.smlm.overlaps import near_pairs as _near_pairs
 
     rng = np.random.default_rng(8)
     n = 400

@@ -5,7 +5,14 @@ import tifffile
 
 from napari_maliang._backend import has_gpu
 from napari_maliang.smlm.camera import Camera
-from napari_maliang.smlm.pipeline import COLUMNS, LocalizeProgress, estimate_psf_sigma, iter_localize, localize, localize_steps
+from napari_maliang.smlm.pipeline import (
+    COLUMNS,
+    LocalizeProgress,
+    estimate_psf_sigma,
+    iter_localize,
+    localize,
+    localize_steps,
+)
 from napari_maliang.smlm.simulate import simulate_movie
 
 

@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from napari_maliang.smlm.table import COLUMNS, empty_table
+
 __all__ = [
     "FORMATS",
     "THUNDERSTORM_COLUMNS",
@@ -56,12 +58,6 @@ _TS_EXTRA = ("uncertainty_x [nm]", "uncertainty_y [nm]", "log_likelihood")
 PICASSO_COLUMNS = ("frame", "x", "y", "photons", "sx", "sy", "bg", "lpx", "lpy")
 _PICASSO_DTYPE = [("frame", "<u4")] + [(c, "<f4") for c in PICASSO_COLUMNS[1:]] + [("log_likelihood", "<f4")]
 _DEFAULT_PIXEL_NM = 100.0
-
-
-def _table_columns():
-    from napari_maliang.smlm.pipeline import COLUMNS, empty_table
-
-    return COLUMNS, empty_table
 
 
 def _format_for(path: Path, format: str | None) -> str:
@@ -263,7 +259,6 @@ def read_localizations(path, format: str | None = None, *, pixel_size_nm: float 
 
 
 def _finish(data: dict, n: int, attrs: dict) -> pd.DataFrame:
-    COLUMNS, empty_table = _table_columns()
     ref = empty_table()
     cols = {}
     for c in COLUMNS:
