@@ -184,4 +184,4 @@ def test_optional_options_take_none_on_the_command_line():
     parser = argparse.ArgumentParser()
     add_arguments(parser, Demo)
     assert from_args(Demo, parser.parse_args(["--size", "1", "--limit", "none"])).limit is None
-    assert "'none': no cap" in parser.format_help()
+    assert "default: no cap" in parser.format_help()

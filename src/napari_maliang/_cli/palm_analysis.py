@@ -13,6 +13,11 @@ import argparse
 import os
 import sys
 
+from napari_maliang._shared.options import add_arguments, from_args
+from napari_maliang.smlm.drift import DRIFT_METHODS, FiducialDriftOptions, RccDriftOptions
+from napari_maliang.smlm.motion import MotionOptions
+from napari_maliang.smlm.rendering import RenderOptions
+
 
 def register(subparsers) -> None:
     """Add the ``drift``, ``render`` and ``motion`` sub-commands."""
@@ -24,21 +29,14 @@ def register(subparsers) -> None:
     )
     drift.add_argument("input", help="localization file (ThunderSTORM CSV, picasso HDF5, or CSV with frame,x,y)")
     drift.add_argument("-o", "--output", required=True, help="corrected localization file to write")
-    drift.add_argument("--method", choices=("fiducial", "rcc"), default="fiducial")
+    drift.add_argument("--method", choices=tuple(DRIFT_METHODS), default="fiducial")
     drift.add_argument("--drift-table", metavar="CSV", help="also write the drift table here")
     drift.add_argument(
         "--fiducial", action="append", metavar="Y,X", default=None,
         help="bead position in camera pixels (repeat for several); default: found automatically",
     )
-    drift.add_argument("--radius", type=float, default=3.0, help="fiducial search radius, camera pixels (3)")
-    drift.add_argument("--min-presence", type=float, default=0.5, help="fraction of frames a bead must be seen (0.5)")
-    drift.add_argument("--remove-fiducials", action="store_true", help="drop the bead localizations from the output")
-    drift.add_argument("--segment-frames", type=int, default=1000, help="RCC: frames per time segment (1000)")
-    drift.add_argument(
-        "--bin-size", type=float, default=None,
-        help="RCC: render pixel, camera pixels (default 0.4, coarser for fields wider than 192 px)",
-    )
-    drift.add_argument("--max-shift", type=float, default=5.0, help="RCC: largest drift between segments, px (5)")
+    add_arguments(drift.add_argument_group("fiducial"), FiducialDriftOptions)
+    add_arguments(drift.add_argument_group("rcc"), RccDriftOptions)
     _common(drift)
     drift.set_defaults(func=_drift)
 
@@ -50,11 +48,8 @@ def register(subparsers) -> None:
     )
     render.add_argument("input", help="localization file")
     render.add_argument("-o", "--output", required=True, help="image to write (.tif, .npy or .png)")
-    render.add_argument("--method", choices=("gaussian", "histogram", "ash"), default="gaussian")
-    render.add_argument("--pixel-size", type=float, default=0.1, help="output pixel in camera pixels (0.1)")
     render.add_argument("--shape", type=int, nargs=2, metavar=("H", "W"), help="camera frame size in pixels")
-    render.add_argument("--blur", type=float, help="gaussian: one fixed blur (camera px) instead of the precisions")
-    render.add_argument("--ash-shifts", type=int, default=4, help="ash: shifts per axis (4)")
+    add_arguments(render, RenderOptions)
     _common(render)
     render.set_defaults(func=_render)
 
@@ -71,9 +66,7 @@ def register(subparsers) -> None:
         help="vertices of the line or path along the structure, camera pixels, e.g. '10,5;12,30'",
     )
     motion.add_argument("-o", "--output", required=True, help="CSV table of the successive-set statistics")
-    motion.add_argument("--block-frames", type=int, default=1000, help="frames per data set (1000)")
-    motion.add_argument("--band", type=float, default=2.0, help="half-width of the band around the line, px (2)")
-    motion.add_argument("--reject-sd", type=float, default=4.0, help="outlier rejection in SD (4)")
+    add_arguments(motion, MotionOptions)
     motion.add_argument("--sets", metavar="CSV", help="also write the cleaned localizations of every set here")
     _common(motion)
     motion.set_defaults(func=_motion)
@@ -205,17 +198,11 @@ def _drift(args) -> int:
     if not args.output.lower().endswith((".csv", ".hdf5", ".h5")):
         raise ValueError(f"output must be a .csv (ThunderSTORM) or .hdf5 (picasso) file, got {args.output!r}")
     locs = _read_input(args)
-    if args.method == "fiducial":
-        fiducials = None
-        if args.fiducial:
-            fiducials = _parse_points(";".join(args.fiducial), "--fiducial")
-        options = dict(
-            fiducials=fiducials, radius=args.radius, min_presence=args.min_presence,
-            remove_fiducials=args.remove_fiducials,
-        )
-    else:
-        options = dict(segment_frames=args.segment_frames, bin_size=args.bin_size, max_shift=args.max_shift)
-    corrected, drift = correct_drift(locs, method=args.method, progress=_progress(args), **options)
+    fiducials = _parse_points(";".join(args.fiducial), "--fiducial") if args.fiducial else None
+    options = from_args(DRIFT_METHODS[args.method], args)
+    corrected, drift = correct_drift(
+        locs, method=args.method, fiducials=fiducials, options=options, progress=_progress(args)
+    )
     _done(args)
     write_table(corrected, args.output)
     if args.drift_table:
@@ -242,10 +229,7 @@ def _render(args) -> int:
     shape = args.shape
     if shape is None and "shape" in locs.attrs:
         shape = locs.attrs["shape"]
-    image = render(
-        locs, pixel_size=args.pixel_size, method=args.method, shape=shape, blur=args.blur,
-        ash_shifts=args.ash_shifts,
-    )
+    image = render(locs, shape=shape, options=from_args(RenderOptions, args))
     if ext in (".tif", ".tiff"):
         import tifffile
 
@@ -268,10 +252,7 @@ def _motion(args) -> int:
     _check_outputs(args, args.output, args.sets)
     line = _parse_points(args.line, "--line")
     locs = _read_input(args)
-    result = motion_analysis(
-        locs, line, block_frames=args.block_frames, band=args.band, reject_sd=args.reject_sd,
-        progress=_progress(args),
-    )
+    result = motion_analysis(locs, line, options=from_args(MotionOptions, args), progress=_progress(args))
     _done(args)
     result.table.to_csv(args.output, index=False)
     if args.sets:

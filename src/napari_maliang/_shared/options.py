@@ -83,7 +83,7 @@ class Option:
         bounds = self._bounds_text()
         if bounds:
             parts.append(bounds)
-        if self.optional:
+        if self.optional and self.default is not None:
             parts.append(f"'none'{''.join(f' or {n!r}' for n in self.none_names)}: {self.none or 'None'}")
         if not self.required:
             parts.append(f"default: {self._default_text()}")

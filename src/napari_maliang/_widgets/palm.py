@@ -141,13 +141,15 @@ class PalmWidget(QWidget):
         # --- output
         self.colour_by = QComboBox()
         self.colour_by.addItems(list(COLOUR_FEATURES))
-        self.render_method = QComboBox()
-        self.render_method.addItems(["gaussian", "histogram"])
-        self.render_pixel = _spin(0.02, 1.0, 0.1, 0.05, 3, " camera px")
+        from napari_maliang.smlm.rendering import RenderOptions
+
+        self.render_controls = OptionControls(RenderOptions, ["method", "pixel_size"], pixel_size={"min": 0.02,
+                                                                                                 "max": 1.0})
+        self.render_method, self.render_pixel = self.render_controls
         form3 = QFormLayout()
         form3.addRow("Colour points by", self.colour_by)
-        form3.addRow("Render", self.render_method)
-        form3.addRow("Render pixel", self.render_pixel)
+        form3.addRow("Render", self.render_method.native)
+        form3.addRow("Render pixel (camera px)", self.render_pixel.native)
 
         self.runner = JobRunner("Localize", self._start)
         self.runner.finished.connect(self._on_finished)
@@ -348,9 +350,10 @@ class PalmWidget(QWidget):
     def _render(self, layer, table, suffix, metadata):
         from napari_maliang.smlm.rendering import render, render_layer_kwargs
 
-        pixel = float(self.render_pixel.value())
+        options = self.render_controls.options()
+        pixel = options.pixel_size
         shape = tuple(int(s) for s in layer.data.shape[-2:])
-        image = render(table, pixel_size=pixel, method=self.render_method.currentText(), shape=shape)
+        image = render(table, shape=shape, options=options)
         kwargs = render_layer_kwargs(
             pixel, image, stack_scale=tuple(layer.scale[-2:]), stack_translate=tuple(layer.translate[-2:])
         )

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, SpinBox
+from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox
 from qtpy.QtWidgets import QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget
 
 from napari_maliang._progress import Progress
@@ -35,6 +35,7 @@ from napari_maliang._widgets._common import (
     output_layer,
     refresh_choices,
 )
+from napari_maliang._widgets._controls import OptionControls
 
 __all__ = ["PalmAnalysisWidget", "layer_to_table"]
 
@@ -126,20 +127,26 @@ class PalmAnalysisWidget(QWidget):
         self.points_combo.changed.connect(self._on_points_changed)
 
         # --- drift tab
-        self.drift_method = ComboBox(label="method", choices=["fiducial", "rcc"], value="fiducial")
+        from napari_maliang.smlm.drift import DRIFT_METHODS, FiducialDriftOptions, RccDriftOptions
+        from napari_maliang.smlm.motion import MotionOptions
+        from napari_maliang.smlm.rendering import RenderOptions
+
+        self.drift_method = ComboBox(label="method", choices=list(DRIFT_METHODS), value="fiducial")
         self.fiducial_combo = ComboBox(label="fiducials", choices=self._fiducial_choices)
-        self.radius_spin = FloatSpinBox(label="bead radius (px)", value=3.0, min=0.2, max=50.0, step=0.5)
-        self.segment_spin = SpinBox(label="RCC segment (frames)", value=1000, min=10, max=1_000_000, step=100)
-        self.bin_spin = FloatSpinBox(label="RCC bin (px, 0=auto)", value=0.0, min=0.0, max=2.0, step=0.05)
+        self.fiducial_controls = OptionControls(FiducialDriftOptions, ["radius"], radius={"max": 50.0})
+        self.rcc_controls = OptionControls(RccDriftOptions, ["segment_frames", "bin_size"],
+                                           segment_frames={"max": 1_000_000}, bin_size={"max": 2.0})
+        (self.radius_spin,) = self.fiducial_controls
+        self.segment_spin, self.bin_spin = self.rcc_controls
         self.drift_options = Container(
-            widgets=[self.drift_method, self.fiducial_combo, self.radius_spin, self.segment_spin, self.bin_spin],
+            widgets=[self.drift_method, self.fiducial_combo, *self.fiducial_controls, *self.rcc_controls],
             labels=True,
         )
         self.drift_runner = JobRunner("Correct drift", self._start_drift)
 
         # --- render tab
-        self.render_method = ComboBox(label="method", choices=["gaussian", "histogram", "ash"], value="gaussian")
-        self.render_pixel = FloatSpinBox(label="pixel (camera px)", value=0.1, min=0.01, max=1.0, step=0.05)
+        self.render_controls = OptionControls(RenderOptions, ["method", "pixel_size"], pixel_size={"max": 1.0})
+        self.render_method, self.render_pixel = self.render_controls
         self.stack_combo = ComboBox(label="overlay on", choices=layer_choices(napari_viewer, "image", none="none"))
         self.render_options = Container(
             widgets=[self.render_method, self.render_pixel, self.stack_combo], labels=True
@@ -148,9 +155,10 @@ class PalmAnalysisWidget(QWidget):
 
         # --- motion tab
         self.shapes_combo = ComboBox(label="line (Shapes)", choices=layer_choices(napari_viewer, "shapes"))
-        self.band_spin = FloatSpinBox(label="band (px)", value=2.0, min=0.05, max=100.0, step=0.25)
-        self.block_spin = SpinBox(label="frames per set", value=1000, min=1, max=10_000_000, step=100)
-        self.reject_spin = FloatSpinBox(label="reject (SD)", value=4.0, min=1.0, max=20.0, step=0.5)
+        self.motion_controls = OptionControls(MotionOptions, ["band", "block_frames", "reject_sd"],
+                                              band={"max": 100.0}, block_frames={"max": 10_000_000},
+                                              reject_sd={"max": 20.0})
+        self.band_spin, self.block_spin, self.reject_spin = self.motion_controls
         self.set_layers = CheckBox(label="add per-set layers", value=False)
         self.motion_options = Container(
             widgets=[self.shapes_combo, self.band_spin, self.block_spin, self.reject_spin, self.set_layers],
@@ -233,8 +241,9 @@ class PalmAnalysisWidget(QWidget):
 
         layer, table = self._table()
         method = self.drift_method.value
+        fiducials = None
         if method == "fiducial":
-            options = {"radius": float(self.radius_spin.value)}
+            options = self.fiducial_controls.options()
             picked = self.fiducial_combo.value
             if picked is not None:
                 pts = np.asarray(picked.data, dtype=float)
@@ -243,12 +252,10 @@ class PalmAnalysisWidget(QWidget):
                 # picked layer data -> world -> the localizations' camera pixels
                 s, t = _yx_transform(picked)
                 ls, lt = _yx_transform(layer)
-                options["fiducials"] = ((pts[:, -2:] * s + t) - lt) / ls
+                fiducials = ((pts[:, -2:] * s + t) - lt) / ls
         else:
-            options = {"segment_frames": int(self.segment_spin.value)}
-            if float(self.bin_spin.value) > 0:  # 0 = automatic
-                options["bin_size"] = float(self.bin_spin.value)
-        gen = correct_drift_steps(table, method=method, **options)
+            options = self.rcc_controls.options()
+        gen = correct_drift_steps(table, method=method, fiducials=fiducials, options=options)
 
         def on_done(result):
             corrected, drift = result
@@ -317,8 +324,8 @@ class PalmAnalysisWidget(QWidget):
         from napari_maliang.smlm.rendering import render, render_layer_kwargs
 
         layer, table = self._table()
-        method = self.render_method.value
-        pixel = float(self.render_pixel.value)
+        options = self.render_controls.options()
+        method, pixel = options.method, options.pixel_size
         stack = self.stack_combo.value
         nm = table.attrs["pixel_size_nm"]
         shape = table.attrs.get("shape")
@@ -333,7 +340,7 @@ class PalmAnalysisWidget(QWidget):
 
         def gen():
             yield Progress(0.0, 1.0, f"rendering {len(table)} localizations ({method})")
-            image = render(table, pixel_size=pixel, method=method, shape=shape)
+            image = render(table, shape=shape, options=options)
             yield Progress(1.0, 1.0, "rendered")
             return image
 
@@ -374,10 +381,7 @@ class PalmAnalysisWidget(QWidget):
 
         layer, table = self._table()
         line = self._line(layer)
-        gen = motion_analysis_steps(
-            table, line, block_frames=int(self.block_spin.value), band=float(self.band_spin.value),
-            reject_sd=float(self.reject_spin.value),
-        )
+        gen = motion_analysis_steps(table, line, options=self.motion_controls.options())
         nm = table.attrs["pixel_size_nm"]
         want_layers = bool(self.set_layers.value)
 

@@ -21,22 +21,68 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from napari_maliang._progress import Progress, run_to_end
+from napari_maliang._progress import Progress
+from napari_maliang._shared.options import Options, option, run_steps
 from napari_maliang._shared.robust import MAD_TO_SIGMA, mad_sigma
 
-__all__ = ["DRIFT_METHODS", "apply_drift", "correct_drift", "correct_drift_steps", "find_fiducials"]
+__all__ = [
+    "DRIFT_METHODS",
+    "FiducialDriftOptions",
+    "RccDriftOptions",
+    "apply_drift",
+    "correct_drift",
+    "correct_drift_steps",
+    "find_fiducials",
+]
 
-DRIFT_METHODS = ("fiducial", "rcc")
+
+@dataclass(frozen=True)
+class FiducialDriftOptions(Options):
+    """Options of ``correct_drift(method="fiducial")`` (paper section 3.3, Fig. 6)."""
+
+    radius: float = option(3.0, "Localizations within this distance of a bead belong to it.", unit="px", low=0,
+                           low_open=True, step=0.5, label="bead radius")
+    min_presence: float = option(0.5, "A bead is present in at least this fraction of the frames.", low=0,
+                                 low_open=True, high=1, step=0.05)
+    max_spread: float = option(0.3, "A bead's track, less its slow drift, scatters by less than this (keeps dense "
+                               "blinking structures out).", unit="px", low=0, low_open=True, step=0.05)
+    smoothing: float | None = option(None, "Smoothing-spline parameter lam of the averaged bead track.", low=0,
+                                     none="automatic: generalized cross-validation")
+    remove_fiducials: bool = option(False, "Drop the bead localizations from the corrected table.")
+
+
+@dataclass(frozen=True)
+class RccDriftOptions(Options):
+    """Options of ``correct_drift(method="rcc")`` (redundant cross-correlation, Wang et al. 2014)."""
+
+    segment_frames: int = option(1000, "Frames per time segment.", low=1, step=100, label="segment frames")
+    bin_size: float | None = option(None, "Pixel of the segment images, in camera pixels.", unit="px", low=0,
+                                    low_open=True, step=0.05,
+                                    none="automatic: 0.4, coarser for wide fields (about 480 bins at most)")
+    blur: float = option(0.3, "Gaussian blur of the segment images.", unit="px", low=0, step=0.05)
+    max_shift: float = option(5.0, "Largest drift between two segments.", unit="px", low=0, low_open=True)
+    rmax: float = option(0.2, "Pairs whose residual exceeds this are dropped one by one (outlier rejection).",
+                         unit="px", low=0, low_open=True, step=0.05)
+    min_locs: int = option(50, "Least localizations per segment.", low=1)
+    refine: bool = option(True, "Measure a second round on the segment images shifted by the first estimate.")
+
+
+#: the drift methods and their options
+DRIFT_METHODS = {"fiducial": FiducialDriftOptions, "rcc": RccDriftOptions}
 
 
 # ---------------------------------------------------------------------------------------------- public
 
 
-def correct_drift(locs: pd.DataFrame, *, method: str = "fiducial", progress=None, **options):
+def correct_drift_steps(
+    locs: pd.DataFrame, *, method: str = "fiducial", fiducials=None, n_frames: int | None = None, options=None,
+    **fields,
+) -> Generator[Progress, None, tuple[pd.DataFrame, pd.DataFrame]]:
     """Estimate and remove sample drift (paper section 3.3, Fig. 6; Wang et al. 2014 for RCC).
 
     Parameters
@@ -45,20 +91,21 @@ def correct_drift(locs: pd.DataFrame, *, method: str = "fiducial", progress=None
         Localizations with ``frame, x, y`` (camera pixels). Not modified.
     method : {"fiducial", "rcc"}
         Fiducial beads, or redundant cross-correlation of time segments.
-    progress : callable, optional
-        Called with every :class:`~napari_maliang._progress.Progress`.
-    **options
-        Fiducial: ``fiducials`` ((k, 2) array of (y, x) bead positions; default: found
-        automatically, see :func:`find_fiducials`), ``radius`` (px, 3.0), ``min_presence``
-        (fraction of frames, 0.5), ``smoothing`` (None = automatic by generalized
-        cross-validation, or the smoothing-spline ``lam``), ``remove_fiducials`` (drop the bead
-        localizations from the output, False).
-        RCC: ``segment_frames`` (1000), ``bin_size`` (render pixel in camera px; default None =
-        0.4, or larger for wide fields so that segment images stay within about 480 bins),
-        ``blur`` (Gaussian blur of the segment images, camera px, 0.3), ``max_shift``
-        (largest drift between segments, camera px, 5.0), ``rmax`` (outlier threshold on
-        residuals, camera px, 0.2), ``min_locs`` (least localizations per segment, 50),
-        ``n_frames`` (default ``df.attrs["n_frames"]`` or ``max(frame) + 1``).
+    fiducials : array (k, 2), optional
+        Fiducial: the ``(y, x)`` bead positions; default: found automatically (:func:`find_fiducials`).
+    n_frames : int, optional
+        Frames of the movie; default ``locs.attrs["n_frames"]`` or ``max(frame) + 1``.
+    options : FiducialDriftOptions or RccDriftOptions, optional
+        The method's options, which ``fields`` then change.
+    **fields
+        Fields of the method's options class (:data:`DRIFT_METHODS`): for "fiducial"
+        :class:`FiducialDriftOptions` (``radius``, ``min_presence``, ``max_spread``, ``smoothing``,
+        ``remove_fiducials``), for "rcc" :class:`RccDriftOptions` (``segment_frames``, ``bin_size``, ``blur``,
+        ``max_shift``, ``rmax``, ``min_locs``, ``refine``).
+
+    Yields
+    ------
+    Progress
 
     Returns
     -------
@@ -75,33 +122,40 @@ def correct_drift(locs: pd.DataFrame, *, method: str = "fiducial", progress=None
         Unknown method or option, missing columns, no fiducial found, fewer than two segments,
         too few localizations in a segment.
     """
-    return run_to_end(correct_drift_steps(locs, method=method, **options), progress)
-
-
-def correct_drift_steps(
-    locs: pd.DataFrame, *, method: str = "fiducial", **options
-) -> Generator[Progress, None, tuple[pd.DataFrame, pd.DataFrame]]:
-    """Generator form of :func:`correct_drift`: yields progress, returns ``(corrected, drift)``."""
     if method not in DRIFT_METHODS:
-        raise ValueError(f"method must be one of {DRIFT_METHODS}, got {method!r}")
+        raise ValueError(f"method must be one of {tuple(DRIFT_METHODS)}, got {method!r}")
+    opts = _method_options(method, options, fields)
+    if fiducials is not None and method != "fiducial":
+        raise ValueError("fiducials are the beads of method='fiducial'")
     _check_table(locs)
-    n_frames = options.pop("n_frames", None)
     n_frames = _n_frames(locs, n_frames)
     if method == "fiducial":
-        allowed = {"fiducials", "radius", "min_presence", "smoothing", "remove_fiducials", "max_spread"}
-        _check_options(options, allowed, method)
-        drift, fid_mask = yield from _fiducial_drift(locs, n_frames, **options)
+        drift, fid_mask = yield from _fiducial_drift(locs, n_frames, opts, fiducials)
     else:
-        allowed = {"segment_frames", "bin_size", "blur", "max_shift", "rmax", "min_locs", "refine"}
-        _check_options(options, allowed, method)
-        drift = yield from _rcc_drift(locs, n_frames, **options)
+        drift = yield from _rcc_drift(locs, n_frames, opts)
         fid_mask = None
     corrected = apply_drift(locs, drift)
-    if fid_mask is not None and options.get("remove_fiducials", False):
+    if fid_mask is not None and opts.remove_fiducials:
         corrected = corrected.loc[~fid_mask].reset_index(drop=True)
     corrected.attrs["drift_method"] = method
     yield Progress(1.0, 1.0, "drift corrected")
     return corrected, drift
+
+
+correct_drift = run_steps(correct_drift_steps)
+
+
+def _method_options(method: str, options, fields: dict):
+    cls = DRIFT_METHODS[method]
+    known = {opt.name for opt in cls.fields_of()}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise ValueError(f"unknown option(s) {unknown} for method={method!r}; allowed: {sorted(known)}")
+    if options is None:
+        return cls(**fields)
+    if not isinstance(options, cls):
+        raise TypeError(f"options of method={method!r} must be a {cls.__name__}, got {type(options).__name__}")
+    return options.replace(**fields)
 
 
 def apply_drift(locs: pd.DataFrame, drift: pd.DataFrame) -> pd.DataFrame:
@@ -126,9 +180,9 @@ def apply_drift(locs: pd.DataFrame, drift: pd.DataFrame) -> pd.DataFrame:
 def find_fiducials(
     locs: pd.DataFrame,
     *,
-    radius: float = 3.0,
-    min_presence: float = 0.5,
-    max_spread: float = 0.3,
+    radius: float = FiducialDriftOptions.radius,
+    min_presence: float = FiducialDriftOptions.min_presence,
+    max_spread: float = FiducialDriftOptions.max_spread,
     n_frames: int | None = None,
 ) -> np.ndarray:
     """Positions ``(k, 2)`` (y, x, camera pixels) of fiducial beads found automatically.
@@ -256,17 +310,8 @@ def _running_median(frames, values, n_frames, window=51):
     return np.stack([np.interp(all_frames, frames, med[:, a]) for a in range(values.shape[1])], axis=1)
 
 
-def _fiducial_drift(
-    locs, n_frames, *, fiducials=None, radius=3.0, min_presence=0.5, smoothing=None, remove_fiducials=False,
-    max_spread=0.3,
-):
-    radius = float(radius)
-    if not radius > 0:
-        raise ValueError(f"radius must be a positive number of pixels, got {radius!r}")
-    if not 0 < float(min_presence) <= 1:
-        raise ValueError(f"min_presence must be a fraction of the frames in (0, 1], got {min_presence!r}")
-    if smoothing is not None and not float(smoothing) >= 0:
-        raise ValueError(f"smoothing must be None (automatic) or a non-negative number, got {smoothing!r}")
+def _fiducial_drift(locs, n_frames, opts: FiducialDriftOptions, fiducials=None):
+    radius, min_presence, smoothing, max_spread = opts.radius, opts.min_presence, opts.smoothing, opts.max_spread
     x = np.asarray(locs["x"], dtype=float)
     y = np.asarray(locs["y"], dtype=float)
     frame = np.asarray(locs["frame"], dtype=np.int64)
@@ -429,15 +474,12 @@ def _rcc_solve(pairs, shifts, n_seg, rmax):
     return drift, keep
 
 
-def _rcc_drift(
-    locs, n_frames, *, segment_frames=1000, bin_size=None, blur=0.3, max_shift=5.0, rmax=0.2, min_locs=50,
-    refine=True,
-):
+def _rcc_drift(locs, n_frames, opts: RccDriftOptions):
     import scipy.fft as sfft
 
-    segment_frames = int(segment_frames)
-    if segment_frames < 1:
-        raise ValueError(f"segment_frames must be a positive number of frames, got {segment_frames}")
+    segment_frames, bin_size, blur, max_shift, rmax, min_locs, refine = (
+        opts.segment_frames, opts.bin_size, opts.blur, opts.max_shift, opts.rmax, opts.min_locs, opts.refine
+    )
     # segments start at the first frame with localizations (a cropped movie need not start at 0)
     first = int(np.nanmin(np.asarray(locs["frame"], dtype=float)))
     first = min(max(first, 0), n_frames - 1)
@@ -454,10 +496,6 @@ def _rcc_drift(
         ys = np.asarray(locs["y"], dtype=float)
         extent = max(float(np.nanmax(xs) - np.nanmin(xs)), float(np.nanmax(ys) - np.nanmin(ys)))
         bin_size = max(0.4, extent / 480.0)
-    for name, value in (("bin_size", bin_size), ("max_shift", max_shift), ("rmax", rmax)):
-        if not float(value) > 0:
-            raise ValueError(f"{name} must be a positive number of pixels, got {value!r}")
-    bin_size, blur, max_shift, rmax = float(bin_size), float(blur), float(max_shift), float(rmax)
     # the last segment takes the remaining frames
     edges = first + np.arange(n_seg + 1) * segment_frames
     edges[-1] = n_frames
@@ -593,9 +631,3 @@ def _n_frames(locs, n_frames=None) -> int:
     if n_frames < 1:
         raise ValueError("cannot tell the number of frames: the table has no frame numbers")
     return n_frames
-
-
-def _check_options(options, allowed, method):
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        raise ValueError(f"unknown option(s) {unknown} for method={method!r}; allowed: {sorted(allowed)}")

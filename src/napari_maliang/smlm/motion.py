@@ -24,11 +24,29 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from napari_maliang._progress import Progress, run_to_end
+from napari_maliang._progress import Progress
+from napari_maliang._shared.options import Options, option, run_steps, takes_options
 
-__all__ = ["MotionResult", "motion_analysis", "motion_analysis_steps", "motion_z_statistics", "path_coordinates"]
+__all__ = ["MotionOptions", "MotionResult", "motion_analysis", "motion_analysis_steps", "motion_z_statistics", "path_coordinates"]
 
 TABLE_COLUMNS = ("set_a", "set_b", "shift", "z", "p_value", "n_a", "n_b", "mean_a", "mean_b", "se_a", "se_b")
+
+
+@dataclass(frozen=True)
+class MotionOptions(Options):
+    """Options of :func:`motion_analysis` (paper section 2.5, Fig. 7)."""
+
+    block_frames: int = option(
+        1000, "Frames per data set (paper: 1000); a final partial block of at least half a block is a set of its own, "
+        "a shorter remainder joins the last set.", low=1, step=100, label="frames per set",
+    )
+    band: float = option(2.0, "Keep localizations at most this far from the line (half-width of the band).",
+                         unit="px", low=0, low_open=True, step=0.25)
+    reject_sd: float = option(4.0, "Points further than this many standard deviations from a set's regression line "
+                              "are rejected, iteratively (paper: 4).", low=0, low_open=True, step=0.5,
+                              label="reject (SD)")
+    max_iterations: int = option(20, "Limit of rejection rounds per set.", low=1)
+    min_locs: int = option(10, "Least localizations a data set must keep.", low=1)
 
 
 @dataclass
@@ -62,65 +80,10 @@ class MotionResult:
     rejected: list = field(default_factory=list)
 
 
-def motion_z_statistics(
-    locs: pd.DataFrame,
-    line,
-    *,
-    block_frames: int = 1000,
-    band: float = 2.0,
-    reject_sd: float = 4.0,
-    max_iterations: int = 20,
-    min_locs: int = 10,
-    n_frames: int | None = None,
-    progress=None,
-) -> pd.DataFrame:
-    """Z-statistics of the motion of a linear structure between successive data sets (paper Fig. 7).
-
-    Parameters
-    ----------
-    locs : pandas.DataFrame
-        Localizations with ``frame, x, y`` (camera pixels).
-    line : array_like, shape (n, 2)
-        Vertices ``(y, x)`` (pixels) of a line or path drawn along the structure (n >= 2).
-    block_frames : int
-        Frames per data set (paper: 1000). A final partial block of at least half a block is a
-        set of its own; a shorter remainder joins the last set.
-    band : float
-        Keep localizations at most this many pixels from the line (half-width of the band).
-    reject_sd : float
-        Points further than this many standard deviations from a set's regression line are
-        rejected, iteratively (paper section 2.5: 4).
-    max_iterations : int
-        Limit of rejection rounds per set.
-    min_locs : int
-        Least localizations a data set must keep.
-    n_frames : int, optional
-        Length of the movie (default ``df.attrs["n_frames"]`` or ``max(frame) + 1``).
-    progress : callable, optional
-        Called with every :class:`~napari_maliang._progress.Progress`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per successive pair: ``set_a, set_b, shift, z, p_value, n_a, n_b, mean_a,
-        mean_b, se_a, se_b`` (pixels). Use :func:`motion_analysis` for the per-set profiles and
-        cleaned localizations.
-
-    Raises
-    ------
-    ValueError
-        A line with fewer than 2 vertices or outside the data, an empty band, a block too long
-        for two data sets, a set with fewer than ``min_locs``.
-    """
-    return motion_analysis(
-        locs, line, block_frames=block_frames, band=band, reject_sd=reject_sd, max_iterations=max_iterations,
-        min_locs=min_locs, n_frames=n_frames, progress=progress,
-    ).table
-
-
-def motion_analysis(locs: pd.DataFrame, line, *, progress=None, **options) -> MotionResult:
-    """Like :func:`motion_z_statistics` but returns a :class:`MotionResult` (table, profiles, cleaned sets)."""
-    return run_to_end(motion_analysis_steps(locs, line, **options), progress)
+def motion_z_statistics(locs: pd.DataFrame, line, **kwargs) -> pd.DataFrame:
+    """The table of :func:`motion_analysis`: one row per successive pair of data sets (paper Fig. 7), with
+    ``set_a, set_b, shift, z, p_value, n_a, n_b, mean_a, mean_b, se_a, se_b`` (pixels). Arguments as there."""
+    return motion_analysis(locs, line, **kwargs).table
 
 
 def path_coordinates(points_yx: np.ndarray, line: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -159,18 +122,42 @@ def path_coordinates(points_yx: np.ndarray, line: np.ndarray) -> tuple[np.ndarra
     return s, d
 
 
+@takes_options(MotionOptions)
 def motion_analysis_steps(
-    locs: pd.DataFrame,
-    line,
-    *,
-    block_frames: int = 1000,
-    band: float = 2.0,
-    reject_sd: float = 4.0,
-    max_iterations: int = 20,
-    min_locs: int = 10,
-    n_frames: int | None = None,
+    locs: pd.DataFrame, line, *, opts: MotionOptions, n_frames: int | None = None
 ) -> Generator[Progress, None, MotionResult]:
-    """Generator form of :func:`motion_analysis`: yields progress, returns a :class:`MotionResult`."""
+    """Z-statistics of the motion of a linear structure between successive data sets (paper Fig. 7), with the
+    per-set profiles and cleaned localizations.
+
+    Parameters
+    ----------
+    locs : pandas.DataFrame
+        Localizations with ``frame, x, y`` (camera pixels).
+    line : array_like, shape (n, 2)
+        Vertices ``(y, x)`` (pixels) of a line or path drawn along the structure (n >= 2).
+    {options}
+    n_frames : int, optional
+        Length of the movie (default ``df.attrs["n_frames"]`` or ``max(frame) + 1``).
+
+    Yields
+    ------
+    Progress
+
+    Returns
+    -------
+    MotionResult
+        ``table``: one row per successive pair, ``set_a, set_b, shift, z, p_value, n_a, n_b, mean_a, mean_b,
+        se_a, se_b`` (pixels); the per-set profiles and cleaned localizations.
+
+    Raises
+    ------
+    ValueError
+        A line with fewer than 2 vertices or outside the data, an empty band, a block too long
+        for two data sets, a set with fewer than ``min_locs``.
+    """
+    block_frames, band, reject_sd, max_iterations, min_locs = (
+        opts.block_frames, opts.band, opts.reject_sd, opts.max_iterations, opts.min_locs
+    )
     from scipy.stats import norm
 
     from napari_maliang.smlm.drift import _check_table
@@ -182,14 +169,6 @@ def motion_analysis_steps(
     line = line[:, -2:]  # a 3-D shape (frame, y, x): keep (y, x)
     if not np.all(np.isfinite(line)) or np.hypot(*np.diff(line, axis=0).T).sum() <= 0:
         raise ValueError("line must have finite vertices and a non-zero length")
-    band = float(band)
-    if not band > 0:
-        raise ValueError(f"band must be a positive number of pixels, got {band!r}")
-    if not float(reject_sd) > 0:
-        raise ValueError(f"reject_sd must be positive, got {reject_sd!r}")
-    block_frames = int(block_frames)
-    if block_frames < 1:
-        raise ValueError(f"block_frames must be a positive number of frames, got {block_frames}")
     frame = np.asarray(locs["frame"], dtype=np.int64)
     last = int(frame.max()) + 1
     n_frames = max(last, int(n_frames if n_frames is not None else locs.attrs.get("n_frames", 0) or 0))
@@ -299,3 +278,6 @@ def _clean(s, d, reject_sd, max_iterations):
             break
         keep = new_keep
     return keep, fit
+
+
+motion_analysis = run_steps(motion_analysis_steps)

@@ -26,12 +26,33 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["RENDER_METHODS", "render", "render_layer_kwargs", "render_shape", "default_contrast_limits"]
+from napari_maliang._shared.options import Options, option, takes_options
+
+__all__ = ["RENDER_METHODS", "RenderOptions", "default_contrast_limits", "render", "render_layer_kwargs",
+           "render_shape"]
 
 RENDER_METHODS = ("gaussian", "histogram", "ash")
+
+
+@dataclass(frozen=True)
+class RenderOptions(Options):
+    """Options of :func:`render` (paper Figs. 2b-d, 5)."""
+
+    pixel_size: float = option(0.1, "Output pixel size in camera pixels (0.1 renders 10x oversampled).",
+                               unit="camera px", low=0, low_open=True, step=0.05, label="pixel")
+    method: str = option("gaussian", "Estimator: a Gaussian per localization of its own precision, a histogram, or "
+                         "an averaged shifted histogram.", choices=RENDER_METHODS)
+    blur: float | None = option(None, "Gaussian only: one standard deviation for every localization instead of its "
+                                "own precision (0.15 px when the table has no uncertainty columns).",
+                                unit="camera px", low=0, none="each localization's precision")
+    min_blur: float = option(0.0, "Gaussian only: the smallest standard deviation.", unit="camera px", low=0)
+    max_blur: float = option(2.0, "Gaussian only: the largest standard deviation (bounds the cost of very poor "
+                             "localizations).", unit="camera px", low=0, low_open=True)
+    ash_shifts: int = option(4, "ASH only: shifts m per axis (bins are m output pixels wide).", low=1)
 
 #: blur (camera pixels) used by ``method="gaussian"`` when the table has no uncertainty columns
 DEFAULT_BLUR = 0.15
@@ -51,17 +72,8 @@ def render_shape(locs, *, pixel_size: float = 0.1, shape: Sequence[int] | None =
     return _out_shape(height, width, pixel_size)
 
 
-def render(
-    locs,
-    *,
-    pixel_size: float = 0.1,
-    method: str = "gaussian",
-    shape: Sequence[int] | None = None,
-    blur: float | None = None,
-    min_blur: float = 0.0,
-    max_blur: float = 2.0,
-    ash_shifts: int = 4,
-) -> np.ndarray:
+@takes_options(RenderOptions)
+def render(locs, *, shape: Sequence[int] | None = None, opts: RenderOptions) -> np.ndarray:
     """Render localizations into a super-resolution image (paper Figs. 2b-d, 5).
 
     Parameters
@@ -70,22 +82,10 @@ def render(
         Localization table with at least ``x, y`` in camera pixels (pixel centres at integer
         coordinates); ``method="gaussian"`` also uses ``uncertainty_x, uncertainty_y`` (pixels).
         Rows with non-finite coordinates are ignored.
-    pixel_size : float
-        Output pixel size in camera pixels (0.1 renders 10x oversampled).
-    method : {"gaussian", "histogram", "ash"}
-        Estimator, see the module docstring.
     shape : (H, W), optional
         Camera frame size in pixels; default: the smallest frame holding every localization.
         Output shape is ``(ceil(H / pixel_size), ceil(W / pixel_size))``.
-    blur : float, optional
-        Gaussian only: one fixed standard deviation (camera pixels) for every localization
-        instead of its own precision. Used automatically (0.15 px) when the table has no
-        uncertainty columns.
-    min_blur, max_blur : float
-        Gaussian only: every standard deviation is clipped to ``[min_blur, max_blur]`` camera
-        pixels (``max_blur`` bounds the cost of very poor localizations).
-    ash_shifts : int
-        ASH only: number ``m`` of shifts per axis (bins are ``m`` output pixels wide).
+    {options}
 
     Returns
     -------
@@ -99,9 +99,7 @@ def render(
         For an unknown method, a non-positive pixel size, a table without ``x``/``y``, or an
         empty table without ``shape``.
     """
-    if method not in RENDER_METHODS:
-        raise ValueError(f"method must be one of {RENDER_METHODS}, got {method!r}")
-    pixel_size = _check_pixel_size(pixel_size)
+    method, pixel_size = opts.method, opts.pixel_size
     x, y = _xy(locs)
     height, width = _camera_shape(locs, shape, x=x, y=y)
     out_h, out_w = _out_shape(height, width, pixel_size)
@@ -111,12 +109,10 @@ def render(
             f"(now {pixel_size} camera pixels) or render a smaller region"
         )
     if method == "gaussian":
-        return _render_gaussian(locs, y, x, out_h, out_w, pixel_size, blur, min_blur, max_blur)
+        return _render_gaussian(locs, y, x, out_h, out_w, pixel_size, opts.blur, opts.min_blur, opts.max_blur)
     if method == "histogram":
         return _histogram(y, x, out_h, out_w, pixel_size)
-    m = int(ash_shifts)
-    if m < 1:
-        raise ValueError(f"ash_shifts must be a positive integer, got {ash_shifts!r}")
+    m = opts.ash_shifts
     image = _histogram(y, x, out_h, out_w, pixel_size)
     if m == 1:
         return image
