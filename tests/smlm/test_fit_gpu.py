@@ -180,3 +180,23 @@ def test_host_side_batching_and_device_input_with_a_cupy_standin(host_kernel, mo
     with pytest.raises(ValueError, match="NaN"):
         fit_gpu.fit_spots_gpu(fake.asarray(np.full((2, 7, 7), np.nan, np.float32)))
     assert len(fit_gpu.fit_spots_gpu(np.zeros((0, 7, 7)))) == 0
+
+
+def test_cuda_rules_are_generated_from_the_shared_lm_constants():
+    """The CUDA kernel's damping, step limits and background floor are the numba kernels' (smlm/_lm.py), not
+    retyped: every rule constant is #defined from Python and no rule literal remains in the kernel body."""
+    import re
+
+    from napari_maliang.smlm import _lm
+
+    defines = dict(re.findall(r"^#define (\w+) (\S+)$", fit_gpu.KERNEL_SOURCE, flags=re.MULTILINE))
+    for name in ("LAMBDA0", "LAMBDA_MIN", "LAMBDA_MAX", "DAMP", "MIN_SIGMA", "MAX_STEP_XY", "MAX_STEP_SIGMA",
+                 "BACKGROUND_FLOOR"):
+        assert float(defines[name]) == getattr(_lm, name)
+    body = fit_gpu.KERNEL_SOURCE.split("maliang_fit_spots(", 1)[1]
+    for literal in ("1e-7", "1e-6", "1e6", "lam *= 10", "lam *= 0.1"):
+        assert literal not in body
+    assert "damped_solve" in body
+    import inspect
+
+    assert inspect.signature(fit_gpu.fit_spots_gpu).parameters["tolerance"].default == _lm.DEFAULT_TOLERANCE

@@ -24,14 +24,21 @@ import math
 import numba
 import numpy as np
 
+from napari_maliang.smlm._lm import (
+    BACKGROUND_FLOOR,
+    DAMP,
+    LAMBDA0,
+    LAMBDA_MAX,
+    LAMBDA_MIN,
+    MAX_STEP_SIGMA,
+    MAX_STEP_XY,
+    MIN_SIGMA,
+)
+
 INV_SQRT2 = 1.0 / math.sqrt(2.0)
 INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 LOG_FACTORIAL = np.array([math.lgamma(k + 1.0) for k in range(1024)])
 
-MIN_SIGMA = 0.3
-MAX_STEP_XY = 1.0
-MAX_STEP_SIGMA = 0.3
-LAMBDA0 = 1e-3
 # erf by cubic Hermite interpolation of a table of erf and its derivative (2/sqrt(pi) exp(-u^2)),
 # step 1/64 on [-6, 6]: absolute error < 1e-9, about twice as fast as libm's erf in the hot loop
 ERF_LIMIT = 6.0
@@ -219,6 +226,17 @@ def _cholesky_solve(a, rhs, npar, lam, chol, out):
 
 
 @numba.njit(cache=True, fastmath=FASTMATH, inline="always")
+def damped_solve(a, rhs, npar, lam, chol, out):
+    """Solve ``(a + lam * diag(a)) out = rhs`` with ``lam`` raised (x ``DAMP``) until ``a`` factorises; returns
+    the damping used, or -1 once it passes ``LAMBDA_MAX`` (the fit stops). The rule of every fitter (:mod:`._lm`)."""
+    while not _cholesky_solve(a, rhs, npar, lam, chol, out):
+        lam *= DAMP
+        if lam > LAMBDA_MAX:
+            return -1.0
+    return lam
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, inline="always")
 def _inverse_diagonal(a, npar, chol, unit, col, out):
     """Diagonal of ``a^-1`` (Cholesky); NaN when singular."""
     ok = _cholesky_solve(a, unit, npar, 0.0, chol, col)  # factorises a; result unused
@@ -358,18 +376,21 @@ def fit_block(spots, start, stop, sigmas, fit_sigma, init_sigma, max_iter, tol, 
                     grad_ok[p] = grad[p]
                     for r in range(npar):
                         fisher_ok[p, r] = fisher[p, r]
-                lam *= 0.1
-                if lam < 1e-7:
-                    lam = 1e-7
+                lam /= DAMP
+                if lam < LAMBDA_MIN:
+                    lam = LAMBDA_MIN
             else:  # rejected: back to the last accepted point, damp harder
                 for p in range(5):
                     th[p] = th_ok[p]
-                lam *= 10.0
+                lam *= DAMP
+                if lam > LAMBDA_MAX:
+                    break
             if evaluation == max_iter:
                 break
             for p in range(npar):
                 grad[p] = -grad_ok[p]
-            if not _cholesky_solve(fisher_ok, grad, npar, lam, chol, delta):
+            lam = damped_solve(fisher_ok, grad, npar, lam, chol, delta)
+            if lam < 0.0:
                 break
             # projected step: limited moves, parameters stay positive (paper eq. 4 constraints)
             dx = min(max(delta[0], -MAX_STEP_XY), MAX_STEP_XY)
@@ -379,7 +400,7 @@ def fit_block(spots, start, stop, sigmas, fit_sigma, init_sigma, max_iter, tol, 
             nn = th_ok[2] + delta[2]
             th[2] = nn if nn > 0.0 else 0.5 * th_ok[2]
             bb = th_ok[3] + delta[3]
-            th[3] = bb if bb > 1e-6 * (1.0 + th_ok[2]) else 0.5 * th_ok[3]
+            th[3] = bb if bb > BACKGROUND_FLOOR * (1.0 + th_ok[2]) else 0.5 * th_ok[3]
             if fit_sigma:
                 ds = min(max(delta[4], -MAX_STEP_SIGMA), MAX_STEP_SIGMA)
                 ss = th_ok[4] + ds

@@ -24,15 +24,21 @@ import numpy as np
 
 from napari_maliang.smlm._fit_numba import (
     FASTMATH,
+    _axis,
+    _inverse_diagonal,
+    damped_solve,
+    log_factorial,
+    sum_log_factorial,
+)
+from napari_maliang.smlm._lm import (
+    BACKGROUND_FLOOR,
+    DAMP,
     LAMBDA0,
+    LAMBDA_MAX,
+    LAMBDA_MIN,
     MAX_STEP_SIGMA,
     MAX_STEP_XY,
     MIN_SIGMA,
-    _axis,
-    _cholesky_solve,
-    _inverse_diagonal,
-    log_factorial,
-    sum_log_factorial,
 )
 
 
@@ -278,11 +284,9 @@ def multi_fit_block(spots, start, stop, init, k, fit_sigma, sigmas, max_iter, to
         for _ in range(max_iter):
             for p in range(npar):
                 rhs[p] = -grad[p]
-            if not _cholesky_solve(fisher, rhs, npar, lam, chol, delta):
-                lam *= 10.0
-                if lam > 1e6:
-                    break
-                continue
+            lam = damped_solve(fisher, rhs, npar, lam, chol, delta)
+            if lam < 0.0:
+                break
             # projected step (paper eq. 4 constraints): limited moves, positive photons/background/width
             for e in range(k):
                 for c in range(2):
@@ -292,8 +296,11 @@ def multi_fit_block(spots, start, stop, init, k, fit_sigma, sigmas, max_iter, to
                 p = 3 * e + 2
                 nn = th[p] + delta[p]
                 trial[p] = nn if nn > 0.0 else 0.5 * th[p]
+            total = 0.0
+            for e in range(k):
+                total += th[3 * e + 2]
             bb = th[3 * k] + delta[3 * k]
-            trial[3 * k] = bb if bb > 1e-6 else 0.5 * th[3 * k]
+            trial[3 * k] = bb if bb > BACKGROUND_FLOOR * (1.0 + total) else 0.5 * th[3 * k]
             if fit_sigma:
                 p = 3 * k + 1
                 ds = min(max(delta[p], -MAX_STEP_SIGMA), MAX_STEP_SIGMA)
@@ -318,13 +325,13 @@ def multi_fit_block(spots, start, stop, init, k, fit_sigma, sigmas, max_iter, to
                     grad[p] = g_new[p]
                     for r in range(npar):
                         fisher[p, r] = f_new[p, r]
-                lam = max(lam * 0.1, 1e-7)
+                lam = max(lam / DAMP, LAMBDA_MIN)
                 if dist < tol * tol:
                     done = True
                     break
             else:
-                lam *= 10.0
-                if lam > 1e6:
+                lam *= DAMP
+                if lam > LAMBDA_MAX:
                     break
         nll = _model(spot, box, th, k, fit_sigma, s_fixed, ex, dex, dsx, ey, dey, dsy, jac, g_new, f_new, False)
         for p in range(npar):
@@ -334,7 +341,12 @@ def multi_fit_block(spots, start, stop, init, k, fit_sigma, sigmas, max_iter, to
         for p in range(npar):
             crlb[s_idx, p] = math.sqrt(delta[p]) if delta[p] > 0.0 else np.nan
         loglik[s_idx] = -nll - sum_log_factorial(spot, box)
-        converged[s_idx] = done and np.isfinite(nll)
+        inside = True
+        for e in range(k):
+            for c in range(2):
+                if not -0.5 <= th[3 * e + c] <= box - 0.5:
+                    inside = False
+        converged[s_idx] = done and inside and np.isfinite(nll)
 
 
 @numba.njit(cache=True, fastmath=FASTMATH, nogil=True)

@@ -16,14 +16,13 @@ from __future__ import annotations
 import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
 
 import numpy as np
-import pandas as pd
 
 from napari_maliang._backend import resolve_backend, to_numpy
+from napari_maliang.smlm._fit_common import FitResult, check_fit_options, check_spots, fit_result
+from napari_maliang.smlm._lm import DEFAULT_TOLERANCE
 
-DEFAULT_TOLERANCE = 0.1
 _MIN_BLOCK = 256  # smallest number of spots per work item of the CPU kernel
 _MAX_BLOCK = 4096
 
@@ -76,105 +75,6 @@ def _run_cpu(arr, sigmas, fit_sigma, initial_sigma, iterations, tolerance, threa
                                       params, crlb, loglik, converged, iters),
     )
     return params, crlb, loglik, converged, iters
-
-
-@dataclass
-class FitResult:
-    """Per-spot results of :func:`fit_spots` (all NumPy arrays of length ``n``).
-
-    Coordinates are in the box: pixel centres at integer coordinates, ``x`` the column,
-    ``y`` the row. ``crlb_x``/``crlb_y`` are standard deviations in pixels (square root of
-    the Cramer-Rao bound, times ``excess_noise``); ``crlb_photons``, ``crlb_background`` and
-    ``crlb_sigma`` likewise (``crlb_sigma`` is 0 when sigma was fixed).
-    ``log_likelihood`` is the full Poisson log-likelihood ``sum(q log mu - mu - log q!)``
-    at the estimate; ``converged`` is True when a step fell below ``tolerance`` within
-    ``iterations`` and the position stayed inside the box; ``iterations`` counts the steps.
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    photons: np.ndarray
-    background: np.ndarray
-    sigma: np.ndarray
-    crlb_x: np.ndarray
-    crlb_y: np.ndarray
-    crlb_photons: np.ndarray
-    crlb_background: np.ndarray
-    crlb_sigma: np.ndarray
-    log_likelihood: np.ndarray
-    converged: np.ndarray
-    iterations: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-    def to_dataframe(self) -> pd.DataFrame:
-        """All fields as columns of a DataFrame (one row per spot)."""
-        return pd.DataFrame({f.name: getattr(self, f.name) for f in fields(self)})
-
-
-def _check_spots(spots) -> np.ndarray:
-    arr = np.asarray(spots)
-    if arr.ndim == 2:
-        arr = arr[None]
-    if arr.ndim != 3 or arr.shape[1] != arr.shape[2]:
-        raise ValueError(f"spots must have shape (n, box, box) with square boxes, got {arr.shape}")
-    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-        raise TypeError(f"spots must be a numeric array, got dtype {arr.dtype}")
-    if arr.shape[1] < 3:
-        raise ValueError(f"box must be at least 3 x 3 pixels, got {arr.shape[1]}")
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
-    if arr.size and not np.isfinite(arr).all():
-        bad = int(np.count_nonzero(~np.isfinite(arr).all(axis=(1, 2))))
-        raise ValueError(f"{bad} spot(s) contain NaN or infinite pixels; drop or repair them before fitting")
-    return arr
-
-
-def _check_options(n, sigma, iterations, tolerance, excess_noise, initial_sigma):
-    iterations = int(iterations)
-    if iterations < 0:
-        raise ValueError(f"iterations must be >= 0, got {iterations}")
-    tolerance = float(tolerance)
-    if not tolerance >= 0:
-        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
-    excess_noise = float(excess_noise)
-    if not excess_noise >= 1.0:
-        raise ValueError(f"excess_noise must be >= 1 (1 for sCMOS/CCD, sqrt(2) for EMCCD), got {excess_noise}")
-    initial_sigma = float(initial_sigma)
-    if not initial_sigma > 0:
-        raise ValueError(f"initial_sigma must be > 0, got {initial_sigma}")
-    if sigma is None:
-        sigmas = np.full(n, initial_sigma)
-        fit_sigma = True
-    else:
-        sigmas = np.asarray(sigma, dtype=np.float64)
-        if sigmas.ndim == 0:
-            sigmas = np.full(n, float(sigmas))
-        if sigmas.shape != (n,):
-            raise ValueError(f"sigma must be None, a number or an array of length {n}, got shape {sigmas.shape}")
-        if not np.all(sigmas > 0):
-            raise ValueError("sigma must be > 0 (the PSF standard deviation in pixels)")
-        fit_sigma = False
-    return np.ascontiguousarray(sigmas), fit_sigma, iterations, tolerance, excess_noise, initial_sigma
-
-
-def _result(params, crlb, loglik, converged, iterations, excess_noise) -> FitResult:
-    crlb = crlb * excess_noise
-    return FitResult(
-        x=params[:, 0],
-        y=params[:, 1],
-        photons=params[:, 2],
-        background=params[:, 3],
-        sigma=params[:, 4],
-        crlb_x=crlb[:, 0],
-        crlb_y=crlb[:, 1],
-        crlb_photons=crlb[:, 2],
-        crlb_background=crlb[:, 3],
-        crlb_sigma=crlb[:, 4],
-        log_likelihood=loglik,
-        converged=converged,
-        iterations=iterations,
-    )
 
 
 def fit_spots(
@@ -235,16 +135,16 @@ def fit_spots(
         from napari_maliang.smlm.fit_gpu import fit_spots_gpu
 
         return fit_spots_gpu(
-            spots if on_device else _check_spots(spots),
+            spots if on_device else check_spots(spots),
             sigma=sigma,
             iterations=iterations,
             tolerance=tolerance,
             excess_noise=excess_noise,
             initial_sigma=initial_sigma,
         )
-    arr = _check_spots(to_numpy(spots) if on_device else spots)
+    arr = check_spots(to_numpy(spots) if on_device else spots)
     n = arr.shape[0]
-    sigmas, fit_sigma, iterations, tolerance, excess_noise, initial_sigma = _check_options(
+    sigmas, fit_sigma, iterations, tolerance, excess_noise, initial_sigma = check_fit_options(
         n, sigma, iterations, tolerance, excess_noise, initial_sigma
     )
     if threads is None:
@@ -254,4 +154,4 @@ def fit_spots(
     params, crlb, loglik, converged, iters = _run_cpu(
         arr, sigmas, fit_sigma, initial_sigma, iterations, tolerance, int(threads)
     )
-    return _result(params, crlb, loglik, converged, iters, excess_noise)
+    return fit_result(params, crlb, loglik, converged, iters, excess_noise)

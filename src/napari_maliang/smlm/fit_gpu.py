@@ -21,18 +21,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from napari_maliang.smlm._lm import DEFAULT_TOLERANCE, cuda_defines
+
 MAX_BOX = 32  # per-thread scratch arrays are sized for boxes up to this many pixels
 DEFAULT_BATCH = 1 << 20  # spots per transfer batch
 THREADS_PER_BLOCK = 128
 
 KERNEL_NAME = "maliang_fit_spots"
 
-KERNEL_SOURCE = r"""
+# the shared Levenberg-Marquardt rules (_lm.py) are generated into the source, not retyped
+KERNEL_SOURCE = cuda_defines() + r"""
 #define MAX_BOX 32
-#define MIN_SIGMA 0.3
-#define MAX_STEP_XY 1.0
-#define MAX_STEP_SIGMA 0.3
-#define LAMBDA0 1e-3
 #define INV_SQRT2 0.70710678118654752440
 #define INV_SQRT2PI 0.39894228040143267794
 
@@ -157,6 +156,16 @@ __device__ int cholesky_solve(const double* a, const double* rhs, int npar, doub
     return 1;
 }
 
+/* Solve with the damping raised (x DAMP) until the matrix factorises; the damping used, or -1 past LAMBDA_MAX. */
+__device__ double damped_solve(const double* a, const double* rhs, int npar, double lam, double* chol,
+                               double* out) {
+    while (!cholesky_solve(a, rhs, npar, lam, chol, out)) {
+        lam *= DAMP;
+        if (lam > LAMBDA_MAX) return -1.0;
+    }
+    return lam;
+}
+
 extern "C" __global__ void maliang_fit_spots(
         const float* spots, const double* sigmas, long long n, int box, int fit_sigma, double init_sigma,
         int max_iter, double tol, double* params, double* crlb, double* loglik, unsigned char* converged,
@@ -210,21 +219,23 @@ extern "C" __global__ void maliang_fit_spots(
                     grad_ok[p] = grad[p];
                     for (int r = 0; r < npar; ++r) fisher_ok[p * 5 + r] = fisher[p * 5 + r];
                 }
-                lam *= 0.1;
-                if (lam < 1e-7) lam = 1e-7;
+                lam /= DAMP;
+                if (lam < LAMBDA_MIN) lam = LAMBDA_MIN;
             } else {
                 for (int p = 0; p < 5; ++p) th[p] = th_ok[p];
-                lam *= 10.0;
+                lam *= DAMP;
+                if (lam > LAMBDA_MAX) break;
             }
             if (evaluation == max_iter) break;
             for (int p = 0; p < npar; ++p) rhs[p] = -grad_ok[p];
-            if (!cholesky_solve(fisher_ok, rhs, npar, lam, chol, delta)) break;
+            lam = damped_solve(fisher_ok, rhs, npar, lam, chol, delta);
+            if (lam < 0.0) break;
             th[0] = clampd(th_ok[0] + clampd(delta[0], -MAX_STEP_XY, MAX_STEP_XY), -1.0, (double)box);
             th[1] = clampd(th_ok[1] + clampd(delta[1], -MAX_STEP_XY, MAX_STEP_XY), -1.0, (double)box);
             double nn = th_ok[2] + delta[2];
             th[2] = nn > 0.0 ? nn : 0.5 * th_ok[2];
             double bb = th_ok[3] + delta[3];
-            th[3] = bb > 1e-6 * (1.0 + th_ok[2]) ? bb : 0.5 * th_ok[3];
+            th[3] = bb > BACKGROUND_FLOOR * (1.0 + th_ok[2]) ? bb : 0.5 * th_ok[3];
             if (fit_sigma) {
                 double ss = th_ok[4] + clampd(delta[4], -MAX_STEP_SIGMA, MAX_STEP_SIGMA);
                 th[4] = ss > MIN_SIGMA ? ss : 0.5 * (th_ok[4] + MIN_SIGMA);
@@ -361,7 +372,7 @@ def fit_spots_gpu(
     *,
     sigma=None,
     iterations: int = 10,
-    tolerance: float = 0.1,
+    tolerance: float = DEFAULT_TOLERANCE,
     excess_noise: float = 1.0,
     initial_sigma: float = 1.3,
     threads: int | None = None,
@@ -376,7 +387,7 @@ def fit_spots_gpu(
     """
     import cupy
 
-    from napari_maliang.smlm.fit import _check_options, _check_spots, _result
+    from napari_maliang.smlm._fit_common import check_fit_options, check_spots, fit_result
 
     on_device = type(spots).__module__.startswith("cupy")
     if on_device:
@@ -388,11 +399,11 @@ def fit_spots_gpu(
         if arr.size and not bool(cupy.isfinite(arr).all()):
             raise ValueError("spots contain NaN or infinite pixels; drop or repair them before fitting")
     else:
-        arr = _check_spots(spots)
+        arr = check_spots(spots)
     n, box = int(arr.shape[0]), int(arr.shape[1])
     if box > MAX_BOX:
         raise ValueError(f"the GPU fitter supports boxes up to {MAX_BOX} pixels, got {box}; use backend='cpu'")
-    sigmas, fit_sigma, iterations, tolerance, excess_noise, initial_sigma = _check_options(
+    sigmas, fit_sigma, iterations, tolerance, excess_noise, initial_sigma = check_fit_options(
         n, sigma, iterations, tolerance, excess_noise, initial_sigma
     )
     batch = int(batch)
@@ -404,7 +415,7 @@ def fit_spots_gpu(
     conv = np.zeros(n, np.bool_)
     iters = np.zeros(n, np.int32)
     if n == 0:
-        return _result(params, crlb, loglik, conv, iters, excess_noise)
+        return fit_result(params, crlb, loglik, conv, iters, excess_noise)
     kernel = _kernel()
     d_sigmas = cupy.asarray(sigmas)
     cupy.cuda.get_current_stream().synchronize()  # d_sigmas is ready before the side streams use it
@@ -424,7 +435,7 @@ def fit_spots_gpu(
         out = device_outputs(n)
         launch(arr, 0, n, out)
         p, c, ll, cv, it = (o.get() for o in out)
-        return _result(p, c, ll, cv.astype(bool), it, excess_noise)
+        return fit_result(p, c, ll, cv.astype(bool), it, excess_noise)
 
     # Streamed batches: pinned host staging buffers, two streams in ping-pong.
     batch = min(batch, n)
@@ -460,4 +471,4 @@ def fit_spots_gpu(
     for slot in (0, 1):
         if pending[slot] is not None:
             collect(slot)
-    return _result(params, crlb, loglik, conv, iters, excess_noise)
+    return fit_result(params, crlb, loglik, conv, iters, excess_noise)

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from napari_maliang.smlm.fit import FitResult, _check_options, _check_spots, _run_blocks, default_threads, fit_spots
+from napari_maliang.smlm._fit_common import FitResult, check_fit_options, check_spots
+from napari_maliang.smlm._lm import DEFAULT_TOLERANCE
+from napari_maliang.smlm.fit import _run_blocks, default_threads, fit_spots
 
 __all__ = ["MultiFitResult", "PairSplit", "fit_emitters", "pair_start", "residual_start", "split_pairs"]
 
@@ -57,7 +59,7 @@ def fit_emitters(
     *,
     sigma=None,
     iterations: int = 20,
-    tolerance: float = 0.1,
+    tolerance: float = DEFAULT_TOLERANCE,
     excess_noise: float = 1.0,
     threads: int | None = None,
 ) -> MultiFitResult:
@@ -83,7 +85,7 @@ def fit_emitters(
     """
     from napari_maliang.smlm._multifit_numba import multi_fit_block
 
-    arr = _check_spots(spots)
+    arr = check_spots(spots)
     n = arr.shape[0]
     start = np.ascontiguousarray(np.asarray(start, dtype=np.float64))
     if start.ndim != 2 or start.shape[0] != n:
@@ -97,7 +99,7 @@ def fit_emitters(
             f"({'with' if fit_sigma else 'without'} the width column)"
         )
     # sigmas: the fixed widths (ones, unused, when the width is fitted)
-    sigmas, _, iterations, tolerance, excess_noise, _ = _check_options(n, sigma, iterations, tolerance,
+    sigmas, _, iterations, tolerance, excess_noise, _ = check_fit_options(n, sigma, iterations, tolerance,
                                                                       excess_noise, 1.0)
     npar = start.shape[1]
     params = np.empty((n, npar))
@@ -262,7 +264,7 @@ def split_pairs(
     threads : int, optional
         CPU threads (default: every core).
     """
-    arr = _check_spots(spots)
+    arr = check_spots(spots)
     box = arr.shape[1]
     single = fit_spots(
         arr, sigma=None if fit_sigma else float(psf_sigma), initial_sigma=float(psf_sigma), iterations=15,
