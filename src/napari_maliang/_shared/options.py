@@ -166,7 +166,7 @@ def option(default, doc: str, **meaning):
     >>> Blur(sigma=-1)
     Traceback (most recent call last):
     ...
-    ValueError: sigma must be >= 0, got -1
+    ValueError: sigma must be a finite number >= 0, got -1.0
     """
     if default is REQUIRED:
         return dataclasses.field(metadata={"option": Option(doc, **meaning)})
@@ -280,8 +280,8 @@ def takes_options(options_class: type[Options], *, name: str = "opts", positiona
     ...     return x * opts.factor
     >>> scale(3), scale(3, factor=0.5)
     (6.0, 1.5)
-    >>> import inspect; str(inspect.signature(scale))
-    '(x, *, factor: float = 2.0, options: Scale | None = None)'
+    >>> import inspect; [(p.name, p.default) for p in inspect.signature(scale).parameters.values()][1:]
+    [('factor', 2.0), ('options', None)]
     """
 
     def decorate(func):
@@ -300,13 +300,13 @@ def takes_options(options_class: type[Options], *, name: str = "opts", positiona
                 opt.name,
                 kind,
                 default=inspect.Parameter.empty if opt.required else opt.default,
-                annotation=opt.kind.__name__ + (" | None" if opt.optional else ""),
+                annotation=opt.kind | None if opt.optional else opt.kind,
             )
 
         by_position = [parameter(options_class.field(n), inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in positional]
         derived = [parameter(opt, inspect.Parameter.KEYWORD_ONLY) for opt in fields if opt.name not in positional]
         whole = inspect.Parameter(
-            "options", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=f"{options_class.__name__} | None"
+            "options", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=options_class | None
         )
 
         @functools.wraps(func)
@@ -408,7 +408,8 @@ def run_steps(steps: Callable) -> Callable:
     plain.__qualname__ = steps.__qualname__.removesuffix("_steps")
     signature = inspect.signature(steps)
     returned = _GENERATOR.match(str(signature.return_annotation))
-    callback = inspect.Parameter("progress", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="Callable | None")
+    callback = inspect.Parameter("progress", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                 annotation=Callable | None)
     params = list(signature.parameters.values())
     at = len(params) - (1 if params and params[-1].kind is inspect.Parameter.VAR_KEYWORD else 0)
     plain.__signature__ = signature.replace(
