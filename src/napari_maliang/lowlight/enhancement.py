@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from napari_maliang._progress import Progress, run_to_end
+from napari_maliang._progress import Progress
+from napari_maliang._shared.options import run_steps
 from napari_maliang.lowlight._image import as_unit_float, bilateral, luminance, rgb_to_ycbcr, ycbcr_to_rgb
 
 __all__ = ["EnhanceResult", "enhance", "enhance_steps", "parse_model", "parse_patch"]
@@ -180,8 +181,74 @@ def enhance_steps(
     gamma: float | None = None,
     details: bool = False,
 ):
-    """Generator of :func:`enhance`: yields :class:`Progress`, returns the image (or an
-    :class:`EnhanceResult` with ``details=True``). Parameters as in :func:`enhance`."""
+    """Enhance a low-light image with the k-means-approximated GP (Loh, sections III-IV).
+
+    Parameters
+    ----------
+    image : array (H, W) or (H, W, 3)
+        uint8, uint16 or float on 0..1 (see :func:`~napari_maliang.lowlight._image.as_unit_float`).
+        NaN/inf raise ``ValueError``.
+    k : int
+        Number of k-means centres = GP training points (paper Tables I-II). Reduced, with a
+        ``UserWarning``, when the image has fewer (distinct) patches.
+    patch : int or (int, int)
+        Patch size ``p x q``; each data point has ``d = 2 p q`` values.
+    reference : str, path, callable or array
+        I_R: ``"auto"``/``"classical"`` (built-in LIME-style map with blind exposure), ``"lime"``,
+        a path to an ONNX model, a callable or a precomputed array (see
+        :func:`~napari_maliang.lowlight.reference.make_reference`).
+    model : {"rgb", "luminance"}
+        Colour model (one GP for the pooled R, G, B patches; Table II) or luminance model (GP on Y of
+        YCbCr, chroma kept from the input; Table I). A grayscale image is one plane either way.
+    backend : {"auto", "cpu", "gpu"}
+        Where the GP prediction runs.
+    seed : int
+        Seed of k-means++ and the training subsample.
+    channel_constraint : bool
+        Colour model only: rescale each channel so its mean matches the reference's (against the
+        paper's colour-skew failure case).
+    denoise : float
+        Range sigma (0..1) of an edge-preserving bilateral filter applied to the result (the
+        paper's noise failure case); 0 = off.
+    max_train : int
+        At most ``max(max_train, 40 k)`` patch pairs enter k-means (seeded subsample).
+    optimize : bool
+        Fit the GP hyperparameters by marginal likelihood (else keep the heuristic start).
+    input_warp : {"sqrt", "none"}
+        Transform of the I_L patches before k-means and the GP. ``"sqrt"`` (default; not in the
+        paper) is the square-root, variance-stabilising transform of photon (Poisson) noise: it
+        makes the input noise nearly uniform, as the GP's homoscedastic noise model assumes, and
+        spreads out the dark values whose mapping is steepest. ``"none"`` is the paper's raw
+        intensities.
+    noise_filter : float
+        Photon-noise pre-filter (not in the paper; its failure case (b)): non-local means on
+        ``sqrt(image)`` at ``noise_filter`` times the noise level estimated from the image
+        (:func:`~napari_maliang.lowlight.noise.photon_denoise`), applied before the reference, the
+        training pairs and the GP prediction. 0 = off (the paper's pipeline).
+    gp_mean : {"linear", "constant"}
+        Prior mean of the GP (:func:`~napari_maliang.lowlight.gp.fit_gp`): ``"linear"`` (default,
+        not in the paper) follows each pixel with a slope fitted on the centres, so the GP models
+        the non-linear residual and patches unlike every centre still map sensibly;
+        ``"constant"`` is the paper's zero mean on the centred targets.
+    gamma : float, optional
+        Built-in reference only: the gamma that darkened the input (``dark = original ** gamma``,
+        1..16), used instead of the blind estimate
+        (:func:`~napari_maliang.lowlight.reference.estimate_gamma`). A single dark image cannot
+        tell a dark scene from a darkened one, so the blind estimate fails on pictures unlike a
+        well-exposed photo (mostly white documents, mostly black night or astronomy scenes); set
+        it by eye there. 1 leaves the exposure unchanged.
+
+    details : bool
+        Return an :class:`EnhanceResult` (with the reference, the centres and the GP) instead of the image.
+
+    Yields
+    ------
+    Progress
+
+    Returns
+    -------
+    ndarray float32 on 0..1, the input's shape without alpha (or an EnhanceResult with ``details``).
+    """
     from napari_maliang._backend import resolve_backend
     from napari_maliang.lowlight import gp as gpmod
     from napari_maliang.lowlight.reference import check_gamma, estimate_gamma, is_builtin, make_reference
@@ -281,101 +348,4 @@ def enhance_steps(
     return out
 
 
-def enhance(
-    image,
-    *,
-    k: int = 30,
-    patch=3,
-    reference="auto",
-    model: str = "rgb",
-    backend: str = "auto",
-    seed: int = 0,
-    channel_constraint: bool = True,
-    denoise: float = 0.0,
-    max_train: int = 4096,
-    optimize: bool = True,
-    input_warp: str = "sqrt",
-    noise_filter: float = 1.0,
-    gp_mean: str = "linear",
-    gamma: float | None = None,
-):
-    """Enhance a low-light image with the k-means-approximated GP (Loh, sections III-IV).
-
-    Parameters
-    ----------
-    image : array (H, W) or (H, W, 3)
-        uint8, uint16 or float on 0..1 (see :func:`~napari_maliang.lowlight._image.as_unit_float`).
-        NaN/inf raise ``ValueError``.
-    k : int
-        Number of k-means centres = GP training points (paper Tables I-II). Reduced, with a
-        ``UserWarning``, when the image has fewer (distinct) patches.
-    patch : int or (int, int)
-        Patch size ``p x q``; each data point has ``d = 2 p q`` values.
-    reference : str, path, callable or array
-        I_R: ``"auto"``/``"classical"`` (built-in LIME-style map with blind exposure), ``"lime"``,
-        a path to an ONNX model, a callable or a precomputed array (see
-        :func:`~napari_maliang.lowlight.reference.make_reference`).
-    model : {"rgb", "luminance"}
-        Colour model (one GP for the pooled R, G, B patches; Table II) or luminance model (GP on Y of
-        YCbCr, chroma kept from the input; Table I). A grayscale image is one plane either way.
-    backend : {"auto", "cpu", "gpu"}
-        Where the GP prediction runs.
-    seed : int
-        Seed of k-means++ and the training subsample.
-    channel_constraint : bool
-        Colour model only: rescale each channel so its mean matches the reference's (against the
-        paper's colour-skew failure case).
-    denoise : float
-        Range sigma (0..1) of an edge-preserving bilateral filter applied to the result (the
-        paper's noise failure case); 0 = off.
-    max_train : int
-        At most ``max(max_train, 40 k)`` patch pairs enter k-means (seeded subsample).
-    optimize : bool
-        Fit the GP hyperparameters by marginal likelihood (else keep the heuristic start).
-    input_warp : {"sqrt", "none"}
-        Transform of the I_L patches before k-means and the GP. ``"sqrt"`` (default; not in the
-        paper) is the square-root, variance-stabilising transform of photon (Poisson) noise: it
-        makes the input noise nearly uniform, as the GP's homoscedastic noise model assumes, and
-        spreads out the dark values whose mapping is steepest. ``"none"`` is the paper's raw
-        intensities.
-    noise_filter : float
-        Photon-noise pre-filter (not in the paper; its failure case (b)): non-local means on
-        ``sqrt(image)`` at ``noise_filter`` times the noise level estimated from the image
-        (:func:`~napari_maliang.lowlight.noise.photon_denoise`), applied before the reference, the
-        training pairs and the GP prediction. 0 = off (the paper's pipeline).
-    gp_mean : {"linear", "constant"}
-        Prior mean of the GP (:func:`~napari_maliang.lowlight.gp.fit_gp`): ``"linear"`` (default,
-        not in the paper) follows each pixel with a slope fitted on the centres, so the GP models
-        the non-linear residual and patches unlike every centre still map sensibly;
-        ``"constant"`` is the paper's zero mean on the centred targets.
-    gamma : float, optional
-        Built-in reference only: the gamma that darkened the input (``dark = original ** gamma``,
-        1..16), used instead of the blind estimate
-        (:func:`~napari_maliang.lowlight.reference.estimate_gamma`). A single dark image cannot
-        tell a dark scene from a darkened one, so the blind estimate fails on pictures unlike a
-        well-exposed photo (mostly white documents, mostly black night or astronomy scenes); set
-        it by eye there. 1 leaves the exposure unchanged.
-
-    Returns
-    -------
-    ndarray float32 on 0..1, the input's shape without alpha.
-    """
-    return run_to_end(
-        enhance_steps(
-            image,
-            k=k,
-            patch=patch,
-            reference=reference,
-            model=model,
-            backend=backend,
-            seed=seed,
-            channel_constraint=channel_constraint,
-            denoise=denoise,
-            max_train=max_train,
-            optimize=optimize,
-            input_warp=input_warp,
-            noise_filter=noise_filter,
-            gp_mean=gp_mean,
-            gamma=gamma,
-        )
-    )
+enhance = run_steps(enhance_steps)
