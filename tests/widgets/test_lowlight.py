@@ -68,7 +68,7 @@ def test_luminance_model_on_grayscale(make_napari_viewer, qtbot, dark_rgb):
     viewer = make_napari_viewer()
     viewer.add_image((dark_rgb.mean(-1) * 65535).astype(np.uint16), name="gray16")
     widget = _dock(viewer)
-    widget.model_combo.value = "luminance (Y)"
+    widget.model_combo.value = "luminance"
     _run(qtbot, widget)
     out = viewer.layers["gray16 enhanced"]
     assert out.data.ndim == 2 and 0 <= out.data.min() and out.data.max() <= 1

@@ -12,7 +12,6 @@ WIDGETS = [w.display_name for w in PluginManifest.from_distribution(PLUGIN).cont
 #: widgets whose controls are not derived from an options class yet (issue #13, in progress)
 NOT_YET_DECLARED = {
     "Inpainting codec",
-    "Low-light enhancement",
 }
 
 

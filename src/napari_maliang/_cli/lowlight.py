@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import inspect
+
+from napari_maliang._shared.options import add_arguments, from_args
+from napari_maliang.lowlight.enhancement import EnhanceOptions, enhance_steps
 
 
 def register(subparsers) -> None:
@@ -18,29 +22,14 @@ def register(subparsers) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="IN", help="input image file(s) or TIFF stack(s)")
     p.add_argument("-o", "--output", required=True, help="output file, or a directory when several inputs are given")
-    p.add_argument("--k", type=int, default=30, help="number of k-means centres / GP training points (default 30)")
-    p.add_argument("--patch", type=int, default=3, help="patch size p (p x p patches, default 3)")
-    p.add_argument("--model", choices=("rgb", "luminance"), default="rgb", help="colour or luminance model")
+    defaults = inspect.signature(enhance_steps).parameters  # patch and reference are given apart from the options
+    p.add_argument("--patch", type=int, default=defaults["patch"].default, help="patch size p (p x p patches)")
     p.add_argument(
         "--reference",
-        default="auto",
+        default=defaults["reference"].default,
         help="'auto' (built-in classical), 'lime', or a path to an ONNX model (needs onnxruntime)",
     )
-    p.add_argument(
-        "--noise-filter",
-        type=float,
-        default=1.0,
-        help="photon-noise pre-filter strength in units of the estimated noise level (default 1, 0 = off)",
-    )
-    p.add_argument(
-        "--gamma",
-        type=float,
-        default=None,
-        help="the gamma that darkened the input (1..16; built-in reference only); default: estimated blindly",
-    )
-    p.add_argument("--denoise", type=float, default=0.0, help="bilateral denoising strength 0..1 (default off)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--backend", choices=("auto", "cpu", "gpu"), default="auto")
+    add_arguments(p, EnhanceOptions)
     p.add_argument("--bits", type=int, choices=(8, 16), default=8, help="bit depth of the output (default 8)")
     p.add_argument("-q", "--quiet", action="store_true", help="no per-file line")
     p.set_defaults(func=run)
@@ -58,27 +47,17 @@ def run(args: argparse.Namespace) -> int:
     if len(args.inputs) > 1 and not os.path.isdir(args.output):
         raise ValueError(f"with {len(args.inputs)} inputs, -o must be an existing directory, got {args.output!r}")
     scale, dtype = (255, np.uint8) if args.bits == 8 else (65535, np.uint16)
+    options = from_args(EnhanceOptions, args)
     for path in args.inputs:
         planes = open_planes(path)
-        gamma, note = args.gamma, ""
+        gamma, note = options.gamma, ""
         if planes.stack and gamma is None and is_builtin(args.reference):
-            gamma, used = estimate_stack_gamma(planes, noise_filter=args.noise_filter)
+            gamma, used = estimate_stack_gamma(planes, noise_filter=options.noise_filter)
             note = f", darkening gamma {gamma:.2f} estimated on {used} planes"
         means = []
 
         def one(plane, gamma=gamma, means=means):
-            out = enhance(
-                plane,
-                k=args.k,
-                patch=args.patch,
-                reference=args.reference,
-                model=args.model,
-                backend=args.backend,
-                seed=args.seed,
-                denoise=args.denoise,
-                noise_filter=args.noise_filter,
-                gamma=gamma,
-            )
+            out = enhance(plane, patch=args.patch, reference=args.reference, options=options, gamma=gamma)
             means.append((float(out.mean()), float(np.mean(plane)) / _full_scale(plane.dtype)))
             return np.round(out * scale).astype(dtype)
 

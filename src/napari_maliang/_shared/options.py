@@ -118,7 +118,7 @@ class Option:
     def _check_number(self, value):
         integer = self.kind is int
         wanted = ("an integer" if integer else "a finite number") + (f" {self._bounds_text()}" if self._bounds_text() else "")
-        if isinstance(value, bool) or (integer and not _is_integral(value)):
+        if isinstance(value, (bool, str, bytes)) or (integer and not _is_integral(value)):
             raise TypeError(f"{self.name} must be {wanted}, got {value!r}")
         try:
             value = int(value) if integer else float(value)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, LineEdit, SpinBox
+from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, FloatSpinBox, LineEdit, Slider, SpinBox
 
 from napari_maliang._shared.options import REQUIRED, Option, Options
 
@@ -44,19 +44,25 @@ class OptionalControl(Container):
 
 
 def _control(opt: Option, **overrides):
-    """The magicgui widget for one option; ``overrides`` may change its ``label``, ``tooltip``, ``min``, ``max``,
-    ``step`` and ``decimals``, name the ``choices`` in words (``[(text, value)]``, the same values), and must give a ``start`` value for a required option (one that has no default),
-    and only then."""
+    """The magicgui widget for one option, starting at its default.
+
+    ``overrides`` change only the presentation: ``label``, ``tooltip``, ``min``, ``max``, ``step``,
+    ``decimals``, ``slider`` (a slider instead of a spin box), ``choices`` (words for some or all of the
+    allowed values: ``[(text, value)]``) and ``start``: the value a required option (one without a default)
+    starts at, or what the value box of an optional one whose default is ``None`` shows when it is unticked.
+    """
     outer = {"label": opt.title, "tooltip": opt.help}
     outer.update({k: overrides.pop(k) for k in ("label", "tooltip") if k in overrides})
     ranges = {k: overrides.pop(k) for k in ("min", "max", "step") if k in overrides}
-    labelled = overrides.pop("choices", None)  # [(text, value)]: words for the same choices
-    if labelled is not None and sorted(map(repr, (v for _, v in labelled))) != sorted(map(repr, opt.choices)):
-        raise ValueError(f"{opt.name}: the labelled choices must be exactly {opt.choices}")
+    labelled = overrides.pop("choices", None)
+    if labelled is not None and not {repr(v) for _, v in labelled} <= {repr(c) for c in opt.choices}:
+        raise ValueError(f"{opt.name}: the labelled choices must be among {opt.choices}")
     decimals = overrides.pop("decimals", None)
+    slider = overrides.pop("slider", False)
     start = overrides.pop("start", opt.default)
-    if (start is REQUIRED) if opt.required else (start is not opt.default):
-        raise TypeError(f"{opt.name}: give a start value for a required option, and only for one")
+    may_start = opt.required or (opt.optional and opt.default is None)
+    if (start is REQUIRED) if opt.required else (start is not opt.default and not may_start):
+        raise TypeError(f"{opt.name}: a start value is for a required option or an optional one without default")
     if overrides:
         raise TypeError(f"{opt.name}: a control changes only its presentation, not {sorted(overrides)}")
     if opt.kind is bool:
@@ -67,13 +73,13 @@ def _control(opt: Option, **overrides):
         low = -_INT_RANGE if opt.low is None else int(opt.low) + (1 if opt.low_open else 0)
         high = _INT_RANGE if opt.high is None else int(opt.high)
         inner_kwargs = {"min": low, "max": high, "step": int(opt.step or 1)}
-        cls = SpinBox
+        cls = Slider if slider else SpinBox
     elif opt.kind is float:
         step = opt.step or 0.1
         low = -1e12 if opt.low is None else float(opt.low) + (step * 1e-3 if opt.low_open else 0.0)
         high = 1e12 if opt.high is None else float(opt.high)
         inner_kwargs = {"min": low, "max": high, "step": step}
-        cls = FloatSpinBox
+        cls = FloatSlider if slider else FloatSpinBox
     else:
         inner_kwargs = {}
         cls = LineEdit
@@ -83,7 +89,9 @@ def _control(opt: Option, **overrides):
         inner.native.setDecimals(decimals or max(2, 1 - math.floor(math.log10(inner_kwargs["step"]))))
     if start is not None:
         inner.value = start
-    return OptionalControl(opt, inner, **outer) if opt.optional else inner
+    if not opt.optional:
+        return inner
+    return OptionalControl(opt, inner, **outer)
 
 
 class OptionControls:

@@ -8,8 +8,10 @@ a montage layer ``"<input> training patches"``.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Slider, SpinBox
+from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, SpinBox
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 from napari_maliang._widgets._common import (
@@ -23,6 +25,7 @@ from napari_maliang._widgets._common import (
     refresh_choices,
     show_info,
 )
+from napari_maliang._widgets._controls import OptionControls
 
 __all__ = ["LowlightWidget", "patch_montage"]
 
@@ -31,7 +34,7 @@ REFERENCES = {
     "LIME (fixed exponent 0.8)": "lime",
     "ONNX model file": "onnx",
 }
-MODELS = {"colour (RGB)": "rgb", "luminance (Y)": "luminance"}
+MODELS = [("colour (RGB)", "rgb"), ("luminance (Y)", "luminance")]
 
 
 def patch_montage(patches: np.ndarray, *, columns: int | None = None, gap: int = 1) -> np.ndarray:
@@ -53,24 +56,19 @@ class LowlightWidget(QWidget):
         super().__init__()
         self.viewer = napari_viewer
         self.layer_combo = ComboBox(label="image", choices=layer_choices(napari_viewer, "image"))
-        self.k_slider = Slider(label="k (training points)", value=30, min=1, max=300)
-        self.patch_spin = SpinBox(label="patch size", value=3, min=1, max=9)
-        self.model_combo = ComboBox(label="model", choices=list(MODELS), value="colour (RGB)")
+        from napari_maliang.lowlight.enhancement import EnhanceOptions, enhance_steps
+
+        patch = inspect.signature(enhance_steps).parameters["patch"].default  # given apart from the options
+        self.controls = OptionControls(
+            EnhanceOptions, ["k", "model", "noise_filter", "gamma", "denoise"],
+            k={"slider": True, "max": 300}, model={"choices": MODELS}, noise_filter={"max": 4.0},
+            gamma={"start": 2.2},
+        )
+        self.k_slider, self.model_combo, self.noise_spin, self.gamma_control, self.denoise_spin = self.controls
+        self.blind_exposure, self.gamma_spin = self.gamma_control.automatic, self.gamma_control.inner
+        self.patch_spin = SpinBox(label="patch size", value=patch, min=1, max=9)
         self.reference_combo = ComboBox(label="reference", choices=list(REFERENCES), value="built-in (classical)")
         self.onnx_file = FileEdit(label="ONNX model", mode="r", filter="*.onnx", visible=False)
-        self.noise_spin = FloatSpinBox(
-            label="photon-noise filter", value=1.0, min=0.0, max=4.0, step=0.25,
-            tooltip="strength of the pre-filter in units of the noise level estimated from the image (0 = off)",
-        )
-        self.blind_exposure = CheckBox(
-            label="blind exposure", value=True,
-            tooltip="estimate the darkening gamma from the image; untick to set it yourself",
-        )
-        self.gamma_spin = FloatSpinBox(
-            label="darkening gamma", value=2.2, min=1.0, max=16.0, step=0.05, enabled=False,
-            tooltip="dark = original ** gamma; after a blind run this shows the estimate (1 = leave the exposure)",
-        )
-        self.denoise_spin = FloatSpinBox(label="denoise", value=0.0, min=0.0, max=1.0, step=0.02)
         self.show_patches = CheckBox(label="show training patches", value=False)
         self.options = Container(
             widgets=[
@@ -81,15 +79,13 @@ class LowlightWidget(QWidget):
                 self.reference_combo,
                 self.onnx_file,
                 self.noise_spin,
-                self.blind_exposure,
-                self.gamma_spin,
+                self.gamma_control,
                 self.denoise_spin,
                 self.show_patches,
             ],
             labels=True,
         )
         self.reference_combo.changed.connect(self._on_reference)
-        self.blind_exposure.changed.connect(lambda blind: setattr(self.gamma_spin, "enabled", not blind))
         self.runner = JobRunner("Enhance", self._start)
         layout = QVBoxLayout(self)
         layout.addWidget(self.options.native)
@@ -105,7 +101,7 @@ class LowlightWidget(QWidget):
     def _on_reference(self, value) -> None:
         self.onnx_file.visible = REFERENCES[value] == "onnx"
         builtin = REFERENCES[value] == "auto"  # the exposure controls belong to the built-in reference
-        self.blind_exposure.visible = self.gamma_spin.visible = builtin
+        self.gamma_control.visible = builtin
 
     def _reference(self):
         choice = REFERENCES[self.reference_combo.value]
@@ -132,19 +128,12 @@ class LowlightWidget(QWidget):
             layer, "low-light enhancement takes one 2-D grayscale or RGB image (pick a single plane first)"
         )
         reference = self._reference()
-        manual = reference == "auto" and not self.blind_exposure.value
+        options = self.controls.options()
+        if reference != "auto":  # the exposure belongs to the built-in reference
+            options = options.replace(gamma=None)
         want_patches = bool(self.show_patches.value)
-        gen = enhance_steps(
-            data,
-            k=int(self.k_slider.value),
-            patch=int(self.patch_spin.value),
-            reference=reference,
-            model=MODELS[self.model_combo.value],
-            denoise=float(self.denoise_spin.value),
-            noise_filter=float(self.noise_spin.value),
-            gamma=float(self.gamma_spin.value) if manual else None,
-            details=True,
-        )
+        gen = enhance_steps(data, patch=int(self.patch_spin.value), reference=reference, options=options,
+                            details=True)
 
         def on_done(result):
             self._publish(layer, result, want_patches)

@@ -14,6 +14,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "enhance": "enhancement",
         "enhance_steps": "enhancement",
         "EnhanceResult": "enhancement",
+        "EnhanceOptions": "enhancement",
         "classical_reference": "reference",
         "estimate_gamma": "reference",
         "estimate_stack_gamma": "reference",

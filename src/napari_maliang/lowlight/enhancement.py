@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from napari_maliang._progress import Progress
-from napari_maliang._shared.options import run_steps
+from napari_maliang._shared.options import Options, option, run_steps, takes_options
 from napari_maliang.lowlight._image import as_unit_float, bilateral, luminance, rgb_to_ycbcr, ycbcr_to_rgb
 
-__all__ = ["EnhanceResult", "enhance", "enhance_steps", "parse_model", "parse_patch"]
+__all__ = ["EnhanceOptions", "EnhanceResult", "enhance", "enhance_steps", "parse_model", "parse_patch"]
 
 _MODELS = {
     "rgb": "rgb",
@@ -155,6 +155,53 @@ def _small_blas():
     return threadpool_limits(limits=1, user_api="blas")
 
 
+@dataclass(frozen=True)
+class EnhanceOptions(Options):
+    """Options of :func:`enhance` (Loh et al., sections III-IV); the patch and the reference are given apart."""
+
+    k: int = option(
+        30, "Number of k-means centres, the GP's training points (paper Tables I-II); reduced, with a warning, "
+        "when the image has fewer distinct patches.", symbol="k", low=1, flag="--k", label="k (training points)",
+    )
+    model: str = option(
+        "rgb", "Colour model (one GP for the pooled R, G, B patches; Table II) or luminance model (GP on Y of YCbCr, "
+        "chroma kept from the input; Table I); a grayscale image is one plane either way.", choices=tuple(_MODELS),
+    )
+    backend: str = option("auto", "Where the GP prediction runs.", choices=("auto", "cpu", "gpu"))
+    seed: int = option(0, "Seed of k-means++ and the training subsample.", low=0)
+    channel_constraint: bool = option(
+        True, "Colour model only: rescale each channel so its mean matches the reference's (against the paper's "
+        "colour-skew failure case).",
+    )
+    denoise: float = option(
+        0.0, "Range sigma (0..1) of an edge-preserving bilateral filter applied to the result (the paper's noise "
+        "failure case); 0 = off.", low=0, high=1, step=0.02,
+    )
+    max_train: int = option(4096, "At most max(max_train, 40 k) patch pairs enter k-means (seeded subsample).", low=1)
+    optimize: bool = option(True, "Fit the GP hyperparameters by marginal likelihood (else keep the heuristic start).")
+    input_warp: str = option(
+        "sqrt", "Transform of the I_L patches before k-means and the GP: 'sqrt' (not in the paper) is the "
+        "variance-stabilising transform of photon noise, which makes the noise nearly uniform as the GP's "
+        "homoscedastic model assumes; 'none' is the paper's raw intensities.", choices=tuple(_WARPS),
+    )
+    noise_filter: float = option(
+        1.0, "Photon-noise pre-filter (not in the paper; its failure case (b)): non-local means on sqrt(image) at "
+        "this many times the noise level estimated from the image, before the reference, the training pairs and "
+        "the GP prediction; 0 = off (the paper's pipeline).", low=0, step=0.25, label="photon-noise filter",
+    )
+    gp_mean: str = option(
+        "linear", "Prior mean of the GP: 'linear' (not in the paper) follows each pixel with a slope fitted on the "
+        "centres, so the GP models the non-linear residual; 'constant' is the paper's zero mean on the centred "
+        "targets.", choices=("linear", "constant"),
+    )
+    gamma: float | None = option(
+        None, "Built-in reference only: the gamma that darkened the input (dark = original ** gamma), used instead "
+        "of the blind estimate, which fails on pictures unlike a well-exposed photo (documents, night scenes); "
+        "1 leaves the exposure unchanged.", low=1, high=16, step=0.05, none="estimated blindly",
+        label="darkening gamma",
+    )
+
+
 def _denoise(img: np.ndarray, strength: float) -> np.ndarray:
     """Edge-preserving denoising (OpenCV bilateral filter, range sigma ``strength`` on 0..1)."""
     if strength <= 0:
@@ -162,25 +209,8 @@ def _denoise(img: np.ndarray, strength: float) -> np.ndarray:
     return bilateral(img, strength)
 
 
-def enhance_steps(
-    image,
-    *,
-    k: int = 30,
-    patch=3,
-    reference="auto",
-    model: str = "rgb",
-    backend: str = "auto",
-    seed: int = 0,
-    channel_constraint: bool = True,
-    denoise: float = 0.0,
-    max_train: int = 4096,
-    optimize: bool = True,
-    input_warp: str = "sqrt",
-    noise_filter: float = 1.0,
-    gp_mean: str = "linear",
-    gamma: float | None = None,
-    details: bool = False,
-):
+@takes_options(EnhanceOptions)
+def enhance_steps(image, *, patch=3, reference="auto", opts: EnhanceOptions, details: bool = False):
     """Enhance a low-light image with the k-means-approximated GP (Loh, sections III-IV).
 
     Parameters
@@ -188,56 +218,13 @@ def enhance_steps(
     image : array (H, W) or (H, W, 3)
         uint8, uint16 or float on 0..1 (see :func:`~napari_maliang.lowlight._image.as_unit_float`).
         NaN/inf raise ``ValueError``.
-    k : int
-        Number of k-means centres = GP training points (paper Tables I-II). Reduced, with a
-        ``UserWarning``, when the image has fewer (distinct) patches.
     patch : int or (int, int)
         Patch size ``p x q``; each data point has ``d = 2 p q`` values.
     reference : str, path, callable or array
         I_R: ``"auto"``/``"classical"`` (built-in LIME-style map with blind exposure), ``"lime"``,
         a path to an ONNX model, a callable or a precomputed array (see
         :func:`~napari_maliang.lowlight.reference.make_reference`).
-    model : {"rgb", "luminance"}
-        Colour model (one GP for the pooled R, G, B patches; Table II) or luminance model (GP on Y of
-        YCbCr, chroma kept from the input; Table I). A grayscale image is one plane either way.
-    backend : {"auto", "cpu", "gpu"}
-        Where the GP prediction runs.
-    seed : int
-        Seed of k-means++ and the training subsample.
-    channel_constraint : bool
-        Colour model only: rescale each channel so its mean matches the reference's (against the
-        paper's colour-skew failure case).
-    denoise : float
-        Range sigma (0..1) of an edge-preserving bilateral filter applied to the result (the
-        paper's noise failure case); 0 = off.
-    max_train : int
-        At most ``max(max_train, 40 k)`` patch pairs enter k-means (seeded subsample).
-    optimize : bool
-        Fit the GP hyperparameters by marginal likelihood (else keep the heuristic start).
-    input_warp : {"sqrt", "none"}
-        Transform of the I_L patches before k-means and the GP. ``"sqrt"`` (default; not in the
-        paper) is the square-root, variance-stabilising transform of photon (Poisson) noise: it
-        makes the input noise nearly uniform, as the GP's homoscedastic noise model assumes, and
-        spreads out the dark values whose mapping is steepest. ``"none"`` is the paper's raw
-        intensities.
-    noise_filter : float
-        Photon-noise pre-filter (not in the paper; its failure case (b)): non-local means on
-        ``sqrt(image)`` at ``noise_filter`` times the noise level estimated from the image
-        (:func:`~napari_maliang.lowlight.noise.photon_denoise`), applied before the reference, the
-        training pairs and the GP prediction. 0 = off (the paper's pipeline).
-    gp_mean : {"linear", "constant"}
-        Prior mean of the GP (:func:`~napari_maliang.lowlight.gp.fit_gp`): ``"linear"`` (default,
-        not in the paper) follows each pixel with a slope fitted on the centres, so the GP models
-        the non-linear residual and patches unlike every centre still map sensibly;
-        ``"constant"`` is the paper's zero mean on the centred targets.
-    gamma : float, optional
-        Built-in reference only: the gamma that darkened the input (``dark = original ** gamma``,
-        1..16), used instead of the blind estimate
-        (:func:`~napari_maliang.lowlight.reference.estimate_gamma`). A single dark image cannot
-        tell a dark scene from a darkened one, so the blind estimate fails on pictures unlike a
-        well-exposed photo (mostly white documents, mostly black night or astronomy scenes); set
-        it by eye there. 1 leaves the exposure unchanged.
-
+    {options}
     details : bool
         Return an :class:`EnhanceResult` (with the reference, the centres and the GP) instead of the image.
 
@@ -251,28 +238,17 @@ def enhance_steps(
     """
     from napari_maliang._backend import resolve_backend
     from napari_maliang.lowlight import gp as gpmod
-    from napari_maliang.lowlight.reference import check_gamma, estimate_gamma, is_builtin, make_reference
+    from napari_maliang.lowlight.reference import estimate_gamma, is_builtin, make_reference
     from napari_maliang.lowlight.training import kmeans, patch_pairs
 
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"k must be an integer, got {k!r}")
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
+    k, seed, denoise, noise_filter, gp_mean, input_warp = (
+        opts.k, opts.seed, opts.denoise, opts.noise_filter, opts.gp_mean, opts.input_warp
+    )
     p, q = parse_patch(patch)
-    mode = parse_model(model)
-    device = resolve_backend(backend)
-    if input_warp not in _WARPS:
-        raise ValueError(f"input_warp must be one of {sorted(_WARPS)}, got {input_warp!r}")
+    mode = parse_model(opts.model)
+    device = resolve_backend(opts.backend)
     warp = _WARPS[input_warp]
-    denoise = float(denoise or 0.0)
-    if denoise < 0:
-        raise ValueError(f"denoise must be >= 0, got {denoise}")
-    if gp_mean not in ("linear", "constant"):
-        raise ValueError(f"gp_mean must be 'linear' or 'constant', got {gp_mean!r}")
-    noise_filter = float(noise_filter or 0.0)
-    if noise_filter < 0 or not np.isfinite(noise_filter):
-        raise ValueError(f"noise_filter must be a finite number >= 0, got {noise_filter}")
-    given = check_gamma(gamma)
+    gamma = given = opts.gamma
 
     img = as_unit_float(image)
     h, w = img.shape[:2]
@@ -302,10 +278,10 @@ def enhance_steps(
     low = warp(low)
     pairs = patch_pairs(low, tgt, patch=(p, q))
     with _small_blas():
-        centres, _ = kmeans(pairs, k, seed=seed, max_points=max_train)
+        centres, _ = kmeans(pairs, k, seed=seed, max_points=opts.max_train)
     yield Progress(0.2, 1, f"GP on {len(centres)} centres")
     with _small_blas():
-        model_gp = gpmod.fit_gp(centres[:, : p * q], centres[:, p * q :], optimize=optimize, mean=gp_mean)
+        model_gp = gpmod.fit_gp(centres[:, : p * q], centres[:, p * q :], optimize=opts.optimize, mean=gp_mean)
     yield Progress(0.25, 1, "GP prediction")
 
     twin = gpmod.predict_plane_gpu if device == "gpu" else gpmod.predict_plane_cpu
@@ -329,7 +305,7 @@ def enhance_steps(
         out = ycbcr_to_rgb(ycc)
     else:
         out = pred
-        if channel_constraint and out.ndim == 3:
+        if opts.channel_constraint and out.ndim == 3:
             # Failure case (a), colour skew: one GP serves all channels, so nothing ties the
             # channels' balance to the reference. Constrain each channel's mean to the
             # reference's (a per-channel gain, bounded to 0.5..2).
