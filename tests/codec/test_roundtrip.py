@@ -51,9 +51,11 @@ def test_bpp_too_small_names_smallest_rate():
     assert len(data) * 8 <= smallest * 1.02 * img.size
 
 
-def test_invalid_bpp():
-    with pytest.raises(ValueError, match="positive"):
+def test_invalid_options():
+    with pytest.raises(ValueError, match="bpp must be a finite number > 0, got -1.0"):
         encode(np.zeros((32, 32), np.uint8), bpp=-1)
+    with pytest.raises(ValueError, match="quant must be an integer >= 1 and <= 127, got 200"):
+        encode(np.zeros((32, 32), np.uint8), quant=200)
 
 
 def test_constant_image_is_exact():

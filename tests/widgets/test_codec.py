@@ -54,7 +54,7 @@ def test_codec_widget_layers_plot_and_screenshot(make_napari_viewer, qtbot):
     # re-running in threshold mode updates the same layers
     n_layers = len(viewer.layers)
     widget.rd_check.value = False
-    widget.mode_combo.value = "edge threshold"
+    widget.bpp_spin.value = None  # no rate control: one pass at the threshold
     widget.threshold_spin.value = 8.0
     _run(qtbot, widget)
     assert widget.runner.last_error is None

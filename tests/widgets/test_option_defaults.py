@@ -9,10 +9,8 @@ from napari_maliang.cli import PLUGIN
 
 WIDGETS = [w.display_name for w in PluginManifest.from_distribution(PLUGIN).contributions.widgets]
 
-#: widgets whose controls are not derived from an options class yet (issue #13, in progress)
-NOT_YET_DECLARED = {
-    "Inpainting codec",
-}
+#: widgets whose controls are not derived from an options class yet (none: every tool is declared)
+NOT_YET_DECLARED: set[str] = set()
 
 
 def _controls(widget):

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import argparse
 
+from napari_maliang._shared.options import add_arguments, from_args
+from napari_maliang.codec.core import EncodeOptions
+
 
 def register(subparsers) -> None:
     enc = subparsers.add_parser(
         "encode",
         help="compress an image into an .mlg file (edge + source-point inpainting codec)",
         description="Compress a PNG/TIFF/JPEG image with the inpainting codec. Give --bpp for a target rate "
-        "(the file is never larger) or --threshold for a fixed Sobel edge threshold.",
+        "(the file is never larger); without it the image is coded in one pass at the edge threshold "
+        "(--threshold, default automatic), as encode() does.",
     )
     enc.add_argument("input", help="image file (PNG, TIFF, JPEG, ...)")
     enc.add_argument("-o", "--output", required=True, help="output .mlg file")
-    group = enc.add_mutually_exclusive_group()
-    group.add_argument("--bpp", type=float, help="target rate in bits per pixel, e.g. 0.2")
-    group.add_argument("--threshold", type=float, help="Sobel edge threshold (gray levels per pixel)")
-    enc.add_argument("--spacing", type=int, help="source point spacing along edges (pixels)")
-    enc.add_argument("--quant", type=int, help="quantization step of the gray/luma values")
-    enc.add_argument("--grid", type=int, help="interior source grid step (0 = none)")
+    add_arguments(enc, EncodeOptions)
     enc.set_defaults(func=_encode)
 
     dec = subparsers.add_parser("decode", help="decode an .mlg file to an image (PNG, TIFF, ...)")
@@ -72,11 +71,7 @@ def _encode(args: argparse.Namespace) -> int:
 
     check_output(args.output, args.input)
     image = _read_image(args.input)
-    options = {k: getattr(args, k) for k in ("spacing", "quant", "grid") if getattr(args, k) is not None}
-    bpp = args.bpp
-    if bpp is None and args.threshold is None and not options:
-        bpp = 0.2
-    data = encode(image, bpp=bpp, edge_threshold=args.threshold, **options)
+    data = encode(image, options=from_args(EncodeOptions, args))
     with open(args.output, "wb") as fh:
         fh.write(data)
     h, w = image.shape[:2]

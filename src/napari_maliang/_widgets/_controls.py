@@ -24,7 +24,8 @@ class OptionalControl(Container):
     def __init__(self, opt: Option, inner, **kwargs):
         self.automatic = CheckBox(text=opt.none or "none", value=opt.default is None)
         self.inner = inner
-        super().__init__(widgets=[self.automatic, inner], layout="horizontal", labels=False, **kwargs)
+        # stacked, not side by side: the check box's words (what None means) would widen the dock
+        super().__init__(widgets=[self.automatic, inner], layout="vertical", labels=False, **kwargs)
         self.margins = (0, 0, 0, 0)
         self.automatic.changed.connect(self._enable)
         self._enable()

@@ -10,7 +10,7 @@ codec with JPEG and JPEG 2000 at the same file sizes. The input layer is never t
 from __future__ import annotations
 
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, PushButton
+from magicgui.widgets import CheckBox, ComboBox, Container, PushButton
 from qtpy.QtWidgets import QFileDialog, QVBoxLayout, QWidget
 
 from napari_maliang._progress import Progress
@@ -25,6 +25,7 @@ from napari_maliang._widgets._common import (
     refresh_choices,
     show_info,
 )
+from napari_maliang._widgets._controls import OptionControls
 
 __all__ = ["CodecWidget"]
 
@@ -76,16 +77,20 @@ class CodecWidget(QWidget):
         super().__init__()
         self.viewer = napari_viewer
         self.layer_combo = ComboBox(label="image", choices=layer_choices(napari_viewer, "image"))
-        self.mode_combo = ComboBox(label="control", choices=["target bpp", "edge threshold"], value="target bpp")
-        self.bpp_spin = FloatSpinBox(label="target bpp", value=0.2, min=0.005, max=8.0, step=0.05)
-        self.threshold_spin = FloatSpinBox(label="edge threshold", value=10.0, min=0.5, max=255.0, step=1.0, visible=False)
+        from napari_maliang.codec.core import EncodeOptions
+
+        # unticked, the rate box starts at 0.2 bpp and the threshold box at 10 grey levels per pixel step
+        self.controls = OptionControls(
+            EncodeOptions, ["bpp", "edge_threshold"], bpp={"start": 0.2, "max": 8.0},
+            edge_threshold={"start": 10.0, "max": 255.0},
+        )
+        self.bpp_spin, self.threshold_spin = self.controls
         self.rd_check = CheckBox(label="rate-distortion plot (JPEG, JPEG 2000)", value=True)
         self.save_button = PushButton(text="Save .mlg…", enabled=False)
         self.options = Container(
-            widgets=[self.layer_combo, self.mode_combo, self.bpp_spin, self.threshold_spin, self.rd_check],
+            widgets=[self.layer_combo, *self.controls, self.rd_check],
             labels=True,
         )
-        self.mode_combo.changed.connect(self._on_mode)
         self.save_button.changed.connect(self._save)
         self.runner = JobRunner("Encode + decode", self._start)
         self.plot = RDPlot()
@@ -102,10 +107,6 @@ class CodecWidget(QWidget):
     def reset_choices(self, *_args) -> None:
         refresh_choices(self.options)
 
-    def _on_mode(self, value) -> None:
-        self.bpp_spin.visible = value == "target bpp"
-        self.threshold_spin.visible = value != "target bpp"
-
     def _start(self):
         from napari_maliang.codec.core import prepare_image
 
@@ -113,16 +114,13 @@ class CodecWidget(QWidget):
         layer = chosen_layer(self.viewer, self.layer_combo, "no input: add an Image layer first (File > Open Sample)")
         data = image_2d(layer, "the codec takes one 2-D grayscale or RGB image")
         prepare_image(data)  # shape / dtype problems are reported before the thread starts
-        if self.mode_combo.value == "target bpp":
-            options = {"bpp": float(self.bpp_spin.value)}
-        else:
-            options = {"edge_threshold": float(self.threshold_spin.value)}
+        options = self.controls.options()
         want_rd = bool(self.rd_check.value)
 
         def job():
             from napari_maliang.codec import decode_details, encode_steps, rate_distortion_steps
 
-            stream = yield from encode_steps(data, **options)
+            stream = yield from encode_steps(data, options=options)
             yield Progress(0.9, 1.0, "decoding")
             result = decode_details(stream)
             curves = None

@@ -16,7 +16,7 @@ import numpy as np
 
 from napari_maliang._progress import Progress
 from napari_maliang._shared.metrics import psnr
-from napari_maliang._shared.options import run_steps
+from napari_maliang._shared.options import Options, option, run_steps, takes_options
 
 from . import edgecode, values
 from .edges import detect_edges, perona_malik, sobel_magnitude
@@ -40,6 +40,7 @@ __all__ = [
     "DecodeResult",
     "decode",
     "decode_details",
+    "EncodeOptions",
     "encode",
     "encode_iter",
     "encode_steps",
@@ -246,18 +247,41 @@ def _reconstruct(cand: _Candidate, tol: float = 1e-5) -> np.ndarray:
     return _from_working(u, cand.header.channels)
 
 
-def encode_steps(
-    image,
-    *,
-    bpp: float | None = None,
-    edge_threshold: float | None = None,
-    spacing: int | None = None,
-    quant: int | None = None,
-    grid: int | None = None,
-    edge_values: bool | None = None,
-    denoise_iterations: int = 10,
-    min_length: int = 4,
-):
+@dataclass(frozen=True)
+class EncodeOptions(Options):
+    """Options of :func:`encode` (Bastani et al.: edges, source points, PDE inpainting)."""
+
+    bpp: float | None = option(
+        None, "Target rate in bits per pixel: the encoder searches the edge threshold, the sampling along edges, the "
+        "interior grid and the quantization step for the best PSNR whose file is at most bpp H W / 8 bytes (a "
+        "ValueError names the smallest feasible rate).", low=0, low_open=True, step=0.05,
+        none="no rate control: one pass at the edge threshold", label="target bpp",
+    )
+    edge_threshold: float | None = option(
+        None, "Sobel threshold (grey levels per pixel step) without rate control, or pinned during rate control.",
+        low=0, step=1.0, none="automatic: max(8, 10 % of the largest gradient)", flag="--threshold",
+        label="edge threshold",
+    )
+    spacing: int | None = option(
+        None, "Distance between source points along edges.", unit="px", low=1, high=255,
+        none="searched (rate control) or 12",
+    )
+    quant: int | None = option(
+        None, "Quantization step of grey/luma values (chroma uses twice that).", low=1, high=127,
+        none="searched (rate control) or 8",
+    )
+    grid: int | None = option(
+        None, "Interior source grid step (0 = none).", unit="px", low=0, high=255, none="searched (rate control) or 0"
+    )
+    edge_values: bool | None = option(
+        None, "Whether edge pixels carry their own samples.", none="searched (rate control) or yes"
+    )
+    denoise_iterations: int = option(10, "Perona-Malik iterations before edge detection (eq. 11).", low=0)
+    min_length: int = option(4, "Shortest edge fragment kept.", unit="px", low=1)
+
+
+@takes_options(EncodeOptions)
+def encode_steps(image, *, opts: EncodeOptions):
     """Compress an image with the inpainting codec; returns the ``.mlg`` bytes.
 
     Parameters
@@ -265,19 +289,7 @@ def encode_steps(
     image : array_like
         Grayscale ``(H, W)`` or RGB ``(H, W, 3)``; uint8, uint16, bool or float (see
         :func:`prepare_image` for the conversion to 8 bits).
-    bpp : float, optional
-        Target rate in bits per pixel. The encoder searches the edge threshold, the sampling
-        along edges, the interior grid and the quantization step for the best PSNR whose file
-        is at most ``bpp * H * W / 8`` bytes. Raises ``ValueError`` naming the smallest
-        feasible rate when even the coarsest setting does not fit.
-    edge_threshold : float, optional
-        Sobel threshold (gray levels per pixel step) when not rate controlled, or to pin the
-        threshold during rate control.
-    spacing, quant, grid, edge_values, denoise_iterations, min_length
-        Manual parameters: distance between source points along edges (pixels), quantization
-        step of gray/luma values (chroma uses twice that), interior grid step (0 = none),
-        whether edge pixels carry their own samples, Perona-Malik iterations (eq. 11), and the
-        shortest edge fragment kept.
+    {options}
 
     Yields
     ------
@@ -288,12 +300,12 @@ def encode_steps(
     bytes
         The ``.mlg`` stream (see :mod:`napari_maliang.codec.format`).
     """
+    bpp, edge_threshold, spacing, quant, grid, edge_values = (
+        opts.bpp, opts.edge_threshold, opts.spacing, opts.quant, opts.grid, opts.edge_values
+    )
+    denoise_iterations, min_length = opts.denoise_iterations, opts.min_length
     f = prepare_image(image)
     H, W, C = f.shape
-    if bpp is not None:
-        bpp = float(bpp)
-        if not np.isfinite(bpp) or bpp <= 0:
-            raise ValueError(f"bpp must be a positive number, got {bpp}")
     yield Progress(0, 1, "denoising and edge detection")
     enc = _Encoder(f, denoise_iterations=denoise_iterations, min_length=min_length)
     mag = enc.mag
