@@ -12,6 +12,9 @@ import warnings
 
 import numpy as np
 
+from napari_maliang._progress import run_to_end
+from napari_maliang._shared.kmeans import kmeans_plus_plus, kmeans_steps
+
 __all__ = ["kmeans", "kmeans_plus_plus", "patch_pairs", "tile_patches"]
 
 
@@ -50,41 +53,15 @@ def patch_pairs(low: np.ndarray, ref: np.ndarray, *, patch=(3, 3), pooled_channe
     return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
 
 
-def _sq_dist(x: np.ndarray, c: np.ndarray, x2: np.ndarray | None = None) -> np.ndarray:
-    if x2 is None:
-        x2 = np.einsum("ij,ij->i", x, x)
-    c2 = np.einsum("ij,ij->i", c, c)
-    d = x2[:, None] + c2[None, :] - 2.0 * (x @ c.T)
-    return np.maximum(d, 0.0, out=d)
-
-
-def kmeans_plus_plus(x: np.ndarray, k: int, *, rng: np.random.Generator) -> np.ndarray:
-    """k-means++ seeding: each next centre is drawn with probability proportional to D(x)^2."""
-    n = x.shape[0]
-    centres = np.empty((k, x.shape[1]), x.dtype)
-    first = int(rng.integers(n))
-    centres[0] = x[first]
-    d2 = ((x - centres[0]) ** 2).sum(axis=1)
-    for i in range(1, k):
-        total = float(d2.sum())
-        if total <= 0.0:  # fewer distinct points than k
-            return centres[:i]
-        idx = int(np.searchsorted(np.cumsum(d2, dtype=np.float64), rng.random() * total))
-        centres[i] = x[min(idx, n - 1)]
-        np.minimum(d2, ((x - centres[i]) ** 2).sum(axis=1), out=d2)
-    return centres
-
-
 def kmeans(
     x: np.ndarray,
     k: int,
     *,
     seed: int = 0,
     max_iter: int = 20,
-    tol: float = 1e-4,
     max_points: int | None = 4096,
 ):
-    """k-means++ then vectorised Lloyd iterations (Euclidean distance, paper section IV.A).
+    """k-means++ then Lloyd iterations (Euclidean distance, paper section IV.A; :mod:`napari_maliang._shared.kmeans`).
 
     Parameters
     ----------
@@ -94,8 +71,8 @@ def kmeans(
         number with a ``UserWarning``.
     seed : int
         Seed of the k-means++ draws and of the subsample.
-    max_iter, tol
-        Lloyd stops after ``max_iter`` iterations or when no centre moves more than ``tol``.
+    max_iter : int
+        Lloyd stops after ``max_iter`` rounds, or earlier when no point changes cluster.
     max_points : int or None
         Cluster a seeded random subsample of at most ``max(max_points, 40 k)`` points (the centres
         are means, so a few thousand points fix them well); ``None`` uses all.
@@ -122,38 +99,12 @@ def kmeans(
             stacklevel=2,
         )
         k = x.shape[0]
-    centres = kmeans_plus_plus(x, k, rng=rng)
+    centres = kmeans_plus_plus(x, k, rng)
     if len(centres) < k:
         warnings.warn(
             f"only {len(centres)} distinct training patches for k={k}; using k={len(centres)}",
             UserWarning,
             stacklevel=2,
         )
-        k = len(centres)
-    x2 = np.einsum("ij,ij->i", x, x)
-    labels = np.zeros(x.shape[0], np.intp)
-    for _ in range(max_iter):
-        labels = np.argmin(_sq_dist(x, centres, x2), axis=1)
-        counts = np.bincount(labels, minlength=k).astype(np.float32)
-        sums = np.zeros_like(centres)
-        _scatter_sum(sums, labels, x)
-        empty = counts == 0
-        new = sums / np.maximum(counts, 1)[:, None]
-        if empty.any():  # re-seed empty clusters at the points farthest from their centres
-            far = np.argsort(((x - centres[labels]) ** 2).sum(axis=1))[::-1][: int(empty.sum())]
-            new[empty] = x[far]
-        shift = float(np.max(np.abs(new - centres)))
-        centres = new
-        if shift <= tol:
-            break
-    labels = np.argmin(_sq_dist(x, centres, x2), axis=1)
-    return centres, labels
-
-
-def _scatter_sum(out: np.ndarray, labels: np.ndarray, x: np.ndarray) -> None:
-    """``out[labels[i]] += x[i]`` for all i, as one sparse product (no Python loop per point)."""
-    import scipy.sparse as sp
-
-    n = x.shape[0]
-    onehot = sp.csr_matrix((np.ones(n, np.float32), (labels, np.arange(n))), shape=(out.shape[0], n))
-    out += onehot @ x
+    centres, labels = run_to_end(kmeans_steps(x, centres, max_iter=max_iter))
+    return centres.astype(np.float32), labels

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from napari_maliang._progress import Progress
+from napari_maliang._shared.kmeans import kmeans_plus_plus, kmeans_steps
 from napari_maliang._shared.options import Options, option, run_steps, takes_options
 from napari_maliang.segment._validate import check_2d, check_finite
 
@@ -112,26 +113,8 @@ def kmeans_segment_steps(image, *, opts: KMeansOptions) -> Generator[Progress, N
         raise ValueError(f"k={k} is larger than the number of pixels ({H * W})")
     rng = np.random.default_rng(opts.seed)
     yield Progress(0, max_iter, "k-means: k-means++ seeding")
-    centres = _kmeans_pp(feats, k, rng, opts.sample)
-    from napari_maliang.segment._kmeans_numba import lloyd_step
-
-    feats = np.ascontiguousarray(feats)
-    labels = np.full(feats.shape[0], -1, dtype=np.intp)
-    sums = np.zeros_like(centres)
-    counts = np.zeros(k, dtype=np.int64)
-    for it in range(max_iter):
-        changed = lloyd_step(feats, centres, labels, sums, counts)
-        if changed == 0:
-            break
-        empty = counts == 0
-        centres[~empty] = sums[~empty] / counts[~empty, None]
-        if empty.any():  # re-seed an empty cluster at the point farthest from its centre
-            dist = ((feats - centres[labels]) ** 2).sum(axis=1)
-            for j in np.flatnonzero(empty):
-                far = int(np.argmax(dist))
-                centres[j] = feats[far]
-                dist[far] = -1.0
-        yield Progress(it + 1, max_iter, f"k-means: iteration {it + 1}, {changed} pixels moved")
+    centres = kmeans_plus_plus(feats, k, rng, sample=opts.sample)
+    centres, labels = yield from kmeans_steps(feats, centres, max_iter=max_iter, message="k-means")
     # order labels by brightness (the colour part of the centre)
     ncol = feats.shape[1] - (2 if use_position else 0)
     order = np.argsort(centres[:, :ncol].mean(axis=1), kind="stable")
@@ -164,22 +147,3 @@ def _row_codes(pixels: np.ndarray) -> np.ndarray:
         return codes
     row = np.ascontiguousarray(pixels)
     return row.view(np.dtype((np.void, row.dtype.itemsize * row.shape[1]))).ravel()
-
-
-def _kmeans_pp(feats: np.ndarray, k: int, rng: np.random.Generator, sample: int | None) -> np.ndarray:
-    """k-means++: first centre uniform, each next one drawn with probability proportional to D(x)^2."""
-    pts = feats
-    if sample is not None and feats.shape[0] > sample:
-        pts = feats[rng.choice(feats.shape[0], size=sample, replace=False)]
-    centres = np.empty((k, feats.shape[1]))
-    centres[0] = pts[rng.integers(pts.shape[0])]
-    d2 = ((pts - centres[0]) ** 2).sum(axis=1)
-    for j in range(1, k):
-        total = d2.sum()
-        if total <= 0:  # fewer distinct points in the sample than k: take any unused distinct point
-            choices = np.flatnonzero(((feats[:, None, :] - centres[None, :j, :]) ** 2).sum(-1).min(1) > 0)
-            centres[j] = feats[choices[rng.integers(len(choices))]]
-        else:
-            centres[j] = pts[rng.choice(pts.shape[0], p=d2 / total)]
-        d2 = np.minimum(d2, ((pts - centres[j]) ** 2).sum(axis=1))
-    return centres

@@ -1,4 +1,4 @@
-"""Compiled Lloyd step for k-means (numba; imported lazily by :mod:`napari_maliang.segment.cluster`)."""
+"""Compiled Lloyd step for k-means (numba; imported lazily by :mod:`napari_maliang._shared.kmeans`)."""
 
 from __future__ import annotations
 
