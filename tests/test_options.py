@@ -185,3 +185,9 @@ def test_optional_options_take_none_on_the_command_line():
     add_arguments(parser, Demo)
     assert from_args(Demo, parser.parse_args(["--size", "1", "--limit", "none"])).limit is None
     assert "default: no cap" in parser.format_help()
+
+
+def test_every_declared_function_cites_its_sources():
+    for name, func in _declared_functions().items():
+        assert func.options_class.references, f"{func.options_class.__name__} has no references"
+        assert "\n    References\n    ----------\n    .. [1] " in func.__doc__, f"{name}: no References section"

@@ -182,6 +182,8 @@ class Options:
 
     #: every options class defined, for the test that walks all tools
     registry: ClassVar[list[type[Options]]] = []
+    #: the tool's sources (paper, section, DOI): the References section of every function declared with it
+    references: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -339,6 +341,7 @@ def takes_options(options_class: type[Options], *, name: str = "opts", positiona
 
 
 def _fill_options_doc(doc: str | None, options_class: type[Options]) -> str | None:
+    doc = _with_references(doc, options_class.references)
     if not doc or "{options}" not in doc:
         return doc
     match = _OPTIONS_LINE.search(doc)
@@ -351,6 +354,20 @@ def _fill_options_doc(doc: str | None, options_class: type[Options]) -> str | No
 
 _GENERATOR = re.compile(r"^(?:\w+\.)*Generator\[[^,]+,\s*None,\s*(.+)\]$")
 _SECTION = re.compile(r"^[ \t]*(\w[\w ]*)\n[ \t]*-{3,}[ \t]*$", re.MULTILINE)
+
+
+def _with_references(doc: str | None, references: str) -> str | None:
+    """``doc`` with a numpydoc ``References`` section holding ``references`` (before ``Examples``, if any)."""
+    if not doc or not references or any(m.group(1).strip() == "References" for m in _SECTION.finditer(doc)):
+        return doc
+    lines = doc.splitlines()
+    indent = next((line[: len(line) - len(line.lstrip())] for line in lines[1:] if line.strip()), "")
+    block = "\n".join([f"{indent}References", f"{indent}----------"] + [f"{indent}{r}" for r in references.splitlines()])
+    examples = [m for m in _SECTION.finditer(doc) if m.group(1).strip() == "Examples"]
+    if examples:
+        at = examples[0].start()
+        return doc[:at] + block + "\n\n" + doc[at:]
+    return doc.rstrip() + "\n\n" + block + "\n" + indent
 
 
 def _with_progress_parameter(doc: str) -> str:

@@ -251,6 +251,10 @@ def _reconstruct(cand: _Candidate, tol: float = 1e-5) -> np.ndarray:
 class EncodeOptions(Options):
     """Options of :func:`encode` (Bastani et al.: edges, source points, PDE inpainting)."""
 
+    references = (
+        '.. [1] Bastani et al., image compression by PDE inpainting from edges and source points, J. Zhejiang Univ.-Sci. C (Comput. & Electron.) 11(2), 92-100 (2010).'
+    )
+
     bpp: float | None = option(
         None, "Target rate in bits per pixel: the encoder searches the edge threshold, the sampling along edges, the "
         "interior grid and the quantization step for the best PSNR whose file is at most bpp H W / 8 bytes (a "

@@ -84,6 +84,10 @@ class DequantizeOptions(Options):
     others (:data:`SOLVE_OPTIONS`) set each solve and may change between solves of one image.
     """
 
+    references = (
+        '.. [1] T. Kim, J. Ahn, M. G. Choi, "Image Dequantization: Restoration of Quantized Colors", Computer Graphics Forum 26(3) (Eurographics 2007); beyond the paper: docs/dequantization.md.'
+    )
+
     color_space: str = option(
         "rgb",
         "Colour space of the smoothing of eq. (1) (the paper works in CIE-Lab; RGB measured better, "

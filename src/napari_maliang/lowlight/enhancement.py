@@ -159,6 +159,11 @@ def _small_blas():
 class EnhanceOptions(Options):
     """Options of :func:`enhance` (Loh et al., sections III-IV); the patch and the reference are given apart."""
 
+    references = (
+        '.. [1] Y. P. Loh, "A New Framework for Efficient Low-light Image Enhancement using Approximated Gaussian Process", sections III-IV.\n'
+        '.. [2] Y. P. Loh, X. Liang, C. S. Chan, "Low-light image enhancement using Gaussian Process for features retrieval", Signal Processing: Image Communication 74, 175-190 (2019).'
+    )
+
     k: int = option(
         30, "Number of k-means centres, the GP's training points (paper Tables I-II); reduced, with a warning, "
         "when the image has fewer distinct patches.", symbol="k", low=1, flag="--k", label="k (training points)",

@@ -22,6 +22,11 @@ __all__ = ["KMeansOptions", "kmeans_segment", "kmeans_segment_steps", "pixel_fea
 class KMeansOptions(Options):
     """Options of :func:`kmeans_segment` (lecture, "K-Means clustering")."""
 
+    references = (
+        '.. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi\'an Jiaotong-Liverpool University: "Segmentation as clustering", "K-Means clustering".\n'
+        '.. [2] D. Arthur, S. Vassilvitskii, "k-means++: the advantages of careful seeding", Proc. SODA 2007, 1027-1035.'
+    )
+
     k: int = option(
         3,
         "Number of clusters, at most the number of distinct feature vectors (distinct colours unless use_position).",

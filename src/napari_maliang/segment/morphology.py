@@ -308,6 +308,10 @@ _BASIC = {"erosion": erosion, "dilation": dilation, "opening": opening, "closing
 class MorphologyOptions(Options):
     """Options of :func:`apply_morphology` (lecture, topic 5 and "Hit-and-miss Operation, Thinning, Thickening")."""
 
+    references = (
+        '.. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi\'an Jiaotong-Liverpool University: "Erosion and Dilation", "Hit-and-miss Operation, Thinning, Thickening".'
+    )
+
     operation: str = option("opening", "The operation.", choices=OPERATIONS, flag="--op")
     element: str = option(
         "square", "Structuring element of erosion, dilation, opening and closing.", choices=ELEMENTS, flag="--se"

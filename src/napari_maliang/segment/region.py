@@ -21,6 +21,10 @@ __all__ = ["RegionGrowOptions", "region_grow"]
 class RegionGrowOptions(Options):
     """Options of :func:`region_grow` (lecture, region growing)."""
 
+    references = (
+        ".. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi'an Jiaotong-Liverpool University: region growing."
+    )
+
     tolerance: float = option(
         REQUIRED,
         "Largest allowed difference to the running region mean, in the image's units; 0 grows only the plateau "

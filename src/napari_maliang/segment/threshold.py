@@ -47,12 +47,21 @@ _NBINS = option(256, "Histogram bins for float images (integer images use their 
 class OtsuOptions(Options):
     """Options of :func:`otsu_threshold` (lecture, "Otsu's Method")."""
 
+    references = (
+        '.. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi\'an Jiaotong-Liverpool University: "Otsu\'s Method".\n'
+        '.. [2] N. Otsu, "A threshold selection method from gray-level histograms", IEEE Trans. Syst. Man Cybern. 9(1), 62-66 (1979), doi:10.1109/TSMC.1979.4310076.'
+    )
+
     nbins: int = _NBINS
 
 
 @dataclass(frozen=True)
 class IterativeOptions(Options):
     """Options of :func:`iterative_threshold` (lecture, "Basic Global Thresholding")."""
+
+    references = (
+        '.. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi\'an Jiaotong-Liverpool University: "Basic Global Thresholding".'
+    )
 
     t0: float | None = option(
         None, "Initial threshold; must leave both classes non-empty.", symbol="T0", none="the image mean"
@@ -73,6 +82,10 @@ class IterativeOptions(Options):
 @dataclass(frozen=True)
 class AdaptiveOptions(Options):
     """Options of :func:`adaptive_threshold` (lecture, "Locally adaptive thresholding")."""
+
+    references = (
+        '.. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi\'an Jiaotong-Liverpool University: "Locally adaptive thresholding".'
+    )
 
     window: int = option(32, "Window side; an odd multiple of step.", unit="px", low=1, label="window")
     step: int | None = option(

@@ -45,6 +45,10 @@ __all__ = [
 class FiducialDriftOptions(Options):
     """Options of ``correct_drift(method="fiducial")`` (paper section 3.3, Fig. 6)."""
 
+    references = (
+        '.. [1] T. Quan, P. Li, F. Long, S. Zeng, Q. Luo, P. N. Hedde, G. U. Nienhaus, Z.-L. Huang, "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, section 3.3 and Fig. 6.'
+    )
+
     radius: float = option(3.0, "Localizations within this distance of a bead belong to it.", unit="px", low=0,
                            low_open=True, step=0.5, label="bead radius")
     min_presence: float = option(0.5, "A bead is present in at least this fraction of the frames.", low=0,
@@ -59,6 +63,10 @@ class FiducialDriftOptions(Options):
 @dataclass(frozen=True)
 class RccDriftOptions(Options):
     """Options of ``correct_drift(method="rcc")`` (redundant cross-correlation, Wang et al. 2014)."""
+
+    references = (
+        '.. [1] Y. Wang, J. Schnitzbauer, Z. Hu, X. Li, Y. Cheng, Z.-L. Huang, B. Huang, "Localization events-based sample drift correction for localization microscopy with redundant cross-correlation algorithm", Optics Express 22(13), 15982-15991 (2014), doi:10.1364/OE.22.015982.'
+    )
 
     segment_frames: int = option(1000, "Frames per time segment.", low=1, step=100, label="segment frames")
     bin_size: float | None = option(None, "Pixel of the segment images, in camera pixels.", unit="px", low=0,
@@ -121,6 +129,10 @@ def correct_drift_steps(
     ValueError
         Unknown method or option, missing columns, no fiducial found, fewer than two segments,
         too few localizations in a segment.
+
+    References
+    ----------
+    The fiducial method: :attr:`FiducialDriftOptions.references`; RCC: :attr:`RccDriftOptions.references`.
     """
     if method not in DRIFT_METHODS:
         raise ValueError(f"method must be one of {tuple(DRIFT_METHODS)}, got {method!r}")

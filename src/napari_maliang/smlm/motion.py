@@ -36,6 +36,10 @@ TABLE_COLUMNS = ("set_a", "set_b", "shift", "z", "p_value", "n_a", "n_b", "mean_
 class MotionOptions(Options):
     """Options of :func:`motion_analysis` (paper section 2.5, Fig. 7)."""
 
+    references = (
+        '.. [1] T. Quan, P. Li, F. Long, S. Zeng, Q. Luo, P. N. Hedde, G. U. Nienhaus, Z.-L. Huang, "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, section 2.5 and Fig. 7.'
+    )
+
     block_frames: int = option(
         1000, "Frames per data set (paper: 1000); a final partial block of at least half a block is a set of its own, "
         "a shorter remainder joins the last set.", low=1, step=100, label="frames per set",

@@ -49,6 +49,10 @@ CHUNK_BYTES = 32 * 2**20  # float32 photon frames per chunk (about 32 frames of 
 class LocalizeOptions(Options):
     """Options of :func:`localize` (Quan et al. 2010, section 2.2; the camera is given apart)."""
 
+    references = (
+        '.. [1] T. Quan, P. Li, F. Long, S. Zeng, Q. Luo, P. N. Hedde, G. U. Nienhaus, Z.-L. Huang, "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, section 2.2 and Fig. 1; the two-emitter refit of overlaps is beyond the paper (docs/smlm-fitting.md).'
+    )
+
     psf_sigma: float = option(
         1.3, "PSF standard deviation: filter sizes, and the initial (or fixed) fit width.", symbol="σ", unit="px",
         low=0, low_open=True, step=0.05, label="PSF sigma",

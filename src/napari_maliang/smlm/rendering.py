@@ -42,6 +42,10 @@ RENDER_METHODS = ("gaussian", "histogram", "ash")
 class RenderOptions(Options):
     """Options of :func:`render` (paper Figs. 2b-d, 5)."""
 
+    references = (
+        '.. [1] T. Quan, P. Li, F. Long, S. Zeng, Q. Luo, P. N. Hedde, G. U. Nienhaus, Z.-L. Huang, "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, Figs. 2 and 5.'
+    )
+
     pixel_size: float = option(0.1, "Output pixel size in camera pixels (0.1 renders 10x oversampled).",
                                unit="camera px", low=0, low_open=True, step=0.05, label="pixel")
     method: str = option("gaussian", "Estimator: a Gaussian per localization of its own precision, a histogram, or "
