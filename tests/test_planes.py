@@ -177,3 +177,25 @@ def test_commands_never_write_over_their_input(tmp_path, rng):
         assert src.read_bytes() == before, argv
     with pytest.raises(ValueError, match="is the input file"):
         map_planes(open_planes(src), _invert, tmp_path / "link.png")
+
+
+def test_one_tiff_reader_for_planes_and_localization(tmp_path, rng):
+    """open_planes and smlm's open_stack read TIFFs through one reader (_shared/stacks.py): both memory-map a
+    contiguous stack, both read a compressed one page by page, and both refuse the same truncated file."""
+    from napari_maliang._shared.stacks import TiffPages, open_tiff
+    from napari_maliang.smlm.io import open_stack
+
+    stack = rng.integers(0, 4000, (5, 12, 10), dtype=np.uint16)
+    tifffile.imwrite(tmp_path / "raw.tif", stack)
+    tifffile.imwrite(tmp_path / "zip.tif", stack, compression="zlib")
+    assert open_tiff(tmp_path / "raw.tif").memmap is not None
+    series = open_tiff(tmp_path / "zip.tif")
+    assert isinstance(series.pages, TiffPages) and series.pages.page_shape == (12, 10)
+    for name in ("raw.tif", "zip.tif"):
+        np.testing.assert_array_equal(open_planes(tmp_path / name)[3], stack[3])
+        np.testing.assert_array_equal(open_stack(tmp_path / name)[1:4], stack[1:4])
+    data = (tmp_path / "zip.tif").read_bytes()
+    (tmp_path / "cut.tif").write_bytes(data[: len(data) * 2 // 3])
+    for opener in (open_planes, open_stack):
+        with pytest.raises(ValueError, match="truncated|corrupt"):
+            opener(tmp_path / "cut.tif")

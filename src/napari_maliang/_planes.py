@@ -128,47 +128,34 @@ def _is_stack(shape) -> bool:
 
 
 def _open_tiff(path: str):
-    """Shape, dtype and a plane getter reading only that plane (memmap, else page by page).
+    """Shape, dtype and a plane getter reading only that plane (:func:`napari_maliang._shared.stacks.open_tiff`:
+    a memory map, else page by page).
 
     Colour samples stored as separate planes (``planarconfig=separate``, axes ``...SYX``) are
     moved last, so the planes come out ``(H, W, S)`` like every other colour image.
     """
-    import tifffile
+    from napari_maliang._shared.stacks import open_tiff
 
-    name = os.path.basename(path)
-    try:
-        with tifffile.TiffFile(path) as tif:
-            series = tif.series[0]
-            shape, dtype, axes = tuple(series.shape), series.dtype, series.axes
-            contiguous = series.dataoffset is not None
-            n_pages = len(series.pages)
-            palette = series.keyframe.photometric == tifffile.PHOTOMETRIC.PALETTE
-    except (tifffile.TiffFileError, OSError, IndexError, KeyError, ValueError) as exc:
-        raise ValueError(f"{name} is not a readable TIFF (truncated or corrupt?): {exc}") from None
-    if palette:  # its values are indices into a colour map, not intensities
-        raise ValueError(f"{name} is an indexed-colour (palette) TIFF: save it as RGB first")
-    planar = len(axes) >= 3 and axes[-3:] == "SYX"
+    series = open_tiff(path)
+    if series.palette:  # its values are indices into a colour map, not intensities
+        raise ValueError(f"{series.name} is an indexed-colour (palette) TIFF: save it as RGB first")
+    shape = series.shape
+    planar = len(series.axes) >= 3 and series.axes[-3:] == "SYX"
     if planar:
         shape = (*shape[:-3], *shape[-2:], shape[-3])
-    if contiguous:
-        try:
-            mm = tifffile.memmap(path, mode="r")
-        except ValueError as exc:
-            raise ValueError(f"{name} is truncated or corrupt: {exc}") from None
+    if series.memmap is not None:
+        mm = series.memmap
         read = lambda i: mm if i is None else mm[i]  # noqa: E731
     else:
         n = shape[0] if _is_stack(shape) else 1
-        if n_pages != n:
+        if len(series.pages) != n:
             raise ValueError(
-                f"{name}: {n_pages} TIFF pages for {n} planes of shape {shape}; "
+                f"{series.name}: {len(series.pages)} TIFF pages for {n} planes of shape {shape}; "
                 "save it with one page per plane (or uncompressed) to read it plane by plane"
             )
-        tif = tifffile.TiffFile(path)  # kept open for the life of the getter
-
-        def read(i):
-            return tif.series[0].pages[0 if i is None else i].asarray()
-
-    return shape, dtype, (lambda i: np.moveaxis(read(i), -3, -1)) if planar else read
+        pages = series.pages
+        read = lambda i: pages[0 if i is None else i]  # noqa: E731
+    return shape, series.dtype, (lambda i: np.moveaxis(read(i), -3, -1)) if planar else read
 
 
 def check_output(output, *inputs) -> None:

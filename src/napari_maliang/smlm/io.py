@@ -382,73 +382,50 @@ class TiffStack:
     """Frames of a (Big/OME-)TIFF read lazily page by page: ``shape``, ``dtype``, ``stack[a:b]``.
 
     Used when the file cannot be memory-mapped (compressed or non-contiguous pages); the
-    pipeline then reads one chunk of pages at a time.
+    pipeline then reads one chunk of pages at a time. A frames view of
+    :class:`napari_maliang._shared.stacks.TiffPages`.
     """
 
-    def __init__(self, path):
-        import tifffile
-
-        self.path = str(path)
-        self._tif = tifffile.TiffFile(self.path)
-        series = self._tif.series[0]
-        shape = tuple(series.shape)
-        if len(shape) < 2:
-            raise ValueError(f"{self.path} holds no image")
-        frame_shape = shape[-2:]
-        n = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+    def __init__(self, series):
+        frame_shape = series.shape[-2:]
+        n = int(np.prod(series.shape[:-2])) if len(series.shape) > 2 else 1
+        self.path, self.pages = series.path, series.pages
         self.shape = (n, *frame_shape)
-        self.dtype = np.dtype(series.dtype)
+        self.dtype = series.dtype
         self.ndim = 3
-        self._pages = series.pages
-        if len(self._pages) != n:
+        if len(self.pages) != n or self.pages.page_shape != tuple(frame_shape):
             raise ValueError(
-                f"{self.path}: {len(self._pages)} pages for {n} frames; only stacks of 2-D pages can be read lazily"
+                f"{self.path}: {len(self.pages)} pages for {n} frames; only stacks of 2-D pages can be read lazily"
             )
 
     def __len__(self):
         return self.shape[0]
 
     def __getitem__(self, key):
-        if isinstance(key, (int, np.integer)):
-            return self._page(int(key))
-        if isinstance(key, slice):
-            idx = range(*key.indices(self.shape[0]))
-            out = np.empty((len(idx), *self.shape[1:]), self.dtype)
-            for k, i in enumerate(idx):
-                out[k] = self._page(i)
-            return out
-        raise TypeError("TiffStack supports integer and slice indexing along frames only")
-
-    def _page(self, i):
-        import tifffile
-
-        try:
-            return self._pages[i].asarray()
-        except (tifffile.TiffFileError, ValueError, OSError, IndexError) as exc:
-            raise ValueError(f"{self.path}: frame {i} cannot be read (truncated or corrupt file?): {exc}") from None
+        return self.pages[key]
 
     def close(self):
-        self._tif.close()
+        self.pages.close()
 
     def __array__(self, dtype=None, copy=None):
         out = self[:]
         return out if dtype is None else out.astype(dtype)
 
 
-def _not_camera_frames(name: str, series, tifffile) -> str | None:
+def _not_camera_frames(series) -> str | None:
     """Why a TIFF's pixels are not one intensity per camera pixel and frame (colour with RGB samples
     last, indexed colour, several channels), or None when they are."""
-    axes = series.axes.upper()
-    if series.keyframe.photometric == tifffile.PHOTOMETRIC.PALETTE:
+    name, axes, shape = series.name, series.axes.upper(), series.shape
+    if series.palette:
         return f"{name} is an indexed-colour (palette) image, not camera frames: its values are colour indices"
-    if axes.endswith("S") and series.shape[-1] > 1:
+    if axes.endswith("S") and shape[-1] > 1:
         return (
-            f"{name} is a colour image (shape {tuple(series.shape)}, axes {axes}), not a stack of camera frames; "
+            f"{name} is a colour image (shape {tuple(shape)}, axes {axes}), not a stack of camera frames; "
             "give the raw single-channel camera stack"
         )
-    if "C" in axes and series.shape[axes.index("C")] > 1:
+    if "C" in axes and shape[axes.index("C")] > 1:
         return (
-            f"{name} has {series.shape[axes.index('C')]} channels (axes {axes}); localize one channel at a time "
+            f"{name} has {shape[axes.index('C')]} channels (axes {axes}); localize one channel at a time "
             "(save each channel as its own stack)"
         )
     return None
@@ -456,61 +433,20 @@ def _not_camera_frames(name: str, series, tifffile) -> str | None:
 
 def open_stack(path):
     """Open a TIFF stack without loading it: a ``tifffile.memmap`` when the file allows, else
-    a :class:`TiffStack` reading pages on demand.
+    a :class:`TiffStack` reading pages on demand (:func:`napari_maliang._shared.stacks.open_tiff`).
 
     Raises ``ValueError`` with a readable message for missing, truncated or non-TIFF files, and
     for TIFFs that are not camera frames: colour images (RGB samples last), indexed-colour
     (palette) images and stacks with several channels (a ``C`` axis). Further axes (time, z,
     planar samples) are flattened into frames.
     """
-    import logging
-    import struct
+    from napari_maliang._shared.stacks import open_tiff
 
-    import tifffile
-
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"no such file: {path}")
-    size = path.stat().st_size
-    problems: list[str] = []
-
-    class _Catch(logging.Handler):
-        def emit(self, record):
-            problems.append(record.getMessage())
-
-    handler = _Catch(level=logging.WARNING)
-    logger = logging.getLogger("tifffile")
-    logger.addHandler(handler)
-    try:
-        with tifffile.TiffFile(path) as tif:
-            series = tif.series[0]
-            shape = tuple(series.shape)
-            dtype = np.dtype(series.dtype)
-            offset = series.dataoffset
-            not_frames = _not_camera_frames(path.name, series, tifffile)
-            if offset is None:
-                # pages are read lazily later; check the first and last page's data are in the file
-                pages = series.pages
-                for page in (pages[0], pages[-1]) if len(pages) else ():
-                    if page is None:
-                        continue
-                    ends = [o + c for o, c in zip(page.dataoffsets, page.databytecounts, strict=False)]
-                    if ends and max(ends) > size:
-                        problems.append(f"pixel data beyond the end of the file ({max(ends)} > {size} bytes)")
-    except (tifffile.TiffFileError, OSError, IndexError, KeyError, ValueError, struct.error) as exc:
-        raise ValueError(f"{path.name} is not a readable TIFF stack (truncated or corrupt?): {exc}") from None
-    finally:
-        logger.removeHandler(handler)
+    series = open_tiff(path)
+    not_frames = _not_camera_frames(series)
     if not_frames:
         raise ValueError(not_frames)
-    if problems:
-        raise ValueError(f"{path.name} is truncated or corrupt: {problems[0]}")
-    expected = int(np.prod(shape)) * dtype.itemsize
-    if offset is not None and offset + expected > size:
-        raise ValueError(
-            f"{path.name} is truncated: {size} bytes on disk, but its {shape} {dtype} pixels need {offset + expected}"
-        )
-    if offset is not None:
-        mm = tifffile.memmap(path, mode="r")
+    if series.memmap is not None:
+        mm = series.memmap
         return mm if mm.ndim == 2 else mm.reshape(-1, *mm.shape[-2:])
-    return TiffStack(path)
+    return TiffStack(series)
