@@ -191,7 +191,7 @@ def test_pair_crlb_matches_single_emitter_when_far_apart():
 
 
 def test_unrolled_pair_kernel_matches_general_loop():
-    from napari_maliang.smlm._multifit_numba import multi_fit_block
+    from napari_maliang.smlm._lm_numba import multi_fit_block
 
     spots, _ = _pairs(50, 9, 3.0, seed=9)
     single = fit_spots(spots, sigma=None, backend="cpu")

@@ -1,8 +1,9 @@
-"""Numba kernel of the Poisson maximum-likelihood spot fitter (CPU twin of ``fit_gpu``).
+"""Numba model of the one-emitter Poisson maximum-likelihood fit (CPU twin of ``fit_gpu``), and the linear algebra
+every fitter shares; the Levenberg-Marquardt loop that drives it is :mod:`._lm_numba`.
 
-Imported lazily by :func:`napari_maliang.smlm.fit.fit_spots`, so ``import napari_maliang.smlm``
-never loads numba. The arithmetic mirrors the CUDA kernel in :mod:`napari_maliang.smlm.fit_gpu`
-line by line; :mod:`napari_maliang.smlm.psf` is the NumPy reference both are tested against.
+Imported lazily, so ``import napari_maliang.smlm`` never loads numba. The arithmetic mirrors the CUDA kernel in
+:mod:`napari_maliang.smlm.fit_gpu` line by line; :mod:`napari_maliang.smlm.psf` is the NumPy reference both are
+tested against.
 
 Model (paper eq. 1, integrated over each pixel), parameters ``theta = (x, y, N, b, s)``::
 
@@ -24,16 +25,7 @@ import math
 import numba
 import numpy as np
 
-from napari_maliang.smlm._lm import (
-    BACKGROUND_FLOOR,
-    DAMP,
-    LAMBDA0,
-    LAMBDA_MAX,
-    LAMBDA_MIN,
-    MAX_STEP_SIGMA,
-    MAX_STEP_XY,
-    MIN_SIGMA,
-)
+from napari_maliang.smlm._lm import DAMP, LAMBDA_MAX
 
 INV_SQRT2 = 1.0 / math.sqrt(2.0)
 INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -279,171 +271,3 @@ def sum_log_factorial(spot, box):
             if q > 0.0:
                 lf += log_factorial(q)
     return lf
-
-
-@numba.njit(cache=True, fastmath=FASTMATH, nogil=True)
-def fit_block(spots, start, stop, sigmas, fit_sigma, init_sigma, max_iter, tol, params, crlb, loglik,
-               converged, iterations):
-    """Fit spots ``start..stop`` serially (scratch allocated once); releases the GIL.
-
-    ``fit_spots`` runs it on a pool of Python threads that claim blocks of spots dynamically,
-    which keeps every core busy even on a shared, oversubscribed machine (numba's static
-    ``prange`` schedule waits for the slowest thread).
-    """
-    box = spots.shape[1]
-    npar = 5 if fit_sigma else 4
-    ex = np.empty(box)
-    dex = np.empty(box)
-    dsx = np.empty(box)
-    ey = np.empty(box)
-    dey = np.empty(box)
-    dsy = np.empty(box)
-    grad = np.empty(5)
-    fisher = np.empty((5, 5))
-    grad_ok = np.empty(5)
-    fisher_ok = np.empty((5, 5))
-    chol = np.empty((5, 5))
-    delta = np.empty(5)
-    th = np.empty(5)
-    th_ok = np.empty(5)
-    var = np.empty(5)
-    unit = np.zeros(5)
-    col = np.empty(5)
-    centre = 0.5 * (box - 1)
-    for s_idx in range(start, stop):
-        spot = spots[s_idx]
-        # ---- initial guess: background from the box minimum / edge, photons from the sum, centroid
-        bmin = spot[0, 0]
-        edge = 0.0
-        for i in range(box):
-            for j in range(box):
-                v = spot[i, j]
-                if v < bmin:
-                    bmin = v
-        for k in range(box):
-            edge += spot[0, k] + spot[box - 1, k]
-        for k in range(1, box - 1):
-            edge += spot[k, 0] + spot[k, box - 1]
-        edge /= 4 * box - 4
-        b0 = 0.5 * (bmin + edge)
-        if b0 < 0.1:
-            b0 = 0.1
-        tot = 0.0
-        sx = 0.0
-        sy = 0.0
-        for i in range(box):
-            for j in range(box):
-                v = spot[i, j] - b0
-                if v > 0.0:
-                    tot += v
-                    sx += v * j
-                    sy += v * i
-        if tot > 0.0:
-            x0 = sx / tot
-            y0 = sy / tot
-        else:
-            x0 = centre
-            y0 = centre
-        th[0] = x0
-        th[1] = y0
-        th[2] = tot if tot > 1.0 else 1.0
-        th[3] = b0
-        th[4] = init_sigma if fit_sigma else sigmas[s_idx]
-        # ---- Levenberg-Marquardt on the Poisson likelihood (paper eq. 4)
-        lam = LAMBDA0
-        done = False
-        it = 0
-        eval_n = 0.0
-        eval_b = 0.0
-        eval_ok = False  # the last evaluation was accepted: ex/ey belong to (eval_n, eval_b)
-        for evaluation in range(max_iter + 1):
-            _evaluate(spot, box, th, npar, ex, dex, dsx, ey, dey, dsy, grad, fisher)
-            eval_n = th[2]
-            eval_b = th[3]
-            accept = evaluation == 0
-            if not accept:
-                # Trapezoid estimate of the objective change along the applied step,
-                # dL ~ 0.5 * (g_old + g_new) . (th - th_ok): exact for a quadratic, needs no log().
-                change = 0.0
-                for p in range(npar):
-                    change += (grad_ok[p] + grad[p]) * (th[p] - th_ok[p])
-                accept = change <= 0.0
-            eval_ok = accept
-            if accept:
-                for p in range(5):
-                    th_ok[p] = th[p]
-                for p in range(npar):
-                    grad_ok[p] = grad[p]
-                    for r in range(npar):
-                        fisher_ok[p, r] = fisher[p, r]
-                lam /= DAMP
-                if lam < LAMBDA_MIN:
-                    lam = LAMBDA_MIN
-            else:  # rejected: back to the last accepted point, damp harder
-                for p in range(5):
-                    th[p] = th_ok[p]
-                lam *= DAMP
-                if lam > LAMBDA_MAX:
-                    break
-            if evaluation == max_iter:
-                break
-            for p in range(npar):
-                grad[p] = -grad_ok[p]
-            lam = damped_solve(fisher_ok, grad, npar, lam, chol, delta)
-            if lam < 0.0:
-                break
-            # projected step: limited moves, parameters stay positive (paper eq. 4 constraints)
-            dx = min(max(delta[0], -MAX_STEP_XY), MAX_STEP_XY)
-            dy = min(max(delta[1], -MAX_STEP_XY), MAX_STEP_XY)
-            th[0] = min(max(th_ok[0] + dx, -1.0), box)
-            th[1] = min(max(th_ok[1] + dy, -1.0), box)
-            nn = th_ok[2] + delta[2]
-            th[2] = nn if nn > 0.0 else 0.5 * th_ok[2]
-            bb = th_ok[3] + delta[3]
-            th[3] = bb if bb > BACKGROUND_FLOOR * (1.0 + th_ok[2]) else 0.5 * th_ok[3]
-            if fit_sigma:
-                ds = min(max(delta[4], -MAX_STEP_SIGMA), MAX_STEP_SIGMA)
-                ss = th_ok[4] + ds
-                th[4] = ss if ss > MIN_SIGMA else 0.5 * (th_ok[4] + MIN_SIGMA)
-                if th[4] > box:
-                    th[4] = box
-            it += 1
-            # early stop: the step is below `tol` standard errors (its length in the Fisher metric)
-            dist = 0.0
-            for p in range(npar):
-                dp = th[p] - th_ok[p]
-                acc = 0.0
-                for r in range(npar):
-                    acc += fisher_ok[p, r] * (th[r] - th_ok[r])
-                dist += dp * acc
-            if dist < tol * tol:
-                # take the final step without another evaluation: it is shorter than `tol`
-                # standard errors, so the Fisher matrix (and the CRLB) at th_ok stands for it
-                done = True
-                for p in range(5):
-                    th_ok[p] = th[p]
-                break
-        for p in range(5):
-            params[s_idx, p] = th_ok[p]
-        _inverse_diagonal(fisher_ok, npar, chol, unit, col, var)
-        for p in range(npar):
-            crlb[s_idx, p] = math.sqrt(var[p]) if var[p] > 0.0 else np.nan
-        if npar == 4:
-            crlb[s_idx, 4] = 0.0
-        lf = sum_log_factorial(spot, box)
-        if eval_ok:
-            # log-likelihood at the last accepted evaluation: after an early stop this is the point
-            # before the final step, which changes it by less than tol^2 / 2 (saves two axis passes)
-            nll_ok = 0.0
-            for i in range(box):
-                for j in range(box):
-                    q = spot[i, j]
-                    q = q if q > 0.0 else 0.0
-                    mu = eval_b + eval_n * ey[i] * ex[j]
-                    nll_ok += mu - q * math.log(mu)
-        else:
-            nll_ok = _neg_loglik(spot, box, th_ok, ex, dex, dsx, ey, dey, dsy)
-        loglik[s_idx] = -nll_ok - lf
-        inside = -0.5 <= th_ok[0] <= box - 0.5 and -0.5 <= th_ok[1] <= box - 0.5
-        converged[s_idx] = done and inside and np.isfinite(nll_ok)
-        iterations[s_idx] = it

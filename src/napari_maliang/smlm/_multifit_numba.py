@@ -1,4 +1,5 @@
-"""Numba kernel of the k-emitter Poisson maximum-likelihood fitter (imported lazily by :mod:`.multifit`).
+"""Numba model of the k-emitter Poisson maximum-likelihood fit (imported lazily; the Levenberg-Marquardt loop that
+drives it, the same as the one-emitter fit's, is :mod:`._lm_numba`), and the Poisson deviance.
 
 Model: ``k`` pixel-integrated Gaussians (paper eq. 1, integrated over each pixel) of one width
 on one shared background::
@@ -6,13 +7,8 @@ on one shared background::
     mu_ij = b + sum_e N_e * Ey_e[i] * Ex_e[j]
 
 Parameters ``theta = (x_1, y_1, N_1, ..., x_k, y_k, N_k, b[, s])``: the width ``s`` is either
-fixed (one value per spot) or fitted and shared by the ``k`` emitters. Objective, steps and
-constraints are those of the single-emitter kernel (:mod:`._fit_numba`): ``L = sum(mu - q log mu)``
-(paper eq. 4) minimised by Levenberg-Marquardt steps on the Fisher-scoring curvature
-``F = sum(J J^T / mu)``, projected onto ``N_e, b, s > 0``; a step is accepted when the trapezoid
-estimate of the objective change along it, ``0.5 (g_old + g_new) . step``, is not positive (as in
-the single-emitter kernel: no logarithms in the loop). ``F`` at the estimate gives the Cramer-Rao
-bound of the joint model.
+fixed (one value per spot) or fitted and shared by the ``k`` emitters. ``F = sum(J J^T / mu)`` at the estimate
+gives the Cramer-Rao bound of the joint model.
 """
 
 from __future__ import annotations
@@ -20,26 +16,8 @@ from __future__ import annotations
 import math
 
 import numba
-import numpy as np
 
-from napari_maliang.smlm._fit_numba import (
-    FASTMATH,
-    _axis,
-    _inverse_diagonal,
-    damped_solve,
-    log_factorial,
-    sum_log_factorial,
-)
-from napari_maliang.smlm._lm import (
-    BACKGROUND_FLOOR,
-    DAMP,
-    LAMBDA0,
-    LAMBDA_MAX,
-    LAMBDA_MIN,
-    MAX_STEP_SIGMA,
-    MAX_STEP_XY,
-    MIN_SIGMA,
-)
+from napari_maliang.smlm._fit_numba import FASTMATH, _axis, log_factorial
 
 
 @numba.njit(cache=True, fastmath=FASTMATH)
@@ -235,118 +213,6 @@ def _pair_derivs(spot, box, th, s, ex, dex, dsx, ey, dey, dsy, grad, fisher):
     fisher[6, 5] = f65
     fisher[5, 6] = f65
     fisher[6, 6] = f66
-
-
-@numba.njit(cache=True, fastmath=FASTMATH, nogil=True)
-def multi_fit_block(spots, start, stop, init, k, fit_sigma, sigmas, max_iter, tol, params, crlb, loglik, converged,
-                    unrolled=True):
-    """Fit spots ``start..stop`` with ``k`` emitters from the starting points ``init`` (releases the GIL).
-
-    ``init[n]`` / ``params[n]``: ``(x_1, y_1, N_1, ..., x_k, y_k, N_k, b[, s])`` in box pixels;
-    ``sigmas[n]``: the fixed width (ignored when ``fit_sigma``). ``crlb[n]``: square roots of the
-    diagonal of the inverse Fisher matrix; ``loglik[n]``: the full Poisson log-likelihood.
-    ``unrolled``: use the unrolled two-emitter evaluation when ``k == 2`` with a fixed width (the
-    tests compare it with the general loop).
-    """
-    box = spots.shape[1]
-    npar = 3 * k + 1 + (1 if fit_sigma else 0)
-    ex = np.empty((k, box))
-    dex = np.empty((k, box))
-    dsx = np.zeros((k, box))
-    ey = np.empty((k, box))
-    dey = np.empty((k, box))
-    dsy = np.zeros((k, box))
-    jac = np.empty(npar)
-    grad = np.empty(npar)
-    fisher = np.empty((npar, npar))
-    chol = np.empty((npar, npar))
-    delta = np.empty(npar)
-    th = np.empty(npar)
-    trial = np.empty(npar)
-    rhs = np.empty(npar)
-    col = np.empty(npar)
-    pair = unrolled and k == 2 and not fit_sigma
-    g_new = np.empty(npar)
-    f_new = np.empty((npar, npar))
-    for s_idx in range(start, stop):
-        spot = spots[s_idx]
-        s_fixed = sigmas[s_idx]
-        for p in range(npar):
-            th[p] = init[s_idx, p]
-        # Levenberg-Marquardt; a step is accepted when the trapezoid estimate of the objective change
-        # along it, 0.5 (g_old + g_new) . step, is not positive (exact for a quadratic; no logarithms)
-        if pair:
-            _pair_derivs(spot, box, th, s_fixed, ex, dex, dsx, ey, dey, dsy, grad, fisher)
-        else:
-            _model(spot, box, th, k, fit_sigma, s_fixed, ex, dex, dsx, ey, dey, dsy, jac, grad, fisher, True)
-        lam = LAMBDA0
-        done = False
-        for _ in range(max_iter):
-            for p in range(npar):
-                rhs[p] = -grad[p]
-            lam = damped_solve(fisher, rhs, npar, lam, chol, delta)
-            if lam < 0.0:
-                break
-            # projected step (paper eq. 4 constraints): limited moves, positive photons/background/width
-            for e in range(k):
-                for c in range(2):
-                    p = 3 * e + c
-                    d = min(max(delta[p], -MAX_STEP_XY), MAX_STEP_XY)
-                    trial[p] = min(max(th[p] + d, -1.0), box)
-                p = 3 * e + 2
-                nn = th[p] + delta[p]
-                trial[p] = nn if nn > 0.0 else 0.5 * th[p]
-            total = 0.0
-            for e in range(k):
-                total += th[3 * e + 2]
-            bb = th[3 * k] + delta[3 * k]
-            trial[3 * k] = bb if bb > BACKGROUND_FLOOR * (1.0 + total) else 0.5 * th[3 * k]
-            if fit_sigma:
-                p = 3 * k + 1
-                ds = min(max(delta[p], -MAX_STEP_SIGMA), MAX_STEP_SIGMA)
-                ss = th[p] + ds
-                trial[p] = min(ss if ss > MIN_SIGMA else 0.5 * (th[p] + MIN_SIGMA), box)
-            dist = 0.0
-            for p in range(npar):
-                acc = 0.0
-                for r in range(npar):
-                    acc += fisher[p, r] * (trial[r] - th[r])
-                dist += (trial[p] - th[p]) * acc
-            if pair:
-                _pair_derivs(spot, box, trial, s_fixed, ex, dex, dsx, ey, dey, dsy, g_new, f_new)
-            else:
-                _model(spot, box, trial, k, fit_sigma, s_fixed, ex, dex, dsx, ey, dey, dsy, jac, g_new, f_new, True)
-            change = 0.0
-            for p in range(npar):
-                change += (grad[p] + g_new[p]) * (trial[p] - th[p])
-            if change <= 0.0:
-                for p in range(npar):
-                    th[p] = trial[p]
-                    grad[p] = g_new[p]
-                    for r in range(npar):
-                        fisher[p, r] = f_new[p, r]
-                lam = max(lam / DAMP, LAMBDA_MIN)
-                if dist < tol * tol:
-                    done = True
-                    break
-            else:
-                lam *= DAMP
-                if lam > LAMBDA_MAX:
-                    break
-        nll = _model(spot, box, th, k, fit_sigma, s_fixed, ex, dex, dsx, ey, dey, dsy, jac, g_new, f_new, False)
-        for p in range(npar):
-            params[s_idx, p] = th[p]
-        # CRLB: diagonal of F^-1 at the estimate (joint Fisher information of the k emitters)
-        _inverse_diagonal(fisher, npar, chol, rhs, col, delta)
-        for p in range(npar):
-            crlb[s_idx, p] = math.sqrt(delta[p]) if delta[p] > 0.0 else np.nan
-        loglik[s_idx] = -nll - sum_log_factorial(spot, box)
-        inside = True
-        for e in range(k):
-            for c in range(2):
-                if not -0.5 <= th[3 * e + c] <= box - 0.5:
-                    inside = False
-        converged[s_idx] = done and inside and np.isfinite(nll)
 
 
 @numba.njit(cache=True, fastmath=FASTMATH, nogil=True)

@@ -60,7 +60,7 @@ def _run_blocks(n: int, block: int, threads: int, fit_range) -> None:
 
 def _run_cpu(arr, sigmas, fit_sigma, initial_sigma, iterations, tolerance, threads):
     """Fit on ``threads`` Python threads, each claiming blocks of spots from a shared counter."""
-    from napari_maliang.smlm._fit_numba import fit_block
+    from napari_maliang.smlm._lm_numba import fit_block
 
     n = arr.shape[0]
     params = np.empty((n, 5))

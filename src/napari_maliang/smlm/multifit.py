@@ -83,7 +83,7 @@ def fit_emitters(
     threads : int, optional
         CPU threads (default: every core).
     """
-    from napari_maliang.smlm._multifit_numba import multi_fit_block
+    from napari_maliang.smlm._lm_numba import multi_fit_block
 
     arr = check_spots(spots)
     n = arr.shape[0]
