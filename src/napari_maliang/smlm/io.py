@@ -383,20 +383,28 @@ class TiffStack:
 
     Used when the file cannot be memory-mapped (compressed or non-contiguous pages); the
     pipeline then reads one chunk of pages at a time. A frames view of
-    :class:`napari_maliang._shared.stacks.TiffPages`.
+    :class:`napari_maliang._shared.stacks.TiffPages`; made from an opened series or a path.
     """
 
     def __init__(self, series):
+        from napari_maliang._shared.stacks import TiffSeries, open_tiff
+
+        if not isinstance(series, TiffSeries):  # a path, as before the shared reader
+            series = open_tiff(series)
         frame_shape = series.shape[-2:]
         n = int(np.prod(series.shape[:-2])) if len(series.shape) > 2 else 1
-        self.path, self.pages = series.path, series.pages
+        self.path = series.path
         self.shape = (n, *frame_shape)
         self.dtype = series.dtype
         self.ndim = 3
-        if len(self.pages) != n or self.pages.page_shape != tuple(frame_shape):
-            raise ValueError(
-                f"{self.path}: {len(self.pages)} pages for {n} frames; only stacks of 2-D pages can be read lazily"
-            )
+        if series.memmap is not None:
+            self.pages = series.memmap.reshape(self.shape)
+        else:
+            self.pages = series.pages
+            if len(self.pages) != n or self.pages.page_shape != tuple(frame_shape):
+                raise ValueError(
+                    f"{self.path}: {len(self.pages)} pages for {n} frames; only stacks of 2-D pages can be read lazily"
+                )
 
     def __len__(self):
         return self.shape[0]
@@ -405,7 +413,8 @@ class TiffStack:
         return self.pages[key]
 
     def close(self):
-        self.pages.close()
+        if hasattr(self.pages, "close"):
+            self.pages.close()
 
     def __array__(self, dtype=None, copy=None):
         out = self[:]
