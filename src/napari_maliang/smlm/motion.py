@@ -88,25 +88,8 @@ class MotionResult:
 def motion_z_statistics(
     locs: pd.DataFrame, line, *, opts: MotionOptions, n_frames: int | None = None, progress=None
 ) -> pd.DataFrame:
-    """The table of :func:`motion_analysis` (paper Fig. 7): one row per successive pair of data sets.
-
-    Parameters
-    ----------
-    locs : pandas.DataFrame
-        Localizations with ``frame, x, y`` (camera pixels).
-    line : array_like, shape (n, 2)
-        Vertices ``(y, x)`` (pixels) of a line or path drawn along the structure (n >= 2).
-    {options}
-    n_frames : int, optional
-        Length of the movie (default ``df.attrs["n_frames"]`` or ``max(frame) + 1``).
-    progress : callable, optional
-        Called with every :class:`~napari_maliang._progress.Progress`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``set_a, set_b, shift, z, p_value, n_a, n_b, mean_a, mean_b, se_a, se_b`` (pixels).
-    """
+    """The table of :func:`motion_analysis` (paper Fig. 7), whose arguments it takes: one row per successive pair
+    of data sets, ``set_a, set_b, shift, z, p_value, n_a, n_b, mean_a, mean_b, se_a, se_b`` (pixels)."""
     return motion_analysis(locs, line, options=opts, n_frames=n_frames, progress=progress).table
 
 
