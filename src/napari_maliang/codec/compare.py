@@ -101,6 +101,11 @@ def rate_distortion_steps(image, rates):
     -------
     dict
         ``{codec name: [(bpp, psnr, ssim), ...]}`` for "inpainting", "JPEG" and "JPEG 2000".
+
+    References
+    ----------
+    .. [1] Bastani et al., image compression by PDE inpainting, J. Zhejiang Univ.-Sci. C (Comput. & Electron.) 11(2), 92-100 (2010), section 5.
+    .. [2] ITU-T T.81 / ISO/IEC 10918-1 (JPEG); ISO/IEC 15444-1 (JPEG 2000).
     """
     from napari_maliang._progress import Progress, nested
     from napari_maliang.codec.core import decode, encode_steps, prepare_image

@@ -81,6 +81,10 @@ def prepare_image(image) -> np.ndarray:
     scaled by ``255 / 65535`` for ``uint16`` or by ``255 / max`` otherwise; floats in
     ``[0, 1]`` scaled by 255, other floats linearly mapped from ``[min, max]`` to ``[0, 255]``.
     ``(H, W, 1)`` is grayscale; an alpha channel ``(H, W, 4)`` is dropped.
+
+    References
+    ----------
+    .. [1] Bastani et al., image compression by PDE inpainting, J. Zhejiang Univ.-Sci. C (Comput. & Electron.) 11(2), 92-100 (2010).
     """
     a = np.asarray(image)
     if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
@@ -511,7 +515,12 @@ encode = run_steps(encode_steps)
 
 
 def encode_iter(image, **options):
-    """Deprecated name of :func:`encode_steps` (every tool's generator form is now ``*_steps``)."""
+    """Deprecated name of :func:`encode_steps` (every tool's generator form is now ``*_steps``).
+
+    References
+    ----------
+    .. [1] Bastani et al., image compression by PDE inpainting, J. Zhejiang Univ.-Sci. C (Comput. & Electron.) 11(2), 92-100 (2010).
+    """
     import warnings
 
     warnings.warn("encode_iter is deprecated; use encode_steps", DeprecationWarning, stacklevel=2)
@@ -519,7 +528,12 @@ def encode_iter(image, **options):
 
 
 def decode_details(data) -> DecodeResult:
-    """Decode ``.mlg`` bytes and return the image with its edge map and source points."""
+    """Decode ``.mlg`` bytes and return the image with its edge map and source points.
+
+    References
+    ----------
+    .. [1] Bastani et al., image compression by PDE inpainting, J. Zhejiang Univ.-Sci. C (Comput. & Electron.) 11(2), 92-100 (2010); the .mlg format: docs/codec.md.
+    """
     cont = unpack(data)
     h = cont.header
     for tag in (SECTION_EDGES, SECTION_VALUES):
@@ -544,12 +558,21 @@ def decode(data) -> np.ndarray:
     CodecError
         For truncated, corrupt or non-``.mlg`` data (checked by magic number, version,
         CRC32 and sizes before anything large is allocated).
+
+    References
+    ----------
+    .. [1] Bastani et al., image compression by PDE inpainting, J. Zhejiang Univ.-Sci. C (Comput. & Electron.) 11(2), 92-100 (2010); the .mlg format: docs/codec.md.
     """
     return decode_details(data).image
 
 
 def read_mlg(path) -> np.ndarray:
-    """Read and decode an ``.mlg`` file (for the napari reader)."""
+    """Read and decode an ``.mlg`` file (for the napari reader).
+
+    References
+    ----------
+    .. [1] Bastani et al., image compression by PDE inpainting, J. Zhejiang Univ.-Sci. C (Comput. & Electron.) 11(2), 92-100 (2010); the .mlg format: docs/codec.md.
+    """
     path = os.fspath(path)
     with open(path, "rb") as fh:
         head = fh.read(4)
@@ -562,7 +585,12 @@ def read_mlg(path) -> np.ndarray:
 
 
 def write_mlg(path, image, **encode_options) -> str:
-    """Encode ``image`` and write it to ``path`` (``.mlg``); returns the path."""
+    """Encode ``image`` and write it to ``path`` (``.mlg``); returns the path.
+
+    References
+    ----------
+    .. [1] Bastani et al., image compression by PDE inpainting, J. Zhejiang Univ.-Sci. C (Comput. & Electron.) 11(2), 92-100 (2010); the .mlg format: docs/codec.md.
+    """
     path = os.fspath(path)
     data = encode(image, **encode_options)
     with open(path, "wb") as fh:

@@ -14,6 +14,10 @@ def cartoon(shape=(512, 512), *, n_shapes: int = 14, rgb: bool = False, seed: in
     ----------
     gradient : float
         Strength of the linear shading inside shapes (0 = flat colours).
+
+    References
+    ----------
+    .. [1] Bastani et al., image compression by PDE inpainting, J. Zhejiang Univ.-Sci. C (Comput. & Electron.) 11(2), 92-100 (2010) (cartoon-like test images).
     """
     from skimage.draw import ellipse, polygon
 

@@ -56,6 +56,10 @@ def palette_adjacency(palette: np.ndarray, *, rtol: float = 1e-6) -> np.ndarray:
         Palette colours in the working colour space (C = 1 for grayscale, 3 for colour).
     rtol : float
         Relative tolerance for degenerate (lattice) configurations.
+
+    References
+    ----------
+    .. [1] T. Kim, J. Ahn, M. G. Choi, "Image Dequantization: Restoration of Quantized Colors", Computer Graphics Forum 26(3) (Eurographics 2007), section 2.1.
     """
     palette = np.asarray(palette, dtype=np.float64)
     k = palette.shape[0]

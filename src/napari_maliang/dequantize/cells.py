@@ -341,6 +341,10 @@ def requantization_mask(result, quantized, *, quantizer: str = "auto", quantizer
     ``quantizer`` option: the lattice's own rule for a lattice palette (:mod:`.lattice`), else the
     nearest colour of the palette of ``quantized`` (KD-tree), measured in ``quantizer_space`` ("rgb":
     the values themselves; "lab": CIE-Lab of RGB images).
+
+    References
+    ----------
+    .. [1] T. Kim, J. Ahn, M. G. Choi, "Image Dequantization: Restoration of Quantized Colors", Computer Graphics Forum 26(3) (Eurographics 2007), section 2.3 (every pixel stays in its colour's cell).
     """
     from scipy.spatial import cKDTree
 

@@ -194,7 +194,12 @@ class Lattice:
 
 
 def fit_lattice(kind: str, palette, dtype) -> Lattice | None:
-    """The lattice of ``kind`` that holds every colour of ``palette`` (K, C) of an integer image, or None."""
+    """The lattice of ``kind`` that holds every colour of ``palette`` (K, C) of an integer image, or None.
+
+    References
+    ----------
+    .. [1] docs/dequantization.md, "Conventions": how bit-depth reduction and posterization quantize.
+    """
     if kind not in KINDS:
         raise ValueError(f"lattice kind must be one of {KINDS}, got {kind!r}")
     palette = np.asarray(palette)
@@ -225,6 +230,10 @@ def recognise_lattice(palette, dtype, *, min_colors: int = 4) -> Lattice | None:
 
     Palettes of fewer than ``min_colors`` colours, or whose codes in some channel are mostly isolated
     (:data:`MIN_RUN_SHARE`), are never taken for a lattice (too few values to tell).
+
+    References
+    ----------
+    .. [1] docs/dequantization.md, "Conventions": how bit-depth reduction and posterization quantize.
     """
     palette = np.asarray(palette)
     if palette.shape[0] < min_colors:

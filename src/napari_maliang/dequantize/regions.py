@@ -165,6 +165,11 @@ def dither_score(indices: np.ndarray) -> float:
     mixing neighbouring palette colours pixel by pixel, and both kinds leave this pattern wherever a
     colour lies between two palette colours. Noise on a fine lattice scatters single pixels too, but
     at random, so it seldom makes a checkerboard (:data:`~.core.DITHER_THRESHOLD`).
+
+    References
+    ----------
+    .. [1] R. W. Floyd, L. Steinberg, "An adaptive algorithm for spatial greyscale", Proc. SID 17(2), 75-77 (1976).
+    .. [2] B. E. Bayer, "An optimum method for two-level rendition of continuous-tone pictures", Proc. IEEE ICC 1973, 26.11-26.15.
     """
     i = np.asarray(indices)
     if i.shape[0] < 2 or i.shape[1] < 2:
@@ -178,6 +183,11 @@ def kmeans_quantize(image, n_colors: int = 16, *, seed: int = 0, sample: int = 5
 
     Used to prepare photographs that are not colour-quantized. Returns an array of the input's
     dtype and shape (alpha, if any, copied).
+
+    References
+    ----------
+    .. [1] T. Kim, J. Ahn, M. G. Choi, "Image Dequantization: Restoration of Quantized Colors", Computer Graphics Forum 26(3) (Eurographics 2007) (quantized inputs).
+    .. [2] D. Arthur, S. Vassilvitskii, "k-means++: the advantages of careful seeding", Proc. SODA 2007, 1027-1035.
     """
     from scipy.cluster.vq import kmeans2
     from scipy.spatial import cKDTree

@@ -15,6 +15,10 @@ def quantized_photo(n_colors: int = 8, *, name: str = "astronaut", seed: int = 0
     Returns
     -------
     (quantized, original) : uint8 RGB arrays of the same shape
+
+    References
+    ----------
+    .. [1] T. Kim, J. Ahn, M. G. Choi, "Image Dequantization: Restoration of Quantized Colors", Computer Graphics Forum 26(3) (Eurographics 2007).
     """
     from skimage import data
 
@@ -23,7 +27,12 @@ def quantized_photo(n_colors: int = 8, *, name: str = "astronaut", seed: int = 0
 
 
 def smooth_synthetic(shape=(256, 256), *, seed: int = 0) -> np.ndarray:
-    """A smooth synthetic uint8 RGB image: colour gradients plus two discs with sharp edges."""
+    """A smooth synthetic uint8 RGB image: colour gradients plus two discs with sharp edges.
+
+    References
+    ----------
+    .. [1] T. Kim, J. Ahn, M. G. Choi, "Image Dequantization: Restoration of Quantized Colors", Computer Graphics Forum 26(3) (Eurographics 2007).
+    """
     rng = np.random.default_rng(seed)
     h, w = shape
     y, x = np.mgrid[0:h, 0:w] / max(h, w)

@@ -190,7 +190,8 @@ class EnhanceOptions(Options):
         "homoscedastic model assumes; 'none' is the paper's raw intensities.", choices=tuple(_WARPS),
     )
     noise_filter: float = option(
-        1.0, "Photon-noise pre-filter (not in the paper; its failure case (b)): non-local means on sqrt(image) at "
+        1.0, "Photon-noise pre-filter (not in the paper; its failure case (b)): an edge-preserving bilateral filter on "
+        "sqrt(image) at "
         "this many times the noise level estimated from the image, before the reference, the training pairs and "
         "the GP prediction; 0 = off (the paper's pipeline).", low=0, step=0.25, label="photon-noise filter",
     )

@@ -111,6 +111,11 @@ def fit_gp(
     ``s_n = s_f / 10`` (or ``init = (s_f, l, s_n)``) and, with ``optimize``, maximise the marginal
     likelihood (scipy L-BFGS-B on the log-parameters with the analytic gradient), restarted from
     the start lengthscale times each factor in ``restarts``; the best optimum is kept.
+
+    References
+    ----------
+    .. [1] Y. P. Loh, "A New Framework for Efficient Low-light Image Enhancement using Approximated Gaussian Process", section III.
+    .. [2] C. E. Rasmussen, C. K. I. Williams, *Gaussian Processes for Machine Learning*, MIT Press (2006).
     """
     from scipy.linalg import cho_factor, cho_solve
     from scipy.optimize import minimize
@@ -309,7 +314,13 @@ def predict_plane_gpu(model: GPModel, plane, *, patch=(3, 3), chunk: int = 13107
 
 
 def predict_plane(model: GPModel, plane, *, patch=(3, 3), chunk: int = 131072, backend: str = "cpu"):
-    """Plain function: :func:`predict_plane_cpu` or :func:`predict_plane_gpu` chosen by ``backend``."""
+    """Plain function: :func:`predict_plane_cpu` or :func:`predict_plane_gpu` chosen by ``backend``.
+
+    References
+    ----------
+    .. [1] Y. P. Loh, "A New Framework for Efficient Low-light Image Enhancement using Approximated Gaussian Process", section III.
+    .. [2] C. E. Rasmussen, C. K. I. Williams, *Gaussian Processes for Machine Learning*, MIT Press (2006).
+    """
     from napari_maliang._backend import resolve_backend
 
     twin = predict_plane_gpu if resolve_backend(backend) == "gpu" else predict_plane_cpu

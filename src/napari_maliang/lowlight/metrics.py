@@ -27,12 +27,22 @@ def _pair(a, b):
 
 
 def psnr(image, truth) -> float:
-    """Peak signal-to-noise ratio in dB on the 0..1 scale (inf for identical images)."""
+    """Peak signal-to-noise ratio in dB on the 0..1 scale (inf for identical images).
+
+    References
+    ----------
+    .. [1] Y. P. Loh, "A New Framework for Efficient Low-light Image Enhancement using Approximated Gaussian Process", section IV.
+    """
     return shared.psnr(*_pair(image, truth), data_range=1.0)
 
 
 def ssim(image, truth) -> float:
-    """Structural similarity (scikit-image, Gaussian-weighted as in Wang et al. 2004)."""
+    """Structural similarity (scikit-image, Gaussian-weighted as in Wang et al. 2004).
+
+    References
+    ----------
+    .. [1] Z. Wang, A. C. Bovik, H. R. Sheikh, E. P. Simoncelli, "Image quality assessment: from error visibility to structural similarity", IEEE Trans. Image Process. 13(4), 600-612 (2004), doi:10.1109/TIP.2003.819861.
+    """
     return shared.ssim(*_pair(image, truth), data_range=1.0, gaussian=True)
 
 
@@ -53,6 +63,11 @@ def sift_retrieval(image, truth, *, radius: float = 3.0, max_ratio: float = 0.8)
     Returns
     -------
     dict with ``precision``, ``recall``, ``f1``, ``n_image``, ``n_truth``, ``n_retrieved``.
+
+    References
+    ----------
+    .. [1] Y. P. Loh, X. Liang, C. S. Chan, "Low-light image enhancement using Gaussian Process for features retrieval", Signal Processing: Image Communication 74, 175-190 (2019).
+    .. [2] D. G. Lowe, "Distinctive image features from scale-invariant keypoints", Int. J. Comput. Vis. 60, 91-110 (2004), doi:10.1023/B:VISI.0000029664.99615.94.
     """
     from skimage.feature import match_descriptors
 

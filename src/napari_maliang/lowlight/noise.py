@@ -58,6 +58,11 @@ def estimate_noise(image) -> float:
     -------
     float
         0 for an image smaller than 3 x 3.
+
+    References
+    ----------
+    .. [1] J. Immerkaer, "Fast noise variance estimation", Computer Vision and Image Understanding 64(2), 300-302 (1996).
+    .. [2] F. J. Anscombe, "The transformation of Poisson, binomial and negative-binomial data", Biometrika 35, 246-254 (1948).
     """
     return _sqrt_noise(np.sqrt(as_unit_float(image)))
 
@@ -81,6 +86,11 @@ def photon_denoise(image, *, strength: float = 1.0, sigma: float | None = None) 
     Returns
     -------
     ndarray float32 on 0..1, the input's shape.
+
+    References
+    ----------
+    .. [1] C. Tomasi, R. Manduchi, "Bilateral filtering for gray and color images", Proc. ICCV 1998, 839-846.
+    .. [2] F. J. Anscombe, "The transformation of Poisson, binomial and negative-binomial data", Biometrika 35, 246-254 (1948).
     """
     import cv2
 

@@ -124,6 +124,10 @@ def estimate_gamma(
     uniform), so small estimates are not trusted: ``g <= deadband`` gives 1, ``g >= deadband**2``
     is kept, and in between ``g -> (g / deadband) ** 2`` joins the two continuously
     (``deadband=1`` turns this off).
+
+    References
+    ----------
+    .. [1] docs/lowlight.md, blind exposure.
     """
     if method not in ("uniform", "key"):
         raise ValueError(f"method must be 'uniform' or 'key', got {method!r}")
@@ -149,6 +153,10 @@ def estimate_stack_gamma(planes, *, noise_filter: float = 1.0, samples: int = 9)
     ``planes`` (an ``(N, H, W[, 3])`` array, memory map or any sequence of planes), each
     photon-filtered first as :func:`~napari_maliang.lowlight.enhance` does (``noise_filter``;
     0 = off). Returns the gamma and the number of planes it was estimated on.
+
+    References
+    ----------
+    .. [1] docs/lowlight.md, blind exposure.
     """
     from napari_maliang.lowlight.noise import photon_denoise
 
@@ -237,6 +245,10 @@ def illumination_map(
     Returns
     -------
     ndarray, float32 (H, W) on ``[eps, 1]``
+
+    References
+    ----------
+    .. [1] X. Guo, Y. Li, H. Ling, "LIME: Low-light image enhancement via illumination map estimation", IEEE Trans. Image Process. 26(2), 982-993 (2017), doi:10.1109/TIP.2016.2639450.
     """
     img = as_unit_float(image)
     t0 = img.max(axis=2) if img.ndim == 3 else img
@@ -258,7 +270,12 @@ def _apply_illumination(img: np.ndarray, t: np.ndarray, gamma: float) -> np.ndar
 
 
 def lime_enhance(image, *, gamma: float = LIME_GAMMA, **kwargs) -> np.ndarray:
-    """The LIME-style baseline: ``image / T ** gamma`` with LIME's fixed ``gamma = 0.8``."""
+    """The LIME-style baseline: ``image / T ** gamma`` with LIME's fixed ``gamma = 0.8``.
+
+    References
+    ----------
+    .. [1] X. Guo, Y. Li, H. Ling, "LIME: Low-light image enhancement via illumination map estimation", IEEE Trans. Image Process. 26(2), 982-993 (2017), doi:10.1109/TIP.2016.2639450.
+    """
     img = as_unit_float(image)
     return _apply_illumination(img, illumination_map(img, **kwargs), gamma)
 
@@ -303,6 +320,11 @@ def classical_reference(
         Strength of the photon-noise pre-filter in units of the estimated noise level (0 = off).
     **kwargs
         Passed to :func:`illumination_map`.
+
+    References
+    ----------
+    .. [1] Y. P. Loh, "A New Framework for Efficient Low-light Image Enhancement using Approximated Gaussian Process" (the reference I_R).
+    .. [2] X. Guo, Y. Li, H. Ling, "LIME: Low-light image enhancement via illumination map estimation", IEEE Trans. Image Process. 26(2), 982-993 (2017), doi:10.1109/TIP.2016.2639450.
     """
     from napari_maliang.lowlight.noise import photon_denoise
 
@@ -415,6 +437,11 @@ def make_reference(image: np.ndarray, reference="auto", *, noise_filter: float =
     repeated over the channels; an RGB result for a grayscale image is reduced to its luminance).
     With ``noise_filter > 0`` every kind of reference is computed from the photon-denoised image
     (:func:`~napari_maliang.lowlight.noise.photon_denoise`); an array reference is used as given.
+
+    References
+    ----------
+    .. [1] Y. P. Loh, "A New Framework for Efficient Low-light Image Enhancement using Approximated Gaussian Process" (the reference I_R).
+    .. [2] X. Guo, Y. Li, H. Ling, "LIME: Low-light image enhancement via illumination map estimation", IEEE Trans. Image Process. 26(2), 982-993 (2017), doi:10.1109/TIP.2016.2639450.
     """
     if noise_filter and not isinstance(reference, np.ndarray):
         from napari_maliang.lowlight.noise import photon_denoise

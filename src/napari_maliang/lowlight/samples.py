@@ -35,6 +35,10 @@ def darken(image, *, gamma: float = 2.5, peak: float = 1000.0, seed: int = 0) ->
     """``image ** gamma`` with Poisson photon noise at ``peak`` photons for white (``peak=0``: none).
 
     Returns float32 on 0..1.
+
+    References
+    ----------
+    .. [1] Y. P. Loh, "A New Framework for Efficient Low-light Image Enhancement using Approximated Gaussian Process" (darkened test images).
     """
     img = np.clip(np.asarray(image, np.float32), 0, 1)
     dark = img**gamma
@@ -49,6 +53,10 @@ def dark_photo(name: str = "astronaut", *, gamma: float = 2.5, peak: float = 100
 
     The default is scikit-image's astronaut (512x512), darkened by gamma 2.5 with photon noise
     (1000 photons for white), both offline.
+
+    References
+    ----------
+    .. [1] Y. P. Loh, "A New Framework for Efficient Low-light Image Enhancement using Approximated Gaussian Process" (darkened test images).
     """
     original = photo(name, size=size)
     return darken(original, gamma=gamma, peak=peak, seed=seed), original

@@ -39,6 +39,10 @@ def patch_pairs(low: np.ndarray, ref: np.ndarray, *, patch=(3, 3), pooled_channe
     ------
     ValueError
         When the image is smaller than one patch.
+
+    References
+    ----------
+    .. [1] Y. P. Loh, "A New Framework for Efficient Low-light Image Enhancement using Approximated Gaussian Process", section III.B.
     """
     p, q = patch
     if low.shape[0] < p or low.shape[1] < q:
@@ -82,6 +86,11 @@ def kmeans(
     centres : ndarray (k, d)
     labels : ndarray (n_used,) of int
         Labels of the points used (the subsample when one was drawn).
+
+    References
+    ----------
+    .. [1] Y. P. Loh, "A New Framework for Efficient Low-light Image Enhancement using Approximated Gaussian Process", section III.B.
+    .. [2] D. Arthur, S. Vassilvitskii, "k-means++: the advantages of careful seeding", Proc. SODA 2007, 1027-1035.
     """
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 2 or x.shape[0] == 0:

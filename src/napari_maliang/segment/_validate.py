@@ -21,6 +21,10 @@ def to_gray(image, *, name: str = "image") -> tuple[np.ndarray, str | None]:
         For non-numeric data.
     ValueError
         For empty images, 3-D stacks and other shapes (apply per plane instead).
+
+    References
+    ----------
+    .. [1] ITU-R Recommendation BT.601 (luma weights 0.299, 0.587, 0.114).
     """
     image = np.asarray(image)
     _check_numeric(image, name)

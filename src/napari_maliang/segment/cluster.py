@@ -54,6 +54,10 @@ def pixel_features(image, *, use_position: bool = False, position_weight: float 
     Colour (``d = 3``; 1 for grayscale) is scaled by the image's value range to 0..1. With
     ``use_position`` the pixel's ``(row, col)`` divided by ``max(H, W)`` and multiplied by
     ``position_weight`` is appended (``d = 5`` for colour, the lecture's "color+location: 5d").
+
+    References
+    ----------
+    .. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi'an Jiaotong-Liverpool University: "Segmentation as clustering" (colour: 3-D, colour + location: 5-D).
     """
     image = _check_image(image)
     H, W = image.shape[:2]

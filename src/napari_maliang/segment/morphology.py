@@ -49,6 +49,10 @@ def structuring_element(shape: str = "square", size: int = 1) -> np.ndarray:
     shape : {"square", "disk", "diamond", "cross", "horizontal line", "vertical line"}
     size : int
         Radius in pixels (``size=1`` gives 3 x 3).
+
+    References
+    ----------
+    .. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi'an Jiaotong-Liverpool University: "Erosion and Dilation" (structuring elements).
     """
     size = int(size)
     if size < 0:
@@ -81,6 +85,10 @@ def parse_structuring_element(text: str) -> np.ndarray:
     [[0, 1, 0], [1, 1, 1], [0, 1, 0]]
     >>> parse_structuring_element("010;111;010").sum()
     np.int64(5)
+
+    References
+    ----------
+    .. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi'an Jiaotong-Liverpool University: structuring elements as 0/1 grids.
     """
     rows = []
     for line_no, line in enumerate(str(text).replace(";", "\n").strip().splitlines(), start=1):
@@ -141,6 +149,10 @@ def erosion(image, footprint=None, *, mode: str = "nearest") -> np.ndarray:
     Wraps :func:`skimage.morphology.erosion` (grey-scale: the minimum under the element; on
     binary images the lecture's definition). ``footprint`` defaults to the lecture's 3 x 3
     square; ``mode="nearest"`` is the lecture's padding rule (replicate the edge).
+
+    References
+    ----------
+    .. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi'an Jiaotong-Liverpool University: "Erosion and Dilation".
     """
     return _skimage_op("erosion", image, footprint, mode)
 
@@ -149,17 +161,31 @@ def dilation(image, footprint=None, *, mode: str = "nearest") -> np.ndarray:
     """Dilation: 1 at the origin where the structuring element *touches* the foreground (lecture, topic 5).
 
     Wraps :func:`skimage.morphology.dilation` with the lecture's padding and 3 x 3 default.
+
+    References
+    ----------
+    .. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi'an Jiaotong-Liverpool University: "Erosion and Dilation".
     """
     return _skimage_op("dilation", image, footprint, mode)
 
 
 def opening(image, footprint=None, *, mode: str = "nearest") -> np.ndarray:
-    """Opening: erosion followed by a dilation (wraps :func:`skimage.morphology.opening`)."""
+    """Opening: erosion followed by a dilation (wraps :func:`skimage.morphology.opening`).
+
+    References
+    ----------
+    .. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi'an Jiaotong-Liverpool University: "Erosion and Dilation" (opening: erosion then dilation).
+    """
     return _skimage_op("opening", image, footprint, mode)
 
 
 def closing(image, footprint=None, *, mode: str = "nearest") -> np.ndarray:
-    """Closing: dilation followed by an erosion (wraps :func:`skimage.morphology.closing`)."""
+    """Closing: dilation followed by an erosion (wraps :func:`skimage.morphology.closing`).
+
+    References
+    ----------
+    .. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi'an Jiaotong-Liverpool University: "Erosion and Dilation" (closing: dilation then erosion).
+    """
     return _skimage_op("closing", image, footprint, mode)
 
 
@@ -186,6 +212,10 @@ def hit_or_miss(mask, fg, bg) -> np.ndarray:
     Returns
     -------
     ndarray of bool
+
+    References
+    ----------
+    .. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi'an Jiaotong-Liverpool University: "Hit-and-miss Operation".
     """
     from scipy import ndimage
 
@@ -266,6 +296,10 @@ def thin(mask, *, max_iter: int | None = None) -> np.ndarray:
     Returns
     -------
     ndarray of bool
+
+    References
+    ----------
+    .. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi'an Jiaotong-Liverpool University: "Hit-and-miss Operation, Thinning, Thickening".
     """
     a = _as_mask(mask)
     limit = -1 if max_iter is None else int(max_iter)
@@ -292,6 +326,10 @@ def thicken(mask, *, max_iter: int | None = None) -> np.ndarray:
         Binary image (non-zero = foreground).
     max_iter : int, optional
         Maximum number of passes over the eight elements (default: until nothing changes).
+
+    References
+    ----------
+    .. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi'an Jiaotong-Liverpool University: "Hit-and-miss Operation, Thinning, Thickening".
     """
     a = _as_mask(mask)
     return ~thin(~a, max_iter=max_iter)

@@ -216,6 +216,11 @@ def otsu_table(histogram, levels=None) -> OtsuTable:
     OtsuTable
         ``thresholds[k] = levels[k]``; ``best`` is Otsu's threshold.
 
+    References
+    ----------
+    .. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi'an Jiaotong-Liverpool University: "Otsu's Method".
+    .. [2] N. Otsu, "A threshold selection method from gray-level histograms", IEEE Trans. Syst. Man Cybern. 9(1), 62-66 (1979), doi:10.1109/TSMC.1979.4310076.
+
     Examples
     --------
     The lecture's 6-level image (histogram 8, 7, 2, 6, 9, 4):
@@ -256,7 +261,12 @@ def otsu_table(histogram, levels=None) -> OtsuTable:
 
 
 def apply_threshold(image, threshold: float) -> np.ndarray:
-    """The lecture's segmentation rule: ``True`` where ``image >= threshold``."""
+    """The lecture's segmentation rule: ``True`` where ``image >= threshold``.
+
+    References
+    ----------
+    .. [1] S. Yu, *Image Segmentation*, lecture notes (module INT302), Xi'an Jiaotong-Liverpool University: the segmentation rule g = 1 where f >= T.
+    """
     gray, _ = gray_float(image)
     return gray >= threshold
 

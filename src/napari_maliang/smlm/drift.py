@@ -171,7 +171,12 @@ def _method_options(method: str, options, fields: dict):
 
 
 def apply_drift(locs: pd.DataFrame, drift: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy of ``locs`` with ``x - dx[frame]`` and ``y - dy[frame]`` (drift table from this module)."""
+    """Return a copy of ``locs`` with ``x - dx[frame]`` and ``y - dy[frame]`` (drift table from this module).
+
+    References
+    ----------
+    .. [1] T. Quan et al., "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, section 3.3.
+    """
     _check_table(locs)
     frames = np.asarray(drift["frame"], dtype=np.int64)
     if frames.size == 0 or np.any(np.diff(frames) != 1):
@@ -203,6 +208,10 @@ def find_fiducials(
     frames within ``radius`` pixels, and whose track is tight: after removing its own slow
     motion (the drift) the positions scatter by less than ``max_spread`` pixels (this keeps
     dense blinking structures out).
+
+    References
+    ----------
+    .. [1] T. Quan et al., "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, section 3.3 and Fig. 6.
     """
     _check_table(locs)
     n_frames = _n_frames(locs, n_frames)

@@ -128,6 +128,11 @@ def fit_spots(
     FitResult
         Arrays ``x, y, photons, background, sigma, crlb_x, crlb_y, ..., log_likelihood,
         converged, iterations``.
+
+    References
+    ----------
+    .. [1] T. Quan et al., "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, eq. (1)-(4).
+    .. [2] C. S. Smith et al., "Fast, single-molecule localization that achieves theoretically minimum uncertainty", Nature Methods 7, 373-375 (2010), doi:10.1038/nmeth.1449.
     """
     use_gpu = resolve_backend(backend) == "gpu"
     on_device = type(spots).__module__.startswith("cupy")

@@ -120,6 +120,11 @@ def write_localizations(locs: pd.DataFrame, path, format: str | None = None, *, 
     -------
     list of Path
         The files written.
+
+    References
+    ----------
+    .. [1] M. Ovesny et al., "ThunderSTORM: a comprehensive ImageJ plug-in for PALM and STORM data analysis", Bioinformatics 30(16), 2389-2390 (2014), doi:10.1093/bioinformatics/btu202.
+    .. [2] J. Schnitzbauer et al., "Super-resolution microscopy with DNA-PAINT", Nature Protocols 12, 1198-1228 (2017), doi:10.1038/nprot.2017.024 (picasso).
     """
     locs = _check_locs(locs)
     path = Path(path)
@@ -248,6 +253,11 @@ def read_localizations(path, format: str | None = None, *, pixel_size_nm: float 
     ------
     ValueError
         For a missing, truncated or unreadable file, or one without the expected columns.
+
+    References
+    ----------
+    .. [1] M. Ovesny et al., "ThunderSTORM: a comprehensive ImageJ plug-in for PALM and STORM data analysis", Bioinformatics 30(16), 2389-2390 (2014), doi:10.1093/bioinformatics/btu202.
+    .. [2] J. Schnitzbauer et al., "Super-resolution microscopy with DNA-PAINT", Nature Protocols 12, 1198-1228 (2017), doi:10.1038/nprot.2017.024 (picasso).
     """
     path = Path(path)
     fmt = _format_for(path, format)
@@ -448,6 +458,10 @@ def open_stack(path):
     for TIFFs that are not camera frames: colour images (RGB samples last), indexed-colour
     (palette) images and stacks with several channels (a ``C`` axis). Further axes (time, z,
     planar samples) are flattened into frames.
+
+    References
+    ----------
+    .. [1] The TIFF 6.0 specification and BigTIFF/OME-TIFF, read with tifffile (C. Gohlke).
     """
     from napari_maliang._shared.stacks import open_tiff
 

@@ -318,7 +318,12 @@ localize = run_steps(localize_steps)
 
 
 def iter_localize(movie, **kwargs):
-    """Deprecated name of :func:`localize_steps` (every tool's generator form is now ``*_steps``)."""
+    """Deprecated name of :func:`localize_steps` (every tool's generator form is now ``*_steps``).
+
+    References
+    ----------
+    .. [1] T. Quan et al., "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, section 2.2 and Fig. 1.
+    """
     import warnings
 
     warnings.warn("iter_localize is deprecated; use localize_steps", DeprecationWarning, stacklevel=2)

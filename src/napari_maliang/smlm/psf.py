@@ -128,6 +128,10 @@ def estimate_psf_sigma(
     Runs detection and a free-width fit on up to ``max_frames`` frames spread over the stack
     (a high threshold keeps clear single molecules). Raises ``ValueError`` when fewer than 5
     spots are found.
+
+    References
+    ----------
+    .. [1] T. Quan et al., "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, sections 2.2-2.3.
     """
     from napari_maliang.smlm.pipeline import _check_movie, localize
 

@@ -169,6 +169,10 @@ def render_layer_kwargs(
         :func:`default_contrast_limits`, else they are left out.
     stack_scale, stack_translate : (sy, sx), optional
         The raw stack layer's last two ``scale`` and ``translate`` entries.
+
+    References
+    ----------
+    .. [1] T. Quan et al., "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, Figs. 2 and 5.
     """
     pixel_size = _check_pixel_size(pixel_size)
     sy, sx = (1.0, 1.0) if stack_scale is None else (float(stack_scale[-2]), float(stack_scale[-1]))

@@ -17,6 +17,10 @@ def palm_sample(*, frames: int = 200, shape=(128, 128), seed: int = 0):
     movie : ndarray, uint16, shape (frames, H, W)
     truth : pandas.DataFrame
         Ground-truth localizations (``frame, x, y, photons, ...``; camera pixels).
+
+    References
+    ----------
+    .. [1] T. Quan et al., "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, section 3 (simulated data).
     """
     from napari_maliang.smlm.simulate import simulate_movie
 

@@ -115,6 +115,10 @@ def simulate_spots(
         Photon counts.
     truth : pandas.DataFrame
         Columns ``x, y, photons, background, sigma`` in box coordinates (pixel centres at integers).
+
+    References
+    ----------
+    .. [1] T. Quan et al., "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, section 3.2 (simulated spots, eq. 1).
     """
     n = int(n)
     if n < 0:
@@ -335,6 +339,10 @@ def simulate_movie(
         (camera pixels; ``x, y`` include drift; ``background`` is the local background).
         ``attrs`` holds ``pixel_size_nm``, ``camera`` (gain, offset, em_gain, quantum_efficiency,
         read_noise), ``drift`` (dict of lists ``frame, dx, dy``) and ``psf_sigma``.
+
+    References
+    ----------
+    .. [1] T. Quan et al., "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, section 3 (simulated data).
     """
     frames = int(frames)
     if frames < 1:
