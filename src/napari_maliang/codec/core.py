@@ -17,6 +17,7 @@ import numpy as np
 from napari_maliang._progress import Progress
 from napari_maliang._shared.metrics import psnr
 from napari_maliang._shared.options import Options, option, run_steps, takes_options
+from napari_maliang._shared.validate import check_finite
 
 from . import edgecode, values
 from .edges import detect_edges, perona_malik, sobel_magnitude
@@ -115,8 +116,7 @@ def prepare_image(image) -> np.ndarray:
             f *= 255.0 / (65535.0 if a.dtype == np.uint16 else mx)
     else:
         f = a.astype(np.float64)
-        if not np.isfinite(f).all():
-            raise ValueError("image contains NaN or infinite values")
+        check_finite(f)
         lo, hi = float(f.min()), float(f.max())
         if lo >= 0.0 and hi <= 1.0:
             f = f * 255.0

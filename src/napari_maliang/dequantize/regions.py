@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from napari_maliang._shared.validate import check_finite
+
 __all__ = ["IndexedImage", "index_image", "check_color_count", "label_regions", "dither_score", "kmeans_quantize",
            "check_image", "value_scale"]
 
@@ -57,8 +59,7 @@ def check_image(image) -> tuple[np.ndarray, np.ndarray | None]:
         )
     if image.shape[0] < 1 or image.shape[1] < 1:
         raise ValueError(f"the image is empty (shape {image.shape})")
-    if np.issubdtype(image.dtype, np.floating) and not np.isfinite(image).all():
-        raise ValueError("the image contains NaN or infinite values; replace them before dequantizing")
+    check_finite(image)
     alpha = None
     if image.ndim == 3 and image.shape[-1] == 4:
         warnings.warn(

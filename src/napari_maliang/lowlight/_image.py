@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from napari_maliang._shared import color
+from napari_maliang._shared.validate import check_finite
 
 __all__ = ["as_unit_float", "bilateral", "rgb_to_ycbcr", "ycbcr_to_rgb", "luminance"]
 
@@ -47,12 +48,7 @@ def as_unit_float(image, *, name: str = "image") -> np.ndarray:
         scale = 255.0 if arr.dtype == np.uint8 else 65535.0 if arr.dtype == np.uint16 else float(info.max)
         return (arr.astype(np.float32) / np.float32(scale)).clip(0, 1)
     out = arr.astype(np.float32, copy=True)
-    if not np.all(np.isfinite(out)):
-        bad = int(np.count_nonzero(~np.isfinite(out)))
-        raise ValueError(
-            f"{name} contains {bad} NaN/inf value(s); replace them first, for example with "
-            "numpy.nan_to_num(image, nan=0.0) or by inpainting"
-        )
+    check_finite(out, name=name)
     top = float(out.max())
     if top > 1.0 + 1e-6:
         warnings.warn(

@@ -51,6 +51,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "parse_structuring_element": "morphology",
         "THINNING_ELEMENTS": "morphology",
         # input helpers
-        "to_gray": "_validate",
+        "to_gray": "threshold",
     },
 )

@@ -13,7 +13,7 @@ import numpy as np
 from napari_maliang._progress import Progress
 from napari_maliang._shared.kmeans import kmeans_plus_plus, kmeans_steps
 from napari_maliang._shared.options import Options, option, run_steps, takes_options
-from napari_maliang.segment._validate import check_2d, check_finite
+from napari_maliang._shared.validate import check_2d, check_finite
 
 __all__ = ["KMeansOptions", "kmeans_segment", "kmeans_segment_steps", "pixel_features"]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from napari_maliang._shared.options import Options, option, takes_options
-from napari_maliang.segment._validate import check_2d, check_finite
+from napari_maliang._shared.validate import check_2d, check_finite
 
 __all__ = [
     "THINNING_ELEMENTS",

@@ -12,7 +12,7 @@ import numba
 import numpy as np
 
 from napari_maliang._shared.options import REQUIRED, Options, option, takes_options
-from napari_maliang.segment._validate import gray_float
+from napari_maliang._shared.validate import gray_float
 
 __all__ = ["RegionGrowOptions", "region_grow"]
 

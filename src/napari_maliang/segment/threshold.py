@@ -17,7 +17,7 @@ import numpy as np
 
 from napari_maliang._progress import Progress
 from napari_maliang._shared.options import Options, option, run_steps, takes_options
-from napari_maliang.segment._validate import gray_float
+from napari_maliang._shared.validate import gray_float, to_gray  # noqa: F401  (to_gray: exported by segment)
 
 __all__ = [
     "AdaptiveInfo",

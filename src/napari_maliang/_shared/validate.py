@@ -1,4 +1,4 @@
-"""Input checks shared by the segmentation functions (messages a user can act on)."""
+"""Input checks of images shared by the tools (messages a user can act on)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def to_gray(image, *, name: str = "image") -> tuple[np.ndarray, str | None]:
 
     References
     ----------
-    .. [1] ITU-R Recommendation BT.601 (luma weights 0.299, 0.587, 0.114).
+    .. [1] ITU-R Recommendation BT.709 (luma weights 0.2126, 0.7152, 0.0722; scikit-image rounds them as here).
     """
     image = np.asarray(image)
     _check_numeric(image, name)
@@ -54,12 +54,20 @@ def check_2d(image: np.ndarray, *, name: str = "image") -> None:
 
 
 def check_finite(image: np.ndarray, *, name: str = "image") -> None:
-    """Raise ``ValueError`` when a float image holds NaN or infinite pixels."""
+    """Raise ``ValueError`` when a float image holds NaN or infinite pixels (saying how many and where).
+
+    Examples
+    --------
+    >>> check_finite(np.array([[0.0, np.nan]]))
+    Traceback (most recent call last):
+    ...
+    ValueError: image has 1 NaN/inf pixel (first at (row, col) = (0, 1)); replace them first, e.g. np.nan_to_num(image, nan=0.0, posinf=image_max, neginf=image_min)
+    """
     if image.dtype.kind in "fc":
         bad = ~np.isfinite(image)
         if bad.any():
             count = int(bad.sum())
-            first = tuple(int(i) for i in np.argwhere(bad)[0])
+            first = tuple(int(i) for i in np.argwhere(bad)[0][:2])
             raise ValueError(
                 f"{name} has {count} NaN/inf pixel{'s' if count > 1 else ''} (first at (row, col) = {first}); "
                 "replace them first, e.g. np.nan_to_num(image, nan=0.0, posinf=image_max, neginf=image_min)"
