@@ -127,3 +127,31 @@ def test_image_2d_reads_full_resolution_of_multiscale_and_lazy_layers():
         image_2d(Image(np.stack([a, a, a])), "one plane")
     with pytest.raises(ValueError, match="one plane"):
         image_2d(Image([np.stack([a, a])] * 2, multiscale=True), "one plane")
+
+
+def test_finished_worker_is_freed_after_its_signals_not_by_the_cycle_collector(qtbot):
+    """A finished worker is kept until its queued signals are delivered, then freed by reference counting.
+
+    The GUI suite once died with a segmentation fault inside one of JobRunner's worker slots (faulthandler: a
+    lambda of _common.py, no line number). A worker caught in a reference cycle (its slots holding it) is freed by
+    Python's cycle collector at any moment, possibly while a slot of that worker runs; so no cycle may hold it,
+    and the runner keeps it alive until the event loop is idle (``_keep_until_idle``).
+    """
+    import gc
+    import weakref
+
+    from napari_maliang._widgets import _common
+
+    refs = []
+    runner = JobRunner("Run", lambda: (_counting_job(3), lambda result: None))
+    qtbot.addWidget(runner)
+    runner.finished.connect(lambda: refs.append(weakref.ref(next(iter(_common._RETIRED)))))
+    gc.disable()
+    try:
+        with qtbot.waitSignal(runner.finished, timeout=10_000):
+            runner.run()
+        assert refs and refs[0]() is not None  # still alive while its finished signal is being delivered
+        qtbot.waitUntil(lambda: refs[0]() is None, timeout=5_000)  # freed without the cycle collector
+    finally:
+        gc.enable()
+    assert not _common._RETIRED

@@ -107,7 +107,8 @@ class JobRunner(QWidget):
         worker.returned.connect(lambda result: self._alive() and self._on_returned(result, on_done))
         worker.errored.connect(lambda exc: self._alive() and self._fail(exc))
         worker.aborted.connect(lambda: self._alive() and self._on_aborted())
-        worker.finished.connect(lambda: self._on_finished(worker))
+        finished = weakref.ref(worker)  # a weak reference: no cycle that the collector could free mid-signal
+        worker.finished.connect(lambda: self._on_finished(finished()))
         self.worker = self._current_worker[0] = worker
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -148,6 +149,7 @@ class JobRunner(QWidget):
         show_error(str(exc))
 
     def _on_finished(self, worker=None) -> None:
+        _keep_until_idle(worker)
         if worker is not None and worker is not self.worker:
             return
         self.worker = self._current_worker[0] = None
@@ -164,6 +166,28 @@ class JobRunner(QWidget):
         except RuntimeError:
             return False
         return True
+
+
+#: finished workers held until the event loop has delivered every signal they queued (see _keep_until_idle)
+_RETIRED: set = set()
+
+
+def _keep_until_idle(worker) -> None:
+    """Keep a finished worker (and with it its Qt signal object and the slots connected to it) alive until the
+    event loop is next idle, then let it go.
+
+    A worker's signals are queued from its thread to the GUI thread; if the last reference to the worker went
+    while one of its slots still ran (the runner drops it in the ``finished`` slot), its signal object and the
+    slot being called could be freed under PyQt: the GUI suite once died there with a segmentation fault, the
+    faulthandler trace ending in one of these slots with no line number (a freed callable). Released by a
+    zero-delay timer, a worker is destroyed only after all its queued signals have been delivered.
+    """
+    if worker is None:
+        return
+    from qtpy.QtCore import QTimer
+
+    _RETIRED.add(worker)
+    QTimer.singleShot(0, lambda: _RETIRED.discard(worker))
 
 
 def output_layer(viewer, data, *, name: str, layer_type: str = "labels", protect=(), **kwargs):
