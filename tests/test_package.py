@@ -26,11 +26,15 @@ def _modules_after(statement: str) -> set[str]:
         "import napari_maliang.codec",
         "import napari_maliang.lowlight",
         "import napari_maliang.cli",
+        # the command line declares every tool's options: that must not load the tools (numba, SciPy, pandas)
+        "from napari_maliang.cli import build_parser; build_parser()",
     ],
 )
 def test_import_is_light(statement):
     loaded = _modules_after(statement)
     assert not [m for m in HEAVY if m in loaded], f"{statement} imported heavy modules"
+    if "build_parser" in statement:
+        assert not {"scipy", "pandas"} & loaded, f"{statement} imported SciPy or pandas"
 
 
 def test_version_and_lazy_subpackages():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from napari_maliang._shared.options import add_arguments, from_args
-from napari_maliang.codec.core import EncodeOptions
+from napari_maliang.codec.options import EncodeOptions
 
 
 def register(subparsers) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from napari_maliang._shared.options import add_arguments, from_args
-from napari_maliang.dequantize.core import DequantizeOptions
+from napari_maliang.dequantize.options import DequantizeOptions
 
 
 def register(subparsers) -> None:

@@ -14,9 +14,13 @@ import os
 import sys
 
 from napari_maliang._shared.options import add_arguments, from_args
-from napari_maliang.smlm.drift import DRIFT_METHODS, FiducialDriftOptions, RccDriftOptions
-from napari_maliang.smlm.motion import MotionOptions
-from napari_maliang.smlm.rendering import RenderOptions
+from napari_maliang.smlm.options import (
+    DRIFT_METHODS,
+    FiducialDriftOptions,
+    MotionOptions,
+    RccDriftOptions,
+    RenderOptions,
+)
 
 
 def register(subparsers) -> None:

@@ -7,7 +7,7 @@ import sys
 import time
 
 from napari_maliang._shared.options import add_arguments, from_args
-from napari_maliang.smlm.pipeline import LocalizeOptions
+from napari_maliang.smlm.options import LocalizeOptions
 
 
 def register(subparsers) -> None:

@@ -77,7 +77,7 @@ class CodecWidget(QWidget):
         super().__init__()
         self.viewer = napari_viewer
         self.layer_combo = ComboBox(label="image", choices=layer_choices(napari_viewer, "image"))
-        from napari_maliang.codec.core import EncodeOptions
+        from napari_maliang.codec.options import EncodeOptions
 
         # unticked, the rate box starts at 0.2 bpp and the threshold box at 10 grey levels per pixel step
         self.controls = OptionControls(

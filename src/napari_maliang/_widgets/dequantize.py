@@ -34,7 +34,7 @@ from napari_maliang._widgets._common import (
     show_info,
 )
 from napari_maliang._widgets._controls import OptionControls
-from napari_maliang.dequantize.core import SOLVE_OPTIONS, DequantizeOptions
+from napari_maliang.dequantize.options import SOLVE_OPTIONS, DequantizeOptions
 
 __all__ = ["DequantizeWidget", "brush_colormap", "edge_colormap"]
 

@@ -113,7 +113,7 @@ class PalmWidget(QWidget):
         cam_form.addRow("EM gain", em_row)
 
         # --- detection / fit
-        from napari_maliang.smlm.pipeline import LocalizeOptions
+        from napari_maliang.smlm.options import LocalizeOptions
 
         self.controls = OptionControls(
             LocalizeOptions,
@@ -141,7 +141,7 @@ class PalmWidget(QWidget):
         # --- output
         self.colour_by = QComboBox()
         self.colour_by.addItems(list(COLOUR_FEATURES))
-        from napari_maliang.smlm.rendering import RenderOptions
+        from napari_maliang.smlm.options import RenderOptions
 
         self.render_controls = OptionControls(RenderOptions, ["method", "pixel_size"], pixel_size={"min": 0.02,
                                                                                                  "max": 1.0})

@@ -127,9 +127,13 @@ class PalmAnalysisWidget(QWidget):
         self.points_combo.changed.connect(self._on_points_changed)
 
         # --- drift tab
-        from napari_maliang.smlm.drift import DRIFT_METHODS, FiducialDriftOptions, RccDriftOptions
-        from napari_maliang.smlm.motion import MotionOptions
-        from napari_maliang.smlm.rendering import RenderOptions
+        from napari_maliang.smlm.options import (
+            DRIFT_METHODS,
+            FiducialDriftOptions,
+            MotionOptions,
+            RccDriftOptions,
+            RenderOptions,
+        )
 
         self.drift_method = ComboBox(label="method", choices=list(DRIFT_METHODS), value="fiducial")
         self.fiducial_combo = ComboBox(label="fiducials", choices=self._fiducial_choices)

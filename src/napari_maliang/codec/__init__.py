@@ -14,7 +14,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "encode": "core",
         "encode_iter": "core",
         "encode_steps": "core",
-        "EncodeOptions": "core",
+        "EncodeOptions": "options",
         "rate_distortion": "compare",
         "rate_distortion_steps": "compare",
         "decode": "core",

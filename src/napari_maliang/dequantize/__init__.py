@@ -14,7 +14,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "dequantize": "core",
         "dequantize_steps": "core",
         "Dequantizer": "core",
-        "DequantizeOptions": "core",
+        "DequantizeOptions": "options",
         "DitheredImageError": "core",
         "dither_score": "regions",
         "kmeans_quantize": "regions",

@@ -31,7 +31,8 @@ import numpy as np
 
 from ._color import M, rgb2lab_pixel
 from .adjacency import neighbour_lists, palette_adjacency
-from .lattice import KINDS, Lattice, fit_lattice, recognise_lattice
+from .lattice import Lattice, fit_lattice, recognise_lattice
+from .options import QUANTIZER_SPACES, QUANTIZERS
 
 __all__ = [
     "QUANTIZERS",
@@ -46,8 +47,6 @@ __all__ = [
     "requantization_mask",
 ]
 
-QUANTIZERS = ("auto", "nearest") + KINDS
-QUANTIZER_SPACES = ("rgb", "lab")
 
 #: Voronoi faces are shrunk by this share of the palette's span, so a colour on a face (equally near to
 #: two palette colours, where quantizers break the tie their own way) counts as outside both cells

@@ -4,18 +4,15 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 
 from napari_maliang._progress import Progress
-from napari_maliang._shared.options import Options, option, run_steps, takes_options
+from napari_maliang._shared.options import run_steps, takes_options
 
 from . import brushes as _brushes
 from ._color import lab2rgb, rgb2lab
 from .cells import (
-    QUANTIZER_SPACES,
-    QUANTIZERS,
     lattice_cells,
     out_of_cell,
     pull_into_cells,
@@ -23,8 +20,8 @@ from .cells import (
     settle,
     voronoi_cells,
 )
+from .options import COLOR_SPACES, SOLVE_OPTIONS, DequantizeOptions
 from .regions import (
-    DEFAULT_MAX_COLORS,
     check_color_count,
     dither_score,
     index_image,
@@ -38,8 +35,6 @@ from .weights import bell_weights, laplacian_stencil, poisson_distance
 
 __all__ = ["COLOR_SPACES", "DequantizeOptions", "Dequantizer", "DitheredImageError", "dequantize", "dequantize_steps"]
 
-COLOR_SPACES = ("rgb", "lab")
-DITHER_ACTIONS = ("raise", "continue", "smooth")
 
 #: an image with more than this share of checkerboard 2x2 blocks (:func:`~.regions.dither_score`) is taken
 #: for dithered. Measured on the design images of benchmarks/dequantize.py: at most 0.019 without dithering
@@ -58,8 +53,6 @@ DITHER_SIGMA = 0.7
 INTEGER_MARGIN = 0.87
 
 
-#: default of ``small_region`` (added data weight ``small_region / d_max`` per region, beyond the paper)
-SMALL_REGION = 0.5
 
 #: weight added (after multiplying by 8) to a pixel that leaves its Voronoi cell (section 2.3). The paper gives
 #: no value; a pixel that escapes is almost always in texture the smoothness model does not fit, so it is
@@ -76,89 +69,6 @@ STROKE_FADE = 8.0
 REFINE_TOL = 1e-3
 
 
-@dataclass(frozen=True)
-class DequantizeOptions(Options):
-    """Options of :func:`dequantize` and :class:`Dequantizer` (Kim, Ahn & Choi).
-
-    The first seven say how the image was quantized and are fixed when a :class:`Dequantizer` is made; the
-    others (:data:`SOLVE_OPTIONS`) set each solve and may change between solves of one image.
-    """
-
-    references = (
-        '.. [1] T. Kim, J. Ahn, M. G. Choi, "Image Dequantization: Restoration of Quantized Colors", Computer Graphics Forum 26(3) (Eurographics 2007); beyond the paper: docs/dequantization.md.'
-    )
-
-    color_space: str = option(
-        "rgb",
-        "Colour space of the smoothing of eq. (1) (the paper works in CIE-Lab; RGB measured better, "
-        "docs/benchmarks/dequantize.md); the cells stay in quantizer_space either way, and lattice palettes "
-        "and grayscale images always work on their values.",
-        choices=COLOR_SPACES,
-        label="smoothing space",
-    )
-    quantizer: str = option(
-        "auto",
-        "How the image was quantized: 'nearest' palette colour (the paper's model: k-means, median cut, octree), "
-        "or per channel (:mod:`napari_maliang.dequantize.lattice`) 'floor' truncation (v // s) * s, 'center' "
-        "(v // s) * s + s // 2, 'round' posterization to evenly spaced levels including 0 and full scale, "
-        "'replicate' truncation widened back by bit replication (RGB565); 'auto' recognises a lattice from the "
-        "palette's values whatever its colour count, and a kind the palette does not fit is warned about and "
-        "replaced by what was recognised.",
-        choices=QUANTIZERS,
-    )
-    quantizer_space: str = option(
-        "rgb",
-        "Space in which the palette quantizer chose the nearest colour: 'rgb' (Pillow, k-means in RGB, "
-        "libimagequant, image editors) unless the palette was made by nearest colour in CIE-Lab.",
-        choices=QUANTIZER_SPACES,
-    )
-    max_colors: int = option(
-        DEFAULT_MAX_COLORS, "A palette (not a lattice) with more distinct colours is rejected as not quantized.", low=1
-    )
-    quantize: int | None = option(
-        None, "Quantize with k-means to this many colours first.", low=1, none="no: the image is quantized",
-        label="k-means first",
-    )
-    backend: str = option("auto", "Where the sparse solve runs.", choices=("auto", "cpu", "gpu"))
-    dither: str = option(
-        "raise",
-        "For an image that looks dithered: raise DitheredImageError, go on with a warning, or blur the dither "
-        "away (Gaussian, sigma DITHER_SIGMA) and return that, with a warning.",
-        choices=DITHER_ACTIONS,
-        label="if dithered",
-    )
-    omega: float = option(
-        0.01, "Global data-term weight of eq. (3); the paper uses 0.01 (0.5 minimises the MSE).", symbol="ω", low=0,
-        step=0.01,
-    )
-    continuity: float = option(
-        0.0, "Weight of the continuity constraints of eq. (6) across soft edges (0 = off).", symbol="w_c", low=0
-    )
-    max_refine: int = option(
-        10, "Rounds of iterative refining (section 2.3); pixels still outside their cell are then pulled inside.",
-        low=0,
-    )
-    small_region: float = option(
-        SMALL_REGION,
-        "Extra data weight small_region / d_max for every pixel of a region whose largest Poisson distance "
-        "(eq. 2) is d_max (not in the paper; 0 gives eq. 3 exactly): small and textured regions keep more of "
-        "their quantized colour.",
-        low=0,
-    )
-    keep_means: bool = option(
-        True,
-        "After refinement, shift each colour's pixels so that they average to the palette colour again (not in "
-        "the paper: k-means and median-cut colours are their cells' means), then pull them into their cells; "
-        "only for the 'nearest' quantizer.",
-    )
-
-    def solve_options(self) -> dict:
-        """The fields that set one solve (:data:`SOLVE_OPTIONS`), by name."""
-        return {name: getattr(self, name) for name in SOLVE_OPTIONS}
-
-
-#: the options of one solve; the others are fixed when a :class:`Dequantizer` is made
-SOLVE_OPTIONS = ("omega", "continuity", "max_refine", "small_region", "keep_means")
 
 
 def _mean_drift(x, indices, palette) -> np.ndarray:

@@ -18,7 +18,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "localize": "pipeline",
         "iter_localize": "pipeline",
         "localize_steps": "pipeline",
-        "LocalizeOptions": "pipeline",
+        "LocalizeOptions": "options",
         "estimate_psf_sigma": "pipeline",
         "LocalizeProgress": "pipeline",
         "palm_sample": "sample",

@@ -14,7 +14,7 @@ import pandas as pd
 from napari_maliang._backend import resolve_backend, to_numpy
 from napari_maliang.smlm.camera import Camera
 from napari_maliang.smlm.detect import detect, extract_spots, reject_wide
-from napari_maliang.smlm.multifit import DEFAULT_MIN_LLR
+from napari_maliang.smlm.options import DEFAULT_MIN_LLR
 from napari_maliang.smlm.overlaps import drop_duplicates, split_overlapping
 from napari_maliang.smlm.table import empty_table
 

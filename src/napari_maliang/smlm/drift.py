@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from napari_maliang._progress import Progress
-from napari_maliang._shared.options import Options, option, run_steps
+from napari_maliang._shared.options import run_steps
 from napari_maliang._shared.robust import MAD_TO_SIGMA, mad_sigma
+from napari_maliang.smlm.options import DRIFT_METHODS, FiducialDriftOptions, RccDriftOptions
 
 __all__ = [
     "DRIFT_METHODS",
@@ -41,47 +41,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class FiducialDriftOptions(Options):
-    """Options of ``correct_drift(method="fiducial")`` (paper section 3.3, Fig. 6)."""
 
-    references = (
-        '.. [1] T. Quan, P. Li, F. Long, S. Zeng, Q. Luo, P. N. Hedde, G. U. Nienhaus, Z.-L. Huang, "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, section 3.3 and Fig. 6.'
-    )
-
-    radius: float = option(3.0, "Localizations within this distance of a bead belong to it.", unit="px", low=0,
-                           low_open=True, step=0.5, label="bead radius")
-    min_presence: float = option(0.5, "A bead is present in at least this fraction of the frames.", low=0,
-                                 low_open=True, high=1, step=0.05)
-    max_spread: float = option(0.3, "A bead's track, less its slow drift, scatters by less than this (keeps dense "
-                               "blinking structures out).", unit="px", low=0, low_open=True, step=0.05)
-    smoothing: float | None = option(None, "Smoothing-spline parameter lam of the averaged bead track.", low=0,
-                                     none="automatic: generalized cross-validation")
-    remove_fiducials: bool = option(False, "Drop the bead localizations from the corrected table.")
-
-
-@dataclass(frozen=True)
-class RccDriftOptions(Options):
-    """Options of ``correct_drift(method="rcc")`` (redundant cross-correlation, Wang et al. 2014)."""
-
-    references = (
-        '.. [1] Y. Wang, J. Schnitzbauer, Z. Hu, X. Li, Y. Cheng, Z.-L. Huang, B. Huang, "Localization events-based sample drift correction for localization microscopy with redundant cross-correlation algorithm", Optics Express 22(13), 15982-15991 (2014), doi:10.1364/OE.22.015982.'
-    )
-
-    segment_frames: int = option(1000, "Frames per time segment.", low=1, step=100, label="segment frames")
-    bin_size: float | None = option(None, "Pixel of the segment images, in camera pixels.", unit="px", low=0,
-                                    low_open=True, step=0.05,
-                                    none="automatic: 0.4, coarser for wide fields (about 480 bins at most)")
-    blur: float = option(0.3, "Gaussian blur of the segment images.", unit="px", low=0, step=0.05)
-    max_shift: float = option(5.0, "Largest drift between two segments.", unit="px", low=0, low_open=True)
-    rmax: float = option(0.2, "Pairs whose residual exceeds this are dropped one by one (outlier rejection).",
-                         unit="px", low=0, low_open=True, step=0.05)
-    min_locs: int = option(50, "Least localizations per segment.", low=1)
-    refine: bool = option(True, "Measure a second round on the segment images shifted by the first estimate.")
-
-
-#: the drift methods and their options
-DRIFT_METHODS = {"fiducial": FiducialDriftOptions, "rcc": RccDriftOptions}
 
 
 # ---------------------------------------------------------------------------------------------- public

@@ -25,32 +25,12 @@ import numpy as np
 import pandas as pd
 
 from napari_maliang._progress import Progress
-from napari_maliang._shared.options import Options, option, run_steps, takes_options
+from napari_maliang._shared.options import run_steps, takes_options
+from napari_maliang.smlm.options import MotionOptions
 
 __all__ = ["MotionOptions", "MotionResult", "motion_analysis", "motion_analysis_steps", "motion_z_statistics", "path_coordinates"]
 
 TABLE_COLUMNS = ("set_a", "set_b", "shift", "z", "p_value", "n_a", "n_b", "mean_a", "mean_b", "se_a", "se_b")
-
-
-@dataclass(frozen=True)
-class MotionOptions(Options):
-    """Options of :func:`motion_analysis` (paper section 2.5, Fig. 7)."""
-
-    references = (
-        '.. [1] T. Quan, P. Li, F. Long, S. Zeng, Q. Luo, P. N. Hedde, G. U. Nienhaus, Z.-L. Huang, "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, section 2.5 and Fig. 7.'
-    )
-
-    block_frames: int = option(
-        1000, "Frames per data set (paper: 1000); a final partial block of at least half a block is a set of its own, "
-        "a shorter remainder joins the last set.", low=1, step=100, label="frames per set",
-    )
-    band: float = option(2.0, "Keep localizations at most this far from the line (half-width of the band).",
-                         unit="px", low=0, low_open=True, step=0.25)
-    reject_sd: float = option(4.0, "Points further than this many standard deviations from a set's regression line "
-                              "are rejected, iteratively (paper: 4).", low=0, low_open=True, step=0.5,
-                              label="reject (SD)")
-    max_iterations: int = option(20, "Limit of rejection rounds per set.", low=1)
-    min_locs: int = option(10, "Least localizations a data set must keep.", low=1)
 
 
 @dataclass

@@ -21,10 +21,10 @@ import numpy as np
 from napari_maliang.smlm._fit_common import FitResult, check_fit_options, check_spots
 from napari_maliang.smlm._lm import DEFAULT_TOLERANCE
 from napari_maliang.smlm.fit import _run_blocks, default_threads, fit_spots
+from napari_maliang.smlm.options import DEFAULT_MIN_LLR
 
 __all__ = ["MultiFitResult", "PairSplit", "fit_emitters", "pair_start", "residual_start", "split_pairs"]
 
-DEFAULT_MIN_LLR = 30.0  # 2 log-likelihood gain of two emitters over one before a spot is split
 _RETRY_Z = 4.0  # a residual peak of this many Poisson standard deviations earns a second start
 _BLOCK = 128  # largest number of spots per work item of the threads
 

@@ -22,11 +22,11 @@ import pandas as pd
 
 from napari_maliang._backend import resolve_backend
 from napari_maliang._progress import Progress
-from napari_maliang._shared.options import Options, option, run_steps, takes_options
+from napari_maliang._shared.options import run_steps, takes_options
 from napari_maliang.smlm.block import BlockParams, localize_block
 from napari_maliang.smlm.camera import Camera
 from napari_maliang.smlm.detect import check_box
-from napari_maliang.smlm.multifit import DEFAULT_MIN_LLR
+from napari_maliang.smlm.options import LocalizeOptions
 from napari_maliang.smlm.psf import estimate_psf_sigma
 from napari_maliang.smlm.table import COLUMNS, empty_table
 
@@ -43,52 +43,6 @@ __all__ = [
 ]
 
 CHUNK_BYTES = 32 * 2**20  # float32 photon frames per chunk (about 32 frames of 512 x 512)
-
-
-@dataclass(frozen=True)
-class LocalizeOptions(Options):
-    """Options of :func:`localize` (Quan et al. 2010, section 2.2; the camera is given apart)."""
-
-    references = (
-        '.. [1] T. Quan, P. Li, F. Long, S. Zeng, Q. Luo, P. N. Hedde, G. U. Nienhaus, Z.-L. Huang, "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, section 2.2 and Fig. 1; the two-emitter refit of overlaps is beyond the paper (docs/smlm-fitting.md).'
-    )
-
-    psf_sigma: float = option(
-        1.3, "PSF standard deviation: filter sizes, and the initial (or fixed) fit width.", symbol="σ", unit="px",
-        low=0, low_open=True, step=0.05, label="PSF sigma",
-    )
-    threshold: float = option(
-        5.0, "Detection threshold in multiples of the robust noise std of the filtered frame (paper: 5).",
-        unit="noise std", low=0, low_open=True, step=0.5,
-    )
-    box: int = option(7, "Odd side of the fitted sub-region (paper: 7).", unit="px", low=3, step=2)
-    backend: str = option("auto", "Where detection and fitting run: 'auto' takes the GPU when cupy has one.",
-                          choices=("auto", "cpu", "gpu"))
-    chunk_frames: int | None = option(
-        None, "Frames per chunk: the working memory is bounded by a chunk, not by the stack.", low=1,
-        none="auto: about 32 MiB of float32 frames", none_names=("auto",),
-    )
-    iterations: int = option(10, "Maximum-likelihood (Levenberg-Marquardt) iterations per fit (paper section 3.2).", low=1)
-    fit_sigma: bool = option(
-        True, "Fit the PSF width too and reject spots whose width is off: overlapping molecules (section 2.3).",
-        flag="--fit-sigma",
-    )
-    min_distance: int = option(2, "Radius of the local-maximum test of the detection.", unit="px", low=1)
-    reject_n_std: float | None = option(
-        3.5, "Reject spots whose fitted width is this many robust standard deviations off the median (section 2.3).",
-        low=0, low_open=True, none="keep every width",
-    )
-    multi_emitter: bool = option(
-        True, "Refit suspected overlaps with two emitters and keep both when the likelihood-ratio test prefers two.",
-        label="separate overlapping pairs",
-    )
-    min_llr: float = option(
-        DEFAULT_MIN_LLR, "Threshold of that test on 2 (log L2 - log L1).", low=0, label="pair threshold (LLR)"
-    )
-
-    def check(self) -> None:
-        if self.box % 2 == 0:
-            raise ValueError(f"box must be an odd integer >= 3 (the spot sits on the centre pixel), got {self.box}")
 
 
 @dataclass(frozen=True)

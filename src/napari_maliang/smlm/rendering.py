@@ -26,37 +26,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from napari_maliang._shared.options import Options, option, takes_options
-
-__all__ = ["RENDER_METHODS", "RenderOptions", "default_contrast_limits", "render", "render_layer_kwargs",
-           "render_shape"]
-
-RENDER_METHODS = ("gaussian", "histogram", "ash")
-
-
-@dataclass(frozen=True)
-class RenderOptions(Options):
-    """Options of :func:`render` (paper Figs. 2b-d, 5)."""
-
-    references = (
-        '.. [1] T. Quan, P. Li, F. Long, S. Zeng, Q. Luo, P. N. Hedde, G. U. Nienhaus, Z.-L. Huang, "Ultra-fast, high-precision image analysis for localization-based super resolution microscopy", Optics Express 18(11), 11867-11876 (2010), doi:10.1364/OE.18.011867, Figs. 2 and 5.'
-    )
-
-    pixel_size: float = option(0.1, "Output pixel size in camera pixels (0.1 renders 10x oversampled).",
-                               unit="camera px", low=0, low_open=True, step=0.05, label="pixel")
-    method: str = option("gaussian", "Estimator: a Gaussian per localization of its own precision, a histogram, or "
-                         "an averaged shifted histogram.", choices=RENDER_METHODS)
-    blur: float | None = option(None, "Gaussian only: one standard deviation for every localization instead of its "
-                                "own precision (0.15 px when the table has no uncertainty columns).",
-                                unit="camera px", low=0, none="each localization's precision")
-    min_blur: float = option(0.0, "Gaussian only: the smallest standard deviation.", unit="camera px", low=0)
-    max_blur: float = option(2.0, "Gaussian only: the largest standard deviation (bounds the cost of very poor "
-                             "localizations).", unit="camera px", low=0, low_open=True)
-    ash_shifts: int = option(4, "ASH only: shifts m per axis (bins are m output pixels wide).", low=1)
+from napari_maliang._shared.options import takes_options
+from napari_maliang.smlm.options import RENDER_METHODS, RenderOptions
 
 #: blur (camera pixels) used by ``method="gaussian"`` when the table has no uncertainty columns
 DEFAULT_BLUR = 0.15
@@ -64,6 +38,9 @@ DEFAULT_BLUR = 0.15
 _MAX_BUFFER_BYTES = 1 << 30
 #: smallest Gaussian standard deviation drawn, in output pixels
 _MIN_SIGMA_OUT = 0.25
+
+__all__ = ["RENDER_METHODS", "RenderOptions", "default_contrast_limits", "render", "render_layer_kwargs",
+           "render_shape"]
 
 
 def render_shape(locs, *, pixel_size: float = 0.1, shape: Sequence[int] | None = None) -> tuple[int, int]:

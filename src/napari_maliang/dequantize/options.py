@@ -1,0 +1,114 @@
+"""The options of dequantization (:mod:`napari_maliang._shared.options`): only declarations, no implementation, so
+the command line and the widget can build their controls without loading the solver (numba, SciPy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from napari_maliang._shared.options import Options, option
+
+from .lattice import KINDS
+from .regions import DEFAULT_MAX_COLORS
+
+__all__ = [
+    "COLOR_SPACES",
+    "DITHER_ACTIONS",
+    "QUANTIZERS",
+    "QUANTIZER_SPACES",
+    "SMALL_REGION",
+    "SOLVE_OPTIONS",
+    "DequantizeOptions",
+]
+
+COLOR_SPACES = ("rgb", "lab")
+DITHER_ACTIONS = ("raise", "continue", "smooth")
+QUANTIZERS = ("auto", "nearest") + KINDS
+QUANTIZER_SPACES = ("rgb", "lab")
+
+#: default of ``small_region`` (added data weight ``small_region / d_max`` per region, beyond the paper)
+SMALL_REGION = 0.5
+
+
+@dataclass(frozen=True)
+class DequantizeOptions(Options):
+    """Options of :func:`dequantize` and :class:`Dequantizer` (Kim, Ahn & Choi).
+
+    The first seven say how the image was quantized and are fixed when a :class:`Dequantizer` is made; the
+    others (:data:`SOLVE_OPTIONS`) set each solve and may change between solves of one image.
+    """
+
+    references = (
+        '.. [1] T. Kim, J. Ahn, M. G. Choi, "Image Dequantization: Restoration of Quantized Colors", Computer Graphics Forum 26(3) (Eurographics 2007); beyond the paper: docs/dequantization.md.'
+    )
+
+    color_space: str = option(
+        "rgb",
+        "Colour space of the smoothing of eq. (1) (the paper works in CIE-Lab; RGB measured better, "
+        "docs/benchmarks/dequantize.md); the cells stay in quantizer_space either way, and lattice palettes "
+        "and grayscale images always work on their values.",
+        choices=COLOR_SPACES,
+        label="smoothing space",
+    )
+    quantizer: str = option(
+        "auto",
+        "How the image was quantized: 'nearest' palette colour (the paper's model: k-means, median cut, octree), "
+        "or per channel (:mod:`napari_maliang.dequantize.lattice`) 'floor' truncation (v // s) * s, 'center' "
+        "(v // s) * s + s // 2, 'round' posterization to evenly spaced levels including 0 and full scale, "
+        "'replicate' truncation widened back by bit replication (RGB565); 'auto' recognises a lattice from the "
+        "palette's values whatever its colour count, and a kind the palette does not fit is warned about and "
+        "replaced by what was recognised.",
+        choices=QUANTIZERS,
+    )
+    quantizer_space: str = option(
+        "rgb",
+        "Space in which the palette quantizer chose the nearest colour: 'rgb' (Pillow, k-means in RGB, "
+        "libimagequant, image editors) unless the palette was made by nearest colour in CIE-Lab.",
+        choices=QUANTIZER_SPACES,
+    )
+    max_colors: int = option(
+        DEFAULT_MAX_COLORS, "A palette (not a lattice) with more distinct colours is rejected as not quantized.", low=1
+    )
+    quantize: int | None = option(
+        None, "Quantize with k-means to this many colours first.", low=1, none="no: the image is quantized",
+        label="k-means first",
+    )
+    backend: str = option("auto", "Where the sparse solve runs.", choices=("auto", "cpu", "gpu"))
+    dither: str = option(
+        "raise",
+        "For an image that looks dithered: raise DitheredImageError, go on with a warning, or blur the dither "
+        "away (Gaussian, sigma DITHER_SIGMA) and return that, with a warning.",
+        choices=DITHER_ACTIONS,
+        label="if dithered",
+    )
+    omega: float = option(
+        0.01, "Global data-term weight of eq. (3); the paper uses 0.01 (0.5 minimises the MSE).", symbol="ω", low=0,
+        step=0.01,
+    )
+    continuity: float = option(
+        0.0, "Weight of the continuity constraints of eq. (6) across soft edges (0 = off).", symbol="w_c", low=0
+    )
+    max_refine: int = option(
+        10, "Rounds of iterative refining (section 2.3); pixels still outside their cell are then pulled inside.",
+        low=0,
+    )
+    small_region: float = option(
+        SMALL_REGION,
+        "Extra data weight small_region / d_max for every pixel of a region whose largest Poisson distance "
+        "(eq. 2) is d_max (not in the paper; 0 gives eq. 3 exactly): small and textured regions keep more of "
+        "their quantized colour.",
+        low=0,
+    )
+    keep_means: bool = option(
+        True,
+        "After refinement, shift each colour's pixels so that they average to the palette colour again (not in "
+        "the paper: k-means and median-cut colours are their cells' means), then pull them into their cells; "
+        "only for the 'nearest' quantizer.",
+    )
+
+    def solve_options(self) -> dict:
+        """The fields that set one solve (:data:`SOLVE_OPTIONS`), by name."""
+        return {name: getattr(self, name) for name in SOLVE_OPTIONS}
+
+
+#: the options of one solve; the others are fixed when a :class:`Dequantizer` is made
+SOLVE_OPTIONS = ("omega", "continuity", "max_refine", "small_region", "keep_means")
