@@ -39,11 +39,10 @@ class BlockParams:
 
 
 def _fit(spots: np.ndarray, params: BlockParams, camera: Camera):
-    """Single-emitter fits of a chunk's spots; returns ``(FitResult, CRLB scale)`` (the excess noise of an
-    EMCCD is already in the fit's CRLB, so the scale is 1)."""
+    """Single-emitter fits of a chunk's spots (the excess noise of an EMCCD goes into the fit's CRLB)."""
     from napari_maliang.smlm.fit import fit_spots
 
-    res = fit_spots(
+    return fit_spots(
         spots,
         sigma=None if params.fit_sigma else params.psf_sigma,
         iterations=params.iterations,
@@ -51,7 +50,6 @@ def _fit(spots: np.ndarray, params: BlockParams, camera: Camera):
         excess_noise=camera.excess_noise,
         **({"initial_sigma": params.psf_sigma} if params.fit_sigma else {}),
     )
-    return res, 1.0
 
 
 def localize_block(block, first_frame: int, params: BlockParams | dict) -> pd.DataFrame:
@@ -101,7 +99,7 @@ def localize_block(block, first_frame: int, params: BlockParams | dict) -> pd.Da
     if len(det) == 0:
         return empty_table()
     spots = camera.to_photons(to_numpy(extract_spots(block, det)))
-    res, scale = _fit(spots, params, camera)
+    res = _fit(spots, params, camera)
 
     x = np.asarray(res.x, np.float64)
     y = np.asarray(res.y, np.float64)
@@ -132,8 +130,8 @@ def localize_block(block, first_frame: int, params: BlockParams | dict) -> pd.Da
             "photons": photons.astype(np.float32),
             "background": bg.astype(np.float32),
             "sigma": sigma.astype(np.float32),
-            "uncertainty_x": (np.asarray(res.crlb_x, np.float64) * scale).astype(np.float32),
-            "uncertainty_y": (np.asarray(res.crlb_y, np.float64) * scale).astype(np.float32),
+            "uncertainty_x": np.asarray(res.crlb_x, np.float32),
+            "uncertainty_y": np.asarray(res.crlb_y, np.float32),
             "log_likelihood": np.asarray(res.log_likelihood, np.float32),
         }
     )
