@@ -35,11 +35,11 @@ class TiffPages:
     """The pages of a TIFF series, each read on demand: ``len(pages)``, ``pages[i]`` (one page's array) and
     ``pages[a:b]`` (stacked). The file stays open while the object lives."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, tif=None):
         import tifffile
 
         self.path = path
-        self._tif = tifffile.TiffFile(path)
+        self._tif = tifffile.TiffFile(path) if tif is None else tif  # an already opened file is taken over
         series = self._tif.series[0]
         self._pages = series.pages
         self.page_shape, self.dtype = tuple(series.keyframe.shape), np.dtype(series.keyframe.dtype)
@@ -99,24 +99,29 @@ def open_tiff(path) -> TiffSeries:
     handler = _Catch(level=logging.WARNING)
     logger = logging.getLogger("tifffile")
     logger.addHandler(handler)
+    tif = None
     try:
-        with tifffile.TiffFile(path) as tif:
-            series = tif.series[0]
-            shape, dtype, axes = tuple(series.shape), np.dtype(series.dtype), series.axes
-            palette = series.keyframe.photometric == tifffile.PHOTOMETRIC.PALETTE
-            offset = series.dataoffset
-            n_pages = len(series.pages)
-            if offset is None:  # pages are read later: check that the first and last page's data are in the file
-                for page in (series.pages[0], series.pages[-1]) if n_pages else ():
-                    if page is None:
-                        continue
-                    ends = [o + c for o, c in zip(page.dataoffsets, page.databytecounts, strict=False)]
-                    if ends and max(ends) > size:
-                        problems.append(f"pixel data beyond the end of the file ({max(ends)} > {size} bytes)")
+        tif = tifffile.TiffFile(path)
+        series = tif.series[0]
+        shape, dtype, axes = tuple(series.shape), np.dtype(series.dtype), series.axes
+        palette = series.keyframe.photometric == tifffile.PHOTOMETRIC.PALETTE
+        offset = series.dataoffset
+        n_pages = len(series.pages)
+        if offset is None:  # pages are read later: check that the first and last page's data are in the file
+            for page in (series.pages[0], series.pages[-1]) if n_pages else ():
+                if page is None:
+                    continue
+                ends = [o + c for o, c in zip(page.dataoffsets, page.databytecounts, strict=False)]
+                if ends and max(ends) > size:
+                    problems.append(f"pixel data beyond the end of the file ({max(ends)} > {size} bytes)")
     except (tifffile.TiffFileError, OSError, IndexError, KeyError, ValueError, struct.error) as exc:
+        if tif is not None:
+            tif.close()
         raise ValueError(f"{name} is not a readable TIFF (truncated or corrupt?): {exc}") from None
     finally:
         logger.removeHandler(handler)
+    if problems or offset is not None:
+        tif.close()  # damaged, or read through a memory map: the parsed file is not needed any more
     if problems:
         raise ValueError(f"{name} is truncated or corrupt: {problems[0]}")
     if offset is not None:
@@ -128,4 +133,5 @@ def open_tiff(path) -> TiffSeries:
         except ValueError as exc:
             raise ValueError(f"{name} is truncated or corrupt: {exc}") from None
         return TiffSeries(path, shape, dtype, axes, palette, memmap=memmap)
-    return TiffSeries(path, shape, dtype, axes, palette, pages=TiffPages(path))
+    # pages are read on demand from the file parsed above (a long stack's pages are parsed once, not twice)
+    return TiffSeries(path, shape, dtype, axes, palette, pages=TiffPages(path, tif))
