@@ -202,6 +202,19 @@ class Options:
         return dataclasses.replace(self, **changes)
 
     @classmethod
+    def build(cls, options: Options | None = None, **changes) -> Options:
+        """``options`` (default: the defaults) changed by ``changes``; what a function declared with this class
+        receives. ``TypeError`` for an object of another class or a missing required field."""
+        if options is None:
+            missing = [o.name for o in cls.fields_of() if o.required and o.name not in changes]
+            if missing:
+                raise TypeError(f"missing required argument(s): {', '.join(missing)}")
+            return cls(**changes)
+        if not isinstance(options, cls):
+            raise TypeError(f"options must be a {cls.__name__}, got {type(options).__name__}")
+        return options.replace(**changes) if changes else options
+
+    @classmethod
     @functools.cache
     def fields_of(cls) -> tuple[Option, ...]:
         """The :class:`Option` of every field, in declaration order, with name, default and kind filled in."""
@@ -320,15 +333,10 @@ def takes_options(options_class: type[Options], *, name: str = "opts", positiona
                     raise TypeError(f"{func.__name__}() got multiple values for argument {key!r}")
                 kwargs[key] = value
             changes = {key: kwargs.pop(key) for key in list(kwargs) if key in field_names}
-            if options is None:
-                missing = [o.name for o in fields if o.required and o.name not in changes]
-                if missing:
-                    raise TypeError(f"{func.__name__}() missing required argument(s): {', '.join(missing)}")
-                opts = options_class(**changes)
-            elif isinstance(options, options_class):
-                opts = options.replace(**changes) if changes else options
-            else:
-                raise TypeError(f"options must be a {options_class.__name__}, got {type(options).__name__}")
+            try:
+                opts = options_class.build(options, **changes)
+            except TypeError as exc:
+                raise TypeError(f"{func.__name__}(): {exc}") from None
             return func(*args[:n_own], **{name: opts}, **kwargs)
 
         wrapper.__signature__ = signature.replace(parameters=[*own, *by_position, *derived, *keyword, whole])

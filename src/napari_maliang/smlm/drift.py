@@ -123,11 +123,7 @@ def _method_options(method: str, options, fields: dict):
     unknown = sorted(set(fields) - known)
     if unknown:
         raise ValueError(f"unknown option(s) {unknown} for method={method!r}; allowed: {sorted(known)}")
-    if options is None:
-        return cls(**fields)
-    if not isinstance(options, cls):
-        raise TypeError(f"options of method={method!r} must be a {cls.__name__}, got {type(options).__name__}")
-    return options.replace(**fields)
+    return cls.build(options, **fields)
 
 
 def apply_drift(locs: pd.DataFrame, drift: pd.DataFrame) -> pd.DataFrame:
