@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from napari_maliang._shared.options import Options, option
+from napari_maliang._shared.options import REQUIRED, Options, option
 
 __all__ = [
     "DEFAULT_MIN_LLR",
     "DRIFT_METHODS",
+    "ClusterOptions",
+    "FrcOptions",
+    "LinkOptions",
     "RENDER_METHODS",
     "FiducialDriftOptions",
     "LocalizeOptions",
@@ -154,3 +157,49 @@ class MotionOptions(Options):
                               label="reject (SD)")
     max_iterations: int = option(20, "Limit of rejection rounds per set.", low=1)
     min_locs: int = option(10, "Least localizations a data set must keep.", low=1)
+
+
+@dataclass(frozen=True)
+class LinkOptions(Options):
+    """Options of :func:`link`: one molecule's localizations in consecutive frames become one localization."""
+
+    references = (
+        '.. [1] P. Annibale, S. Vanni, M. Scarselli, U. Rothlisberger, A. Radenovic, "Quantitative photo activated localization microscopy: unraveling the effects of photoblinking", PLoS ONE 6(7), e22678 (2011), doi:10.1371/journal.pone.0022678.\n'
+        '.. [2] J. Schnitzbauer, M. T. Strauss, T. Schlichthaerle, F. Schueder, R. Jungmann, "Super-resolution microscopy with DNA-PAINT", Nature Protocols 12, 1198-1228 (2017), doi:10.1038/nprot.2017.024 (picasso link).\n'
+        '.. [3] M. Ovesny, P. Krizek, J. Borkovec, Z. Svindrych, G. M. Hagen, "ThunderSTORM: a comprehensive ImageJ plug-in for PALM and STORM data analysis", Bioinformatics 30(16), 2389-2390 (2014), doi:10.1093/bioinformatics/btu202 (merging).'
+    )
+
+    radius: float | None = option(
+        None, "Largest distance between two localizations of one molecule.", unit="px", low=0, low_open=True,
+        step=0.05, none="from each pair's localization uncertainty",
+    )
+    max_dark: int = option(1, "Frames a molecule may stay dark between two of its localizations.", unit="frames",
+                           low=0, label="max dark frames")
+
+
+@dataclass(frozen=True)
+class FrcOptions(Options):
+    """Options of :func:`frc`: Fourier ring correlation of two half data sets (Nieuwenhuizen et al. 2013)."""
+
+    references = (
+        '.. [1] R. P. J. Nieuwenhuizen, K. A. Lidke, M. Bates, D. L. Puig, D. Grunwald, S. Stallinga, B. Rieger, "Measuring image resolution in optical nanoscopy", Nature Methods 10, 557-562 (2013), doi:10.1038/nmeth.2448.'
+    )
+
+    pixel: float = option(0.1, "Pixel of the two half images.", unit="camera px", low=0, low_open=True, step=0.01)
+    block_frames: int = option(500, "The halves are alternate blocks of this many frames.", unit="frames", low=1,
+                               step=100)
+
+
+@dataclass(frozen=True)
+class ClusterOptions(Options):
+    """Options of :func:`cluster`: DBSCAN on the localizations (Ester et al. 1996)."""
+
+    references = (
+        '.. [1] M. Ester, H.-P. Kriegel, J. Sander, X. Xu, "A density-based algorithm for discovering clusters in large spatial databases with noise", Proc. KDD-96, 226-231 (1996).\n'
+        '.. [2] scikit-learn: F. Pedregosa et al., "Scikit-learn: Machine Learning in Python", JMLR 12, 2825-2830 (2011) (sklearn.cluster.DBSCAN).'
+    )
+
+    eps: float = option(REQUIRED, "Neighbourhood radius: localizations closer than this are neighbours.", unit="px",
+                        low=0, low_open=True, step=0.05, symbol="ε")
+    min_samples: int = option(10, "Neighbours (itself included) that make a localization a cluster core.", low=1,
+                              label="min samples")
