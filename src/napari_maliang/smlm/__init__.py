@@ -33,5 +33,9 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "motion_analysis": "motion",
         "MotionResult": "motion",
         "open_stack": "io",
+        "filter_localizations": "filtering",
+        "link": "linking",
+        "cluster": "clustering",
+        "cluster_stats": "clustering",
     },
 )
