@@ -33,6 +33,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "motion_analysis": "motion",
         "MotionResult": "motion",
         "open_stack": "io",
+        "nena": "resolution",
+        "frc": "resolution",
         "filter_localizations": "filtering",
         "link": "linking",
         "cluster": "clustering",
