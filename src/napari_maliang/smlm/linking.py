@@ -1,0 +1,219 @@
+"""Linking of localizations: one molecule's localizations in consecutive frames merged into one.
+
+A molecule that stays on for several frames, or blinks off for a few frames and on again, is localized once per
+frame; counting each localization as a molecule over-counts and clusters the image (Annibale et al. 2011).
+:func:`link` joins them into tracks frame by frame and merges every track into one localization of the
+inverse-variance weighted mean position (the picasso ``link`` and ThunderSTORM "merging" post-processing).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from napari_maliang._shared.options import takes_options
+from napari_maliang.smlm.options import LinkOptions
+
+__all__ = ["MISS_PROBABILITY", "LinkOptions", "gate_factor", "link", "link_ids"]
+
+#: the chance that two localizations of one molecule fall further apart than the automatic gate
+MISS_PROBABILITY = 1e-3
+
+_SUMMED = ("photons", "log_likelihood")
+_SPAN = ("first_frame", "n_frames", "n_locs")
+
+
+def gate_factor(miss_probability: float = MISS_PROBABILITY) -> float:
+    """The automatic gate in units of the pair's scale ``s``: ``sqrt(2 ln(1/p))`` (3.717 for ``p = 1e-3``).
+
+    The distance ``r`` between two localizations of one molecule, each off by a Gaussian error of standard
+    deviation ``u_i`` per axis, is Rayleigh distributed with scale ``s = sqrt(u_i**2 + u_j**2)``:
+    ``P(r > R) = exp(-R**2 / (2 s**2))``, which is ``p`` at ``R = s sqrt(2 ln(1/p))``.
+
+    References
+    ----------
+    .. [1] A. Papoulis, S. U. Pillai, *Probability, Random Variables and Stochastic Processes*, 4th ed.,
+       McGraw-Hill (2002), section 6-4 (the Rayleigh distribution of the length of a 2-D Gaussian vector).
+    """
+    if not 0 < miss_probability < 1:
+        raise ValueError(f"miss_probability must be between 0 and 1, got {miss_probability}")
+    return math.sqrt(2.0 * math.log(1.0 / miss_probability))
+
+
+def _check_table(locs) -> pd.DataFrame:
+    if not isinstance(locs, pd.DataFrame):
+        raise TypeError(f"localizations must be a pandas DataFrame, got {type(locs).__name__}")
+    missing = [c for c in ("frame", "x", "y") if c not in locs.columns]
+    if missing:
+        raise ValueError(f"the localization table lacks the column(s) {missing}; it has {list(locs.columns)}")
+    return locs
+
+
+def _pair_uncertainty(locs: pd.DataFrame) -> np.ndarray:
+    """The per-axis uncertainty of every localization for the automatic gate: the mean of x and y."""
+    missing = [c for c in ("uncertainty_x", "uncertainty_y") if c not in locs.columns]
+    if missing:
+        raise ValueError(
+            f"link(radius=None) gates each pair by its localization uncertainty, but the table lacks {missing}; "
+            "give a radius in camera pixels"
+        )
+    u = 0.5 * (locs["uncertainty_x"].to_numpy(np.float64) + locs["uncertainty_y"].to_numpy(np.float64))
+    bad = ~(np.isfinite(u) & (u > 0))
+    if bad.any():
+        raise ValueError(
+            f"link(radius=None) gates each pair by its localization uncertainty, but {int(bad.sum())} "
+            "localization(s) have no finite positive uncertainty_x/uncertainty_y; give a radius in camera pixels"
+        )
+    return u
+
+
+@takes_options(LinkOptions, positional=("radius", "max_dark"))
+def link_ids(locs: pd.DataFrame, *, opts: LinkOptions) -> np.ndarray:
+    """The track id of every localization: the linking step of :func:`link` without the merging.
+
+    Parameters
+    ----------
+    locs : pandas.DataFrame
+        Localizations with ``frame, x, y`` (camera pixels), and ``uncertainty_x, uncertainty_y`` when
+        ``radius`` is None. Frames need not be sorted.
+    {options}
+
+    Returns
+    -------
+    ndarray of int64, shape (len(locs),)
+        Track ids ``0, 1, ...`` in the order the tracks start (by frame, then by row), in the row order of
+        ``locs``.
+    """
+    locs = _check_table(locs)
+    if len(locs) == 0:
+        return np.zeros(0, np.int64)
+    frame = locs["frame"].to_numpy()
+    if frame.dtype.kind not in "iu":
+        raise ValueError(f"the frame column must hold integers, got dtype {frame.dtype}")
+    x = locs["x"].to_numpy(np.float64)
+    y = locs["y"].to_numpy(np.float64)
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("x and y must be finite; filter the localizations without a position first")
+    u = np.zeros(len(locs)) if opts.radius is not None else _pair_uncertainty(locs)
+    order = np.argsort(frame, kind="stable")
+    from napari_maliang.smlm._link_numba import link_tracks
+
+    ids = link_tracks(
+        frame[order].astype(np.int64), x[order], y[order], u[order],
+        0.0 if opts.radius is None else float(opts.radius), gate_factor(), int(opts.max_dark),
+    )
+    out = np.empty_like(ids)
+    out[order] = ids
+    return out
+
+
+@takes_options(LinkOptions, positional=("radius", "max_dark"))
+def link(locs: pd.DataFrame, *, opts: LinkOptions) -> pd.DataFrame:
+    r"""Merge each molecule's localizations in consecutive frames into one localization.
+
+    Frame by frame (frames sorted ascending), every localization joins the nearest still-open track: one
+    whose last localization lies within the gate and whose last frame is at least ``frame - max_dark - 1``,
+    each track taking at most one localization per frame. The candidate pairs of a frame are assigned greedily,
+    the closest first (distance over the pair's gate), which for isolated molecules is the nearest-neighbour
+    rule and stays one-to-one in dense frames. A localization left over starts a new track.
+
+    The gate is ``radius`` or, when ``radius`` is None, drawn per pair from the localization uncertainties
+    ``u = (uncertainty_x + uncertainty_y) / 2``: two localizations of one molecule lie a Rayleigh-distributed
+    distance apart of scale :math:`s = \sqrt{u_i^2 + u_j^2}`, so
+
+    .. math:: r_{ij} = s \sqrt{2 \ln(1/p)}, \qquad p = 10^{-3} \;(r_{ij} = 3.72\,s)
+
+    misses one true pair in a thousand (:data:`MISS_PROBABILITY`, :func:`gate_factor`).
+
+    Each track of localizations :math:`i = 1..n` becomes one row with the inverse-variance weighted mean
+
+    .. math:: \bar x = \frac{\sum_i x_i / u_{x,i}^2}{\sum_i 1 / u_{x,i}^2}, \qquad
+              u_{\bar x} = \Big(\sum_i 1 / u_{x,i}^2\Big)^{-1/2}
+
+    (and the same for ``y``); a localization whose uncertainty is missing, not finite or not positive has no
+    weight, and a track with no weight at all gets the plain mean and a NaN uncertainty. ``photons`` and
+    ``log_likelihood`` (the log-likelihood of independent frames adds) are summed, ``frame`` is the first
+    frame, every other numeric column (``background``, ``sigma``, extra columns) is averaged and other columns
+    take the first localization's value. Added columns: ``first_frame``, ``n_frames`` (frames spanned, last -
+    first + 1) and ``n_locs`` (localizations merged); linking an already linked table combines them.
+
+    Parameters
+    ----------
+    locs : pandas.DataFrame
+        Localizations with ``frame`` (integers, any order, negative allowed), ``x, y`` (camera pixels) and,
+        for the automatic gate and the weights, ``uncertainty_x, uncertainty_y``. Not modified.
+    {options}
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per track, ordered by first frame, with the columns of ``locs`` plus ``first_frame, n_frames,
+        n_locs`` and the ``attrs`` of ``locs``. An empty table gives an empty table with these columns.
+    """
+    locs = _check_table(locs)
+    ids = link_ids(locs, options=opts)
+    return _merge(locs, ids)
+
+
+def _merge(locs: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
+    """One row per track id (ids ``0..k-1``): the weighted means, sums and spans described in :func:`link`."""
+    k = int(ids.max()) + 1 if len(ids) else 0
+    count = np.bincount(ids, minlength=k).astype(np.float64)
+    frame = locs["frame"].to_numpy().astype(np.int64)
+    first = locs["first_frame"].to_numpy().astype(np.int64) if "first_frame" in locs.columns else frame
+    last = first + locs["n_frames"].to_numpy().astype(np.int64) - 1 if "n_frames" in locs.columns else frame
+    first_frame = np.full(k, np.iinfo(np.int64).max)
+    np.minimum.at(first_frame, ids, first)
+    last_frame = np.full(k, np.iinfo(np.int64).min)
+    np.maximum.at(last_frame, ids, last)
+    n_locs = np.bincount(ids, locs["n_locs"].to_numpy(np.float64), k) if "n_locs" in locs.columns else count
+
+    columns = {}
+    for name in locs.columns:
+        if name in _SPAN:
+            continue
+        values = locs[name].to_numpy()
+        if name in ("x", "y", "uncertainty_x", "uncertainty_y"):
+            continue  # the weighted means, below
+        if name == "frame":
+            columns[name] = first_frame.astype(values.dtype)
+        elif values.dtype.kind in "iufb":
+            total = np.bincount(ids, values.astype(np.float64), k)
+            merged = total if name in _SUMMED else total / count
+            columns[name] = merged.astype(values.dtype) if values.dtype.kind == "f" else merged
+        else:
+            first_row = np.full(k, len(ids), np.int64)
+            np.minimum.at(first_row, ids, np.arange(len(ids)))
+            columns[name] = values[first_row]
+    for axis in ("x", "y"):
+        mean, sd = _weighted_mean(locs, axis, ids, k, count)
+        columns[axis] = mean
+        if f"uncertainty_{axis}" in locs.columns:
+            columns[f"uncertainty_{axis}"] = sd.astype(locs[f"uncertainty_{axis}"].dtype)
+    out = pd.DataFrame({name: columns[name] for name in locs.columns if name in columns})
+    out["first_frame"] = first_frame
+    out["n_frames"] = last_frame - first_frame + 1
+    out["n_locs"] = n_locs.astype(np.int64)
+    out.attrs.update(locs.attrs)
+    return out
+
+
+def _weighted_mean(locs, axis, ids, k, count):
+    """Inverse-variance weighted mean of column ``axis`` per track and its standard deviation (NaN where the
+    track has no weight; the plain mean there)."""
+    values = locs[axis].to_numpy(np.float64)
+    name = f"uncertainty_{axis}"
+    if name in locs.columns:
+        u = locs[name].to_numpy(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(np.isfinite(u) & (u > 0), 1.0 / u**2, 0.0)
+    else:
+        w = np.zeros(len(values))
+    weight = np.bincount(ids, w, k)
+    plain = np.bincount(ids, values, k) / count
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(weight > 0, np.bincount(ids, w * values, k) / weight, plain)
+        sd = np.where(weight > 0, 1.0 / np.sqrt(weight), np.nan)
+    return mean, sd
