@@ -37,7 +37,7 @@ def locs():
 
 
 def _same(a, b, atol):
-    assert list(a.columns) == COLUMNS
+    assert list(a.columns[: len(COLUMNS)]) == COLUMNS
     np.testing.assert_array_equal(a["frame"].to_numpy(), b["frame"].to_numpy())
     for c in COLUMNS[1:]:
         np.testing.assert_allclose(a[c].to_numpy(np.float64), b[c].to_numpy(np.float64), atol=atol, rtol=1e-5)
@@ -56,7 +56,12 @@ def test_thunderstorm_round_trip_and_format(tmp_path, locs):
     np.testing.assert_allclose(raw["sigma [nm]"], locs["sigma"] * 130, rtol=1e-6)
     back = read_localizations(path, pixel_size_nm=130)
     _same(back, locs, atol=1e-6)
-    assert back.attrs["pixel_size_nm"] == 130
+    assert back.attrs["pixel_size_nm"] == 130 and back.attrs["pixel_size_source"] == "argument"
+    # ThunderSTORM's own columns come back under their names, and a second round trip changes nothing
+    np.testing.assert_array_equal(back["id"], np.arange(1, len(locs) + 1))
+    again = tmp_path / "again.csv"
+    write_localizations(back, again)
+    assert again.read_text() == path.read_text()
 
 
 def test_thunderstorm_foreign_file(tmp_path):
@@ -90,6 +95,8 @@ def test_picasso_round_trip_and_format(tmp_path, locs):
     back = read_localizations(path)
     _same(back, locs, atol=1e-5)
     assert back.attrs["pixel_size_nm"] == 130 and back.attrs["frame_shape"] == (48, 64)
+    assert back.attrs["pixel_size_source"] == "file"
+    np.testing.assert_allclose(back["sigma_x"], locs["sigma"], rtol=1e-6)  # picasso's sx, under our name
 
 
 def test_format_from_extension_and_errors(tmp_path, locs):
@@ -198,3 +205,82 @@ def test_open_stack_reads_odd_but_valid_stacks(tmp_path):
     np.testing.assert_array_equal(open_stack(tmp_path / "one.tif"), movie[0])
     tifffile.imwrite(tmp_path / "f.tif", movie.astype(np.float32) - 100, photometric="minisblack")
     np.testing.assert_array_equal(open_stack(tmp_path / "f.tif")[:], movie.astype(np.float32) - 100)
+
+
+def _picasso_file(path, fields, n=4):
+    import h5py
+
+    rec = np.zeros(n, dtype=[(name, dtype) for name, dtype in fields])
+    for i, (name, _) in enumerate(fields):
+        rec[name] = np.arange(n) + i
+    with h5py.File(path, "w") as fh:
+        fh.create_dataset("locs", data=rec)
+    return rec
+
+
+def test_picasso_columns_we_do_not_use_are_kept_and_written_back(tmp_path):
+    fields = [("frame", "<u4"), ("x", "<f4"), ("y", "<f4"), ("photons", "<f4"), ("sx", "<f4"), ("sy", "<f4"),
+              ("bg", "<f4"), ("lpx", "<f4"), ("lpy", "<f4"), ("net_gradient", "<f4"), ("z", "<f4"), ("group", "<i4")]
+    rec = _picasso_file(tmp_path / "p.hdf5", fields)
+    back = read_localizations(tmp_path / "p.hdf5")
+    for name in ("net_gradient", "z", "group"):
+        np.testing.assert_array_equal(back[name], rec[name])
+    np.testing.assert_array_equal(back["sigma_y"], rec["sy"])
+    assert back["group"].dtype == np.int32
+    write_localizations(back, tmp_path / "q.hdf5", pixel_size_nm=160)
+    again = read_localizations(tmp_path / "q.hdf5")
+    for name in ("net_gradient", "z", "group", "sigma_x", "sigma_y"):
+        np.testing.assert_array_equal(again[name], back[name])
+    assert again.attrs["pixel_size_nm"] == 160
+
+
+def test_picasso_refuses_text_columns_and_name_clashes(tmp_path, locs):
+    with pytest.raises(ValueError, match="numbers only"):
+        write_localizations(locs.assign(note="a"), tmp_path / "a.hdf5")
+    with pytest.raises(ValueError, match="rename"):
+        write_localizations(locs.assign(lpx=1.0), tmp_path / "a.hdf5")
+    assert not (tmp_path / "a.hdf5").exists()
+
+
+def test_thunderstorm_columns_we_do_not_use_are_kept(tmp_path):
+    path = tmp_path / "ts.csv"
+    path.write_text(
+        '"id","frame","x [nm]","y [nm]","z [nm]","sigma1 [nm]","sigma2 [nm]","intensity [photon]","detections",'
+        '"uncertainty [nm]"\n7,1,150,250,-40,120,140,1000,3,10\n9,4,350,50,25,110,150,900,1,12\n'
+    )
+    df = read_localizations(path, pixel_size_nm=100)
+    np.testing.assert_array_equal(df["id"], [7, 9])
+    np.testing.assert_array_equal(df["z [nm]"], [-40, 25])
+    np.testing.assert_array_equal(df["detections"], [3, 1])
+    np.testing.assert_allclose(df["sigma"], [1.3, 1.3])
+    write_localizations(df, tmp_path / "out.csv")
+    again = read_localizations(tmp_path / "out.csv", pixel_size_nm=100)
+    for name in ("id", "z [nm]", "detections", "sigma1 [nm]"):
+        np.testing.assert_array_equal(again[name], df[name])
+
+
+@pytest.mark.parametrize("frame", ["-5", "0", "2.5"])
+def test_thunderstorm_frames_count_from_one(tmp_path, frame):
+    path = tmp_path / "ts.csv"
+    path.write_text(f'"frame","x [nm]","y [nm]"\n1,10,10\n{frame},150,250\n')
+    with pytest.raises(ValueError, match=f"line 3: frame {frame}; ThunderSTORM frames"):
+        read_localizations(path)
+
+
+def test_pixel_size_comes_from_the_file_or_is_said_to_be_assumed(tmp_path):
+    path = tmp_path / "run1.csv"
+    path.write_text('"frame","x [nm]","y [nm]"\n1,160,240\n')
+    df = read_localizations(path)
+    assert df.attrs["pixel_size_nm"] == 100 and df.attrs["pixel_size_source"] == "assumed"
+    # ThunderSTORM's measurement protocol beside the table (JSON camera settings)
+    (tmp_path / "run1-protocol.txt").write_text(
+        'ThunderSTORM (dev-2016-09-10-b1)\n{"cameraSettings": {"offset": 414.0, "pixelSize": 160.0}}\n'
+    )
+    df = read_localizations(path)
+    assert df.attrs["pixel_size_nm"] == 160 and df.attrs["pixel_size_source"] == "file"
+    assert df.loc[0, "x"] == pytest.approx(0.5)
+    assert read_localizations(path, pixel_size_nm=80).attrs["pixel_size_source"] == "argument"
+    _picasso_file(tmp_path / "bare.hdf5", [("frame", "<u4"), ("x", "<f4"), ("y", "<f4")])
+    assert read_localizations(tmp_path / "bare.hdf5").attrs["pixel_size_source"] == "assumed"
+    with pytest.raises(ValueError, match="positive"):
+        read_localizations(path, pixel_size_nm=-3)

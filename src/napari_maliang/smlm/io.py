@@ -8,14 +8,20 @@ ThunderSTORM CSV (``.csv``)
     "bkgstd [photon]","uncertainty_xy [nm]"`` (ThunderSTORM 1.3 names and units), plus our
     ``"uncertainty_x [nm]","uncertainty_y [nm]","log_likelihood"`` so nothing is lost. ThunderSTORM
     follows ImageJ: frames count from 1 and the top-left *corner* of the image is (0, 0), so
-    ``x [nm] = (x + 0.5) * pixel_size``. The CSV does not carry the pixel size; pass
-    ``pixel_size_nm`` when reading (default 100 nm, or ``attrs["pixel_size_nm"]`` when writing).
+    ``x [nm] = (x + 0.5) * pixel_size``. The CSV does not carry the pixel size: it comes from
+    ``pixel_size_nm`` when reading, else from the measurement protocol ThunderSTORM saves beside
+    the table (``<name>-protocol.txt``, ``"pixelSize"`` of its camera settings), else 100 nm is
+    assumed and ``attrs["pixel_size_source"]`` says ``"assumed"``.
 picasso HDF5 (``.hdf5``) + YAML sidecar
     Dataset ``locs`` of records ``frame (u4), x, y, photons, sx, sy, bg, lpx, lpy`` (float32,
     camera pixels, pixel centres at integers like ours) plus ``log_likelihood``; the YAML
     (same stem, ``.yaml``) is a multi-document list of dicts with ``Width, Height, Frames,
     Pixelsize`` (nm). The same metadata is embedded as JSON in the HDF5 ``/metadata`` dataset,
     as picasso >= 0.11 does.
+
+Every column is kept: columns of the file that are not one of ours (picasso's ``net_gradient``, ``z``,
+``group``; ThunderSTORM's ``id``, ``z [nm]``, ``detections`` ...) come through under their own names, picasso's
+``sx``/``sy`` as ``sigma_x``/``sigma_y``, and the writers write every extra column of a table back out.
 
 Writes are atomic: data go to a temporary file in the target folder that is renamed over the
 target only when complete, so an interrupted write never leaves a half-written file.
@@ -35,6 +41,7 @@ from napari_maliang.smlm.table import COLUMNS, empty_table
 
 __all__ = [
     "FORMATS",
+    "extra_columns",
     "THUNDERSTORM_COLUMNS",
     "PICASSO_COLUMNS",
     "open_stack",
@@ -137,13 +144,18 @@ def write_localizations(locs: pd.DataFrame, path, format: str | None = None, *, 
     return _write_picasso(locs, path, px)
 
 
+def extra_columns(locs: pd.DataFrame) -> list[str]:
+    """The columns of ``locs`` that are not standard localization columns (they pass through reading and writing)."""
+    return [c for c in locs.columns if c not in COLUMNS]
+
+
 def _write_thunderstorm(locs: pd.DataFrame, path: Path, px: float) -> Path:
     ux = _col(locs, "uncertainty_x")
     uy = _col(locs, "uncertainty_y")
     bg = _col(locs, "background")
     out = pd.DataFrame(
         {
-            "id": np.arange(1, len(locs) + 1, dtype=np.int64),
+            "id": locs["id"].to_numpy() if "id" in locs.columns else np.arange(1, len(locs) + 1, dtype=np.int64),
             "frame": locs["frame"].to_numpy(dtype=np.int64) + 1,
             "x [nm]": (locs["x"].to_numpy(dtype=np.float64) + 0.5) * px,
             "y [nm]": (locs["y"].to_numpy(dtype=np.float64) + 0.5) * px,
@@ -157,6 +169,8 @@ def _write_thunderstorm(locs: pd.DataFrame, path: Path, px: float) -> Path:
             "log_likelihood": _col(locs, "log_likelihood"),
         }
     )
+    for name in extra_columns(locs):  # a column read from a ThunderSTORM file (id, bkgstd) keeps its values
+        out[name] = locs[name].to_numpy()
     tmp = _atomic_target(path)
     try:
         out.to_csv(tmp, index=False, float_format="%.9g")
@@ -208,7 +222,19 @@ def _write_picasso(locs: pd.DataFrame, path: Path, px: float) -> list[Path]:
     if path.suffix.lower() not in (".hdf5", ".h5"):
         path = path.with_suffix(".hdf5")
     sigma = _col(locs, "sigma")
-    rec = np.zeros(len(locs), dtype=_PICASSO_DTYPE)
+    extra = [c for c in extra_columns(locs) if c not in ("sigma_x", "sigma_y")]
+    kept = [c for c in extra if locs[c].dtype.kind in "biuf"]
+    if len(kept) < len(extra):
+        raise ValueError(
+            f"picasso files hold numbers only; the column(s) {[c for c in extra if c not in kept]} are not numeric: "
+            "drop them or write ThunderSTORM CSV"
+        )
+    taken = {name for name, _ in _PICASSO_DTYPE}
+    clash = [c for c in kept if c in taken]
+    if clash:
+        raise ValueError(f"the column(s) {clash} would overwrite picasso's own fields of that name; rename them")
+    dtype = _PICASSO_DTYPE + [(c, locs[c].dtype.newbyteorder("<").str) for c in kept]
+    rec = np.zeros(len(locs), dtype=dtype)
     frame = locs["frame"].to_numpy()
     if len(frame) and frame.min() < 0:
         raise ValueError("frame numbers must be >= 0 for picasso files")
@@ -222,6 +248,8 @@ def _write_picasso(locs: pd.DataFrame, path: Path, px: float) -> list[Path]:
     rec["lpx"] = _col(locs, "uncertainty_x")
     rec["lpy"] = _col(locs, "uncertainty_y")
     rec["log_likelihood"] = _col(locs, "log_likelihood")
+    for name in kept:
+        rec[name] = locs[name].to_numpy()
     info = _picasso_info(locs, px)
     yaml_path = path.with_suffix(".yaml")
     tmp_h5 = _atomic_target(path)
@@ -245,14 +273,19 @@ def read_localizations(path, format: str | None = None, *, pixel_size_nm: float 
     """Read a ThunderSTORM CSV or picasso HDF5 (+ YAML) file into a localization table.
 
     Returns a DataFrame with the standard columns (``frame, x, y, photons, background, sigma,
-    uncertainty_x, uncertainty_y, log_likelihood``; missing ones are NaN) in camera pixels,
-    with ``attrs["pixel_size_nm"]`` (picasso: from ``Pixelsize``; ThunderSTORM: the argument,
-    default 100) and, for picasso, ``attrs["frame_shape"]`` and ``attrs["n_frames"]``.
+    uncertainty_x, uncertainty_y, log_likelihood``; missing ones are NaN) in camera pixels, then
+    every other column of the file under its own name (picasso's ``sx``/``sy`` as
+    ``sigma_x``/``sigma_y``). ``attrs["pixel_size_nm"]`` is the argument, else the file's
+    (picasso: ``Pixelsize`` of the YAML or the embedded metadata; ThunderSTORM: its measurement
+    protocol ``<name>-protocol.txt``), else 100 nm; ``attrs["pixel_size_source"]`` says which
+    (``"argument"``, ``"file"`` or ``"assumed"``). For picasso, ``attrs["frame_shape"]`` and
+    ``attrs["n_frames"]`` too.
 
     Raises
     ------
     ValueError
-        For a missing, truncated or unreadable file, or one without the expected columns.
+        For a missing, truncated or unreadable file, one without the expected columns, or (ThunderSTORM, whose
+        frames count from 1) a frame number below 1.
 
     References
     ----------
@@ -268,7 +301,7 @@ def read_localizations(path, format: str | None = None, *, pixel_size_nm: float 
     return _read_picasso(path, pixel_size_nm)
 
 
-def _finish(data: dict, n: int, attrs: dict) -> pd.DataFrame:
+def _finish(data: dict, n: int, attrs: dict, extra: dict) -> pd.DataFrame:
     ref = empty_table()
     cols = {}
     for c in COLUMNS:
@@ -276,14 +309,41 @@ def _finish(data: dict, n: int, attrs: dict) -> pd.DataFrame:
         if values is None:
             values = np.full(n, np.nan)
         cols[c] = np.asarray(values).astype(ref[c].dtype, copy=False)
+    cols.update({name: values for name, values in extra.items() if name not in cols})
     df = pd.DataFrame(cols)
     df.attrs.update(attrs)
     df.attrs.setdefault("partial", False)
     return df
 
 
+def _pixel_size(given, from_file, name: str) -> tuple[float, str]:
+    """The pixel size (nm) and where it came from: the argument, the file, or assumed (100 nm)."""
+    for value, source in ((given, "argument"), (from_file, "file")):
+        if value is not None:
+            try:
+                px = float(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"{name}: pixel size {value!r} is not a number") from None
+            if not (np.isfinite(px) and px > 0):
+                raise ValueError(f"{name}: pixel size must be positive, got {px}")
+            return px, source
+    return _DEFAULT_PIXEL_NM, "assumed"
+
+
+def _thunderstorm_protocol_pixel_size(path: Path) -> float | None:
+    """``pixelSize`` of the camera settings in ThunderSTORM's measurement protocol beside the table, if any."""
+    import re
+
+    for protocol in (path.with_name(f"{path.stem}-protocol.txt"), path.with_name("protocol.txt")):
+        if protocol.is_file():
+            match = re.search(r'"?pixelSize"?\s*[:=]\s*([0-9.eE+-]+)', protocol.read_text(errors="replace"))
+            if match:
+                return float(match.group(1))
+    return None
+
+
 def _read_thunderstorm(path: Path, pixel_size_nm) -> pd.DataFrame:
-    px = float(pixel_size_nm or _DEFAULT_PIXEL_NM)
+    px, source = _pixel_size(pixel_size_nm, _thunderstorm_protocol_pixel_size(path), path.name)
     try:
         raw = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -297,6 +357,13 @@ def _read_thunderstorm(path: Path, pixel_size_nm) -> pd.DataFrame:
     if core.isna().any().any():
         bad = int(np.flatnonzero(core.isna().any(axis=1).to_numpy())[0]) + 2
         raise ValueError(f"{path.name} is truncated or corrupt: line {bad} has no valid frame/x/y")
+    frames = core["frame"].to_numpy()
+    wrong = np.flatnonzero((frames < 1) | (frames != np.round(frames)))
+    if wrong.size:
+        raise ValueError(
+            f"{path.name}, line {int(wrong[0]) + 2}: frame {frames[wrong[0]]:g}; ThunderSTORM frames are whole numbers "
+            "counting from 1"
+        )
 
     def get(name):
         return numeric[name].to_numpy(dtype=np.float64) if name in numeric.columns else None
@@ -322,7 +389,17 @@ def _read_thunderstorm(path: Path, pixel_size_nm) -> pd.DataFrame:
         "uncertainty_y": None if uy is None else uy / px,
         "log_likelihood": get("log_likelihood"),
     }
-    return _finish(data, len(raw), {"pixel_size_nm": px, "source_format": "thunderstorm"})
+    consumed = {"frame", "x [nm]", "y [nm]", "intensity [photon]", "offset [photon]", "sigma [nm]", "log_likelihood",
+                "uncertainty_xy [nm]", "uncertainty [nm]", "uncertainty_x [nm]", "uncertainty_y [nm]"}
+    extra = {c: _as_numbers(raw[c]) for c in raw.columns if c not in consumed}
+    attrs = {"pixel_size_nm": px, "pixel_size_source": source, "source_format": "thunderstorm"}
+    return _finish(data, len(raw), attrs, extra)
+
+
+def _as_numbers(column: pd.Series) -> np.ndarray:
+    """A column as numbers when every value is one, else as it is (text columns pass through too)."""
+    numbers = pd.to_numeric(column, errors="coerce")
+    return (numbers if numbers.notna().sum() == column.notna().sum() else column).to_numpy()
 
 
 def _read_picasso(path: Path, pixel_size_nm) -> pd.DataFrame:
@@ -361,7 +438,7 @@ def _read_picasso(path: Path, pixel_size_nm) -> pd.DataFrame:
                 return d[key]
         return None
 
-    px = pixel_size_nm or meta("Pixelsize") or _DEFAULT_PIXEL_NM
+    px, source = _pixel_size(pixel_size_nm, meta("Pixelsize"), path.name)
 
     def get(name):
         return rec[name].astype(np.float64) if name in names else None
@@ -379,12 +456,15 @@ def _read_picasso(path: Path, pixel_size_nm) -> pd.DataFrame:
         "uncertainty_y": get("lpy"),
         "log_likelihood": get("log_likelihood"),
     }
-    attrs = {"pixel_size_nm": float(px), "source_format": "picasso"}
+    renamed = {"sx": "sigma_x", "sy": "sigma_y"}
+    consumed = {"frame", "x", "y", "photons", "bg", "lpx", "lpy", "log_likelihood"}
+    extra = {renamed.get(c, c): rec[c] for c in names if c not in consumed}
+    attrs = {"pixel_size_nm": px, "pixel_size_source": source, "source_format": "picasso"}
     if meta("Height") is not None and meta("Width") is not None:
         attrs["frame_shape"] = (int(meta("Height")), int(meta("Width")))
     if meta("Frames") is not None:
         attrs["n_frames"] = int(meta("Frames"))
-    return _finish(data, len(rec), attrs)
+    return _finish(data, len(rec), attrs, extra)
 
 
 # ----------------------------------------------------------------------------- TIFF stacks
