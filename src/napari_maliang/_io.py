@@ -1,7 +1,8 @@
-"""napari reader and writer contributions: localization tables and ``.mlg`` codec files.
+"""napari reader and writer contributions: raw PALM/STORM movies, localization tables and ``.mlg`` codec files.
 
-Thin glue over :mod:`napari_maliang.smlm.io` and :mod:`napari_maliang.codec`; the file formats
-themselves live there and are usable without napari.
+Thin glue over :mod:`napari_maliang.smlm.acquisition`, :mod:`napari_maliang.smlm.io` and :mod:`napari_maliang.codec`;
+the file formats themselves live there and are usable without napari. Each reader claims only the files it can
+read (a grayscale TIFF stack, not any TIFF; a picasso HDF5, not any HDF5), so other plugins keep theirs.
 """
 
 from __future__ import annotations
@@ -44,8 +45,15 @@ def localization_layer_data(table, name: str, *, colour: str = "photons", frames
 
 def _is_localization_file(path: Path) -> bool:
     suffix = path.suffix.lower()
-    if suffix in (".hdf5", ".h5"):
-        return True
+    if suffix in (".hdf5", ".h5"):  # picasso's, not any HDF5 (ilastik, BigDataViewer, Imaris ...)
+        import h5py
+
+        try:
+            with h5py.File(path, "r") as fh:
+                locs = fh.get("locs")
+                return isinstance(locs, h5py.Dataset) and bool(locs.dtype.names) and {"x", "y"} <= set(locs.dtype.names)
+        except OSError:
+            return False
     if suffix == ".csv":
         try:
             with open(path, encoding="utf-8", errors="replace") as fh:
@@ -56,6 +64,27 @@ def _is_localization_file(path: Path) -> bool:
     return False
 
 
+def get_acquisition_reader(path):
+    """Reader for raw movies opened lazily: grayscale (OME-/Big)TIFF stacks, picasso ``.raw`` + ``.yaml``,
+    ``.nd2`` (None for anything else, e.g. a single image or an RGB TIFF)."""
+    from napari_maliang.smlm.acquisition import is_acquisition
+
+    if isinstance(path, list) or not is_acquisition(path):
+        return None
+    return _read_acquisition
+
+
+def _read_acquisition(path):
+    import warnings
+
+    from napari_maliang.smlm.acquisition import open_acquisition
+
+    movie = open_acquisition(path)
+    if movie.damage:
+        warnings.warn(movie.damage, stacklevel=2)
+    return [movie.layer_data()]
+
+
 def get_localization_reader(path):
     """Reader for ThunderSTORM CSV and picasso HDF5 localization files (None for anything else)."""
     if isinstance(path, list) or not _is_localization_file(Path(path)):
@@ -64,10 +93,19 @@ def get_localization_reader(path):
 
 
 def _read_localizations(path):
+    import warnings
+
     from napari_maliang.smlm import read_localizations
 
     table = read_localizations(path)
-    return [localization_layer_data(table, Path(path).stem)]
+    if table.attrs.get("pixel_size_source") == "assumed":
+        warnings.warn(
+            f"{Path(path).name} does not say its camera pixel size: 100 nm assumed. Set the layer's metadata "
+            "'pixel_size_nm' (or read it with napari_maliang.smlm.read_localizations(path, pixel_size_nm=...))",
+            stacklevel=2,
+        )
+    return [localization_layer_data(table, Path(path).stem, metadata={"pixel_size_source": table.attrs.get(
+        "pixel_size_source", "file")})]
 
 
 def _table_from_points(data, meta: dict):

@@ -1,0 +1,325 @@
+"""Raw PALM/STORM acquisitions opened lazily: (OME-/Big)TIFF stacks, picasso ``.raw`` + ``.yaml`` and Nikon ``.nd2``.
+
+A movie of 10^4-10^5 frames (4-40 GB) is opened as a dask array of one-frame chunks, whatever its size: opening
+reads only the file's headers, napari reads a frame when it is shown, and the localization pipeline reads one
+chunk of frames at a time (:func:`napari_maliang.smlm.pipeline.localize_steps`). Frames are read with ordinary
+file reads, not through a memory map, so the pages of a long run do not accumulate in the resident memory.
+
+The camera pixel size and settings come from the file where it has them: OME-XML (``PhysicalSizeX``, detector
+gain, offset, EM gain), the picasso YAML (``Pixelsize``, ``Gain``, ``Baseline``), the ND2 metadata (voxel size).
+A file whose end is missing (an acquisition interrupted while it was written) opens with the frames before the
+damage and says so in :attr:`Acquisition.damage`. Colour, palette and multi-channel TIFFs are refused: they are
+not camera frames.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["ACQUISITION_SUFFIXES", "Acquisition", "is_acquisition", "open_acquisition"]
+
+TIFF_SUFFIXES = (".tif", ".tiff", ".btf", ".tf8")
+ACQUISITION_SUFFIXES = (*TIFF_SUFFIXES, ".raw", ".nd2")
+
+
+@dataclass
+class Acquisition:
+    """A lazily opened movie: ``frames`` (a dask array ``(n, H, W)`` of one-frame chunks) and what the file says.
+
+    ``pixel_size_nm`` is None when the file does not give it; ``camera`` holds the camera settings the file gives
+    (keys of :class:`napari_maliang.smlm.camera.Camera`); ``damage`` describes a truncated file (None when whole).
+    """
+
+    path: str
+    frames: object
+    pixel_size_nm: float | None = None
+    camera: dict = field(default_factory=dict)
+    damage: str | None = None
+
+    def layer_data(self) -> tuple:
+        """A napari Image ``LayerDataTuple``: the frames, in nm when the pixel size is known (units nm, scale the
+        pixel size), in camera pixels otherwise; ``metadata`` holds the pixel size, its source and the camera."""
+        known = self.pixel_size_nm is not None
+        px = self.pixel_size_nm if known else 1.0
+        metadata = {
+            "pixel_size_nm": self.pixel_size_nm if known else 100.0,
+            "pixel_size_source": "file" if known else "assumed",
+            "camera": dict(self.camera),
+            "source_path": self.path,
+            "n_frames": int(self.frames.shape[0]),
+        }
+        if self.damage:
+            metadata["damage"] = self.damage
+        kwargs = {
+            "name": Path(self.path).name.split(".")[0],
+            "metadata": metadata,
+            "scale": (1.0, px, px),
+            "units": ("pixel", "nm", "nm") if known else ("pixel", "pixel", "pixel"),
+            "colormap": "gray",
+        }
+        return (self.frames, kwargs, "image")
+
+
+# ------------------------------------------------------------------------------------------------ frame readers
+class _ContiguousFrames:
+    """Frames stored one after another from ``offset`` (uncompressed TIFF, picasso .raw), read with plain file
+    reads (each call opens the file, so threads may read at once)."""
+
+    def __init__(self, path: str, offset: int, shape: tuple, file_dtype):
+        self.path, self.offset, self.shape = path, int(offset), tuple(shape)
+        self._file_dtype = np.dtype(file_dtype)
+        self.dtype = self._file_dtype.newbyteorder("=")
+        self.ndim = 3
+        self._frame_bytes = int(np.prod(shape[1:])) * self.dtype.itemsize
+
+    def __getitem__(self, key):
+        rows = range(*_frame_slice(key, self.shape[0]).indices(self.shape[0]))
+        out = np.empty((len(rows), *self.shape[1:]), self._file_dtype)
+        with open(self.path, "rb") as fh:
+            if rows.step == 1:  # one read for a run of frames
+                _read_into(fh, out, self.offset + rows.start * self._frame_bytes, self.path)
+            else:
+                for k, i in enumerate(rows):
+                    _read_into(fh, out[k], self.offset + i * self._frame_bytes, self.path)
+        return out[(slice(None), *_rest(key))].astype(self.dtype, copy=False)
+
+
+class _PageFrames:
+    """Frames that are TIFF pages (compressed, or not one after another), read page by page from one open file."""
+
+    def __init__(self, tif, pages: list, shape: tuple, dtype):
+        self._tif, self._pages, self.shape, self.dtype = tif, pages, tuple(shape), np.dtype(dtype).newbyteorder("=")
+        self.ndim = 3
+        self._lock = threading.Lock()  # one file handle: its seek + read must not interleave
+
+    def __getitem__(self, key):
+        rows = range(*_frame_slice(key, self.shape[0]).indices(self.shape[0]))
+        out = np.empty((len(rows), *self.shape[1:]), self.dtype)
+        with self._lock:
+            for k, i in enumerate(rows):
+                out[k] = self._pages[i].asarray()
+        return out[(slice(None), *_rest(key))]
+
+
+def _frame_slice(key, n: int) -> slice:
+    first = key[0] if isinstance(key, tuple) else key
+    if isinstance(first, (int, np.integer)):
+        i = int(first) + (n if first < 0 else 0)
+        return slice(i, i + 1)
+    if isinstance(first, slice):
+        return first
+    raise TypeError("frames are indexed by slices and integers")
+
+
+def _rest(key) -> tuple:
+    return tuple(key[1:]) if isinstance(key, tuple) else ()
+
+
+def _read_into(fh, out: np.ndarray, offset: int, path: str) -> None:
+    fh.seek(offset)
+    if out.size and fh.readinto(memoryview(out.reshape(-1).view(np.uint8))) != out.nbytes:
+        raise ValueError(f"{os.path.basename(path)}: the file ends inside the frame data at byte {offset}")
+
+
+def _as_dask(reader):
+    import dask.array as da
+
+    chunks = (1, *reader.shape[1:])
+    return da.from_array(reader, chunks=chunks, asarray=True, fancy=False, name=f"maliang-frames-{id(reader):x}")
+
+
+# ------------------------------------------------------------------------------------------------ formats
+def is_acquisition(path) -> bool:
+    """True when ``path`` is a file this module opens: a single-channel grayscale TIFF stack of two or more
+    frames, a ``.raw`` with a picasso ``.yaml`` beside it, or an ``.nd2`` (when the ``nd2`` package is there).
+    Cheap: reads headers only."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file() or suffix not in ACQUISITION_SUFFIXES:
+        return False
+    if suffix == ".raw":
+        return path.with_suffix(".yaml").is_file()
+    if suffix == ".nd2":
+        import importlib.util
+
+        return importlib.util.find_spec("nd2") is not None
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tif:
+            series = tif.series[0]
+            axes, shape = series.axes.upper(), series.shape
+            if series.keyframe.photometric == tifffile.PHOTOMETRIC.PALETTE or "S" in axes or "C" in axes:
+                return False
+            return len(shape) >= 3 and int(np.prod(shape[:-2])) >= 2 and series.dtype.kind in "uif"
+    except Exception:  # noqa: BLE001 - not a TIFF we can read: leave it to other readers
+        return False
+
+
+def open_acquisition(path) -> Acquisition:
+    """Open a raw movie lazily (see the module docstring for formats and metadata).
+
+    Raises
+    ------
+    ValueError
+        For a missing or unreadable file, a TIFF that is not camera frames (colour, palette, several channels), a
+        ``.raw`` without its YAML, or a file with no complete frame.
+
+    References
+    ----------
+    .. [1] OME-TIFF: I. G. Goldberg et al., "The Open Microscopy Environment (OME) Data Model and XML file", Genome
+       Biology 6, R47 (2005), doi:10.1186/gb-2005-6-5-r47; TIFF read with tifffile (C. Gohlke).
+    .. [2] J. Schnitzbauer et al., "Super-resolution microscopy with DNA-PAINT", Nature Protocols 12, 1198-1228
+       (2017), doi:10.1038/nprot.2017.024 (picasso's .raw + .yaml movies).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".raw":
+        return _open_raw(path)
+    if suffix == ".nd2":
+        return _open_nd2(path)
+    if suffix in TIFF_SUFFIXES:
+        return _open_tiff(path)
+    raise ValueError(f"{path.name}: not a movie this reader knows ({', '.join(ACQUISITION_SUFFIXES)})")
+
+
+def _open_tiff(path: Path) -> Acquisition:
+    import tifffile
+
+    from napari_maliang._shared.stacks import open_tiff
+    from napari_maliang.smlm.camera import Camera
+    from napari_maliang.smlm.io import _not_camera_frames
+
+    damage = None
+    try:
+        series = open_tiff(path)
+        not_frames = _not_camera_frames(series)
+        if not_frames:
+            raise ValueError(not_frames)
+        if series.memmap is not None:
+            mm = series.memmap
+            shape = (int(np.prod(mm.shape[:-2])), *mm.shape[-2:])
+            reader = _ContiguousFrames(str(path), mm.offset, shape, mm.dtype)
+            del mm
+        else:
+            pages = series.pages
+            reader = _PageFrames(pages._tif, list(pages._pages), (len(pages), *pages.page_shape), pages.dtype)
+    except ValueError as exc:
+        if "truncated" not in str(exc) and "corrupt" not in str(exc):
+            raise
+        reader, damage = _salvage_tiff(path, str(exc))
+    camera = {}
+    try:
+        with tifffile.TiffFile(path) as tif:
+            xml = tif.ome_metadata
+        if xml:
+            camera = {k: v for k, v in Camera.from_metadata(xml).to_dict().items() if v is not None}
+            if "PhysicalSizeX" not in xml:
+                camera.pop("pixel_size_nm", None)
+    except (ValueError, tifffile.TiffFileError, OSError):
+        pass
+    return Acquisition(str(path), _as_dask(reader), camera.get("pixel_size_nm"), camera, damage)
+
+
+def _salvage_tiff(path: Path, problem: str):
+    """The frames of a damaged TIFF that lie whole in the file, and a sentence saying what was lost."""
+    import logging
+
+    import tifffile
+
+    size = path.stat().st_size
+    logger = logging.getLogger("tifffile")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)  # tifffile logs the damage again as it parses: it is reported once, below
+    try:
+        tif = tifffile.TiffFile(path)
+        series, first = tif.series[0], tif.pages[0]
+    except (tifffile.TiffFileError, OSError, ValueError, IndexError) as exc:
+        raise ValueError(f"{path.name} is not a readable TIFF (truncated or corrupt?): {exc}") from None
+    finally:
+        logger.setLevel(level)
+    frame_shape, dtype = tuple(first.shape), np.dtype(first.dtype)
+    frame_bytes = int(np.prod(frame_shape)) * dtype.itemsize
+    if len(frame_shape) != 2:
+        tif.close()
+        raise ValueError(f"{path.name} is damaged and its first page is not a camera frame ({frame_shape}): {problem}")
+    intended = int(np.prod(series.shape[:-2])) if len(series.shape) > 2 else len(tif.pages)
+    if series.dataoffset is not None:  # one contiguous block: the whole frames before the end of the file
+        n = min(intended, (size - series.dataoffset) // frame_bytes)
+        reader = _ContiguousFrames(str(path), series.dataoffset, (n, *frame_shape), dtype)
+        tif.close()
+    else:
+        good = []
+        for page in tif.pages:
+            ends = [o + c for o, c in zip(page.dataoffsets, page.databytecounts, strict=False)]
+            if page.shape != frame_shape or not ends or max(ends) > size:
+                break
+            good.append(page)
+        n = len(good)
+        reader = _PageFrames(tif, good, (n, *frame_shape), dtype)
+    if n == 0:
+        raise ValueError(f"{path.name} is damaged before its first whole frame: {problem}")
+    detail = problem.split(": ", 1)[-1]
+    kept = f"{n} of {intended}" if intended > n else f"{n}"
+    return reader, f"{path.name} is truncated or corrupt ({detail}): the {kept} whole frames before the damage are kept"
+
+
+def _open_raw(path: Path) -> Acquisition:
+    """picasso's raw movie: frames one after another, described by the YAML of the same stem (``Width``,
+    ``Height``, ``Frames``, ``Data Type``, ``Byte Order``; camera ``Pixelsize``, ``Gain``, ``Baseline``)."""
+    import yaml
+
+    yaml_path = path.with_suffix(".yaml")
+    if not yaml_path.is_file():
+        raise ValueError(f"{path.name}: a picasso .raw movie needs its {yaml_path.name} (width, height, frames, type)")
+    try:
+        with open(yaml_path, encoding="utf-8") as fh:
+            info = {k: v for d in yaml.safe_load_all(fh) if isinstance(d, dict) for k, v in d.items()}
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{yaml_path.name} is not valid YAML: {exc}") from None
+    try:
+        h, w, n = int(info["Height"]), int(info["Width"]), int(info["Frames"])
+        dtype = np.dtype(info.get("Data Type", "uint16")).newbyteorder(">" if info.get("Byte Order") == ">" else "<")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{yaml_path.name} does not describe a movie (Width, Height, Frames, Data Type): {exc}") from None
+    frame_bytes = h * w * dtype.itemsize
+    whole = path.stat().st_size // frame_bytes
+    damage = None
+    if whole < n:
+        if whole == 0:
+            raise ValueError(f"{path.name} holds no whole {h}x{w} frame ({path.stat().st_size} bytes)")
+        damage = f"{path.name} is truncated: {whole} whole frames of the {n} its YAML announces are kept"
+        n = whole
+    reader = _ContiguousFrames(str(path), 0, (n, h, w), dtype)
+    camera = {}
+    for key, name in (("Pixelsize", "pixel_size_nm"), ("Gain", "gain"), ("Baseline", "offset")):
+        if isinstance(info.get(key), (int, float)):
+            camera[name] = float(info[key])
+    return Acquisition(str(path), _as_dask(reader), camera.get("pixel_size_nm"), camera, damage)
+
+
+def _open_nd2(path: Path) -> Acquisition:
+    """A Nikon ND2 file through the ``nd2`` package (its lazy dask array); one channel only."""
+    try:
+        import nd2
+    except ImportError:
+        raise ValueError("reading .nd2 files needs the nd2 package: pip install 'napari-maliang[nd2]'") from None
+    try:
+        f = nd2.ND2File(path)
+    except Exception as exc:  # noqa: BLE001 - the nd2 package raises several kinds
+        raise ValueError(f"{path.name} is not a readable ND2 file: {exc}") from None
+    sizes = dict(f.sizes)
+    if sizes.get("C", 1) > 1 or sizes.get("S", 1) > 1:
+        f.close()
+        raise ValueError(f"{path.name} has {sizes.get('C', 1)} channels ({sizes}); localize one channel at a time")
+    frames = f.to_dask()
+    frames = frames.reshape((-1, *frames.shape[-2:])).rechunk((1, *frames.shape[-2:]))
+    px = float(f.voxel_size().x) * 1000.0 if f.voxel_size().x else None
+    return Acquisition(str(path), frames, px, {"pixel_size_nm": px} if px else {})
