@@ -19,6 +19,7 @@ __all__ = [
     "FiducialDriftOptions",
     "LocalizeOptions",
     "MotionOptions",
+    "NenaOptions",
     "RccDriftOptions",
     "RenderOptions",
 ]
@@ -203,3 +204,18 @@ class ClusterOptions(Options):
                         low=0, low_open=True, step=0.05, symbol="ε")
     min_samples: int = option(10, "Neighbours (itself included) that make a localization a cluster core.", low=1,
                               label="min samples")
+
+
+@dataclass(frozen=True)
+class NenaOptions(Options):
+    """Options of :func:`nena`: the distance of each localization to its nearest neighbour in the next frame
+    (Endesfelder et al. 2014)."""
+
+    references = (
+        '.. [1] U. Endesfelder, S. Malkusch, F. Fricke, M. Heilemann, "A simple method to estimate the average localization precision of a single-molecule localization microscopy experiment", Histochemistry and Cell Biology 141, 629-638 (2014), doi:10.1007/s00418-014-1192-3.'
+    )
+
+    max_distance: float | None = option(
+        None, "Largest next-frame neighbour distance that is histogrammed and fitted.", unit="px", low=0,
+        low_open=True, step=0.1, none="10 times the median localization uncertainty of the table, 1 px without one",
+    )
