@@ -135,9 +135,10 @@ def link(locs: pd.DataFrame, *, opts: LinkOptions) -> pd.DataFrame:
     (and the same for ``y``); a localization whose uncertainty is missing, not finite or not positive has no
     weight, and a track with no weight at all gets the plain mean and a NaN uncertainty. ``photons`` and
     ``log_likelihood`` (the log-likelihood of independent frames adds) are summed, ``frame`` is the first
-    frame, every other numeric column (``background``, ``sigma``, extra columns) is averaged and other columns
-    take the first localization's value. Added columns: ``first_frame``, ``n_frames`` (frames spanned, last -
-    first + 1) and ``n_locs`` (localizations merged); linking an already linked table combines them.
+    frame, every other numeric column (``background``, ``sigma``, extra columns) is averaged and other
+    columns take the value of the track's first localization. Added columns: ``first_frame``, ``n_frames``
+    (frames spanned, last - first + 1) and ``n_locs`` (localizations merged); linking an already linked table
+    combines them.
 
     Parameters
     ----------
@@ -184,9 +185,7 @@ def _merge(locs: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
             merged = total if name in _SUMMED else total / count
             columns[name] = merged.astype(values.dtype) if values.dtype.kind == "f" else merged
         else:
-            first_row = np.full(k, len(ids), np.int64)
-            np.minimum.at(first_row, ids, np.arange(len(ids)))
-            columns[name] = values[first_row]
+            columns[name] = values[_first_rows(frame, ids, k)]
     for axis in ("x", "y"):
         mean, sd = _weighted_mean(locs, axis, ids, k, count)
         columns[axis] = mean
@@ -198,6 +197,14 @@ def _merge(locs: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
     out["n_locs"] = n_locs.astype(np.int64)
     out.attrs.update(locs.attrs)
     return out
+
+
+def _first_rows(frame: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
+    """The row of every track's first localization in time (the first row of the earliest frame)."""
+    order = np.argsort(frame, kind="stable")
+    first = np.full(k, len(ids), np.int64)
+    np.minimum.at(first, ids[order], np.arange(len(ids)))
+    return order[first]
 
 
 def _weighted_mean(locs, axis, ids, k, count):

@@ -1,0 +1,385 @@
+"""PALM post-processing: filter_localizations, link (merging blinks) and DBSCAN cluster / cluster_stats, on
+simulated tables with known answers, and the ``maliang filter/link/cluster`` commands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from napari_maliang.cli import main
+from napari_maliang.smlm import clustering
+from napari_maliang.smlm.clustering import cluster, cluster_stats
+from napari_maliang.smlm.filtering import filter_localizations, parse_range
+from napari_maliang.smlm.io import read_localizations, write_localizations
+from napari_maliang.smlm.linking import gate_factor, link, link_ids
+from napari_maliang.smlm.scenes import localization_precision
+from napari_maliang.smlm.table import COLUMNS, empty_table
+
+ATTRS = {"pixel_size_nm": 107.0, "n_frames": 600, "shape": (96, 96)}
+
+
+def blinking_table(n_mol=3000, n_frames=600, shape=(96, 96), seed=0, p_gap=0.3, spread=0.5):
+    """Molecules at known positions that blink: each has 1 + Poisson(1) on-events at random start frames,
+    ``Geometric(1/3)`` localizations per event separated by a 1-frame dark gap with probability ``p_gap``;
+    a localization is the true position plus Gaussian noise of the precision of its photon count
+    (:func:`localization_precision`; photons log-normal of log-spread ``spread``). Returns the table (rows
+    shuffled), the molecule of every row and the molecules' ``(y, x)``."""
+    rng = np.random.default_rng(seed)
+    pos = rng.uniform(1, np.array(shape) - 1, (n_mol, 2))  # (y, x)
+    event_mol = np.repeat(np.arange(n_mol), 1 + rng.poisson(1.0, n_mol))
+    lengths = rng.geometric(1 / 3, len(event_mol))
+    event = np.repeat(np.arange(len(event_mol)), lengths)
+    step = 1 + (rng.random(len(event)) < p_gap)
+    starts = np.cumsum(lengths) - lengths
+    step[starts] = 0
+    offset = np.cumsum(step) - np.repeat(np.cumsum(step)[starts], lengths)
+    frame = rng.integers(0, n_frames, len(event_mol))[event] + offset
+    mol = event_mol[event]
+    keep = frame < n_frames
+    frame, mol = frame[keep], mol[keep]
+    _, first = np.unique(np.column_stack([mol, frame]), axis=0, return_index=True)  # one per molecule and frame
+    frame, mol = frame[first], mol[first]
+    photons = rng.lognormal(np.log(600), spread, len(frame))
+    sd = localization_precision(photons, 20.0)
+    n = len(frame)
+    df = pd.DataFrame(
+        {
+            "frame": frame.astype(np.int64),
+            "x": pos[mol, 1] + rng.normal(0, 1, n) * sd,
+            "y": pos[mol, 0] + rng.normal(0, 1, n) * sd,
+            "photons": photons.astype(np.float32),
+            "background": np.full(n, 20.0, np.float32),
+            "sigma": np.full(n, 1.3, np.float32),
+            "uncertainty_x": sd.astype(np.float32),
+            "uncertainty_y": sd.astype(np.float32),
+            "log_likelihood": np.full(n, -50.0, np.float32),
+        }
+    )
+    df.attrs.update(ATTRS)
+    order = rng.permutation(n)
+    return df.iloc[order].reset_index(drop=True), mol[order], pos
+
+
+def true_tracks(frame, mol, max_dark):
+    """The ideal linking: a molecule's localizations, split where more than ``max_dark`` frames are dark."""
+    order = np.lexsort((frame, mol))
+    new = np.ones(len(order), bool)
+    new[1:] = (mol[order][1:] != mol[order][:-1]) | (np.diff(frame[order]) > max_dark + 1)
+    out = np.empty(len(order), np.int64)
+    out[order] = np.cumsum(new) - 1
+    return out
+
+
+# --------------------------------------------------------------------------------------------- link
+
+
+@pytest.fixture(scope="module")
+def blinks():
+    return blinking_table()
+
+
+def test_link_recovers_the_on_events(blinks):
+    df, mol, _ = blinks
+    truth = true_tracks(df["frame"].to_numpy(), mol, max_dark=1)
+    ids = link_ids(df, max_dark=1)
+    pairs = pd.DataFrame({"truth": truth, "found": ids, "mol": mol})
+    found_per_truth = pairs.groupby("truth")["found"].nunique()
+    truth_per_found = pairs.groupby("found")["truth"].nunique()
+    mols_per_found = pairs.groupby("found")["mol"].nunique()
+    only = truth_per_found.loc[pairs.groupby("truth")["found"].first()].to_numpy() == 1
+    exact = (found_per_truth == 1) & only  # the event is one track, holding nothing else
+    assert len(found_per_truth) > 5000  # a non-trivial number of events, many within a gate of another molecule
+    assert exact.mean() >= 0.98, exact.mean()
+    assert (mols_per_found > 1).mean() < 0.01, (mols_per_found > 1).mean()
+
+
+def test_merged_position_error_is_the_merged_uncertainty(blinks):
+    df, mol, pos = blinks
+    linked = link(df)
+    ids = link_ids(df)
+    molecule = pd.Series(mol).groupby(ids).first().to_numpy()
+    pure = (pd.Series(mol).groupby(ids).nunique() == 1).to_numpy()  # the < 1 % wrong joins have no truth
+    assert len(linked) == len(molecule) and len(linked) < 0.6 * len(df)
+    for axis, col in ((1, "x"), (0, "y")):
+        z = (linked[col].to_numpy() - pos[molecule, axis]) / linked[f"uncertainty_{col}"].to_numpy(np.float64)
+        assert 0.95 < np.std(z[pure]) < 1.05, np.std(z[pure])
+    one = linked["n_locs"].to_numpy() == 1
+    assert np.allclose(linked.loc[one, "uncertainty_x"], df.groupby(ids)["uncertainty_x"].first()[one])
+
+
+def test_merged_error_shrinks_as_one_over_sqrt_n():
+    df, mol, pos = blinking_table(n_mol=4000, seed=3, spread=0.0)  # every localization has the same precision
+    sigma = float(df["uncertainty_x"].iloc[0])
+    linked = link(df)
+    molecule = pd.Series(mol).groupby(link_ids(df)).first().to_numpy()
+    error = np.concatenate([linked["x"] - pos[molecule, 1], linked["y"] - pos[molecule, 0]])
+    n = np.tile(linked["n_locs"].to_numpy(), 2)
+    for k in (1, 2, 3, 5):
+        rms = np.sqrt(np.mean(error[n == k] ** 2))
+        assert rms == pytest.approx(sigma / np.sqrt(k), rel=0.1), (k, rms)
+    assert np.allclose(linked["uncertainty_x"], sigma / np.sqrt(linked["n_locs"]), rtol=1e-5)
+
+
+def test_merged_values():
+    # one molecule at (5, 7) in frames 3, 4, 6 with precisions 0.1, 0.2, 0.1; a second one far away
+    df = pd.DataFrame(
+        {
+            "frame": [6, 3, 4, 4],
+            "x": [5.1, 4.95, 5.2, 30.0],
+            "y": [7.0, 7.05, 6.9, 30.0],
+            "photons": [100.0, 200.0, 300.0, 50.0],
+            "background": [10.0, 20.0, 30.0, 5.0],
+            "uncertainty_x": [0.1, 0.1, 0.2, 0.1],
+            "uncertainty_y": [0.1, 0.1, 0.2, 0.1],
+            "tag": [1.0, 2.0, 6.0, 9.0],
+            "name": ["c", "a", "b", "z"],
+        }
+    )
+    df.attrs.update(ATTRS)
+    out = link(df, max_dark=1)
+    assert list(out.columns) == [*df.columns, "first_frame", "n_frames", "n_locs"]
+    assert out.attrs == ATTRS
+    m = out.iloc[0]
+    w = np.array([100.0, 100.0, 25.0])  # 1 / u**2 of frames 3, 6, 4
+    assert m["x"] == pytest.approx(np.dot(w, [4.95, 5.1, 5.2]) / w.sum())
+    assert m["uncertainty_x"] == pytest.approx(1 / np.sqrt(w.sum()), rel=1e-6)
+    assert (m["frame"], m["first_frame"], m["n_frames"], m["n_locs"]) == (3, 3, 4, 3)
+    assert m["photons"] == 600.0 and m["background"] == 20.0 and m["tag"] == 3.0 and m["name"] == "a"
+    assert out.iloc[1][["x", "frame", "n_locs", "name"]].tolist() == [30.0, 4, 1, "z"]
+    # linking the linked table again changes nothing, and its spans combine
+    again = link(out, max_dark=1)
+    spans = ["frame", "first_frame", "n_frames", "n_locs"]
+    assert again[spans].equals(out[spans])
+
+
+def test_max_dark_is_respected():
+    frames = [0, 1, 4, 6]  # dark gaps of 2 frames (2, 3) and of 1 frame (5)
+    df = pd.DataFrame({"frame": frames, "x": [3.0] * 4, "y": [4.0] * 4})
+    assert link(df, 0.5, max_dark=1)["n_locs"].tolist() == [2, 2]
+    assert link(df, 0.5, max_dark=2)["n_locs"].tolist() == [4]
+    assert link(df, 0.5, max_dark=0)["n_locs"].tolist() == [2, 1, 1]
+
+
+def test_dense_frames_are_assigned_one_to_one_closest_first():
+    # two molecules 0.3 px apart, both on in frames 0..3, within one gate of each other; in frame 1 the
+    # localization listed first (10.2) lies within the gate of both tracks: a first-come rule would give it
+    # the track at 10.0, the closest-first assignment gives it the one at 10.3.
+    df = pd.DataFrame(
+        {
+            "frame": [0, 0, 1, 1, 2, 2, 3, 3],
+            "x": [10.0, 10.3, 10.2, 10.05, 10.0, 10.3, 10.3, 10.0],
+            "y": [5.0] * 8,
+        }
+    )
+    ids = link_ids(df, 0.5)
+    assert ids.tolist() == [0, 1, 1, 0, 0, 1, 1, 0]
+    out = link(df, 0.5)
+    assert out["n_locs"].tolist() == [4, 4]
+    assert out["x"].to_numpy() == pytest.approx([10.0125, 10.275])
+    # one localization per track and frame: two at the same place in one frame stay apart
+    same = pd.DataFrame({"frame": [0, 0, 1], "x": [1.0, 1.0, 1.0], "y": [1.0, 1.0, 1.0]})
+    assert sorted(link(same, 0.5)["n_locs"].tolist()) == [1, 2]
+
+
+def test_unsorted_and_negative_frames_give_the_sorted_answer(blinks):
+    df = blinks[0].iloc[:3000].copy()
+    df["frame"] -= 100
+    sorted_df = df.sort_values("frame", kind="stable").reset_index(drop=True)
+    a = link(df).sort_values(["frame", "x"]).reset_index(drop=True)
+    b = link(sorted_df).sort_values(["frame", "x"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["frame"].min() < 0
+
+
+def test_automatic_gate_is_the_rayleigh_quantile():
+    assert gate_factor(1e-3) == pytest.approx(3.7169, abs=1e-4)
+    # pair scale s = sqrt(0.1**2 + 0.1**2): linked at 3.6 s, not at 3.8 s
+    s = np.sqrt(0.02)
+    for distance, n_tracks in ((3.6 * s, 1), (3.8 * s, 2)):
+        df = pd.DataFrame(
+            {"frame": [0, 1], "x": [0.0, distance], "y": [0.0, 0.0], "uncertainty_x": [0.1, 0.1],
+             "uncertainty_y": [0.1, 0.1]}
+        )
+        assert len(link(df)) == n_tracks
+
+
+def test_link_empty_and_bad_input():
+    out = link(empty_table(ATTRS))
+    assert len(out) == 0 and list(out.columns) == [*COLUMNS, "first_frame", "n_frames", "n_locs"]
+    assert out.attrs == ATTRS
+    with pytest.raises(ValueError, match="radius must be a finite number > 0, got 0.0"):
+        link(empty_table(), radius=0)
+    with pytest.raises(ValueError, match="max_dark must be an integer >= 0"):
+        link(empty_table(), max_dark=-1)
+    plain = pd.DataFrame({"frame": [0, 1], "x": [0.0, 0.1], "y": [0.0, 0.0]})
+    with pytest.raises(ValueError, match=r"lacks \['uncertainty_x', 'uncertainty_y'\]; give a radius"):
+        link(plain)
+    assert len(link(plain, radius=0.5)) == 1
+    nan = plain.assign(uncertainty_x=[0.1, np.nan], uncertainty_y=[0.1, 0.1])
+    with pytest.raises(ValueError, match="1 localization"):
+        link(nan)
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) \['y'\]"):
+        link(plain.drop(columns="y"), radius=1)
+
+
+# ------------------------------------------------------------------------------------------- filter
+
+
+def test_filter_inclusive_open_ends_and_columns_kept():
+    df = pd.DataFrame(
+        {"frame": [0, 1, 2, 3], "x": [1.0, 2.0, 3.0, 4.0], "photons": [100.0, 500.0, 900.0, np.nan],
+         "extra": ["a", "b", "c", "d"]}
+    )
+    df.attrs.update(ATTRS)
+    out = filter_localizations(df, photons=(500, 900))
+    assert out["extra"].tolist() == ["b", "c"] and list(out.columns) == list(df.columns)
+    assert out.attrs == ATTRS and out.index.tolist() == [0, 1]
+    assert filter_localizations(df, photons=(500, None))["frame"].tolist() == [1, 2]  # NaN fails a bound
+    assert filter_localizations(df, photons=(None, None))["frame"].tolist() == [0, 1, 2, 3]
+    assert filter_localizations(df, photons=(None, 500), frame=(1, None))["frame"].tolist() == [1]
+    empty = filter_localizations(df, photons=(1e4, None))
+    assert len(empty) == 0 and list(empty.columns) == list(df.columns) and empty.attrs == ATTRS
+    assert empty.dtypes.equals(df.dtypes)
+    with pytest.raises(ValueError, match=r"no column\(s\) \['sigma'\] to filter; the table has \['frame', 'x'"):
+        filter_localizations(df, sigma=(0.8, 1.6))
+    with pytest.raises(ValueError, match="empty: low 2 > high 1"):
+        filter_localizations(df, x=(2, 1))
+    with pytest.raises(ValueError, match=r"must be \(low, high\)"):
+        filter_localizations(df, x=5)
+
+
+def test_parse_range():
+    assert parse_range("photons=500:") == ("photons", (500.0, None))
+    assert parse_range("sigma=0.8:1.6") == ("sigma", (0.8, 1.6))
+    assert parse_range(" frame = : 99") == ("frame", (None, 99.0))
+    for bad in ("photons>500", "photons=500", "=1:2", "x=a:b", "x=1:2:3"):
+        with pytest.raises(ValueError, match="COLUMN=LOW:HIGH|must be numbers"):
+            parse_range(bad)
+
+
+# ------------------------------------------------------------------------------------------ cluster
+
+
+def clustered_table(n_clusters=25, per_cluster=60, n_noise=600, seed=1):
+    rng = np.random.default_rng(seed)
+    grid = np.stack(np.meshgrid(np.arange(5), np.arange(5)), -1).reshape(-1, 2)[:n_clusters]
+    centres = 12.0 + 15.0 * grid + rng.uniform(-2, 2, grid.shape)
+    blobs = [c + rng.normal(0, 0.25, (per_cluster, 2)) for c in centres]
+    xy = np.concatenate([*blobs, rng.uniform(0, 90, (n_noise, 2))])
+    truth = np.concatenate([np.repeat(np.arange(n_clusters), per_cluster), np.full(n_noise, -1)])
+    df = pd.DataFrame({"frame": rng.integers(0, 100, len(xy)), "x": xy[:, 0], "y": xy[:, 1], "extra": 1.5})
+    df.attrs.update(ATTRS)
+    return df, truth
+
+
+def test_dbscan_finds_the_clusters():
+    df, truth = clustered_table()
+    out = cluster(df, 0.4, 8)
+    assert list(out.columns) == [*df.columns, "cluster"] and out.attrs == ATTRS and out["cluster"].dtype == np.int64
+    labels = out["cluster"].to_numpy()
+    assert len(np.unique(labels[labels >= 0])) == 25
+    jaccard = []
+    for c in range(25):
+        members = truth == c
+        best = np.bincount(labels[members][labels[members] >= 0]).argmax()
+        found = labels == best
+        jaccard.append((members & found).sum() / (members | found).sum())
+    assert min(jaccard) >= 0.9, min(jaccard)
+    assert (labels[truth < 0] == -1).mean() > 0.97
+    stats = cluster_stats(out)
+    assert len(stats) == 25 and stats["n_locs"].between(54, 66).all()
+    assert stats["radius_of_gyration"].between(0.25, 0.45).all()  # sqrt(2) * 0.25 for a 2-D Gaussian
+
+
+def test_cluster_refuses_more_than_bounded_memory(monkeypatch):
+    df, _ = clustered_table()
+    monkeypatch.setattr(clustering, "MAX_POINTS", 1000)
+    with pytest.raises(ValueError, match="2,100 localizations exceed the limit of 1,000"):
+        cluster(df, eps=0.4)
+    monkeypatch.setattr(clustering, "MAX_POINTS", 10**6)
+    monkeypatch.setattr(clustering, "MAX_NEIGHBOURS", 10_000)
+    with pytest.raises(ValueError, match="neighbour pairs, beyond the limit of 10,000"):
+        cluster(df, eps=3.0)
+    with pytest.raises(ValueError, match="eps must be a finite number > 0"):
+        cluster(df, eps=0)
+    with pytest.raises(TypeError, match="missing required argument"):
+        cluster(df)
+
+
+def test_cluster_stats_known_shapes():
+    ring = 2.0 * np.exp(2j * np.pi * np.arange(12) / 12) + (10 + 20j)
+    square = np.array([0, 3, 3 + 3j, 3j]) + (40 + 40j)
+    line = np.array([0, 1, 2, 3]) + (60 + 5j)
+    pts = np.concatenate([ring, square, line, [80 + 80j, 81 + 80j], [0j]])
+    labels = np.repeat([4, 7, 2, 9, -1], [12, 4, 4, 2, 1])
+    df = pd.DataFrame({"frame": np.arange(len(pts)), "x": pts.real, "y": pts.imag, "cluster": labels})
+    df.attrs.update(ATTRS)
+    stats = cluster_stats(df).set_index("cluster")
+    assert stats.index.tolist() == [2, 4, 7, 9] and stats.attrs == ATTRS
+    assert stats.loc[4, "radius_of_gyration"] == pytest.approx(2.0)
+    assert stats.loc[4, "area"] == pytest.approx(6 * 4 * np.sin(2 * np.pi / 12))  # n/2 R^2 sin(2 pi / n)
+    assert stats.loc[4, ["x", "y"]].tolist() == pytest.approx([10.0, 20.0])
+    assert stats.loc[7, "radius_of_gyration"] == pytest.approx(3 / np.sqrt(2))
+    assert stats.loc[7, "area"] == pytest.approx(9.0)
+    assert stats.loc[2, "area"] == 0.0 and stats.loc[9, "area"] == 0.0
+    assert stats.loc[2, "radius_of_gyration"] == pytest.approx(np.sqrt(1.25))
+    assert stats.loc[7, ["n_locs", "first_frame", "last_frame"]].tolist() == [4, 12, 15]
+    assert len(cluster_stats(df.assign(cluster=-1))) == 0
+    with pytest.raises(ValueError, match="needs a 'cluster' column"):
+        cluster_stats(df.drop(columns="cluster"))
+
+
+def test_cluster_empty():
+    out = cluster(empty_table(ATTRS), 0.5)
+    assert len(out) == 0 and "cluster" in out.columns and out.attrs == ATTRS
+    assert len(cluster_stats(out)) == 0
+
+
+# ---------------------------------------------------------------------------------------------- CLI
+
+
+def test_cli_round_trips(tmp_path, blinks, capsys):
+    df = blinks[0].iloc[:4000].reset_index(drop=True)
+    src = tmp_path / "locs.hdf5"
+    write_localizations(df, src)
+    written = read_localizations(src)
+
+    out = tmp_path / "bright.csv"
+    assert main(["filter", str(src), "-o", str(out), "--range", "photons=500:", "--range", "frame=:299"]) == 0
+    expected = filter_localizations(written, photons=(500, None), frame=(None, 299))
+    got = read_localizations(out, pixel_size_nm=ATTRS["pixel_size_nm"])
+    assert len(got) == len(expected) > 0
+    assert np.allclose(np.sort(got["x"]), np.sort(expected["x"]), atol=1e-3)
+
+    out = tmp_path / "linked.hdf5"
+    assert main(["link", str(src), "-o", str(out), "--max-dark", "2"]) == 0
+    got = read_localizations(out)
+    expected = link(written, max_dark=2)
+    assert len(got) == len(expected) < len(df)
+    assert np.allclose(np.sort(got["x"]), np.sort(expected["x"]), atol=1e-4)
+    assert f"{len(df)} localizations -> {len(expected)} molecules" in capsys.readouterr().out
+
+    clustered, _ = clustered_table()
+    src = tmp_path / "clustered.hdf5"
+    write_localizations(clustered.assign(photons=1000.0), src)
+    out, stats = tmp_path / "labelled.hdf5", tmp_path / "stats.csv"
+    assert main(["cluster", str(src), "-o", str(out), "--eps", "0.4", "--min-samples", "8", "--stats", str(stats)]) == 0
+    assert len(pd.read_csv(stats)) == 25 and len(read_localizations(out)) == len(clustered)
+    assert "25 clusters" in capsys.readouterr().out
+
+
+def test_cli_errors(tmp_path, capsys):
+    src = tmp_path / "locs.csv"
+    write_localizations(blinking_table(n_mol=50, n_frames=50)[0], src)
+    assert main(["link", str(src), "-o", str(src)]) == 2
+    assert "is the input file" in capsys.readouterr().err
+    assert main(["link", str(src), "-o", str(tmp_path / "x.csv"), "--radius", "0"]) == 2
+    assert "radius must be a finite number > 0" in capsys.readouterr().err
+    assert main(["filter", str(src), "-o", str(tmp_path / "x.csv"), "--range", "photons>5"]) == 2
+    assert "COLUMN=LOW:HIGH" in capsys.readouterr().err
+    assert main(["filter", str(src), "-o", str(tmp_path / "x.csv"), "--range", "nope=1:"]) == 2
+    assert "no column(s) ['nope']" in capsys.readouterr().err
+    assert main(["cluster", str(src), "-o", str(tmp_path / "x.txt"), "--eps", "1"]) == 2
+    with pytest.raises(SystemExit):
+        main(["cluster", str(src), "-o", str(tmp_path / "x.csv")])  # --eps is required
