@@ -91,3 +91,44 @@ def test_mlg_reader_rejects_non_mlg_files(tmp_path):
     reader = _io.get_mlg_reader(str(path))
     with pytest.raises(CodecError, match="not an .mlg file"):
         reader(str(path))
+
+
+def test_a_movie_opens_lazily_in_napari_with_its_pixel_size(make_napari_viewer, tmp_path):
+    import tifffile
+
+    movie = np.random.default_rng(1).integers(0, 1000, (30, 16, 20)).astype(np.uint16)
+    path = tmp_path / "run.ome.tif"
+    tifffile.imwrite(path, movie, ome=True, metadata={"axes": "TYX", "PhysicalSizeX": 0.16, "PhysicalSizeY": 0.16})
+    viewer = make_napari_viewer()
+    (layer,) = viewer.open(str(path), plugin=PLUGIN)
+    assert type(layer.data).__module__.startswith("dask") and layer.data.shape == movie.shape
+    assert layer.metadata["pixel_size_nm"] == pytest.approx(160.0)
+    assert tuple(layer.scale) == pytest.approx((1.0, 160.0, 160.0))
+    assert [str(u) for u in layer.units][-2:] == ["nanometer", "nanometer"]
+    viewer.dims.set_current_step(0, 12)
+    np.testing.assert_array_equal(np.asarray(layer._slice.image.raw), movie[12])
+
+
+def test_only_picasso_hdf5_files_are_claimed(tmp_path):
+    import h5py
+
+    with h5py.File(tmp_path / "ilastik.h5", "w") as fh:
+        fh.create_dataset("exported_data", data=np.zeros((4, 4)))
+    with h5py.File(tmp_path / "bdv.h5", "w") as fh:
+        fh.create_dataset("locs", data=np.zeros((4, 4)))  # a plain array, not picasso's records
+    (tmp_path / "broken.h5").write_bytes(b"not hdf5")
+    for name in ("ilastik.h5", "bdv.h5", "broken.h5"):
+        assert _io.get_localization_reader(str(tmp_path / name)) is None, name
+    from napari_maliang.smlm import write_localizations
+
+    (written, _) = write_localizations(_table(), tmp_path / "locs.hdf5")
+    assert _io.get_localization_reader(str(written)) is not None
+
+
+def test_a_table_without_pixel_size_is_read_with_a_warning(tmp_path):
+    path = tmp_path / "ts.csv"
+    path.write_text('"frame","x [nm]","y [nm]"\n1,150,250\n')
+    reader = _io.get_localization_reader(str(path))
+    with pytest.warns(UserWarning, match="100 nm assumed"):
+        ((coords, kwargs, kind),) = reader(str(path))
+    assert kwargs["metadata"]["pixel_size_source"] == "assumed" and kwargs["metadata"]["pixel_size_nm"] == 100

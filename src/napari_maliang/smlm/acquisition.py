@@ -152,13 +152,42 @@ def is_acquisition(path) -> bool:
 
     try:
         with tifffile.TiffFile(path) as tif:
-            series = tif.series[0]
-            axes, shape = series.axes.upper(), series.shape
-            if series.keyframe.photometric == tifffile.PHOTOMETRIC.PALETTE or "S" in axes or "C" in axes:
-                return False
-            return len(shape) >= 3 and int(np.prod(shape[:-2])) >= 2 and series.dtype.kind in "uif"
+            return _not_a_movie(tif) is None
     except Exception:  # noqa: BLE001 - not a TIFF we can read: leave it to other readers
         return False
+
+
+def _not_a_movie(tif) -> str | None:
+    """Why an opened TIFF is not a movie of camera frames (None when it is one)."""
+    import tifffile
+
+    from napari_maliang.smlm.io import _not_camera_frames
+
+    name = tif.filehandle.name
+    series = tif.series[0]
+    if len(tif.series) > 1 and all(s.ndim in (2, 3) and "S" not in s.axes for s in tif.series):
+        shapes = sorted({tuple(s.shape[-2:]) for s in tif.series})
+        return (f"{name} holds {len(tif.series)} series of frames of sizes {shapes}: frames of different sizes (or "
+                "several positions) are not one movie; save each as its own stack")
+    palette = series.keyframe.photometric == tifffile.PHOTOMETRIC.PALETTE
+    axes = series.axes.upper()
+    for reason in (
+        f"{name} is an indexed-colour (palette) image, not camera frames" if palette else None,
+        _not_camera_frames(_Described(name, axes, series.shape)),
+        f"{name} is one image, not a movie" if len(series.shape) < 3 or np.prod(series.shape[:-2]) < 2 else None,
+        f"{name} holds {series.dtype} values, not camera counts" if series.dtype.kind not in "uif" else None,
+    ):
+        if reason:
+            return reason
+    return None
+
+
+@dataclass
+class _Described:  # what _not_camera_frames looks at
+    name: str
+    axes: str
+    shape: tuple
+    palette: bool = False
 
 
 def open_acquisition(path) -> Acquisition:
@@ -195,36 +224,36 @@ def _open_tiff(path: Path) -> Acquisition:
 
     from napari_maliang._shared.stacks import open_tiff
     from napari_maliang.smlm.camera import Camera
-    from napari_maliang.smlm.io import _not_camera_frames
 
-    damage = None
+    damage, xml = None, None
     try:
         series = open_tiff(path)
-        not_frames = _not_camera_frames(series)
-        if not_frames:
-            raise ValueError(not_frames)
-        if series.memmap is not None:
-            mm = series.memmap
-            shape = (int(np.prod(mm.shape[:-2])), *mm.shape[-2:])
-            reader = _ContiguousFrames(str(path), mm.offset, shape, mm.dtype)
-            del mm
-        else:
-            pages = series.pages
-            reader = _PageFrames(pages._tif, list(pages._pages), (len(pages), *pages.page_shape), pages.dtype)
     except ValueError as exc:
         if "truncated" not in str(exc) and "corrupt" not in str(exc):
             raise
         reader, damage = _salvage_tiff(path, str(exc))
-    camera = {}
-    try:
+    else:
         with tifffile.TiffFile(path) as tif:
+            not_a_movie = _not_a_movie(tif)
             xml = tif.ome_metadata
-        if xml:
+        if series.memmap is not None:
+            mm = series.memmap
+            shape = (int(np.prod(mm.shape[:-2])), *mm.shape[-2:])
+            reader = _ContiguousFrames(str(path), mm.offset, shape, mm.dtype)
+            del mm, series
+        else:
+            pages = series.pages
+            reader = _PageFrames(pages._tif, list(pages._pages), (len(pages), *pages.page_shape), pages.dtype)
+        if not_a_movie:
+            raise ValueError(not_a_movie)
+    camera = {}
+    if xml:
+        try:
             camera = {k: v for k, v in Camera.from_metadata(xml).to_dict().items() if v is not None}
-            if "PhysicalSizeX" not in xml:
-                camera.pop("pixel_size_nm", None)
-    except (ValueError, tifffile.TiffFileError, OSError):
-        pass
+        except ValueError:  # OME-XML that does not parse: no camera settings from it
+            camera = {}
+        if "PhysicalSizeX" not in xml:
+            camera.pop("pixel_size_nm", None)
     return Acquisition(str(path), _as_dask(reader), camera.get("pixel_size_nm"), camera, damage)
 
 

@@ -1,0 +1,138 @@
+"""Raw movies opened lazily (napari_maliang.smlm.acquisition): every format and convention it claims, damage."""
+
+import os
+
+import numpy as np
+import pytest
+import tifffile
+import yaml
+
+from napari_maliang.smlm.acquisition import is_acquisition, open_acquisition
+
+
+@pytest.fixture
+def movie():
+    return np.random.default_rng(0).integers(0, 4000, (40, 24, 32)).astype(np.uint16)
+
+
+def _is_lazy(frames, shape) -> bool:
+    return type(frames).__module__.startswith("dask") and frames.shape == shape and frames.chunks[0] == (1,) * shape[0]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["imagej", "imagej-z", "plain", "bigtiff", "zlib", "ome", "pages"],
+)
+def test_tiff_stacks_open_lazily_with_their_pixels(tmp_path, movie, kind):
+    path = tmp_path / ("m.ome.tif" if kind == "ome" else "m.tif")
+    if kind == "pages":  # one page at a time, as acquisition software appends frames
+        with tifffile.TiffWriter(path) as tw:
+            for frame in movie:
+                tw.write(frame, contiguous=False, metadata=None)
+    else:
+        kwargs = {"imagej": {"imagej": True, "metadata": {"axes": "TYX"}},
+                  "imagej-z": {"imagej": True, "metadata": {"axes": "ZYX"}}, "plain": {}, "bigtiff": {"bigtiff": True},
+                  "zlib": {"compression": "zlib"}, "ome": {"ome": True, "metadata": {"axes": "TYX"}}}[kind]
+        tifffile.imwrite(path, movie, **kwargs)
+    assert is_acquisition(path)
+    acq = open_acquisition(path)
+    assert _is_lazy(acq.frames, movie.shape) and acq.damage is None
+    np.testing.assert_array_equal(acq.frames[7].compute(), movie[7])
+    np.testing.assert_array_equal(acq.frames[3:30:4, 2:9, 5].compute(), movie[3:30:4, 2:9, 5])
+    np.testing.assert_array_equal(np.asarray(acq.frames), movie)
+
+
+def test_ome_pixel_size_and_camera_reach_the_layer(tmp_path, movie):
+    path = tmp_path / "m.ome.tif"
+    tifffile.imwrite(path, movie, ome=True, metadata={"axes": "TYX", "PhysicalSizeX": 0.107,
+                                                      "PhysicalSizeXUnit": "µm", "PhysicalSizeY": 0.107})
+    acq = open_acquisition(path)
+    assert acq.pixel_size_nm == pytest.approx(107.0)
+    data, kwargs, kind = acq.layer_data()
+    assert kind == "image" and kwargs["scale"] == (1.0, pytest.approx(107.0), pytest.approx(107.0))
+    assert kwargs["units"] == ("pixel", "nm", "nm")
+    assert kwargs["metadata"]["pixel_size_nm"] == pytest.approx(107.0)
+    assert kwargs["metadata"]["pixel_size_source"] == "file"
+
+
+def test_a_stack_without_pixel_size_stays_in_camera_pixels(tmp_path, movie):
+    tifffile.imwrite(tmp_path / "m.tif", movie)
+    _, kwargs, _ = open_acquisition(tmp_path / "m.tif").layer_data()
+    assert kwargs["scale"] == (1.0, 1.0, 1.0) and kwargs["metadata"]["pixel_size_source"] == "assumed"
+
+
+def test_big_endian_tiff(tmp_path, movie):
+    tifffile.imwrite(tmp_path / "m.tif", movie, byteorder=">")
+    acq = open_acquisition(tmp_path / "m.tif")
+    assert acq.frames.dtype == np.uint16 and acq.frames.dtype.isnative
+    np.testing.assert_array_equal(acq.frames[5].compute(), movie[5])
+
+
+@pytest.mark.parametrize("byte_order", ["<", ">"])
+def test_picasso_raw_movie(tmp_path, movie, byte_order):
+    (tmp_path / "m.raw").write_bytes(movie.astype(np.dtype(np.uint16).newbyteorder(byte_order)).tobytes())
+    info = {"Width": 32, "Height": 24, "Frames": 40, "Data Type": "uint16", "Byte Order": byte_order,
+            "Camera": "Andor", "Pixelsize": 130, "Gain": 2.5, "Baseline": 100}
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump(info))
+    assert is_acquisition(tmp_path / "m.raw")
+    acq = open_acquisition(tmp_path / "m.raw")
+    assert _is_lazy(acq.frames, movie.shape)
+    np.testing.assert_array_equal(np.asarray(acq.frames), movie)
+    assert acq.pixel_size_nm == 130 and acq.camera == {"pixel_size_nm": 130.0, "gain": 2.5, "offset": 100.0}
+
+
+def test_truncated_files_keep_the_frames_before_the_damage(tmp_path, movie):
+    for name, kwargs in (("plain.tif", {}), ("zlib.tif", {"compression": "zlib"})):
+        path = tmp_path / name
+        tifffile.imwrite(path, movie, **kwargs)
+        with open(path, "r+b") as fh:
+            fh.truncate(os.path.getsize(path) * 2 // 3)
+        acq = open_acquisition(path)
+        n = acq.frames.shape[0]
+        assert 10 < n < 40, name
+        assert "truncated or corrupt" in acq.damage and f"the {n}" in acq.damage
+        np.testing.assert_array_equal(np.asarray(acq.frames), movie[:n])
+    (tmp_path / "m.raw").write_bytes(movie.tobytes()[: 10 * 24 * 32 * 2 + 100])
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump({"Width": 32, "Height": 24, "Frames": 40, "Data Type": "uint16"}))
+    acq = open_acquisition(tmp_path / "m.raw")
+    assert acq.frames.shape[0] == 10 and "10 whole frames of the 40" in acq.damage
+
+
+def test_only_real_movies_are_claimed(tmp_path, movie):
+    tifffile.imwrite(tmp_path / "one.tif", movie[0])  # one image: napari's own reader
+    tifffile.imwrite(tmp_path / "rgb.tif", np.zeros((24, 32, 3), np.uint8), photometric="rgb")
+    tifffile.imwrite(tmp_path / "rgbs.tif", np.zeros((5, 24, 32, 3), np.uint8), photometric="rgb")
+    tifffile.imwrite(tmp_path / "channels.tif", np.zeros((5, 2, 24, 32), np.uint16), imagej=True,
+                     metadata={"axes": "TCYX"})
+    (tmp_path / "lonely.raw").write_bytes(movie.tobytes())  # no YAML
+    (tmp_path / "fake.tif").write_bytes(b"not a tiff at all")
+    for name in ("one.tif", "rgb.tif", "rgbs.tif", "channels.tif", "lonely.raw", "fake.tif", "missing.tif"):
+        assert not is_acquisition(tmp_path / name), name
+
+
+def test_clear_refusals(tmp_path, movie):
+    tifffile.imwrite(tmp_path / "rgbs.tif", np.zeros((5, 24, 32, 3), np.uint8), photometric="rgb")
+    with pytest.raises(ValueError, match="colour image"):
+        open_acquisition(tmp_path / "rgbs.tif")
+    tifffile.imwrite(tmp_path / "channels.tif", np.zeros((5, 2, 24, 32), np.uint16), imagej=True,
+                     metadata={"axes": "TCYX"})
+    with pytest.raises(ValueError, match="2 channels"):
+        open_acquisition(tmp_path / "channels.tif")
+    (tmp_path / "lonely.raw").write_bytes(movie.tobytes())
+    with pytest.raises(ValueError, match="needs its lonely.yaml"):
+        open_acquisition(tmp_path / "lonely.raw")
+    with pytest.raises(ValueError, match="no such file"):
+        open_acquisition(tmp_path / "missing.tif")
+    (tmp_path / "fake.tif").write_bytes(b"not a tiff at all")
+    with pytest.raises(ValueError, match="not a readable TIFF"):
+        open_acquisition(tmp_path / "fake.tif")
+    with tifffile.TiffWriter(tmp_path / "sizes.tif") as tw:  # frames of different sizes
+        for frame in (movie[0], movie[1], movie[2, :10]):
+            tw.write(frame, contiguous=False, metadata=None)
+    with pytest.raises(ValueError, match="frames of different sizes"):
+        open_acquisition(tmp_path / "sizes.tif")
+    nd2 = pytest.importorskip("nd2")
+    del nd2
+    (tmp_path / "bad.nd2").write_bytes(b"nonsense")
+    with pytest.raises(ValueError, match="not a readable ND2"):
+        open_acquisition(tmp_path / "bad.nd2")
