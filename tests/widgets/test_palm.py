@@ -123,7 +123,7 @@ def test_camera_settings_persist(make_napari_viewer, tmp_path):
     assert again.use_em.isChecked() and again.camera().excess_noise == pytest.approx(np.sqrt(2))
 
 
-def test_estimate_sigma_button(make_napari_viewer, sample):
+def test_estimate_sigma_button_runs_in_the_background(make_napari_viewer, qtbot, sample):
     movie, _ = sample
     viewer = make_napari_viewer()
     viewer.add_image(movie, name="stack")
@@ -131,7 +131,60 @@ def test_estimate_sigma_button(make_napari_viewer, sample):
     widget.backend.value = "cpu"
     widget.psf_sigma.value = 2.0
     widget.estimate_button.click()
+    assert widget.estimate_runner.running  # a worker thread, not the GUI thread
+    qtbot.waitUntil(lambda: not widget.estimate_runner.running, timeout=120_000)
+    assert widget.estimate_runner.last_error is None, widget.estimate_runner.last_error
     assert widget.psf_sigma.value == pytest.approx(1.3, abs=0.1)
+
+
+def test_camera_presets_and_hand_typed_values(make_napari_viewer):
+    from napari_maliang._widgets.palm import CAMERA_PRESETS, CUSTOM, PalmWidget
+
+    viewer = make_napari_viewer()
+    widget = _widget(viewer)
+    name = next(n for n in CAMERA_PRESETS if n.startswith("EMCCD"))
+    widget.preset.setCurrentText(name)
+    camera = widget.camera()
+    assert camera.pixel_size_nm == 160 and camera.gain == pytest.approx(4.6) and camera.em_gain == 100
+    assert PalmWidget(viewer).preset.currentText() == name  # remembered
+    widget.gain.setValue(5.0)  # typed by hand: no longer the preset
+    assert widget.preset.currentText() == CUSTOM and widget.camera().gain == 5.0
+    widget.preset.setCurrentText(next(n for n in CAMERA_PRESETS if n.startswith("sCMOS")))
+    assert not widget.use_em.isChecked() and widget.camera().em_gain is None
+
+
+def test_a_lazy_movie_is_localized_in_its_physical_world(make_napari_viewer, qtbot, tmp_path, sample):
+    """A movie opened by the plugin's reader (a dask array, nm world, pixel size and camera from the OME-XML)
+    gives the same table as the array in memory, and every layer shares the stack's units (no napari warning)."""
+    import tifffile
+
+    movie, _ = sample
+    path = tmp_path / "movie.ome.tif"
+    tifffile.imwrite(path, movie, ome=True, metadata={"axes": "TYX", "PhysicalSizeX": 0.13, "PhysicalSizeY": 0.13})
+    viewer = make_napari_viewer()
+    (stack,) = viewer.open(str(path), plugin=PLUGIN)
+    viewer.add_image(movie, name="in memory")
+    widget = _widget(viewer)
+    widget.backend.value = "cpu"
+    widget.chunk_frames.value = 16
+    widget.layer_combo.setCurrentText("movie")
+    assert widget.pixel_size.value() == pytest.approx(130.0)  # from the file
+    _run(qtbot, widget)
+    assert widget.runner.last_error is None, widget.runner.last_error
+    lazy = viewer.layers["movie localizations"]
+    widget.layer_combo.setCurrentText("in memory")
+    _run(qtbot, widget)
+    eager = viewer.layers["in memory localizations"]
+    np.testing.assert_allclose(lazy.features[["frame", "x", "y"]], eager.features[["frame", "x", "y"]])
+    assert lazy.metadata["pixel_size_nm"] == pytest.approx(130.0)
+    render = viewer.layers["movie super-resolution"]
+    for layer in (lazy, render):
+        assert [str(u) for u in layer.units][-2:] == ["nanometer", "nanometer"], layer.name
+    np.testing.assert_allclose(lazy.scale[-2:], stack.scale[-2:])
+    viewer.layers.remove("in memory")
+    viewer.layers.remove("in memory localizations")
+    viewer.layers.remove("in memory super-resolution")
+    assert viewer.layers.extent.units is not None  # one world: napari has no "Inconsistent units" to say
 
 
 def test_overlap_checkbox_separates_pairs(make_napari_viewer, qtbot):

@@ -1,17 +1,23 @@
 """Docked widget "PALM localization": an image stack in, a Points layer of localizations out.
 
 Thin layer around :func:`napari_maliang.smlm.pipeline.localize_steps` (Quan et al. 2010,
-MaLiang): choose the raw stack, the camera (persisted between sessions in a small JSON file in
-the user config folder), PSF sigma (or estimate it from the data), threshold, box, whether to
-separate overlapping pairs (multi-emitter fitting, on by default) and backend;
+MaLiang): choose the raw stack, the camera (a preset -- EMCCD, sCMOS, simulation -- or typed values,
+persisted between sessions in a small JSON file in the user config folder; the pixel size and camera
+settings a file gives, e.g. OME-XML or picasso YAML read by the plugin's movie reader, are taken from
+the layer's metadata), PSF sigma (or estimate it from the data, in a background thread), threshold,
+box, whether to separate overlapping pairs (multi-emitter fitting, on by default) and backend;
 Run runs the chunked pipeline in a background thread with a progress bar (frames done,
-localizations/s) and Cancel. Outputs:
+frames/s, localizations/s) and Cancel. A lazy (dask) layer, as the plugin's movie reader opens a
+movie of any size, is read chunk by chunk: memory is bounded by the chunk, not the movie. Outputs:
 
 - Points layer ``"<stack> localizations"`` with data ``(frame, y, x)`` and every table column in
   ``features``, coloured by a chosen feature; with the stack's scale/translate it overlays the raw
   frames and shows each frame's localizations on that frame.
 - Image layer ``"<stack> super-resolution"`` rendered by :func:`napari_maliang.smlm.render`
   (Gaussian or histogram) that overlays the stack.
+
+Both take the stack's ``scale``, ``translate`` and ``units`` (nm for a movie whose pixel size is
+known), so every layer of the analysis shares one physical world.
 
 A cancelled run keeps what was done: the layers are named ``... (partial)`` and their
 ``metadata["partial"]`` is True. Input layers are never modified.
@@ -31,7 +37,6 @@ from qtpy.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -41,7 +46,6 @@ from napari_maliang._widgets._common import (
     follow_layer_list,
     layer_choices,
     output_layer,
-    show_error,
     show_info,
 )
 from napari_maliang._widgets._controls import OptionControls
@@ -49,6 +53,17 @@ from napari_maliang._widgets._controls import OptionControls
 __all__ = ["PalmWidget", "settings_path"]
 
 CAMERA_KEYS = ("pixel_size_nm", "gain", "offset", "quantum_efficiency", "em_gain")
+#: typical settings of the cameras of localization microscopy (electrons per ADU, baseline ADU, QE, EM gain);
+#: a starting point that the user corrects to their own camera's calibration sheet
+CAMERA_PRESETS = {
+    "EMCCD (e.g. Andor iXon 897, 160 nm)": {"pixel_size_nm": 160.0, "gain": 4.6, "offset": 100.0,
+                                             "quantum_efficiency": 0.95, "em_gain": 100.0},
+    "sCMOS (e.g. Hamamatsu ORCA-Flash4.0, 108 nm)": {"pixel_size_nm": 108.0, "gain": 0.46, "offset": 100.0,
+                                                      "quantum_efficiency": 0.82, "em_gain": None},
+    "Simulation (counts are photons, 100 nm)": {"pixel_size_nm": 100.0, "gain": 1.0, "offset": 0.0,
+                                                "quantum_efficiency": 1.0, "em_gain": None},
+}
+CUSTOM = "custom"
 COLOUR_FEATURES = ("photons", "frame", "uncertainty_x", "sigma", "background", "log_likelihood")
 
 
@@ -97,6 +112,10 @@ class PalmWidget(QWidget):
         # --- camera
         cam_box = QGroupBox("Camera (remembered)")
         cam_form = QFormLayout(cam_box)
+        self.preset = QComboBox()
+        self.preset.addItems([CUSTOM, *CAMERA_PRESETS])
+        self.preset.setToolTip("Typical settings of a camera type; correct them to your camera's calibration")
+        cam_form.addRow("Preset", self.preset)
         self.pixel_size = _spin(1, 10000, 100, 1, 1, " nm")
         self.gain = _spin(0.001, 1000, 1.0, 0.1, 3, " e-/ADU")
         self.offset = _spin(-1e6, 1e6, 0.0, 1, 1, " ADU")
@@ -124,10 +143,12 @@ class PalmWidget(QWidget):
             chunk_frames={"max": 100_000},
         )
         self.psf_sigma, self.threshold, self.box, self.multi_emitter, self.chunk_frames, self.backend = self.controls
-        self.estimate_button = QPushButton("Estimate from data")
+        self.estimate_runner = JobRunner("Estimate from data", self._start_estimate)
+        self.estimate_button = self.estimate_runner.run_button
+        self.estimate_button.setToolTip("Fit the PSF width of clear spots in up to 20 frames (in the background)")
         sigma_row = QHBoxLayout()
         sigma_row.addWidget(self.psf_sigma.native)
-        sigma_row.addWidget(self.estimate_button)
+        sigma_row.addWidget(self.estimate_runner)
         self.device_label = QLabel("")
         form2 = QFormLayout()
         form2.addRow("PSF sigma (px)", sigma_row)
@@ -168,11 +189,16 @@ class PalmWidget(QWidget):
         self.use_em.toggled.connect(self._save_settings)
         self.use_em.toggled.connect(self.em_gain.setEnabled)
         self.em_gain.setEnabled(self.use_em.isChecked())
+        self.preset.currentTextChanged.connect(self._apply_preset)
+        for w in (self.pixel_size, self.gain, self.offset, self.qe, self.em_gain):
+            w.valueChanged.connect(self._forget_preset)
+        self.use_em.toggled.connect(self._forget_preset)
+        self.layer_combo.currentTextChanged.connect(self._camera_from_layer)
         self.backend.changed.connect(self._show_device)
-        self.estimate_button.clicked.connect(self.estimate_sigma)
         self.colour_by.currentTextChanged.connect(self._recolour)
         follow_layer_list(self.viewer, self._refresh_layers, events=("inserted", "removed"))
         self._refresh_layers()
+        self._camera_from_layer()
         self._show_device()
 
     # ------------------------------------------------------------------ helpers
@@ -208,8 +234,50 @@ class PalmWidget(QWidget):
             em_gain=self.em_gain.value() if self.use_em.isChecked() else None,
         )
 
+    def _set_camera(self, values: dict) -> None:
+        """Put camera settings (keys of :data:`CAMERA_KEYS`; ``em_gain`` None = no EM gain) in the controls."""
+        for key, widget in (("pixel_size_nm", self.pixel_size), ("gain", self.gain), ("offset", self.offset),
+                            ("quantum_efficiency", self.qe)):
+            if isinstance(values.get(key), (int, float)):
+                widget.setValue(float(values[key]))
+        if "em_gain" in values:
+            self.use_em.setChecked(values["em_gain"] is not None)
+            if values["em_gain"] is not None:
+                self.em_gain.setValue(float(values["em_gain"]))
+
+    def _apply_preset(self, name: str) -> None:
+        if name in CAMERA_PRESETS:
+            self._setting_preset = True
+            try:
+                self._set_camera(CAMERA_PRESETS[name])
+            finally:
+                self._setting_preset = False
+            self._save_settings()
+
+    def _forget_preset(self, *args) -> None:
+        """A value typed by hand: the camera is no longer the preset's."""
+        if not getattr(self, "_setting_preset", False) and self.preset.currentText() != CUSTOM:
+            self.preset.blockSignals(True)
+            self.preset.setCurrentText(CUSTOM)
+            self.preset.blockSignals(False)
+            self._save_settings()
+
+    def _camera_from_layer(self, *args) -> None:
+        """The camera settings the chosen layer's file gave (the movie reader's ``metadata``), when it gave any."""
+        name = self.layer_combo.currentText()
+        if not name or name not in self.viewer.layers:
+            return
+        meta = self.viewer.layers[name].metadata or {}
+        values = dict(meta.get("camera") or {})
+        if meta.get("pixel_size_source") == "file" and meta.get("pixel_size_nm"):
+            values["pixel_size_nm"] = meta["pixel_size_nm"]
+        values = {k: v for k, v in values.items() if k in CAMERA_KEYS}
+        if values:
+            self._set_camera(values)
+
     def _save_settings(self, *args):
         values = {
+            "preset": self.preset.currentText(),
             "pixel_size_nm": self.pixel_size.value(),
             "gain": self.gain.value(),
             "offset": self.offset.value(),
@@ -243,6 +311,10 @@ class PalmWidget(QWidget):
             if isinstance(values.get(key), (int, float)):
                 widget.setValue(float(values[key]))
         self.use_em.setChecked(values.get("em_gain") is not None)
+        if values.get("preset") in CAMERA_PRESETS:
+            self.preset.blockSignals(True)
+            self.preset.setCurrentText(values["preset"])
+            self.preset.blockSignals(False)
 
     def _input(self):
         name = self.layer_combo.currentText()
@@ -263,22 +335,26 @@ class PalmWidget(QWidget):
         return self.controls.options()
 
     # ------------------------------------------------------------------ actions
-    def estimate_sigma(self) -> float | None:
-        """Estimate the PSF sigma from up to 20 frames of the chosen stack and put it in the box."""
+    def _start_estimate(self):
+        """Estimate the PSF sigma from up to 20 frames of the chosen stack (a background job); the result goes in
+        the PSF sigma box."""
+        from napari_maliang._progress import Progress
         from napari_maliang.smlm.pipeline import estimate_psf_sigma
 
-        try:
-            _, data = self._input()
-            opts = self._options()
-            sigma = estimate_psf_sigma(
-                data, psf_sigma=opts.psf_sigma, box=opts.box, camera=self.camera(), backend=opts.backend, max_frames=20
-            )
-        except (ValueError, TypeError, RuntimeError) as exc:
-            show_error(str(exc))
-            return None
-        self.psf_sigma.value = sigma
-        show_info(f"PSF sigma estimated: {sigma:.3f} px")
-        return sigma
+        _, data = self._input()
+        opts = self._options()
+        camera = self.camera()
+
+        def estimate():
+            yield Progress(0.0, 1.0, "estimating the PSF width from up to 20 frames…")
+            return estimate_psf_sigma(data, psf_sigma=opts.psf_sigma, box=opts.box, camera=camera,
+                                      backend=opts.backend, max_frames=20)
+
+        def on_done(sigma):
+            self.psf_sigma.value = sigma
+            show_info(f"PSF sigma estimated: {sigma:.3f} px")
+
+        return estimate(), on_done
 
     def _start(self):
         from napari_maliang.smlm.pipeline import localize_steps
@@ -341,7 +417,8 @@ class PalmWidget(QWidget):
             frames=ndim == 3, metadata=metadata,
         )
         metadata = kwargs["metadata"]
-        kwargs.update(scale=tuple(layer.scale[-ndim:]), translate=tuple(layer.translate[-ndim:]))
+        kwargs.update(scale=tuple(layer.scale[-ndim:]), translate=tuple(layer.translate[-ndim:]),
+                      **_units(layer, ndim))
         points = output_layer(self.viewer, coords, layer_type="points", protect=[layer], **kwargs)
         self.points_layer = points
         self._render(layer, table, suffix, metadata)
@@ -357,6 +434,7 @@ class PalmWidget(QWidget):
         kwargs = render_layer_kwargs(
             pixel, image, stack_scale=tuple(layer.scale[-2:]), stack_translate=tuple(layer.translate[-2:])
         )
+        kwargs.update(_units(layer, 2))
         if kwargs.get("contrast_limits") is not None:
             lo, hi = kwargs["contrast_limits"]
             if not hi > lo:
@@ -381,3 +459,10 @@ class PalmWidget(QWidget):
             layer.face_color = name
             layer.face_colormap = "viridis"
             layer.refresh_colors(update_color_mapping=True)  # contrast limits of the new feature
+
+
+def _units(layer, ndim: int) -> dict:
+    """The last ``ndim`` world ``units`` of ``layer`` for an output layer (napari >= 0.6 has layer units): layers
+    in one world share their units, or napari warns "Inconsistent units across layers"."""
+    units = getattr(layer, "units", None)
+    return {} if units is None else {"units": tuple(str(u) for u in units)[-ndim:]}
