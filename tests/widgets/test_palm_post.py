@@ -47,21 +47,24 @@ class _Unchanged:
         np.testing.assert_array_equal(self.layer.shown, self.shown)
 
 
-def _same_placement(out, layer):
+def _same_placement(viewer, out, layer):
+    assert viewer.layers.extent.units is not None  # no "Inconsistent units across layers"
     np.testing.assert_allclose(out.scale, layer.scale)
     np.testing.assert_allclose(out.translate, layer.translate)
     assert tuple(out.units) == tuple(layer.units)
     assert out.metadata["pixel_size_nm"] == 100.0 and out.metadata["source"] == "test"
 
 
-def _blinking_scene(n_molecules=400, n_frames=3000, seed=0):
-    """Molecules at random places, each seen in a run of consecutive frames (precision ``PRECISION``)."""
+def _blinking_scene(n_molecules=400, n_frames=3000, bursts=1, seed=0):
+    """Molecules at random places, each seen in ``bursts`` runs of consecutive frames at random times
+    (precision ``PRECISION``)."""
     rng = np.random.default_rng(seed)
     pos = rng.uniform(2, 62, (n_molecules, 2))
-    start = rng.integers(0, n_frames - 10, n_molecules)
-    runs = 1 + rng.geometric(0.4, n_molecules)
-    mol = np.repeat(np.arange(n_molecules), runs)
-    frame = start[mol] + np.concatenate([np.arange(r) for r in runs])
+    burst = np.repeat(np.arange(n_molecules), bursts)
+    start = rng.integers(0, n_frames - 10, burst.size)
+    runs = 1 + rng.geometric(0.4, burst.size)
+    mol = np.repeat(burst, runs)
+    frame = np.repeat(start, runs) + np.concatenate([np.arange(r) for r in runs])
     n = mol.size
     table = pd.DataFrame({
         "frame": frame.astype(np.int64),
@@ -117,7 +120,7 @@ def test_filter_keeps_the_rows_in_range_with_every_feature(make_napari_viewer, q
     assert out is widget.filtered_layer and len(viewer.layers) == 2
     pd.testing.assert_frame_equal(out.features, expected, check_dtype=False)
     np.testing.assert_allclose(out.data, expected[["frame", "y", "x"]].to_numpy(float))
-    _same_placement(out, layer)
+    _same_placement(viewer, out, layer)
     assert set(out.metadata["filter_ranges"]) == {"photons", "frame"}
     unchanged.check()
     # back to the column's range: no bound is left on photons
@@ -157,9 +160,9 @@ def test_link_merges_runs_of_frames(make_napari_viewer, qtbot):
     merged = out.features
     assert len(merged) < len(locs)
     assert merged["n_locs"].sum() == len(locs)
-    assert abs(len(merged) - 400) < 20  # about one per molecule
+    assert abs(len(merged) - 400) < 20  # about one per molecule (one burst each)
     np.testing.assert_array_equal(out.data[:, 0], merged["first_frame"])
-    _same_placement(out, layer)
+    _same_placement(viewer, out, layer)
     assert f"-> {len(merged)} molecules" in widget.link_label.text()
     unchanged.check()
 
@@ -168,7 +171,7 @@ def test_resolution_nena_and_frc(make_napari_viewer, qtbot):
     from napari_maliang.smlm.resolution import frc
 
     viewer = make_napari_viewer()
-    locs = _blinking_scene(n_molecules=1500, n_frames=4000, seed=5)
+    locs = _blinking_scene(n_molecules=1500, n_frames=4000, bursts=3, seed=5)  # both FRC halves see each
     layer = _points_layer(viewer, locs)
     unchanged = _Unchanged(layer)
     widget = _widget(viewer, layer)
@@ -176,11 +179,12 @@ def test_resolution_nena_and_frc(make_napari_viewer, qtbot):
     precision, curve = widget.nena_result
     assert precision == pytest.approx(PRECISION, rel=0.15)
     assert f"{precision:.4f} px = {precision * 100:.2f} nm" in widget.nena_label.text()
+    assert "assumed" not in widget.nena_label.text()  # the pixel size comes from the layer's metadata
     assert len(widget.nena_axes.lines) == 2
     _run(qtbot, widget.frc_runner)
     resolution, curve = widget.frc_result
     assert resolution == pytest.approx(frc(locs)[0])
-    assert PRECISION < resolution < 20 * PRECISION
+    assert 2 * PRECISION < resolution < 6 * PRECISION
     assert f"{resolution * 100:.2f} nm" in widget.frc_label.text()
     assert any(np.allclose(line.get_ydata(), 1 / 7) for line in widget.frc_axes.lines)
     assert [lay.name for lay in viewer.layers] == ["locs"]
@@ -205,7 +209,7 @@ def test_cluster_layer_and_stats(make_napari_viewer, qtbot, tmp_path):
     assert noise.sum() > 0
     np.testing.assert_allclose(out.face_color[noise][:, :3], 0.6)
     assert np.all(out.size[noise] < out.size[~noise].min())
-    _same_placement(out, layer)
+    _same_placement(viewer, out, layer)
     widget.save_stats(tmp_path / "clusters.csv")
     assert len(pd.read_csv(tmp_path / "clusters.csv")) == 12
     unchanged.check()

@@ -94,6 +94,13 @@ def _plot_canvas(height: int):
     return canvas
 
 
+def _pixel_note(layer, nm: float) -> str:
+    """Words saying that the pixel size in nm is assumed, when the layer does not give it."""
+    if "pixel_size_nm" in (layer.metadata or {}) or "pixel_size_nm" in getattr(layer.features, "attrs", {}):
+        return ""
+    return f" (no pixel_size_nm in the layer's metadata: {nm:g} nm assumed)"
+
+
 def _range_text(column: str, low, high) -> str:
     if low is None:
         return f"{column} ≤ {high:.4g}"
@@ -169,6 +176,8 @@ class PalmPostWidget(QWidget):
         self.frc_runner = JobRunner("FRC resolution", self._start_frc)
         self.nena_label = QLabel("NeNA: –")
         self.frc_label = QLabel("FRC: –")
+        for label in (self.nena_label, self.frc_label):
+            label.setWordWrap(True)
         self.resolution_canvas = _plot_canvas(360)
         self.nena_axes, self.frc_axes = self.resolution_canvas.figure.subplots(2, 1)
 
@@ -178,6 +187,7 @@ class PalmPostWidget(QWidget):
         self.cluster_options = Container(widgets=list(self.cluster_controls), labels=True)
         self.cluster_runner = JobRunner("Cluster", self._start_cluster)
         self.cluster_label = QLabel("")
+        self.cluster_label.setWordWrap(True)
         self.stats_table = QTableWidget(0, 0)
         self.save_button = QPushButton("Save table…")
         self.save_button.setEnabled(False)
@@ -187,8 +197,8 @@ class PalmPostWidget(QWidget):
         self._add_tab("Filter", self.filter_options.native, self.histogram, self.range_slider, self.ranges_label,
                       buttons)
         self._add_tab("Link", self.link_options.native, self.link_runner, self.link_label)
-        self._add_tab("Resolution", self.nena_options.native, self.nena_runner, self.nena_label, self.frc_options.native, self.frc_runner,
-                      self.frc_label, self.resolution_canvas)
+        self._add_tab("Resolution", self.nena_options.native, self.nena_runner, self.nena_label,
+                      self.frc_options.native, self.frc_runner, self.frc_label, self.resolution_canvas)
         self._add_tab("Cluster", self.cluster_options.native, self.cluster_runner, self.cluster_label,
                       self.stats_table, self.save_button)
         layout = QVBoxLayout(self)
@@ -209,8 +219,13 @@ class PalmPostWidget(QWidget):
     # ------------------------------------------------------------------------------------ input
 
     def reset_choices(self, *_args) -> None:
-        """Refresh the layer chooser (called after every change of the layer list)."""
+        """Refresh the layer chooser (called after every change of the layer list) and let go of a removed
+        input's table."""
         refresh_choices(self.source)
+        if self._cache is not None and self._cache[0] not in self.viewer.layers:
+            self._cache = None
+        if self._preview_of is not None and self._preview_of not in self.viewer.layers:
+            self._preview_of = None
 
     def _input(self):
         """The chosen Points layer; ``ValueError`` when there is none."""
@@ -412,7 +427,8 @@ class PalmPostWidget(QWidget):
         def on_done(result):
             precision, curve = result
             self.nena_result = result
-            self.nena_label.setText(f"NeNA precision: {precision:.4f} px = {precision * nm:.2f} nm")
+            self.nena_label.setText(f"NeNA precision: {precision:.4f} px = {precision * nm:.2f} nm"
+                                    f"{_pixel_note(layer, nm)}")
             ax = self.nena_axes
             ax.clear()
             ax.plot(curve["distance"] * nm, curve["density"], ".", ms=3, color="0.4", label="neighbours")
@@ -436,7 +452,8 @@ class PalmPostWidget(QWidget):
         def on_done(result):
             resolution, curve = result
             self.frc_result = result
-            self.frc_label.setText(f"FRC resolution: {resolution:.4f} px = {resolution * nm:.2f} nm")
+            self.frc_label.setText(f"FRC resolution: {resolution:.4f} px = {resolution * nm:.2f} nm"
+                                   f"{_pixel_note(layer, nm)}")
             ax = self.frc_axes
             ax.clear()
             freq = curve["spatial_frequency"] / nm
@@ -515,7 +532,18 @@ class PalmPostWidget(QWidget):
             )
 
     def save_stats(self, path) -> None:
-        """Write the last per-cluster statistics to ``path`` as CSV."""
+        """Write the last per-cluster statistics as CSV (positions, radii in camera pixels, areas in pixels²).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The CSV file to write.
+
+        Raises
+        ------
+        ValueError
+            When no clustering has run yet.
+        """
         if self.stats is None:
             raise ValueError("no cluster statistics yet: run Cluster first")
         self.stats.to_csv(path, index=False)
