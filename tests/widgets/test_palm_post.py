@@ -228,3 +228,32 @@ def test_bad_input_is_a_message(make_napari_viewer, qtbot):
     qtbot.waitUntil(lambda: not widget.nena_runner.running, timeout=30_000)
     assert widget.nena_runner.last_error is not None  # too few pairs: the function's message is shown
     assert [lay.name for lay in viewer.layers] == ["locs"]
+
+
+def test_input_deleted_while_linking(make_napari_viewer, qtbot):
+    import threading
+
+    viewer = make_napari_viewer()
+    layer = _points_layer(viewer, _blinking_scene(n_molecules=50, n_frames=300))
+    widget = _widget(viewer, layer)
+    widget.column_combo.value = "photons"
+    widget.range_slider.setValue((1000.0, 2000.0))  # a live preview layer "locs filtered"
+    gate, start = threading.Event(), widget.link_runner._start
+
+    def held_start():
+        gen, on_done = start()
+
+        def held():
+            gate.wait(20)
+            return (yield from gen)
+
+        return held(), on_done
+
+    widget.link_runner._start = held_start
+    widget.link_runner.run()
+    viewer.layers.remove(layer)  # the choosers move on to the preview layer; nothing raises
+    gate.set()
+    _run(qtbot, widget.link_runner, timeout=30_000)
+    assert "locs linked" in viewer.layers and "locs" not in viewer.layers
+    widget.apply_button.click()  # filters what the chooser now shows
+    assert widget.points_combo.value.name == "locs filtered"
