@@ -1,0 +1,243 @@
+"""PALM post-processing: napari-maliang ``link`` and ``cluster`` vs picasso 0.11 (``postprocess.link``,
+``clusterer.dbscan``), on simulated tables with known truth (no movies).
+
+Run with the picasso venv (it has numba, scikit-learn, SciPy and pandas, which our package needs too)::
+
+    /work/bench-venvs/picasso/bin/python benchmarks/smlm_post.py [--quick]
+
+Linking scene: molecules densely labelling random filaments (0.1 px apart along them) in a 512 x 512 field;
+each blinks 1 + Poisson(1) times at a random frame, Geometric(1/3) frames per on-event with a 1-frame dark gap
+after a frame with probability 0.3; photons log-normal around 800 (spread 0.5), background 20 photons/px, PSF
+sigma 1.3 px, localization = truth + N(0, s) with s the ML precision (``scenes.localization_precision``).
+The ideal answer (truth) puts a molecule's localizations in one track until more than ``max_dark = 1``
+frames pass dark. Metrics: recovered events (the truth track is exactly one linked track), wrong joins
+(linked tracks holding more than one molecule), time of the whole link-and-merge call (numba compiled
+before timing). Picasso links with one fixed radius, the first unlinked localization in frame order
+within reach (not the nearest); ours once with the same radius and once with the automatic gate drawn from
+each pair's uncertainty (3.72 times the pair's Rayleigh scale).
+
+Clustering scene: Gaussian blobs (sd 0.3 px, 40 localizations) on a jittered grid plus uniform noise;
+both tools run scikit-learn's DBSCAN (eps 0.4 px, min_samples 8). Metric: the fraction of true clusters
+matched by a found cluster with Jaccard index >= 0.9, noise kept out, time; and our ``cluster_stats``
+vs picasso's ``find_cluster_centers``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from napari_maliang.smlm.clustering import cluster, cluster_stats  # noqa: E402
+from napari_maliang.smlm.linking import gate_factor, link, link_ids  # noqa: E402
+from napari_maliang.smlm.scenes import localization_precision  # noqa: E402
+
+MAX_DARK = 1
+
+
+def filament_molecules(rng, shape, n_filaments, spacing=0.1):
+    """Molecules every ``spacing`` px along ``n_filaments`` random straight filaments; (n, 2) as (y, x)."""
+    out = []
+    for _ in range(n_filaments):
+        a = rng.uniform(10, np.array(shape) - 10)
+        b = rng.uniform(10, np.array(shape) - 10)
+        n = int(np.hypot(*(b - a)) / spacing)
+        t = rng.uniform(0, 1, n)[:, None]
+        out.append(a + t * (b - a))
+    return np.concatenate(out)
+
+
+def blinking_table(pos, n_frames, rng):
+    """One localization per molecule and on-frame; returns the table (pixel centres at integers) and the
+    molecule of every row."""
+    n_mol = len(pos)
+    event_mol = np.repeat(np.arange(n_mol), 1 + rng.poisson(1.0, n_mol))
+    lengths = rng.geometric(1 / 3, len(event_mol))
+    event = np.repeat(np.arange(len(event_mol)), lengths)
+    step = 1 + (rng.random(len(event)) < 0.3)
+    starts = np.cumsum(lengths) - lengths
+    step[starts] = 0
+    offset = np.cumsum(step) - np.repeat(np.cumsum(step)[starts], lengths)
+    frame = rng.integers(0, n_frames, len(event_mol))[event] + offset
+    mol = event_mol[event]
+    keep = frame < n_frames
+    frame, mol = frame[keep], mol[keep]
+    key = np.unique(mol.astype(np.int64) * (n_frames + 10) + frame, return_index=True)[1]
+    frame, mol = frame[key], mol[key]
+    photons = rng.lognormal(np.log(800), 0.5, len(frame))
+    sd = localization_precision(photons, 20.0)
+    n = len(frame)
+    df = pd.DataFrame(
+        {
+            "frame": frame.astype(np.int64),
+            "x": pos[mol, 1] + rng.normal(0, 1, n) * sd,
+            "y": pos[mol, 0] + rng.normal(0, 1, n) * sd,
+            "photons": photons.astype(np.float32),
+            "background": np.full(n, 20.0, np.float32),
+            "sigma": np.full(n, 1.3, np.float32),
+            "uncertainty_x": sd.astype(np.float32),
+            "uncertainty_y": sd.astype(np.float32),
+            "log_likelihood": np.zeros(n, np.float32),
+        }
+    )
+    df.attrs.update(pixel_size_nm=100.0, n_frames=n_frames)
+    return df, mol
+
+
+def true_tracks(frame, mol, max_dark):
+    order = np.lexsort((frame, mol))
+    new = np.ones(len(order), bool)
+    new[1:] = (mol[order][1:] != mol[order][:-1]) | (np.diff(frame[order]) > max_dark + 1)
+    out = np.empty(len(order), np.int64)
+    out[order] = np.cumsum(new) - 1
+    return out
+
+
+def link_scores(truth, found, mol):
+    """(recovered events %, wrong-join tracks %)."""
+    pairs = pd.DataFrame({"truth": truth, "found": found, "mol": mol})
+    found_per_truth = pairs.groupby("truth")["found"].nunique()
+    truth_per_found = pairs.groupby("found")["truth"].nunique()
+    only = truth_per_found.loc[pairs.groupby("truth")["found"].first()].to_numpy() == 1
+    recovered = ((found_per_truth == 1) & only).mean()
+    wrong = (pairs.groupby("found")["mol"].nunique() > 1).mean()
+    return 100 * recovered, 100 * wrong
+
+
+def picasso_table(df):
+    return pd.DataFrame(
+        {
+            "frame": df["frame"].to_numpy(np.uint32),
+            "x": df["x"].to_numpy(np.float32),
+            "y": df["y"].to_numpy(np.float32),
+            "photons": df["photons"].to_numpy(np.float32),
+            "sx": df["sigma"].to_numpy(np.float32),
+            "sy": df["sigma"].to_numpy(np.float32),
+            "bg": df["background"].to_numpy(np.float32),
+            "lpx": df["uncertainty_x"].to_numpy(np.float32),
+            "lpy": df["uncertainty_y"].to_numpy(np.float32),
+        }
+    )
+
+
+def timed(func, *args, **kwargs):
+    t0 = time.perf_counter()
+    out = func(*args, **kwargs)
+    return out, time.perf_counter() - t0
+
+
+def bench_link(n_frames, n_filaments, seed=0):
+    from picasso import postprocess
+
+    rng = np.random.default_rng(seed)
+    pos = filament_molecules(rng, (512, 512), n_filaments)
+    df, mol = blinking_table(pos, n_frames, rng)
+    shuffle = rng.permutation(len(df))  # input need not be sorted by frame
+    df, mol = df.iloc[shuffle].reset_index(drop=True), mol[shuffle]
+    truth = true_tracks(df["frame"].to_numpy(), mol, MAX_DARK)
+    radius = gate_factor() * np.sqrt(2) * float(np.median(df["uncertainty_x"]))
+    print(
+        f"link: {len(df):,} localizations of {len(pos):,} molecules on {n_filaments} filaments, "
+        f"{len(np.unique(truth)):,} true events, {len(df) / n_frames:.0f} localizations/frame, "
+        f"max_dark {MAX_DARK}, fixed radius {radius:.3f} px (3.72 x sqrt(2) x median precision)"
+    )
+    small = df.iloc[:2000]
+    link(small), link(small, radius=radius)  # compile outside the timing
+    info = [{"Frames": n_frames, "Width": 512, "Height": 512}]
+    pdf = picasso_table(df)
+    postprocess.link(pdf.iloc[:2000], info, r_max=radius, max_dark_time=MAX_DARK)
+
+    rows = []
+    for name, kwargs in (("maliang (auto gate)", {}), ("maliang (radius)", {"radius": radius})):
+        merged, seconds = timed(link, df, max_dark=MAX_DARK, **kwargs)
+        recovered, wrong = link_scores(truth, link_ids(df, max_dark=MAX_DARK, **kwargs), mol)
+        rows.append((name, len(merged), recovered, wrong, seconds))
+    merged, seconds = timed(postprocess.link, pdf, info, r_max=radius, max_dark_time=MAX_DARK)
+    order = np.argsort(df["frame"].to_numpy(), kind="stable")
+    groups = postprocess._get_link_groups(
+        df["frame"].to_numpy()[order], df["x"].to_numpy()[order], df["y"].to_numpy()[order], radius, MAX_DARK,
+        np.zeros(len(df), np.int32),
+    )
+    found = np.empty(len(df), np.int64)
+    found[order] = groups
+    recovered, wrong = link_scores(truth, found, mol)
+    rows.append(("picasso 0.11.3 (radius)", len(merged), recovered, wrong, seconds))
+    print(f"  {'tool':<26}{'merged':>10}{'recovered %':>13}{'wrong-join %':>14}{'time s':>9}{'M locs/s':>10}")
+    for name, n, rec, wr, sec in rows:
+        print(f"  {name:<26}{n:>10,}{rec:>13.2f}{wr:>14.2f}{sec:>9.2f}{len(df) / sec / 1e6:>10.2f}")
+    print(f"  time ratio picasso / maliang (radius): {rows[2][4] / rows[1][4]:.1f}x, "
+          f"/ maliang (auto gate): {rows[2][4] / rows[0][4]:.1f}x")
+
+
+def jaccard_recovery(truth, labels, n_clusters):
+    """Fraction of true clusters whose best-overlapping found cluster has Jaccard >= 0.9."""
+    good = 0
+    for c in range(n_clusters):
+        members = truth == c
+        hit = labels[members][labels[members] >= 0]
+        if len(hit) == 0:
+            continue
+        found = labels == np.bincount(hit).argmax()
+        good += (members & found).sum() / (members | found).sum() >= 0.9
+    return good / n_clusters
+
+
+def bench_cluster(grid_side, n_noise, seed=1):
+    from picasso import clusterer
+
+    rng = np.random.default_rng(seed)
+    grid = np.stack(np.meshgrid(np.arange(grid_side), np.arange(grid_side)), -1).reshape(-1, 2)
+    centres = 6.0 + (500.0 / grid_side) * grid + rng.uniform(-1.5, 1.5, grid.shape)
+    n_clusters, per = len(centres), 40
+    xy = np.concatenate([np.repeat(centres, per, 0) + rng.normal(0, 0.3, (n_clusters * per, 2)),
+                         rng.uniform(0, 512, (n_noise, 2))])
+    truth = np.concatenate([np.repeat(np.arange(n_clusters), per), np.full(n_noise, -1)])
+    n = len(xy)
+    df = pd.DataFrame({"frame": rng.integers(0, 10000, n), "x": xy[:, 0], "y": xy[:, 1],
+                       "photons": np.full(n, 1000.0, np.float32)})
+    df.attrs.update(pixel_size_nm=100.0)
+    eps, min_samples = 0.4, 8
+    print(f"\ncluster: {n:,} localizations, {n_clusters:,} clusters of {per} (sd 0.3 px) + {n_noise:,} noise, "
+          f"eps {eps} px, min_samples {min_samples}")
+    cluster(df.iloc[:3000], eps, min_samples)  # warm up scikit-learn's imports
+    ours, t_ours = timed(cluster, df, eps, min_samples)
+    stats, t_stats = timed(cluster_stats, ours)
+    labels = ours["cluster"].to_numpy()
+    pdf = picasso_table(df.assign(sigma=1.3, background=20.0, uncertainty_x=0.05, uncertainty_y=0.05))
+    clusterer.dbscan(pdf.iloc[:3000], eps, min_samples, min_locs=0)
+    (theirs, _), t_theirs = timed(clusterer.dbscan, pdf, eps, min_samples, min_locs=0)
+    plabels = np.full(n, -1, np.int64)
+    plabels[theirs.index.to_numpy()] = theirs["group"].to_numpy()
+    centers, t_centers = timed(clusterer.find_cluster_centers, theirs)
+    print(f"  {'tool':<26}{'clusters':>10}{'Jaccard>=0.9 %':>16}{'noise kept out %':>18}{'time s':>9}"
+          f"{'stats s':>9}")
+    for name, lab, sec, sec_stats, k in (("maliang", labels, t_ours, t_stats, len(stats)),
+                                         ("picasso 0.11.3", plabels, t_theirs, t_centers, len(centers))):
+        print(f"  {name:<26}{k:>10,}{100 * jaccard_recovery(truth, lab, n_clusters):>16.2f}"
+              f"{100 * (lab[truth < 0] == -1).mean():>18.2f}{sec:>9.2f}{sec_stats:>9.2f}")
+    print(f"  time ratio picasso / maliang: DBSCAN {t_theirs / t_ours:.2f}x, statistics {t_centers / t_stats:.1f}x")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="a smaller scene (about 100 000 localizations)")
+    args = ap.parse_args(argv)
+    print(f"{os.cpu_count()} cores; numpy {np.__version__}, pandas {pd.__version__}")
+    if args.quick:
+        bench_link(n_frames=2000, n_filaments=15)
+        bench_cluster(grid_side=20, n_noise=20_000)
+    else:
+        bench_link(n_frames=10000, n_filaments=55)
+        bench_cluster(grid_side=60, n_noise=150_000)
+
+
+if __name__ == "__main__":
+    main()
