@@ -181,9 +181,16 @@ def test_cli_localize(data, tmp_path, capsys):
     assert read_localizations(tmp_path / "locs.hdf5").attrs["frame_shape"] == (64, 80)
     data_bytes = (tmp_path / "stack.tif").read_bytes()
     (tmp_path / "cut.tif").write_bytes(data_bytes[: len(data_bytes) // 2])
-    assert main(["localize", str(tmp_path / "cut.tif"), "-o", str(tmp_path / "x.csv"), "--quiet"]) == 2
-    assert "truncated" in capsys.readouterr().err
-    assert not (tmp_path / "x.csv").exists()
+    # a truncated movie: said on stderr, and the whole frames before the damage are localized
+    assert main(["localize", str(tmp_path / "cut.tif"), "-o", str(tmp_path / "x.csv"), "--quiet",
+                 "--backend", "cpu"]) == 0
+    err = capsys.readouterr().err
+    assert "truncated" in err and "the 12 of 24 whole frames before the damage are kept" in err  # 12.0 frames of data
+    cut = read_localizations(tmp_path / "x.csv", pixel_size_nm=100)
+    kept = cut["frame"].max() + 1
+    assert 10 <= kept <= 12
+    early = expected[expected.frame < kept]
+    np.testing.assert_allclose(cut[["x", "y"]].to_numpy(), early[["x", "y"]].to_numpy(), atol=1e-3)
     # a wrong output is refused before the run, and the input is never the output
     assert main(["localize", str(tmp_path / "stack.tif"), "-o", str(tmp_path / "locs.txt"), "--quiet"]) == 2
     assert "cannot tell the localization format" in capsys.readouterr().err
@@ -191,6 +198,41 @@ def test_cli_localize(data, tmp_path, capsys):
                  "--quiet"]) == 2
     assert "is the input file" in capsys.readouterr().err
     assert (tmp_path / "stack.tif").read_bytes() == data_bytes
+
+
+def test_cli_localize_picasso_raw_on_a_dask_cluster(data, tmp_path, capsys):
+    """``maliang localize movie.raw --scheduler ADDRESS``: the same table as a local run of the array."""
+    import yaml
+
+    distributed = pytest.importorskip("distributed")
+    from napari_maliang.cli import main
+    from napari_maliang.smlm.io import read_localizations
+
+    movie, _ = data
+    (tmp_path / "m.raw").write_bytes(movie.astype("<u2").tobytes())
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump({"Width": 80, "Height": 64, "Frames": len(movie),
+                                                     "Data Type": "uint16", "Byte Order": "<", "Pixelsize": 117}))
+    expected = localize(movie, backend="cpu")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as c:
+        assert main(["localize", str(tmp_path / "m.raw"), "-o", str(tmp_path / "m.csv"), "--backend", "cpu",
+                     "--chunk-frames", "5", "--scheduler", c.scheduler_address]) == 0
+    err = capsys.readouterr().err
+    assert "pixel size: 117 nm (from the file)" in err
+    got = read_localizations(tmp_path / "m.csv", pixel_size_nm=117)
+    np.testing.assert_allclose(got[["x", "y"]].to_numpy(), expected[["x", "y"]].to_numpy(), atol=1e-4)
+    assert main(["localize", str(tmp_path / "m.raw"), "-o", str(tmp_path / "n.csv"), "--quiet",
+                 "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "cannot reach the dask scheduler" in capsys.readouterr().err
+
+
+def test_cli_localize_says_when_the_pixel_size_is_assumed(data, tmp_path, capsys):
+    from napari_maliang.cli import main
+
+    movie, _ = data
+    tifffile.imwrite(tmp_path / "stack.tif", movie[:3], photometric="minisblack")
+    assert main(["localize", str(tmp_path / "stack.tif"), "-o", str(tmp_path / "l.csv"), "--quiet",
+                 "--backend", "cpu"]) == 0
+    assert "pixel size: 100 nm (assumed: the file does not say; give --pixel-size)" in capsys.readouterr().err
 
 
 def test_palm_sample():

@@ -97,6 +97,16 @@ class _PageFrames:
         self.ndim = 3
         self._lock = threading.Lock()  # one file handle: its seek + read must not interleave
 
+    def __getstate__(self):  # sent to a dask.distributed worker: the file is opened again there
+        return self._tif.filehandle.path, [page.index for page in self._pages], self.shape, self.dtype
+
+    def __setstate__(self, state):
+        import tifffile
+
+        path, indices, shape, dtype = state
+        tif = tifffile.TiffFile(path)
+        self.__init__(tif, [tif.pages[i] for i in indices], shape, dtype)
+
     def __getitem__(self, key):
         rows = range(*_frame_slice(key, self.shape[0]).indices(self.shape[0]))
         out = np.empty((len(rows), *self.shape[1:]), self.dtype)
@@ -152,7 +162,8 @@ def is_acquisition(path) -> bool:
 
     try:
         with tifffile.TiffFile(path) as tif:
-            return _not_a_movie(tif) is None
+            shape = tif.series[0].shape  # one image is left to napari's own reader
+            return _not_a_movie(tif) is None and len(shape) >= 3 and np.prod(shape[:-2]) >= 2
     except Exception:  # noqa: BLE001 - not a TIFF we can read: leave it to other readers
         return False
 
@@ -174,7 +185,6 @@ def _not_a_movie(tif) -> str | None:
     for reason in (
         f"{name} is an indexed-colour (palette) image, not camera frames" if palette else None,
         _not_camera_frames(_Described(name, axes, series.shape)),
-        f"{name} is one image, not a movie" if len(series.shape) < 3 or np.prod(series.shape[:-2]) < 2 else None,
         f"{name} holds {series.dtype} values, not camera counts" if series.dtype.kind not in "uif" else None,
     ):
         if reason:
