@@ -9,8 +9,8 @@ Works on a Points layer of localizations (``features`` hold the table columns; `
   leaves that side open. Apply makes a Points layer ``"<input> filtered"`` holding the kept rows with
   all their features (:func:`napari_maliang.smlm.filtering.filter_localizations`).
   *Live preview* (on by default) shows, while the slider moves, which rows the ranges keep. It sets
-  the ``shown`` mask of the output layer, which for that purpose holds every row of the input until
-  Apply writes the kept rows alone into it. The input layer is never touched, not even its ``shown``
+  the ``shown`` mask of the output layer, which for that purpose holds every row of the input (and
+  ``metadata["filter_preview"]``) until Apply writes the kept rows alone into it. The input layer is never touched, not even its ``shown``
   mask: other tools (rendering, saving, the other tabs) read every row of a layer whatever it shows,
   so hiding rows of the input would look like a filter that is not one. Nothing is lost either: the
   preview only hides rows of a copy, and Apply reads the input again.
@@ -103,10 +103,10 @@ def _pixel_note(layer, nm: float) -> str:
 
 def _range_text(column: str, low, high) -> str:
     if low is None:
-        return f"{column} ≤ {high:.4g}"
+        return f"{column} ≤ {high:.6g}"
     if high is None:
-        return f"{column} ≥ {low:.4g}"
-    return f"{column} {low:.4g}–{high:.4g}"
+        return f"{column} ≥ {low:.6g}"
+    return f"{column} {low:.6g}–{high:.6g}"
 
 
 class PalmPostWidget(QWidget):
@@ -374,7 +374,7 @@ class PalmPostWidget(QWidget):
     def _preview(self, layer, table: pd.DataFrame, kept: np.ndarray) -> None:
         """Show the kept rows: the output layer holds every row of the input, those outside the ranges hidden."""
         if self._preview_of is not _unwrap(layer) or not self._preview_layer_present():
-            self.filtered_layer = self._output(layer, table, "filtered", {"filter_ranges": "preview"},
+            self.filtered_layer = self._output(layer, table, "filtered", {"filter_preview": True},
                                                face_color="cyan")
             self._preview_of = _unwrap(layer)
         self.filtered_layer.shown = kept
