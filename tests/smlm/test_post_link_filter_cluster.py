@@ -245,6 +245,8 @@ def test_filter_inclusive_open_ends_and_columns_kept():
         filter_localizations(df, sigma=(0.8, 1.6))
     with pytest.raises(ValueError, match="empty: low 2 > high 1"):
         filter_localizations(df, x=(2, 1))
+    with pytest.raises(ValueError, match="column 'extra' is not numeric"):
+        filter_localizations(df, extra=(0, 1))
     with pytest.raises(ValueError, match=r"must be \(low, high\)"):
         filter_localizations(df, x=5)
 
@@ -358,6 +360,7 @@ def test_cli_round_trips(tmp_path, blinks, capsys):
     expected = link(written, max_dark=2)
     assert len(got) == len(expected) < len(df)
     assert np.allclose(np.sort(got["x"]), np.sort(expected["x"]), atol=1e-4)
+    assert got["n_locs"].sum() == len(df)
     assert f"{len(df)} localizations -> {len(expected)} molecules" in capsys.readouterr().out
 
     clustered, _ = clustered_table()
@@ -365,7 +368,9 @@ def test_cli_round_trips(tmp_path, blinks, capsys):
     write_localizations(clustered.assign(photons=1000.0), src)
     out, stats = tmp_path / "labelled.hdf5", tmp_path / "stats.csv"
     assert main(["cluster", str(src), "-o", str(out), "--eps", "0.4", "--min-samples", "8", "--stats", str(stats)]) == 0
-    assert len(pd.read_csv(stats)) == 25 and len(read_localizations(out)) == len(clustered)
+    labelled = read_localizations(out)
+    assert len(pd.read_csv(stats)) == 25 and len(labelled) == len(clustered)
+    assert labelled["cluster"].tolist() == cluster(clustered, 0.4, 8)["cluster"].tolist()
     assert "25 clusters" in capsys.readouterr().out
 
 

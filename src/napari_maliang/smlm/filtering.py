@@ -30,8 +30,8 @@ def filter_localizations(locs: pd.DataFrame, **ranges) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        For a column the table does not have (the message lists those it has) or a range that is not
-        ``(low, high)`` with ``low <= high``.
+        For a column the table does not have (the message lists those it has) or that is not numeric, or a
+        range that is not ``(low, high)`` with ``low <= high``.
 
     References
     ----------
@@ -57,6 +57,8 @@ def filter_localizations(locs: pd.DataFrame, **ranges) -> pd.DataFrame:
     for name, bounds in ranges.items():
         low, high = _check_range(name, bounds)
         values = locs[name].to_numpy()
+        if values.dtype.kind not in "iufb":
+            raise ValueError(f"column {name!r} is not numeric (dtype {values.dtype}); it cannot be filtered by a range")
         if low is not None:
             keep &= values >= low
         if high is not None:
