@@ -99,19 +99,14 @@ def read_table(path: str, pixel_size_nm: float | None = None):
         raise ValueError(f"the camera pixel size must be a positive number of nm, got {pixel_size_nm}")
     if not os.path.exists(path):
         raise ValueError(f"no such file: {path}")
+    from napari_maliang.smlm.io import read_localizations
+
     try:
-        from napari_maliang.smlm.io import read_localizations
-    except ImportError:  # pragma: no cover - io lands with the localization engine
-        read_localizations = None
-    if read_localizations is not None:
-        try:
-            return read_localizations(path, pixel_size_nm=pixel_size_nm)
-        except ValueError as exc:
-            if not path.lower().endswith((".csv", ".txt")):
-                raise
-            first_error = exc
-    else:
-        first_error = None
+        return read_localizations(path, pixel_size_nm=pixel_size_nm)
+    except ValueError as exc:
+        if not path.lower().endswith((".csv", ".txt")):
+            raise
+        first_error = exc
     import numpy as np
     import pandas as pd
 
@@ -127,17 +122,17 @@ def read_table(path: str, pixel_size_nm: float | None = None):
     if not (np.isfinite(frame).all() and (frame == np.round(frame)).all()):
         raise ValueError(f"{path}: the frame column must hold whole numbers (frame indices from 0)")
     df["frame"] = frame.astype("int64")
-    if pixel_size_nm is not None:
-        df.attrs["pixel_size_nm"] = float(pixel_size_nm)
+    df.attrs["pixel_size_nm"] = 100.0 if pixel_size_nm is None else float(pixel_size_nm)
+    df.attrs["pixel_size_source"] = "assumed" if pixel_size_nm is None else "argument"
     return df
 
 
 def _read_input(args):
     """The input table of a command, with a note on stderr when a ThunderSTORM CSV's pixel size is assumed."""
     locs = read_table(args.input, args.camera_pixel_nm)
-    if args.camera_pixel_nm is None and locs.attrs.get("source_format") == "thunderstorm" and not args.quiet:
+    if locs.attrs.get("pixel_size_source") == "assumed":  # said even with --quiet: every nm figure depends on it
         print(
-            f"note: {args.input} is a ThunderSTORM CSV, which does not store the camera pixel size; "
+            f"note: {args.input} does not say its camera pixel size; "
             f"assuming {locs.attrs['pixel_size_nm']:g} nm (give --camera-pixel-nm)", file=sys.stderr,
         )
     return locs
