@@ -29,7 +29,7 @@ def _frame_pairs(lo, hi, x, y, u, xs, ys, us, n_open, radius, factor, umax, fill
     n_pairs = 0
     for a in range(lo, hi):
         reach = _pair_gate(radius, factor, u[a], umax)
-        first = np.searchsorted(xs[:n_open], x[a] - reach)
+        first = np.searchsorted(xs, x[a] - reach)
         for t in range(first, n_open):
             if xs[t] > x[a] + reach:
                 break
