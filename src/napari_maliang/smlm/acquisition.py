@@ -161,15 +161,56 @@ def is_acquisition(path) -> bool:
     import tifffile
 
     try:
-        with tifffile.TiffFile(path) as tif:
-            shape = tif.series[0].shape  # one image is left to napari's own reader
-            return _not_a_movie(tif) is None and len(shape) >= 3 and np.prod(shape[:-2]) >= 2
+        with tifffile.TiffFile(path) as tif:  # the first page and the descriptions: fast for any length
+            return _header_refusal(tif) is None and len(tif.pages) >= 2  # one image: napari's own reader
     except Exception:  # noqa: BLE001 - not a TIFF we can read: leave it to other readers
         return False
 
 
+def _header_refusal(tif) -> str | None:
+    """Why a TIFF is not a movie of camera frames, from its first page and its OME-XML / ImageJ description alone
+    (colour, palette, several channels, not numbers); None when they do not tell."""
+    import re
+
+    import tifffile
+
+    name, page = tif.filehandle.name, tif.pages[0]
+    channels = [int(c) for c in re.findall(r'SizeC="(\d+)"', tif.ome_metadata or "")]
+    channels.append(int((tif.imagej_metadata or {}).get("channels", 1)))
+    if page.photometric == tifffile.PHOTOMETRIC.PALETTE:
+        return f"{name} is an indexed-colour (palette) image, not camera frames"
+    if page.samplesperpixel > 1:
+        return f"{name} is a colour image ({page.samplesperpixel} samples per pixel), not a stack of camera frames"
+    if max(channels) > 1:
+        return f"{name} has {max(channels)} channels; localize one channel at a time (save each as its own stack)"
+    if page.dtype is None or np.dtype(page.dtype).kind not in "uif":
+        return f"{name} holds {page.dtype} values, not camera counts"
+    return None
+
+
+def _contiguous_frames(tif, path: Path):
+    """Frames of a TIFF whose uncompressed pages lie one after another (tifffile, ImageJ, most OME writers): found
+    from the first and the last page alone, without parsing every page (a 30,000-page OME series takes seconds)."""
+    pages = tif.pages
+    first = pages[0]
+    shape, dtype = tuple(first.shape), np.dtype(first.dtype).newbyteorder(tif.byteorder)
+    offsets, counts = first.dataoffsets, first.databytecounts
+    frame_bytes = int(np.prod(shape)) * dtype.itemsize
+    whole = len(offsets) > 0 and all(o + c == nxt for o, c, nxt in zip(offsets, counts, offsets[1:], strict=False))
+    if first.compression != 1 or len(shape) != 2 or not whole or sum(counts) != frame_bytes:
+        return None
+    pages.useframes = True  # the last page's offsets only, not its whole header
+    n = len(pages)
+    last = pages[n - 1]
+    if n < 2 or last.dataoffsets[0] != offsets[0] + (n - 1) * frame_bytes:
+        return None
+    if offsets[0] + n * frame_bytes > path.stat().st_size:
+        return None  # truncated: the salvage decides what is kept
+    return _ContiguousFrames(str(path), offsets[0], (n, *shape), dtype)
+
+
 def _not_a_movie(tif) -> str | None:
-    """Why an opened TIFF is not a movie of camera frames (None when it is one)."""
+    """Why an opened TIFF is not a movie of camera frames (None when it is one), from its parsed series."""
     import tifffile
 
     from napari_maliang.smlm.io import _not_camera_frames
@@ -232,30 +273,19 @@ def open_acquisition(path) -> Acquisition:
 def _open_tiff(path: Path) -> Acquisition:
     import tifffile
 
-    from napari_maliang._shared.stacks import open_tiff
     from napari_maliang.smlm.camera import Camera
 
-    damage, xml = None, None
+    damage, xml, reader = None, None, None
     try:
-        series = open_tiff(path)
-    except ValueError as exc:
-        if "truncated" not in str(exc) and "corrupt" not in str(exc):
-            raise
-        reader, damage = _salvage_tiff(path, str(exc))
-    else:
         with tifffile.TiffFile(path) as tif:
-            not_a_movie = _not_a_movie(tif)
-            xml = tif.ome_metadata
-        if series.memmap is not None:
-            mm = series.memmap
-            shape = (int(np.prod(mm.shape[:-2])), *mm.shape[-2:])
-            reader = _ContiguousFrames(str(path), mm.offset, shape, mm.dtype)
-            del mm, series
-        else:
-            pages = series.pages
-            reader = _PageFrames(pages._tif, list(pages._pages), (len(pages), *pages.page_shape), pages.dtype)
-        if not_a_movie:
-            raise ValueError(not_a_movie)
+            refusal, xml = _header_refusal(tif), tif.ome_metadata
+            reader = None if refusal else _contiguous_frames(tif, path)
+    except (tifffile.TiffFileError, OSError, ValueError, IndexError, KeyError):
+        refusal = None  # unreadable or damaged: _frames_of_series says which
+    if refusal:
+        raise ValueError(refusal)
+    if reader is None:
+        reader, damage = _frames_of_series(path)
     camera = {}
     if xml:
         try:
@@ -265,6 +295,34 @@ def _open_tiff(path: Path) -> Acquisition:
         if "PhysicalSizeX" not in xml:
             camera.pop("pixel_size_nm", None)
     return Acquisition(str(path), _as_dask(reader), camera.get("pixel_size_nm"), camera, damage)
+
+
+def _frames_of_series(path: Path):
+    """The frames of a TIFF's parsed first series (compressed or scattered pages) and, for a damaged file, what
+    could be kept and a sentence saying so."""
+    import tifffile
+
+    from napari_maliang._shared.stacks import open_tiff
+
+    try:
+        series = open_tiff(path)
+    except ValueError as exc:
+        if "truncated" not in str(exc) and "corrupt" not in str(exc):
+            raise
+        return _salvage_tiff(path, str(exc))
+    with tifffile.TiffFile(path) as tif:
+        not_a_movie = _not_a_movie(tif)
+    if series.memmap is not None:
+        mm = series.memmap
+        reader = _ContiguousFrames(str(path), mm.offset, (int(np.prod(mm.shape[:-2])), *mm.shape[-2:]), mm.dtype)
+    else:
+        pages = series.pages
+        if not_a_movie:
+            pages.close()
+        reader = _PageFrames(pages._tif, list(pages._pages), (len(pages), *pages.page_shape), pages.dtype)
+    if not_a_movie:
+        raise ValueError(not_a_movie)
+    return reader, None
 
 
 def _salvage_tiff(path: Path, problem: str):
