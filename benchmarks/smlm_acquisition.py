@@ -37,9 +37,15 @@ viewer = napari.Viewer(show=False)
 t0 = time.perf_counter()
 (layer,) = viewer.open(path, plugin="napari-maliang")
 opened = time.perf_counter() - t0
+t0 = time.perf_counter()
+(again,) = viewer.open(path, plugin="napari-maliang")
+opened_again = time.perf_counter() - t0
+viewer.layers.remove(again)
 _, widget = viewer.window.add_plugin_dock_widget("napari-maliang", "PALM localization")
 widget.backend.value = "cpu"
 widget.layer_combo.setCurrentText(layer.name)
+widget.gain.setValue(2.0)  # the camera of the simulation, as the command line is told
+widget.offset.setValue(100.0)
 t0 = time.perf_counter()
 widget.runner.run()
 app = QApplication.instance()
@@ -51,7 +57,7 @@ total = time.perf_counter() - t0
 assert widget.runner.last_error is None, widget.runner.last_error
 progress = widget._last_progress
 points = viewer.layers[f"{layer.name} localizations"]
-print(json.dumps({"open_s": opened, "lazy": type(layer.data).__module__.split(".")[0],
+print(json.dumps({"open_s": opened, "open_again_s": opened_again, "lazy": type(layer.data).__module__.split(".")[0],
                   "pixel_size_nm": layer.metadata["pixel_size_nm"], "frames_per_s": progress.frames_per_s,
                   "localizations": len(points.data), "total_s": total}))
 viewer.close()
@@ -82,10 +88,11 @@ def write_movie(path: Path, frames: int) -> int:
     return events
 
 
-def run_child(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall time, peak resident memory (GiB) and stdout of a child process."""
+def run_child(cmd: list[str], config_dir: str) -> tuple[float, float, str]:
+    """Wall time, peak resident memory (GiB) and stdout of a child process (widget settings in ``config_dir``)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {**os.environ, "NAPARI_MALIANG_CONFIG_DIR": config_dir}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     out, err = proc.stdout.read(), proc.stderr.read()
@@ -109,22 +116,25 @@ def main() -> int:
 
         cli_wall, cli_rss, cli_out = run_child([sys.executable, "-m", "napari_maliang.cli", "localize", str(movie),
                                                 "-o", str(Path(tmp) / "cli.hdf5"), "--backend", "cpu", "--quiet",
-                                                "--gain", "2", "--offset", "100"])
+                                                "--gain", "2", "--offset", "100"], tmp)
         cli_fps = args.frames / cli_wall
         print(f"maliang localize (memory-mapped TIFF): {cli_wall:.1f} s, {cli_fps:.0f} frames/s incl. start-up, "
               f"peak RSS {cli_rss:.2f} GiB; {cli_out.strip()}")
 
-        gui_wall, gui_rss, gui_out = run_child([sys.executable, "-c", WIDGET_RUN, str(movie)])
+        gui_wall, gui_rss, gui_out = run_child([sys.executable, "-c", WIDGET_RUN, str(movie)], tmp)
         result = json.loads(gui_out.strip().splitlines()[-1])
-        print(f"napari reader: opened in {result['open_s']:.2f} s as a {result['lazy']} array, pixel size "
+        print(f"napari reader: opened in {result['open_s']:.2f} s (first file: imports included; again "
+              f"{result['open_again_s']:.2f} s) as a {result['lazy']} array, pixel size "
               f"{result['pixel_size_nm']:g} nm from the OME-XML")
         widget_fps = args.frames / result["total_s"]
         print(f"PALM widget on the lazy layer: {result['total_s']:.1f} s from Run to layers "
               f"({widget_fps:.0f} frames/s; localization alone {result['frames_per_s']:.0f} frames/s), "
               f"{result['localizations']} localizations, child peak RSS {gui_rss:.2f} GiB (napari included)")
-        print(f"widget / command line frames/s: {widget_fps / cli_fps:.2f} (Run to layers vs whole CLI run); "
+        print(f"widget / command line frames/s: {widget_fps / cli_fps:.2f} (Run to layers vs whole CLI run; "
+              f"the issue asks >= 0.8); "
               f"peak RSS {gui_rss:.2f} GiB vs the 2 GiB bound: {'met' if gui_rss < 2 else 'NOT met'}; "
-              f"open {result['open_s']:.2f} s vs 2 s: {'met' if result['open_s'] < 2 else 'NOT met'}")
+              f"open {result['open_s']:.2f} s (again {result['open_again_s']:.2f} s) vs 2 s: "
+              f"{'met' if result['open_s'] < 2 else 'NOT met'}")
     return 0
 
 

@@ -132,3 +132,16 @@ def test_a_table_without_pixel_size_is_read_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match="100 nm assumed"):
         ((coords, kwargs, kind),) = reader(str(path))
     assert kwargs["metadata"]["pixel_size_source"] == "assumed" and kwargs["metadata"]["pixel_size_nm"] == 100
+
+
+def test_a_table_with_its_pixel_size_opens_in_nm(make_napari_viewer, tmp_path):
+    from napari_maliang.smlm import write_localizations
+
+    table = _table()
+    table.attrs["pixel_size_nm"] = 160.0
+    (path, _) = write_localizations(table, tmp_path / "locs.hdf5")
+    viewer = make_napari_viewer()
+    (layer,) = viewer.open(str(path), plugin=PLUGIN)
+    assert tuple(layer.scale) == pytest.approx((1.0, 160.0, 160.0))
+    assert [str(u) for u in layer.units][-2:] == ["nanometer", "nanometer"]
+    assert layer.metadata["pixel_size_nm"] == 160.0

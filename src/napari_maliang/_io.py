@@ -104,8 +104,13 @@ def _read_localizations(path):
             "'pixel_size_nm' (or read it with napari_maliang.smlm.read_localizations(path, pixel_size_nm=...))",
             stacklevel=2,
         )
-    return [localization_layer_data(table, Path(path).stem, metadata={"pixel_size_source": table.attrs.get(
-        "pixel_size_source", "file")})]
+    coords, kwargs, kind = localization_layer_data(
+        table, Path(path).stem, metadata={"pixel_size_source": table.attrs.get("pixel_size_source", "file")}
+    )
+    if table.attrs.get("pixel_size_source") != "assumed":  # the file gives the pixel size: the points are in nm
+        px = float(table.attrs["pixel_size_nm"])
+        kwargs.update(scale=(1.0, px, px), units=("pixel", "nm", "nm"))
+    return [(coords, kwargs, kind)]
 
 
 def _table_from_points(data, meta: dict):

@@ -7,7 +7,7 @@ import pytest
 import tifffile
 import yaml
 
-from napari_maliang.smlm.acquisition import is_acquisition, open_acquisition
+from napari_maliang.smlm.acquisition import chunk_frames, is_acquisition, open_acquisition
 
 
 @pytest.fixture
@@ -16,7 +16,8 @@ def movie():
 
 
 def _is_lazy(frames, shape) -> bool:
-    return type(frames).__module__.startswith("dask") and frames.shape == shape and frames.chunks[0] == (1,) * shape[0]
+    k = min(chunk_frames(shape[1:], frames.dtype), shape[0])
+    return type(frames).__module__.startswith("dask") and frames.shape == shape and frames.chunks[0][0] == k
 
 
 @pytest.mark.parametrize(
@@ -136,3 +137,10 @@ def test_clear_refusals(tmp_path, movie):
     (tmp_path / "bad.nd2").write_bytes(b"nonsense")
     with pytest.raises(ValueError, match="not a readable ND2"):
         open_acquisition(tmp_path / "bad.nd2")
+
+
+def test_chunks_hold_a_few_mebibytes_of_frames():
+    assert chunk_frames((256, 256), np.uint16) == 32
+    assert chunk_frames((512, 512), np.uint16) == 8
+    assert chunk_frames((2048, 2048), np.float32) == 1
+    assert chunk_frames((16, 16), np.uint8) == 64

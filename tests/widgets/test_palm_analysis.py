@@ -144,3 +144,20 @@ def test_motion_tab_table_plot_and_set_layers(make_napari_viewer, qtbot):
     _run(qtbot, widget.motion_runner)
     assert "too large for the movie" in str(widget.motion_runner.last_error)
     assert len(viewer.layers) == n_layers
+
+
+def test_render_of_a_table_in_camera_pixels_keeps_one_world(make_napari_viewer, qtbot):
+    """Points in camera pixels (a table whose pixel size was assumed): the rendering stays in their world, so
+    napari finds one set of units (no "Inconsistent units across layers")."""
+    viewer = make_napari_viewer()
+    locs, _ = filament_scene(n_frames=100, n_beads=0, locs_per_frame=20, drift_kind="none", seed=5)
+    layer = _points_layer(viewer, locs)
+    widget = _widget(viewer)
+    widget.points_combo.value = layer
+    widget.reset_choices()
+    widget.stack_combo.value = None
+    _run(qtbot, widget.render_runner)
+    assert widget.render_runner.last_error is None, widget.render_runner.last_error
+    out = viewer.layers["locs render"]
+    assert [str(u) for u in out.units] == [str(u) for u in layer.units][-2:]
+    assert viewer.layers.extent.units is not None

@@ -338,9 +338,7 @@ class PalmAnalysisWidget(QWidget):
             shape = tuple(np.asarray(stack.data.shape)[-2:]) if not getattr(stack, "rgb", False) else None
         else:
             stack_scale, stack_translate = _yx_transform(layer)
-            if np.allclose(stack_scale, 1.0):
-                stack_scale = np.array([nm, nm])  # no raw stack: show the rendering in nm
-                stack_translate = np.zeros(2)
+        world = stack if stack is not None and stack in self.viewer.layers else layer
 
         def gen():
             yield Progress(0.0, 1.0, f"rendering {len(table)} localizations ({method})")
@@ -352,9 +350,11 @@ class PalmAnalysisWidget(QWidget):
             kwargs = render_layer_kwargs(pixel, image, stack_scale=stack_scale, stack_translate=stack_translate)
             kwargs.update(colormap="magma", blending="additive",
                           metadata={"pixel_size_nm": nm * pixel, "render_method": method})
-            world_nm = np.allclose(kwargs["scale"], nm * pixel, rtol=1e-3)
-            if world_nm:  # world coordinates are nm: say so, and napari's scale bar reads in nm
-                kwargs["units"] = ("nm", "nm")
+            # the rendering lives in the world of the layer it overlays (nm when that layer is in nm): one set of
+            # units for every layer, or napari warns "Inconsistent units across layers"
+            units = _units_kwargs(world).get("units")
+            if units is not None:
+                kwargs["units"] = units[-2:]
             self.render_layer = output_layer(
                 self.viewer, image, name=f"{layer.name} render", layer_type="image", protect=[layer], **kwargs
             )

@@ -1,8 +1,8 @@
 """Raw PALM/STORM acquisitions opened lazily: (OME-/Big)TIFF stacks, picasso ``.raw`` + ``.yaml`` and Nikon ``.nd2``.
 
-A movie of 10^4-10^5 frames (4-40 GB) is opened as a dask array of one-frame chunks, whatever its size: opening
-reads only the file's headers, napari reads a frame when it is shown, and the localization pipeline reads one
-chunk of frames at a time (:func:`napari_maliang.smlm.pipeline.localize_steps`). Frames are read with ordinary
+A movie of 10^4-10^5 frames (4-40 GB) is opened as a dask array of chunks of a few frames (about 4 MiB), whatever
+its size: opening reads only the file's headers, napari reads the chunk of the frame it shows, and the
+localization pipeline reads one chunk of frames at a time (:func:`napari_maliang.smlm.pipeline.localize_steps`). Frames are read with ordinary
 file reads, not through a memory map, so the pages of a long run do not accumulate in the resident memory.
 
 The camera pixel size and settings come from the file where it has them: OME-XML (``PhysicalSizeX``, detector
@@ -21,15 +21,17 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ACQUISITION_SUFFIXES", "Acquisition", "is_acquisition", "open_acquisition"]
+__all__ = ["ACQUISITION_SUFFIXES", "Acquisition", "chunk_frames", "is_acquisition", "open_acquisition"]
 
 TIFF_SUFFIXES = (".tif", ".tiff", ".btf", ".tf8")
+CHUNK_BYTES = 4 * 2**20
 ACQUISITION_SUFFIXES = (*TIFF_SUFFIXES, ".raw", ".nd2")
 
 
 @dataclass
 class Acquisition:
-    """A lazily opened movie: ``frames`` (a dask array ``(n, H, W)`` of one-frame chunks) and what the file says.
+    """A lazily opened movie: ``frames`` (a dask array ``(n, H, W)`` in chunks of :func:`chunk_frames` frames) and
+    what the file says.
 
     ``pixel_size_nm`` is None when the file does not give it; ``camera`` holds the camera settings the file gives
     (keys of :class:`napari_maliang.smlm.camera.Camera`); ``damage`` describes a truncated file (None when whole).
@@ -139,8 +141,16 @@ def _read_into(fh, out: np.ndarray, offset: int, path: str) -> None:
 def _as_dask(reader):
     import dask.array as da
 
-    chunks = (1, *reader.shape[1:])
-    return da.from_array(reader, chunks=chunks, asarray=True, fancy=False, name=f"maliang-frames-{id(reader):x}")
+    return da.from_array(reader, chunks=(chunk_frames(reader.shape[1:], reader.dtype), *reader.shape[1:]),
+                         asarray=True, fancy=False, name=f"maliang-frames-{id(reader):x}")
+
+
+def chunk_frames(frame_shape, dtype) -> int:
+    """Frames per dask chunk: about :data:`CHUNK_BYTES` (1 to 64 frames). napari shows one frame of a chunk read
+    whole (a few ms from disk, then cached); one-frame chunks would cost the localization pipeline a dask task
+    per frame, a third of its speed on 256 x 256 frames (``benchmarks/smlm_acquisition.py``)."""
+    frame_bytes = int(np.prod(frame_shape)) * np.dtype(dtype).itemsize
+    return int(np.clip(CHUNK_BYTES // max(frame_bytes, 1), 1, 64))
 
 
 # ------------------------------------------------------------------------------------------------ formats
@@ -417,6 +427,7 @@ def _open_nd2(path: Path) -> Acquisition:
         f.close()
         raise ValueError(f"{path.name} has {sizes.get('C', 1)} channels ({sizes}); localize one channel at a time")
     frames = f.to_dask()
-    frames = frames.reshape((-1, *frames.shape[-2:])).rechunk((1, *frames.shape[-2:]))
+    frames = frames.reshape((-1, *frames.shape[-2:]))
+    frames = frames.rechunk((chunk_frames(frames.shape[1:], frames.dtype), *frames.shape[1:]))
     px = float(f.voxel_size().x) * 1000.0 if f.voxel_size().x else None
     return Acquisition(str(path), frames, px, {"pixel_size_nm": px} if px else {})
