@@ -220,7 +220,10 @@ def frc(locs: pd.DataFrame, *, opts: FrcOptions) -> tuple[float, pd.DataFrame]:
     fit of degree 0), and the resolution is :math:`1 / q` at the first frequency where the smoothed curve
     drops below the threshold :math:`1/7` (linear interpolation between rings). For molecules at random
     positions localized once in each half with Gaussian precision :math:`\sigma`, the expected curve is
-    :math:`\exp(-4\pi^2\sigma^2 q^2)` and the resolution :math:`2\pi\sigma / \sqrt{\ln 7} \approx 4.5\sigma`.
+    :math:`\exp(-4\pi^2\sigma^2 q^2)` (times the pixel's transfer, :math:`\mathrm{sinc}^2` per axis) and the
+    resolution :math:`2\pi\sigma / \sqrt{\ln 7} \approx 4.5\sigma`. The correction of [1]_ for the spurious
+    correlation of molecules localized in both halves (their estimate of the localizations per molecule) is
+    not applied: the blocks of frames keep those few.
 
     Parameters
     ----------
