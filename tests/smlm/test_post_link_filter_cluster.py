@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from napari_maliang.cli import main
-from napari_maliang.smlm import clustering
 from napari_maliang.smlm.clustering import cluster, cluster_stats
 from napari_maliang.smlm.filtering import filter_localizations, parse_range
 from napari_maliang.smlm.io import read_localizations, write_localizations
@@ -294,19 +293,32 @@ def test_dbscan_finds_the_clusters():
     assert stats["radius_of_gyration"].between(0.25, 0.45).all()  # sqrt(2) * 0.25 for a 2-D Gaussian
 
 
-def test_cluster_refuses_more_than_bounded_memory(monkeypatch):
+def test_cluster_labels_are_scikit_learns():
+    """The grid DBSCAN gives scikit-learn's labels (numbering included) but for border points that several
+    clusters reach, which join their nearest core point's cluster."""
+    from sklearn.cluster import DBSCAN
+
+    rng = np.random.default_rng(3)
+    centres = rng.uniform(0, 60, (60, 2))
+    xy = np.concatenate([np.repeat(centres, 30, axis=0) + rng.normal(0, 0.4, (1800, 2)), rng.uniform(0, 60, (3000, 2))])
+    df = pd.DataFrame({"frame": np.zeros(len(xy), np.int64), "x": xy[:, 0], "y": xy[:, 1]})
+    ours = cluster(df, 0.5, 6)["cluster"].to_numpy()
+    theirs = DBSCAN(eps=0.5, min_samples=6).fit(xy)
+    core = np.zeros(len(xy), bool)
+    core[theirs.core_sample_indices_] = True
+    np.testing.assert_array_equal(ours[core], theirs.labels_[core])
+    np.testing.assert_array_equal(ours == -1, theirs.labels_ == -1)
+    assert (ours == theirs.labels_).mean() > 0.995
+
+
+def test_cluster_bad_arguments():
     df, _ = clustered_table()
-    monkeypatch.setattr(clustering, "MAX_POINTS", 1000)
-    with pytest.raises(ValueError, match="2,100 localizations exceed the limit of 1,000"):
-        cluster(df, eps=0.4)
-    monkeypatch.setattr(clustering, "MAX_POINTS", 10**6)
-    monkeypatch.setattr(clustering, "MAX_NEIGHBOURS", 10_000)
-    with pytest.raises(ValueError, match="neighbour pairs, beyond the limit of 10,000"):
-        cluster(df, eps=3.0)
     with pytest.raises(ValueError, match="eps must be a finite number > 0"):
         cluster(df, eps=0)
     with pytest.raises(TypeError, match="missing required argument"):
         cluster(df)
+    with pytest.raises(ValueError, match="finite"):
+        cluster(df.assign(x=np.nan), eps=0.4)
 
 
 def test_cluster_stats_known_shapes():

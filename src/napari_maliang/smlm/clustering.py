@@ -12,13 +12,7 @@ import pandas as pd
 from napari_maliang._shared.options import takes_options
 from napari_maliang.smlm.options import ClusterOptions
 
-__all__ = ["MAX_NEIGHBOURS", "MAX_POINTS", "ClusterOptions", "cluster", "cluster_stats"]
-
-#: most localizations :func:`cluster` takes in one call
-MAX_POINTS = 2_000_000
-#: most neighbour pairs (within eps) :func:`cluster` lets scikit-learn hold: 8 bytes each, 1.6 GB
-MAX_NEIGHBOURS = 200_000_000
-_SAMPLE = 2_000  # localizations whose neighbours are counted to estimate the total
+__all__ = ["ClusterOptions", "cluster", "cluster_stats"]
 
 
 def _positions(locs) -> np.ndarray:
@@ -33,29 +27,6 @@ def _positions(locs) -> np.ndarray:
     return xy
 
 
-def _check_size(xy: np.ndarray, eps: float) -> None:
-    """Refuse an input whose DBSCAN would not fit in bounded memory: more than :data:`MAX_POINTS` points, or
-    more than :data:`MAX_NEIGHBOURS` neighbour pairs estimated from a random sample."""
-    n = len(xy)
-    if n > MAX_POINTS:
-        raise ValueError(
-            f"cluster: {n:,} localizations exceed the limit of {MAX_POINTS:,} (DBSCAN holds every neighbourhood "
-            "in memory); filter or link the table, or cluster a region at a time"
-        )
-    if n <= _SAMPLE:
-        return
-    from scipy.spatial import cKDTree
-
-    sample = np.random.default_rng(0).choice(n, _SAMPLE, replace=False)
-    counts = cKDTree(xy).query_ball_point(xy[sample], eps, return_length=True)
-    estimate = float(np.mean(counts)) * n
-    if estimate > MAX_NEIGHBOURS:
-        raise ValueError(
-            f"cluster: eps = {eps:g} px gives about {estimate:,.0f} neighbour pairs, beyond the limit of "
-            f"{MAX_NEIGHBOURS:,} that DBSCAN may hold in memory; use a smaller eps, or filter or link the table"
-        )
-
-
 @takes_options(ClusterOptions, positional=("eps", "min_samples"))
 def cluster(locs: pd.DataFrame, *, opts: ClusterOptions) -> pd.DataFrame:
     r"""Label the localizations by DBSCAN clusters (density-based clustering with noise).
@@ -63,10 +34,11 @@ def cluster(locs: pd.DataFrame, *, opts: ClusterOptions) -> pd.DataFrame:
     A localization with at least ``min_samples`` localizations (itself included) within distance
     :math:`\varepsilon` is a core point; core points within :math:`\varepsilon` of each other belong to one
     cluster, which also takes every other localization within :math:`\varepsilon` of one of its core points
-    (a border point); the rest is noise. Runs :class:`sklearn.cluster.DBSCAN` on ``x, y`` with a ball tree
-    (faster than its k-d tree on localization tables). Its memory grows with the number of neighbour pairs, so an input of more than :data:`MAX_POINTS`
-    localizations or about :data:`MAX_NEIGHBOURS` pairs (counted on a random sample) is refused with a
-    ``ValueError``.
+    (a border point; one within reach of several clusters joins that of its nearest core point); the rest is
+    noise. Runs on a grid of :math:`\varepsilon`-wide cells (:mod:`._dbscan_numba`): each localization looks at
+    its own and the 8 adjacent cells, neighbours are counted rather than stored, and core points are joined by
+    union-find, so memory is a few arrays of the table's length (10^7 localizations fit) and the labels are
+    scikit-learn's (``sklearn.cluster.DBSCAN``) but for the choice among several clusters of a border point.
 
     Parameters
     ----------
@@ -86,11 +58,9 @@ def cluster(locs: pd.DataFrame, *, opts: ClusterOptions) -> pd.DataFrame:
     if len(xy) == 0:
         out["cluster"] = np.zeros(0, np.int64)
         return out
-    _check_size(xy, opts.eps)
-    from sklearn.cluster import DBSCAN
+    from napari_maliang.smlm._dbscan_numba import dbscan_labels
 
-    labels = DBSCAN(eps=opts.eps, min_samples=opts.min_samples, algorithm="ball_tree").fit_predict(xy)
-    out["cluster"] = labels.astype(np.int64)
+    out["cluster"] = dbscan_labels(xy, opts.eps, opts.min_samples)
     return out
 
 

@@ -193,11 +193,10 @@ class FrcOptions(Options):
 
 @dataclass(frozen=True)
 class ClusterOptions(Options):
-    """Options of :func:`cluster`: DBSCAN on the localizations (Ester et al. 1996)."""
+    """Options of :func:`cluster`: DBSCAN on the localizations (Ester et al. 1996; labels as scikit-learn's)."""
 
     references = (
-        '.. [1] M. Ester, H.-P. Kriegel, J. Sander, X. Xu, "A density-based algorithm for discovering clusters in large spatial databases with noise", Proc. KDD-96, 226-231 (1996).\n'
-        '.. [2] scikit-learn: F. Pedregosa et al., "Scikit-learn: Machine Learning in Python", JMLR 12, 2825-2830 (2011) (sklearn.cluster.DBSCAN).'
+        '.. [1] M. Ester, H.-P. Kriegel, J. Sander, X. Xu, "A density-based algorithm for discovering clusters in large spatial databases with noise", Proc. KDD-96, 226-231 (1996); on a grid of eps-wide cells with union-find, as in J. Gan, Y. Tao, "DBSCAN revisited: mis-claim, un-fixability, and approximation", Proc. SIGMOD 2015, 519-530, doi:10.1145/2723372.2737792.'
     )
 
     eps: float = option(REQUIRED, "Neighbourhood radius: localizations closer than this are neighbours.", unit="px",
