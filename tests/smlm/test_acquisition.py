@@ -144,3 +144,40 @@ def test_chunks_hold_a_few_mebibytes_of_frames():
     assert chunk_frames((512, 512), np.uint16) == 8
     assert chunk_frames((2048, 2048), np.float32) == 1
     assert chunk_frames((16, 16), np.uint8) == 64
+
+
+class _StandInND2:
+    """What ``nd2.ND2File`` offers the reader (sizes, to_dask, voxel_size): no real .nd2 file can be made here
+    (the nd2 package reads, never writes), so the glue is checked against this stand-in."""
+
+    def __init__(self, path, sizes, data, um_per_px):
+        self.sizes, self._data, self._um = sizes, data, um_per_px
+
+    def to_dask(self):
+        import dask.array as da
+
+        return da.from_array(self._data, chunks=(1,) * (self._data.ndim - 2) + self._data.shape[-2:])
+
+    def voxel_size(self):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(x=self._um, y=self._um, z=1.0)
+
+    def close(self):
+        pass
+
+
+def test_nd2_movies_through_the_nd2_package(tmp_path, monkeypatch, movie):
+    nd2 = pytest.importorskip("nd2")
+    path = tmp_path / "run.nd2"
+    path.write_bytes(b"stand-in")
+    tz = movie.reshape(20, 2, 24, 32)  # time and z: 40 frames
+    monkeypatch.setattr(nd2, "ND2File", lambda p: _StandInND2(p, {"T": 20, "Z": 2, "Y": 24, "X": 32}, tz, 0.16))
+    assert is_acquisition(path)
+    acq = open_acquisition(path)
+    assert acq.pixel_size_nm == pytest.approx(160.0) and _is_lazy(acq.frames, movie.shape)
+    np.testing.assert_array_equal(np.asarray(acq.frames), movie)
+    two = np.stack([movie, movie], axis=1)
+    monkeypatch.setattr(nd2, "ND2File", lambda p: _StandInND2(p, {"T": 40, "C": 2, "Y": 24, "X": 32}, two, 0.16))
+    with pytest.raises(ValueError, match="2 channels"):
+        open_acquisition(path)
