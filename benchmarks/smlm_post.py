@@ -246,8 +246,7 @@ def bench_cluster_large(n=10_000_000, seed=2):
     table_gib = df.memory_usage().sum() / 2**30
     out, seconds = timed(cluster, df, 0.4, 8, repeat=1)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(f"
-cluster, 10^7: {n:,} localizations ({table_gib:.2f} GiB table), {out['cluster'].max() + 1:,} clusters "
+    print(f"\ncluster, 10^7: {n:,} localizations ({table_gib:.2f} GiB table), {out['cluster'].max() + 1:,} clusters "
           f"in {seconds:.1f} s; peak RSS {before:.2f} -> {after:.2f} GiB (+{after - before:.2f} GiB, the output "
           "table's copy included)")
 

@@ -42,7 +42,7 @@ def register(subparsers) -> None:
     clus = subparsers.add_parser(
         "cluster",
         help="DBSCAN clustering of localizations (adds a 'cluster' column, -1 for noise)",
-        description="Label the localizations by DBSCAN (scikit-learn) clusters on x, y in camera pixels and "
+        description="Label the localizations by DBSCAN clusters on x, y in camera pixels and "
         "write them with a 'cluster' column; --stats also writes a table of every cluster's size, centre, "
         "radius of gyration and convex-hull area (camera pixels).",
     )
