@@ -197,7 +197,7 @@ def localize_steps(
         return LocalizeProgress(
             done,
             n_frames,
-            f"{done}/{n_frames} frames ({done / dt:,.0f}/s), {locs} localizations ({locs / dt:,.0f}/s)",
+            f"{done}/{n_frames} frames ({done / dt:,.0f} frames/s), {locs} localizations ({locs / dt:,.0f} locs/s)",
             frames_done=done,
             n_localizations=locs,
             frames_per_s=done / dt,
