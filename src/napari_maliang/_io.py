@@ -95,15 +95,12 @@ def get_localization_reader(path):
 def _read_localizations(path):
     import warnings
 
-    from napari_maliang.smlm import read_localizations
+    from napari_maliang.smlm.io import pixel_size_note, read_localizations
 
     table = read_localizations(path)
-    if table.attrs.get("pixel_size_source") == "assumed":
-        warnings.warn(
-            f"{Path(path).name} does not say its camera pixel size: 100 nm assumed. Set the layer's metadata "
-            "'pixel_size_nm' (or read it with napari_maliang.smlm.read_localizations(path, pixel_size_nm=...))",
-            stacklevel=2,
-        )
+    note = pixel_size_note(table, Path(path).name, "the layer's metadata 'pixel_size_nm'")
+    if note:
+        warnings.warn(note, stacklevel=2)
     coords, kwargs, kind = localization_layer_data(
         table, Path(path).stem, metadata={"pixel_size_source": table.attrs.get("pixel_size_source", "file")}
     )

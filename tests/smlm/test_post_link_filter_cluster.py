@@ -400,3 +400,12 @@ def test_cli_errors(tmp_path, capsys):
     assert main(["cluster", str(src), "-o", str(tmp_path / "x.txt"), "--eps", "1"]) == 2
     with pytest.raises(SystemExit):
         main(["cluster", str(src), "-o", str(tmp_path / "x.csv")])  # --eps is required
+
+
+def test_cli_says_when_the_pixel_size_is_assumed(tmp_path, capsys):
+    src = tmp_path / "locs.csv"  # ThunderSTORM CSV: no pixel size in the file
+    write_localizations(blinking_table(n_mol=50, n_frames=50)[0], src)
+    assert main(["link", str(src), "-o", str(tmp_path / "l.csv")]) == 0
+    assert "does not say its camera pixel size: 100 nm assumed (give --camera-pixel-nm)" in capsys.readouterr().err
+    assert main(["link", str(src), "-o", str(tmp_path / "m.csv"), "--camera-pixel-nm", "130"]) == 0
+    assert "assumed" not in capsys.readouterr().err

@@ -127,14 +127,19 @@ def read_table(path: str, pixel_size_nm: float | None = None):
     return df
 
 
+def say_pixel_size(locs, path) -> None:
+    """On stderr (even with --quiet: every nm figure depends on it), that a table's pixel size was assumed."""
+    from napari_maliang.smlm.io import pixel_size_note
+
+    note = pixel_size_note(locs, str(path), "--camera-pixel-nm")
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+
+
 def _read_input(args):
     """The input table of a command, with a note on stderr when a ThunderSTORM CSV's pixel size is assumed."""
     locs = read_table(args.input, args.camera_pixel_nm)
-    if locs.attrs.get("pixel_size_source") == "assumed":  # said even with --quiet: every nm figure depends on it
-        print(
-            f"note: {args.input} does not say its camera pixel size; "
-            f"assuming {locs.attrs['pixel_size_nm']:g} nm (give --camera-pixel-nm)", file=sys.stderr,
-        )
+    say_pixel_size(locs, args.input)
     return locs
 
 

@@ -65,6 +65,7 @@ def _read(args, *outputs):
     """The input table, after checking that no output is the input and that the output format is known."""
     from pathlib import Path
 
+    from napari_maliang._cli.palm_analysis import say_pixel_size
     from napari_maliang._planes import check_output
     from napari_maliang.smlm.io import _format_for, read_localizations
 
@@ -72,7 +73,9 @@ def _read(args, *outputs):
     for output in outputs:
         if output is not None:
             check_output(output, args.table)
-    return read_localizations(args.table, pixel_size_nm=args.camera_pixel_nm)
+    locs = read_localizations(args.table, pixel_size_nm=args.camera_pixel_nm)
+    say_pixel_size(locs, args.table)
+    return locs
 
 
 def _write(locs, path) -> str:

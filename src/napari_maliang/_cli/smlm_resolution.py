@@ -43,9 +43,12 @@ def _common(parser: argparse.ArgumentParser, curve: str) -> None:
 
 
 def _read(args):
+    from napari_maliang._cli.palm_analysis import say_pixel_size
     from napari_maliang.smlm.io import read_localizations
 
-    return read_localizations(args.table, pixel_size_nm=args.camera_pixel_nm)
+    locs = read_localizations(args.table, pixel_size_nm=args.camera_pixel_nm)
+    say_pixel_size(locs, args.table)
+    return locs
 
 
 def _write_curve(curve, path) -> None:

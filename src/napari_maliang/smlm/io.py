@@ -42,6 +42,7 @@ from napari_maliang.smlm.table import COLUMNS, empty_table
 __all__ = [
     "FORMATS",
     "extra_columns",
+    "pixel_size_note",
     "THUNDERSTORM_COLUMNS",
     "PICASSO_COLUMNS",
     "open_stack",
@@ -314,6 +315,14 @@ def _finish(data: dict, n: int, attrs: dict, extra: dict) -> pd.DataFrame:
     df.attrs.update(attrs)
     df.attrs.setdefault("partial", False)
     return df
+
+
+def pixel_size_note(locs: pd.DataFrame, name: str, option: str = "pixel_size_nm=...") -> str | None:
+    """The sentence that says a table's pixel size was assumed (None when it was given or read from the file);
+    the command line prints it, the napari reader warns with it. ``option`` names how to give it."""
+    if locs.attrs.get("pixel_size_source") != "assumed":
+        return None
+    return f"{name} does not say its camera pixel size: {locs.attrs['pixel_size_nm']:g} nm assumed (give {option})"
 
 
 def _pixel_size(given, from_file, name: str) -> tuple[float, str]:
