@@ -11,15 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-
-@numba.njit(cache=True, nogil=True)
-def _cell_range(keys, key):
-    """First and one-past-last index of ``key`` in the sorted ``keys`` (empty range when absent)."""
-    lo = np.searchsorted(keys, key, side="left")
-    hi = lo
-    while hi < keys.size and keys[hi] == key:
-        hi += 1
-    return lo, hi
+from napari_maliang.smlm._grid_numba import cell_range as _cell_range
 
 
 @numba.njit(cache=True, nogil=True)

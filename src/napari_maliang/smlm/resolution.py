@@ -178,21 +178,19 @@ def _default_max_distance(locs) -> float:
 
 def _next_frame_distances(frame, x, y, d_max: float) -> np.ndarray:
     """Distance of every localization to the nearest localization of the next frame, where that is within
-    ``d_max``.
-
-    One k-d tree over ``(x, y, frame * L)`` with ``L > d_max``: a query point ``(x, y, (frame + 1) * L)`` has
-    every localization of another frame than ``frame + 1`` further than ``L`` away, so its nearest
-    neighbour within ``d_max`` is the nearest of the next frame (a tree per frame pair, in one call).
-    """
-    from scipy.spatial import cKDTree
+    ``d_max``: a search of the 3 x 3 cells of ``d_max`` around it in the next frame (numba,
+    :func:`._grid_numba.next_frame_nearest`; about 2x faster than one k-d tree over ``(x, y, frame)``)."""
+    from napari_maliang.smlm._grid_numba import next_frame_nearest
 
     if frame.size == 0:
         return np.zeros(0)
-    span = 2.0 * d_max
-    first = frame.min()
-    z = (frame - first).astype(np.float64) * span
-    tree = cKDTree(np.column_stack([x, y, z]))
-    dist, _ = tree.query(np.column_stack([x, y, z + span]), k=1, distance_upper_bound=d_max)
+    cells = np.floor((np.column_stack([x, y]) - [x.min(), y.min()]) / d_max).astype(np.int64)
+    ncx, ncy = int(cells[:, 0].max()) + 2, int(cells[:, 1].max()) + 2
+    f = (frame - frame.min()).astype(np.int64)
+    keys = f * (ncx * ncy) + cells[:, 1] * ncx + cells[:, 0]
+    order = np.argsort(keys, kind="stable")
+    dist = next_frame_nearest(f[order], np.ascontiguousarray(x[order]), np.ascontiguousarray(y[order]),
+                              cells[order, 0], cells[order, 1], keys[order], ncx, ncy, float(d_max))
     return dist[np.isfinite(dist)]
 
 
