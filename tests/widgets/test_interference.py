@@ -19,7 +19,10 @@ def _config_dir(tmp_path, monkeypatch):  # the PALM widget remembers camera sett
 
 
 def _runner(widget):
-    return widget.render_runner if hasattr(widget, "render_runner") else widget.runner
+    for name in ("link_runner", "render_runner", "runner"):  # the post-processing widget: its link job
+        if hasattr(widget, name):
+            return getattr(widget, name)
+    raise AttributeError(f"{type(widget).__name__} has no job runner")
 
 
 def _hold(runner):
@@ -52,6 +55,7 @@ OUTPUT = {
     "Threshold": "in otsu",
     "PALM localization": "in localizations",
     "PALM analysis": "in render",
+    "PALM post-processing": "in linked",
 }
 IMAGE_OUTPUTS = ["Low-light enhancement", "Inpainting codec", "Dequantization"]  # Image output layers
 
@@ -73,7 +77,7 @@ def _input(viewer, name):
         from napari_maliang.smlm.sample import palm_sample
 
         return viewer.add_image(palm_sample(frames=6, shape=(32, 32), seed=1)[0], name="in")
-    if name == "PALM analysis":
+    if name in ("PALM analysis", "PALM post-processing"):
         from napari_maliang.smlm.scenes import filament_scene
 
         locs, _ = filament_scene(n_frames=50, n_beads=0, seed=23)
@@ -88,7 +92,7 @@ def _prepare(viewer, name):
     if name == "PALM localization":
         widget.layer_combo.setCurrentText("in")
         widget.backend.value = "cpu"
-    elif name == "PALM analysis":
+    elif name in ("PALM analysis", "PALM post-processing"):
         widget.reset_choices()
         widget.points_combo.value = layer
     else:
