@@ -85,3 +85,60 @@ def test_every_public_function_cites_its_sources():
             if callable(obj) and not inspect.isclass(obj) and "References\n" not in (obj.__doc__ or ""):
                 missing.append(f"{package}.{name}")
     assert not missing, missing
+
+
+def _imported_distributions() -> dict[str, set[str]]:
+    """The distributions the package imports (third-party top-level modules of every ``import``), each with the
+    modules that import it."""
+    import ast
+    import importlib.metadata
+    import sys
+    from pathlib import Path
+
+    by_module = {m: dists for m, dists in importlib.metadata.packages_distributions().items()}
+    not_installed_here = {"cupy": ["cupy-cuda12x"], "cupyx": ["cupy-cuda12x"]}  # the GPU extra
+    found: dict[str, set[str]] = {}
+    root = Path(napari_maliang.__file__).parent
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "napari_maliang":
+                    continue
+                for dist in by_module.get(top) or not_installed_here.get(top) or [top]:
+                    found.setdefault(_normalized(dist), set()).add(str(path.relative_to(root)))
+    return found
+
+
+def _normalized(name: str) -> str:
+    import re
+
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _declared():
+    import re
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+
+    def names(requirements):
+        return {_normalized(re.match(r"[A-Za-z0-9_.-]+", r).group(0)) for r in requirements}
+
+    extras = {k: names(v) for k, v in project["optional-dependencies"].items() if k != "testing"}
+    return names(project["dependencies"]), extras
+
+
+def test_declared_dependencies_are_the_imported_ones():
+    """Every distribution the package imports is declared (core, or the extra that needs it), and every core
+    dependency is imported somewhere: no undeclared import, no dead weight in `pip install napari-maliang`."""
+    imported = _imported_distributions()
+    core, extras = _declared()
+    optional = set().union(*extras.values())
+    undeclared = {d: sorted(where)[:3] for d, where in imported.items() if d not in core | optional}
+    assert not undeclared, f"imported but not declared in pyproject.toml: {undeclared}"
+    unused = {d for d in core if d not in imported}
+    assert not unused, f"declared in pyproject.toml but never imported: {sorted(unused)}"

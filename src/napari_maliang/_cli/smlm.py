@@ -118,7 +118,7 @@ def _client(address: str):
     try:
         from distributed import Client
     except ImportError:
-        raise ValueError("--scheduler needs dask.distributed: pip install distributed") from None
+        raise ValueError("--scheduler needs dask.distributed: pip install 'napari-maliang[distributed]'") from None
     try:
         return Client(address, timeout="10s")
     except (OSError, TimeoutError) as exc:

@@ -75,12 +75,9 @@ def settings_path() -> Path:
     """
     base = os.environ.get("NAPARI_MALIANG_CONFIG_DIR")
     if not base:
-        try:
-            from platformdirs import user_config_dir
+        from platformdirs import user_config_dir
 
-            base = user_config_dir("napari-maliang")
-        except ImportError:  # pragma: no cover
-            base = str(Path.home() / ".config" / "napari-maliang")
+        base = user_config_dir("napari-maliang")
     return Path(base) / "palm.json"
 
 
