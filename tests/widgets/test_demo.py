@@ -40,6 +40,7 @@ def test_demo_docks_everything_and_draws(qtbot):
         viewer.close()
 
 
+@pytest.mark.gui  # a viewer without pytest-qt's fixtures
 def test_demo_command_builds_and_exits(tmp_path):
     png = tmp_path / "demo.png"
     assert main(["demo", "--screenshot", str(png)]) == 0
