@@ -58,3 +58,26 @@ def test_wheel_contains_manifest_and_entry_point(wheel):
     assert manifest["name"] == "napari-maliang"
     assert "napari_maliang:napari.yaml" in entry_points
     assert "maliang = napari_maliang.cli:main" in entry_points
+
+
+def test_wheel_metadata_is_what_the_napari_hub_reads(wheel):
+    """The hub and PyPI show the wheel's METADATA: summary, the README as markdown, the napari framework
+    classifier, only the Python versions CI tests, and the project links."""
+    from email.parser import Parser
+
+    with zipfile.ZipFile(wheel) as zf:
+        text = zf.read(next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    meta = Parser().parsestr(text)
+    assert "PALM/STORM" in meta["Summary"]
+    assert meta["Description-Content-Type"] == "text/markdown"
+    classifiers = meta.get_all("Classifier")
+    assert "Framework :: napari" in classifiers
+    assert [c for c in classifiers if c.startswith("Programming Language :: Python :: 3.")] == [
+        f"Programming Language :: Python :: 3.{sys.version_info.minor}"
+    ]
+    urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL"))
+    assert {"Source Code", "Bug Tracker", "User Support", "Documentation"} <= set(urls)
+    readme = meta.get_payload()
+    assert "pip install napari-maliang" in readme
+    images = [line for line in readme.splitlines() if "![" in line]
+    assert images and all("](https://" in line for line in images), "README images need absolute URLs on PyPI"

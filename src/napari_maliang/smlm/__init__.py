@@ -33,6 +33,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "motion_analysis": "motion",
         "MotionResult": "motion",
         "open_stack": "io",
+        "open_acquisition": "acquisition",
         "nena": "resolution",
         "frc": "resolution",
         "filter_localizations": "filtering",
