@@ -45,3 +45,31 @@ def test_demo_command_builds_and_exits(tmp_path):
     png = tmp_path / "demo.png"
     assert main(["demo", "--screenshot", str(png)]) == 0
     assert png.stat().st_size > 10_000
+
+
+MENUS = {  # napari's Layers menu -> our submenu -> the widgets in it
+    "napari/layers/measure": ("Single molecules (Ma Liang)",
+                              ["PALM localization", "PALM analysis", "PALM post-processing"]),
+    "napari/layers/filter": ("Restoration (Ma Liang)",
+                             ["Dequantization", "Inpainting codec", "Low-light enhancement"]),
+    "napari/layers/segment": ("Segmentation (Ma Liang)",
+                              ["Threshold", "Pixel clustering (k-means)", "Region grow", "Morphology"]),
+}
+
+
+def test_every_widget_is_in_its_layers_submenu(make_napari_viewer):
+    """Each tool sits in one submenu of the Layers menu that says what it does (and every widget in one)."""
+    from app_model.types import SubmenuItem
+
+    from napari._app_model import get_app_model
+
+    make_napari_viewer()
+    app = get_app_model()
+    placed = []
+    for menu_id, (label, widgets) in MENUS.items():
+        (submenu,) = [item for item in app.menus.get_menu(menu_id)
+                      if isinstance(item, SubmenuItem) and item.title == label]
+        titles = [item.command.title for item in app.menus.get_menu(submenu.submenu)]
+        assert [t.removesuffix(" (Ma Liang)") for t in titles] == widgets, titles  # napari adds the plugin name
+        placed += widgets
+    assert sorted(placed) == sorted(WIDGETS)

@@ -130,7 +130,7 @@ def test_threshold_widget_bad_inputs(make_napari_viewer, qtbot):
 
 def test_cluster_widget(coins_viewer, qtbot):
     viewer = coins_viewer
-    widget = dock(viewer, "Cluster (k-means)")
+    widget = dock(viewer, "Pixel clustering (k-means)")
     widget.reset_choices()
     widget.k.value = 2
     assert run(qtbot, widget, timeout=60_000) is None
