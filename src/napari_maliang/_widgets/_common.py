@@ -47,11 +47,17 @@ class JobRunner(QWidget):
         ``generator`` yields :class:`Progress` (or ``None``) and returns the result, and
         ``on_done(result)`` runs in the GUI thread. It may raise ``ValueError``/``TypeError``
         with a message for the user, which is shown and nothing runs.
+    run_tip : str, optional
+        What the job does, one sentence for the Run button's tool tip (which adds that it runs in the background).
+    cancel_tip : str, optional
+        The Cancel button's tool tip (default: stops at the next step and gives no result; say so where the
+        tool keeps partial results instead).
     """
 
     finished = Signal()
 
-    def __init__(self, run_label: str, start: Callable[[], tuple[Generator, Callable]], parent=None):
+    def __init__(self, run_label: str, start: Callable[[], tuple[Generator, Callable]], parent=None, *,
+                 run_tip: str = "", cancel_tip: str = ""):
         super().__init__(parent)
         self._start = start
         self.worker: GeneratorWorker | None = None
@@ -66,6 +72,9 @@ class JobRunner(QWidget):
         self.run_button = QPushButton(run_label)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
+        what = f"{run_label}: {run_tip.rstrip('.')}." if run_tip else f"{run_label}."
+        self.run_button.setToolTip(f"{what} Runs in the background; the viewer stays responsive.")
+        self.cancel_button.setToolTip(cancel_tip or "Stop the job at its next step; a cancelled run gives no result.")
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.status = QLabel("")

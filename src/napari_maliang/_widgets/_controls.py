@@ -6,13 +6,14 @@ docked widget cannot disagree with the function or the CLI.
 
 from __future__ import annotations
 
+import html
 import math
 
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSlider, FloatSpinBox, LineEdit, Slider, SpinBox
 
 from napari_maliang._shared.options import REQUIRED, Option, Options
 
-__all__ = ["OptionControls", "OptionalControl"]
+__all__ = ["OptionControls", "OptionalControl", "set_tooltip"]
 
 _INT_RANGE = 2**31 - 1
 
@@ -22,7 +23,9 @@ class OptionalControl(Container):
     control for a value."""
 
     def __init__(self, opt: Option, inner, **kwargs):
-        self.automatic = CheckBox(text=opt.none or "none", value=opt.default is None)
+        self.automatic = CheckBox(text=opt.none or "none", value=opt.default is None,
+                                  tooltip=f"{opt.title} — ticked: {opt.none or 'none'}; untick to set a value in the "
+                                          "box below.")
         self.inner = inner
         # stacked, not side by side: the check box's words (what None means) would widen the dock
         super().__init__(widgets=[self.automatic, inner], layout="vertical", labels=False, **kwargs)
@@ -44,6 +47,31 @@ class OptionalControl(Container):
             self.inner.value = value
 
 
+def set_tooltip(widget, text: str):
+    """Give a magicgui value widget the tool tip ``text``, also on the Qt parts magicgui leaves without one
+    (the value read-out beside a slider); returns the widget."""
+    from qtpy.QtWidgets import QWidget
+
+    widget.tooltip = text
+    for part in widget.native.findChildren(QWidget):
+        if not part.toolTip():
+            part.setToolTip(text)
+    return widget
+
+
+def _tooltip(opt: Option, ranges: dict) -> str:
+    """The tool tip of an option's control: its meaning with the paper's symbol, unit, range and default
+    (:attr:`Option.help`), plus the narrower range this control allows when the widget sets one (a cap of a
+    million or more is left out: it only bounds the box); rich text, so that Qt wraps a long one instead of
+    showing one line as wide as the screen."""
+    text = opt.help
+    shown = [f"{k} {ranges[k]:g}" for k in ("min", "max")
+             if isinstance(ranges.get(k), (int, float)) and abs(ranges[k]) < 1e6]
+    if shown:
+        text += f"; this control: {' and '.join(shown)}"
+    return f"<qt>{html.escape(text, quote=False)}</qt>"
+
+
 def _control(opt: Option, **overrides):
     """The magicgui widget for one option, starting at its default.
 
@@ -52,9 +80,10 @@ def _control(opt: Option, **overrides):
     allowed values: ``[(text, value)]``) and ``start``: the value a required option (one without a default)
     starts at, or what the value box of an optional one whose default is ``None`` shows when it is unticked.
     """
-    outer = {"label": opt.title, "tooltip": opt.help}
+    outer = {"label": opt.title}
     outer.update({k: overrides.pop(k) for k in ("label", "tooltip") if k in overrides})
     ranges = {k: overrides.pop(k) for k in ("min", "max", "step") if k in overrides}
+    outer.setdefault("tooltip", _tooltip(opt, ranges))
     labelled = overrides.pop("choices", None)
     if labelled is not None and not {repr(v) for _, v in labelled} <= {repr(c) for c in opt.choices}:
         raise ValueError(f"{opt.name}: the labelled choices must be among {opt.choices}")
@@ -85,11 +114,14 @@ def _control(opt: Option, **overrides):
         inner_kwargs = {}
         cls = LineEdit
     inner_kwargs.update(ranges)
-    inner = cls(**inner_kwargs, **({} if opt.optional else outer))
+    # the value box of an optional field has no label of its own (its container has), but the same tool tip
+    inner = cls(**inner_kwargs, **({"tooltip": outer["tooltip"]} if opt.optional else outer))
     if cls is FloatSpinBox:  # enough decimals for the step, set before the value so that it is not rounded
         inner.native.setDecimals(decimals or max(2, 1 - math.floor(math.log10(inner_kwargs["step"]))))
     if start is not None:
         inner.value = start
+    if slider:  # the read-out beside the slider too
+        set_tooltip(inner, outer["tooltip"])
     if not opt.optional:
         return inner
     return OptionalControl(opt, inner, **outer)

@@ -76,7 +76,9 @@ class CodecWidget(QWidget):
     def __init__(self, napari_viewer):
         super().__init__()
         self.viewer = napari_viewer
-        self.layer_combo = ComboBox(label="image", choices=layer_choices(napari_viewer, "image"))
+        self.layer_combo = ComboBox(label="image", choices=layer_choices(napari_viewer, "image"),
+                                    tooltip="The image to compress (one 2-D grayscale or RGB image); it is never "
+                                            "modified.")
         from napari_maliang.codec.options import EncodeOptions
 
         # unticked, the rate box starts at 0.2 bpp and the threshold box at 10 grey levels per pixel step
@@ -85,14 +87,20 @@ class CodecWidget(QWidget):
             edge_threshold={"start": 10.0, "max": 255.0},
         )
         self.bpp_spin, self.threshold_spin = self.controls
-        self.rd_check = CheckBox(label="rate-distortion plot (JPEG, JPEG 2000)", value=True)
-        self.save_button = PushButton(text="Save .mlg…", enabled=False)
+        self.rd_check = CheckBox(label="rate-distortion plot (JPEG, JPEG 2000)", value=True,
+                                 tooltip="Also plot PSNR and SSIM against bits per pixel, comparing the codec with "
+                                         "JPEG and JPEG 2000 at the same file sizes (takes longer).")
+        self.save_button = PushButton(text="Save .mlg…", enabled=False,
+                                      tooltip="Save the last encoded stream as a .mlg file (after Encode + decode).")
         self.options = Container(
             widgets=[self.layer_combo, *self.controls, self.rd_check],
             labels=True,
         )
         self.save_button.changed.connect(self._save)
-        self.runner = JobRunner("Encode + decode", self._start)
+        self.runner = JobRunner(
+            "Encode + decode", self._start,
+            run_tip="encode the image (edges and source points) and decode it again, into layers '<input> "
+                    "decoded', '<input> edges' and '<input> source points'")
         self.plot = RDPlot()
         layout = QVBoxLayout(self)
         layout.addWidget(self.options.native)

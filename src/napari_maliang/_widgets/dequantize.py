@@ -33,7 +33,7 @@ from napari_maliang._widgets._common import (
     show_error,
     show_info,
 )
-from napari_maliang._widgets._controls import OptionControls
+from napari_maliang._widgets._controls import OptionControls, set_tooltip
 from napari_maliang.dequantize.options import SOLVE_OPTIONS, DequantizeOptions
 
 __all__ = ["DequantizeWidget", "brush_colormap", "edge_colormap"]
@@ -88,24 +88,36 @@ class DequantizeWidget(QWidget):
         self.output = None
         self.brushes = None
         self.edges_layer = None
-        self.layer_combo = ComboBox(label="image", choices=layer_choices(napari_viewer, "image", exclude=lambda: getattr(self, "output", None)))
-        self.add_brushes_button = PushButton(text="Add brushes")
-        self.brush_combo = ComboBox(label="brush", choices=[(name, k) for k, (name, _) in BRUSHES.items()], value=3)
-        self.show_edges = CheckBox(label="show soft/hard edges", value=False)
+        self.layer_combo = ComboBox(label="image", choices=layer_choices(napari_viewer, "image", exclude=lambda: getattr(self, "output", None)),
+                                    tooltip="The colour-quantized image to restore (one 2-D grayscale or RGB "
+                                            "image); it is never modified.")
+        self.add_brushes_button = PushButton(text="Add brushes",
+                                             tooltip="Add a Labels layer '<input> brushes' over the image, in paint "
+                                                     "mode, to paint the paper's constraint brushes (section 2.4).")
+        self.brush_combo = ComboBox(label="brush", choices=[(name, k) for k, (name, _) in BRUSHES.items()], value=3,
+                                    tooltip="The constraint brush to paint with: 1 colours not adjacent, 2 colours "
+                                            "adjacent, 3 hard edge here, 4 soft edge here (paper section 2.4).")
+        self.show_edges = CheckBox(label="show soft/hard edges", value=False,
+                                   tooltip="Show a layer of the edges between colour regions as classified: soft "
+                                           "(smoothed over) cyan, hard (kept) amber.")
         # ω on a log scale: the slider holds log10(ω) (magicgui's LogSlider reads out its linear position)
         omega, continuity = (DequantizeOptions.field(n) for n in ("omega", "continuity"))
-        self.omega_slider = FloatSlider(label="log10 ω (data weight)", value=round(math.log10(omega.default), 2),
-                                        min=-3.0, max=1.0, step=0.05, tooltip=omega.help)
+        self.omega_slider = set_tooltip(
+            FloatSlider(label="log10 ω (data weight)", value=round(math.log10(omega.default), 2), min=-3.0, max=1.0,
+                        step=0.05), f"log10 of ω, from -3 to 1 (ω from 0.001 to 10). {omega.help}")
         self.omega_label = Label(label="ω =", value=f"{self.omega:.3g}")
-        self.continuity_slider = FloatSlider(label="w_c (continuity)", value=continuity.default, min=0.0, max=5.0,
-                                             step=0.05, tooltip=continuity.help)
+        self.continuity_slider = set_tooltip(
+            FloatSlider(label="w_c (continuity)", value=continuity.default, min=0.0, max=5.0, step=0.05),
+            f"Slider from 0 to 5. {continuity.help}")
         self.controls = OptionControls(
             DequantizeOptions, ["quantizer", "quantizer_space", "color_space", "dither", "quantize"],
             quantizer={"choices": QUANTIZER_CHOICES}, dither={"choices": DITHER_CHOICES}, quantize={"max": 256},
         )
         self.quantizer, self.quantizer_space, self.color_space, self.dither, self.quantize_spin = self.controls
         self.recognised = Label(label="recognised", value="(run to see)")
-        self.auto_update = CheckBox(label="update after each stroke", value=True)
+        self.auto_update = CheckBox(label="update after each stroke", value=True,
+                                    tooltip="Ticked: recompute the result shortly after each brush stroke, undo or "
+                                            "change of a setting; unticked: only when Dequantize is pressed.")
         self.legend = Label(value="edges: cyan soft, amber hard")
         self.options = Container(
             widgets=[
@@ -115,7 +127,10 @@ class DequantizeWidget(QWidget):
             ],
             labels=True,
         )
-        self.runner = JobRunner("Dequantize", self._start)
+        self.runner = JobRunner(
+            "Dequantize", self._start,
+            run_tip="restore smooth colour in the image, under the painted brushes, into an Image layer "
+                    "'<input> dequantized' which a re-run updates")
         layout = QVBoxLayout(self)
         layout.addWidget(self.options.native)
         layout.addWidget(self.runner)

@@ -25,7 +25,7 @@ from napari_maliang._widgets._common import (
     refresh_choices,
     show_info,
 )
-from napari_maliang._widgets._controls import OptionControls
+from napari_maliang._widgets._controls import OptionControls, set_tooltip
 
 __all__ = ["LowlightWidget", "patch_montage"]
 
@@ -55,7 +55,9 @@ class LowlightWidget(QWidget):
     def __init__(self, napari_viewer):
         super().__init__()
         self.viewer = napari_viewer
-        self.layer_combo = ComboBox(label="image", choices=layer_choices(napari_viewer, "image"))
+        self.layer_combo = ComboBox(label="image", choices=layer_choices(napari_viewer, "image"),
+                                    tooltip="The dark image to enhance, I_L (one 2-D grayscale or RGB image); it "
+                                            "is never modified.")
         from napari_maliang.lowlight.enhancement import EnhanceOptions, enhance_steps
 
         patch = inspect.signature(enhance_steps).parameters["patch"].default  # given apart from the options
@@ -66,10 +68,18 @@ class LowlightWidget(QWidget):
         )
         self.k_slider, self.model_combo, self.noise_spin, self.gamma_control, self.denoise_spin = self.controls
         self.blind_exposure, self.gamma_spin = self.gamma_control.automatic, self.gamma_control.inner
-        self.patch_spin = SpinBox(label="patch size", value=patch, min=1, max=9)
-        self.reference_combo = ComboBox(label="reference", choices=list(REFERENCES), value="built-in (classical)")
-        self.onnx_file = FileEdit(label="ONNX model", mode="r", filter="*.onnx", visible=False)
-        self.show_patches = CheckBox(label="show training patches", value=False)
+        self.patch_spin = SpinBox(label="patch size", value=patch, min=1, max=9,
+                                  tooltip="Side p of the square p × p patches the Gaussian process maps from I_L to "
+                                          "I_R, in pixels (1 to 9).")
+        self.reference_combo = ComboBox(label="reference", choices=list(REFERENCES), value="built-in (classical)",
+                                        tooltip="The enhancement I_R that the Gaussian process learns from the "
+                                                "image: a built-in classical one, LIME, or an ONNX model's output.")
+        self.onnx_file = set_tooltip(
+            FileEdit(label="ONNX model", mode="r", filter="*.onnx", visible=False),
+            "The .onnx model file that makes the reference I_R from the image (reference 'ONNX model file').")
+        self.show_patches = CheckBox(label="show training patches", value=False,
+                                     tooltip="Also add the k training patch pairs (I_L patch | I_R patch, the "
+                                             "k-means centres) as a montage layer '<input> training patches'.")
         self.options = Container(
             widgets=[
                 self.layer_combo,
@@ -86,7 +96,10 @@ class LowlightWidget(QWidget):
             labels=True,
         )
         self.reference_combo.changed.connect(self._on_reference)
-        self.runner = JobRunner("Enhance", self._start)
+        self.runner = JobRunner(
+            "Enhance", self._start,
+            run_tip="brighten the image with the approximated Gaussian process into an Image layer "
+                    "'<input> enhanced', which a re-run updates")
         layout = QVBoxLayout(self)
         layout.addWidget(self.options.native)
         layout.addWidget(self.runner)

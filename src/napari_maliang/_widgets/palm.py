@@ -103,6 +103,8 @@ class PalmWidget(QWidget):
 
         # --- input
         self.layer_combo = QComboBox()
+        self.layer_combo.setToolTip("The raw movie to localize: an Image layer of frames (time, y, x), in camera "
+                                    "counts (ADU); it is never modified.")
         form = QFormLayout()
         form.addRow("Image stack", self.layer_combo)
 
@@ -119,6 +121,17 @@ class PalmWidget(QWidget):
         self.qe = _spin(0.01, 1.0, 1.0, 0.05, 2)
         self.use_em = QCheckBox("EMCCD")
         self.em_gain = _spin(1, 10000, 100, 10, 1)
+        self.pixel_size.setToolTip("Size of one camera pixel in the sample plane, in nm (1 to 10000): the nm scale of "
+                                   "the localizations and their uncertainties.")
+        self.gain.setToolTip("Conversion gain, electrons per ADU (0.001 to 1000), from the camera's calibration "
+                             "sheet: photons = (ADU − offset) × gain / EM gain / QE.")
+        self.offset.setToolTip("Baseline (dark) level of the camera in ADU, subtracted before the conversion to "
+                               "photons.")
+        self.qe.setToolTip("Quantum efficiency QE at the emission wavelength, the fraction of photons detected "
+                           "(0.01 to 1).")
+        self.use_em.setToolTip("Ticked: an EMCCD with electron multiplying on; photon counts are divided by the EM "
+                               "gain and the fit accounts for its excess noise (factor √2).")
+        self.em_gain.setToolTip("Electron-multiplying gain of an EMCCD (1 to 10000); used only when EMCCD is ticked.")
         em_row = QHBoxLayout()
         em_row.addWidget(self.use_em)
         em_row.addWidget(self.em_gain)
@@ -140,9 +153,11 @@ class PalmWidget(QWidget):
             chunk_frames={"max": 100_000},
         )
         self.psf_sigma, self.threshold, self.box, self.multi_emitter, self.chunk_frames, self.backend = self.controls
-        self.estimate_runner = JobRunner("Estimate from data", self._start_estimate)
+        self.estimate_runner = JobRunner(
+            "Estimate from data", self._start_estimate,
+            run_tip="fit the PSF width of clear spots in up to 20 frames and set PSF sigma to it",
+            cancel_tip="Stop the estimate; PSF sigma keeps its value.")
         self.estimate_button = self.estimate_runner.run_button
-        self.estimate_button.setToolTip("Fit the PSF width of clear spots in up to 20 frames (in the background)")
         sigma_row = QHBoxLayout()
         sigma_row.addWidget(self.psf_sigma.native)
         sigma_row.addWidget(self.estimate_runner)
@@ -159,6 +174,9 @@ class PalmWidget(QWidget):
         # --- output
         self.colour_by = QComboBox()
         self.colour_by.addItems(list(COLOUR_FEATURES))
+        self.colour_by.setToolTip("The column of the localization table that colours the points layer (photons, "
+                                  "frame, x uncertainty in px, PSF sigma in px, background in photons, fit "
+                                  "log-likelihood); changes the colours at once, without a re-run.")
         from napari_maliang.smlm.options import RenderOptions
 
         self.render_controls = OptionControls(RenderOptions, ["method", "pixel_size"], pixel_size={"min": 0.02,
@@ -169,7 +187,12 @@ class PalmWidget(QWidget):
         form3.addRow("Render", self.render_method.native)
         form3.addRow("Render pixel (camera px)", self.render_pixel.native)
 
-        self.runner = JobRunner("Localize", self._start)
+        self.runner = JobRunner(
+            "Localize", self._start,
+            run_tip="detect and fit the molecules of every frame into a Points layer of localizations and a "
+                    "rendered super-resolution image",
+            cancel_tip="Stop at the next chunk of frames; the localizations found so far are kept, in layers "
+                       "marked (partial).")
         self.runner.finished.connect(self._on_finished)
 
         layout = QVBoxLayout(self)

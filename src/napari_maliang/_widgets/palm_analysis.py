@@ -121,8 +121,13 @@ class PalmAnalysisWidget(QWidget):
     def __init__(self, napari_viewer):
         super().__init__()
         self.viewer = napari_viewer
-        self.points_combo = ComboBox(label="localizations", choices=layer_choices(napari_viewer, "points"))
-        self.camera_nm = FloatSpinBox(label="camera pixel (nm)", value=100.0, min=1.0, max=10_000.0, step=1.0)
+        self.points_combo = ComboBox(label="localizations", choices=layer_choices(napari_viewer, "points"),
+                                     tooltip="The Points layer of localizations to analyse (e.g. from PALM "
+                                             "localization); it is never modified.")
+        self.camera_nm = FloatSpinBox(label="camera pixel (nm)", value=100.0, min=1.0, max=10_000.0, step=1.0,
+                                      tooltip="Size of one camera pixel in the sample plane, in nm (1 to 10000); "
+                                              "taken from the layer when it records it. Sets the nm scale of "
+                                              "drifts, renderings and shifts.")
         self.source = Container(widgets=[self.points_combo, self.camera_nm], labels=True)
         self.points_combo.changed.connect(self._on_points_changed)
 
@@ -135,8 +140,13 @@ class PalmAnalysisWidget(QWidget):
             RenderOptions,
         )
 
-        self.drift_method = ComboBox(label="method", choices=list(DRIFT_METHODS), value="fiducial")
-        self.fiducial_combo = ComboBox(label="fiducials", choices=self._fiducial_choices)
+        self.drift_method = ComboBox(label="method", choices=list(DRIFT_METHODS), value="fiducial",
+                                     tooltip="fiducial: follow bright beads present in every frame; rcc: "
+                                             "redundant cross-correlation of images rendered from segments of "
+                                             "frames (no beads needed).")
+        self.fiducial_combo = ComboBox(label="fiducials", choices=self._fiducial_choices,
+                                       tooltip="Where the beads are: found automatically, or the points of a "
+                                               "Points layer you clicked on the beads (fiducial method only).")
         self.fiducial_controls = OptionControls(FiducialDriftOptions, ["radius"], radius={"max": 50.0})
         self.rcc_controls = OptionControls(RccDriftOptions, ["segment_frames", "bin_size"],
                                            segment_frames={"max": 1_000_000}, bin_size={"max": 2.0})
@@ -146,29 +156,45 @@ class PalmAnalysisWidget(QWidget):
             widgets=[self.drift_method, self.fiducial_combo, *self.fiducial_controls, *self.rcc_controls],
             labels=True,
         )
-        self.drift_runner = JobRunner("Correct drift", self._start_drift)
+        self.drift_runner = JobRunner(
+            "Correct drift", self._start_drift,
+            run_tip="estimate the drift against frame, subtract it into a Points layer '<input> drift-corrected' "
+                    "and plot it in nm")
 
         # --- render tab
         self.render_controls = OptionControls(RenderOptions, ["method", "pixel_size"], pixel_size={"max": 1.0})
         self.render_method, self.render_pixel = self.render_controls
-        self.stack_combo = ComboBox(label="overlay on", choices=layer_choices(napari_viewer, "image", none="none"))
+        self.stack_combo = ComboBox(label="overlay on", choices=layer_choices(napari_viewer, "image", none="none"),
+                                    tooltip="An Image layer (the raw stack) to place the rendering over, with its "
+                                            "scale and offset; none: over the localizations.")
         self.render_options = Container(
             widgets=[self.render_method, self.render_pixel, self.stack_combo], labels=True
         )
-        self.render_runner = JobRunner("Render", self._start_render)
+        self.render_runner = JobRunner(
+            "Render", self._start_render,
+            run_tip="render the localizations into a super-resolution Image layer '<input> render', with a scale "
+                    "bar in nm")
 
         # --- motion tab
-        self.shapes_combo = ComboBox(label="line (Shapes)", choices=layer_choices(napari_viewer, "shapes"))
+        self.shapes_combo = ComboBox(label="line (Shapes)", choices=layer_choices(napari_viewer, "shapes"),
+                                     tooltip="A Shapes layer with the line or path along which the motion is "
+                                             "measured.")
         self.motion_controls = OptionControls(MotionOptions, ["band", "block_frames", "reject_sd"],
                                               band={"max": 100.0}, block_frames={"max": 10_000_000},
                                               reject_sd={"max": 20.0})
         self.band_spin, self.block_spin, self.reject_spin = self.motion_controls
-        self.set_layers = CheckBox(label="add per-set layers", value=False)
+        self.set_layers = CheckBox(label="add per-set layers", value=False,
+                                   tooltip="Also add one coloured Points layer per cleaned data set "
+                                           "('<input> set k').")
         self.motion_options = Container(
             widgets=[self.shapes_combo, self.band_spin, self.block_spin, self.reject_spin, self.set_layers],
             labels=True,
         )
-        self.motion_runner = JobRunner("Compute Z", self._start_motion)
+        self.motion_runner = JobRunner(
+            "Compute Z", self._start_motion,
+            run_tip="split the localizations within the band around the line into data sets of successive frames "
+                    "and compare each successive pair: shift along the normal, Z = shift / √(se_a² + se_b²) and "
+                    "its p-value, in the table below and a plot")
         self.motion_table = QTableWidget(0, 5)
         self.motion_table.setHorizontalHeaderLabels(["sets", "shift (nm)", "Z", "p", "n"])
 

@@ -69,6 +69,11 @@ NOISE_COLOUR = (0.6, 0.6, 0.6, 0.5)
 FRC_THRESHOLD = 1.0 / 7.0
 
 
+#: the Cancel tool tip of a job that is one call (see _one_call)
+ONE_CALL_CANCEL = ("Stop the job: it stops once the running computation is over (that cannot be interrupted "
+                   "midway) and gives no result.")
+
+
 def _one_call(message: str, func, *args, **kwargs):
     """A progress generator around one call that reports no progress of its own: it says what runs,
     then returns the call's result (Cancel takes effect once the call is over)."""
@@ -135,24 +140,33 @@ class PalmPostWidget(QWidget):
         self._cache = None  # (layer, its data, its features, table): the input table read once per input
         self._preview_of = None  # the input whose every row the output layer holds for the live preview
         self._hist_lines = ()
-        self.points_combo = ComboBox(label="localizations", choices=layer_choices(napari_viewer, "points"))
+        self.points_combo = ComboBox(label="localizations", choices=layer_choices(napari_viewer, "points"),
+                                     tooltip="The Points layer of localizations to post-process (e.g. from PALM "
+                                             "localization); it is never modified.")
         self.source = Container(widgets=[self.points_combo], labels=True)
         self.points_combo.changed.connect(self._on_points_changed)
 
         # --- filter tab
-        self.column_combo = ComboBox(label="column", choices=self._column_choices)
+        self.column_combo = ComboBox(label="column", choices=self._column_choices,
+                                     tooltip="The numeric column of the localization table whose range the slider "
+                                             "sets; the ranges of all columns apply together.")
         self.live_preview = CheckBox(text="live preview", value=True,
                                      tooltip="Show the kept rows in the output layer while the slider moves")
         self.filter_options = Container(widgets=[self.column_combo, self.live_preview], labels=True)
         self.column_combo.changed.connect(self._on_column_changed)
         self.live_preview.changed.connect(self._on_live_preview)
         self.range_slider = QLabeledDoubleRangeSlider(Qt.Orientation.Horizontal)
+        self.range_slider.setToolTip("The range of the column's values to keep, in the column's unit; a handle at "
+                                     "an end leaves that side open.")
         self.range_slider.valueChanged.connect(self._on_range_moved)
         self.histogram = _plot_canvas(160)
         self.ranges_label = QLabel("")
         self.ranges_label.setWordWrap(True)
         self.apply_button = QPushButton("Apply")
         self.reset_button = QPushButton("Reset ranges")
+        self.apply_button.setToolTip("Make a Points layer '<input> filtered' of the localizations in every "
+                                     "column's range, with all their features.")
+        self.reset_button.setToolTip("Forget the ranges of all columns: every localization is kept.")
         self.apply_button.clicked.connect(self.apply_filter)
         self.reset_button.clicked.connect(self.reset_ranges)
         buttons = QHBoxLayout()
@@ -163,17 +177,26 @@ class PalmPostWidget(QWidget):
         self.link_controls = OptionControls(LinkOptions, ["radius", "max_dark"],
                                             radius={"start": 0.5, "max": 10.0}, max_dark={"max": 10_000})
         self.link_options = Container(widgets=list(self.link_controls), labels=True)
-        self.link_runner = JobRunner("Link", self._start_link)
+        self.link_runner = JobRunner(
+            "Link", self._start_link, cancel_tip=ONE_CALL_CANCEL,
+            run_tip="merge one molecule's localizations in consecutive frames into one, in a Points layer "
+                    "'<input> linked'")
         self.link_label = QLabel("")
 
         # --- resolution tab
         self.nena_controls = OptionControls(NenaOptions, ["max_distance"], max_distance={"start": 1.0, "max": 100.0})
         self.nena_options = Container(widgets=list(self.nena_controls), labels=True)
-        self.nena_runner = JobRunner("NeNA precision", self._start_nena)
+        self.nena_runner = JobRunner(
+            "NeNA precision", self._start_nena, cancel_tip=ONE_CALL_CANCEL,
+            run_tip="estimate the mean localization precision from the nearest-neighbour distances of "
+                    "localizations in successive frames (NeNA), in camera pixels and nm, with its curve")
         self.frc_controls = OptionControls(FrcOptions, ["pixel", "block_frames"],
                                            pixel={"max": 1.0}, block_frames={"max": 10_000_000})
         self.frc_options = Container(widgets=list(self.frc_controls), labels=True)
-        self.frc_runner = JobRunner("FRC resolution", self._start_frc)
+        self.frc_runner = JobRunner(
+            "FRC resolution", self._start_frc, cancel_tip=ONE_CALL_CANCEL,
+            run_tip="estimate the image resolution by Fourier ring correlation of two half data sets, at the "
+                    "1/7 threshold, in camera pixels and nm, with its curve")
         self.nena_label = QLabel("NeNA: –")
         self.frc_label = QLabel("FRC: –")
         for label in (self.nena_label, self.frc_label):
@@ -185,12 +208,16 @@ class PalmPostWidget(QWidget):
         self.cluster_controls = OptionControls(ClusterOptions, ["eps", "min_samples"],
                                                eps={"start": 0.5, "max": 100.0}, min_samples={"max": 100_000})
         self.cluster_options = Container(widgets=list(self.cluster_controls), labels=True)
-        self.cluster_runner = JobRunner("Cluster", self._start_cluster)
+        self.cluster_runner = JobRunner(
+            "Cluster", self._start_cluster, cancel_tip=ONE_CALL_CANCEL,
+            run_tip="group the localizations by DBSCAN into a Points layer '<input> clusters' coloured by cluster "
+                    "(noise small and grey), with per-cluster statistics in the table below")
         self.cluster_label = QLabel("")
         self.cluster_label.setWordWrap(True)
         self.stats_table = QTableWidget(0, 0)
         self.save_button = QPushButton("Save table…")
         self.save_button.setEnabled(False)
+        self.save_button.setToolTip("Save the per-cluster statistics of the last clustering as a CSV file.")
         self.save_button.clicked.connect(self._on_save_clicked)
 
         self.tabs = QTabWidget()

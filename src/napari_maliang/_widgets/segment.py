@@ -73,13 +73,17 @@ class _SegmentWidget(QWidget):
 
     input_kinds: tuple[str, ...] = ("image",)
     run_label = "Run"
+    #: tool tips of the input chooser and the Run button (what the widget does)
+    input_tip = "The image to segment (2-D, or a 3-D stack processed plane by plane); it is never modified."
+    run_tip = "segment the input into a Labels layer '<input> <operation>', which a re-run updates"
 
     def __init__(self, napari_viewer):
         super().__init__()
         self.viewer = napari_viewer
-        self.layer_combo = ComboBox(label="input", choices=layer_choices(napari_viewer, *self.input_kinds))
+        self.layer_combo = ComboBox(label="input", choices=layer_choices(napari_viewer, *self.input_kinds),
+                                    tooltip=self.input_tip)
         self.options = Container(widgets=[self.layer_combo], labels=True)
-        self.runner = JobRunner(self.run_label, self._start)
+        self.runner = JobRunner(self.run_label, self._start, run_tip=self.run_tip)
         self._layout = QVBoxLayout(self)
         self._layout.addWidget(self.options.native)
         self._layout.addWidget(self.runner)
@@ -144,12 +148,16 @@ class ThresholdWidget(_SegmentWidget):
     """Global (iterative, Otsu) and locally adaptive thresholding with a live histogram preview."""
 
     METHODS = ("Otsu", "iterative", "adaptive")
+    run_tip = "threshold the input into a binary Labels layer '<input> <method>', which a re-run updates"
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer)
         from napari_maliang.segment.threshold import AdaptiveOptions, IterativeOptions
 
-        self.method = ComboBox(label="method", choices=list(self.METHODS), value="Otsu")
+        self.method = ComboBox(label="method", choices=list(self.METHODS), value="Otsu",
+                               tooltip="Otsu: one global threshold maximizing the between-class variance; iterative: "
+                                       "the mean of the two class means, repeated until it moves less than tol; "
+                                       "adaptive: a threshold per window (tile).")
         self.iterative = OptionControls(IterativeOptions, ["tol"], tol={"min": 1e-6, "decimals": 6})
         self.adaptive = OptionControls(AdaptiveOptions, ["window", "step", "min_std"], min_std={"decimals": 6})
         self.tol = self.iterative["tol"]
@@ -287,6 +295,10 @@ class ThresholdWidget(_SegmentWidget):
 class ClusterWidget(_SegmentWidget):
     """k-means segmentation on colour or colour + position features (k-means++, seeded)."""
 
+    input_tip = ("The grayscale or colour image to cluster (2-D, or a 3-D stack plane by plane); it is never "
+                 "modified.")
+    run_tip = "cluster the pixels into k labels, in a Labels layer '<input> kmeans' which a re-run updates"
+
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer)
         from napari_maliang.segment.cluster import KMeansOptions
@@ -332,11 +344,14 @@ def _chain_first(first, gen):
 class RegionGrowWidget(_SegmentWidget):
     """Seeded region growing from the points of a Points layer (one label per seed)."""
 
+    run_tip = "grow a region from each seed, in a Labels layer '<input> region grow' which a re-run updates"
+
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer)
         from napari_maliang.segment.region import RegionGrowOptions
 
-        self.points_combo = ComboBox(label="seeds", choices=layer_choices(napari_viewer, "points"))
+        self.points_combo = ComboBox(label="seeds", choices=layer_choices(napari_viewer, "points"),
+                                     tooltip="A Points layer of seeds: each point grows one region (one label).")
         # tolerance has no default (it is in the image's units); 20 grey levels is where the control starts
         self.controls = OptionControls(
             RegionGrowOptions, ["connectivity", "tolerance"], tolerance={"start": 20.0, "max": 1e9, "decimals": 6}
@@ -416,6 +431,9 @@ class MorphologyWidget(_SegmentWidget):
     """Erosion, dilation, opening, closing, hit-and-miss, thinning and thickening of a binary layer."""
 
     input_kinds = ("image", "labels")
+    input_tip = ("The binary image or Labels layer to transform (non-zero is foreground; 2-D, or a 3-D stack "
+                 "plane by plane); it is never modified.")
+    run_tip = "apply the operation, in a Labels layer '<input> <operation>' which a re-run updates"
 
     def __init__(self, napari_viewer):
         super().__init__(napari_viewer)
