@@ -9,7 +9,9 @@ The rule for composites: a control that has another control, or a scroll area or
 ancestors inside the docked widget is an internal part of that composite (the line edit inside a spin box
 or an editable combo box, the slider and value box inside a labelled slider, the scroll bars of a table, the
 scroll arrows of a tab bar) and is not checked itself: Qt shows the composite's tool tip over its parts, and
-the composite is checked instead. Every other control must have its own non-empty ``toolTip()``.
+the composite is checked instead. Every other control must have its own non-empty ``toolTip()``. A magicgui
+slider is not one composite: its native widget is a plain ``QWidget`` holding the slider and a value read-out
+the user can type into, so both are checked (``_controls.set_tooltip`` gives both the tool tip).
 """
 
 import pytest
