@@ -6,7 +6,8 @@ Every file is derived from scikit-image's bundled images (``astronaut``: NASA ph
 Greek coins, public domain) or from the project's own seeded simulations, so nothing is downloaded and every run
 writes the same pixels and tables. The files are written the way the tools users have write them: an OME-TIFF
 movie with its pixel size, a ThunderSTORM CSV with its measurement protocol, a picasso HDF5 + YAML pair, palette
-PNGs, 8-bit PNGs, an ``.mlg`` of the inpainting codec. sample_data/README.md describes each file.
+PNGs, 8-bit PNGs, an ``.mlg`` of the inpainting codec; then ``SHA256SUMS``, which the napari samples check the
+files against. sample_data/README.md describes each file.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def main() -> None:
     dark_photo_file()
     cartoon_file()
     coins_file()
+    checksums()
 
 
 def dequantization_files() -> None:
@@ -154,6 +156,16 @@ def coins_file() -> None:
     from skimage import data
 
     Image.fromarray(data.coins()).save(HERE / "coins.png", optimize=True)
+
+
+def checksums() -> None:
+    """``SHA256SUMS`` (``sha256sum -c SHA256SUMS`` checks it): the napari samples check each file against it."""
+    import hashlib
+
+    made = sorted(p for p in HERE.iterdir() if p.is_file() and p.suffix not in (".md", ".py") and p.name[0] != "."
+                  and p.name != "SHA256SUMS")
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in made]
+    (HERE / "SHA256SUMS").write_text("".join(lines), encoding="utf-8", newline="\n")
 
 
 if __name__ == "__main__":

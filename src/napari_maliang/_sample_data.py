@@ -6,9 +6,10 @@ wheel as ``napari_maliang/sample_data``; in a source checkout (editable install)
 ``sample_data/``. Each sample reads its file the way File > Open does -- a movie with
 :func:`~napari_maliang._io.get_acquisition_reader`, localizations with
 :func:`~napari_maliang._io.get_localization_reader`, an ``.mlg`` with :func:`~napari_maliang._io.get_mlg_reader`,
-a picture with :func:`~napari_maliang._planes.read_picture` -- so the samples exercise the readers. A missing or
-damaged file raises an error that names it. The originals beside the quantized and darkened photos are
-scikit-image's bundled astronaut (no file needed).
+a picture with :func:`~napari_maliang._planes.read_picture` -- so the samples exercise the readers. Every file
+is checked against its SHA-256 in ``sample_data/SHA256SUMS`` (written by the script) before it is read, so a
+missing, truncated or altered file raises an error that names it. The originals beside the quantized and darkened
+photos are scikit-image's bundled astronaut (no file needed).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+CHECKSUMS = "SHA256SUMS"
 REMEDY = "reinstall napari-maliang, or in a source checkout run: python sample_data/make_samples.py"
 
 
@@ -37,44 +39,51 @@ def sample_folder() -> Path:
 
 
 def sample_path(name: str) -> Path:
-    """The path of the sample file ``name``.
+    """The path of the sample file ``name``, checked against its SHA-256 in ``SHA256SUMS``.
 
     Raises
     ------
     FileNotFoundError
-        When the file is not in :func:`sample_folder`; the message names it and says how to get it back.
+        When the file (or ``SHA256SUMS``) is not in :func:`sample_folder`.
+    ValueError
+        When the file's contents are not those the script wrote (truncated, altered) or it is not listed.
     """
-    path = sample_folder() / name
+    import hashlib
+
+    folder = sample_folder()
+    path = folder / name
     if not path.is_file():
-        raise FileNotFoundError(f"sample file {name} is missing from {path.parent}; {REMEDY}")
+        raise FileNotFoundError(f"sample file {name} is missing from {folder}; {REMEDY}")
+    sums = folder / CHECKSUMS
+    if not sums.is_file():
+        raise FileNotFoundError(f"{CHECKSUMS} is missing from {folder}: sample file {name} cannot be checked; {REMEDY}")
+    expected = {}
+    for line in sums.read_text(encoding="utf-8").splitlines():  # sha256sum's format: "<hex digest>  <name>"
+        digest, _, listed = line.partition("  ")
+        expected[listed] = digest
+    if name not in expected:
+        raise ValueError(f"sample file {name} is not listed in {sums}; {REMEDY}")
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    if digest != expected[name]:
+        raise ValueError(f"sample file {name} in {folder} is damaged (SHA-256 not the one in {CHECKSUMS}); {REMEDY}")
     return path
 
 
-def _damaged(path: Path, why: str) -> ValueError:
-    return ValueError(f"sample file {path.name} is damaged ({why}); {REMEDY}")
-
-
 def _read_with(get_reader, name: str) -> list[tuple]:
-    """The layer data of sample file ``name`` read by the napari reader that ``get_reader`` returns.
+    """The layer data of sample file ``name`` (checked by :func:`sample_path`) read by the napari reader that
+    ``get_reader`` returns, as File > Open would.
 
     Raises
     ------
     ValueError
-        When the reader does not recognise the file or fails on it, or (a movie) reads only the frames
-        before damage.
+        When that reader does not claim the file.
     """
-    path = sample_path(name)
-    reader = get_reader(str(path))
+    path = str(sample_path(name))
+    reader = get_reader(path)
     if reader is None:
-        raise _damaged(path, "the plugin's reader does not recognise it")
-    try:
-        layers = reader(str(path))
-    except (ValueError, OSError) as exc:
-        raise _damaged(path, str(exc)) from None
-    damage = layers[0][1].get("metadata", {}).get("damage")
-    if damage:
-        raise _damaged(path, damage)
-    return layers
+        raise ValueError(f"napari-maliang's reader does not claim sample file {name}")
+    return reader(path)
 
 
 def _in_camera_pixels(layer: tuple, name: str) -> tuple:
@@ -87,14 +96,10 @@ def _in_camera_pixels(layer: tuple, name: str) -> tuple:
 
 
 def _picture(name: str) -> np.ndarray:
-    """Sample picture ``name`` read with :func:`~napari_maliang._planes.read_picture` (ValueError when damaged)."""
+    """Sample picture ``name`` (checked by :func:`sample_path`), read by :func:`napari_maliang._planes.read_picture`."""
     from napari_maliang._planes import read_picture
 
-    path = sample_path(name)
-    try:
-        return read_picture(path)
-    except ValueError as exc:
-        raise _damaged(path, str(exc)) from None
+    return read_picture(sample_path(name))
 
 
 def _astronaut() -> np.ndarray:
