@@ -60,7 +60,6 @@ MENUS = {  # napari's Layers menu -> our submenu -> the widgets in it
 def test_every_widget_is_in_its_layers_submenu(make_napari_viewer):
     """Each tool sits in one submenu of the Layers menu that says what it does (and every widget in one)."""
     from app_model.types import SubmenuItem
-
     from napari._app_model import get_app_model
 
     make_napari_viewer()

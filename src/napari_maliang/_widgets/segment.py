@@ -1,4 +1,4 @@
-"""Docked widgets of the segmentation toolbox: Threshold, Cluster (k-means), Region grow, Morphology.
+"""Docked widgets of the segmentation toolbox: Threshold, Pixel clustering (k-means), Region grow, Morphology.
 
 Thin layer-to-layer wrappers around :mod:`napari_maliang.segment`: pick an input layer, set the
 options, press Run; the result goes into a Labels layer named ``"<input> <operation>"`` which a
