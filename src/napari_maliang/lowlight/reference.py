@@ -352,7 +352,7 @@ class OnnxReference:
     The model takes one float32 tensor ``(1, C, H, W)`` (``layout="NCHW"``, default) or
     ``(1, H, W, C)`` (``"NHWC"``) on 0..1 and returns one tensor of the same layout with ``C = 1``
     or ``3``; the output is clipped to 0..1. ``onnxruntime`` is imported only here
-    (``pip install onnxruntime``). A grayscale image is given to a 3-channel model as three
+    (``pip install "napari-maliang[onnx]"``). A grayscale image is given to a 3-channel model as three
     equal channels; a 1-channel model gets the luminance.
     """
 
@@ -364,9 +364,9 @@ class OnnxReference:
             raise ValueError(f"ONNX model file not found: {path!r}")
         try:
             import onnxruntime as ort
-        except ImportError as exc:  # pragma: no cover - depends on the environment
+        except ImportError as exc:
             raise ImportError(
-                "an ONNX reference needs onnxruntime: pip install onnxruntime (or onnxruntime-gpu)"
+                "an ONNX reference needs onnxruntime: pip install 'napari-maliang[onnx]' (or onnxruntime-gpu)"
             ) from exc
         self.path = path
         self.layout = layout
