@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from napari_maliang._shared.options import takes_options
+from napari_maliang.smlm.io import _check_locs
 from napari_maliang.smlm.options import LinkOptions
 
 __all__ = ["MISS_PROBABILITY", "LinkOptions", "gate_factor", "link", "link_ids"]
@@ -40,15 +41,6 @@ def gate_factor(miss_probability: float = MISS_PROBABILITY) -> float:
     if not 0 < miss_probability < 1:
         raise ValueError(f"miss_probability must be between 0 and 1, got {miss_probability}")
     return math.sqrt(2.0 * math.log(1.0 / miss_probability))
-
-
-def _check_table(locs) -> pd.DataFrame:
-    if not isinstance(locs, pd.DataFrame):
-        raise TypeError(f"localizations must be a pandas DataFrame, got {type(locs).__name__}")
-    missing = [c for c in ("frame", "x", "y") if c not in locs.columns]
-    if missing:
-        raise ValueError(f"the localization table lacks the column(s) {missing}; it has {list(locs.columns)}")
-    return locs
 
 
 def _pair_uncertainty(locs: pd.DataFrame) -> np.ndarray:
@@ -86,7 +78,7 @@ def link_ids(locs: pd.DataFrame, *, opts: LinkOptions) -> np.ndarray:
         Track ids ``0, 1, ...`` in the order the tracks start (by frame, then by row), in the row order of
         ``locs``.
     """
-    locs = _check_table(locs)
+    locs = _check_locs(locs)
     if len(locs) == 0:
         return np.zeros(0, np.int64)
     frame = locs["frame"].to_numpy()
@@ -153,7 +145,7 @@ def link(locs: pd.DataFrame, *, opts: LinkOptions) -> pd.DataFrame:
         One row per track, ordered by first frame, with the columns of ``locs`` plus ``first_frame, n_frames,
         n_locs`` and the ``attrs`` of ``locs``. An empty table gives an empty table with these columns.
     """
-    locs = _check_table(locs)
+    locs = _check_locs(locs)
     ids = link_ids(locs, options=opts)
     return _merge(locs, ids)
 
