@@ -57,3 +57,23 @@ def test_onnx_reference_names_its_extra(monkeypatch, tmp_path):
 
     dark = np.random.default_rng(0).random((32, 32)).astype(np.float32) * 0.1
     assert enhance(dark).shape == (32, 32)  # the default reference needs no extra
+
+
+def test_jpeg2000_comparison_names_its_extra_and_jpeg_stays(monkeypatch):
+    from napari_maliang.codec import rate_distortion
+    from napari_maliang.codec.compare import jpeg2000_at_size
+
+    monkeypatch.setitem(sys.modules, "imagecodecs", None)
+    image = (np.add.outer(np.arange(48), np.arange(64)) * 2).astype(np.uint8)
+    with pytest.raises(ImportError, match=r"pip install 'napari-maliang\[codecs\]'"):
+        jpeg2000_at_size(image, 400)
+    curves = rate_distortion(image, [1.0])
+    assert set(curves) == {"inpainting", "JPEG"} and len(curves["JPEG"]) == len(curves["inpainting"]) == 1
+
+
+def test_sample_codec_file_decodes_without_imagecodecs(monkeypatch):
+    from napari_maliang._sample_data import sample_path
+    from napari_maliang.codec import read_mlg
+
+    monkeypatch.setitem(sys.modules, "imagecodecs", None)
+    assert read_mlg(sample_path("cartoon.mlg")).shape == (512, 512)

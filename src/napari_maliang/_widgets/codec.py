@@ -9,6 +9,8 @@ codec with JPEG and JPEG 2000 at the same file sizes. The input layer is never t
 
 from __future__ import annotations
 
+from importlib.util import find_spec
+
 import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, PushButton
 from qtpy.QtWidgets import QFileDialog, QVBoxLayout, QWidget
@@ -26,6 +28,7 @@ from napari_maliang._widgets._common import (
     show_info,
 )
 from napari_maliang._widgets._controls import OptionControls
+from napari_maliang.codec.compare import JPEG2000_EXTRA
 
 __all__ = ["CodecWidget"]
 
@@ -87,9 +90,13 @@ class CodecWidget(QWidget):
             edge_threshold={"start": 10.0, "max": 255.0},
         )
         self.bpp_spin, self.threshold_spin = self.controls
-        self.rd_check = CheckBox(label="rate-distortion plot (JPEG, JPEG 2000)", value=True,
+        if find_spec("imagecodecs"):
+            references, missing = "JPEG and JPEG 2000", ""
+        else:
+            references, missing = "JPEG", f" JPEG 2000 needs the codecs extra: {JPEG2000_EXTRA}."
+        self.rd_check = CheckBox(label=f"rate-distortion plot ({references.replace(' and ', ', ')})", value=True,
                                  tooltip="Also plot PSNR and SSIM against bits per pixel, comparing the codec with "
-                                         "JPEG and JPEG 2000 at the same file sizes (takes longer).")
+                                         f"{references} at the same file sizes (takes longer).{missing}")
         self.save_button = PushButton(text="Save .mlg…", enabled=False,
                                       tooltip="Save the last encoded stream as a .mlg file (after Encode + decode).")
         self.options = Container(

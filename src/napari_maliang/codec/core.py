@@ -214,7 +214,7 @@ class _Encoder:
     def edge_code(self, t: float, final: bool = False) -> bytes:
         key = (round(float(t), 4), final)
         if key not in self._edge_code:
-            self._edge_code[key] = edgecode.encode_edges(self.edges(t), compare=final, try_jxl=final)
+            self._edge_code[key] = edgecode.encode_edges(self.edges(t), compare=final)
         return self._edge_code[key]
 
     def candidate(self, t, spacing, q, grid, edge_values, border=True, final=False) -> _Candidate:
