@@ -86,17 +86,15 @@ def read_picture(path) -> np.ndarray:
 
     Pillow, with the EXIF orientation applied; palette, CMYK and YCbCr images become RGB (RGBA
     when they are transparent), 1-bit images 0/255, gray + alpha RGBA. A 16-bit colour PNG, which
-    Pillow would cut to 8 bits, is read with OpenCV. Several frames (an animated GIF or PNG) give a
+    Pillow would cut to 8 bits, is read with imagecodecs when it is installed, else with
+    :mod:`napari_maliang._shared.png16`. Several frames (an animated GIF or PNG) give a
     stack ``(N, H, W[, C])``.
     """
     from PIL import Image, ImageOps, ImageSequence
 
     path = os.fspath(path)
     if _is_16bit_colour_png(path):
-        import cv2
-
-        bgr = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB if bgr.shape[-1] == 3 else cv2.COLOR_BGRA2RGBA)
+        return _read_png16(path)
     try:
         with Image.open(path) as im:
             frames = [_as_shown(ImageOps.exif_transpose(f)) for f in ImageSequence.Iterator(im)]
@@ -120,6 +118,47 @@ def _is_16bit_colour_png(path: str) -> bool:
     with open(path, "rb") as f:
         head = f.read(26)
     return len(head) == 26 and head[:8] == b"\x89PNG\r\n\x1a\n" and head[24] == 16 and head[25] in (2, 6)
+
+
+def _png_codecs():
+    """imagecodecs, when it is installed with its PNG codec (the ``codecs`` extra), else None."""
+    try:
+        import imagecodecs
+    except ImportError:
+        return None
+    return imagecodecs if getattr(getattr(imagecodecs, "PNG", None), "available", False) else None
+
+
+def _read_png16(path: str) -> np.ndarray:
+    """A 16-bit colour PNG as ``(H, W, 3|4)`` uint16: imagecodecs (libpng) when installed, else our own reader."""
+    codecs = _png_codecs()
+    if codecs is None:
+        from napari_maliang._shared import png16
+
+        return png16.read(path)
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        return codecs.png_decode(data)
+    except Exception as exc:  # noqa: BLE001 - any decoder failure becomes one clear message
+        raise ValueError(f"cannot read {path!r} as an image: {exc}") from None
+
+
+def _write_png16(path: str, image: np.ndarray) -> None:
+    """Write a ``(H, W, 3|4)`` uint16 image as a 16-bit colour PNG (Pillow cannot): imagecodecs when
+    installed, else our own writer."""
+    codecs = _png_codecs()
+    if codecs is None:
+        from napari_maliang._shared import png16
+
+        png16.write(path, image)
+        return
+    try:
+        data = codecs.png_encode(np.ascontiguousarray(image), level=6)
+    except Exception as exc:  # noqa: BLE001
+        raise ValueError(f"could not write {path!r}: {exc}") from None
+    with open(path, "wb") as f:
+        f.write(data)
 
 
 def _is_stack(shape) -> bool:
@@ -168,7 +207,8 @@ def check_output(output, *inputs) -> None:
 
 
 def write_image(path, image: np.ndarray) -> None:
-    """Write one image: TIFF with tifffile, other formats with scikit-image."""
+    """Write one image: TIFF with tifffile, a 16-bit colour PNG with imagecodecs or our own writer
+    (:func:`_write_png16`), other formats with scikit-image."""
     path = os.fspath(path)
     if path.lower().endswith(_TIFF):
         import tifffile
@@ -176,12 +216,8 @@ def write_image(path, image: np.ndarray) -> None:
         colour = image.ndim == 3 and image.shape[-1] in (3, 4)
         tifffile.imwrite(path, image, photometric="rgb" if colour else "minisblack")
         return
-    if path.lower().endswith(".png") and image.dtype == np.uint16 and image.ndim == 3:
-        import cv2  # Pillow (under scikit-image) cannot write 16-bit colour PNGs; OpenCV can
-
-        code = cv2.COLOR_RGB2BGR if image.shape[-1] == 3 else cv2.COLOR_RGBA2BGRA
-        if not cv2.imwrite(path, cv2.cvtColor(image, code)):
-            raise ValueError(f"could not write {path!r}")
+    if path.lower().endswith(".png") and image.dtype == np.uint16 and image.ndim == 3 and image.shape[-1] in (3, 4):
+        _write_png16(path, image)  # Pillow (under scikit-image) cannot write 16-bit colour PNGs
         return
     from skimage import io
 
