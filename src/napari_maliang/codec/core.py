@@ -376,7 +376,7 @@ def encode_steps(image, *, opts: EncodeOptions):
             scored.append((psnr(_reconstruct(cand, tol=1e-3), ref, data_range=255), cand))
             yield Progress(4, n_steps, "comparing candidates")
         best = max(scored, key=lambda s: s[0])[1]
-    # 4. final edge coder (the smallest of context coding, zlib, PNG, JPEG XL), then spend the
+    # 4. final edge coder (the smaller of context coding and zlib), then spend the
     #    bytes left on denser / finer source values
     yield Progress(n_steps - 1, n_steps, "final coding")
     h = best.header
