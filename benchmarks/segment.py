@@ -67,7 +67,10 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small images (smoke test)")
     args = parser.parse_args(argv)
 
-    import cv2
+    try:
+        import cv2  # the peer, not a dependency of the package
+    except ImportError:
+        parser.exit(2, "this benchmark compares with OpenCV: pip install opencv-python-headless\n")
     import scipy
     import skimage
     from scipy import ndimage
