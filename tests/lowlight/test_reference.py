@@ -9,10 +9,10 @@ from napari_maliang.lowlight.samples import darken
 
 def _keyed_image(rng, key=R.TARGET_KEY, shape=(64, 64)):
     """A random image whose log-average luminance is exactly ``key``."""
-    import cv2
+    from scipy.ndimage import gaussian_filter
 
     # smooth (so the 4x4 block averaging of the statistics changes little), above the 1/512 floor
-    img = cv2.GaussianBlur(rng.uniform(0.0, 1.0, shape).astype(np.float32), (0, 0), 4)
+    img = gaussian_filter(rng.uniform(0.0, 1.0, shape).astype(np.float32), 4, mode="mirror", radius=16)
     img = 0.3 + 0.25 * (img - img.min()) / (img.max() - img.min())
     y = R.luminance(img)
     for _ in range(50):  # power-law rescaling to the wanted key (log-average is linear in the exponent)

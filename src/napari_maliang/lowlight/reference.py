@@ -53,7 +53,7 @@ _STAT_SIDE = 256
 
 def _stat_luminance(img: np.ndarray) -> np.ndarray:
     """Block-averaged luminance for the exposure statistics (noise averaged, at most 256 px)."""
-    import cv2
+    from napari_maliang._shared.resample import resize_area
 
     y = np.ascontiguousarray(luminance(img), np.float32)
     h, w = y.shape
@@ -61,7 +61,7 @@ def _stat_luminance(img: np.ndarray) -> np.ndarray:
     if h >= 8 * f and w >= 8 * f:
         h2, w2 = h // f, w // f
         s = min(1.0, _STAT_SIDE / max(h2, w2))
-        y = cv2.resize(y, (max(1, round(w2 * s)), max(1, round(h2 * s))), interpolation=cv2.INTER_AREA)
+        y = resize_area(y, (max(1, round(h2 * s)), max(1, round(w2 * s))))
     return y
 
 
@@ -171,15 +171,28 @@ def estimate_stack_gamma(planes, *, noise_filter: float = 1.0, samples: int = 9)
 
 
 def _downsample(a: np.ndarray, shape) -> np.ndarray:
-    import cv2
+    from napari_maliang._shared.resample import resize_area
 
-    return cv2.resize(a, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+    return resize_area(a, shape)
 
 
 def _upsample(a: np.ndarray, shape) -> np.ndarray:
-    import cv2
+    from napari_maliang._shared.resample import resize_linear
 
-    return cv2.resize(a, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+    return resize_linear(a, shape)
+
+
+def _gaussian_blur(a: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur of an (H, W) or (H, W, C) float32 image over its two image axes, as OpenCV's
+    ``GaussianBlur(a, (0, 0), sigma)``: the kernel is cut at ``ksize = round(8 sigma + 1) | 1``
+    taps (radius about 4 sigma) and the border is reflect-101 (scipy's ``"mirror"``)."""
+    from scipy.ndimage import gaussian_filter
+
+    a = np.asarray(a, np.float32)
+    radius = (int(round(sigma * 8 + 1)) | 1) // 2
+    sigmas = (sigma, sigma) + (0.0,) * (a.ndim - 2)
+    radii = (radius, radius) + (0,) * (a.ndim - 2)
+    return gaussian_filter(a, sigmas, mode="mirror", radius=radii)
 
 
 def _refine(t0: np.ndarray, *, alpha: float, eps: float, sigma: float, solver: str) -> np.ndarray:
@@ -188,7 +201,6 @@ def _refine(t0: np.ndarray, *, alpha: float, eps: float, sigma: float, solver: s
     Solves ``(I + alpha * sum_d D_d^T diag(W_d) D_d) t = t0`` with
     ``W_d = 1 / (|G_sigma * grad_d t0| + eps)``.
     """
-    import cv2
     import scipy.sparse as sp
 
     h, w = t0.shape
@@ -196,8 +208,8 @@ def _refine(t0: np.ndarray, *, alpha: float, eps: float, sigma: float, solver: s
     gx = np.diff(t0, axis=1)
     gy = np.diff(t0, axis=0)
     if sigma > 0:
-        gx = cv2.GaussianBlur(np.ascontiguousarray(gx), (0, 0), sigma)
-        gy = cv2.GaussianBlur(np.ascontiguousarray(gy), (0, 0), sigma)
+        gx = _gaussian_blur(gx, sigma)
+        gy = _gaussian_blur(gy, sigma)
     wx = alpha / (np.abs(gx) + eps)  # (h, w-1): link (i, j)-(i, j+1)
     wy = alpha / (np.abs(gy) + eps)  # (h-1, w): link (i, j)-(i+1, j)
     idx = np.arange(n).reshape(h, w)

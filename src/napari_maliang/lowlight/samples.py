@@ -23,11 +23,10 @@ def photo(name: str = "astronaut", *, size: int | None = None) -> np.ndarray:
         raise ValueError(f"unknown photo {name!r}; choose one of {PHOTOS}")
     img = img.astype(np.float32) / 255.0
     if size is not None and max(img.shape[:2]) != size:
-        import cv2
+        from napari_maliang._shared.resample import resize_area
 
         s = size / max(img.shape[:2])
-        shape = (max(1, round(img.shape[1] * s)), max(1, round(img.shape[0] * s)))
-        img = cv2.resize(img, shape, interpolation=cv2.INTER_AREA)
+        img = resize_area(img, (max(1, round(img.shape[0] * s)), max(1, round(img.shape[1] * s))))
     return np.clip(img, 0, 1).astype(np.float32)
 
 
