@@ -80,10 +80,99 @@ def luminance(image: np.ndarray) -> np.ndarray:
     return image @ _LUMA
 
 
-def bilateral(image: np.ndarray, sigma_color: float) -> np.ndarray:
-    """Edge-preserving smoothing: OpenCV's bilateral filter (5 x 5 window, spatial sigma 1.5 px)
-    with range sigma ``sigma_color`` in the image's units; float32 result."""
-    import cv2
+#: Window of :func:`bilateral`: radius 2 (OpenCV's ``d=5``), spatial sigma 1.5 px.
+_BILATERAL_RADIUS = 2
+_BILATERAL_SIGMA_SPACE = 1.5
 
-    return cv2.bilateralFilter(np.ascontiguousarray(image, np.float32), d=5, sigmaColor=float(sigma_color),
-                               sigmaSpace=1.5)
+
+def _bilateral_window():
+    """Offsets ``(dy, dx)`` of the disc of radius 2 without its centre, in OpenCV's order (row by
+    row), and their spatial weights ``exp(-r^2 / (2 * 1.5^2))`` (computed in double, stored as float32)."""
+    r = _BILATERAL_RADIUS
+    space_coeff = -0.5 / (_BILATERAL_SIGMA_SPACE * _BILATERAL_SIGMA_SPACE)
+    dy, dx, sw = [], [], []
+    for i in range(-r, r + 1):
+        for j in range(-r, r + 1):
+            dist = np.sqrt(float(i * i + j * j))
+            if dist > r or (i == 0 and j == 0):
+                continue
+            dy.append(i)
+            dx.append(j)
+            sw.append(np.exp(dist * dist * space_coeff))
+    return np.array(dy, np.int64), np.array(dx, np.int64), np.array(sw, np.float64).astype(np.float32)
+
+
+def bilateral(image: np.ndarray, sigma_color: float) -> np.ndarray:
+    """Edge-preserving smoothing: the bilateral filter of OpenCV's ``cv2.bilateralFilter(image, d=5,
+    sigmaColor=sigma_color, sigmaSpace=1.5)`` on float32, compiled with numba (OpenCV not needed).
+
+    Each pixel becomes a weighted mean over the disc of radius 2 around it (13 pixels,
+    reflect-101 border):
+
+    .. math:: O_0 = \\frac{I_0 + \\sum_k w_k I_k}{1 + \\sum_k w_k}, \\qquad
+              w_k = \\exp\\left(-\\frac{|\\Delta_k|^2}{2 \\cdot 1.5^2}\\right)
+                    \\exp\\left(-\\frac{d_k^2}{2 \\sigma_c^2}\\right),
+
+    with ``Delta_k`` the pixel offset and ``d_k`` the intensity difference to the centre; for RGB
+    ``d_k`` is the sum of the three channels' absolute differences (L1) and the weight is shared.
+    OpenCV reads the range factor from a table (4096 bins per channel over the image's range,
+    linearly interpolated); here it is computed directly (a table lookup is a gather, which does
+    not vectorise), which differs from the table by its interpolation error, at most
+    ``(range / 4096)^2 / (8 sigma_c^2)`` per weight: outputs agree with OpenCV to about 1e-6 for
+    ``sigma_c`` of 0.005-0.3 on 0..1 images. ``sigma_color <= 1e-6`` or a constant image
+    return a copy, as in OpenCV.
+
+    Parameters
+    ----------
+    image : array (H, W) or (H, W, 3), finite
+    sigma_color : float
+        Range sigma, in the image's units.
+
+    Returns
+    -------
+    ndarray float32, the input's shape.
+
+    References
+    ----------
+    .. [1] C. Tomasi, R. Manduchi, "Bilateral filtering for gray and color images", Proc. ICCV 1998, 839-846.
+    """
+    img = np.ascontiguousarray(image, np.float32)
+    if not (img.ndim == 2 or (img.ndim == 3 and img.shape[2] == 3)):
+        raise ValueError(f"bilateral expects an (H, W) or (H, W, 3) image, got shape {img.shape}")
+    sigma_color = float(sigma_color)
+    if sigma_color <= 1e-6 or img.size == 0:
+        return img.copy()
+    if abs(float(img.max()) - float(img.min())) < np.finfo(np.float32).eps:
+        return img.copy()
+    from napari_maliang.lowlight import _kernels_numba as kernels
+
+    dy, dx, sw = _bilateral_window()
+    r = _BILATERAL_RADIUS
+    coeff = np.float32(-0.5 / (sigma_color * sigma_color))
+    h = img.shape[0]
+    if img.ndim == 2:
+        padded = np.pad(img, r, mode="reflect")  # OpenCV's BORDER_REFLECT_101 (a 1-pixel side repeats)
+        out = np.empty_like(img)
+        _in_row_bands(h, img.size, lambda i0, i1: kernels.bilateral_gray(padded, r, dy, dx, sw, coeff, out, i0, i1))
+        return out
+    planes = [np.pad(img[..., c], r, mode="reflect") for c in range(3)]
+    outs = [np.empty(img.shape[:2], np.float32) for _ in range(3)]
+    _in_row_bands(h, img.size, lambda i0, i1: kernels.bilateral_rgb(*planes, r, dy, dx, sw, coeff, *outs, i0, i1))
+    return np.stack(outs, axis=-1)
+
+
+def _in_row_bands(h: int, size: int, run) -> None:
+    """``run(i0, i1)`` over bands of rows: one band per core on plain threads around the ``nogil``
+    kernel, but no band under 2^16 values (as OpenCV's ``parallel_for_``); a small image runs inline."""
+    import os
+
+    bands = max(1, min(os.cpu_count() or 1, size >> 16, h))
+    if bands == 1:
+        run(0, h)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    edges = [b * h // bands for b in range(bands + 1)]
+    with ThreadPoolExecutor(bands, thread_name_prefix="maliang-bilateral") as pool:
+        for fut in [pool.submit(run, edges[b], edges[b + 1]) for b in range(bands)]:
+            fut.result()

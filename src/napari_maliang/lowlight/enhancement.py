@@ -89,8 +89,8 @@ def parse_patch(patch) -> tuple[int, int]:
 
 
 def _predict_planes(twin, model_gp, planes, patch, *, parallel: bool):
-    """Generator: predict each plane, in worker threads on a multi-core CPU (OpenCV and NumPy
-    release the GIL); progress is yielded from this thread, and a stop (generator closed at a
+    """Generator: predict each plane, in worker threads on a multi-core CPU (the compiled kernel
+    releases the GIL); progress is yielded from this thread, and a stop (generator closed at a
     ``yield``, e.g. Cancel in a widget) makes the workers stop at their next step."""
     import os
     import threading
@@ -209,7 +209,7 @@ class EnhanceOptions(Options):
 
 
 def _denoise(img: np.ndarray, strength: float) -> np.ndarray:
-    """Edge-preserving denoising (OpenCV bilateral filter, range sigma ``strength`` on 0..1)."""
+    """Edge-preserving denoising (OpenCV's bilateral filter, our compiled copy; range sigma ``strength`` on 0..1)."""
     if strength <= 0:
         return img
     return bilateral(img, strength)

@@ -19,7 +19,7 @@ trained on the ``k`` k-means centres only, so training costs ``O(k^3)`` instead 
   each pixel gets the average of the ``p q`` patch predictions covering it.
 
 :func:`predict_plane_cpu` and :func:`predict_plane_gpu` are twins with the same signature
-(NumPy and CuPy); :func:`predict_plane` picks one from ``backend``.
+(a compiled numba kernel and CuPy); :func:`predict_plane` picks one from ``backend``.
 """
 
 from __future__ import annotations
@@ -236,50 +236,41 @@ def _predict_plane(xp, model: GPModel, plane, *, patch=(3, 3), chunk: int = 1310
     return out
 
 
-def _predict_plane_cv2(model: GPModel, plane, *, patch=(3, 3), chunk: int = 131072):
-    """CPU prediction as image filters (OpenCV), the same maths as :func:`_predict_plane`.
+def _predict_plane_fused(model: GPModel, plane, *, patch=(3, 3), chunk: int = 131072):
+    """CPU prediction by a compiled kernel (numba), the same maths as :func:`_predict_plane`.
 
-    For each centre ``c_j``: ``|x - c_j|^2 = box(I^2) + |c_j|^2 - 2 corr(I, c_j)`` over every
-    patch at once, ``K_j = s_f^2 exp(-|x - c_j|^2 / 2 l^2)``, and the overlap-averaged prediction
-    is ``sum_j conv(K_j, alpha_j)`` normalised by the number of patches covering each pixel: no
-    ``(n, p q)`` patch matrix is ever built.
+    For every patch position the patch vector ``v`` is read from the reflect-padded plane, and for
+    each centre ``c_j``: ``K_j = s_f^2 exp(-|v - c_j|^2 / 2 l^2)`` (the squared distance computed
+    directly, not expanded), the patch's prediction ``mean + sum_j K_j alpha_j`` is added into the
+    ``p x q`` pixels it covers, and each pixel is divided by the number of patches covering it.
+    Fused per row of patches: no ``(n, p q)`` patch matrix nor any per-centre image is built.
+    Runs ``chunk`` pixels (whole rows) per kernel call, yielding progress between calls.
     """
-    import cv2
+    from napari_maliang.lowlight._kernels_numba import gp_predict_rows
 
     p, q = patch
     plane = np.ascontiguousarray(plane, dtype=np.float32)
     h, w = plane.shape
     top, left = (p - 1) // 2, (q - 1) // 2
-    reflect = cv2.BORDER_REFLECT_101 if min(h, w) > 1 else cv2.BORDER_REPLICATE
+    # reflect = OpenCV's BORDER_REFLECT_101; a 1-pixel-wide plane is replicated
+    padded = np.pad(plane, ((top, p - 1 - top), (left, q - 1 - left)), mode="reflect" if min(h, w) > 1 else "edge")
     c, alpha, mean, scale = _model_arrays(model, np)
-    k = c.shape[0]
-    ones = np.ones((p, q), np.float32)
-    # scale * |x - c_j|^2 = scale * box(I^2) + corr(I, -2 scale c_j) + scale |c_j|^2  (scale < 0)
-    x2s = cv2.filter2D(plane * plane, cv2.CV_32F, ones * scale, anchor=(left, top), borderType=reflect)
-    c2s = (c * c).sum(axis=1) * scale
-    acc = np.zeros((h, w), np.float32)
-    tmp = np.empty((h, w), np.float32)
-    tmp2 = np.empty((h, w), np.float32)
-    back = (q - 1 - left, p - 1 - top)
-    step = max(1, k // 10)
-    for j in range(k):
-        cj = c[j].reshape(p, q) * np.float32(-2.0 * scale)
-        cv2.filter2D(plane, cv2.CV_32F, cj, dst=tmp, anchor=(left, top), delta=float(c2s[j]), borderType=reflect)
-        tmp += x2s
-        np.minimum(tmp, 0.0, out=tmp)
-        np.exp(tmp, out=tmp)
-        kern = alpha[j].reshape(p, q)[::-1, ::-1].copy()
-        cv2.filter2D(tmp, cv2.CV_32F, kern, dst=tmp2, anchor=back, borderType=cv2.BORDER_CONSTANT)
-        acc += tmp2
-        if (j + 1) % step == 0 or j == k - 1:
-            yield Progress(j + 1, k, f"GP prediction, centre {j + 1}/{k}")
-    # the target mean, overlap-added the same way
-    acc += cv2.filter2D(
-        np.ones((h, w), np.float32), cv2.CV_32F, mean.reshape(p, q)[::-1, ::-1].copy(), anchor=back,
-        borderType=cv2.BORDER_CONSTANT,
-    )
-    count = cv2.filter2D(np.ones((h, w), np.float32), cv2.CV_32F, ones, anchor=back, borderType=cv2.BORDER_CONSTANT)
-    out = acc / count
+    acc = np.zeros((h + p - 1, w + q - 1), np.float32)
+    c = np.ascontiguousarray(c)
+    alpha = np.ascontiguousarray(alpha)
+    mean = np.ascontiguousarray(mean)
+    rows = max(1, chunk // max(w, 1))
+    for r0 in range(0, h, rows):
+        r1 = min(h, r0 + rows)
+        gp_predict_rows(padded, r0, r1, p, q, c, alpha, mean, np.float32(scale), acc)
+        yield Progress(r1, h, f"GP prediction {r1}/{h} rows")
+    count_r = np.zeros(h + p - 1, np.float32)
+    count_c = np.zeros(w + q - 1, np.float32)
+    for a in range(p):
+        count_r[a : a + h] += 1
+    for b in range(q):
+        count_c[b : b + w] += 1
+    out = acc[top : top + h, left : left + w] / (count_r[top : top + h, None] * count_c[None, left : left + w])
     if model.slope:
         # the linear prior mean: every patch covering a pixel predicts slope * (that pixel) for it
         out += np.float32(model.slope) * plane
@@ -290,11 +281,11 @@ def predict_plane_cpu(model: GPModel, plane, *, patch=(3, 3), chunk: int = 13107
     """Generator: GP prediction of one image plane on the CPU; returns the (H, W) float32 plane.
 
     Every overlapping ``p x q`` patch (reflect-padded at the border) is predicted; each pixel is
-    the average of the predictions of the patches that cover it. Runs as OpenCV filters, one pass
-    per centre (``O(k n p q)``, bounded memory); ``chunk`` is accepted for symmetry with the GPU
-    twin.
+    the average of the predictions of the patches that cover it. Runs as one compiled (numba)
+    kernel fused over patches and centres (``O(k n p q)``, memory ``O(n)``), ``chunk`` pixels
+    (whole rows) per step between progress reports.
     """
-    return (yield from _predict_plane_cv2(model, plane, patch=patch, chunk=chunk))
+    return (yield from _predict_plane_fused(model, plane, patch=patch, chunk=chunk))
 
 
 def predict_plane_reference(model: GPModel, plane, *, patch=(3, 3), chunk: int = 131072):

@@ -1,0 +1,186 @@
+"""Compiled kernels of the low-light tool: the GP prediction of a plane and the bilateral filter
+(numba; imported lazily by :mod:`.gp` and :mod:`._image` when they run, so importing the package
+does not import numba).
+
+Both keep the pixel loop innermost over a row (``x``), so LLVM vectorises it (exp() included,
+through :func:`_exp_parts`); all arithmetic is float32, as in the OpenCV filters they replace.
+No ``prange``: the callers run the ``nogil`` kernels on plain threads where that pays (the GP's
+planes, the bilateral filter's row bands), which is safe under any numba threading layer.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+# Cephes' expf: exp(t) = 2^n exp(r), n = round(t / ln 2), r = t - n ln 2 (ln 2 split in a high part
+# exact in float32 and a low part), exp(r) by a degree-7 polynomial on |r| <= ln(2)/2; relative
+# error about 1 float32 ulp. Written out (not math.exp) so the loop vectorises.
+_LOG2E = np.float32(1.44269504088896341)
+_LN2_HI = np.float32(0.693359375)
+_LN2_LO = np.float32(-2.12194440e-4)
+_P0 = np.float32(1.9875691500e-4)
+_P1 = np.float32(1.3981999507e-3)
+_P2 = np.float32(8.3334519073e-3)
+_P3 = np.float32(4.1665795894e-2)
+_P4 = np.float32(1.6666665459e-1)
+_P5 = np.float32(5.0000001201e-1)
+#: Below this exponent exp() is set to 0 (it would be under 1.7e-38; np.exp gives denormals down to
+#: about -103, which change no sum here but are slow).
+_EXP_MIN = np.float32(-87.0)
+_HALF = np.float32(0.5)
+_ONE = np.float32(1.0)
+_ZERO = np.float32(0.0)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _exp_parts(t, bits, out):  # pragma: no cover - compiled
+    """``exp(min(t, 0))`` in two factors, vectorisable: ``out`` gets the polynomial part and
+    ``bits`` the float32 bit pattern of ``2^n`` (read it through ``bits.view(np.float32)``); the
+    product of the two is the exponential (0 below ``_EXP_MIN``)."""
+    for x in range(t.size):
+        v = min(t[x], _ZERO)
+        keep = v > _EXP_MIN
+        v = max(v, _EXP_MIN)
+        n = np.floor(v * _LOG2E + _HALF)
+        r = v - n * _LN2_HI
+        r = r - n * _LN2_LO
+        y = ((((_P0 * r + _P1) * r + _P2) * r + _P3) * r + _P4) * r + _P5
+        y = y * (r * r) + r + _ONE
+        bits[x] = (np.int32(n) + np.int32(127)) << np.int32(23)
+        out[x] = y if keep else _ZERO
+
+
+@numba.njit(cache=True, nogil=True)
+def _exp_nonpositive(t, bits, out):  # pragma: no cover - compiled
+    """``out = exp(min(t, 0))`` elementwise for float32 ``t``; ``bits`` is int32 scratch of the same size."""
+    _exp_parts(t, bits, out)
+    two_n = bits.view(np.float32)
+    for x in range(t.size):
+        out[x] = out[x] * two_n[x]
+
+
+@numba.njit(cache=True, nogil=True)
+def gp_predict_rows(padded, r0, r1, p, q, centres, alpha, mean, scale, acc):  # pragma: no cover - compiled
+    """Overlap-add the GP predictions of the patches whose top-left corner is on rows ``r0 .. r1 - 1``.
+
+    ``padded`` is the plane padded by ``p - 1`` rows and ``q - 1`` columns, shape ``(h + p - 1,
+    w + q - 1)``; the patch at ``(i, x)`` is ``padded[i : i + p, x : x + q]`` flattened (vector
+    ``v``). For each centre ``c_j``: ``K_j = exp(min(scale |v - c_j|^2, 0))`` (``scale = -1 / 2
+    l^2``) and the patch's prediction ``mean + sum_j K_j alpha_j`` (``alpha`` already times
+    ``s_f^2``) is added into ``acc[i : i + p, x : x + q]`` (same shape as ``padded``).
+    """
+    w = padded.shape[1] - q + 1
+    k = centres.shape[0]
+    dist = np.empty(w, np.float32)
+    kern = np.empty(w, np.float32)
+    bits = np.empty(w, np.int32)
+    for i in range(r0, r1):
+        for j in range(k):
+            dist[:] = _ZERO
+            for a in range(p):
+                row = padded[i + a]
+                for b in range(q):
+                    c = centres[j, a * q + b]
+                    for x in range(w):
+                        t = row[x + b] - c
+                        dist[x] += t * t
+            for x in range(w):
+                dist[x] = dist[x] * scale
+            _exp_nonpositive(dist, bits, kern)
+            for a in range(p):
+                out = acc[i + a]
+                for b in range(q):
+                    al = alpha[j, a * q + b]
+                    for x in range(w):
+                        out[x + b] += kern[x] * al
+        for a in range(p):
+            out = acc[i + a]
+            for b in range(q):
+                m = mean[a * q + b]
+                for x in range(w):
+                    out[x + b] += m
+
+
+@numba.njit(cache=True, nogil=True)
+def bilateral_gray(padded, radius, dy, dx, space_w, coeff, out, i0, i1):  # pragma: no cover - compiled
+    """Bilateral filter of one float32 channel, rows ``i0 .. i1 - 1``, in the order of OpenCV's
+    ``BilateralFilter_32f_Invoker``.
+
+    ``padded`` is the image with ``radius`` border pixels; ``(dy, dx, space_w)`` the window's
+    offsets (centre excluded) and spatial weights; ``coeff = -1 / (2 sigma_c^2)``. Per pixel:
+    ``w_k = space_w_k exp(coeff (I_k - I_0)^2)`` and ``out = (sum_k w_k I_k + I_0) / (sum_k w_k + 1)``
+    (the centre has weight 1), sums in float32 in the order of the offsets.
+    """
+    w = out.shape[1]
+    m = dy.size
+    sums = np.empty(w, np.float32)
+    wsum = np.empty(w, np.float32)
+    arg = np.empty(w, np.float32)
+    poly = np.empty(w, np.float32)
+    bits = np.empty(w, np.int32)
+    two_n = bits.view(np.float32)
+    for i in range(i0, i1):
+        centre = padded[i + radius, radius : radius + w]
+        sums[:] = _ZERO
+        wsum[:] = _ZERO
+        for k in range(m):
+            row = padded[i + radius + dy[k], radius + dx[k] : radius + dx[k] + w]
+            kw = space_w[k]
+            for x in range(w):
+                d = row[x] - centre[x]
+                arg[x] = d * d * coeff
+            _exp_parts(arg, bits, poly)
+            for x in range(w):
+                wt = kw * (poly[x] * two_n[x])
+                wsum[x] += wt
+                sums[x] += row[x] * wt
+        for x in range(w):
+            out[i, x] = (sums[x] + centre[x]) / (wsum[x] + _ONE)
+
+
+@numba.njit(cache=True, nogil=True)
+def bilateral_rgb(p0, p1, p2, radius, dy, dx, space_w, coeff, o0, o1, o2, i0, i1):  # pragma: no cover - compiled
+    """:func:`bilateral_gray` for 3 channels given as planes (OpenCV's cn = 3 branch): the range
+    distance is the L1 sum ``d = |dR| + |dG| + |dB|``, the weight ``space_w_k exp(coeff d^2)`` is
+    shared by the channels."""
+    w = o0.shape[1]
+    m = dy.size
+    s0 = np.empty(w, np.float32)
+    s1 = np.empty(w, np.float32)
+    s2 = np.empty(w, np.float32)
+    wsum = np.empty(w, np.float32)
+    arg = np.empty(w, np.float32)
+    poly = np.empty(w, np.float32)
+    bits = np.empty(w, np.int32)
+    two_n = bits.view(np.float32)
+    for i in range(i0, i1):
+        c0 = p0[i + radius, radius : radius + w]
+        c1 = p1[i + radius, radius : radius + w]
+        c2 = p2[i + radius, radius : radius + w]
+        s0[:] = _ZERO
+        s1[:] = _ZERO
+        s2[:] = _ZERO
+        wsum[:] = _ZERO
+        for k in range(m):
+            r = i + radius + dy[k]
+            a = radius + dx[k]
+            r0 = p0[r, a : a + w]
+            r1 = p1[r, a : a + w]
+            r2 = p2[r, a : a + w]
+            kw = space_w[k]
+            for x in range(w):
+                d = abs(r0[x] - c0[x]) + abs(r1[x] - c1[x]) + abs(r2[x] - c2[x])
+                arg[x] = d * d * coeff
+            _exp_parts(arg, bits, poly)
+            for x in range(w):
+                wt = kw * (poly[x] * two_n[x])
+                wsum[x] += wt
+                s0[x] += r0[x] * wt
+                s1[x] += r1[x] * wt
+                s2[x] += r2[x] * wt
+        for x in range(w):
+            inv = _ONE / (wsum[x] + _ONE)
+            o0[i, x] = (s0[x] + c0[x]) * inv
+            o1[i, x] = (s1[x] + c1[x]) * inv
+            o2[i, x] = (s2[x] + c2[x]) * inv
