@@ -147,6 +147,19 @@ def test_write_is_atomic(tmp_path, locs, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.csv"]  # no temporary left behind
 
 
+@pytest.mark.parametrize("name", ["mode.csv", "mode.hdf5"])
+def test_written_files_get_the_mode_open_would_give(tmp_path, locs, name):
+    # the atomic write goes through a private temporary file (0600); the result must not stay private
+    import os
+    import stat
+
+    (tmp_path / "plain").write_text("x")
+    expected = stat.S_IMODE(os.stat(tmp_path / "plain").st_mode)
+    write_localizations(locs, tmp_path / name)
+    written = [tmp_path / name] + ([tmp_path / "mode.yaml"] if name.endswith(".hdf5") else [])
+    assert [stat.S_IMODE(os.stat(p).st_mode) for p in written] == [expected] * len(written)
+
+
 def test_empty_table_round_trip(tmp_path, locs):
     empty = locs.iloc[:0].copy()
     for name in ("e.csv", "e.hdf5"):
