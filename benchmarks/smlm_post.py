@@ -8,7 +8,7 @@ Run with the picasso venv (it has numba, scikit-learn, SciPy and pandas, which o
 Linking scene: molecules densely labelling random filaments (0.1 px apart along them) in a 512 x 512 field;
 each blinks 1 + Poisson(1) times at a random frame, Geometric(1/3) frames per on-event with a 1-frame dark gap
 after a frame with probability 0.3; photons log-normal around 800 (spread 0.5), background 20 photons/px, PSF
-sigma 1.3 px, localization = truth + N(0, s) with s the ML precision (``scenes.localization_precision``).
+sigma 1.3 px, localization = truth + N(0, s) with s the ML precision (``scenes.blinking_events``).
 The ideal answer (truth) puts a molecule's localizations in one track until more than ``max_dark = 1``
 frames pass dark. Metrics: recovered events (the truth track is exactly one linked track), wrong joins
 (linked tracks holding more than one molecule), time of the whole link-and-merge call (numba compiled
@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from napari_maliang.smlm.clustering import cluster, cluster_stats  # noqa: E402
 from napari_maliang.smlm.linking import gate_factor, link, link_ids  # noqa: E402
-from napari_maliang.smlm.scenes import localization_precision  # noqa: E402
+from napari_maliang.smlm.scenes import blinking_events, true_tracks  # noqa: E402
 
 MAX_DARK = 1
 
@@ -54,52 +54,6 @@ def filament_molecules(rng, shape, n_filaments, spacing=0.1):
         t = rng.uniform(0, 1, n)[:, None]
         out.append(a + t * (b - a))
     return np.concatenate(out)
-
-
-def blinking_table(pos, n_frames, rng):
-    """One localization per molecule and on-frame; returns the table (pixel centres at integers) and the
-    molecule of every row."""
-    n_mol = len(pos)
-    event_mol = np.repeat(np.arange(n_mol), 1 + rng.poisson(1.0, n_mol))
-    lengths = rng.geometric(1 / 3, len(event_mol))
-    event = np.repeat(np.arange(len(event_mol)), lengths)
-    step = 1 + (rng.random(len(event)) < 0.3)
-    starts = np.cumsum(lengths) - lengths
-    step[starts] = 0
-    offset = np.cumsum(step) - np.repeat(np.cumsum(step)[starts], lengths)
-    frame = rng.integers(0, n_frames, len(event_mol))[event] + offset
-    mol = event_mol[event]
-    keep = frame < n_frames
-    frame, mol = frame[keep], mol[keep]
-    key = np.unique(mol.astype(np.int64) * (n_frames + 10) + frame, return_index=True)[1]
-    frame, mol = frame[key], mol[key]
-    photons = rng.lognormal(np.log(800), 0.5, len(frame))
-    sd = localization_precision(photons, 20.0)
-    n = len(frame)
-    df = pd.DataFrame(
-        {
-            "frame": frame.astype(np.int64),
-            "x": pos[mol, 1] + rng.normal(0, 1, n) * sd,
-            "y": pos[mol, 0] + rng.normal(0, 1, n) * sd,
-            "photons": photons.astype(np.float32),
-            "background": np.full(n, 20.0, np.float32),
-            "sigma": np.full(n, 1.3, np.float32),
-            "uncertainty_x": sd.astype(np.float32),
-            "uncertainty_y": sd.astype(np.float32),
-            "log_likelihood": np.zeros(n, np.float32),
-        }
-    )
-    df.attrs.update(pixel_size_nm=100.0, n_frames=n_frames)
-    return df, mol
-
-
-def true_tracks(frame, mol, max_dark):
-    order = np.lexsort((frame, mol))
-    new = np.ones(len(order), bool)
-    new[1:] = (mol[order][1:] != mol[order][:-1]) | (np.diff(frame[order]) > max_dark + 1)
-    out = np.empty(len(order), np.int64)
-    out[order] = np.cumsum(new) - 1
-    return out
 
 
 def link_scores(truth, found, mol):
@@ -144,9 +98,7 @@ def bench_link(n_frames, n_filaments, seed=0):
 
     rng = np.random.default_rng(seed)
     pos = filament_molecules(rng, (512, 512), n_filaments)
-    df, mol = blinking_table(pos, n_frames, rng)
-    shuffle = rng.permutation(len(df))  # input need not be sorted by frame
-    df, mol = df.iloc[shuffle].reset_index(drop=True), mol[shuffle]
+    df, mol = blinking_events(pos, n_frames, rng, shape=(512, 512))  # rows shuffled: need not be sorted by frame
     truth = true_tracks(df["frame"].to_numpy(), mol, MAX_DARK)
     radius = gate_factor() * np.sqrt(2) * float(np.median(df["uncertainty_x"]))
     print(

@@ -6,15 +6,16 @@ Run with the picasso venv (it has numba/scipy/pandas for our package too)::
 
 Without picasso the comparison columns are left out.
 
-NeNA scenes (truth: the simulated localization precision sigma): molecules at uniform random positions on a
-512 x 512 px field, each on for a geometric number of consecutive frames (mean 4) in 10,000 frames; every
-localization is the truth plus N(0, sigma) per axis. ``handover``: pairs of molecules 0.6 px apart, the second
-switching on as the first switches off (short-range neighbours in the next frame). picasso histograms every
+NeNA scenes (truth: the simulated localization precision sigma; ``napari_maliang.smlm.scenes``, as in the tests):
+``random`` (``random_events_scene``): molecules at uniform random positions on a 512 x 512 px field, each on for
+a geometric number of consecutive frames (mean 4) in 10,000 frames; every localization is the truth plus
+N(0, sigma) per axis. ``handover`` (``handover_scene``): pairs of molecules 0.6 px apart, the second switching on
+in the frame after the first switches off (short-range neighbours in the next frame). picasso histograms every
 next-frame neighbour within 1 px in 0.001 px bins and fits a Rayleigh plus a Gaussian (no linear term); ours
 histograms the nearest next-frame neighbour within 10x the median uncertainty and fits the full model of
 Endesfelder et al. 2014.
 
-FRC scenes: ``random``: 40,000 molecules at uniform random positions on a 64 or 128 px square field, localized
+FRC scenes: ``random`` (``two_halves_scene``): 40,000 molecules at uniform random positions on a 64 or 128 px square field, localized
 once in an even block and once in an odd block of 500 frames; the expected curve is exp(-4 pi^2 sigma^2 q^2)
 times the pixel transfer, resolution 2 pi sigma / sqrt(ln 7) ~ 4.5 sigma (tests/smlm/test_resolution.py derives
 it). ``filaments``: ``napari_maliang.smlm.scenes.filament_scene`` (no drift; a fresh label position per
@@ -42,7 +43,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from napari_maliang.smlm.resolution import frc, nena  # noqa: E402
-from napari_maliang.smlm.scenes import filament_scene  # noqa: E402
+from napari_maliang.smlm.scenes import (  # noqa: E402
+    filament_scene,
+    handover_scene,
+    random_events_scene,
+    two_halves_scene,
+)
 
 try:
     from picasso import postprocess as picasso_postprocess
@@ -50,6 +56,8 @@ except ImportError:
     picasso_postprocess = None
 
 REPEATS = 2
+#: side of the NeNA scenes' field (px)
+FIELD = 512.0
 
 
 def best_time(func, *args, **kwargs):
@@ -60,53 +68,6 @@ def best_time(func, *args, **kwargs):
         result = func(*args, **kwargs)
         times.append(time.perf_counter() - t0)
     return result, min(times)
-
-
-def table(frame, xy, sigma) -> pd.DataFrame:
-    n = len(frame)
-    return pd.DataFrame({"frame": np.asarray(frame, np.int64), "x": xy[:, 0], "y": xy[:, 1],
-                         "uncertainty_x": np.full(n, sigma), "uncertainty_y": np.full(n, sigma)}
-                        ).sort_values("frame", kind="stable", ignore_index=True)
-
-
-def consecutive_frames(rng, first, n_molecules, n_frames, mean_on):
-    """Molecule index and frame of every localization: molecule m on from ``first[m]`` for a geometric number of
-    frames (mean ``mean_on``), within the movie."""
-    on = rng.geometric(1 / mean_on, n_molecules)
-    molecule = np.repeat(np.arange(n_molecules), on)
-    frame = first[molecule] + np.arange(molecule.size) - np.repeat(np.cumsum(on) - on, on)
-    keep = frame < n_frames
-    return molecule[keep], frame[keep], on
-
-
-def blinking(sigma, n_molecules, n_frames=10_000, field=512.0, seed=0):
-    rng = np.random.default_rng(seed)
-    truth = rng.uniform(0, field, (n_molecules, 2))
-    molecule, frame, _ = consecutive_frames(rng, rng.integers(0, n_frames, n_molecules), n_molecules, n_frames, 4.0)
-    return table(frame, truth[molecule] + rng.normal(0, sigma, (molecule.size, 2)), sigma)
-
-
-def handover(sigma, n_pairs, n_frames=10_000, field=512.0, separation=0.6, seed=0):
-    rng = np.random.default_rng(seed)
-    a = rng.uniform(0, field, (n_pairs, 2))
-    angle = rng.uniform(0, 2 * np.pi, n_pairs)
-    truth = np.concatenate([a, a + separation * np.column_stack([np.cos(angle), np.sin(angle)])])
-    start = rng.integers(0, n_frames, n_pairs)
-    on = rng.geometric(1 / 4.0, n_pairs)
-    first = np.concatenate([start, start + on])
-    molecule, frame, _ = consecutive_frames(rng, first, 2 * n_pairs, n_frames, 4.0)
-    return table(frame, truth[molecule] + rng.normal(0, sigma, (molecule.size, 2)), sigma)
-
-
-def two_halves(sigma, field, n_molecules=40_000, n_frames=4000, block=500, seed=1):
-    rng = np.random.default_rng(seed)
-    truth = rng.uniform(0, field, (n_molecules, 2))
-    frames, xy = [], []
-    for half in (0, 1):
-        frames.append((2 * rng.integers(0, n_frames // (2 * block), n_molecules) + half) * block
-                      + rng.integers(0, block, n_molecules))
-        xy.append(truth + rng.normal(0, sigma, (n_molecules, 2)))
-    return table(np.concatenate(frames), np.concatenate(xy), sigma)
 
 
 def expected_frc(sigma, pixel):
@@ -152,19 +113,20 @@ def main() -> int:
           f"best of {REPEATS} after a warm-up")
 
     # warm-up: imports, numba compilation (ours: the histogram kernel; picasso: its NeNA loop)
-    small = blinking(0.1, 2000, n_frames=1000)
+    small = random_events_scene(0.1, n_molecules=2000, n_frames=1000, field=FIELD)
     nena(small)
-    warm = two_halves(0.3, 64.0, n_molecules=2000)
+    warm = two_halves_scene(0.3, field=64.0, n_molecules=2000)
     frc(warm, pixel=0.1)
     if have:
         picasso_nena(small)
         picasso_frc(warm, 0.1, 500)
 
     print("\nNeNA: localization precision (px); error = estimate / truth - 1")
+    nena_movie = {"n_frames": 10_000, "field": FIELD}
     for name, sigma, locs in [
-        ("random", 0.10, blinking(0.10, int(100_000 * scale))),
-        ("random", 0.20, blinking(0.20, int(100_000 * scale), seed=1)),
-        ("handover", 0.10, handover(0.10, int(50_000 * scale), seed=2)),
+        ("random", 0.10, random_events_scene(0.10, n_molecules=int(100_000 * scale), **nena_movie)),
+        ("random", 0.20, random_events_scene(0.20, n_molecules=int(100_000 * scale), seed=1, **nena_movie)),
+        ("handover", 0.10, handover_scene(0.10, n_pairs=int(50_000 * scale), seed=2, **nena_movie)),
     ]:
         (ours, _), t_ours = best_time(nena, locs)
         line = (f"  {name:9s} sigma {sigma:.2f} ({len(locs):7d} locs): ours {ours:.4f} ({ours / sigma - 1:+6.1%}) "
@@ -181,8 +143,8 @@ def main() -> int:
     wide, _ = filament_scene(n_frames=int(40_000 * scale), shape=(512, 512), n_filaments=160, drift_kind="none",
                              seed=4)
     for name, sigma, pixel, locs in [
-        ("random", 0.15, 0.05, two_halves(0.15, 64.0, n_molecules=int(40_000 * scale))),
-        ("random", 0.30, 0.10, two_halves(0.30, 128.0, n_molecules=int(40_000 * scale), seed=2)),
+        ("random", 0.15, 0.05, two_halves_scene(0.15, field=64.0, n_molecules=int(40_000 * scale))),
+        ("random", 0.30, 0.10, two_halves_scene(0.30, field=128.0, n_molecules=int(40_000 * scale), seed=2)),
         ("filaments", None, 0.10, filaments),
         ("filaments", None, 0.10, wide),
     ]:

@@ -12,62 +12,21 @@ from napari_maliang.smlm.clustering import cluster, cluster_stats
 from napari_maliang.smlm.filtering import filter_localizations, parse_range
 from napari_maliang.smlm.io import read_localizations, write_localizations
 from napari_maliang.smlm.linking import gate_factor, link, link_ids
-from napari_maliang.smlm.scenes import localization_precision
+from napari_maliang.smlm.scenes import blinking_events, true_tracks
 from napari_maliang.smlm.table import COLUMNS, empty_table
 
 ATTRS = {"pixel_size_nm": 107.0, "n_frames": 600, "shape": (96, 96)}
 
 
 def blinking_table(n_mol=3000, n_frames=600, shape=(96, 96), seed=0, p_gap=0.3, spread=0.5):
-    """Molecules at known positions that blink: each has 1 + Poisson(1) on-events at random start frames,
-    ``Geometric(1/3)`` localizations per event separated by a 1-frame dark gap with probability ``p_gap``;
-    a localization is the true position plus Gaussian noise of the precision of its photon count
-    (:func:`localization_precision`; photons log-normal of log-spread ``spread``). Returns the table (rows
-    shuffled), the molecule of every row and the molecules' ``(y, x)``."""
+    """``scenes.blinking_events`` of ``n_mol`` molecules at uniform random positions (photons log-normal around
+    600, log-spread ``spread``). Returns the table (rows shuffled), the molecule of every row and the
+    molecules' ``(y, x)``."""
     rng = np.random.default_rng(seed)
     pos = rng.uniform(1, np.array(shape) - 1, (n_mol, 2))  # (y, x)
-    event_mol = np.repeat(np.arange(n_mol), 1 + rng.poisson(1.0, n_mol))
-    lengths = rng.geometric(1 / 3, len(event_mol))
-    event = np.repeat(np.arange(len(event_mol)), lengths)
-    step = 1 + (rng.random(len(event)) < p_gap)
-    starts = np.cumsum(lengths) - lengths
-    step[starts] = 0
-    offset = np.cumsum(step) - np.repeat(np.cumsum(step)[starts], lengths)
-    frame = rng.integers(0, n_frames, len(event_mol))[event] + offset
-    mol = event_mol[event]
-    keep = frame < n_frames
-    frame, mol = frame[keep], mol[keep]
-    _, first = np.unique(np.column_stack([mol, frame]), axis=0, return_index=True)  # one per molecule and frame
-    frame, mol = frame[first], mol[first]
-    photons = rng.lognormal(np.log(600), spread, len(frame))
-    sd = localization_precision(photons, 20.0)
-    n = len(frame)
-    df = pd.DataFrame(
-        {
-            "frame": frame.astype(np.int64),
-            "x": pos[mol, 1] + rng.normal(0, 1, n) * sd,
-            "y": pos[mol, 0] + rng.normal(0, 1, n) * sd,
-            "photons": photons.astype(np.float32),
-            "background": np.full(n, 20.0, np.float32),
-            "sigma": np.full(n, 1.3, np.float32),
-            "uncertainty_x": sd.astype(np.float32),
-            "uncertainty_y": sd.astype(np.float32),
-            "log_likelihood": np.full(n, -50.0, np.float32),
-        }
-    )
-    df.attrs.update(ATTRS)
-    order = rng.permutation(n)
-    return df.iloc[order].reset_index(drop=True), mol[order], pos
-
-
-def true_tracks(frame, mol, max_dark):
-    """The ideal linking: a molecule's localizations, split where more than ``max_dark`` frames are dark."""
-    order = np.lexsort((frame, mol))
-    new = np.ones(len(order), bool)
-    new[1:] = (mol[order][1:] != mol[order][:-1]) | (np.diff(frame[order]) > max_dark + 1)
-    out = np.empty(len(order), np.int64)
-    out[order] = np.cumsum(new) - 1
-    return out
+    df, mol = blinking_events(pos, n_frames, rng, photons=600.0, photon_spread=spread, p_gap=p_gap,
+                              pixel_size_nm=ATTRS["pixel_size_nm"], shape=shape)
+    return df, mol, pos
 
 
 # --------------------------------------------------------------------------------------------- link

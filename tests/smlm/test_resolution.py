@@ -9,74 +9,12 @@ import pytest
 from napari_maliang.cli import main
 from napari_maliang.smlm.io import write_localizations
 from napari_maliang.smlm.resolution import FRC_MIN_LOCALIZATIONS, MAX_FRC_IMAGE, NENA_MIN_PAIRS, frc, nena
+from napari_maliang.smlm.scenes import handover_scene, random_events_scene, two_halves_scene
 from napari_maliang.smlm.table import COLUMNS, empty_table
 
 
-def _table(frame, xy, sigma) -> pd.DataFrame:
-    n = len(frame)
-    df = pd.DataFrame(
-        {
-            "frame": np.asarray(frame, dtype=np.int64), "x": xy[:, 0], "y": xy[:, 1], "photons": np.full(n, 1000.0),
-            "background": np.full(n, 10.0), "sigma": np.full(n, 1.3), "uncertainty_x": np.full(n, sigma),
-            "uncertainty_y": np.full(n, sigma), "log_likelihood": np.zeros(n),
-        }
-    )
-    df.attrs.update(pixel_size_nm=100.0)
-    return df.sort_values("frame", kind="stable", ignore_index=True)
-
-
-def blinking_table(sigma, *, n_molecules=20_000, n_frames=2000, field=256.0, mean_on=4.0, single_frame=False,
-                   seed=0) -> pd.DataFrame:
-    """Molecules at uniform random positions, each on for a geometric number of consecutive frames (mean
-    ``mean_on``) from a random first frame; every localization is the truth plus N(0, sigma) per axis."""
-    rng = np.random.default_rng(seed)
-    truth = rng.uniform(0, field, (n_molecules, 2))
-    first = rng.integers(0, n_frames, n_molecules)
-    on = np.ones(n_molecules, np.int64) if single_frame else rng.geometric(1 / mean_on, n_molecules)
-    molecule = np.repeat(np.arange(n_molecules), on)
-    frame = first[molecule] + np.arange(molecule.size) - np.repeat(np.cumsum(on) - on, on)
-    keep = frame < n_frames
-    molecule, frame = molecule[keep], frame[keep]
-    return _table(frame, truth[molecule] + rng.normal(0, sigma, (molecule.size, 2)), sigma)
-
-
-def handover_table(sigma, *, n_pairs=10_000, separation=0.6, n_frames=2000, field=256.0, mean_on=4.0,
-                   seed=0) -> pd.DataFrame:
-    """Pairs of molecules ``separation`` px apart at random positions and orientations; the second of a pair
-    switches on in the frame after the first switches off, so the next-frame neighbour of the first's last
-    localization is the second: short-range neighbours at ``separation``, blurred by sqrt(2) sigma."""
-    rng = np.random.default_rng(seed)
-    first_of_pair = rng.uniform(0, field, (n_pairs, 2))
-    angle = rng.uniform(0, 2 * np.pi, n_pairs)
-    truth = np.concatenate([first_of_pair, first_of_pair + separation * np.column_stack([np.cos(angle),
-                                                                                         np.sin(angle)])])
-    on = rng.geometric(1 / mean_on, 2 * n_pairs)
-    start = rng.integers(0, n_frames, n_pairs)
-    first = np.concatenate([start, start + on[:n_pairs]])
-    molecule = np.repeat(np.arange(2 * n_pairs), on)
-    frame = first[molecule] + np.arange(molecule.size) - np.repeat(np.cumsum(on) - on, on)
-    keep = frame < n_frames
-    molecule, frame = molecule[keep], frame[keep]
-    return _table(frame, truth[molecule] + rng.normal(0, sigma, (molecule.size, 2)), sigma)
-
-
-def two_halves_table(sigma, *, n_molecules=20_000, field=128.0, n_frames=4000, block_frames=500,
-                     seed=1) -> pd.DataFrame:
-    """Molecules at uniform random positions, each localized once in a random frame of the even blocks of
-    ``block_frames`` frames (the first FRC half) and once in the odd blocks (the second), truth + N(0, sigma)."""
-    rng = np.random.default_rng(seed)
-    truth = rng.uniform(0, field, (n_molecules, 2))
-    n_pairs = n_frames // (2 * block_frames)
-    frames, positions = [], []
-    for half in (0, 1):
-        block = 2 * rng.integers(0, n_pairs, n_molecules) + half
-        frames.append(block * block_frames + rng.integers(0, block_frames, n_molecules))
-        positions.append(truth + rng.normal(0, sigma, (n_molecules, 2)))
-    return _table(np.concatenate(frames), np.concatenate(positions), sigma)
-
-
 def expected_frc_resolution(sigma, pixel, level=1 / 7):
-    r"""The FRC resolution of :func:`two_halves_table`, derived without the code under test.
+    r"""The FRC resolution of :func:`two_halves_scene`, derived without the code under test.
 
     Molecule :math:`m` at :math:`r_m` is localized once in each half, at :math:`r_m + e_m` and
     :math:`r_m + e'_m` with independent Gaussian errors; the histogram rounds each position to the pixel grid,
@@ -113,7 +51,7 @@ def expected_frc_resolution(sigma, pixel, level=1 / 7):
 
 @pytest.mark.parametrize(("sigma", "seed"), [(0.1, 0), (0.25, 1)])
 def test_nena_recovers_the_localization_precision(sigma, seed):
-    precision, curve = nena(blinking_table(sigma, seed=seed))
+    precision, curve = nena(random_events_scene(sigma, seed=seed))
     assert precision == pytest.approx(sigma, rel=0.05)
     assert list(curve.columns) == ["distance", "density", "fit"]
     assert curve.attrs["n_pairs"] > 10_000 and curve.attrs["max_distance"] == pytest.approx(10 * sigma)
@@ -126,7 +64,7 @@ def test_nena_recovers_the_localization_precision(sigma, seed):
 def test_nena_separates_short_range_neighbours():
     """The Gaussian term takes the neighbours of the same structure (at the pair separation, with the width
     sqrt(2) sigma of two localization errors) and leaves the same-molecule term its precision."""
-    precision, curve = nena(handover_table(0.1, separation=0.6))
+    precision, curve = nena(handover_scene(0.1, separation=0.6))
     params = curve.attrs["params"]
     assert precision == pytest.approx(0.1, rel=0.05)
     assert params["dc"] == pytest.approx(0.6, rel=0.05)
@@ -135,7 +73,7 @@ def test_nena_separates_short_range_neighbours():
 
 
 def test_nena_needs_no_uncertainty_columns_and_takes_max_distance():
-    locs = blinking_table(0.15, seed=2)[["frame", "x", "y"]]
+    locs = random_events_scene(0.15, seed=2)[["frame", "x", "y"]]
     precision, curve = nena(locs)
     assert curve.attrs["max_distance"] == 1.0  # without uncertainties
     assert precision == pytest.approx(0.15, rel=0.05)
@@ -144,7 +82,7 @@ def test_nena_needs_no_uncertainty_columns_and_takes_max_distance():
 
 
 def test_nena_refuses_too_few_pairs():
-    single = blinking_table(0.1, n_molecules=2000, single_frame=True)  # no molecule is on in two frames
+    single = random_events_scene(0.1, n_molecules=2000, single_frame=True)  # no molecule is on in two frames
     with pytest.raises(ValueError, match=f"NeNA needs at least {NENA_MIN_PAIRS} pairs .* got 0"):
         nena(single)
     with pytest.raises(ValueError, match=f"NeNA needs at least {NENA_MIN_PAIRS} pairs .* got 0"):
@@ -162,7 +100,7 @@ def test_nena_refuses_too_few_pairs():
 def test_frc_matches_the_theory_of_a_random_structure(sigma, pixel, seed):
     expected = expected_frc_resolution(sigma, pixel)
     assert expected == pytest.approx(2 * np.pi * sigma / np.sqrt(np.log(7)), rel=0.01)
-    resolution, curve = frc(two_halves_table(sigma, seed=seed), pixel=pixel)
+    resolution, curve = frc(two_halves_scene(sigma, seed=seed), pixel=pixel)
     assert resolution == pytest.approx(expected, rel=0.10)
     assert list(curve.columns) == ["spatial_frequency", "frc", "frc_smooth"]
     q = curve["spatial_frequency"].to_numpy()
@@ -175,13 +113,13 @@ def test_frc_matches_the_theory_of_a_random_structure(sigma, pixel, seed):
 
 
 def test_frc_uses_alternating_blocks_of_frames():
-    """Split into blocks of 250 frames, every localization of :func:`two_halves_table` falls into either half
+    """Split into blocks of 250 frames, every localization of :func:`two_halves_scene` falls into either half
     with probability 1/2: the halves share M/2 molecules, E Re F1 F2* = (M/2) H, and a quarter of the molecules
     has both localizations in one half, E|F|^2 = M (1 + H/2), with H the curve of
     :func:`expected_frc_resolution`. The FRC (H/2) / (1 + H/2) crosses 1/7 at H = 1/3: the resolution grows by
     sqrt(ln 7 / ln 3) = 1.33. (A 256-pixel field: the flatter curve needs more rings against their noise.)"""
     sigma = 0.3
-    locs = two_halves_table(sigma, field=256.0, block_frames=500)
+    locs = two_halves_scene(sigma, field=256.0, block_frames=500)
     right, _ = frc(locs, block_frames=500)
     mixed, curve = frc(locs, block_frames=250)
     assert right == pytest.approx(expected_frc_resolution(sigma, 0.1), rel=0.10)
@@ -193,7 +131,7 @@ def test_frc_uses_alternating_blocks_of_frames():
 
 
 def test_frc_refuses_bad_input():
-    locs = two_halves_table(0.2, n_molecules=FRC_MIN_LOCALIZATIONS // 2)
+    locs = two_halves_scene(0.2, n_molecules=FRC_MIN_LOCALIZATIONS // 2)
     frc(locs)  # exactly the minimum
     with pytest.raises(ValueError, match=f"FRC needs at least {FRC_MIN_LOCALIZATIONS} localizations, got 999"):
         frc(locs.iloc[1:])
@@ -206,7 +144,7 @@ def test_frc_refuses_bad_input():
     with pytest.raises(ValueError, match=r"would be \d+ pixels wide .* increase pixel \(now 0.1 camera px\) to at "
                        "least 0.102"):
         frc(wide)
-    sharp = two_halves_table(0.01, n_molecules=5000)  # resolution 0.045 px: beyond the Nyquist limit of 0.1 px
+    sharp = two_halves_scene(0.01, n_molecules=5000)  # resolution 0.045 px: beyond the Nyquist limit of 0.1 px
     with pytest.raises(ValueError, match="resolution not reached within the image: FRC stays above 1/7"):
         frc(sharp, pixel=0.1)
     with pytest.raises(ValueError, match="pixel must be"):
@@ -218,7 +156,7 @@ def test_frc_refuses_bad_input():
 
 def test_command_line_prints_px_and_nm(tmp_path, capsys):
     path = tmp_path / "locs.hdf5"
-    write_localizations(blinking_table(0.1, n_molecules=5000)[list(COLUMNS)], path, pixel_size_nm=160.0)
+    write_localizations(random_events_scene(0.1, n_molecules=5000)[list(COLUMNS)], path, pixel_size_nm=160.0)
     curve = tmp_path / "nena.csv"
     assert main(["nena", str(path), "--curve", str(curve)]) == 0
     out = capsys.readouterr().out
@@ -228,7 +166,7 @@ def test_command_line_prints_px_and_nm(tmp_path, capsys):
     assert list(pd.read_csv(curve).columns) == ["distance", "density", "fit"]
 
     path = tmp_path / "halves.hdf5"
-    write_localizations(two_halves_table(0.3)[list(COLUMNS)], path, pixel_size_nm=160.0)
+    write_localizations(two_halves_scene(0.3)[list(COLUMNS)], path, pixel_size_nm=160.0)
     assert main(["frc", str(path), "--pixel", "0.1", "--block-frames", "500", "--curve", str(curve)]) == 0
     out = capsys.readouterr().out
     resolution = float(out.split("resolution: ")[1].split(" px")[0])

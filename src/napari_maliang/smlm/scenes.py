@@ -1,4 +1,5 @@
-"""Simulated localization tables with ground truth, for drift, rendering and motion tests.
+"""Simulated localization tables with ground truth, for the tests and benchmarks of drift, rendering, motion,
+linking and resolution.
 
 The tables have the localization columns of docs/architecture.md, "Conventions" (``frame, x, y, photons,
 background, sigma, uncertainty_x, uncertainty_y, log_likelihood``; camera pixels, frames
@@ -24,10 +25,15 @@ import pandas as pd
 __all__ = [
     "SceneTruth",
     "bead_table",
+    "blinking_events",
     "drift_trajectory",
     "filament_scene",
+    "handover_scene",
     "localization_precision",
     "motion_scene",
+    "random_events_scene",
+    "true_tracks",
+    "two_halves_scene",
 ]
 
 COLUMNS = ("frame", "x", "y", "photons", "background", "sigma", "uncertainty_x", "uncertainty_y", "log_likelihood")
@@ -294,3 +300,242 @@ def motion_scene(
     ph = np.maximum(rng.exponential(photons, n), 150.0)
     df = _table(frame, pos[:, 0], pos[:, 1], ph, background, psf_sigma, rng, pixel_size_nm, n_frames, shape)
     return df, SceneTruth(drift=np.zeros((n_frames, 2)), filaments=[polyline], shifts=shifts, normal=normal)
+
+
+# ------------------------------------------------------------------------------ linking and resolution
+
+
+def blinking_events(
+    positions,
+    n_frames: int,
+    rng: np.random.Generator,
+    *,
+    photons: float = 800.0,
+    photon_spread: float = 0.5,
+    background: float = 20.0,
+    psf_sigma: float = 1.3,
+    p_gap: float = 0.3,
+    pixel_size_nm: float = 100.0,
+    shape: tuple[int, int] = (512, 512),
+    shuffle: bool = True,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Blinking molecules at known positions, for linking: each molecule's localizations with their molecule.
+
+    The model, per molecule: ``1 + Poisson(1)`` on-events, each starting at a uniform random frame of
+    ``[0, n_frames)`` and lasting ``Geometric(1/3)`` localizations (mean 3); after each localization of an event
+    the molecule is dark for one frame with probability ``p_gap`` (a blink within the event), else it is
+    localized in the next frame. Frames past the movie are dropped, and where two events of a molecule
+    overlap it is localized once per frame. Each localization has log-normal photons (median ``photons``,
+    log-spread ``photon_spread``), the ML precision ``s`` of those photons over ``background`` photons per
+    pixel (:func:`localization_precision`) and lies at the true position plus ``N(0, s)`` per axis.
+
+    Parameters
+    ----------
+    positions : array_like, shape (n_molecules, 2)
+        True ``(y, x)`` of every molecule, camera pixels (pixel centres at integers).
+    n_frames : int
+        Length of the movie.
+    rng : numpy.random.Generator
+        The random draws, in this order: events per molecule, event lengths, gaps, start frames, photons,
+        x noise, y noise, and the shuffle.
+    photons, photon_spread, background, psf_sigma : float
+        Median and log-spread of the photon count, background photons per pixel, PSF sigma (px).
+    p_gap : float
+        Chance of a one-frame dark gap after each localization of an event.
+    pixel_size_nm, shape
+        Stored in ``attrs`` with ``n_frames``.
+    shuffle : bool
+        Return the rows in random order (the tools must not rely on a frame order), else by molecule and frame.
+
+    Returns
+    -------
+    locs : pandas.DataFrame
+        The localization columns (``frame`` int64, the others float32; ``log_likelihood`` 0).
+    molecule : ndarray of int
+        The molecule (row of ``positions``) of every localization.
+    """
+    positions = np.asarray(positions, dtype=float)
+    n_mol = len(positions)
+    event_mol = np.repeat(np.arange(n_mol), 1 + rng.poisson(1.0, n_mol))
+    lengths = rng.geometric(1 / 3, len(event_mol))
+    event = np.repeat(np.arange(len(event_mol)), lengths)
+    step = 1 + (rng.random(len(event)) < p_gap)
+    starts = np.cumsum(lengths) - lengths
+    step[starts] = 0
+    offset = np.cumsum(step) - np.repeat(np.cumsum(step)[starts], lengths)
+    frame = rng.integers(0, n_frames, len(event_mol))[event] + offset
+    mol = event_mol[event]
+    keep = frame < n_frames
+    frame, mol = frame[keep], mol[keep]
+    # one localization per molecule and frame (the first, in (molecule, frame) order)
+    _, first = np.unique(mol.astype(np.int64) * (n_frames + 10) + frame, return_index=True)
+    frame, mol = frame[first], mol[first]
+    ph = rng.lognormal(np.log(photons), photon_spread, len(frame))
+    sd = localization_precision(ph, background, psf_sigma=psf_sigma)
+    n = len(frame)
+    df = pd.DataFrame(
+        {
+            "frame": frame.astype(np.int64),
+            "x": positions[mol, 1] + rng.normal(0, 1, n) * sd,
+            "y": positions[mol, 0] + rng.normal(0, 1, n) * sd,
+            "photons": ph.astype(np.float32),
+            "background": np.full(n, background, np.float32),
+            "sigma": np.full(n, psf_sigma, np.float32),
+            "uncertainty_x": sd.astype(np.float32),
+            "uncertainty_y": sd.astype(np.float32),
+            "log_likelihood": np.zeros(n, np.float32),
+        }
+    )
+    if shuffle:
+        order = rng.permutation(n)
+        df, mol = df.iloc[order].reset_index(drop=True), mol[order]
+    return _with_attrs(df, pixel_size_nm, n_frames, shape), mol
+
+
+def true_tracks(frame, molecule, max_dark: int) -> np.ndarray:
+    """The ideal linking of a simulated table: a molecule's localizations form one track until more than
+    ``max_dark`` frames pass without one.
+
+    Parameters
+    ----------
+    frame, molecule : array_like of int
+        Frame and true molecule of every localization (any row order).
+    max_dark : int
+        The longest dark gap (frames) within a track, as in :func:`napari_maliang.smlm.linking.link`.
+
+    Returns
+    -------
+    ndarray of int64
+        The track of every row, numbered ``0, 1, ...`` by molecule, then time.
+    """
+    frame, molecule = np.asarray(frame), np.asarray(molecule)
+    order = np.lexsort((frame, molecule))
+    new = np.ones(len(order), bool)
+    new[1:] = (molecule[order][1:] != molecule[order][:-1]) | (np.diff(frame[order]) > max_dark + 1)
+    out = np.empty(len(order), np.int64)
+    out[order] = np.cumsum(new) - 1
+    return out
+
+
+def _fixed_precision_table(frame, xy, sigma) -> pd.DataFrame:
+    """Localizations at ``xy`` ((n, 2) as x, y) of precision ``sigma``, sorted by frame."""
+    n = len(frame)
+    df = pd.DataFrame(
+        {
+            "frame": np.asarray(frame, dtype=np.int64), "x": xy[:, 0], "y": xy[:, 1], "photons": np.full(n, 1000.0),
+            "background": np.full(n, 10.0), "sigma": np.full(n, 1.3), "uncertainty_x": np.full(n, sigma),
+            "uncertainty_y": np.full(n, sigma), "log_likelihood": np.zeros(n),
+        }
+    )
+    df.attrs.update(pixel_size_nm=100.0)
+    return df.sort_values("frame", kind="stable", ignore_index=True)
+
+
+def _consecutive_frames(first, on, n_frames):
+    """Molecule and frame of every localization: molecule ``m`` on in frames ``first[m] .. first[m] + on[m] - 1``
+    (those within the movie)."""
+    molecule = np.repeat(np.arange(len(on)), on)
+    frame = first[molecule] + np.arange(molecule.size) - np.repeat(np.cumsum(on) - on, on)
+    keep = frame < n_frames
+    return molecule[keep], frame[keep]
+
+
+def random_events_scene(
+    sigma: float,
+    *,
+    n_molecules: int = 20_000,
+    n_frames: int = 2000,
+    field: float = 256.0,
+    mean_on: float = 4.0,
+    single_frame: bool = False,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Molecules at random positions, each on once for consecutive frames, for NeNA.
+
+    The model: ``n_molecules`` molecules uniform on the ``field`` x ``field`` px square; each is on from a
+    uniform random first frame of ``[0, n_frames)`` for ``Geometric(1 / mean_on)`` consecutive frames (one frame
+    when ``single_frame``), cut at the end of the movie; every localization is the true position plus
+    ``N(0, sigma)`` per axis, so the distance of consecutive localizations of one molecule is Rayleigh
+    distributed with scale ``sqrt(2) sigma`` (the NeNA model). Draws: positions, first frames, durations, noise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame, x, y, photons (1000), background (10), sigma (1.3), uncertainty_x = uncertainty_y = sigma,
+        log_likelihood (0)``, sorted by frame; ``attrs["pixel_size_nm"] = 100``.
+    """
+    rng = np.random.default_rng(seed)
+    truth = rng.uniform(0, field, (n_molecules, 2))
+    first = rng.integers(0, n_frames, n_molecules)
+    on = np.ones(n_molecules, np.int64) if single_frame else rng.geometric(1 / mean_on, n_molecules)
+    molecule, frame = _consecutive_frames(first, on, n_frames)
+    return _fixed_precision_table(frame, truth[molecule] + rng.normal(0, sigma, (molecule.size, 2)), sigma)
+
+
+def handover_scene(
+    sigma: float,
+    *,
+    n_pairs: int = 10_000,
+    separation: float = 0.6,
+    n_frames: int = 2000,
+    field: float = 256.0,
+    mean_on: float = 4.0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Pairs of molecules that hand over, for NeNA's short-range term.
+
+    The model: ``n_pairs`` pairs, the first molecule uniform on the ``field`` x ``field`` px square, the second
+    ``separation`` px away in a uniform random direction. Every molecule is on for ``Geometric(1 / mean_on)``
+    consecutive frames; the first from a uniform random frame of ``[0, n_frames)``, the second from the frame
+    after the first switches off, so the next-frame neighbour of the first's last localization is the second:
+    neighbours at ``separation``, blurred by ``sqrt(2) sigma``. Frames past the movie are dropped; every
+    localization is the truth plus ``N(0, sigma)`` per axis. Draws: first positions, directions, durations,
+    first frames, noise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`random_events_scene`, sorted by frame.
+    """
+    rng = np.random.default_rng(seed)
+    first_of_pair = rng.uniform(0, field, (n_pairs, 2))
+    angle = rng.uniform(0, 2 * np.pi, n_pairs)
+    truth = np.concatenate([first_of_pair, first_of_pair + separation * np.column_stack([np.cos(angle),
+                                                                                         np.sin(angle)])])
+    on = rng.geometric(1 / mean_on, 2 * n_pairs)
+    start = rng.integers(0, n_frames, n_pairs)
+    molecule, frame = _consecutive_frames(np.concatenate([start, start + on[:n_pairs]]), on, n_frames)
+    return _fixed_precision_table(frame, truth[molecule] + rng.normal(0, sigma, (molecule.size, 2)), sigma)
+
+
+def two_halves_scene(
+    sigma: float,
+    *,
+    n_molecules: int = 20_000,
+    field: float = 128.0,
+    n_frames: int = 4000,
+    block_frames: int = 500,
+    seed: int = 1,
+) -> pd.DataFrame:
+    """Molecules localized once in each FRC half, for FRC.
+
+    The model: ``n_molecules`` molecules uniform on the ``field`` x ``field`` px square, each localized once in
+    a random frame of a random even block of ``block_frames`` frames (the first half of
+    :func:`napari_maliang.smlm.resolution.frc`) and once in a random odd block (the second half), each time
+    at the truth plus ``N(0, sigma)`` per axis. The expected FRC is ``exp(-4 pi^2 sigma^2 q^2)`` times the
+    pixel's transfer. Draws: positions, then per half the blocks, the frames within them and the noise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`random_events_scene`, sorted by frame.
+    """
+    rng = np.random.default_rng(seed)
+    truth = rng.uniform(0, field, (n_molecules, 2))
+    n_blocks = n_frames // (2 * block_frames)
+    frames, positions = [], []
+    for half in (0, 1):
+        block = 2 * rng.integers(0, n_blocks, n_molecules) + half
+        frames.append(block * block_frames + rng.integers(0, block_frames, n_molecules))
+        positions.append(truth + rng.normal(0, sigma, (n_molecules, 2)))
+    return _fixed_precision_table(np.concatenate(frames), np.concatenate(positions), sigma)
