@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from napari_maliang.smlm._grid_numba import cell_range as _cell_range
+from napari_maliang.smlm._grid_numba import neighbour_row
 
 
 @numba.njit(cache=True, nogil=True)
@@ -25,28 +25,24 @@ def _find(parent, i):
 
 
 @numba.njit(cache=True, parallel=True)
-def _count_neighbours(x, y, cx, cy, keys, ncx, eps2):
+def _count_neighbours(x, y, cx, cy, keys, ncx, ncy, eps2):
     """Points within eps of each point (itself included); points sorted by cell key ``cy * ncx + cx``."""
     n = x.size
     counts = np.zeros(n, np.int64)
     for i in numba.prange(n):
         c = 0
         for dy in range(-1, 2):
-            for dx in range(-1, 2):
-                gx, gy = cx[i] + dx, cy[i] + dy
-                if gx < 0 or gy < 0 or gx >= ncx:
-                    continue
-                lo, hi = _cell_range(keys, gy * ncx + gx)
-                for j in range(lo, hi):
-                    ddx, ddy = x[j] - x[i], y[j] - y[i]
-                    if ddx * ddx + ddy * ddy <= eps2:
-                        c += 1
+            lo, hi = neighbour_row(keys, 0, n, 0, cx[i], cy[i] + dy, ncx, ncy)
+            for j in range(lo, hi):
+                ddx, ddy = x[j] - x[i], y[j] - y[i]
+                if ddx * ddx + ddy * ddy <= eps2:
+                    c += 1
         counts[i] = c
     return counts
 
 
 @numba.njit(cache=True)
-def _join_cores(x, y, cx, cy, keys, ncx, eps2, core):
+def _join_cores(x, y, cx, cy, keys, ncx, ncy, eps2, core):
     """Union-find roots of the core points: two core points within eps share a root."""
     n = x.size
     parent = np.arange(n)
@@ -54,26 +50,22 @@ def _join_cores(x, y, cx, cy, keys, ncx, eps2, core):
         if not core[i]:
             continue
         for dy in range(-1, 2):
-            for dx in range(-1, 2):
-                gx, gy = cx[i] + dx, cy[i] + dy
-                if gx < 0 or gy < 0 or gx >= ncx:
+            lo, hi = neighbour_row(keys, 0, n, 0, cx[i], cy[i] + dy, ncx, ncy)
+            for j in range(lo, hi):
+                if j <= i or not core[j]:
                     continue
-                lo, hi = _cell_range(keys, gy * ncx + gx)
-                for j in range(lo, hi):
-                    if j <= i or not core[j]:
-                        continue
-                    ddx, ddy = x[j] - x[i], y[j] - y[i]
-                    if ddx * ddx + ddy * ddy <= eps2:
-                        ri, rj = _find(parent, i), _find(parent, j)
-                        if ri != rj:
-                            parent[max(ri, rj)] = min(ri, rj)
+                ddx, ddy = x[j] - x[i], y[j] - y[i]
+                if ddx * ddx + ddy * ddy <= eps2:
+                    ri, rj = _find(parent, i), _find(parent, j)
+                    if ri != rj:
+                        parent[max(ri, rj)] = min(ri, rj)
     for i in range(n):
         parent[i] = _find(parent, i)
     return parent
 
 
 @numba.njit(cache=True, parallel=True)
-def _nearest_core(x, y, cx, cy, keys, ncx, eps2, core):
+def _nearest_core(x, y, cx, cy, keys, ncx, ncy, eps2, core):
     """For every point that is not a core point, the nearest core point within eps (-1: none, noise)."""
     n = x.size
     nearest = np.full(n, -1, np.int64)
@@ -83,18 +75,14 @@ def _nearest_core(x, y, cx, cy, keys, ncx, eps2, core):
             continue
         best = eps2 * 2.0 + 1.0
         for dy in range(-1, 2):
-            for dx in range(-1, 2):
-                gx, gy = cx[i] + dx, cy[i] + dy
-                if gx < 0 or gy < 0 or gx >= ncx:
+            lo, hi = neighbour_row(keys, 0, n, 0, cx[i], cy[i] + dy, ncx, ncy)
+            for j in range(lo, hi):
+                if not core[j]:
                     continue
-                lo, hi = _cell_range(keys, gy * ncx + gx)
-                for j in range(lo, hi):
-                    if not core[j]:
-                        continue
-                    ddx, ddy = x[j] - x[i], y[j] - y[i]
-                    d2 = ddx * ddx + ddy * ddy
-                    if d2 <= eps2 and d2 < best:
-                        best, nearest[i] = d2, j
+                ddx, ddy = x[j] - x[i], y[j] - y[i]
+                d2 = ddx * ddx + ddy * ddy
+                if d2 <= eps2 and d2 < best:
+                    best, nearest[i] = d2, j
     return nearest
 
 
@@ -107,15 +95,15 @@ def dbscan_labels(xy: np.ndarray, eps: float, min_samples: int) -> np.ndarray:
         return np.zeros(0, np.int64)
     lo = xy.min(axis=0)
     cells = np.floor((xy - lo) / eps).astype(np.int64)
-    ncx = int(cells[:, 0].max()) + 1
+    ncx, ncy = int(cells[:, 0].max()) + 1, int(cells[:, 1].max()) + 1
     key = cells[:, 1] * ncx + cells[:, 0]
     order = np.argsort(key, kind="stable")
     x, y = np.ascontiguousarray(xy[order, 0]), np.ascontiguousarray(xy[order, 1])
     cx, cy, keys = cells[order, 0], cells[order, 1], key[order]
     eps2 = float(eps) ** 2
-    core = _count_neighbours(x, y, cx, cy, keys, ncx, eps2) >= min_samples
-    roots = _join_cores(x, y, cx, cy, keys, ncx, eps2, core)
-    nearest = _nearest_core(x, y, cx, cy, keys, ncx, eps2, core)
+    core = _count_neighbours(x, y, cx, cy, keys, ncx, ncy, eps2) >= min_samples
+    roots = _join_cores(x, y, cx, cy, keys, ncx, ncy, eps2, core)
+    nearest = _nearest_core(x, y, cx, cy, keys, ncx, ncy, eps2, core)
     sorted_root = np.where(nearest >= 0, roots[np.maximum(nearest, 0)], -1)
     root = np.empty(n, np.int64)  # back to the input's row order
     root[order] = sorted_root
