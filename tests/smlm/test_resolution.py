@@ -81,6 +81,38 @@ def test_nena_needs_no_uncertainty_columns_and_takes_max_distance():
     assert curve.attrs["max_distance"] == 2.0 and precision == pytest.approx(0.15, rel=0.05)
 
 
+def _brute_force_next_frame_distances(frame, x, y, d_max):
+    out = []
+    for f in np.unique(frame):
+        here, there = frame == f, frame == f + 1
+        if not there.any():
+            continue
+        dx, dy = x[there][None, :] - x[here][:, None], y[there][None, :] - y[here][:, None]
+        d2 = (dx * dx + dy * dy).min(axis=1)
+        out.append(np.sqrt(d2[d2 <= d_max * d_max]))
+    return np.sort(np.concatenate(out)) if out else np.zeros(0)
+
+
+@pytest.mark.parametrize("frames", ["shuffled", "gaps and negative", "sparse (merge sort)", "dense"])
+def test_next_frame_distances_are_the_brute_force_ones(frames):
+    from napari_maliang.smlm._grid_numba import frame_blocks
+    from napari_maliang.smlm.resolution import _next_frame_distances
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    frame = {"shuffled": rng.integers(0, 200, n), "gaps and negative": rng.choice([-7, -6, -4, 0, 1, 2, 9], n),
+             "sparse (merge sort)": rng.integers(0, 60, n) * 10**9 + rng.integers(0, 2, n),
+             "dense": rng.integers(0, 3, n)}[frames]
+    x, y = rng.uniform(0, 20, n), rng.uniform(5, 12, n)
+    got = np.sort(_next_frame_distances(frame, x, y, 0.4))
+    assert got.size > 50
+    np.testing.assert_array_equal(got, _brute_force_next_frame_distances(frame, x, y, 0.4))
+    order, starts, block_frame = frame_blocks(frame.astype(np.int64))
+    np.testing.assert_array_equal(order, np.argsort(frame, kind="stable"))
+    np.testing.assert_array_equal(block_frame, np.unique(frame))
+    np.testing.assert_array_equal(np.diff(starts), np.unique(frame, return_counts=True)[1])
+
+
 def test_nena_refuses_too_few_pairs():
     single = random_events_scene(0.1, n_molecules=2000, single_frame=True)  # no molecule is on in two frames
     with pytest.raises(ValueError, match=f"NeNA needs at least {NENA_MIN_PAIRS} pairs .* got 0"):

@@ -1,7 +1,10 @@
-"""Searches of localizations on a grid of square cells, compiled with numba (loaded only when a tool needs them).
+"""Searches of localizations on a grid of square cells and by frame, compiled with numba (loaded only when a tool
+needs them).
 
-Points sorted by an integer cell key (row-major: ``gy * ncx + gx``, plus an offset per block such as a frame) are
-looked up row by row with a binary search (:func:`neighbour_row`), so the grid costs no memory beyond the points (a dense array of cells would take ``(extent / cell)^2`` entries).
+Points sorted by an integer cell key (row-major: ``gy * ncx + gx``, within a block such as a frame) are looked up
+row by row with a binary search (:func:`neighbour_row`), so the grid costs no memory beyond the points (a dense
+array of cells would take ``(extent / cell)^2`` entries). :func:`frame_blocks` sorts localizations by frame in
+linear time (a counting sort) for the searches that go frame by frame (NeNA here, linking in :mod:`._link_numba`).
 """
 
 from __future__ import annotations
@@ -42,24 +45,130 @@ def neighbour_row(keys, start, stop, first_key, cx, gy, ncx, ncy):
     return lo, hi
 
 
-@numba.njit(cache=True, parallel=True)
-def next_frame_nearest(frame, x, y, cx, cy, keys, ncx, ncy, d_max):
-    """Distance of each point to the nearest point of the next frame within ``d_max`` (inf where none).
+@numba.njit(cache=True, nogil=True)
+def frame_blocks(frame):
+    """The rows in order of frame, stable (ties keep the row order), and the blocks of one frame in that order.
 
-    The points are sorted by ``keys = frame * ncx * ncy + cy * ncx + cx`` with cells ``d_max`` wide, so the
-    candidates are the points of the 3 x 3 cells around the point's cell in frame ``frame + 1``.
+    Returns ``order`` (int64, ``n``), ``starts`` (int64, ``m + 1``; block ``b`` is ``order[starts[b]:starts[b + 1]]``)
+    and ``block_frame`` (int64, ``m``: the frame of every block, ascending). A counting sort (two passes) when the
+    frames span at most ``4 n + 1024`` values, else a merge sort.
+    """
+    n = frame.size
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64)
+    fmin, fmax = frame[0], frame[0]
+    for i in range(n):
+        fmin, fmax = min(fmin, frame[i]), max(fmax, frame[i])
+    span = fmax - fmin
+    if 0 <= span <= 4 * n + 1024:
+        first = np.zeros(span + 2, np.int64)  # first[v]: where frame fmin + v starts in the order
+        for i in range(n):
+            first[frame[i] - fmin + 1] += 1
+        m = 0
+        for v in range(span + 1):
+            m += first[v + 1] > 0
+            first[v + 1] += first[v]
+        order = np.empty(n, np.int64)
+        fill = first[:-1].copy()
+        for i in range(n):
+            v = frame[i] - fmin
+            order[fill[v]] = i
+            fill[v] += 1
+        starts = np.empty(m + 1, np.int64)
+        block_frame = np.empty(m, np.int64)
+        b = 0
+        for v in range(span + 1):
+            if first[v + 1] > first[v]:
+                starts[b] = first[v]
+                block_frame[b] = fmin + v
+                b += 1
+        starts[m] = n
+        return order, starts, block_frame
+    order = np.argsort(frame, kind="mergesort")
+    m = 1
+    for t in range(1, n):
+        m += frame[order[t]] != frame[order[t - 1]]
+    starts = np.empty(m + 1, np.int64)
+    block_frame = np.empty(m, np.int64)
+    starts[0], block_frame[0], b = 0, frame[order[0]], 0
+    for t in range(1, n):
+        if frame[order[t]] != frame[order[t - 1]]:
+            b += 1
+            starts[b], block_frame[b] = t, frame[order[t]]
+    starts[m] = n
+    return order, starts, block_frame
+
+
+@numba.njit(cache=True, nogil=True)
+def sort_by_key(keys, values, start, stop):
+    """Sort ``keys[start:stop]`` ascending in place and ``values[start:stop]`` along (not stable): insertion sort
+    for the short ranges of a frame's localizations, a quicksort of a range above 64."""
+    if stop - start > 64:
+        by_key = np.argsort(keys[start:stop])
+        sorted_keys, sorted_values = keys[start:stop][by_key], values[start:stop][by_key]
+        keys[start:stop], values[start:stop] = sorted_keys, sorted_values
+        return
+    for t in range(start + 1, stop):
+        key, value = keys[t], values[t]
+        u = t - 1
+        while u >= start and keys[u] > key:
+            keys[u + 1], values[u + 1] = keys[u], values[u]
+            u -= 1
+        keys[u + 1], values[u + 1] = key, value
+
+
+@numba.njit(cache=True, nogil=True)
+def next_frame_distances(frame, x, y, d_max):
+    """Distance of every point to the nearest point of the next frame, for the points that have one within
+    ``d_max`` (in order of frame; the points without one are left out).
+
+    The points are sorted by frame (:func:`frame_blocks`) and, within a frame, by their cell of a grid of
+    ``d_max`` wide cells, so the candidates of a point are those of the 3 x 3 cells around its cell in the next
+    frame's block: a binary search within that block per row of cells (:func:`neighbour_row`).
     """
     n = x.size
-    out = np.full(n, np.inf)
+    if n == 0:
+        return np.zeros(0)
+    order, starts, block_frame = frame_blocks(frame)
+    m = block_frame.size
+    x0, y0 = x.min(), y.min()
+    cx = np.empty(n, np.int64)
+    cy = np.empty(n, np.int64)
+    for i in range(n):
+        cx[i] = np.int64(np.floor((x[i] - x0) / d_max))
+        cy[i] = np.int64(np.floor((y[i] - y0) / d_max))
+    ncx, ncy = cx.max() + 2, cy.max() + 2
+    # the points by frame, then by cell within the frame
+    keys, rows = np.empty(n, np.int64), np.empty(n, np.int64)
+    for b in range(m):
+        s, e = starts[b], starts[b + 1]
+        for t in range(s, e):
+            keys[t], rows[t] = cy[order[t]] * ncx + cx[order[t]], order[t]
+        sort_by_key(keys, rows, s, e)
+    xs, ys, cxs, cys = np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
+    for t in range(n):
+        i = rows[t]
+        xs[t], ys[t], cxs[t], cys[t] = x[i], y[i], cx[i], cy[i]
+    dist = np.full(n, np.inf)
     d2_max = d_max * d_max
-    for i in numba.prange(n):
-        best = np.inf
-        for dy in range(-1, 2):
-            lo, hi = neighbour_row(keys, 0, n, (frame[i] + 1) * ncx * ncy, cx[i], cy[i] + dy, ncx, ncy)
-            for j in range(lo, hi):
-                ddx, ddy = x[j] - x[i], y[j] - y[i]
-                d2 = ddx * ddx + ddy * ddy
-                if d2 <= d2_max and d2 < best:
-                    best = d2
-        out[i] = np.sqrt(best)
-    return out
+    for b in range(m - 1):
+        if block_frame[b + 1] != block_frame[b] + 1:
+            continue
+        next_start, next_stop = starts[b + 1], starts[b + 2]
+        for i in range(starts[b], starts[b + 1]):
+            best = np.inf
+            for dy in range(-1, 2):
+                lo, hi = neighbour_row(keys, next_start, next_stop, 0, cxs[i], cys[i] + dy, ncx, ncy)
+                for j in range(lo, hi):
+                    ddx, ddy = xs[j] - xs[i], ys[j] - ys[i]
+                    d2 = ddx * ddx + ddy * ddy
+                    if d2 <= d2_max and d2 < best:
+                        best = d2
+            dist[i] = np.sqrt(best)
+    k = 0
+    for i in range(n):
+        if dist[i] < np.inf:
+            dist[k] = dist[i]
+            k += 1
+    return dist[:k].copy()
+
