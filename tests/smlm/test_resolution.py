@@ -113,6 +113,32 @@ def test_next_frame_distances_are_the_brute_force_ones(frames):
     np.testing.assert_array_equal(np.diff(starts), np.unique(frame, return_counts=True)[1])
 
 
+@pytest.mark.parametrize("scene", ["random 0.25", "handover"])
+def test_nena_fit_is_scipys(scene):
+    """The numba Levenberg-Marquardt reaches scipy's curve_fit minimum from the same start values."""
+    import math
+
+    from scipy.optimize import curve_fit
+
+    from napari_maliang.smlm.resolution import _nena_model, _nena_starts, _next_frame_distances
+
+    locs = random_events_scene(0.25, seed=1) if scene == "random 0.25" else handover_scene(0.1, separation=0.6)
+    precision, curve = nena(locs)
+    d_max, n_pairs = curve.attrs["max_distance"], curve.attrs["n_pairs"]
+    centres, density = curve["distance"].to_numpy(), curve["density"].to_numpy()
+    width = centres[1] - centres[0]
+    counts = np.round(density * n_pairs * width)
+    error = np.sqrt(counts + 1.0) / (n_pairs * width)
+    frame, x, y = (locs[c].to_numpy() for c in ("frame", "x", "y"))
+    d = _next_frame_distances(frame, x, y, d_max)
+    assert d.size == n_pairs and len(centres) == int(np.clip(round(math.sqrt(n_pairs)), 30, 200))
+    lower, upper = [0.0, width / 4, 0.0, 0.0, 0.0, 0.0], [np.inf, d_max, np.inf, d_max, d_max, np.inf]
+    fits = [curve_fit(_nena_model, centres, density, p0=np.clip(p0, lower, upper), sigma=error, bounds=(lower, upper),
+                      max_nfev=5000)[0] for p0 in _nena_starts(centres, density, d, d_max)]
+    chi2 = [np.sum(((_nena_model(centres, *p) - density) / error) ** 2) for p in fits]
+    assert precision == pytest.approx(fits[int(np.argmin(chi2))][1], rel=1e-5)
+
+
 def test_nena_refuses_too_few_pairs():
     single = random_events_scene(0.1, n_molecules=2000, single_frame=True)  # no molecule is on in two frames
     with pytest.raises(ValueError, match=f"NeNA needs at least {NENA_MIN_PAIRS} pairs .* got 0"):

@@ -39,6 +39,8 @@ FRC_THRESHOLD = 1.0 / 7.0
 MAX_FRC_IMAGE = 8192
 #: default max_distance of NeNA in units of the table's median localization uncertainty
 _NENA_RANGE = 10.0
+#: iterations of one NeNA fit at most (scipy's curve_fit stopped at 5000 evaluations)
+_NENA_MAX_ITER = 5000
 #: fraction of the image width tapered by the Tukey window on each side (alpha / 2)
 _TUKEY_ALPHA = 0.25
 #: rows of the spectra per block of the ring sums
@@ -73,7 +75,8 @@ def nena(locs: pd.DataFrame, *, opts: NenaOptions) -> tuple[float, pd.DataFrame]
     same-molecule peak and biases :math:`\sigma` (by up to 15 % for 15 000 pairs of a sample without
     short-range neighbours). The fit weighs each bin by its Poisson error :math:`\sqrt{n_i + 1}`; several
     start values are tried (from the histogram's peak, its median and its tail) and the fit with the
-    smallest :math:`\chi^2` is kept.
+    smallest :math:`\chi^2` is kept. The fitter is a bounded Levenberg-Marquardt with the model's analytic
+    derivatives (numba, :mod:`._nena_numba`).
 
     Parameters
     ----------
@@ -97,7 +100,7 @@ def nena(locs: pd.DataFrame, *, opts: NenaOptions) -> tuple[float, pd.DataFrame]
         Missing ``frame``/``x``/``y`` columns, fewer than :data:`NENA_MIN_PAIRS` pairs of localizations in
         adjacent frames within ``max_distance``, or no converging fit.
     """
-    from scipy.optimize import curve_fit
+    from napari_maliang.smlm._nena_numba import fit_nena
 
     frame, x, y = _frame_xy(locs)
     d_max = opts.max_distance if opts.max_distance is not None else _default_max_distance(locs)
@@ -116,21 +119,16 @@ def nena(locs: pd.DataFrame, *, opts: NenaOptions) -> tuple[float, pd.DataFrame]
 
     error = np.sqrt(counts + 1.0) / (d.size * width)
 
-    lower = [0.0, width / 4, 0.0, 0.0, 0.0, 0.0]
-    upper = [np.inf, d_max, np.inf, d_max, d_max, np.inf]
-    best, best_chi2, errors = None, np.inf, []
+    lower = np.array([0.0, width / 4, 0.0, 0.0, 0.0, 0.0])
+    upper = np.array([np.inf, d_max, np.inf, d_max, d_max, np.inf])
+    best, best_chi2 = None, np.inf
     for p0 in _nena_starts(centres, density, d, d_max):
-        try:
-            params, _ = curve_fit(_nena_model, centres, density, p0=np.clip(p0, lower, upper), sigma=error,
-                                  bounds=(lower, upper), max_nfev=5000)
-        except (RuntimeError, ValueError) as exc:
-            errors.append(str(exc))
-            continue
-        chi2 = float(np.sum(((_nena_model(centres, *params) - density) / error) ** 2))
-        if chi2 < best_chi2:
+        params, chi2, _ = fit_nena(centres, density, error, np.asarray(p0, np.float64), lower, upper, _NENA_MAX_ITER)
+        if np.isfinite(chi2) and np.all(np.isfinite(params)) and chi2 < best_chi2:
             best, best_chi2 = params, chi2
     if best is None:
-        raise ValueError(f"the NeNA model could not be fitted to the next-frame distance histogram: {errors}")
+        raise ValueError("the NeNA model could not be fitted to the next-frame distance histogram (no start value "
+                         "gave a finite chi-square)")
     a1, sigma, a2, dc, spread, a3 = map(float, best)
     curve = pd.DataFrame({"distance": centres, "density": density, "fit": _nena_model(centres, *best)})
     curve.attrs.update(
