@@ -86,3 +86,21 @@ def test_codec_widget_multiscale_layer_scores_the_encoded_level(make_napari_view
     out = viewer.layers["pyramid decoded"]
     assert out.data.shape == img.shape  # the full-resolution level was encoded
     assert out.metadata["codec"]["psnr"] == pytest.approx(psnr(img, out.data))  # and it is the reference
+
+
+def test_without_imagecodecs_the_plot_compares_with_jpeg_and_names_the_extra(make_napari_viewer, qtbot, monkeypatch):
+    import sys
+
+    from napari_maliang._widgets import codec as codec_widget
+
+    monkeypatch.setitem(sys.modules, "imagecodecs", None)
+    monkeypatch.setattr(codec_widget, "find_spec", lambda name: None if name == "imagecodecs" else object())
+    viewer = make_napari_viewer()
+    viewer.add_image(cartoon((64, 64), n_shapes=4, seed=5), name="toon")
+    widget = codec_widget.CodecWidget(viewer)
+    assert "JPEG 2000" not in widget.rd_check.label
+    assert "napari-maliang[codecs]" in widget.rd_check.tooltip
+    widget.bpp_spin.value = 0.5
+    _run(qtbot, widget)
+    assert widget.runner.last_error is None, widget.runner.last_error
+    assert set(widget.plot.curves) == {"inpainting", "JPEG"} and widget.plot.curves["JPEG"]
