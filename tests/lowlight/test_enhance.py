@@ -5,6 +5,7 @@ import pytest
 
 from napari_maliang._progress import Progress, run_to_end
 from napari_maliang.lowlight import enhance, enhance_steps, psnr
+from napari_maliang.lowlight.noise import photon_denoise
 from napari_maliang.lowlight.reference import classical_reference
 
 
@@ -26,7 +27,7 @@ def test_enhances_a_darkened_photo(dark_pair):
 def test_gp_output_tracks_its_reference(dark_pair):
     dark, orig = dark_pair
     res = run_to_end(enhance_steps(dark, details=True))
-    ref = classical_reference(dark)
+    ref = classical_reference(dark, gamma=res.info["gamma"])  # the reference at the Bayes exposure decision
     np.testing.assert_array_equal(res.reference, ref)
     assert psnr(res.image, ref) > 25  # the GP learns the reference mapping
     assert res.centres.shape == (30, 18)
@@ -161,15 +162,38 @@ def test_given_gamma_overrides_a_failing_blind_estimate():
 
     original = photo("rocket", size=128)
     dark = darken(original, gamma=2.0, peak=1000, seed=3)
-    blind = run_to_end(enhance_steps(dark, k=20, details=True))
+    blind = run_to_end(enhance_steps(dark, k=20, exposure="uniform", details=True))
     given = run_to_end(enhance_steps(dark, k=20, gamma=2.0, details=True))
     assert blind.info["gamma_source"] == "estimated" and blind.info["gamma"] > 3.0
+    assert blind.info["exposure"] == "uniform"
     assert given.info["gamma"] == 2.0 and given.info["gamma_source"] == "given"
     assert psnr(given.image, original) > 35.0
     assert psnr(given.image, original) > psnr(blind.image, original) + 15.0
     # gamma 1 keeps the exposure: the result stays as dark as the (photon-filtered) input
     kept = enhance(dark, k=20, gamma=1)
     assert abs(float(kept.mean()) - float(dark.mean())) < 0.01
+
+
+def test_bayes_exposure_is_the_default_and_reports_its_interval():
+    from napari_maliang.lowlight.reference import estimate_gamma, exposure_posterior
+    from napari_maliang.lowlight.samples import darken, photo
+
+    original = photo("astronaut", size=128)
+    dark = darken(original, gamma=2.5, peak=300, seed=5)
+    res = run_to_end(enhance_steps(dark, k=20, details=True))
+    info = res.info
+    assert info["gamma_source"] == "estimated" and info["exposure"] == "bayes"
+    assert info["gamma_low"] < 2.5 < info["gamma_high"]
+    assert info["gamma_low"] < info["gamma"] < info["gamma_high"]
+    assert info["gamma"] == pytest.approx(2.5, rel=0.25)
+    assert info["exposure_text"] == f"exposure {info['gamma']:.1f}, likely {info['gamma_low']:.1f}-{info['gamma_high']:.1f}"
+    filtered = photon_denoise(dark)
+    assert info["gamma"] == pytest.approx(exposure_posterior(filtered)["gamma"])
+    old = run_to_end(enhance_steps(dark, k=20, exposure="uniform", details=True))
+    assert old.info["gamma"] == pytest.approx(estimate_gamma(filtered))
+    assert psnr(res.image, original) > 25
+    with pytest.raises(ValueError, match="exposure"):
+        enhance(dark, exposure="guess")
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ import pytest
 
 from napari_maliang.lowlight import psnr
 from napari_maliang.lowlight import reference as R
-from napari_maliang.lowlight.noise import photon_denoise
+from napari_maliang.lowlight.noise import estimate_noise, photon_denoise
 from napari_maliang.lowlight.samples import darken
 
 
@@ -203,9 +203,91 @@ def test_stack_gamma_is_the_median_of_sampled_planes(dark_pair):
     stack = np.stack([dark, brighter, dark])
     gamma, used = estimate_stack_gamma(stack)
     assert used == 3
-    assert gamma == pytest.approx(R.estimate_gamma(photon_denoise(dark)))  # the median ignores the outlier
-    g_off, _ = estimate_stack_gamma(stack, noise_filter=0)
+    # the median ignores the outlier; by default the Bayes decision, as enhance() uses it
+    assert gamma == pytest.approx(R.exposure_posterior(photon_denoise(dark))["gamma"])
+    g_off, _ = estimate_stack_gamma(stack, noise_filter=0, method="uniform")
     assert g_off == pytest.approx(R.estimate_gamma(dark))
+    with pytest.raises(ValueError, match="method"):
+        estimate_stack_gamma(stack, method="key")
     assert estimate_stack_gamma(np.stack([dark] * 40), samples=5)[1] == 5
     with pytest.raises(ValueError, match="no planes"):
         estimate_stack_gamma(np.zeros((0, 8, 8)))
+
+
+# --- the blind exposure as a Bayes decision (issue #16) -------------------------------------------
+
+
+def test_bayes_exposure_lands_near_a_known_exponent_and_its_interval_contains_it():
+    from napari_maliang.lowlight.samples import photo
+
+    for name, g in (("astronaut", 2.5), ("coffee", 2.0), ("chelsea", 3.2), ("motorcycle", 1.7)):
+        original = photo(name, size=256)
+        dark = darken(original, gamma=g, peak=200, seed=7)
+        post = R.exposure_posterior(photon_denoise(dark), noise=estimate_noise(dark))
+        assert post["exposure"] == "bayes"
+        assert post["gamma"] == pytest.approx(g, rel=0.4), name
+        assert post["gamma_low"] < g < post["gamma_high"], name
+        assert post["gamma_low"] < post["gamma"] < post["gamma_high"]
+        # the decision moves with the evidence: a darker copy of the same photo gets a larger exponent
+        darker = darken(original, gamma=g * 1.5, peak=200, seed=7)
+        assert R.exposure_posterior(photon_denoise(darker))["gamma"] > post["gamma"] * 1.05, name
+
+
+def test_bayes_decision_is_the_expected_loss_minimiser():
+    # on a two-level image the decision can be checked by brute force against the posterior
+    yq = np.r_[np.full(50, 0.02), np.full(49, 0.3)]
+    w = R._posterior_weights(2.5)
+    g, lo, hi = R._bayes_gamma(yq, w)
+    samples = np.exp(R._POSTERIOR_GRID)
+    cand = np.exp(np.linspace(0, np.log(8), 4001))
+    loss = [np.sum(w * np.array([np.mean((yq ** (1 / c) - yq ** (1 / s)) ** 2) for s in samples])) for c in cand]
+    assert g == pytest.approx(cand[int(np.argmin(loss))], rel=0.01)
+    assert np.sum(w[samples < lo]) <= 0.1 + 1e-9 and np.sum(w[samples <= lo]) >= 0.1
+    assert np.sum(w[samples > hi]) <= 0.1 + 1e-9
+    # a posterior concentrated on one exponent gives it back
+    one = np.zeros_like(w)
+    one[40] = 1.0
+    assert R._bayes_gamma(yq, one)[0] == pytest.approx(samples[40], rel=0.01)
+    # the posterior follows its cue inside the prior and stays inside the prior's range outside it
+    means = [float(np.sum(R._posterior_weights(u) * samples)) for u in (1.6, 2.5, 3.8, 8.0)]
+    assert means == sorted(means) and 1.5 < means[0] and means[-1] < 4.0
+
+
+def test_flat_image_gets_the_prior_s_safe_choice():
+    img = np.full((64, 64), 0.25, np.float32)
+    post = R.exposure_posterior(img)
+    assert post["exposure"] == "flat"
+    # the decision restores 0.25 to the prior mean of its restorations 0.25 ** (1/g), g ~ U(1.5, 4)
+    gs = np.linspace(1.5, 4.0, 100001)
+    target = float(np.mean(0.25 ** (1 / gs)))
+    assert 0.25 ** (1 / post["gamma"]) == pytest.approx(target, abs=2e-3)
+    assert (post["gamma_low"], post["gamma_high"]) == pytest.approx((1.75, 3.75), abs=0.05)
+    # not the uniform estimate's 2.0 (which a flat image cannot support)
+    assert post["gamma"] == pytest.approx(2.6, abs=0.1)
+    # black everywhere: nothing to correct
+    assert R.exposure_posterior(np.zeros((40, 40), np.float32))["gamma"] == 1.0
+
+
+def test_bright_photo_is_not_dark_for_the_bayes_exposure(small_photo):
+    for img in (np.clip(small_photo**0.6, 0, 1), small_photo):
+        post = R.exposure_posterior(img)
+        assert post["gamma"] == 1.0 and post["exposure"] == "not dark"
+    # the same bright photo with photon noise of a dark exposure (200 photons) is decided by the posterior
+    noisy = darken(np.clip(small_photo**0.6, 0, 1), gamma=1.0, peak=200, seed=2)
+    assert R.exposure_posterior(noisy)["exposure"] != "not dark"
+
+
+def test_not_dark_blend_is_continuous():
+    db = R.DEADBAND
+    assert R._gate(db, 2.4) == 1.0
+    assert R._gate(db, 2.4, noise=R._NOT_DARK_NOISE) == 2.4  # photon-starved: never "not dark"
+    assert R._gate(db * 1.00001, 2.4) == pytest.approx(1.0, abs=1e-3)
+    assert R._gate(db**2 * 0.9999, 2.4) == pytest.approx(2.4, rel=1e-3)
+    assert R._gate(db**2, 2.4) == 2.4
+
+
+def test_exposure_prior_constants_are_sane():
+    q = np.asarray(R._LOG_ERROR_QUANTILES)
+    assert len(q) == 21 and np.all(np.diff(q) > 0)
+    assert abs(np.median(q)) < 0.1  # the uniform estimate is unbiased in the median on the training draws
+    assert R._PRIOR_RANGE == (1.5, 4.0)

@@ -18,6 +18,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "classical_reference": "reference",
         "estimate_gamma": "reference",
         "estimate_stack_gamma": "reference",
+        "exposure_posterior": "reference",
         "illumination_map": "reference",
         "lime_enhance": "reference",
         "make_reference": "reference",
