@@ -142,8 +142,8 @@ def test_megapixel_image_keeps_the_viewer_responsive(make_napari_viewer, qtbot):
 
 
 def test_exposure_estimate_shown_and_set_by_hand(make_napari_viewer, qtbot):
-    # the rocket's dark sky fools the blind estimate (about 4 for a true 2): the user sees the
-    # estimate in the gamma box, unticks "blind exposure" and sets it
+    # the rocket's dark sky fools the blind decision (3.1, "likely 2.2-3.9", for a true 2): the user
+    # sees the decision in the gamma box, unticks "blind exposure" and sets it
     from napari_maliang.lowlight import psnr
 
     original = photo("rocket", size=96)
@@ -154,7 +154,10 @@ def test_exposure_estimate_shown_and_set_by_hand(make_napari_viewer, qtbot):
     assert not widget.gamma_spin.enabled
     _run(qtbot, widget)
     meta = viewer.layers["rocket enhanced"].metadata["lowlight"]
-    assert meta["gamma_source"] == "estimated" and meta["gamma"] > 3.0
+    assert meta["gamma_source"] == "estimated" and meta["gamma"] > 2.5
+    # the decision comes with its interval, in the metadata and the message
+    assert meta["gamma_low"] <= meta["gamma"] <= meta["gamma_high"]
+    assert meta["exposure_text"] == f"exposure {meta['gamma']:.1f}, likely {meta['gamma_low']:.1f}-{meta['gamma_high']:.1f}"
     assert widget.gamma_spin.value == pytest.approx(meta["gamma"], abs=0.01)
     blind_psnr = psnr(viewer.layers["rocket enhanced"].data, original)
 

@@ -187,6 +187,8 @@ class LowlightWidget(QWidget):
         exposure = ""
         if "gamma" in info:
             exposure = f", darkening gamma {info['gamma']:.2f} ({info['gamma_source']})"
+            if "exposure_text" in info:  # the blind decision and its 10-90 % interval
+                exposure += f": {info['exposure_text']}"
             if info["gamma_source"] == "estimated":
                 self.gamma_spin.value = round(info["gamma"], 2)  # a starting point for setting it by hand
         show_info(
