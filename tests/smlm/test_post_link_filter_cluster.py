@@ -140,6 +140,60 @@ def test_dense_frames_are_assigned_one_to_one_closest_first():
     assert sorted(link(same, 0.5)["n_locs"].tolist()) == [1, 2]
 
 
+def _reference_link_ids(frame, x, y, u, radius, max_dark):
+    """The linking rule written plainly (pure Python): frame by frame, the open tracks within ``max_dark``,
+    every (localization, track) pair within the gate, assigned closest first (distance over gate); ties: the
+    localization first in the input, then the track whose last localization has the smaller x, then the older
+    track. New tracks in row order."""
+    factor = gate_factor()
+    ids = np.full(len(frame), -1)
+    tracks = []  # [id, x, y, u, last frame]
+    n_tracks = 0
+    for f in np.unique(frame):
+        rows = np.flatnonzero(frame == f)
+        tracks = [t for t in tracks if t[4] >= f - max_dark - 1]
+        pairs = []
+        for rank, a in enumerate(rows):
+            for t in sorted(tracks, key=lambda t: (t[1], t[0])):
+                gate = radius if radius else factor * np.sqrt(u[a] ** 2 + t[3] ** 2)
+                d2 = (t[1] - x[a]) ** 2 + (t[2] - y[a]) ** 2
+                if d2 <= gate * gate:
+                    pairs.append((d2 / (gate * gate), rank, t[1], t[0], a, t))
+        taken = set()
+        for *_, a, t in sorted(pairs, key=lambda p: p[:4]):
+            if ids[a] < 0 and t[0] not in taken:
+                taken.add(t[0])
+                ids[a] = t[0]
+                t[1:] = [x[a], y[a], u[a], f]
+        for a in rows:
+            if ids[a] < 0:
+                ids[a], n_tracks = n_tracks, n_tracks + 1
+                tracks.append([ids[a], x[a], y[a], u[a], f])
+    return ids
+
+
+@pytest.mark.parametrize(("case", "radius", "max_dark"), [("grid", None, 1), ("grid", 0.6, 0), ("grid", None, 3),
+                                                         ("random", None, 1), ("random", 0.3, 2)])
+def test_link_is_the_plain_rule(case, radius, max_dark):
+    """The kernel (buckets of x, pairs without rivals assigned at once) gives the plain rule's tracks, ties
+    included: on a grid of 0.25 px many distances and x are equal."""
+    rng = np.random.default_rng(7)
+    n = 1500
+    frame = rng.integers(-3, 120, n)
+    if case == "grid":
+        x, y = rng.integers(0, 12, n) * 0.25, rng.integers(0, 12, n) * 0.25
+    else:
+        x, y = rng.uniform(0, 6, n), rng.uniform(0, 6, n)
+    u = rng.choice([0.05, 0.1, 0.2], n)
+    df = pd.DataFrame({"frame": frame, "x": x, "y": y, "uncertainty_x": u, "uncertainty_y": u})
+    got = link_ids(df, radius, max_dark=max_dark)
+    expected = _reference_link_ids(frame, x, y, u, radius, max_dark)
+    np.testing.assert_array_equal(got, expected)
+    linked = link(df, radius, max_dark=max_dark)
+    assert len(linked) == got.max() + 1
+    np.testing.assert_array_equal(linked["frame"], pd.Series(frame).groupby(got).min())
+
+
 def test_unsorted_and_negative_frames_give_the_sorted_answer(blinks):
     df = blinks[0].iloc[:3000].copy()
     df["frame"] -= 100

@@ -107,8 +107,9 @@ def test_next_frame_distances_are_the_brute_force_ones(frames):
     got = np.sort(_next_frame_distances(frame, x, y, 0.4))
     assert got.size > 50
     np.testing.assert_array_equal(got, _brute_force_next_frame_distances(frame, x, y, 0.4))
-    order, starts, block_frame = frame_blocks(frame.astype(np.int64))
+    order, starts, block_frame, rank = frame_blocks(frame.astype(np.int64))
     np.testing.assert_array_equal(order, np.argsort(frame, kind="stable"))
+    np.testing.assert_array_equal(order[rank], np.arange(n))
     np.testing.assert_array_equal(block_frame, np.unique(frame))
     np.testing.assert_array_equal(np.diff(starts), np.unique(frame, return_counts=True)[1])
 

@@ -49,13 +49,14 @@ def neighbour_row(keys, start, stop, first_key, cx, gy, ncx, ncy):
 def frame_blocks(frame):
     """The rows in order of frame, stable (ties keep the row order), and the blocks of one frame in that order.
 
-    Returns ``order`` (int64, ``n``), ``starts`` (int64, ``m + 1``; block ``b`` is ``order[starts[b]:starts[b + 1]]``)
-    and ``block_frame`` (int64, ``m``: the frame of every block, ascending). A counting sort (two passes) when the
-    frames span at most ``4 n + 1024`` values, else a merge sort.
+    Returns ``order`` (int64, ``n``), ``starts`` (int64, ``m + 1``; block ``b`` is ``order[starts[b]:starts[b + 1]]``),
+    ``block_frame`` (int64, ``m``: the frame of every block, ascending) and ``rank`` (the inverse of ``order``:
+    where each row went; scattering by it writes at random but reads in order, cheaper than gathering by
+    ``order``). A counting sort (two passes) when the frames span at most ``4 n + 1024`` values, else a merge sort.
     """
     n = frame.size
     if n == 0:
-        return np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     fmin, fmax = frame[0], frame[0]
     for i in range(n):
         fmin, fmax = min(fmin, frame[i]), max(fmax, frame[i])
@@ -68,11 +69,11 @@ def frame_blocks(frame):
         for v in range(span + 1):
             m += first[v + 1] > 0
             first[v + 1] += first[v]
-        order = np.empty(n, np.int64)
+        order, rank = np.empty(n, np.int64), np.empty(n, np.int64)
         fill = first[:-1].copy()
         for i in range(n):
             v = frame[i] - fmin
-            order[fill[v]] = i
+            order[fill[v]], rank[i] = i, fill[v]
             fill[v] += 1
         starts = np.empty(m + 1, np.int64)
         block_frame = np.empty(m, np.int64)
@@ -83,8 +84,11 @@ def frame_blocks(frame):
                 block_frame[b] = fmin + v
                 b += 1
         starts[m] = n
-        return order, starts, block_frame
+        return order, starts, block_frame, rank
     order = np.argsort(frame, kind="mergesort")
+    rank = np.empty(n, np.int64)
+    for t in range(n):
+        rank[order[t]] = t
     m = 1
     for t in range(1, n):
         m += frame[order[t]] != frame[order[t - 1]]
@@ -96,25 +100,54 @@ def frame_blocks(frame):
             b += 1
             starts[b], block_frame[b] = t, frame[order[t]]
     starts[m] = n
-    return order, starts, block_frame
+    return order, starts, block_frame, rank
 
 
 @numba.njit(cache=True, nogil=True)
-def sort_by_key(keys, values, start, stop):
-    """Sort ``keys[start:stop]`` ascending in place and ``values[start:stop]`` along (not stable): insertion sort
-    for the short ranges of a frame's localizations, a quicksort of a range above 64."""
-    if stop - start > 64:
-        by_key = np.argsort(keys[start:stop])
-        sorted_keys, sorted_values = keys[start:stop][by_key], values[start:stop][by_key]
-        keys[start:stop], values[start:stop] = sorted_keys, sorted_values
-        return
-    for t in range(start + 1, stop):
-        key, value = keys[t], values[t]
-        u = t - 1
-        while u >= start and keys[u] > key:
-            keys[u + 1], values[u + 1] = keys[u], values[u]
-            u -= 1
-        keys[u + 1], values[u + 1] = key, value
+def sort_by_key(keys, values, start, stop, key_buffer, value_buffer):
+    """Sort ``keys[start:stop]`` ascending in place, stable, and ``values[start:stop]`` along: insertion sort of
+    runs of 16, merged through the buffers (at least ``stop - start`` long). For the short ranges of one
+    frame's localizations: no allocation, O(m log m)."""
+    run = 16
+    for lo in range(start, stop, run):
+        for t in range(lo + 1, min(lo + run, stop)):
+            key, value = keys[t], values[t]
+            u = t - 1
+            while u >= lo and keys[u] > key:
+                keys[u + 1], values[u + 1] = keys[u], values[u]
+                u -= 1
+            keys[u + 1], values[u + 1] = key, value
+    width = run
+    while start + width < stop:
+        for lo in range(start, stop - width, 2 * width):
+            mid, hi = lo + width, min(lo + 2 * width, stop)
+            if keys[mid - 1] <= keys[mid]:
+                continue  # already in order
+            for t in range(lo, mid):
+                key_buffer[t - lo], value_buffer[t - lo] = keys[t], values[t]
+            i, j, k = 0, mid, lo
+            while i < mid - lo and j < hi:
+                if keys[j] < key_buffer[i]:
+                    keys[k], values[k] = keys[j], values[j]
+                    j += 1
+                else:
+                    keys[k], values[k] = key_buffer[i], value_buffer[i]
+                    i += 1
+                k += 1
+            while i < mid - lo:
+                keys[k], values[k] = key_buffer[i], value_buffer[i]
+                i += 1
+                k += 1
+        width *= 2
+
+
+@numba.njit(cache=True, nogil=True)
+def longest_block(starts):
+    """The length of the longest block of :func:`frame_blocks`."""
+    longest = 0
+    for b in range(starts.size - 1):
+        longest = max(longest, starts[b + 1] - starts[b])
+    return longest
 
 
 @numba.njit(cache=True, nogil=True)
@@ -129,7 +162,7 @@ def next_frame_distances(frame, x, y, d_max):
     n = x.size
     if n == 0:
         return np.zeros(0)
-    order, starts, block_frame = frame_blocks(frame)
+    order, starts, block_frame, _ = frame_blocks(frame)
     m = block_frame.size
     x0, y0 = x.min(), y.min()
     cx = np.empty(n, np.int64)
@@ -140,11 +173,12 @@ def next_frame_distances(frame, x, y, d_max):
     ncx, ncy = cx.max() + 2, cy.max() + 2
     # the points by frame, then by cell within the frame
     keys, rows = np.empty(n, np.int64), np.empty(n, np.int64)
+    for t in range(n):
+        keys[t], rows[t] = cy[order[t]] * ncx + cx[order[t]], order[t]
+    longest = longest_block(starts)
+    key_buffer, row_buffer = np.empty(longest, np.int64), np.empty(longest, np.int64)
     for b in range(m):
-        s, e = starts[b], starts[b + 1]
-        for t in range(s, e):
-            keys[t], rows[t] = cy[order[t]] * ncx + cx[order[t]], order[t]
-        sort_by_key(keys, rows, s, e)
+        sort_by_key(keys, rows, starts[b], starts[b + 1], key_buffer, row_buffer)
     xs, ys, cxs, cys = np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
     for t in range(n):
         i = rows[t]

@@ -1,10 +1,17 @@
-"""Numba kernel of :func:`napari_maliang.smlm.linking.link` (imported lazily).
+"""Numba kernels of :func:`napari_maliang.smlm.linking.link` (imported lazily).
 
-The localizations come sorted by frame. Every frame, the tracks whose last localization is more than
-``max_dark + 1`` frames old are closed; the candidate pairs (localization of the frame, open track) within the
-gate are found by a sweep over the open tracks sorted by ``x``; the pairs are then assigned greedily, the
-closest (in units of the pair's gate) first, each track and each localization at most once. A localization left
-without a track starts one.
+Linking (:func:`link_tracks`) goes frame by frame through the localizations sorted by frame (a counting sort,
+:func:`._grid_numba.frame_blocks`). The open tracks (whose last localization is at most ``max_dark + 1``
+frames old) are kept in one array sorted by the position of their last localization (``x``, then track id),
+updated every frame by a linear merge: the tracks that took a localization or went dark too long leave it, the
+localizations of the frame (sorted by ``x`` once, before the loop) enter it. The candidate pairs of a frame
+(localization, open track within the pair's gate) are found by a binary search and a sweep over ``x`` in that
+array, in the order localization, then ``x`` and id of the track; they are assigned greedily, the closest (in
+units of the pair's gate) first, ties in that order, each track and each localization at most once. A pair
+whose localization and track have no other candidate is assigned at once (the greedy rule would, whatever the
+order); only the others are sorted. A localization left without a track starts one.
+
+:func:`merge_sums` gathers the per-track sums of the merge in one pass over the rows.
 """
 
 from __future__ import annotations
@@ -12,8 +19,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from napari_maliang.smlm._grid_numba import frame_blocks
 
-@numba.njit(cache=True, nogil=True)
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _pair_gate(radius: float, factor: float, u_a: float, u_t: float) -> float:
     """The gate of one pair: ``radius``, or ``factor * sqrt(u_a**2 + u_t**2)`` when ``radius`` is 0."""
     if radius > 0.0:
@@ -21,99 +30,235 @@ def _pair_gate(radius: float, factor: float, u_a: float, u_t: float) -> float:
     return factor * np.sqrt(u_a * u_a + u_t * u_t)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _before(p, q, pair_d, pair_a, pair_t, open_x, open_id):
+    """Pair ``p`` comes before pair ``q``: closer (in units of the gate), then the localization first in the
+    input, then the track whose last localization has the smaller x, then the older track."""
+    if pair_d[p] != pair_d[q]:
+        return pair_d[p] < pair_d[q]
+    if pair_a[p] != pair_a[q]:
+        return pair_a[p] < pair_a[q]
+    tp, tq = pair_t[p], pair_t[q]
+    if open_x[tp] != open_x[tq]:
+        return open_x[tp] < open_x[tq]
+    return open_id[tp] < open_id[tq]
+
+
 @numba.njit(cache=True, nogil=True)
-def _frame_pairs(lo, hi, x, y, u, xs, ys, us, n_open, radius, factor, umax, fill, pair_d, pair_loc, pair_track):
-    """Count (``fill`` False) or write the candidate pairs of localizations ``lo:hi`` with the open tracks
-    ``xs, ys, us`` (sorted by ``xs``); returns their number. ``pair_d`` is the squared distance over the
-    squared gate."""
+def _sort_pairs(rest, count, buffer, pair_d, pair_a, pair_t, open_x, open_id):
+    """Sort the pairs ``rest[:count]`` by :func:`_before`: insertion sort of runs of 16, merged through
+    ``buffer``."""
+    run = 16
+    for lo in range(0, count, run):
+        for i in range(lo + 1, min(lo + run, count)):
+            v, j = rest[i], i - 1
+            while j >= lo and _before(v, rest[j], pair_d, pair_a, pair_t, open_x, open_id):
+                rest[j + 1] = rest[j]
+                j -= 1
+            rest[j + 1] = v
+    width = run
+    while width < count:
+        for lo in range(0, count - width, 2 * width):
+            mid, hi = lo + width, min(lo + 2 * width, count)
+            buffer[: mid - lo] = rest[lo:mid]
+            i, j, k = 0, mid, lo
+            while i < mid - lo and j < hi:
+                if _before(rest[j], buffer[i], pair_d, pair_a, pair_t, open_x, open_id):
+                    rest[k] = rest[j]
+                    j += 1
+                else:
+                    rest[k] = buffer[i]
+                    i += 1
+                k += 1
+            while i < mid - lo:
+                rest[k] = buffer[i]
+                i += 1
+                k += 1
+        width *= 2
+
+
+@numba.njit(cache=True, nogil=True)
+def _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, per_bucket, n_buckets, radius,
+                 factor, umax, pair_d, pair_a, pair_t, pairs_of_loc, pairs_of_track):
+    """The candidate pairs of the localizations ``lo:hi`` (of one frame) with the open tracks, found through
+    the tracks' buckets of ``x`` (lists ``head``/``after``); returns their number, or -1 when the pair arrays
+    are too short (no counts left behind)."""
     n_pairs = 0
     for a in range(lo, hi):
-        reach = _pair_gate(radius, factor, u[a], umax)
-        first = np.searchsorted(xs, x[a] - reach)
-        for t in range(first, n_open):
-            if xs[t] > x[a] + reach:
-                break
-            gate = _pair_gate(radius, factor, u[a], us[t])
-            d2 = (xs[t] - x[a]) ** 2 + (ys[t] - y[a]) ** 2
-            if d2 <= gate * gate:
-                if fill:
-                    pair_d[n_pairs] = d2 / (gate * gate)
-                    pair_loc[n_pairs] = a
-                    pair_track[n_pairs] = t
-                n_pairs += 1
+        xa, ya, ua = xs[a], ys[a], us[a]
+        reach = _pair_gate(radius, factor, ua, umax)
+        left, right = xa - reach, xa + reach
+        first = min(max(int((left - x0) * per_bucket), 0), n_buckets - 1)
+        last = min(max(int((right - x0) * per_bucket), 0), n_buckets - 1)
+        for bucket in range(first, last + 1):
+            t = head[bucket]
+            while t >= 0:
+                if left <= open_x[t] <= right:
+                    gate = _pair_gate(radius, factor, ua, open_u[t])
+                    d2 = (open_x[t] - xa) ** 2 + (open_y[t] - ya) ** 2
+                    if d2 <= gate * gate:
+                        if n_pairs == pair_d.size:
+                            for p in range(n_pairs):
+                                pairs_of_loc[pair_a[p]] = 0
+                                pairs_of_track[pair_t[p]] = 0
+                            return -1
+                        pair_d[n_pairs], pair_a[n_pairs], pair_t[n_pairs] = d2 / (gate * gate), a, t
+                        n_pairs += 1
+                        pairs_of_loc[a] += 1
+                        pairs_of_track[t] += 1
+                t = after[t]
     return n_pairs
 
 
 @numba.njit(cache=True, nogil=True)
 def link_tracks(frame, x, y, u, radius, factor, max_dark):
-    """Track id of every localization (``frame`` sorted ascending); ids count from 0 in order of creation.
+    """Track id of every localization (in row order; frames in any order) and the row of every track's first
+    localization; ids count from 0 in order of creation (by frame, then row).
 
     ``radius > 0`` is a fixed gate; ``radius == 0`` gates each pair at ``factor * sqrt(u_i**2 + u_j**2)``.
     """
     n = frame.shape[0]
-    track = np.empty(n, np.int64)
-    # the open tracks: id, last position, last uncertainty, last frame
-    open_id = np.empty(n, np.int64)
-    open_x = np.empty(n, np.float64)
-    open_y = np.empty(n, np.float64)
-    open_u = np.empty(n, np.float64)
-    open_last = np.empty(n, np.int64)
-    n_open = 0
+    order, starts, block_frame, rank = frame_blocks(frame)
+    n_blocks = block_frame.size
+    # the localizations in order of frame, by scattering (random writes are cheaper than random reads)
+    xs, ys, us = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        a = rank[i]
+        xs[a], ys[a], us[a] = x[i], y[i], u[i]
+    # buckets of x for the open tracks: about 4 per localization of a frame, none narrower than a typical gate
+    x0, x1 = (xs.min(), xs.max()) if n else (0.0, 0.0)
+    typical_gate = radius if radius > 0.0 else _pair_gate(radius, factor, us.mean() if n else 0.0, 0.0) * np.sqrt(2.0)
+    n_buckets = min(max(4 * n // max(n_blocks, 1), 1), 1 << 20)
+    if typical_gate > 0.0:
+        n_buckets = max(min(n_buckets, int((x1 - x0) / typical_gate)), 1)
+    per_bucket = n_buckets / (x1 - x0) if x1 > x0 else 0.0
+    head = np.full(n_buckets, -1, np.int64)
+    track = np.empty(n, np.int64)  # by position in ``order``
+    first_row = np.empty(n, np.int64)
     n_tracks = 0
-    lo = 0
-    while lo < n:
-        f = frame[lo]
-        hi = lo
-        while hi < n and frame[hi] == f:
-            hi += 1
-        # close the tracks that have been dark too long
-        kept = 0
-        umax = 0.0
-        for t in range(n_open):
-            if open_last[t] >= f - max_dark - 1:
-                open_id[kept] = open_id[t]
-                open_x[kept] = open_x[t]
-                open_y[kept] = open_y[t]
-                open_u[kept] = open_u[t]
-                open_last[kept] = open_last[t]
-                umax = max(umax, open_u[t])
-                kept += 1
-        n_open = kept
-        order = np.argsort(open_x[:n_open])
-        xs = open_x[:n_open][order]
-        ys = open_y[:n_open][order]
-        us = open_u[:n_open][order]
-        empty_f = np.empty(0, np.float64)
-        empty_i = np.empty(0, np.int64)
-        n_pairs = _frame_pairs(lo, hi, x, y, u, xs, ys, us, n_open, radius, factor, umax, False,
-                               empty_f, empty_i, empty_i)
-        pair_d = np.empty(n_pairs, np.float64)
-        pair_loc = np.empty(n_pairs, np.int64)
-        pair_track = np.empty(n_pairs, np.int64)
-        _frame_pairs(lo, hi, x, y, u, xs, ys, us, n_open, radius, factor, umax, True, pair_d, pair_loc, pair_track)
-        # greedy assignment, closest first; ties keep the input order
+    # the open tracks (at most n): last position, uncertainty and frame, id, bucket list
+    open_x, open_y, open_u = np.empty(n), np.empty(n), np.empty(n)
+    open_last, open_id = np.empty(n, np.int64), np.empty(n, np.int64)
+    after, taken = np.empty(n, np.int64), np.zeros(n, np.bool_)
+    pairs_of_track, pairs_of_loc = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    n_open = 0
+    umax = 0.0
+    capacity = 1024
+    pair_d, pair_a, pair_t = np.empty(capacity), np.empty(capacity, np.int64), np.empty(capacity, np.int64)
+    rest, buffer = np.empty(capacity, np.int64), np.empty(capacity, np.int64)
+    for b in range(n_blocks):
+        f, lo, hi = block_frame[b], starts[b], starts[b + 1]
+        n_pairs = _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, per_bucket, n_buckets,
+                               radius, factor, umax, pair_d, pair_a, pair_t, pairs_of_loc, pairs_of_track)
+        while n_pairs < 0:
+            capacity *= 2
+            pair_d, pair_a, pair_t = np.empty(capacity), np.empty(capacity, np.int64), np.empty(capacity, np.int64)
+            rest, buffer = np.empty(capacity, np.int64), np.empty(capacity, np.int64)
+            n_pairs = _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, per_bucket,
+                                   n_buckets, radius, factor, umax, pair_d, pair_a, pair_t, pairs_of_loc,
+                                   pairs_of_track)
+        # greedy assignment, closest first: a pair without rivals at once, the others in order
         for a in range(lo, hi):
             track[a] = -1
-        taken = np.zeros(n_open, np.bool_)
-        for p in np.argsort(pair_d, kind="mergesort"):
-            a = pair_loc[p]
-            t = order[pair_track[p]]
+        n_rest = 0
+        for p in range(n_pairs):
+            a, t = pair_a[p], pair_t[p]
+            if pairs_of_loc[a] == 1 and pairs_of_track[t] == 1:
+                track[a] = open_id[t]
+                taken[t] = True
+            else:
+                rest[n_rest] = p
+                n_rest += 1
+        _sort_pairs(rest, n_rest, buffer, pair_d, pair_a, pair_t, open_x, open_id)
+        for q in range(n_rest):
+            a, t = pair_a[rest[q]], pair_t[rest[q]]
             if track[a] < 0 and not taken[t]:
                 taken[t] = True
                 track[a] = open_id[t]
-                open_x[t] = x[a]
-                open_y[t] = y[a]
-                open_u[t] = u[a]
-                open_last[t] = f
+        for p in range(n_pairs):
+            pairs_of_loc[pair_a[p]] = 0
+            pairs_of_track[pair_t[p]] = 0
         for a in range(lo, hi):
             if track[a] < 0:
                 track[a] = n_tracks
-                open_id[n_open] = n_tracks
-                open_x[n_open] = x[a]
-                open_y[n_open] = y[a]
-                open_u[n_open] = u[a]
-                open_last[n_open] = f
-                n_open += 1
+                first_row[n_tracks] = order[a]
                 n_tracks += 1
-        lo = hi
-    return track
+        # the open tracks of the next frame: those neither extended nor too long dark, and this frame's
+        next_frame = block_frame[b + 1] if b + 1 < n_blocks else f + max_dark + 2
+        oldest = next_frame - max_dark - 1
+        head[:] = -1
+        kept = 0
+        umax = 0.0
+        for t in range(n_open):
+            if not taken[t] and open_last[t] >= oldest:
+                open_x[kept], open_y[kept], open_u[kept] = open_x[t], open_y[t], open_u[t]
+                open_last[kept], open_id[kept] = open_last[t], open_id[t]
+                kept += 1
+            taken[t] = False
+        if f >= oldest:
+            for a in range(lo, hi):
+                open_x[kept], open_y[kept], open_u[kept] = xs[a], ys[a], us[a]
+                open_last[kept], open_id[kept] = f, track[a]
+                kept += 1
+        n_open = kept
+        for t in range(n_open):
+            bucket = min(max(int((open_x[t] - x0) * per_bucket), 0), n_buckets - 1)
+            after[t] = head[bucket]
+            head[bucket] = t
+            umax = max(umax, open_u[t])
+    ids = np.empty(n, np.int64)
+    for a in range(n):
+        ids[order[a]] = track[a]  # a scatter again
+    return ids, first_row[:n_tracks].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def _weighted_mean(ids, k, count, values, u, weighted):
+    """Per track: the mean of ``values`` weighted by ``1/u^2`` (where ``u`` is finite and positive and
+    ``weighted``) and its standard deviation ``1/sqrt(sum 1/u^2)``; the plain mean and NaN where a track has no
+    weight. The sums in row order (those of ``np.bincount``)."""
+    weight, weighted_sum, plain_sum = np.zeros(k), np.zeros(k), np.zeros(k)
+    for i in range(ids.size):
+        t = ids[i]
+        w = 0.0
+        if weighted:
+            v = np.float64(u[i])
+            if np.isfinite(v) and v > 0.0:
+                w = 1.0 / v**2
+        weight[t] += w
+        weighted_sum[t] += w * values[i]
+        plain_sum[t] += values[i]
+    for t in range(k):  # in place: the mean into weighted_sum, the standard deviation into weight
+        if weight[t] > 0.0:
+            weighted_sum[t], weight[t] = weighted_sum[t] / weight[t], 1.0 / np.sqrt(weight[t])
+        else:
+            weighted_sum[t], weight[t] = plain_sum[t] / count[t], np.nan
+    return weighted_sum, weight
+
+
+@numba.njit(cache=True, nogil=True)
+def merge_positions(ids, k, first, last, x, y, ux, uy, weighted_x, weighted_y):
+    """Per track (ids ``0..k-1``): localizations, first and last frame, and :func:`_weighted_mean` of ``x`` (by
+    ``ux``) and of ``y`` (by ``uy``). Returns ``count`` (float64), ``first_frame``, ``last_frame``, ``x, sd_x, y,
+    sd_y``. Three passes of few sums each: one pass of all nine was 3-5x slower (caches).
+    """
+    count = np.zeros(k)
+    first_frame = np.full(k, np.iinfo(np.int64).max)
+    last_frame = np.full(k, np.iinfo(np.int64).min)
+    for i in range(ids.size):
+        t = ids[i]
+        count[t] += 1.0
+        first_frame[t] = min(first_frame[t], first[i])
+        last_frame[t] = max(last_frame[t], last[i])
+    mean_x, sd_x = _weighted_mean(ids, k, count, x, ux, weighted_x)
+    mean_y, sd_y = _weighted_mean(ids, k, count, y, uy, weighted_y)
+    return count, first_frame, last_frame, mean_x, sd_x, mean_y, sd_y
+
+
+@numba.njit(cache=True, nogil=True)
+def track_sums(ids, k, values):
+    """``np.bincount(ids, values.astype(float64), k)`` without the float64 copy."""
+    out = np.zeros(k)
+    for i in range(ids.size):
+        out[ids[i]] += np.float64(values[i])
+    return out

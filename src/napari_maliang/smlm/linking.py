@@ -78,9 +78,13 @@ def link_ids(locs: pd.DataFrame, *, opts: LinkOptions) -> np.ndarray:
         Track ids ``0, 1, ...`` in the order the tracks start (by frame, then by row), in the row order of
         ``locs``.
     """
-    locs = _check_locs(locs)
+    return _link_tracks(_check_locs(locs), opts)[0]
+
+
+def _link_tracks(locs: pd.DataFrame, opts: LinkOptions) -> tuple[np.ndarray, np.ndarray]:
+    """Track ids (row order) and the row of every track's first localization (numba, :mod:`._link_numba`)."""
     if len(locs) == 0:
-        return np.zeros(0, np.int64)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     frame = locs["frame"].to_numpy()
     if frame.dtype.kind not in "iu":
         raise ValueError(f"the frame column must hold integers, got dtype {frame.dtype}")
@@ -89,16 +93,10 @@ def link_ids(locs: pd.DataFrame, *, opts: LinkOptions) -> np.ndarray:
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise ValueError("x and y must be finite; filter the localizations without a position first")
     u = np.zeros(len(locs)) if opts.radius is not None else _pair_uncertainty(locs)
-    order = np.argsort(frame, kind="stable")
     from napari_maliang.smlm._link_numba import link_tracks
 
-    ids = link_tracks(
-        frame[order].astype(np.int64), x[order], y[order], u[order],
-        0.0 if opts.radius is None else float(opts.radius), gate_factor(), int(opts.max_dark),
-    )
-    out = np.empty_like(ids)
-    out[order] = ids
-    return out
+    return link_tracks(np.ascontiguousarray(frame, np.int64), x, y, u,
+                       0.0 if opts.radius is None else float(opts.radius), gate_factor(), int(opts.max_dark))
 
 
 @takes_options(LinkOptions, positional=("radius", "max_dark"))
@@ -146,73 +144,48 @@ def link(locs: pd.DataFrame, *, opts: LinkOptions) -> pd.DataFrame:
         n_locs`` and the ``attrs`` of ``locs``. An empty table gives an empty table with these columns.
     """
     locs = _check_locs(locs)
-    ids = link_ids(locs, options=opts)
-    return _merge(locs, ids)
+    ids, first_rows = _link_tracks(locs, opts)
+    return _merge(locs, ids, first_rows)
 
 
-def _merge(locs: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
-    """One row per track id (ids ``0..k-1``): the weighted means, sums and spans described in :func:`link`."""
-    k = int(ids.max()) + 1 if len(ids) else 0
-    count = np.bincount(ids, minlength=k).astype(np.float64)
-    frame = locs["frame"].to_numpy().astype(np.int64)
+def _merge(locs: pd.DataFrame, ids: np.ndarray, first_rows: np.ndarray) -> pd.DataFrame:
+    """One row per track id (ids ``0..k-1``, ``first_rows``: the row of each track's first localization in time):
+    the weighted means, sums and spans described in :func:`link` (numba, :func:`._link_numba.merge_positions`;
+    the sums in row order, as ``np.bincount`` makes them)."""
+    from napari_maliang.smlm._link_numba import merge_positions, track_sums
+
+    k = len(first_rows)
+    frame = locs["frame"].to_numpy()
     first = locs["first_frame"].to_numpy().astype(np.int64) if "first_frame" in locs.columns else frame
     last = first + locs["n_frames"].to_numpy().astype(np.int64) - 1 if "n_frames" in locs.columns else frame
-    first_frame = np.full(k, np.iinfo(np.int64).max)
-    np.minimum.at(first_frame, ids, first)
-    last_frame = np.full(k, np.iinfo(np.int64).min)
-    np.maximum.at(last_frame, ids, last)
-    n_locs = np.bincount(ids, locs["n_locs"].to_numpy(np.float64), k) if "n_locs" in locs.columns else count
+    uncertainty = [locs[f"uncertainty_{axis}"].to_numpy() if f"uncertainty_{axis}" in locs.columns else np.zeros(0)
+                   for axis in ("x", "y")]
+    count, first_frame, last_frame, x, sd_x, y, sd_y = merge_positions(
+        ids, k, np.ascontiguousarray(first, np.int64), np.ascontiguousarray(last, np.int64),
+        locs["x"].to_numpy(np.float64), locs["y"].to_numpy(np.float64), *uncertainty,
+        "uncertainty_x" in locs.columns, "uncertainty_y" in locs.columns,
+    )
+    n_locs = track_sums(ids, k, locs["n_locs"].to_numpy()) if "n_locs" in locs.columns else count
 
-    columns = {}
+    columns = {"x": x, "y": y}
+    for axis, sd in (("x", sd_x), ("y", sd_y)):
+        if f"uncertainty_{axis}" in locs.columns:
+            columns[f"uncertainty_{axis}"] = sd.astype(locs[f"uncertainty_{axis}"].dtype)
     for name in locs.columns:
-        if name in _SPAN:
+        if name in _SPAN or name in columns:
             continue
         values = locs[name].to_numpy()
-        if name in ("x", "y", "uncertainty_x", "uncertainty_y"):
-            continue  # the weighted means, below
         if name == "frame":
             columns[name] = first_frame.astype(values.dtype)
         elif values.dtype.kind in "iufb":
-            total = np.bincount(ids, values.astype(np.float64), k)
+            total = track_sums(ids, k, values)
             merged = total if name in _SUMMED else total / count
             columns[name] = merged.astype(values.dtype) if values.dtype.kind == "f" else merged
         else:
-            columns[name] = values[_first_rows(frame, ids, k)]
-    for axis in ("x", "y"):
-        mean, sd = _weighted_mean(locs, axis, ids, k, count)
-        columns[axis] = mean
-        if f"uncertainty_{axis}" in locs.columns:
-            columns[f"uncertainty_{axis}"] = sd.astype(locs[f"uncertainty_{axis}"].dtype)
+            columns[name] = values[first_rows]
     out = pd.DataFrame({name: columns[name] for name in locs.columns if name in columns})
     out["first_frame"] = first_frame
     out["n_frames"] = last_frame - first_frame + 1
     out["n_locs"] = n_locs.astype(np.int64)
     out.attrs.update(locs.attrs)
     return out
-
-
-def _first_rows(frame: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
-    """The row of every track's first localization in time (the first row of the earliest frame)."""
-    order = np.argsort(frame, kind="stable")
-    first = np.full(k, len(ids), np.int64)
-    np.minimum.at(first, ids[order], np.arange(len(ids)))
-    return order[first]
-
-
-def _weighted_mean(locs, axis, ids, k, count):
-    """Inverse-variance weighted mean of column ``axis`` per track and its standard deviation (NaN where the
-    track has no weight; the plain mean there)."""
-    values = locs[axis].to_numpy(np.float64)
-    name = f"uncertainty_{axis}"
-    if name in locs.columns:
-        u = locs[name].to_numpy(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.where(np.isfinite(u) & (u > 0), 1.0 / u**2, 0.0)
-    else:
-        w = np.zeros(len(values))
-    weight = np.bincount(ids, w, k)
-    plain = np.bincount(ids, values, k) / count
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.where(weight > 0, np.bincount(ids, w * values, k) / weight, plain)
-        sd = np.where(weight > 0, 1.0 / np.sqrt(weight), np.nan)
-    return mean, sd
