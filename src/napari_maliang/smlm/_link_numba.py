@@ -11,7 +11,8 @@ units of the pair's gate) first, ties in that order, each track and each localiz
 whose localization and track have no other candidate is assigned at once (the greedy rule would, whatever the
 order); only the others are sorted. A localization left without a track starts one.
 
-:func:`merge_sums` gathers the per-track sums of the merge in one pass over the rows.
+:func:`track_span`, :func:`weighted_sums` and :func:`track_sums` are the per-track sums of the merge, each a pass
+over the rows in row order (the sums of ``np.bincount``, without its float64 copies).
 """
 
 from __future__ import annotations
@@ -213,10 +214,23 @@ def link_tracks(frame, x, y, u, radius, factor, max_dark):
 
 
 @numba.njit(cache=True, nogil=True)
-def _weighted_mean(ids, k, count, values, u, weighted):
-    """Per track: the mean of ``values`` weighted by ``1/u^2`` (where ``u`` is finite and positive and
-    ``weighted``) and its standard deviation ``1/sqrt(sum 1/u^2)``; the plain mean and NaN where a track has no
-    weight. The sums in row order (those of ``np.bincount``)."""
+def track_span(ids, k, first, last):
+    """Per track (ids ``0..k-1``): the number of localizations (float64), the first and the last frame."""
+    count = np.zeros(k)
+    first_frame = np.full(k, np.iinfo(np.int64).max)
+    last_frame = np.full(k, np.iinfo(np.int64).min)
+    for i in range(ids.size):
+        t = ids[i]
+        count[t] += 1.0
+        first_frame[t] = min(first_frame[t], first[i])
+        last_frame[t] = max(last_frame[t], last[i])
+    return count, first_frame, last_frame
+
+
+@numba.njit(cache=True, nogil=True)
+def weighted_sums(ids, k, values, u, weighted):
+    """Per track: the sum of the weights ``1/u^2`` (where ``u`` is finite and positive and ``weighted``, else
+    0), of the weighted ``values`` and of the plain ``values``; in row order, as ``np.bincount`` adds."""
     weight, weighted_sum, plain_sum = np.zeros(k), np.zeros(k), np.zeros(k)
     for i in range(ids.size):
         t = ids[i]
@@ -228,31 +242,7 @@ def _weighted_mean(ids, k, count, values, u, weighted):
         weight[t] += w
         weighted_sum[t] += w * values[i]
         plain_sum[t] += values[i]
-    for t in range(k):  # in place: the mean into weighted_sum, the standard deviation into weight
-        if weight[t] > 0.0:
-            weighted_sum[t], weight[t] = weighted_sum[t] / weight[t], 1.0 / np.sqrt(weight[t])
-        else:
-            weighted_sum[t], weight[t] = plain_sum[t] / count[t], np.nan
-    return weighted_sum, weight
-
-
-@numba.njit(cache=True, nogil=True)
-def merge_positions(ids, k, first, last, x, y, ux, uy, weighted_x, weighted_y):
-    """Per track (ids ``0..k-1``): localizations, first and last frame, and :func:`_weighted_mean` of ``x`` (by
-    ``ux``) and of ``y`` (by ``uy``). Returns ``count`` (float64), ``first_frame``, ``last_frame``, ``x, sd_x, y,
-    sd_y``. Three passes of few sums each: one pass of all nine was 3-5x slower (caches).
-    """
-    count = np.zeros(k)
-    first_frame = np.full(k, np.iinfo(np.int64).max)
-    last_frame = np.full(k, np.iinfo(np.int64).min)
-    for i in range(ids.size):
-        t = ids[i]
-        count[t] += 1.0
-        first_frame[t] = min(first_frame[t], first[i])
-        last_frame[t] = max(last_frame[t], last[i])
-    mean_x, sd_x = _weighted_mean(ids, k, count, x, ux, weighted_x)
-    mean_y, sd_y = _weighted_mean(ids, k, count, y, uy, weighted_y)
-    return count, first_frame, last_frame, mean_x, sd_x, mean_y, sd_y
+    return weight, weighted_sum, plain_sum
 
 
 @numba.njit(cache=True, nogil=True)

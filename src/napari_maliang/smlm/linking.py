@@ -9,6 +9,7 @@ inverse-variance weighted mean position (the picasso ``link`` and ThunderSTORM "
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ MISS_PROBABILITY = 1e-3
 
 _SUMMED = ("photons", "log_likelihood")
 _SPAN = ("first_frame", "n_frames", "n_locs")
+_POSITION = ("x", "y", "uncertainty_x", "uncertainty_y")
 
 
 def gate_factor(miss_probability: float = MISS_PROBABILITY) -> float:
@@ -150,42 +152,55 @@ def link(locs: pd.DataFrame, *, opts: LinkOptions) -> pd.DataFrame:
 
 def _merge(locs: pd.DataFrame, ids: np.ndarray, first_rows: np.ndarray) -> pd.DataFrame:
     """One row per track id (ids ``0..k-1``, ``first_rows``: the row of each track's first localization in time):
-    the weighted means, sums and spans described in :func:`link` (numba, :func:`._link_numba.merge_positions`;
-    the sums in row order, as ``np.bincount`` makes them)."""
-    from napari_maliang.smlm._link_numba import merge_positions, track_sums
+    the weighted means, sums and spans described in :func:`link`. The per-track sums are numba passes over the
+    rows in row order (:mod:`._link_numba`; the sums ``np.bincount`` makes), run on two threads."""
+    from napari_maliang.smlm._link_numba import track_span, track_sums, weighted_sums
 
     k = len(first_rows)
     frame = locs["frame"].to_numpy()
     first = locs["first_frame"].to_numpy().astype(np.int64) if "first_frame" in locs.columns else frame
     last = first + locs["n_frames"].to_numpy().astype(np.int64) - 1 if "n_frames" in locs.columns else frame
-    uncertainty = [locs[f"uncertainty_{axis}"].to_numpy() if f"uncertainty_{axis}" in locs.columns else np.zeros(0)
-                   for axis in ("x", "y")]
-    count, first_frame, last_frame, x, sd_x, y, sd_y = merge_positions(
-        ids, k, np.ascontiguousarray(first, np.int64), np.ascontiguousarray(last, np.int64),
-        locs["x"].to_numpy(np.float64), locs["y"].to_numpy(np.float64), *uncertainty,
-        "uncertainty_x" in locs.columns, "uncertainty_y" in locs.columns,
-    )
-    n_locs = track_sums(ids, k, locs["n_locs"].to_numpy()) if "n_locs" in locs.columns else count
+    xy = {axis: locs[axis].to_numpy(np.float64) for axis in ("x", "y")}
+    summed = [name for name in locs.columns
+              if name not in (*_SPAN, "frame", *_POSITION) and locs[name].dtype.kind in "iufb"]
+    with ThreadPoolExecutor(2) as pool:  # the passes are independent and release the GIL
+        span = pool.submit(track_span, ids, k, np.ascontiguousarray(first, np.int64),
+                           np.ascontiguousarray(last, np.int64))
+        sums = {axis: pool.submit(weighted_sums, ids, k, xy[axis], *_uncertainty(locs, axis)) for axis in ("x", "y")}
+        totals = {name: pool.submit(track_sums, ids, k, locs[name].to_numpy()) for name in summed}
+        if "n_locs" in locs.columns:
+            totals["n_locs"] = pool.submit(track_sums, ids, k, locs["n_locs"].to_numpy())
+        count, first_frame, last_frame = span.result()
+        totals = {name: future.result() for name, future in totals.items()}
+        sums = {axis: future.result() for axis, future in sums.items()}
 
-    columns = {"x": x, "y": y}
-    for axis, sd in (("x", sd_x), ("y", sd_y)):
+    columns = {"frame": first_frame}
+    for axis in ("x", "y"):
+        weight, weighted_sum, plain_sum = sums[axis]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            columns[axis] = np.where(weight > 0, weighted_sum / weight, plain_sum / count)
+            sd = np.where(weight > 0, 1.0 / np.sqrt(weight), np.nan)
         if f"uncertainty_{axis}" in locs.columns:
             columns[f"uncertainty_{axis}"] = sd.astype(locs[f"uncertainty_{axis}"].dtype)
     for name in locs.columns:
         if name in _SPAN or name in columns:
             continue
         values = locs[name].to_numpy()
-        if name == "frame":
-            columns[name] = first_frame.astype(values.dtype)
-        elif values.dtype.kind in "iufb":
-            total = track_sums(ids, k, values)
-            merged = total if name in _SUMMED else total / count
+        if name in totals:
+            merged = totals[name] if name in _SUMMED else totals[name] / count
             columns[name] = merged.astype(values.dtype) if values.dtype.kind == "f" else merged
         else:
             columns[name] = values[first_rows]
+    columns["frame"] = first_frame.astype(frame.dtype)
     out = pd.DataFrame({name: columns[name] for name in locs.columns if name in columns})
     out["first_frame"] = first_frame
     out["n_frames"] = last_frame - first_frame + 1
-    out["n_locs"] = n_locs.astype(np.int64)
+    out["n_locs"] = (totals["n_locs"] if "n_locs" in totals else count).astype(np.int64)
     out.attrs.update(locs.attrs)
     return out
+
+
+def _uncertainty(locs: pd.DataFrame, axis: str):
+    """The ``uncertainty_<axis>`` column and True, or an empty array and False when the table has none."""
+    name = f"uncertainty_{axis}"
+    return (locs[name].to_numpy(), True) if name in locs.columns else (np.zeros(0), False)
