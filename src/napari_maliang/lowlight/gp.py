@@ -200,6 +200,24 @@ def predict_patches(model: GPModel, patches, *, xp=np):
     return out
 
 
+def _overlap_average(acc, plane, model: GPModel, patch, corner, xp):
+    """The prediction of every pixel from ``acc``, the ``(H + p - 1, W + q - 1)`` sums of the patch predictions
+    covering it: divided by the number of patches covering it (separable: rows times columns), plus the linear
+    prior mean ``slope * pixel`` that each patch predicts for it."""
+    (p, q), (top, left) = patch, corner
+    h, w = plane.shape
+    count_r = xp.zeros(h + p - 1, xp.float32)
+    count_c = xp.zeros(w + q - 1, xp.float32)
+    for a in range(p):
+        count_r[a : a + h] += 1
+    for b in range(q):
+        count_c[b : b + w] += 1
+    out = acc[top : top + h, left : left + w] / (count_r[top : top + h, None] * count_c[None, left : left + w])
+    if model.slope:
+        out += np.float32(model.slope) * plane
+    return out
+
+
 def _predict_plane(xp, model: GPModel, plane, *, patch=(3, 3), chunk: int = 131072):
     p, q = patch
     plane = xp.asarray(plane, dtype=xp.float32)
@@ -223,17 +241,7 @@ def _predict_plane(xp, model: GPModel, plane, *, patch=(3, 3), chunk: int = 1310
             for b in range(q):
                 acc[r0 + a : r1 + a, b : b + w] += pred[..., a * q + b]
         yield Progress(r1, h, f"GP prediction {r1}/{h} rows")
-    count_r = xp.zeros(h + p - 1, xp.float32)
-    count_c = xp.zeros(w + q - 1, xp.float32)
-    for a in range(p):
-        count_r[a : a + h] += 1
-    for b in range(q):
-        count_c[b : b + w] += 1
-    out = acc[top : top + h, left : left + w] / (count_r[top : top + h, None] * count_c[None, left : left + w])
-    if model.slope:
-        # the linear prior mean: every patch covering a pixel predicts slope * (that pixel) for it
-        out += np.float32(model.slope) * plane
-    return out
+    return _overlap_average(acc, plane, model, (p, q), (top, left), xp)
 
 
 def _predict_plane_fused(model: GPModel, plane, *, patch=(3, 3), chunk: int = 131072):
@@ -264,17 +272,7 @@ def _predict_plane_fused(model: GPModel, plane, *, patch=(3, 3), chunk: int = 13
         r1 = min(h, r0 + rows)
         gp_predict_rows(padded, r0, r1, p, q, c, alpha, mean, np.float32(scale), acc)
         yield Progress(r1, h, f"GP prediction {r1}/{h} rows")
-    count_r = np.zeros(h + p - 1, np.float32)
-    count_c = np.zeros(w + q - 1, np.float32)
-    for a in range(p):
-        count_r[a : a + h] += 1
-    for b in range(q):
-        count_c[b : b + w] += 1
-    out = acc[top : top + h, left : left + w] / (count_r[top : top + h, None] * count_c[None, left : left + w])
-    if model.slope:
-        # the linear prior mean: every patch covering a pixel predicts slope * (that pixel) for it
-        out += np.float32(model.slope) * plane
-    return out
+    return _overlap_average(acc, plane, model, (p, q), (top, left), np)
 
 
 def predict_plane_cpu(model: GPModel, plane, *, patch=(3, 3), chunk: int = 131072):

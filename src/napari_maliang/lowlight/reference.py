@@ -66,6 +66,18 @@ def _stat_luminance(img: np.ndarray) -> np.ndarray:
     return y
 
 
+def _parabola_minimum(x: np.ndarray, cost: np.ndarray) -> float:
+    """The minimum of ``cost`` sampled on the uniform grid ``x``: the best grid point, moved to the vertex of
+    the parabola through it and its two neighbours when that parabola opens upwards."""
+    i = int(np.argmin(cost))
+    if 0 < i < len(x) - 1:
+        c0, c1, c2 = cost[i - 1], cost[i], cost[i + 1]
+        den = c0 - 2 * c1 + c2
+        if den > 0:
+            return float(x[i] + 0.5 * (c0 - c2) / den * (x[1] - x[0]))
+    return float(x[i])
+
+
 def _uniform_gamma(y: np.ndarray, max_gamma: float) -> float:
     """The exponent ``g`` minimising the 2-Wasserstein distance of ``y ** (1/g)`` to U(0, 1)."""
     yq = np.clip(np.quantile(y.astype(np.float64), _QUANTILES), 0.0, 1.0)
@@ -77,14 +89,7 @@ def _uniform_gamma(y: np.ndarray, max_gamma: float) -> float:
     logs = np.linspace(np.log(0.25), np.log(max_gamma), 161)
     pw = np.exp(np.log(yq)[None, :] * np.exp(-logs)[:, None])
     cost = np.mean((pw - _QUANTILES[None, :]) ** 2, axis=1)
-    i = int(np.argmin(cost))
-    x = logs[i]
-    if 0 < i < len(logs) - 1:
-        c0, c1, c2 = cost[i - 1], cost[i], cost[i + 1]
-        den = c0 - 2 * c1 + c2
-        if den > 0:
-            x = logs[i] + 0.5 * (c0 - c2) / den * (logs[1] - logs[0])
-    return float(np.exp(x))
+    return float(np.exp(_parabola_minimum(logs, cost)))
 
 
 #: Exposure corrections up to this gamma are not applied (the spread of the blind estimate over
@@ -152,14 +157,7 @@ def _bayes_gamma(yq: np.ndarray, weights: np.ndarray, max_gamma: float = 8.0) ->
     # E_g mean_q (c - s)^2 = mean_q (c^2 - 2 c E[s] + E[s^2])
     es, es2 = w @ samp, w @ samp**2
     loss = np.mean(cand**2 - 2 * cand * es[None, :] + es2[None, :], axis=1)
-    i = int(np.argmin(loss))
-    g = grid[i]
-    if 0 < i < len(grid) - 1:
-        c0, c1, c2 = loss[i - 1], loss[i], loss[i + 1]
-        den = c0 - 2 * c1 + c2
-        if den > 0:
-            step = np.log(grid[1]) - np.log(grid[0])
-            g = float(np.exp(np.log(grid[i]) + 0.5 * (c0 - c2) / den * step))
+    g = float(np.exp(_parabola_minimum(np.log(grid), loss)))  # the grid is uniform in log gamma
     return float(np.clip(g, 1.0, max_gamma)), lo, hi
 
 
