@@ -86,8 +86,7 @@ def read_picture(path) -> np.ndarray:
 
     Pillow, with the EXIF orientation applied; palette, CMYK and YCbCr images become RGB (RGBA
     when they are transparent), 1-bit images 0/255, gray + alpha RGBA. A 16-bit colour PNG, which
-    Pillow would cut to 8 bits, is read with imagecodecs when it is installed, else with
-    :mod:`napari_maliang._shared.png16`. Several frames (an animated GIF or PNG) give a
+    Pillow would cut to 8 bits, is read with :mod:`napari_maliang._shared.png16`. Several frames (an animated GIF or PNG) give a
     stack ``(N, H, W[, C])``.
     """
     from PIL import Image, ImageOps, ImageSequence
@@ -120,45 +119,19 @@ def _is_16bit_colour_png(path: str) -> bool:
     return len(head) == 26 and head[:8] == b"\x89PNG\r\n\x1a\n" and head[24] == 16 and head[25] in (2, 6)
 
 
-def _png_codecs():
-    """imagecodecs, when it is installed with its PNG codec (the ``codecs`` extra), else None."""
-    try:
-        import imagecodecs
-    except ImportError:
-        return None
-    return imagecodecs if getattr(getattr(imagecodecs, "PNG", None), "available", False) else None
-
-
 def _read_png16(path: str) -> np.ndarray:
-    """A 16-bit colour PNG as ``(H, W, 3|4)`` uint16: imagecodecs (libpng) when installed, else our own reader."""
-    codecs = _png_codecs()
-    if codecs is None:
-        from napari_maliang._shared import png16
+    """A 16-bit colour PNG as ``(H, W, 3|4)`` uint16 (:mod:`napari_maliang._shared.png16`; Pillow reads 8 bits)."""
+    from napari_maliang._shared import png16
 
-        return png16.read(path)
-    with open(path, "rb") as f:
-        data = f.read()
-    try:
-        return codecs.png_decode(data)
-    except Exception as exc:  # noqa: BLE001 - any decoder failure becomes one clear message
-        raise ValueError(f"cannot read {path!r} as an image: {exc}") from None
+    return png16.read(path)
 
 
 def _write_png16(path: str, image: np.ndarray) -> None:
-    """Write a ``(H, W, 3|4)`` uint16 image as a 16-bit colour PNG (Pillow cannot): imagecodecs when
-    installed, else our own writer."""
-    codecs = _png_codecs()
-    if codecs is None:
-        from napari_maliang._shared import png16
+    """Write a ``(H, W, 3|4)`` uint16 image as a 16-bit colour PNG (:mod:`napari_maliang._shared.png16`;
+    Pillow cannot)."""
+    from napari_maliang._shared import png16
 
-        png16.write(path, image)
-        return
-    try:
-        data = codecs.png_encode(np.ascontiguousarray(image), level=6)
-    except Exception as exc:  # noqa: BLE001
-        raise ValueError(f"could not write {path!r}: {exc}") from None
-    with open(path, "wb") as f:
-        f.write(data)
+    png16.write(path, image)
 
 
 def _is_stack(shape) -> bool:
@@ -207,7 +180,7 @@ def check_output(output, *inputs) -> None:
 
 
 def write_image(path, image: np.ndarray) -> None:
-    """Write one image: TIFF with tifffile, a 16-bit colour PNG with imagecodecs or our own writer
+    """Write one image: TIFF with tifffile, a 16-bit colour PNG with our own writer
     (:func:`_write_png16`), other formats with scikit-image."""
     path = os.fspath(path)
     if path.lower().endswith(_TIFF):

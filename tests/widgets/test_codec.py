@@ -94,7 +94,6 @@ def test_without_imagecodecs_the_plot_compares_with_jpeg_and_names_the_extra(mak
     from napari_maliang._widgets import codec as codec_widget
 
     monkeypatch.setitem(sys.modules, "imagecodecs", None)
-    monkeypatch.setattr(codec_widget, "find_spec", lambda name: None if name == "imagecodecs" else object())
     viewer = make_napari_viewer()
     viewer.add_image(cartoon((64, 64), n_shapes=4, seed=5), name="toon")
     widget = codec_widget.CodecWidget(viewer)

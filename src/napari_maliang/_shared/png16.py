@@ -211,7 +211,7 @@ def _decode(data: memoryview) -> np.ndarray:
     if width * height > MAX_PIXELS:
         raise _Corrupt(
             f"{width} x {height} pixels is more than this reader takes ({MAX_PIXELS}); "
-            "install imagecodecs (pip install 'napari-maliang[codecs]') or save the image as TIFF"
+            "save the image as TIFF"
         )
     buf = _inflate(idat, expected)
     out = np.empty((height, width, channels), np.uint16)

@@ -9,8 +9,6 @@ codec with JPEG and JPEG 2000 at the same file sizes. The input layer is never t
 
 from __future__ import annotations
 
-from importlib.util import find_spec
-
 import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, PushButton
 from qtpy.QtWidgets import QFileDialog, QVBoxLayout, QWidget
@@ -28,7 +26,7 @@ from napari_maliang._widgets._common import (
     show_info,
 )
 from napari_maliang._widgets._controls import OptionControls
-from napari_maliang.codec.compare import JPEG2000_EXTRA
+from napari_maliang.codec.compare import JPEG2000_EXTRA, has_jpeg2000
 
 __all__ = ["CodecWidget"]
 
@@ -90,7 +88,7 @@ class CodecWidget(QWidget):
             edge_threshold={"start": 10.0, "max": 255.0},
         )
         self.bpp_spin, self.threshold_spin = self.controls
-        if find_spec("imagecodecs"):
+        if has_jpeg2000():
             references, missing = "JPEG and JPEG 2000", ""
         else:
             references, missing = "JPEG", f" JPEG 2000 needs the codecs extra: {JPEG2000_EXTRA}."
