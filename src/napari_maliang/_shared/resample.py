@@ -178,8 +178,13 @@ def _linear_taps(n_in: int, n_out: int, *, exact: bool):
 
 
 # ----------------------------------------------------------------------------------------- public
-def _as_hwc(img: np.ndarray) -> np.ndarray:
-    return np.asarray(img, _F32).reshape(img.shape[0], img.shape[1], -1)
+def _resize(image, shape, method) -> np.ndarray:
+    """Check the arguments, run ``method(x, rows, columns)`` on the float32 ``(H, W, C)`` image (a copy
+    when the size does not change) and give the input's channel layout back."""
+    img, h, w = _check(image, shape)
+    x = np.asarray(img, _F32).reshape(img.shape[0], img.shape[1], -1)
+    out = x.copy() if (h, w) == img.shape[:2] else method(x, h, w)
+    return out.reshape((h, w) + img.shape[2:])
 
 
 def resize_area(image, shape) -> np.ndarray:
@@ -208,22 +213,19 @@ def resize_area(image, shape) -> np.ndarray:
     -------
     ndarray float32 (rows, columns[, C])
     """
-    img, h, w = _check(image, shape)
-    hi, wi = img.shape[:2]
-    x = _as_hwc(img)
-    if (h, w) == (hi, wi):
-        out = x.copy()
-    elif h <= hi and w <= wi:
-        sy, sx = _scale(hi, h), _scale(wi, w)
-        iy, ix = round(sy), round(sx)
-        eps = np.finfo(np.float64).eps
-        if abs(sy - iy) < eps and abs(sx - ix) < eps:
-            out = _area_block_mean(x, iy, ix)
-        else:
-            out = _area_pass(_area_pass(x, 1, w), 0, h)
-    else:
-        out = _two_tap(x, _area_grow_taps(hi, h), _area_grow_taps(wi, w))
-    return out.reshape((h, w) + img.shape[2:])
+    return _resize(image, shape, _area)
+
+
+def _area(x: np.ndarray, h: int, w: int) -> np.ndarray:
+    hi, wi = x.shape[:2]
+    if h > hi or w > wi:
+        return _two_tap(x, _area_grow_taps(hi, h), _area_grow_taps(wi, w))
+    sy, sx = _scale(hi, h), _scale(wi, w)
+    iy, ix = round(sy), round(sx)
+    eps = np.finfo(np.float64).eps
+    if abs(sy - iy) < eps and abs(sx - ix) < eps:
+        return _area_block_mean(x, iy, ix)
+    return _area_pass(_area_pass(x, 1, w), 0, h)
 
 
 def resize_linear(image, shape) -> np.ndarray:
@@ -248,12 +250,10 @@ def resize_linear(image, shape) -> np.ndarray:
     -------
     ndarray float32 (rows, columns[, C])
     """
-    img, h, w = _check(image, shape)
-    hi, wi = img.shape[:2]
-    x = _as_hwc(img)
-    if (h, w) == (hi, wi):
-        out = x.copy()
-    else:
-        exact = hi >= 2 and wi >= 2 and x.shape[2] in (1, 3, 4)
-        out = _two_tap(x, _linear_taps(hi, h, exact=exact), _linear_taps(wi, w, exact=exact), fused=exact)
-    return out.reshape((h, w) + img.shape[2:])
+    return _resize(image, shape, _linear)
+
+
+def _linear(x: np.ndarray, h: int, w: int) -> np.ndarray:
+    hi, wi = x.shape[:2]
+    exact = hi >= 2 and wi >= 2 and x.shape[2] in (1, 3, 4)
+    return _two_tap(x, _linear_taps(hi, h, exact=exact), _linear_taps(wi, w, exact=exact), fused=exact)
