@@ -12,7 +12,13 @@ Two image sets, one quantizer matrix:
   diagnosed on it: from then on it is no longer blind, and ``--set heldout2`` is.
 * ``--set heldout2`` (fixed on 2026-12-03, after set 1 was used, before any fix was scored on it): the 15
   photographs of Debian's ``lomiri-wallpapers-16.04`` and four smooth rendered wallpapers of
-  ``ukui-wallpapers`` (calla, desert, goldfish, rhythm), reduced the same way.
+  ``ukui-wallpapers`` (calla, desert, goldfish, rhythm), reduced the same way. Used since then to diagnose
+  the flat-graphic failure: no longer blind.
+* ``--set heldout3`` (fixed on 2026-12-04 before it was ever scored): 8 photographs, 7 flat graphics with
+  anti-aliased edges and 5 smooth renders from sources no benchmark of this project had used, listed with
+  their sha256 in ``benchmarks/dequantize_heldout3.txt`` and fetched by ``benchmarks/fetch_heldout3.sh``
+  into ``$MALIANG_HELDOUT_PHOTOS/dequantize3``; alpha composited over white, reduced the same way (pictures
+  narrower than 512 pixels are kept as they are).
 
 Quantizers, as their own tools make them: k-means in RGB with 8/16/32 colours (scipy, k-means++,
 pixels assigned to the nearest float centre, palette rounded), Pillow median cut, fast octree and
@@ -27,7 +33,7 @@ replication, rounding to the level. For palettes also Pillow's own ``quantize(pa
 for our result and for the quantized input itself (Pillow's mapping is approximate: see
 ``pillow_requantized``).
 
-    python benchmarks/dequantize.py [--set design|heldout] [--quick] [--paper] [--no-speed | --speed-only]
+    python benchmarks/dequantize.py [--set design|heldout|heldout2|heldout3] [--quick] [--paper] [--no-speed | --speed-only]
 
 ``--paper`` also runs the paper's method alone (Voronoi cells and smoothing in CIE-Lab, no lattice
 recognition, no palette-mean step, plain rounding). The last line is a one-line summary.
@@ -251,6 +257,30 @@ def heldout2_images(quick: bool):
     return _pictures("dequantize2", 19, quick)
 
 
+HELDOUT3_MANIFEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dequantize_heldout3.txt")
+
+
+def heldout3_images(quick: bool):
+    """Held-out set 3, each file checked against its sha256 in the manifest; alpha over white, then reduced
+    to 512 pixels wide by area averaging when wider."""
+    import hashlib
+
+    from PIL import Image
+
+    rows = [line.split("\t") for line in open(HELDOUT3_MANIFEST) if line.strip() and not line.startswith("#")]
+    out = {}
+    for name, sha, _kind, _source, path, _licence in rows[::4] if quick else rows:
+        file = os.path.join(HELDOUT_DIR, "dequantize3", name + os.path.splitext(path)[1])
+        if not os.path.exists(file) or hashlib.sha256(open(file, "rb").read()).hexdigest() != sha:
+            raise SystemExit(f"{file} missing or not as recorded: run benchmarks/fetch_heldout3.sh first")
+        im = Image.open(file).convert("RGBA")
+        im = Image.alpha_composite(Image.new("RGBA", im.size, "white"), im).convert("RGB")
+        if im.width > 512:
+            im = im.resize((512, round(512 * im.height / im.width)), Image.Resampling.BOX)
+        out[name[:12]] = np.asarray(im)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------- methods
 def baselines(q):
     from skimage.filters import gaussian
@@ -302,7 +332,7 @@ def speed(repeats=3):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="design", choices=("design", "heldout", "heldout2"))
+    parser.add_argument("--set", default="design", choices=("design", "heldout", "heldout2", "heldout3"))
     parser.add_argument("--quick", action="store_true", help="fewer images")
     parser.add_argument("--paper", action="store_true", help="also the paper's method alone")
     parser.add_argument("--no-speed", action="store_true")
@@ -313,7 +343,8 @@ def main(argv=None):
     print(f"{'image':<12} {'quantizer':<12} {'colours':>7} {'PSNR q':>7} {'ours':>6} {'paper':>6} {'gauss':>6} "
           f"{'bilat':>6} {'SSIM q':>6} {'ours':>6} {'requant':>8} {'Pillow':>7} {'(q)':>7} {'s/MP':>5}")
     rows = []
-    sets = {"design": design_images, "heldout": heldout_images, "heldout2": heldout2_images}
+    sets = {"design": design_images, "heldout": heldout_images, "heldout2": heldout2_images,
+            "heldout3": heldout3_images}
     imgs = {} if args.speed_only else sets[args.set](args.quick)
     for iname, img in imgs.items():
         for qname, (quant, rule) in quantizers().items():
