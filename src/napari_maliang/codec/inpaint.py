@@ -155,3 +155,28 @@ def _solve_spd(A, rhs, *, tol):
     for c in range(rhs.shape[1]):
         x[:, c] = ml.solve(rhs[:, c], tol=tol, accel="cg", maxiter=100)
     return x
+
+
+def homogeneous(image: np.ndarray, mask: np.ndarray, *, tol: float = 1e-5) -> np.ndarray:
+    """Homogeneous diffusion inpainting (Laplace equation, eq. 1 with the 5-point stencil of eq. 8) from the
+    pixels where ``mask`` is True, reflecting image borders; returns float ``(H, W)`` or ``(H, W, C)``.
+
+    The photo mode's starting point (:mod:`.eed`); the same solver as the edge mode's inside block.
+    """
+    f = np.asarray(image, dtype=np.float64)
+    gray = f.ndim == 2
+    f3 = f[..., None] if gray else f
+    H, W, C = f3.shape
+    known = np.asarray(mask, bool).ravel()
+    u = np.zeros((H * W, C))
+    u[known] = f3.reshape(-1, C)[known]
+    unk = np.flatnonzero(~known)
+    if unk.size:
+        from threadpoolctl import threadpool_limits
+
+        A, rhs = _inside_system(H, W, unk, known, u)
+        rhs += _EPS * u[known].mean(axis=0)[None, :]
+        with threadpool_limits(limits=1, user_api="blas"):
+            u[unk] = _solve_spd(A, rhs, tol=tol)
+    u = u.reshape(H, W, C)
+    return u[..., 0] if gray else u
