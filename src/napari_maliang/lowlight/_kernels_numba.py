@@ -184,3 +184,73 @@ def bilateral_rgb(p0, p1, p2, radius, dy, dx, space_w, coeff, o0, o1, o2, i0, i1
             o0[i, x] = (s0[x] + c0[x]) * inv
             o1[i, x] = (s1[x] + c1[x]) * inv
             o2[i, x] = (s2[x] + c2[x]) * inv
+
+
+@numba.njit(cache=True, nogil=True)
+def nlm_rows(pad, r, f, inv_h2, bias, acc, wsum, wmax, i0, i1):  # pragma: no cover - compiled
+    """Non-local means sums (Buades et al. 2005) for the rows ``i0 .. i1 - 1``, one pass per offset
+    as in Darbon et al. (2008): the patch distance of every pixel to its shifted twin is a box sum
+    of the squared differences, kept as running sums (down the rows, then along each row).
+
+    ``pad`` is ``(C, H + 2 m, W + 2 m)`` with ``m = r + f`` (``r`` the search radius, ``f`` the patch
+    radius). For each offset ``o`` in the ``(2 r + 1)^2`` window but 0, with
+    ``d^2 = sum_c sum_patch (P_c(x + t) - P_c(x + o + t))^2 / (C (2 f + 1)^2)``, the weight is
+    ``w = exp(-max(d^2 - bias, 0) inv_h2)``; ``acc[c] += w P_c(x + o)``, ``wsum += w`` and ``wmax``
+    keeps the largest ``w`` (the centre's weight, Buades' convention). ``acc`` is ``(C, H, W)``,
+    ``wsum`` and ``wmax`` are ``(H, W)``, all float32 and zeroed by the caller.
+    """
+    n_c = pad.shape[0]
+    w = acc.shape[2]
+    m = r + f
+    side = 2 * f + 1
+    norm = _ONE / np.float32(n_c * side * side)
+    rows = i1 - i0 + 2 * f
+    ww = w + 2 * f
+    diff = np.empty((rows, ww), np.float32)
+    col = np.empty(ww, np.float32)
+    arg = np.empty(w, np.float32)
+    kern = np.empty(w, np.float32)
+    bits = np.empty(w, np.int32)
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            if dy == 0 and dx == 0:
+                continue
+            # squared differences over the rows i0 - f .. i1 + f - 1 and columns -f .. w + f - 1
+            for a in range(rows):
+                y = i0 - f + a + m
+                d = diff[a]
+                d[:] = _ZERO
+                for c in range(n_c):
+                    row0 = pad[c, y, r:]
+                    row1 = pad[c, y + dy, r + dx :]
+                    for x in range(ww):
+                        t = row0[x] - row1[x]
+                        d[x] += t * t
+            col[:] = _ZERO
+            for a in range(side - 1):
+                for x in range(ww):
+                    col[x] += diff[a, x]
+            for i in range(i1 - i0):
+                for x in range(ww):
+                    col[x] += diff[i + side - 1, x]
+                s = _ZERO
+                for x in range(side - 1):
+                    s += col[x]
+                for x in range(w):
+                    s += col[x + side - 1]
+                    arg[x] = min(bias - s * norm, _ZERO) * inv_h2
+                    s -= col[x]
+                _exp_nonpositive(arg, bits, kern)
+                yi = i0 + i
+                ws = wsum[yi]
+                wm = wmax[yi]
+                for x in range(w):
+                    ws[x] += kern[x]
+                    wm[x] = max(wm[x], kern[x])
+                for c in range(n_c):
+                    src = pad[c, yi + m + dy, m + dx :]
+                    out = acc[c, yi]
+                    for x in range(w):
+                        out[x] += kern[x] * src[x]
+                for x in range(ww):
+                    col[x] -= diff[i, x]

@@ -190,10 +190,10 @@ class EnhanceOptions(Options):
         "homoscedastic model assumes; 'none' is the paper's raw intensities.", choices=tuple(_WARPS),
     )
     noise_filter: float = option(
-        1.0, "Photon-noise pre-filter (not in the paper; its failure case (b)): an edge-preserving bilateral filter on "
-        "sqrt(image) at "
-        "this many times the noise level estimated from the image, before the reference, the training pairs and "
-        "the GP prediction; 0 = off (the paper's pipeline).", low=0, step=0.25, label="photon-noise filter",
+        1.0, "Photon-noise pre-filter (not in the paper; its failure case (b)): non-local means in the Anscombe "
+        "domain of the photon counts estimated from the image, at this strength (in noise standard deviations), "
+        "with the exact unbiased inverse, before the reference, the training pairs and the GP prediction; "
+        "0 = off (the paper's pipeline).", low=0, step=0.25, label="photon-noise filter",
     )
     gp_mean: str = option(
         "linear", "Prior mean of the GP: 'linear' (not in the paper) follows each pixel with a slope fitted on the "
@@ -269,14 +269,16 @@ def enhance_steps(image, *, patch=3, reference="auto", opts: EnhanceOptions, det
         raise ValueError(
             f"image of size {h}x{w} is smaller than one {p}x{q} patch; use a smaller patch or a larger image"
         )
-    from napari_maliang.lowlight.noise import estimate_noise, photon_denoise
+    from napari_maliang.lowlight.noise import estimate_noise, estimate_photons, photon_denoise
 
     raw_noise = None  # noise level of sqrt(input), for the Bayes exposure's not-dark rule
     if is_builtin(reference) and given is None and opts.exposure == "bayes":
         raw_noise = estimate_noise(img)
+    photons = estimate_photons(img)
+    noise_sigma = 0.5 / np.sqrt(photons)  # of sqrt(input): 1 / (2 sqrt(N)), 0 for a noise-free image
     if noise_filter > 0:
         yield Progress(0, 1, "photon-noise filter")
-        img = photon_denoise(img, strength=noise_filter, sigma=raw_noise)
+        img = photon_denoise(img, strength=noise_filter, sigma=noise_sigma)
     yield Progress(0.05, 1, "reference image")
     exposure = {}
     if is_builtin(reference):
@@ -327,6 +329,8 @@ def enhance_steps(image, *, patch=3, reference="auto", opts: EnhanceOptions, det
         "input_warp": input_warp,
         "noise_filter": noise_filter,
         "gp_mean": gp_mean,
+        "photons_at_white": photons,
+        "noise_sigma": float(noise_sigma),
         **exposure,
     }
     if mode == "y" and not gray:
