@@ -4,7 +4,7 @@ The discrete operator is ``(A u)_p = sum_q w_pq (u_q - u_p)`` over the 8 neighbo
 symmetric weights ``w_pq = w_qp`` held once per neighbour pair in four arrays: ``w_e[y, x]`` couples
 ``(y, x)`` and ``(y, x + 1)``, ``w_s`` ``(y, x)`` and ``(y + 1, x)``, ``w_se`` ``(y, x)`` and
 ``(y + 1, x + 1)``, ``w_sw`` ``(y, x)`` and ``(y + 1, x - 1)``; pairs that leave the image have weight 0
-(reflecting borders). Known pixels (``unknown == 0``) never change.
+(reflecting borders). Known pixels (``unknown == 0``) never change. The kernel runs on copies padded by one ring of zero weights.
 """
 
 from __future__ import annotations
@@ -13,41 +13,41 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _step(u, out, w_e, w_s, w_se, w_sw, unknown, tau):
-    C, H, W = u.shape
-    for y in numba.prange(H):
-        for x in range(W):
-            for c in range(C):
+@numba.njit(cache=True, nogil=True, parallel=True, fastmath=True)
+def _step(u, out, w_e, w_s, w_se, w_sw, rate):
+    """One explicit step on the padded arrays (one ring of zero weights: no branches); ``rate`` is
+    ``tau`` on the unknown pixels and 0 on the known ones."""
+    C, Hp, Wp = u.shape
+    for y in numba.prange(1, Hp - 1):
+        for c in range(C):
+            for x in range(1, Wp - 1):
                 p = u[c, y, x]
-                if not unknown[y, x]:
-                    out[c, y, x] = p
-                    continue
-                s = 0.0
-                if x + 1 < W:
-                    s += w_e[y, x] * (u[c, y, x + 1] - p)
-                if x > 0:
-                    s += w_e[y, x - 1] * (u[c, y, x - 1] - p)
-                if y + 1 < H:
-                    s += w_s[y, x] * (u[c, y + 1, x] - p)
-                    if x + 1 < W:
-                        s += w_se[y, x] * (u[c, y + 1, x + 1] - p)
-                    if x > 0:
-                        s += w_sw[y, x] * (u[c, y + 1, x - 1] - p)
-                if y > 0:
-                    s += w_s[y - 1, x] * (u[c, y - 1, x] - p)
-                    if x > 0:
-                        s += w_se[y - 1, x - 1] * (u[c, y - 1, x - 1] - p)
-                    if x + 1 < W:
-                        s += w_sw[y - 1, x + 1] * (u[c, y - 1, x + 1] - p)
-                out[c, y, x] = p + tau * s
+                s = (
+                    w_e[y, x] * (u[c, y, x + 1] - p)
+                    + w_e[y, x - 1] * (u[c, y, x - 1] - p)
+                    + w_s[y, x] * (u[c, y + 1, x] - p)
+                    + w_s[y - 1, x] * (u[c, y - 1, x] - p)
+                    + w_se[y, x] * (u[c, y + 1, x + 1] - p)
+                    + w_se[y - 1, x - 1] * (u[c, y - 1, x - 1] - p)
+                    + w_sw[y, x] * (u[c, y + 1, x - 1] - p)
+                    + w_sw[y - 1, x + 1] * (u[c, y - 1, x + 1] - p)
+                )
+                out[c, y, x] = p + rate[y, x] * s
+
+
+def _pad(a: np.ndarray) -> np.ndarray:
+    width = ((0, 0),) * (a.ndim - 2) + ((1, 1), (1, 1))
+    return np.pad(a, width)
 
 
 def fed_cycle(u: np.ndarray, w_e, w_s, w_se, w_sw, unknown: np.ndarray, taus: np.ndarray) -> np.ndarray:
-    """Explicit steps ``u <- u + tau_i A u`` for every ``tau_i`` of ``taus`` (one FED cycle); ``u`` is
-    ``(C, H, W)`` float64, C-contiguous; returns the result (``u`` itself or a second buffer)."""
-    out = np.empty_like(u)
+    """Explicit steps ``u <- u + tau_i A u`` for every ``tau_i`` of ``taus`` (one FED cycle) on the unknown
+    pixels; ``u`` is ``(C, H, W)`` float64; returns the result as a new array."""
+    up = _pad(np.asarray(u, np.float64))
+    out = up.copy()
+    w = [_pad(np.asarray(x, np.float64)) for x in (w_e, w_s, w_se, w_sw)]
+    unk = _pad(np.asarray(unknown, np.float64))
     for tau in taus:
-        _step(u, out, w_e, w_s, w_se, w_sw, unknown, float(tau))
-        u, out = out, u
-    return u
+        _step(up, out, *w, unk * float(tau))
+        up, out = out, up
+    return np.ascontiguousarray(up[:, 1:-1, 1:-1])

@@ -1,0 +1,100 @@
+"""Numba kernel of the adaptive rectangular subdivision (:mod:`napari_maliang.codec.subdivision`, imported lazily).
+
+One traversal serves the encoder (``decide``: split flags chosen from the image) and the decoder (flags read),
+so both walk the same tree: depth first, pre-order, the first half (top or left) before the second. A
+rectangle is the inclusive pixel range ``[y0, y1] x [x0, x1]``; it is split in the middle of its longer side
+(ties: across x), the two halves sharing the middle line, when that side spans at least 2 pixel steps;
+otherwise it is a leaf and costs no flag. Every leaf marks its four corners and its centre
+``((y0 + y1) // 2, (x0 + x1) // 2)``.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def _estimate_mse(f, y0, y1, x0, x1) -> float:
+    """Mean squared error over the rectangle of its quick reconstruction from the five stored pixels:
+    bilinear between the four corners plus a bilinear tent (0 on the border, 1 at the centre) through the
+    centre's residual."""
+    yc = (y0 + y1) // 2
+    xc = (x0 + x1) // 2
+    hy = max(y1 - y0, 1)
+    hx = max(x1 - x0, 1)
+    f00 = f[y0, x0]
+    f01 = f[y0, x1]
+    f10 = f[y1, x0]
+    f11 = f[y1, x1]
+    sc = (yc - y0) / hy
+    tc = (xc - x0) / hx
+    bc = (1 - sc) * ((1 - tc) * f00 + tc * f01) + sc * ((1 - tc) * f10 + tc * f11)
+    rc = f[yc, xc] - bc
+    err = 0.0
+    for y in range(y0, y1 + 1):
+        s = (y - y0) / hy
+        ty = 1.0 - abs(s - sc) / (sc if s <= sc else 1.0 - sc) if 0.0 < sc < 1.0 else 0.0
+        for x in range(x0, x1 + 1):
+            t = (x - x0) / hx
+            tx = 1.0 - abs(t - tc) / (tc if t <= tc else 1.0 - tc) if 0.0 < tc < 1.0 else 0.0
+            u = (1 - s) * ((1 - t) * f00 + t * f01) + s * ((1 - t) * f10 + t * f11) + rc * ty * tx
+            d = u - f[y, x]
+            err += d * d
+    return err / ((y1 - y0 + 1) * (x1 - x0 + 1))
+
+
+@numba.njit(cache=True, nogil=True)
+def traverse(H, W, flags, decide, f, a, d, max_flags):
+    """Walk the tree; returns ``(flags, n_flags, mask, depths)``.
+
+    With ``decide`` the rectangle is split when ``_estimate_mse > a * l**d`` (``l`` its diagonal, R-EED's
+    rule) and the flags are written into a new array; otherwise they are read from ``flags`` (reading past
+    ``max_flags`` returns ``n_flags = -1``: a corrupt tree). ``depths[k]`` is the depth of flag ``k`` (the
+    coder's context).
+    """
+    mask = np.zeros((H, W), np.bool_)
+    out = np.zeros(max_flags, np.uint8) if decide else flags
+    depths = np.zeros(max_flags, np.int64)
+    stack = np.empty((256, 5), np.int64)
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3], stack[0, 4] = 0, H - 1, 0, W - 1, 0
+    top = 1
+    n = 0
+    while top > 0:
+        top -= 1
+        y0, y1, x0, x1, depth = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3], stack[top, 4]
+        split_x = (x1 - x0) >= (y1 - y0)
+        span = (x1 - x0) if split_x else (y1 - y0)
+        split = False
+        if span >= 2:
+            if n >= max_flags:
+                return out, -1, mask, depths
+            if decide:
+                diag = np.sqrt(float((y1 - y0) ** 2 + (x1 - x0) ** 2))
+                split = _estimate_mse(f, y0, y1, x0, x1) > a * diag**d
+                out[n] = 1 if split else 0
+            else:
+                split = out[n] != 0
+            depths[n] = depth
+            n += 1
+        if split:
+            if top + 2 > stack.shape[0]:
+                return out, -1, mask, depths
+            if split_x:
+                xm = (x0 + x1) // 2
+                stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = y0, y1, xm, x1
+                stack[top + 1, 0], stack[top + 1, 1], stack[top + 1, 2], stack[top + 1, 3] = y0, y1, x0, xm
+            else:
+                ym = (y0 + y1) // 2
+                stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = ym, y1, x0, x1
+                stack[top + 1, 0], stack[top + 1, 1], stack[top + 1, 2], stack[top + 1, 3] = y0, ym, x0, x1
+            stack[top, 4] = depth + 1
+            stack[top + 1, 4] = depth + 1
+            top += 2
+        else:
+            mask[y0, x0] = True
+            mask[y0, x1] = True
+            mask[y1, x0] = True
+            mask[y1, x1] = True
+            mask[(y0 + y1) // 2, (x0 + x1) // 2] = True
+    return out, n, mask, depths

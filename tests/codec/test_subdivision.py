@@ -1,0 +1,102 @@
+"""Adaptive rectangular subdivision (codec/subdivision.py): tree round trips, known answers, bad input."""
+
+import numpy as np
+import pytest
+
+from napari_maliang.codec.subdivision import (
+    adaptive_bits,
+    code_at_rate,
+    dequantise,
+    quantise,
+    subdivide,
+    tree_mask,
+)
+
+
+@pytest.fixture(scope="module")
+def photo():
+    from skimage import data
+
+    return data.camera()[100:228, 200:360].astype(float)
+
+
+def test_tree_round_trip(photo):
+    sub = subdivide(photo, a=1000.0, d=0.0)
+    assert 50 < sub.mask.sum() < photo.size / 4
+    mask, depths = tree_mask(sub.flags, photo.shape)
+    np.testing.assert_array_equal(mask, sub.mask)
+    np.testing.assert_array_equal(depths, sub.depths)
+    # corners and centre of the image are stored whatever the tree
+    assert sub.mask[0, 0] and sub.mask[-1, -1] and sub.mask[0, -1] and sub.mask[-1, 0]
+
+
+def test_known_answers():
+    # a plane and a constant are rebuilt exactly from the root's five pixels: no split, one flag
+    yy, xx = np.mgrid[:64, :80]
+    for f in (np.full((64, 80), 9.0), 3.0 + 0.5 * xx - 0.25 * yy):
+        sub = subdivide(f, a=1e-9, d=0.0)
+        assert sub.flags.tolist() == [0] and sub.mask.sum() == 5
+    # threshold 0 on a checkerboard: every rectangle that can be split is; all pixels end up stored
+    cb = ((yy + xx) % 2).astype(float)
+    sub = subdivide(cb, a=0.0, d=0.0)
+    assert sub.mask.all()
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 7), (2, 2), (1, 9)])
+def test_tiny_images(shape):
+    f = np.random.default_rng(1).random(shape) * 255
+    sub = subdivide(f, a=0.0)
+    mask, _ = tree_mask(sub.flags, shape)
+    np.testing.assert_array_equal(mask, sub.mask)
+    assert mask[0, 0] and mask[-1, -1]
+
+
+def test_corrupt_trees(photo):
+    sub = subdivide(photo, a=1000.0, d=0.0)
+    with pytest.raises(ValueError, match="corrupt"):
+        tree_mask(sub.flags[:-3], photo.shape)
+    with pytest.raises(ValueError, match="corrupt"):
+        tree_mask(np.r_[sub.flags, 0, 1], photo.shape)
+    with pytest.raises(ValueError, match="corrupt"):
+        tree_mask(np.ones(10, np.uint8), photo.shape)  # every rectangle split: needs far more flags
+    with pytest.raises(ValueError, match="shape"):
+        tree_mask(sub.flags, (0, 5))
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="2-D"):
+        subdivide(np.zeros((4, 4, 3)), 1.0)
+    with pytest.raises(ValueError, match="threshold"):
+        subdivide(np.zeros((4, 4)), np.nan)
+    with pytest.raises(ValueError, match="q >= 2"):
+        quantise(np.zeros(3), 1, 0, 1)
+
+
+def test_quantisation_error():
+    v = np.random.default_rng(2).random(1000) * 200 + 20
+    k = quantise(v, 32, 20.0, 220.0)
+    assert k.min() >= 0 and k.max() <= 31
+    assert np.abs(dequantise(k, 32, 20.0, 220.0) - v).max() <= 0.5 * 200 / 31 + 1e-9
+
+
+def test_adaptive_bits_matches_a_plain_loop():
+    rng = np.random.default_rng(3)
+    s = rng.integers(0, 5, 300)
+    c = rng.integers(0, 3, 300)
+    n = np.zeros((3, 5))
+    expected = 0.0
+    for sym, ctx in zip(s, c):
+        expected -= np.log2((n[ctx, sym] + 0.5) / (n[ctx].sum() + 2.5))
+        n[ctx, sym] += 1
+    assert adaptive_bits(s, c, 5) == pytest.approx(expected)
+    # a run of 100 equal bits costs about 0.5 log2(100) + 1 bits (KT redundancy), far below 100
+    assert adaptive_bits(np.zeros(100, int), np.zeros(100, int), 2) < 6
+
+
+def test_code_at_rate_respects_the_budget(photo):
+    small = code_at_rate(photo, 0.1)
+    large = code_at_rate(photo, 0.4)
+    assert small.bits <= 0.1 * photo.size and large.bits <= 0.4 * photo.size
+    assert large.sub.mask.sum() > 2 * small.sub.mask.sum()
+    with pytest.raises(ValueError, match="below"):
+        code_at_rate(photo, 1e-5)
