@@ -18,7 +18,9 @@ def test_ramp_restored_and_requantizes(ramp, color_space):
     q, original = ramp
     r = dequantize(q, color_space=color_space)
     assert r.dtype == np.uint8 and r.shape == q.shape
-    assert psnr(r, original) > psnr(q, original) + 4.0  # smooth ramp: big gain
+    # smooth ramp: big gain. The converged solution of eq. (1) gains 4.00 dB in Lab (9.95 in RGB); the 4.5 dB
+    # measured before issue #12's error-based stopping came from solves stopped early (docs/benchmarks/dequantize.md)
+    assert psnr(r, original) > psnr(q, original) + (3.9 if color_space == "lab" else 9.0)
     assert requantization_mask(r, q).all()  # smoothing in either space, the cells are RGB's
 
 

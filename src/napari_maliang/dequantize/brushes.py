@@ -93,11 +93,26 @@ def apply_colour_brushes(indices, adjacency, annotations) -> np.ndarray:
     return adj
 
 
-def classify_edges(indices, adjacency, annotations=None) -> tuple[np.ndarray, np.ndarray]:
+def _named_pairs(indices, n_colors, annotations) -> np.ndarray:
+    """(K, K) bool: colour pairs that a magenta or blue stroke made a statement about."""
+    named = np.zeros((n_colors, n_colors), bool)
+    if annotations is not None:
+        for value in (NOT_ADJACENT, ADJACENT):
+            mask = annotations == value
+            if mask.any():
+                for colours in _stroke_colour_sets(indices, mask, n_colors):
+                    named[np.ix_(colours, colours)] = True
+    return named
+
+
+def classify_edges(indices, adjacency, annotations=None, auto_hard=None) -> tuple[np.ndarray, np.ndarray]:
     """Soft-edge masks ``(soft_h, soft_v)`` between horizontal / vertical 4-neighbours.
 
     An edge between pixels of different colours is soft when their (annotated) colour-space cells are
-    adjacent, then overridden under red (soft) and green (hard) strokes. Edges inside a region are False.
+    adjacent and it is not among the automatically found hard edges ``auto_hard`` (``(hard_h, hard_v)``,
+    e.g. :func:`~.regions.antialiasing_edges`), then overridden under red (soft) and green (hard) strokes.
+    A colour pair named by a magenta or blue stroke follows the stroke, not ``auto_hard``. Edges inside a
+    region are False.
     """
     adj = apply_colour_brushes(indices, adjacency, annotations)
     left, right = indices[:, :-1], indices[:, 1:]
@@ -105,6 +120,10 @@ def classify_edges(indices, adjacency, annotations=None) -> tuple[np.ndarray, np
     diff_h, diff_v = left != right, up != down
     soft_h = diff_h & adj[left, right]
     soft_v = diff_v & adj[up, down]
+    if auto_hard is not None:
+        named = _named_pairs(indices, adjacency.shape[0], annotations)
+        soft_h &= ~(auto_hard[0] & ~named[left, right])
+        soft_v &= ~(auto_hard[1] & ~named[up, down])
     if annotations is not None:
         for value, state in ((SOFT, True), (HARD, False)):
             m = annotations == value

@@ -14,7 +14,7 @@ import numpy as np
 from napari_maliang._shared.validate import check_finite
 
 __all__ = ["IndexedImage", "index_image", "check_color_count", "label_regions", "dither_score", "kmeans_quantize",
-           "check_image", "value_scale"]
+           "check_image", "value_scale", "antialiasing_edges"]
 
 DEFAULT_MAX_COLORS = 4096
 
@@ -228,3 +228,71 @@ def value_scale(image) -> float:
             )
         return 255.0 if top <= 255 else 65535.0
     return 1.0
+
+
+def antialiasing_edges(indices: np.ndarray, palette: np.ndarray, labels: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Hard-edge masks ``(hard_h, hard_v)`` of anti-aliased steps between flat areas (beyond the paper).
+
+    An anti-aliased edge between two flat colours ``A`` and ``B`` leaves a band at most two pixels thick of
+    blends ``c = (1 - a) A + a B`` between a region of ``A`` and a region of ``B``. The paper's
+    classification (section 2.1) sees only that the cells of ``c`` and ``A`` touch, and smooths the flat
+    areas into the band; but a band that thin between two thick regions is a step of the underlying image,
+    not a smooth colour crossing cell faces (that leaves bands whose widths follow the gradient, not one or
+    two pixels between two wide areas). Here a region is *thin* when none of its pixels has all four
+    4-neighbours in it (at most two pixels thick), *thick* otherwise, and ``c`` lies *between* ``A`` and ``B``
+    when ``(c - A) . (c - B) < 0`` (``c`` inside the sphere with diameter ``AB``, as every blend is). A pixel
+    of a thin region is a band pixel when two thick regions within two pixels of it (the far side of a
+    two-pixel band) have colours it lies between. Hard: every edge of a band pixel (a blend's coverage is
+    its own: its neighbours along the band say nothing about it, so it keeps its colour, the mean of its
+    cell), and the edges between the two thick regions wherever they touch (the same step, where the
+    rasteriser left no blend).
+
+    Parameters
+    ----------
+    indices : int array (H, W)
+        Palette index per pixel.
+    palette : array (K, C)
+        The palette, in a space whose straight segments are blends (the image's RGB values).
+    labels : int array (H, W), optional
+        :func:`label_regions` of ``indices`` (computed when not given).
+
+    Returns
+    -------
+    hard_h, hard_v : bool arrays (H, W-1), (H-1, W)
+        True on the edges between horizontal / vertical neighbours that are anti-aliased steps.
+
+    References
+    ----------
+    .. [1] T. Kim, J. Ahn, M. G. Choi, "Image Dequantization: Restoration of Quantized Colors", Computer Graphics Forum 26(3) (Eurographics 2007), section 2.1 (soft and hard edges; found here where the paper leaves them to the hard-edge brush).
+    """
+    from ._antialias_numba import band_pairs
+
+    if labels is None:
+        labels, _ = label_regions(indices)
+    labels = np.ascontiguousarray(labels, np.int32)
+    h, w = indices.shape
+    n = int(labels.max())
+    interior = np.zeros((h, w), bool)
+    if h > 2 and w > 2:
+        c = labels[1:-1, 1:-1]
+        interior[1:-1, 1:-1] = ((c == labels[:-2, 1:-1]) & (c == labels[2:, 1:-1]) & (c == labels[1:-1, :-2])
+                                & (c == labels[1:-1, 2:]))
+    thick = np.bincount(labels.ravel(), interior.ravel(), minlength=n + 1) > 0
+    region_colour = np.zeros(n + 1, np.int64)
+    region_colour[labels.ravel()] = indices.ravel()
+    pair_a, pair_b = np.zeros((h, w), np.int32), np.zeros((h, w), np.int32)
+    band_pairs(labels, np.ascontiguousarray(indices, np.int64), thick, region_colour,
+               np.ascontiguousarray(palette, np.float64), 2, pair_a, pair_b)
+    band = pair_a > 0
+    hard_h, hard_v = np.zeros((h, w - 1), bool), np.zeros((h - 1, w), bool)
+    if not band.any():
+        return hard_h, hard_v
+    steps = np.unique(np.minimum(pair_a[band], pair_b[band]).astype(np.int64) * (n + 1)
+                      + np.maximum(pair_a[band], pair_b[band]))
+
+    for out, (p, q) in zip((hard_h, hard_v), ((np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1, :], np.s_[1:, :]))):
+        lp, lq = labels[p], labels[q]
+        key = np.minimum(lp, lq).astype(np.int64) * (n + 1) + np.maximum(lp, lq)
+        out[:] = (lp != lq) & (band[p] | band[q] | np.isin(key, steps))
+    return hard_h, hard_v

@@ -289,11 +289,21 @@ class MultigridPCG:
         return x
 
     def solve(self, b: np.ndarray, x0: np.ndarray | None = None, *, rtol: float = 1e-4, maxiter: int = 200,
-              reduction: float = 1e-2):
+              reduction: float = 1e-2, atol: float | None = None):
         """Solve ``A x = b`` for ``b`` of shape (H, W, C); returns ``(x, iterations)``, ``x`` in the working dtype.
 
-        Stops when the residual of every channel is below ``rtol |b|`` and below ``reduction`` times the
-        initial residual (or at working precision).
+        Without ``atol``: stops when the residual of every channel is below ``rtol |b|`` and below
+        ``reduction`` times the initial residual (or at working precision).
+
+        With ``atol``: stops on the error instead of the residual. The preconditioner applied to the
+        residual, ``z = M r`` (one V-cycle, ``M ~ A^-1``), estimates the error ``A^-1 r`` of every unknown
+        in the solution's own units, and the solve stops once ``max |z| <= atol`` in every channel. A small
+        relative residual does not bound the error when ``A`` is ill-conditioned, as eq. (1) is in large
+        regions whose only data term is the weak eq. (3) weight (their lowest modes have eigenvalues of order
+        ``omega``): measured on a flat graphic of three colours (benchmarks/dequantize.py, held-out 2's
+        "desert", k-means 8), the residual test stopped a refinement round after one iteration with errors of
+        up to 36 levels, and left a 1.5-level shift in a region of 89,000 pixels; stopping at ``max |z| <= 0.1``
+        instead left true errors of 0.09-0.23 levels there and on a photograph (astronaut, k-means 16).
         """
         st = self.levels[0]
         b = np.ascontiguousarray(b, dtype=self.dtype)
@@ -312,6 +322,8 @@ class MultigridPCG:
         # with |b|: also ask for a 100-fold reduction of the initial residual
         target = np.maximum(np.minimum(rtol * bnorm, reduction * r0), floor)
         z = self._vcycle(0, r)
+        if atol is not None and np.all(np.abs(z).max(axis=(0, 1)) <= atol):
+            return x, 0
         p = z.copy()
         rz = _dot(r, z)
         q = np.empty_like(b)
@@ -320,9 +332,11 @@ class MultigridPCG:
             pq = _dot(p, q)
             a = np.where(pq > 0, rz / np.where(pq > 0, pq, 1.0), 0.0).astype(self.dtype)
             rr = _update_xr(x, r, p, q, a)
-            if np.all(np.sqrt(rr) <= target):
+            if atol is None and np.all(np.sqrt(rr) <= target):
                 return x, it
             z = self._vcycle(0, r)
+            if atol is not None and (np.all(np.abs(z).max(axis=(0, 1)) <= atol) or np.all(np.sqrt(rr) <= floor)):
+                return x, it
             rz_new = _dot(r, z)
             beta = np.where(rz > 0, rz_new / np.where(rz > 0, rz, 1.0), 0.0).astype(self.dtype)
             rz = rz_new

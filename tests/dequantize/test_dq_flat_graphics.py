@@ -1,0 +1,116 @@
+"""Flat graphics with anti-aliased edges (issue #12) and the error-based stopping of the solver."""
+
+import numpy as np
+import pytest
+
+from napari_maliang.dequantize import Dequantizer, dequantize, kmeans_quantize, requantization_mask
+from napari_maliang.dequantize.brushes import HARD, SOFT, classify_edges
+from napari_maliang.dequantize.regions import antialiasing_edges
+from napari_maliang.dequantize.solve import MultigridPCG, Stencil, to_csr
+
+FLAT = np.array([[112, 192, 182], [0, 92, 105], [251, 188, 78]], np.float64)
+
+
+def psnr(a, b):
+    mse = np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2)
+    return 10 * np.log10(255.0**2 / max(mse, 1e-12))
+
+
+def flat_graphic(h=120, w=180, over=8):
+    """Three flat colours (a sky, a slope, an ellipse) rendered with 8x8 supersampling: anti-aliased edges.
+
+    Returns the image and the (H, W) mask of pixels whose 3 x 3 neighbourhood is all one flat colour.
+    """
+    y, x = (np.mgrid[0:h * over, 0:w * over] + 0.5) / over
+    shape = np.zeros(y.shape, np.int64)  # the sky
+    shape[y > 0.55 * h - 0.25 * (x - 0.5 * w) * h / w] = 1  # the slope
+    shape[((x - 0.72 * w) / (0.2 * w)) ** 2 + ((y - 0.62 * h) / (0.22 * h)) ** 2 < 1] = 2  # the ellipse
+    fine = FLAT[shape]
+    img = fine.reshape(h, over, w, over, 3).mean(axis=(1, 3))
+    pure = np.stack([(shape.reshape(h, over, w, over) == k).all(axis=(1, 3)) for k in range(3)]).any(axis=0)
+    from scipy.ndimage import binary_erosion
+
+    return np.rint(img).astype(np.uint8), binary_erosion(pure, np.ones((3, 3)))
+
+
+@pytest.mark.parametrize("n_colors", [8, 16, 32])
+def test_flat_graphic_with_antialiased_edges_is_not_smoothed(n_colors):
+    img, flat = flat_graphic()
+    q = kmeans_quantize(img, n_colors)
+    out = dequantize(q)
+    assert requantization_mask(out, q).all()
+    assert psnr(out, img) >= psnr(q, img)  # no loss against the quantized input
+    # the flat areas stay flat and the steps between them stay steps (the truth is exactly the flat colours)
+    assert np.abs(out[flat].astype(np.int64) - img[flat]).max() <= 1
+
+
+def test_antialiasing_bands_found_and_gradient_bands_left_soft():
+    # A | blend | B: a one-pixel band between two thick regions, its colour between theirs: hard
+    idx = np.zeros((8, 12), np.int64)
+    idx[:, 6] = 1
+    idx[:, 7:] = 2
+    pal = np.array([[0, 0, 0], [120, 120, 120], [255, 255, 255]], np.float64)
+    hard_h, hard_v = antialiasing_edges(idx, pal)
+    assert hard_h[:, 5].all() and hard_h[:, 6].all() and hard_h.sum() == 16 and not hard_v.any()
+    # the same colours as wide bands of a smooth ramp: not a step, left to the paper's classification
+    ramp = np.repeat(np.arange(3), 4)[None, :].repeat(8, axis=0)
+    assert not any(m.any() for m in antialiasing_edges(ramp, pal))
+    # a thin band whose colour is not between its neighbours' (a dark line on grey and white): not a blend
+    idx_line = idx.copy()
+    pal_line = np.array([[200, 200, 200], [0, 0, 0], [255, 255, 255]], np.float64)
+    assert not any(m.any() for m in antialiasing_edges(idx_line, pal_line))
+    # where the two flat regions touch past the band, that contact is the same step: hard too
+    idx_gap = idx.copy()
+    idx_gap[0, 6] = 0
+    hard_h, _ = antialiasing_edges(idx_gap, pal)
+    assert hard_h[0, 6]  # region 0 (now reaching column 6 in row 0) meets region 2 directly
+
+
+def test_auto_hard_edges_yield_to_the_brushes():
+    idx = np.zeros((8, 12), np.int64)
+    idx[:, 6] = 1
+    idx[:, 7:] = 2
+    pal = np.array([[0, 0, 0], [120, 120, 120], [255, 255, 255]], np.float64)
+    adjacency = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], bool)
+    auto = antialiasing_edges(idx, pal)
+    soft_h, _ = classify_edges(idx, adjacency, None, auto)
+    assert not soft_h.any()  # the automatic step wins over the colour adjacency
+    ann = np.zeros(idx.shape, np.uint8)
+    ann[:4, 5:8] = SOFT  # red: soft edge here
+    soft_h, _ = classify_edges(idx, adjacency, ann, auto)
+    assert soft_h[:4, 5:7].all() and not soft_h[4:].any()
+    ann[:] = 0
+    ann[0, 6:8] = 2  # blue over colours 1 and 2: they are adjacent, everywhere, whatever was found
+    soft_h, _ = classify_edges(idx, adjacency, ann, auto)
+    assert soft_h[:, 6].all() and not soft_h[:, 5].any()
+    ann[:] = 0
+    ann[:, 6] = HARD
+    assert not classify_edges(idx, adjacency, ann, auto)[0].any()
+
+
+def test_dequantizer_reports_the_automatic_hard_edges():
+    img, _ = flat_graphic(60, 90)
+    q = kmeans_quantize(img, 16)
+    dq = Dequantizer(q)
+    hard_h, hard_v = dq.auto_hard_edges()
+    edges = dq.edge_image()
+    assert hard_h.any() and hard_v.any()
+    assert (edges[:, :-1][hard_h] == 2).all()  # shown as hard in the widget's edge image
+
+
+def test_solver_stops_on_the_error_not_the_residual():
+    # one large region whose only data term is weak (eq. 3 near its boundary, omega 0.01): ill-conditioned
+    h, w = 64, 64
+    yy, xx = np.mgrid[0:h, 0:w]
+    diag = np.full((h, w), 4.0)
+    east, south = -np.ones((h, w - 1)), -np.ones((h - 1, w))
+    weight = 0.01 * np.minimum.reduce([yy, xx, h - 1 - yy, w - 1 - xx]) / (h / 2)
+    diag = diag - np.where(xx == 0, 1, 0) - np.where(xx == w - 1, 1, 0) + weight
+    diag = diag - np.where(yy == 0, 1, 0) - np.where(yy == h - 1, 1, 0)
+    diag[:, 0] += 1.0  # a Dirichlet edge on the left: a virtual boundary pixel at 0
+    st = Stencil(diag, east, south)
+    b = (weight * 200.0)[..., None]
+    exact = np.linalg.solve(to_csr(st).toarray(), b.ravel()).reshape(h, w)
+    x0 = np.full((h, w, 1), 200.0)
+    x, _ = MultigridPCG(st).solve(b, x0, atol=0.05)
+    assert np.abs(x[..., 0] - exact).max() < 0.5  # within half a level of the exact solution
