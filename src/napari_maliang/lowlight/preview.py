@@ -14,7 +14,7 @@ import numpy as np
 from napari_maliang.lowlight._image import as_unit_float
 from napari_maliang.lowlight.reference import check_gamma
 
-__all__ = ["PREVIEW_SIDE", "ExposurePreview", "exposure_text", "photons_at_white"]
+__all__ = ["PREVIEW_SIDE", "ExposurePreview", "exposure_text"]
 
 #: Longest side of the preview in pixels (an image no larger is previewed at full resolution).
 PREVIEW_SIDE = 512
@@ -27,37 +27,22 @@ _ANCHOR_A = 2.0 ** (-np.arange(9) / 2.0)
 _LOG_FLOOR = 1e-30
 
 
-def photons_at_white(noise: float) -> float:
-    """Photons at white ``N`` of Poisson noise whose level on ``sqrt(image)`` is ``noise``:
-    ``noise = 1 / (2 sqrt(N))`` (Anscombe's variance stabilisation), so ``N = 1 / (2 noise) ** 2``;
-    ``inf`` for a noise-free image.
-
-    References
-    ----------
-    .. [1] F. J. Anscombe, "The transformation of Poisson, binomial and negative-binomial data", Biometrika 35,
-       246-254 (1948).
-    """
-    noise = float(noise)
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a finite number >= 0, got {noise}")
-    return float("inf") if noise == 0 else 1.0 / (2.0 * noise) ** 2
-
-
-def exposure_text(gamma: float, low: float, high: float, noise: float | None = None) -> str:
+def exposure_text(gamma: float, low: float, high: float, photons: float | None = None) -> str:
     """The blind decision as a user reads it: ``"exposure 2.4, likely 1.9-3.1"`` (the 10-90 % interval;
-    the wording of ``enhance_steps(...).info["exposure_text"]``), followed with ``noise`` by
-    ``" (noise: ~1000 photons at white)"`` (two significant digits; "no photon noise measured" above
-    10^7 photons).
+    the wording of ``enhance_steps(...).info["exposure_text"]``), followed, when the photons at white are
+    given, by ``" (noise: ~1000 photons at white)"`` (two significant digits; "no photon noise measured"
+    above :data:`~napari_maliang.lowlight.noise.MAX_PHOTONS`, where the noise filter does nothing).
 
     References
     ----------
     .. [1] docs/lowlight.md, blind exposure; issue #16 (exposure as a decision under uncertainty).
     """
+    from napari_maliang.lowlight.noise import MAX_PHOTONS
+
     text = f"exposure {gamma:.1f}, likely {low:.1f}-{high:.1f}"
-    if noise is None:
+    if photons is None:
         return text
-    photons = photons_at_white(noise)
-    if photons > 1e7:
+    if not photons <= MAX_PHOTONS:  # inf (no noise) too
         return f"{text} (noise: no photon noise measured)"
     return f"{text} (noise: ~{float(f'{photons:.2g}'):g} photons at white)"
 
@@ -103,9 +88,10 @@ class ExposurePreview:
     Preparation (once; about 1.5 s for one megapixel on a busy 2-core CPU, mostly the photon-noise filter,
     so run it off the GUI thread):
 
-    1. the noise level ``s`` of ``sqrt(image)`` (:func:`~napari_maliang.lowlight.noise.estimate_noise`;
-       ``photons = 1 / (2 s) ** 2``) and the photon-noise filter at ``noise_filter`` times it, at full
-       resolution, as :func:`~napari_maliang.lowlight.enhance_steps` does;
+    1. as :func:`~napari_maliang.lowlight.enhance_steps` does: the photons at white ``N``
+       (:func:`~napari_maliang.lowlight.noise.estimate_photons`), the photon-noise filter at that level and
+       strength ``noise_filter`` at full resolution, and the noise level of ``sqrt(image)``
+       (:func:`~napari_maliang.lowlight.noise.estimate_noise`) for the decision;
     2. the blind decision (:func:`~napari_maliang.lowlight.reference.exposure_posterior` on the filtered
        image with the unfiltered noise level): the same ``gamma`` and 10-90 % interval as the full run;
     3. for the anchors ``g_k = 2 ** (k / 2)``, ``k = 0 .. 8`` (1 to 16), the log of the area-downsampled
@@ -139,7 +125,8 @@ class ExposurePreview:
     gamma, gamma_low, gamma_high : float
         The blind decision and its 10-90 % interval; ``exposure`` says how it was decided.
     noise, photons : float
-        Noise level of ``sqrt(image)`` and the photons at white it corresponds to (:func:`photons_at_white`).
+        Noise level of ``sqrt(image)`` and the photons at white (``inf``: no photon noise), as ``enhance_steps``
+        reports them.
     factor : (float, float)
         Input pixels per preview pixel along the rows and the columns.
 
@@ -151,7 +138,7 @@ class ExposurePreview:
     """
 
     def __init__(self, image, *, noise_filter: float = 1.0, side: int = PREVIEW_SIDE):
-        from napari_maliang.lowlight.noise import estimate_noise, photon_denoise
+        from napari_maliang.lowlight.noise import estimate_noise, estimate_photons, photon_denoise
         from napari_maliang.lowlight.reference import exposure_posterior
 
         if isinstance(side, bool) or not isinstance(side, (int, np.integer)) or side < 8:
@@ -160,10 +147,10 @@ class ExposurePreview:
         if not (np.isfinite(noise_filter) and noise_filter >= 0):
             raise ValueError(f"noise_filter must be a finite number >= 0, got {noise_filter}")
         img = as_unit_float(image)
-        self.noise = estimate_noise(img)
-        self.photons = photons_at_white(self.noise)
-        if noise_filter > 0:  # as enhance_steps: the filter estimates its own noise level
-            img = photon_denoise(img, strength=noise_filter)
+        self.noise = estimate_noise(img)  # as enhance_steps: for the exposure decision
+        self.photons = estimate_photons(img)  # and for the noise filter
+        if noise_filter > 0:
+            img = photon_denoise(img, strength=noise_filter, sigma=0.5 / np.sqrt(self.photons))
         post = exposure_posterior(img, noise=self.noise)
         self.gamma, self.gamma_low, self.gamma_high = post["gamma"], post["gamma_low"], post["gamma_high"]
         self.exposure = post["exposure"]
@@ -188,7 +175,7 @@ class ExposurePreview:
     @property
     def text(self) -> str:
         """``"exposure 2.4, likely 1.9-3.1 (noise: ~1000 photons at white)"`` (:func:`exposure_text`)."""
-        return exposure_text(self.gamma, self.gamma_low, self.gamma_high, self.noise)
+        return exposure_text(self.gamma, self.gamma_low, self.gamma_high, self.photons)
 
     def __call__(self, gamma: float, *, out: np.ndarray | None = None) -> np.ndarray:
         """The preview at darkening exponent ``gamma`` (1..16): float32 on 0..1 of :attr:`shape`.
