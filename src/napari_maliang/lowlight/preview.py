@@ -31,18 +31,16 @@ def exposure_text(gamma: float, low: float, high: float, photons: float | None =
     """The blind decision as a user reads it: ``"exposure 2.4, likely 1.9-3.1"`` (the 10-90 % interval;
     the wording of ``enhance_steps(...).info["exposure_text"]``), followed, when the photons at white are
     given, by ``" (noise: ~1000 photons at white)"`` (two significant digits; "no photon noise measured"
-    above :data:`~napari_maliang.lowlight.noise.MAX_PHOTONS`, where the noise filter does nothing).
+    for ``inf``).
 
     References
     ----------
     .. [1] docs/lowlight.md, blind exposure; issue #16 (exposure as a decision under uncertainty).
     """
-    from napari_maliang.lowlight.noise import MAX_PHOTONS
-
     text = f"exposure {gamma:.1f}, likely {low:.1f}-{high:.1f}"
     if photons is None:
         return text
-    if not photons <= MAX_PHOTONS:  # inf (no noise) too
+    if not np.isfinite(photons):
         return f"{text} (noise: no photon noise measured)"
     return f"{text} (noise: ~{float(f'{photons:.2g}'):g} photons at white)"
 
