@@ -33,11 +33,23 @@ SEED0 = 95000  # as benchmarks/lowlight_denoise.py
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--every", type=int, default=3)
+    ap.add_argument(
+        "--gp-raw",
+        action="store_true",
+        help="also the GP redesign 'denoised targets': the GP's inputs are the raw (noisy) image, its targets "
+        "the default's reference (from the denoised image); enhance(dark, reference=res.reference, noise_filter=0)",
+    )
     args = ap.parse_args(argv)
     photos = training_photos()[:: args.every]
     warm = np.random.default_rng(0).uniform(0, 1, (96, 128, 3)).astype(np.float32)
     enhance(darken(warm, gamma=2.5, peak=100, seed=1))
-    names = ("gamma 1/2.2", "gamma+NLM", "reference (no GP)", "default")
+    names = (
+        "gamma 1/2.2",
+        "gamma+NLM",
+        "reference (no GP)",
+        "default",
+        *(("GP raw -> denoised ref",) if args.gp_raw else ()),
+    )
     rows = []
     for i, (src, name, img) in enumerate(photos):
         img = np.repeat(img[..., None], 3, axis=-1) if img.ndim == 2 else img  # RGB, as held-out set 4
@@ -54,6 +66,8 @@ def main(argv=None) -> int:
             "reference (no GP)": score(res.reference, img),
             "default": score(res.image, img),
         }
+        if args.gp_raw:
+            r["GP raw -> denoised ref"] = score(enhance(dark, reference=res.reference, noise_filter=0), img)
         rows.append((src, r, dt))
         print(f"  {i + 1:2d} {src}:{name[:30]:30s} g {g:.2f} N {n:5.0f} blind {res.info.get('gamma', 0):.2f}  "
               + "  ".join(f"{v[0]:6.2f}/{v[1]:.3f}" for v in r.values()), flush=True)  # fmt: skip

@@ -213,3 +213,16 @@ def test_bayes_exposure_is_the_default_and_reports_its_interval():
 def test_bad_gamma(dark_pair, kwargs, error, match):
     with pytest.raises(error, match=match):
         enhance(dark_pair[0], k=5, **kwargs)
+
+
+@pytest.mark.parametrize("peak", [50.0, 200.0])
+def test_info_reports_the_photon_level(peak):
+    from napari_maliang.lowlight.samples import photo
+
+    dark = darken(photo("astronaut", size=128), gamma=2.5, peak=peak, seed=5)
+    info = run_to_end(enhance_steps(dark, k=10, details=True)).info
+    assert info["photons_at_white"] == pytest.approx(peak, rel=0.25)  # texture makes it low on a small photo
+    assert info["noise_sigma"] == pytest.approx(0.5 / np.sqrt(info["photons_at_white"]))
+    clean = np.full((32, 32), 0.2, np.float32)
+    info = run_to_end(enhance_steps(clean, k=5, details=True)).info
+    assert info["photons_at_white"] == np.inf and info["noise_sigma"] == 0.0

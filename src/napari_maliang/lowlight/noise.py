@@ -1,13 +1,18 @@
-"""Noise-aware pre-filter for low-light images (not in the paper; its failure case (b), section IV.E).
+"""Photon noise of low-light images, handled as photons (not in the paper; its failure case (b), section IV.E).
 
-A dark photo is dominated by photon (Poisson) noise, whose variance grows with the signal. The
-square root is its variance-stabilising transform (Anscombe 1948, without the 3/8 offset): on
-``sqrt(I)`` the noise is nearly Gaussian with one standard deviation ``1 / (2 sqrt(photons at
-white))`` everywhere. So the noise level is estimated once on ``sqrt(I)`` (:func:`estimate_noise`,
-Immerkaer's Laplacian-difference operator with a robust median, so edges and texture count little)
-and removed there by an edge-preserving bilateral filter whose range sigma is three times that
-level (:func:`photon_denoise`), before the exposure estimate, the reference and the GP see the
-image.
+A dark photo is dominated by photon (Poisson) noise: ``N I`` is a Poisson count, ``N`` the photons for
+full scale, so the noise variance ``I / N`` grows with the signal. The pre-filter of :func:`enhance
+<napari_maliang.lowlight.enhancement.enhance>` (:func:`photon_denoise`) therefore
+
+1. estimates ``N`` from the variance-to-mean ratio of the image's tiles (:func:`estimate_photons`);
+2. stabilises the variance by Anscombe's transform ``A = 2 sqrt(N I + 3/8)`` (:func:`anscombe`), after
+   which the noise is close to white with standard deviation 1 at every brightness;
+3. removes it there by non-local means at that known level (:func:`nl_means`, compiled);
+4. goes back by the exact unbiased inverse of Makitalo & Foi (:func:`inverse_anscombe`), so the dark
+   regions that the brightening magnifies keep their mean.
+
+:func:`estimate_noise` (the noise of ``sqrt(I)``, ``~ 1 / (2 sqrt(N))`` above a few counts) is kept for
+the exposure decision, whose likelihood was fitted with it.
 """
 
 from __future__ import annotations
