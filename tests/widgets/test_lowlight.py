@@ -313,3 +313,14 @@ def test_preview_follows_the_chosen_layer_and_not_a_hidden_dock(make_napari_view
     gray = viewer.layers["b exposure preview"]
     assert widget.preview_source is second and gray.data.ndim == 2 and gray.colormap.name == "gray"
     assert [ly.name for ly in viewer.layers] == ["a", "b", "a exposure preview", "b exposure preview"]
+
+    # the user takes the preview layer (puts their own data in): it is never written again, a fresh one is
+    # made, placed like the first
+    mine = np.zeros_like(gray.data)
+    gray.data = mine
+    widget._set_slider(3.0)  # a move that is not the user's: the preview only
+    assert gray.data is mine and not mine.any()
+    fresh = viewer.layers["b exposure preview [1]"]
+    np.testing.assert_allclose(fresh.scale, gray.scale)
+    assert fresh.colormap.name == "gray" and fresh.metadata["exposure_preview"]["gamma"] == 3.0
+    assert _settled(widget) and "b enhanced" not in viewer.layers

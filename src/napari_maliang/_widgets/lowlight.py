@@ -81,6 +81,14 @@ class _RunLatest:
             self.runner.run()
 
 
+def _unchanged(layer, key: str, value) -> bool:
+    """Whether ``layer``'s setting ``key`` already is ``value`` (a colormap by name)."""
+    current = getattr(layer, key)
+    if key == "colormap":
+        return current.name == value
+    return np.shape(current) == np.shape(value) and bool(np.allclose(current, value))
+
+
 def _timer(parent, ms: int, slot) -> QTimer:
     timer = QTimer(parent)
     timer.setSingleShot(True)
@@ -283,19 +291,29 @@ class LowlightWidget(QWidget):
         factor = np.asarray(self.preview.factor)
         scale = np.asarray(source.scale)[-2:]
         image = self.preview(float(gamma))
-        kwargs = {
+        look = {
             "scale": scale * factor,  # a preview pixel covers factor input pixels, centred on them
             "translate": np.asarray(source.translate)[-2:] + scale * (factor - 1) / 2,
             "contrast_limits": (0.0, 1.0),
-            "metadata": {"exposure_preview": {"gamma": float(gamma), "factor": tuple(self.preview.factor)}},
         }
         if image.ndim == 2:
-            kwargs["colormap"] = "gray"
+            look["colormap"] = "gray"
         if reveal:
-            kwargs["visible"] = True
+            look["visible"] = True
+        name = f"{source.name} exposure preview"
+        shown = self.preview_layer
+        changed = look
+        if self._layer_alive(shown) and shown.name == name:
+            # napari refreshes a layer for each setting, even an unchanged one (about 10 ms each): a slider
+            # move passes only what changed (once placed, the data: 11 ms instead of 45 ms per move)
+            changed = {key: value for key, value in look.items() if not _unchanged(shown, key, value)}
+        metadata = {"exposure_preview": {"gamma": float(gamma), "factor": tuple(self.preview.factor)}}
         self.preview_layer = output_layer(
-            self.viewer, image, name=f"{source.name} exposure preview", layer_type="image", protect=[source], **kwargs
+            self.viewer, image, name=name, layer_type="image", protect=[source], metadata=metadata, **changed
         )
+        if self.preview_layer is not shown and len(changed) < len(look):  # a fresh layer: the user took the old
+            self._show_preview(gamma, reveal=reveal)
+            return
         if reveal and self._layer_alive(self.output) and _unwrap(self._output_source) is _unwrap(source):
             self.output.visible = False
 
