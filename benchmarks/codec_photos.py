@@ -12,8 +12,12 @@ JPEG 2000 (OpenJPEG through imagecodecs, raw codestream) are coded at the larges
 most the full budget ``rate * H * W / 8`` bytes (a ``>`` marks a JPEG that cannot get that small: its
 smallest file). PSNR and SSIM (scikit-image, ``data_range=255``) against the prepared photo.
 
-Design (``--design``): the photo mode's building blocks on the design photos only (see
-``docs/benchmarks/codec_photos.md``).
+Design (``--design``): today's codec on the design photos, then the photo mode's building blocks on their
+gray versions (colour photos reduced to luma): the adaptive subdivision (``codec/subdivision.py``) at each
+rate, its stored pixels inpainted by EED (``codec/eed.py``) and by homogeneous diffusion from the same pixels,
+against JPEG and JPEG 2000 at the same number of bytes. The photo mode's size is the subdivision's estimate
+(header + adaptive code lengths of the tree and the values), not a coded file yet. See
+``docs/benchmarks/codec_photos.md``.
 """
 
 from __future__ import annotations
@@ -114,14 +118,97 @@ def score_mlg(photos: dict[str, np.ndarray], rates=RATES) -> None:
     print(f"SUMMARY (.mlg edge mode): {summary}")
 
 
+def luma(img: np.ndarray) -> np.ndarray:
+    """8-bit gray version (ITU-R 601 luma, as Pillow's ``L``) of a gray or RGB image."""
+    if img.ndim == 2:
+        return img
+    return np.clip(np.rint(img[..., :3] @ np.array([0.299, 0.587, 0.114])), 0, 255).astype(np.uint8)
+
+
+def tonal(f: np.ndarray, code, eed: np.ndarray, iterations: int):
+    """Tonal optimisation (codec/tonal.py) with the EED tensor frozen at ``eed``; returns the new code."""
+    from dataclasses import replace
+
+    from napari_maliang.codec.eed import diffusion_tensor, stencil_weights
+    from napari_maliang.codec.subdivision import code_bits, quantise
+    from napari_maliang.codec.tonal import LinearInpainting, optimise_values
+
+    m = code.sub.mask
+    w = stencil_weights(*diffusion_tensor(np.ascontiguousarray(eed[None]), lam=2.0, sigma=1.0))
+    c = optimise_values(f, LinearInpainting(w, m, tol=1e-4), f[m], iterations)
+    levels = quantise(c, code.q, code.lo, code.hi)
+    return replace(code, levels=levels, bits=code_bits(code.sub, levels, code.q))
+
+
+def study_subdivision(photos: dict[str, np.ndarray], rates=RATES, qs=(12, 16, 24), tonal_iterations=0) -> None:
+    """EED vs homogeneous diffusion from the adaptive subdivision's pixels, vs JPEG and JPEG 2000 (gray);
+    with ``tonal_iterations`` the stored values are optimised for the EED decoder (sizes re-estimated)."""
+    from napari_maliang.codec.eed import eed_inpaint
+    from napari_maliang.codec.inpaint import homogeneous
+    from napari_maliang.codec.subdivision import code_at_rate
+
+    print(
+        f"photo mode study (gray): subdivision d=-1, q in {qs} (best for EED kept), EED lambda=2 sigma=1 time=200, "
+        f"tonal optimisation {tonal_iterations} CG iterations"
+    )
+    print("columns: bpp PSNR(dB) SSIM; JPEG and JPEG 2000 at the photo mode's estimated size in bytes")
+    wins = {r: [0, 0, 0, 0] for r in rates}  # EED beats homogeneous, JPEG (PSNR and SSIM), J2K (PSNR), cases
+    for name, img in photos.items():
+        f = luma(img)
+        g = f.astype(float)
+        npix = f.size
+        for rate in rates:
+            best = None
+            for q in qs:
+                code = code_at_rate(g, rate, d=-1.0, q=q)
+                if tonal_iterations:
+                    code = tonal(g, code, eed_inpaint(code.image(g.shape), code.sub.mask), tonal_iterations)
+                known = code.image(g.shape)
+                t0 = time.process_time()
+                hom = homogeneous(known, code.sub.mask)
+                eed = eed_inpaint(known, code.sub.mask, init=hom)
+                t1 = time.process_time()
+                e8 = np.clip(np.rint(eed), 0, 255)
+                if best is None or psnr(f, e8) > best[0]:
+                    best = (psnr(f, e8), q, code, hom, e8, t1 - t0)
+            p, q, code, hom, e8, cpu = best
+            h8 = np.clip(np.rint(hom), 0, 255)
+            nbytes = int(np.ceil(code.bits / 8))
+            jp, j2 = jpeg_at_size(f, nbytes), jpeg2000_at_size(f, nbytes)
+            s = ssim(f, e8)
+            print(
+                f"{name:24s} {rate:.1f} | q={q:2d} {int(code.sub.mask.sum()):6d} px | EED {8 * nbytes / npix:.3f} {p:5.2f} {s:.3f} "
+                f"| homogeneous {psnr(f, h8):5.2f} {ssim(f, h8):.3f} | JPEG {fmt(jp, f, npix)} | J2K {fmt(j2, f, npix)} "
+                f"| CPU decode {cpu:.1f} s",
+                flush=True,
+            )
+            w = wins[rate]
+            w[0] += p > psnr(f, h8)
+            w[1] += p > psnr(f, jp.image) and s > ssim(f, jp.image)
+            w[2] += p > psnr(f, j2.image)
+            w[3] += 1
+    summary = "; ".join(
+        f"{r} bpp: EED > homogeneous {w[0]}/{w[3]}, beat JPEG {w[1]}/{w[3]}, J2K {w[2]}/{w[3]}" for r, w in wins.items()
+    )
+    print(f"SUMMARY (photo mode study, gray): {summary}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dir", nargs="?", default=Path.home() / ".cache" / "maliang-heldout", type=Path)
     parser.add_argument("--design", action="store_true", help="the design photos instead of the held-out set")
+    parser.add_argument("--tonal", type=int, default=0, help="--design: tonal optimisation iterations (q 12 only)")
     args = parser.parse_args(argv)
     print(f"machine: {os.cpu_count()} CPUs visible; load average {os.getloadavg()[0]:.1f} at start")
-    photos = design() if args.design else heldout(args.dir)
-    score_mlg(photos)
+    if args.design:
+        photos = design()
+        if args.tonal:
+            study_subdivision(photos, qs=(12,), tonal_iterations=args.tonal)
+            return 0
+        study_subdivision(photos)
+        score_mlg(photos)
+    else:
+        score_mlg(heldout(args.dir))
     return 0
 
 

@@ -130,10 +130,10 @@ def eed_inpaint(
     image: np.ndarray,
     mask: np.ndarray,
     *,
-    lam: float = 3.0,
+    lam: float = 2.0,
     sigma: float = 1.0,
-    time: float = 400.0,
-    cycles: int = 8,
+    time: float = 200.0,
+    cycles: int = 4,
     diffusivity: str = "charbonnier",
     init: np.ndarray | None = None,
 ) -> np.ndarray:

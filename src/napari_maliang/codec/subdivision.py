@@ -137,20 +137,23 @@ class PointCode:
         return out
 
 
-def code_points(f: np.ndarray, a: float, d: float = -1.0, q: int = 32) -> PointCode:
+def code_points(f: np.ndarray, a: float, d: float = -1.0, q: int = 16) -> PointCode:
     """Subdivide the gray image ``f`` with threshold ``a * l**d`` and quantise its stored pixels to ``q`` levels
     over the image's range; estimate the size (module docstring)."""
     sub = subdivide(f, a, d)
     g = np.asarray(f, float)
     lo, hi = float(g.min()), float(g.max())
     levels = quantise(g[sub.mask], q, lo, hi)
-    bits = HEADER_BITS + adaptive_bits(sub.flags, np.minimum(sub.depths, 31), 2) + adaptive_bits(
-        levels, np.zeros(levels.size, np.int64), q
-    )
-    return PointCode(sub, levels, q, lo, hi, bits)
+    return PointCode(sub, levels, q, lo, hi, code_bits(sub, levels, q))
 
 
-def code_at_rate(f: np.ndarray, bpp: float, d: float = -1.0, q: int = 32, iterations: int = 24) -> PointCode:
+def code_bits(sub: Subdivision, levels: np.ndarray, q: int) -> float:
+    """Estimated size in bits: header, the flags (KT per depth, depths over 31 share a context), the values."""
+    flags = adaptive_bits(sub.flags, np.minimum(sub.depths, 31), 2)
+    return HEADER_BITS + flags + adaptive_bits(levels, np.zeros(len(levels), np.int64), q)
+
+
+def code_at_rate(f: np.ndarray, bpp: float, d: float = -1.0, q: int = 16, iterations: int = 24) -> PointCode:
     """The :func:`code_points` with the smallest threshold ``a`` (most pixels) whose estimated size is at most
     ``bpp * H * W`` bits (bisection on ``log a``); ``ValueError`` when even the root rectangle does not fit."""
     g = np.asarray(f, float)

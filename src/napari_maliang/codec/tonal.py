@@ -1,0 +1,90 @@
+"""Tonal optimisation: the stored values that make the decoder's inpainting closest to the image (issue #17).
+
+For a linear inpainting operator, the reconstruction from the stored values ``c`` on the mask ``K`` is
+``u = M c`` with ``u_K = c`` and, on the other pixels ``U``, the steady state ``L_UU u_U + L_UK c = 0`` of the
+graph Laplacian ``L`` of the pair weights (:func:`.eed.stencil_weights`); so ``M^T r = r_K - L_KU L_UU^-1 r_U``
+(``L`` is symmetric). The best values in the least-squares sense solve the normal equations
+``M^T M c = M^T f``, here by conjugate gradients from ``c = f_K``, every product costing two sparse solves
+with ``L_UU`` (conjugate gradients preconditioned by smoothed-aggregation AMG, pyamg). This is the tonal
+optimisation of Mainberger, Hoffmann, Weickert et al. (2011, homogeneous diffusion) and, with the EED
+tensor frozen at the current reconstruction, the linearised EED version that R-EED's encoder approximates
+(Schmaltz et al. 2014, section 4).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+
+def laplacian(w_e, w_s, w_se, w_sw) -> sparse.csr_matrix:
+    """The graph Laplacian ``L = diag(sum_q w_pq) - W`` of the four pair-weight arrays (raster numbering)."""
+    H, W = w_e.shape
+    idx = np.arange(H * W).reshape(H, W)
+    rows, cols, vals = [], [], []
+    for w, (dy, dx) in ((w_e, (0, 1)), (w_s, (1, 0)), (w_se, (1, 1)), (w_sw, (1, -1))):
+        ys = slice(0, H - dy)
+        xs = slice(0, W - dx) if dx >= 0 else slice(1, W)
+        xq = slice(dx, W) if dx >= 0 else slice(0, W - 1)
+        p = idx[ys, xs].ravel()
+        q = idx[dy:, xq].ravel()
+        v = w[ys, xs].ravel()
+        keep = v != 0
+        rows += [p[keep], q[keep]]
+        cols += [q[keep], p[keep]]
+        vals += [v[keep], v[keep]]
+    A = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(H * W, H * W))
+    return (sparse.diags(np.asarray(A.sum(axis=1)).ravel()) - A).tocsr()
+
+
+class LinearInpainting:
+    """``u = M c`` and ``M^T r`` for the pair weights ``w`` and the mask (module docstring)."""
+
+    def __init__(self, weights, mask: np.ndarray, tol: float = 1e-8):
+        import pyamg
+
+        self.shape = mask.shape
+        known = mask.ravel()
+        self.K = np.flatnonzero(known)
+        self.U = np.flatnonzero(~known)
+        L = laplacian(*weights)
+        self.L_UU = L[self.U][:, self.U].tocsr() + 1e-10 * sparse.identity(self.U.size, format="csr")
+        self.L_UK = L[self.U][:, self.K].tocsr()
+        self.ml = pyamg.smoothed_aggregation_solver(self.L_UU, max_coarse=500) if self.U.size else None
+        self.tol = tol
+
+    def _solve(self, b):
+        return self.ml.solve(b, tol=self.tol, accel="cg", maxiter=200)
+
+    def forward(self, c: np.ndarray) -> np.ndarray:
+        u = np.empty(self.shape[0] * self.shape[1])
+        u[self.K] = c
+        if self.U.size:
+            u[self.U] = self._solve(-(self.L_UK @ c))
+        return u.reshape(self.shape)
+
+    def adjoint(self, r: np.ndarray) -> np.ndarray:
+        r = r.ravel()
+        out = r[self.K].copy()
+        if self.U.size:
+            out -= self.L_UK.T @ self._solve(r[self.U])
+        return out
+
+
+def optimise_values(f: np.ndarray, op: LinearInpainting, c0: np.ndarray, iterations: int = 8) -> np.ndarray:
+    """Conjugate gradients on ``M^T M c = M^T f`` from ``c0`` (CGNR), ``iterations`` steps."""
+    g = np.asarray(f, float)
+    c = np.asarray(c0, float).copy()
+    r = op.adjoint(g - op.forward(c))
+    p = r.copy()
+    rr = r @ r
+    for _ in range(iterations):
+        if rr <= 1e-20:
+            break
+        Mp = op.forward(p).ravel()
+        alpha = rr / (Mp @ Mp)
+        c += alpha * p
+        r -= alpha * op.adjoint(Mp)
+        rr, rr_old = r @ r, rr
+        p = r + (rr / rr_old) * p
+    return c
