@@ -128,11 +128,14 @@ class LowlightWidget(QWidget):
                "enhanced at full resolution.</qt>")
         for part in (self.exposure_slider.native, *self.exposure_slider.native.findChildren(QWidget)):
             part.setToolTip(tip)
+        self.blind_exposure.tooltip = ("Ticked: the exposure (darkening gamma) is decided blindly from the image, "
+                                       "and the slider shows the decision. Moving the slider unticks it; ticking "
+                                       "it puts the slider back at the blind decision.")
         self.exposure_label = Label(
             label="blind decision", value="",
             tooltip="The blind exposure decision for the chosen image, its 10-90 % interval (the likely range of "
-                    "the darkening exponent) and the photon-noise level, as photons at white (1 / (2 sigma)^2 "
-                    "for noise sigma of sqrt(image)).")
+                    "the darkening exponent) and the photon noise: the photons for full scale estimated from the "
+                    "image, which the photon-noise filter works with (fewer photons, more noise).")
         self.exposure_label.native.setWordWrap(True)
         self.patch_spin = SpinBox(label="patch size", value=patch, min=1, max=9,
                                   tooltip="Side p of the square p × p patches the Gaussian process maps from I_L to "
