@@ -12,7 +12,9 @@ integers so that encoder and decoder agree on every machine. Counts are halved w
 
 Coder: the binary range coder of LZMA (32-bit range, carry propagated through a cached byte). The
 always-zero first byte is not written and trailing zero bytes are dropped; the decoder reads zeros past
-the end.
+the end. Its one-bit steps (:func:`encode_bit`, :func:`decode_bit`, with their states) and the KT counts
+(:func:`_p0`, :func:`_count`) are shared with the photo mode's tree and value coder
+(:mod:`._subdivision_numba`).
 """
 
 from __future__ import annotations
@@ -80,6 +82,68 @@ def _shift_low(out, pos, low, cache, cache_size):
 
 
 @numba.njit(cache=True, nogil=True)
+def encoder_state():
+    """State of the range encoder: ``[pos, low, range, cache, cache_size]`` (position -1: the skipped byte)."""
+    return np.array([-1, 0, _MASK32, 0, 1], np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def encode_bit(out, st, p0, bit) -> None:
+    """Code ``bit`` with probability ``p0 / 2**12`` of a 0 into ``out`` (state ``st``, :func:`encoder_state`)."""
+    rng = st[2]
+    bound = (rng >> _BITS) * p0
+    if bit:
+        st[1] += bound
+        rng -= bound
+    else:
+        rng = bound
+    while rng < _TOP:
+        rng = (rng << 8) & _MASK32
+        st[0], st[1], st[3], st[4] = _shift_low(out, st[0], st[1], st[3], st[4])
+    st[2] = rng
+
+
+@numba.njit(cache=True, nogil=True)
+def encode_finish(out, st) -> int:
+    """Flush the encoder; returns the number of bytes of ``out`` to keep (trailing zeros dropped)."""
+    for _ in range(5):
+        st[0], st[1], st[3], st[4] = _shift_low(out, st[0], st[1], st[3], st[4])
+    pos = st[0]
+    while pos > 0 and out[pos - 1] == 0:
+        pos -= 1
+    return pos
+
+
+@numba.njit(cache=True, nogil=True)
+def decoder_state(data):
+    """State of the range decoder over ``data``: ``[pos, code, range]``; bytes past the end read as 0."""
+    n = data.shape[0]
+    code = 0
+    for pos in range(4):
+        code = (code << 8) | (data[pos] if pos < n else 0)
+    return np.array([4, code, _MASK32], np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def decode_bit(data, st, p0) -> int:
+    """Inverse of :func:`encode_bit`."""
+    bound = (st[2] >> _BITS) * p0
+    if st[1] < bound:
+        st[2] = bound
+        bit = 0
+    else:
+        st[1] -= bound
+        st[2] -= bound
+        bit = 1
+    n = data.shape[0]
+    while st[2] < _TOP:
+        st[2] = (st[2] << 8) & _MASK32
+        st[1] = ((st[1] << 8) | (data[st[0]] if st[0] < n else 0)) & _MASK32
+        st[0] += 1
+    return bit
+
+
+@numba.njit(cache=True, nogil=True)
 def encode_map(E, template):
     """Code the 0/1 ``uint8`` map ``E``; returns the bytes as a ``uint8`` array."""
     H, W = E.shape
@@ -87,26 +151,14 @@ def encode_map(E, template):
     n0 = np.zeros(nctx, np.int64)
     n1 = np.zeros(nctx, np.int64)
     out = np.empty(H * W * 2 + 16, np.uint8)  # 12 bits per pixel at worst
-    pos, low, rng, cache, cache_size = -1, 0, _MASK32, 0, 1
+    st = encoder_state()
     for y in range(H):
         for x in range(W):
             c = _context(E, y, x, W, template)
             bit = E[y, x]
-            bound = (rng >> _BITS) * _p0(n0, n1, c)
-            if bit:
-                low += bound
-                rng -= bound
-            else:
-                rng = bound
+            encode_bit(out, st, _p0(n0, n1, c), bit)
             _count(n0, n1, c, bit)
-            while rng < _TOP:
-                rng = (rng << 8) & _MASK32
-                pos, low, cache, cache_size = _shift_low(out, pos, low, cache, cache_size)
-    for _ in range(5):
-        pos, low, cache, cache_size = _shift_low(out, pos, low, cache, cache_size)
-    while pos > 0 and out[pos - 1] == 0:
-        pos -= 1
-    return out[:pos].copy()
+    return out[: encode_finish(out, st)].copy()
 
 
 @numba.njit(cache=True, nogil=True)
@@ -116,28 +168,11 @@ def decode_map(data, H, W, template):
     n0 = np.zeros(nctx, np.int64)
     n1 = np.zeros(nctx, np.int64)
     E = np.zeros((H, W), np.uint8)
-    n = data.shape[0]
-    pos = 0
-    code = 0
-    for _ in range(4):
-        code = (code << 8) | (data[pos] if pos < n else 0)
-        pos += 1
-    rng = _MASK32
+    st = decoder_state(data)
     for y in range(H):
         for x in range(W):
             c = _context(E, y, x, W, template)
-            bound = (rng >> _BITS) * _p0(n0, n1, c)
-            if code < bound:
-                rng = bound
-                bit = 0
-            else:
-                code -= bound
-                rng -= bound
-                bit = 1
+            bit = decode_bit(data, st, _p0(n0, n1, c))
             E[y, x] = bit
             _count(n0, n1, c, bit)
-            while rng < _TOP:
-                rng = (rng << 8) & _MASK32
-                code = ((code << 8) | (data[pos] if pos < n else 0)) & _MASK32
-                pos += 1
     return E
