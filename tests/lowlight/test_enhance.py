@@ -224,5 +224,6 @@ def test_info_reports_the_photon_level(peak):
     assert info["photons_at_white"] == pytest.approx(peak, rel=0.25)  # texture makes it low on a small photo
     assert info["noise_sigma"] == pytest.approx(0.5 / np.sqrt(info["photons_at_white"]))
     clean = np.full((32, 32), 0.2, np.float32)
-    info = run_to_end(enhance_steps(clean, k=5, details=True)).info
+    with pytest.warns(UserWarning, match="distinct training patches"):
+        info = run_to_end(enhance_steps(clean, k=5, details=True)).info
     assert info["photons_at_white"] == np.inf and info["noise_sigma"] == 0.0
