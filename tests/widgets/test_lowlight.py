@@ -314,6 +314,15 @@ def test_preview_follows_the_chosen_layer_and_not_a_hidden_dock(make_napari_view
     assert widget.preview_source is second and gray.data.ndim == 2 and gray.colormap.name == "gray"
     assert [ly.name for ly in viewer.layers] == ["a", "b", "a exposure preview", "b exposure preview"]
 
+    # a stack cannot be previewed: said on the decision line, no error notification for an automatic job
+    stack = viewer.add_image(np.zeros((3, 16, 16), np.float32), name="stack")
+    viewer.window.show()  # on screen now: choosing a layer prepares its preview by itself
+    widget.layer_combo.value = stack
+    qtbot.waitUntil(lambda: "no preview" in widget.exposure_label.value, timeout=5_000)
+    assert widget.preview is None and widget.preview_runner.last_error is None
+    widget.layer_combo.value = second
+    _prepared(qtbot, widget)
+
     # the user takes the preview layer (puts their own data in): it is never written again, a fresh one is
     # made, placed like the first
     mine = np.zeros_like(gray.data)

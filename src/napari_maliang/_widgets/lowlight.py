@@ -230,8 +230,14 @@ class LowlightWidget(QWidget):
             self._prepare_timer.start()
 
     def _prepare(self) -> None:
-        if self.isVisible() and self._builtin() and self.layer_combo.value is not None:
-            self._preview_latest.request()
+        layer = self.layer_combo.value
+        if not (self.isVisible() and self._builtin() and layer is not None):
+            return
+        if layer.ndim != 2:  # a stack: no error for a job the user did not ask for, only this line
+            self.preview = self.preview_source = None
+            self.exposure_label.value = f"no preview: {layer.name!r} is not one 2-D image (pick a single plane)"
+            return
+        self._preview_latest.request()
 
     def _start_preview(self):
         from napari_maliang.lowlight.preview import ExposurePreview
