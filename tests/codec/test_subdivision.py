@@ -100,3 +100,39 @@ def test_code_at_rate_respects_the_budget(photo):
     assert large.sub.mask.sum() > 2 * small.sub.mask.sum()
     with pytest.raises(ValueError, match="below"):
         code_at_rate(photo, 1e-5)
+
+
+def test_coded_round_trip_and_size(photo):
+    from napari_maliang.codec.subdivision import decode_points, encode_points
+
+    for q in (12, 16):
+        code = code_at_rate(photo, 0.4, q=q)
+        tree, values = encode_points(code)
+        mask, levels = decode_points(tree, values, photo.shape, q, code.sub.flags.size)
+        np.testing.assert_array_equal(mask, code.sub.mask)
+        np.testing.assert_array_equal(levels, code.levels)
+        # the range coder lands within 2 % (+ a few bytes of flushing) of the code-length estimate
+        coded = 8 * (len(tree) + len(values))
+        estimate = code.bits - 96
+        assert abs(coded - estimate) < 0.02 * estimate + 64
+
+
+def test_coded_corruption_gives_value_errors(photo):
+    from napari_maliang.codec.subdivision import decode_points, encode_points
+
+    code = code_at_rate(photo, 0.4, q=12)
+    tree, values = encode_points(code)
+    n = code.sub.flags.size
+    with pytest.raises(ValueError, match="corrupt"):
+        decode_points(tree, values, photo.shape, 12, n - 1)
+    with pytest.raises(ValueError, match="corrupt"):
+        decode_points(tree, values, photo.shape, 12, 10**9)
+    rng = np.random.default_rng(7)
+    for _ in range(30):  # random bytes: a mask and levels, or a ValueError, never anything else
+        junk_tree = rng.integers(0, 256, rng.integers(0, 64), dtype=np.uint8).tobytes()
+        junk_values = rng.integers(0, 256, rng.integers(0, 64), dtype=np.uint8).tobytes()
+        try:
+            mask, levels = decode_points(junk_tree, junk_values, (40, 30), 12, int(rng.integers(0, 200)))
+        except ValueError:
+            continue
+        assert mask.shape == (40, 30) and levels.size == mask.sum() and levels.max(initial=0) < 12

@@ -13,6 +13,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ._edge_numba import _count, _p0, decode_bit, decoder_state, encode_bit, encode_finish, encoder_state
+
+#: flags at depth 31 and deeper share one context
+MAX_DEPTH_CONTEXT = 31
+DECIDE, READ, DECODE = 0, 1, 2
+
 
 @numba.njit(cache=True, nogil=True)
 def _estimate_mse(f, y0, y1, x0, x1) -> float:
@@ -45,17 +51,20 @@ def _estimate_mse(f, y0, y1, x0, x1) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def traverse(H, W, flags, decide, f, a, d, max_flags):
+def traverse(H, W, mode, flags, data, f, a, d, max_flags):
     """Walk the tree; returns ``(flags, n_flags, mask, depths)``.
 
-    With ``decide`` the rectangle is split when ``_estimate_mse > a * l**d`` (``l`` its diagonal, R-EED's
-    rule) and the flags are written into a new array; otherwise they are read from ``flags`` (reading past
-    ``max_flags`` returns ``n_flags = -1``: a corrupt tree). ``depths[k]`` is the depth of flag ``k`` (the
-    coder's context).
+    ``mode`` DECIDE: a rectangle is split when ``_estimate_mse > a * l**d`` (``l`` its diagonal, R-EED's rule)
+    and the flags are written into a new array; READ: they are read from ``flags``; DECODE: they are decoded
+    from the bytes ``data`` (:func:`encode_tree`'s coder) as the walk needs them. More than ``max_flags``
+    flags returns ``n_flags = -1`` (a corrupt tree). ``depths[k]`` is the depth of flag ``k`` (the context).
     """
     mask = np.zeros((H, W), np.bool_)
-    out = np.zeros(max_flags, np.uint8) if decide else flags
+    out = flags if mode == READ else np.zeros(max_flags, np.uint8)
     depths = np.zeros(max_flags, np.int64)
+    n0 = np.zeros(MAX_DEPTH_CONTEXT + 1, np.int64)
+    n1 = np.zeros(MAX_DEPTH_CONTEXT + 1, np.int64)
+    st = decoder_state(data)
     stack = np.empty((256, 5), np.int64)
     stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3], stack[0, 4] = 0, H - 1, 0, W - 1, 0
     top = 1
@@ -69,10 +78,16 @@ def traverse(H, W, flags, decide, f, a, d, max_flags):
         if span >= 2:
             if n >= max_flags:
                 return out, -1, mask, depths
-            if decide:
+            if mode == DECIDE:
                 diag = np.sqrt(float((y1 - y0) ** 2 + (x1 - x0) ** 2))
                 split = _estimate_mse(f, y0, y1, x0, x1) > a * diag**d
                 out[n] = 1 if split else 0
+            elif mode == DECODE:
+                ctx = min(depth, MAX_DEPTH_CONTEXT)
+                bit = decode_bit(data, st, _p0(n0, n1, ctx))
+                _count(n0, n1, ctx, bit)
+                out[n] = bit
+                split = bit != 0
             else:
                 split = out[n] != 0
             depths[n] = depth
@@ -98,3 +113,64 @@ def traverse(H, W, flags, decide, f, a, d, max_flags):
             mask[y1, x1] = True
             mask[(y0 + y1) // 2, (x0 + x1) // 2] = True
     return out, n, mask, depths
+
+
+@numba.njit(cache=True, nogil=True)
+def encode_tree(flags, depths):
+    """Range-code the split flags, one KT context per depth (up to :data:`MAX_DEPTH_CONTEXT`)."""
+    n0 = np.zeros(MAX_DEPTH_CONTEXT + 1, np.int64)
+    n1 = np.zeros(MAX_DEPTH_CONTEXT + 1, np.int64)
+    out = np.empty(2 * flags.shape[0] + 16, np.uint8)  # 12 bits per flag at worst
+    st = encoder_state()
+    for k in range(flags.shape[0]):
+        ctx = min(depths[k], MAX_DEPTH_CONTEXT)
+        encode_bit(out, st, _p0(n0, n1, ctx), flags[k])
+        _count(n0, n1, ctx, flags[k])
+    return out[: encode_finish(out, st)].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def _value_bits(q) -> int:
+    b = 1
+    while (1 << b) < q:
+        b += 1
+    return b
+
+
+@numba.njit(cache=True, nogil=True)
+def encode_levels(levels, q):
+    """Range-code the levels ``0 <= k < q``: ``ceil(log2 q)`` binary decisions from the most significant bit,
+    one KT context per node of the binary tree (an adaptive ``q``-symbol model)."""
+    nb = _value_bits(q)
+    n0 = np.zeros(1 << nb, np.int64)
+    n1 = np.zeros(1 << nb, np.int64)
+    out = np.empty(2 * nb * levels.shape[0] + 16, np.uint8)
+    st = encoder_state()
+    for k in range(levels.shape[0]):
+        node = 1
+        for b in range(nb - 1, -1, -1):
+            bit = (levels[k] >> b) & 1
+            encode_bit(out, st, _p0(n0, n1, node), bit)
+            _count(n0, n1, node, bit)
+            node = 2 * node + bit
+    return out[: encode_finish(out, st)].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def decode_levels(data, count, q):
+    """Inverse of :func:`encode_levels`; returns ``(levels, ok)``, ``ok`` False when a level is ``>= q``."""
+    nb = _value_bits(q)
+    n0 = np.zeros(1 << nb, np.int64)
+    n1 = np.zeros(1 << nb, np.int64)
+    levels = np.zeros(count, np.int64)
+    st = decoder_state(data)
+    for k in range(count):
+        node = 1
+        for _ in range(nb):
+            bit = decode_bit(data, st, _p0(n0, n1, node))
+            _count(n0, n1, node, bit)
+            node = 2 * node + bit
+        levels[k] = node - (1 << nb)
+        if levels[k] >= q:
+            return levels, False
+    return levels, True

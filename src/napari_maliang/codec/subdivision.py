@@ -15,9 +15,12 @@ rectangle rebuilt from its own five pixels, bilinear between the corners plus a 
 centre's residual. It stands in for R-EED's local EED inpainting of the rectangle; the decoder inpaints the
 whole image by EED (:mod:`.eed`) from all stored pixels.
 
-Rates are estimated, not yet coded: the ideal adaptive code length ``-sum log2 p`` of the split flags
-(Krichevsky-Trofimov counts per tree depth, the model of the project's binary range coder in
-:mod:`._edge_numba`) and of the quantised values (adaptive KT counts over the ``q`` levels, raster order).
+Rates: :func:`code_bits` estimates the ideal adaptive code length ``-sum log2 p`` of the split flags
+(Krichevsky-Trofimov counts per tree depth) and of the quantised values (adaptive KT counts over the ``q``
+levels, raster order); :func:`encode_points` codes them for real with the project's binary range coder
+(:mod:`._edge_numba`; the values binarised along a binary tree with one context per node), within 1 % of
+the estimate on the camera photo (3282 vs 3276 bytes at 0.1 bpp). :func:`decode_points` walks the tree
+while decoding it. The ``.mlg`` sections and header that will carry them are not written yet.
 """
 
 from __future__ import annotations
@@ -39,8 +42,20 @@ class Subdivision:
     mask: np.ndarray  # bool (H, W), the stored pixels
 
 
+_NO_FLAGS = np.zeros(0, np.uint8)
+_NO_BYTES = np.zeros(0, np.uint8)
+_NO_IMAGE = np.zeros((1, 1))
+
+
 def _max_flags(shape) -> int:
     return 2 * shape[0] * shape[1] + 16  # a binary tree over at most H*W leaves
+
+
+def _shape(shape) -> tuple[int, int]:
+    H, W = (int(s) for s in shape)
+    if H < 1 or W < 1:
+        raise ValueError(f"image shape must be positive, got {shape}")
+    return H, W
 
 
 def subdivide(f: np.ndarray, a: float, d: float = -1.0) -> Subdivision:
@@ -54,7 +69,7 @@ def subdivide(f: np.ndarray, a: float, d: float = -1.0) -> Subdivision:
         Threshold ``a * l**d`` on the mean squared error of a rectangle, ``l`` its diagonal in pixels; a larger
         ``a`` stores fewer pixels.
     """
-    from ._subdivision_numba import traverse
+    from ._subdivision_numba import DECIDE, traverse
 
     g = np.ascontiguousarray(f, dtype=np.float64)
     if g.ndim != 2 or g.size == 0:
@@ -62,7 +77,7 @@ def subdivide(f: np.ndarray, a: float, d: float = -1.0) -> Subdivision:
     if not (np.isfinite(a) and a >= 0 and np.isfinite(d)):
         raise ValueError(f"need a finite threshold a >= 0 and exponent d (got a={a}, d={d})")
     H, W = g.shape
-    flags, n, mask, depths = traverse(H, W, np.zeros(0, np.uint8), True, g, float(a), float(d), _max_flags(g.shape))
+    flags, n, mask, depths = traverse(H, W, DECIDE, _NO_FLAGS, _NO_BYTES, g, float(a), float(d), _max_flags(g.shape))
     return Subdivision(flags[:n].copy(), depths[:n].copy(), mask)
 
 
@@ -71,13 +86,11 @@ def tree_mask(flags: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
 
     Raises ``ValueError`` when the flags do not describe exactly one tree over ``shape``.
     """
-    from ._subdivision_numba import traverse
+    from ._subdivision_numba import READ, traverse
 
-    H, W = (int(s) for s in shape)
-    if H < 1 or W < 1:
-        raise ValueError(f"image shape must be positive, got {shape}")
+    H, W = _shape(shape)
     fl = np.ascontiguousarray(flags, dtype=np.uint8)
-    _, n, mask, depths = traverse(H, W, fl, False, np.zeros((1, 1)), 0.0, 0.0, fl.size)
+    _, n, mask, depths = traverse(H, W, READ, fl, _NO_BYTES, _NO_IMAGE, 0.0, 0.0, fl.size)
     if n != fl.size:
         raise ValueError(f"corrupt subdivision tree: {fl.size} flags given, the tree uses {'more' if n < 0 else n}")
     return mask, depths
@@ -170,3 +183,33 @@ def code_at_rate(f: np.ndarray, bpp: float, d: float = -1.0, q: int = 16, iterat
         else:
             lo = mid
     return best
+
+
+def encode_points(code: PointCode) -> tuple[bytes, bytes]:
+    """The tree and the values of ``code`` range-coded (the models of :func:`code_bits`, really coded):
+    ``(tree bytes, value bytes)``. Header fields (shape, ``q``, ``lo``, ``hi``) are the caller's."""
+    from ._subdivision_numba import encode_levels, encode_tree
+
+    tree = encode_tree(np.ascontiguousarray(code.sub.flags, np.uint8), np.ascontiguousarray(code.sub.depths))
+    values = encode_levels(np.ascontiguousarray(code.levels, np.int64), int(code.q))
+    return tree.tobytes(), values.tobytes()
+
+
+def decode_points(tree: bytes, values: bytes, shape, q: int, n_flags: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`encode_points`: ``(mask, levels)``. ``n_flags`` (stored by the caller) bounds the walk;
+    ``ValueError`` for a tree that needs more flags or fewer, or a level ``>= q``."""
+    from ._subdivision_numba import DECODE, decode_levels, traverse
+
+    H, W = _shape(shape)
+    if not 2 <= q <= 1 << 16:
+        raise ValueError(f"q must be in 2..65536, got {q}")
+    if not 0 <= n_flags <= _max_flags((H, W)):
+        raise ValueError(f"corrupt subdivision tree: {n_flags} flags for a {H}x{W} image")
+    data = np.frombuffer(tree, np.uint8)
+    _, n, mask, _ = traverse(H, W, DECODE, _NO_FLAGS, data, _NO_IMAGE, 0.0, 0.0, n_flags)
+    if n != n_flags:
+        raise ValueError(f"corrupt subdivision tree: {n_flags} flags announced, the tree uses {'more' if n < 0 else n}")
+    levels, ok = decode_levels(np.frombuffer(values, np.uint8), int(mask.sum()), int(q))
+    if not ok:
+        raise ValueError(f"corrupt values: a level >= q = {q}")
+    return mask, levels
