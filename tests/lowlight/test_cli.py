@@ -25,6 +25,10 @@ def test_enhance_command_writes_a_brighter_png(tmp_path, dark_pair, capsys):
     expected = enhance(io.imread(src), k=12, gamma=1.6)
     assert np.abs(io.imread(dst) / 255.0 - expected).max() <= 0.5 / 255 + 1e-6
     assert np.abs(expected - enhance(io.imread(src), k=12)).mean() > 0.02  # and it is used
+    # the GP can be left out (the reference after the post-steps)
+    assert cli.main(["enhance", str(src), "-o", str(dst), "--no-gp", "-q"]) == 0
+    expected = enhance(io.imread(src), gp=False)
+    assert np.abs(io.imread(dst) / 255.0 - expected).max() <= 0.5 / 255 + 1e-6
 
 
 def test_enhance_command_16_bit_and_directory(tmp_path, dark_pair):

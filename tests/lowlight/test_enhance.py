@@ -227,3 +227,24 @@ def test_info_reports_the_photon_level(peak):
     with pytest.warns(UserWarning, match="distinct training patches"):
         info = run_to_end(enhance_steps(clean, k=5, details=True)).info
     assert info["photons_at_white"] == np.inf and info["noise_sigma"] == 0.0
+
+
+def test_without_the_gp_the_result_is_the_reference_after_the_post_steps(dark_pair):
+    dark, orig = dark_pair
+    full = run_to_end(enhance_steps(dark, k=10, details=True))
+    bare = run_to_end(enhance_steps(dark, k=10, gp=False, details=True))
+    np.testing.assert_array_equal(bare.reference, full.reference)  # the same reference, exposure, noise level
+    assert bare.info["gamma"] == full.info["gamma"] and bare.info["photons_at_white"] == full.info["photons_at_white"]
+    # gains to its own channel means are 1, so the output is the clipped reference
+    np.testing.assert_allclose(bare.image, np.clip(bare.reference, 0, 1), atol=1e-6)
+    np.testing.assert_allclose(bare.info["channel_gains"], 1.0, atol=1e-6)
+    assert bare.gp is None and bare.centres.shape == (0, 18) and bare.info["k"] == 0 and not bare.info["gp"]
+    assert abs(psnr(bare.image, orig) - psnr(full.image, orig)) < 1.5  # the GP tracks its reference
+    # the post-steps still apply: the optional bilateral step smooths the reference too
+    smooth = enhance(dark, gp=False, denoise=0.2)
+    assert np.abs(smooth - bare.image).mean() > 1e-3
+    # luminance model and grey input take the same path
+    np.testing.assert_allclose(enhance(dark, gp=False, model="y"), bare.image, atol=1e-6)
+    grey = dark[..., 1]
+    res = run_to_end(enhance_steps(grey, gp=False, details=True))
+    np.testing.assert_allclose(res.image, np.clip(res.reference, 0, 1), atol=1e-6)

@@ -125,3 +125,42 @@ def test_nl_means_on_gaussian_noise_of_known_sigma(rng):
         nl_means(noisy[:4, :4], 0.05)
     with pytest.raises(ValueError, match="search"):
         nl_means(noisy, 0.05, search=0)
+
+
+def _nl_means_direct(img, sigma, search, patch, h, lines=None):
+    """Non-local means pixel by pixel (the definition), on an image (H, W, C), for the rows ``lines``."""
+    rows, cols, _ = img.shape
+    lines = range(rows) if lines is None else lines
+    pad = np.pad(img, ((patch, patch), (patch, patch), (0, 0)), mode="reflect").astype(np.float64)
+    out = np.zeros(img.shape)
+    for i in lines:
+        for j in range(cols):
+            ref = pad[i : i + 2 * patch + 1, j : j + 2 * patch + 1]
+            weights, values = [], []
+            for di in range(-search, search + 1):
+                for dj in range(-search, search + 1):
+                    y, x = i + di, j + dj
+                    if (di or dj) and 0 <= y < rows and 0 <= x < cols:
+                        d2 = np.mean((pad[y : y + 2 * patch + 1, x : x + 2 * patch + 1] - ref) ** 2)
+                        weights.append(np.exp(-max(d2 - 2 * sigma**2, 0) / (h * sigma) ** 2))
+                        values.append(img[y, x])
+            weights = np.array(weights)
+            centre = max(weights.max(), 1e-6)
+            out[i, j] = (centre * img[i, j] + weights @ np.array(values)) / (centre + weights.sum())
+    return out
+
+
+def test_nl_means_matches_its_definition(rng):
+    img = rng.normal(0.5, 0.1, (23, 17, 3)).astype(np.float32)
+    img[:, 9:] += 0.4  # an edge
+    for search, patch in ((3, 1), (2, 2)):
+        np.testing.assert_allclose(
+            nl_means(img, 0.1, search=search, patch=patch, h=1.0), _nl_means_direct(img, 0.1, search, patch, 1.0),
+            atol=2e-5,
+        )  # fmt: skip
+    # a large image: on a multi-core machine two row bands (their sums overlap by `search` rows), the same
+    big = rng.normal(0.3, 0.05, (400, 400)).astype(np.float32)
+    lines = range(195, 205)
+    np.testing.assert_allclose(
+        nl_means(big, 0.05)[195:205], _nl_means_direct(big[..., None], 0.05, 3, 1, 1.0, lines)[195:205, :, 0], atol=2e-5
+    )

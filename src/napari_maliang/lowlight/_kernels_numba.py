@@ -188,18 +188,22 @@ def bilateral_rgb(p0, p1, p2, radius, dy, dx, space_w, coeff, o0, o1, o2, i0, i1
 
 @numba.njit(cache=True, nogil=True)
 def nlm_rows(pad, r, f, inv_h2, bias, acc, wsum, wmax, i0, i1):  # pragma: no cover - compiled
-    """Non-local means sums (Buades et al. 2005) for the rows ``i0 .. i1 - 1``, one pass per offset
-    as in Darbon et al. (2008): the patch distance of every pixel to its shifted twin is a box sum
-    of the squared differences, kept as running sums (down the rows, then along each row).
+    """Non-local means sums (Buades et al. 2005) of the pixel pairs whose first pixel is on rows
+    ``i0 .. i1 - 1``, one pass per offset with running box sums as in Darbon et al. (2008), each
+    pair's weight computed once for both of its pixels.
 
     ``pad`` is ``(C, H + 2 m, W + 2 m)`` with ``m = r + f`` (``r`` the search radius, ``f`` the patch
-    radius). For each offset ``o`` in the ``(2 r + 1)^2`` window but 0, with
-    ``d^2 = sum_c sum_patch (P_c(x + t) - P_c(x + o + t))^2 / (C (2 f + 1)^2)``, the weight is
-    ``w = exp(-max(d^2 - bias, 0) inv_h2)``; ``acc[c] += w P_c(x + o)``, ``wsum += w`` and ``wmax``
-    keeps the largest ``w`` (the centre's weight, Buades' convention). ``acc`` is ``(C, H, W)``,
-    ``wsum`` and ``wmax`` are ``(H, W)``, all float32 and zeroed by the caller.
+    radius; the padding only completes the patches at the border, candidates are image pixels). For
+    each offset ``o`` of the half window (``dy > 0``, or ``dy = 0`` and ``dx > 0``) and each pixel ``x``
+    with ``x + o`` in the image, with ``d^2 = sum_c sum_patch (P_c(x + t) - P_c(x + o + t))^2 / (C (2 f
+    + 1)^2)``, the weight ``w = exp(-max(d^2 - bias, 0) inv_h2)`` is added to ``wsum`` at both pixels,
+    ``w P_c(x + o)`` to ``acc[c]`` at ``x`` and ``w P_c(x)`` at ``x + o``, and ``wmax`` keeps the largest
+    weight of each pixel (the centre's weight, Buades' convention). ``acc`` is ``(C, n, W)``, ``wsum``
+    and ``wmax`` are ``(n, W)`` for the rows ``i0 .. i0 + n - 1`` (``n = i1 - i0 + r``: the pairs reach
+    ``r`` rows below the band; the caller adds the bands' overlaps), float32, zeroed by the caller.
     """
     n_c = pad.shape[0]
+    h = pad.shape[1] - 2 * (r + f)
     w = acc.shape[2]
     m = r + f
     side = 2 * f + 1
@@ -211,9 +215,9 @@ def nlm_rows(pad, r, f, inv_h2, bias, acc, wsum, wmax, i0, i1):  # pragma: no co
     arg = np.empty(w, np.float32)
     kern = np.empty(w, np.float32)
     bits = np.empty(w, np.int32)
-    for dy in range(-r, r + 1):
+    for dy in range(0, r + 1):
         for dx in range(-r, r + 1):
-            if dy == 0 and dx == 0:
+            if dy == 0 and dx <= 0:
                 continue
             # squared differences over the rows i0 - f .. i1 + f - 1 and columns -f .. w + f - 1
             for a in range(rows):
@@ -230,27 +234,36 @@ def nlm_rows(pad, r, f, inv_h2, bias, acc, wsum, wmax, i0, i1):  # pragma: no co
             for a in range(side - 1):
                 for x in range(ww):
                     col[x] += diff[a, x]
+            x0 = max(0, -dx)  # the pixels x whose partner x + dx is in the image
+            x1 = min(w, w - dx)
             for i in range(i1 - i0):
                 for x in range(ww):
                     col[x] += diff[i + side - 1, x]
-                s = _ZERO
-                for x in range(side - 1):
-                    s += col[x]
-                for x in range(w):
-                    s += col[x + side - 1]
-                    arg[x] = min(bias - s * norm, _ZERO) * inv_h2
-                    s -= col[x]
-                _exp_nonpositive(arg, bits, kern)
                 yi = i0 + i
-                ws = wsum[yi]
-                wm = wmax[yi]
-                for x in range(w):
-                    ws[x] += kern[x]
-                    wm[x] = max(wm[x], kern[x])
-                for c in range(n_c):
-                    src = pad[c, yi + m + dy, m + dx :]
-                    out = acc[c, yi]
+                if yi + dy < h:
+                    s = _ZERO
+                    for x in range(side - 1):
+                        s += col[x]
                     for x in range(w):
-                        out[x] += kern[x] * src[x]
+                        s += col[x + side - 1]
+                        arg[x] = min(bias - s * norm, _ZERO) * inv_h2
+                        s -= col[x]
+                    _exp_nonpositive(arg, bits, kern)
+                    # one loop per destination row (the two are the same row when dy = 0), so each vectorises
+                    ws0, wm0, ws1, wm1 = wsum[i], wmax[i], wsum[i + dy, x0 + dx :], wmax[i + dy, x0 + dx :]
+                    k0 = kern[x0:x1]
+                    for x in range(x1 - x0):
+                        ws0[x0 + x] += k0[x]
+                        wm0[x0 + x] = max(wm0[x0 + x], k0[x])
+                    for x in range(x1 - x0):
+                        ws1[x] += k0[x]
+                        wm1[x] = max(wm1[x], k0[x])
+                    for c in range(n_c):
+                        src1, out0 = pad[c, yi + m + dy, m + x0 + dx :], acc[c, i, x0:]
+                        for x in range(x1 - x0):
+                            out0[x] += k0[x] * src1[x]
+                        src0, out1 = pad[c, yi + m, m + x0 :], acc[c, i + dy, x0 + dx :]
+                        for x in range(x1 - x0):
+                            out1[x] += k0[x] * src0[x]
                 for x in range(ww):
                     col[x] -= diff[i, x]

@@ -263,21 +263,25 @@ def inverse_anscombe(values, photons: float) -> np.ndarray:
     photons = float(photons)
     if not (photons > 0 and np.isfinite(photons)):
         raise ValueError(f"photons must be a finite number > 0, got {photons}")
-    d = np.maximum(np.asarray(values, np.float64), _A_ZERO)
-    r = np.sqrt(1.5)
-    lam = 0.25 * d * d + 0.25 * r / d - 1.375 / (d * d) + 0.625 * r / (d * d * d) - 0.125
-    return (np.maximum(lam, 0.0) / photons).astype(np.float32)
+    d = np.maximum(np.asarray(values, np.float32), np.float32(_A_ZERO))
+    inv = np.float32(1.0) / d
+    r = np.float32(np.sqrt(1.5))
+    # Horner form in 1/D, float32 (D <= 2 sqrt(N + 3/8): relative rounding ~1e-7 of lambda)
+    lam = np.float32(0.25) * d * d - np.float32(0.125)
+    lam += inv * (np.float32(0.25) * r + inv * (np.float32(-1.375) + inv * (np.float32(0.625) * r)))
+    return np.maximum(lam, np.float32(0.0), out=lam) / np.float32(photons)
 
 
 def nl_means(image, sigma: float, *, search: int = 3, patch: int = 1, h: float = 1.0) -> np.ndarray:
     """Non-local means (Buades, Coll & Morel 2005) with one set of weights for all channels.
 
-    Each pixel becomes the weighted mean of the pixels ``x + o`` of its ``(2 search + 1)^2``
-    window, with weights ``exp(-max(d^2 - 2 sigma^2, 0) / (h sigma)^2)`` from the mean squared
-    difference ``d^2`` of the ``(2 patch + 1)^2`` patches around ``x`` and ``x + o`` (over all
-    channels; ``2 sigma^2`` is its expectation for two noisy copies of one patch); the pixel itself
-    gets the largest weight of its window. Computed offset by offset with running box sums
-    (Darbon et al. 2008) in a compiled kernel, on row bands in threads; reflect border.
+    Each pixel ``x`` becomes the weighted mean of itself and the pixels ``x + o`` of its ``(2 search +
+    1)^2`` window that lie in the image, with weights ``exp(-max(d^2 - 2 sigma^2, 0) / (h sigma)^2)``
+    from the mean squared difference ``d^2`` of the ``(2 patch + 1)^2`` patches around ``x`` and ``x + o``
+    (over all channels; ``2 sigma^2`` is its expectation for two noisy copies of one patch; patches are
+    completed by reflection at the border); the pixel itself gets the largest weight of its window.
+    Computed offset by offset with running box sums (Darbon et al. 2008), each pair's weight once for
+    both pixels (half the offsets), in a compiled kernel on row bands in threads.
 
     Parameters
     ----------
@@ -317,13 +321,24 @@ def nl_means(image, sigma: float, *, search: int = 3, patch: int = 1, h: float =
     from napari_maliang.lowlight import _kernels_numba as kernels
 
     pad = np.ascontiguousarray(np.pad(planes, ((0, 0), (m, m), (m, m)), mode="reflect"))
+    inv_h2, bias = np.float32(1.0 / (h * sigma) ** 2), np.float32(2.0 * sigma * sigma)
+    bands = {}
+
+    def band(i0, i1):  # private sums: a band's pairs reach `search` rows into the next band
+        n = i1 - i0 + search
+        sums = (np.zeros((n_c, n, cols), np.float32), np.zeros((n, cols), np.float32), np.zeros((n, cols), np.float32))
+        kernels.nlm_rows(pad, search, patch, inv_h2, bias, *sums, i0, i1)
+        bands[i0] = sums
+
+    _in_row_bands(rows, planes.size, band)
     acc = np.zeros(planes.shape, np.float32)
     wsum = np.zeros((rows, cols), np.float32)
     wmax = np.zeros((rows, cols), np.float32)
-    inv_h2, bias = np.float32(1.0 / (h * sigma) ** 2), np.float32(2.0 * sigma * sigma)
-    _in_row_bands(
-        rows, planes.size, lambda i0, i1: kernels.nlm_rows(pad, search, patch, inv_h2, bias, acc, wsum, wmax, i0, i1)
-    )
+    for i0, (a, ws, wm) in bands.items():
+        i1 = min(rows, i0 + ws.shape[0])
+        acc[:, i0:i1] += a[:, : i1 - i0]
+        wsum[i0:i1] += ws[: i1 - i0]
+        np.maximum(wmax[i0:i1], wm[: i1 - i0], out=wmax[i0:i1])
     centre = np.maximum(wmax, np.float32(1e-6))  # a pixel unlike all its neighbours keeps its value
     out = (acc + centre * planes) / (wsum + centre)
     return out[0] if img.ndim == 2 else np.moveaxis(out, 0, -1)
