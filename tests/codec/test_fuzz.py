@@ -29,6 +29,17 @@ def test_random_bytes(data):
 @SETTINGS
 @given(data=st.data())
 def test_mutated_streams(small_stream, data):
+    _check(_mutate(small_stream, data))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_photo_streams(small_photo_stream, data):
+    # the photo mode's sections (tree, values, parameters) hold up the same way
+    _check(_mutate(small_photo_stream, data))
+
+
+def _mutate(small_stream, data) -> bytes:
     stream = bytearray(small_stream)
     kind = data.draw(st.sampled_from(["flip", "truncate", "splice", "reseal"]))
     if kind == "flip":
@@ -45,4 +56,4 @@ def test_mutated_streams(small_stream, data):
         stream[pos] ^= data.draw(st.integers(1, 255))
         body = bytes(stream[:-4])
         stream = bytearray(body + struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF))
-    _check(bytes(stream))
+    return bytes(stream)

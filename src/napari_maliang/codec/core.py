@@ -26,6 +26,7 @@ from .format import (
     FLAG_BORDER,
     FLAG_EDGE_VALUES,
     MIN_SIDE,
+    MODE_PHOTO,
     SECTION_EDGES,
     SECTION_VALUES,
     CodecError,
@@ -256,6 +257,10 @@ def _reconstruct(cand: _Candidate, tol: float = 1e-5) -> np.ndarray:
 def encode_steps(image, *, opts: EncodeOptions):
     """Compress an image with the inpainting codec; returns the ``.mlg`` bytes.
 
+    ``mode="edge"`` (default): edges and source points, homogeneous diffusion (Bastani et al.);
+    ``mode="photo"``: adaptive subdivision and EED inpainting (:mod:`.photo`, needs ``bpp``);
+    ``mode="auto"``: both at the rate, the one with the higher PSNR kept.
+
     Parameters
     ----------
     image : array_like
@@ -272,6 +277,39 @@ def encode_steps(image, *, opts: EncodeOptions):
     bytes
         The ``.mlg`` stream (see :mod:`napari_maliang.codec.format`).
     """
+    if opts.mode == "edge":
+        return (yield from _edge_steps(image, opts))
+    from napari_maliang._progress import nested
+
+    from . import photo
+
+    f = prepare_image(image)
+    if opts.bpp is None:
+        raise ValueError(f"mode={opts.mode!r} needs a target rate (bpp)")
+    if opts.mode == "photo":
+        yield Progress(0, 1, "photo mode: subdivision, coding, EED")
+        data, _ = photo.encode(f, opts.bpp, tonal_iterations=opts.tonal_iterations)
+        yield Progress(1, 1, "done")
+        return data
+    edge = yield from nested(_edge_steps(image, opts), 0, 2)
+    yield Progress(1, 2, "photo mode: subdivision, coding, EED")
+    try:
+        data, rec = photo.encode(f, opts.bpp, tonal_iterations=opts.tonal_iterations)
+    except ValueError:  # the rate is below the photo mode's smallest file
+        return edge
+    ref = _to_uint8(f)
+    yield Progress(2, 2, "done")
+    return data if psnr(ref, _to_uint8(rec), data_range=255.0) > psnr(ref, decode(edge), data_range=255.0) else edge
+
+
+def _to_uint8(f: np.ndarray) -> np.ndarray:
+    """A float ``(H, W, C)`` image as the decoder returns it: uint8, ``(H, W)`` for one channel."""
+    u = np.clip(np.rint(f), 0, 255).astype(np.uint8)
+    return u[..., 0] if u.shape[2] == 1 else u
+
+
+def _edge_steps(image, opts: EncodeOptions):
+    """The edge mode's encoder (Bastani et al., section 3.1) with its rate control."""
     bpp, edge_threshold, spacing, quant, grid, edge_values = (
         opts.bpp, opts.edge_threshold, opts.spacing, opts.quant, opts.grid, opts.edge_values
     )
@@ -500,6 +538,13 @@ def decode_details(data) -> DecodeResult:
     """
     cont = unpack(data)
     h = cont.header
+    if h.mode == MODE_PHOTO:
+        from . import photo
+
+        img, mask = photo.decode(cont)
+        edges = np.zeros((h.height, h.width), bool)
+        yx = np.argwhere(mask)
+        return DecodeResult(_to_uint8(img), edges, yx, h, {"mode": "photo", "n_sources": len(yx)})
     for tag in (SECTION_EDGES, SECTION_VALUES):
         if tag not in cont.sections:
             raise CodecError(f"missing section {tag}")

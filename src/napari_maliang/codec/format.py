@@ -3,9 +3,10 @@
 Layout (all integers little-endian or LEB128 varints)::
 
     magic      4 bytes  b"MLG\\x1a"
-    version    1 byte   (FORMAT_VERSION)
+    version    1 byte   (FORMAT_VERSION = 2; version 1 streams, without the mode byte, still decode)
     header     varint height, varint width, 1 byte channels (1 or 3), 1 byte flags,
-               1 byte spacing, 1 byte grid, 1 byte q_luma, 1 byte q_chroma
+               1 byte spacing, 1 byte grid, 1 byte q_luma, 1 byte q_chroma,
+               1 byte mode (version 2: 0 = edges + source points, 1 = photo mode, :mod:`.photo`)
     nsections  1 byte
     sections   nsections x (1 byte tag, varint length, payload)
     crc32      4 bytes  CRC32 of everything before it
@@ -22,7 +23,10 @@ import zlib
 from dataclasses import dataclass, field
 
 MAGIC = b"MLG\x1a"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+MODE_EDGE = 0
+MODE_PHOTO = 1
 MAX_SIDE = 8192
 MAX_PIXELS = 1 << 22  # 4 Mpixel (e.g. 2048 x 2048): bounds the decoder's sparse system to ~1 GB
 MIN_SIDE = 8
@@ -33,6 +37,7 @@ FLAG_KNOWN = FLAG_EDGE_VALUES | FLAG_BORDER
 
 SECTION_EDGES = 1
 SECTION_VALUES = 2
+SECTION_PHOTO = 3  # photo mode: 3 + plane (gray or Y, Cb, Cr), see :mod:`.photo`
 
 
 class CodecError(ValueError):
@@ -51,6 +56,7 @@ class Header:
     grid: int = 0  # spacing of the interior source-point grid (0 = none)
     q_luma: int = 8  # quantization step of luma / gray values
     q_chroma: int = 16  # quantization step of the chroma channels
+    mode: int = MODE_EDGE  # MODE_EDGE or MODE_PHOTO (version 2)
 
     @property
     def edge_values(self) -> bool:
@@ -73,6 +79,8 @@ class Header:
             raise CodecError("invalid sampling parameters")
         if not (1 <= self.q_luma <= 255 and 1 <= self.q_chroma <= 255):
             raise CodecError("invalid quantization steps")
+        if self.mode not in (MODE_EDGE, MODE_PHOTO):
+            raise CodecError(f"unknown coding mode {self.mode}")
 
 
 @dataclass
@@ -134,7 +142,7 @@ def pack(container: Container) -> bytes:
     out = bytearray(MAGIC)
     out.append(FORMAT_VERSION)
     out += write_varint(h.height) + write_varint(h.width)
-    out += bytes([h.channels, h.flags, h.spacing, h.grid, h.q_luma, h.q_chroma])
+    out += bytes([h.channels, h.flags, h.spacing, h.grid, h.q_luma, h.q_chroma, h.mode])
     out.append(len(container.sections))
     for tag, payload in sorted(container.sections.items()):
         out.append(tag)
@@ -155,8 +163,8 @@ def unpack(data) -> Container:
     if data[: len(MAGIC)] != MAGIC:
         raise CodecError("not an .mlg stream (bad magic number)")
     version = data[len(MAGIC)]
-    if version != FORMAT_VERSION:
-        raise CodecError(f"unsupported .mlg version {version} (this decoder reads version {FORMAT_VERSION})")
+    if version not in READABLE_VERSIONS:
+        raise CodecError(f"unsupported .mlg version {version} (this decoder reads versions {READABLE_VERSIONS})")
     (crc,) = struct.unpack("<I", data[-4:])
     if zlib.crc32(data[:-4]) & 0xFFFFFFFF != crc:
         raise CodecError("CRC mismatch: the .mlg data is corrupt or truncated")
@@ -164,7 +172,8 @@ def unpack(data) -> Container:
     height = r.varint(3)
     width = r.varint(3)
     channels, flags, spacing, grid, q_luma, q_chroma = r.take(6)
-    header = Header(height, width, channels, flags, spacing, grid, q_luma, q_chroma)
+    mode = r.u8() if version >= 2 else MODE_EDGE
+    header = Header(height, width, channels, flags, spacing, grid, q_luma, q_chroma, mode)
     header.validate()
     nsections = r.u8()
     sections: dict[int, bytes] = {}

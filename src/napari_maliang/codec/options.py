@@ -43,5 +43,14 @@ class EncodeOptions(Options):
     edge_values: bool | None = option(
         None, "Whether edge pixels carry their own samples.", none="searched (rate control) or yes"
     )
+    mode: str = option(
+        "edge", "Coding mode: edges and source points (cartoon-like images), photo (adaptive subdivision and "
+        "edge-enhancing diffusion, R-EED; needs bpp) or auto (both at the rate, the better PSNR kept).",
+        choices=("edge", "photo", "auto"),
+    )
+    tonal_iterations: int = option(
+        0, "Photo mode: conjugate-gradient iterations optimising the stored values for the decoder (slow: seconds "
+        "each at 512x512; 0 = off).", low=0, high=50,
+    )
     denoise_iterations: int = option(10, "Perona-Malik iterations before edge detection (eq. 11).", low=0)
     min_length: int = option(4, "Shortest edge fragment kept.", unit="px", low=1)

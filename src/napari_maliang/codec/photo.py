@@ -1,0 +1,158 @@
+"""The photo mode of ``.mlg`` (format version 2, mode byte 1): R-EED-style coding for photographs (issue #17).
+
+Encoder: each plane (gray, or full-range ITU-R 601 YCbCr as JPEG uses for colour) is subdivided adaptively
+(:mod:`.subdivision`, threshold ``a * l**d`` with ``d = -1``, ``a`` bisected so that the plane's coded section
+fits its share of the budget: gray all of it, colour 80 % luma and 10 % for each chroma plane, i.e. chroma at a
+reduced density as in R-EED), the stored pixels' values quantised to ``q`` levels between the plane's minimum
+and maximum (its brightness and contrast range; ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design
+photos), optionally tonally optimised for the decoder (:mod:`.tonal`), and range-coded. Decoder: the tree and
+the values decoded, every plane inpainted by EED (:mod:`.eed`) with the ``lambda`` and ``sigma`` stored in its
+section.
+
+Section ``SECTION_PHOTO + k`` (plane ``k``)::
+
+    varint n_flags, 1 byte q (2..255), 1 byte lo, 1 byte hi (lo <= hi), 1 byte 10 lambda (>= 1),
+    1 byte 10 sigma, varint tree length, tree bytes, value bytes (the rest)
+
+References: Schmaltz, Peter, Mainberger, Ebel, Weickert & Bruhn, Understanding, optimising, and extending data
+compression with anisotropic diffusion, IJCV 108 (2014); docs/codec.md, "Photo mode".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .format import MODE_PHOTO, SECTION_PHOTO, CodecError, Container, Header, Reader, pack, write_varint
+
+#: EED parameters written into every plane's section (design-set choices)
+LAMBDA = 2.0
+SIGMA = 1.0
+#: share of the budget of each plane (colour: Y, Cb, Cr)
+COLOUR_SHARES = (0.8, 0.1, 0.1)
+
+_TO_YCC = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
+_FROM_YCC = np.linalg.inv(_TO_YCC)  # JFIF's rounded inverse (1.402, ...) would be off by 4e-5
+_OFFSET = np.array([0.0, 128.0, 128.0])
+
+
+def to_ycbcr(rgb: np.ndarray) -> np.ndarray:
+    """Full-range ITU-R 601 YCbCr (JPEG/JFIF) of an RGB image on the 0..255 scale."""
+    return np.asarray(rgb, float) @ _TO_YCC.T + _OFFSET
+
+
+def from_ycbcr(ycc: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`to_ycbcr` (float, not clipped)."""
+    return (np.asarray(ycc, float) - _OFFSET) @ _FROM_YCC.T
+
+
+def default_q(bpp: float) -> int:
+    """Quantisation levels of the stored values: 12 up to 0.1 bpp, 16 above (design photos)."""
+    return 12 if bpp <= 0.1 else 16
+
+
+def _payload(code, lam: float = LAMBDA, sigma: float = SIGMA) -> bytes:
+    from .subdivision import encode_points
+
+    tree, values = encode_points(code)
+    head = bytes([code.q, int(code.lo), int(code.hi), round(10 * lam), round(10 * sigma)])
+    return write_varint(code.sub.flags.size) + head + write_varint(len(tree)) + tree + values
+
+
+def _plane_at_bytes(g: np.ndarray, nbytes: int, q: int, iterations: int = 20):
+    """The subdivision code of the integer-valued plane ``g`` with the most pixels whose section payload is at
+    most ``nbytes`` (bisection on ``log10 a``); ``ValueError`` when even the root rectangle does not fit."""
+    from .subdivision import code_points
+
+    lo, hi = -6.0, 12.0
+    best = code_points(g, 10.0**hi, q=q)
+    if len(_payload(best)) > nbytes:
+        raise ValueError(f"the photo mode needs more than {nbytes} bytes for this plane")
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        c = code_points(g, 10.0**mid, q=q)
+        if len(_payload(c)) <= nbytes:
+            best, hi = c, mid
+        else:
+            lo = mid
+    return best
+
+
+def _tonal(g: np.ndarray, code, iterations: int, nbytes: int):
+    """Tonally optimised values for the EED decoder (:mod:`.tonal`); the old code when they no longer fit."""
+    from dataclasses import replace
+
+    from .eed import diffusion_tensor, eed_inpaint, stencil_weights
+    from .subdivision import code_bits, quantise
+    from .tonal import LinearInpainting, optimise_values
+
+    m = code.sub.mask
+    u = eed_inpaint(code.image(g.shape), m, lam=LAMBDA, sigma=SIGMA)
+    w = stencil_weights(*diffusion_tensor(u[None], lam=LAMBDA, sigma=SIGMA))
+    c = optimise_values(g, LinearInpainting(w, m, tol=1e-4), g[m], iterations)
+    levels = quantise(c, code.q, code.lo, code.hi)
+    new = replace(code, levels=levels, bits=code_bits(code.sub, levels, code.q))
+    return new if len(_payload(new)) <= nbytes else code
+
+
+def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[bytes, np.ndarray]:
+    """Code the prepared image ``f`` (float ``(H, W, C)``, 0..255, C in 1, 3) in at most ``bpp H W / 8`` bytes.
+
+    Returns ``(data, reconstruction)``: the ``.mlg`` stream and the decoder's float image (so that the mode
+    choice needs no second decode). ``ValueError`` when the rate is too small for this mode.
+    """
+    H, W, C = f.shape
+    budget = int(bpp * H * W / 8)
+    planes = np.clip(np.rint(f[..., 0:1] if C == 1 else to_ycbcr(f)), 0, 255)
+    header = Header(H, W, C, mode=MODE_PHOTO)
+    empty = Container(header, {SECTION_PHOTO + k: b"" for k in range(C)})
+    avail = budget - len(pack(empty)) - 3 * C  # the section lengths' varints grow by up to 3 bytes each
+    shares = (1.0,) if C == 1 else COLOUR_SHARES
+    q = default_q(bpp)
+    codes = [None] * C
+    for k in reversed(range(C)):  # chroma first: the luma takes what they leave
+        nbytes = int(shares[k] * avail) if k else avail - sum(len(_payload(c)) for c in codes[1:])
+        code = _plane_at_bytes(planes[..., k], nbytes, q)
+        if tonal_iterations:
+            code = _tonal(planes[..., k], code, tonal_iterations, nbytes)
+        codes[k] = code
+    cont = Container(header, {SECTION_PHOTO + k: _payload(c) for k, c in enumerate(codes)})
+    data = pack(cont)
+    if len(data) > budget:  # cannot happen with the overhead reserved above; kept as the rate guarantee
+        raise ValueError(f"photo mode: {len(data)} bytes over the budget of {budget}")
+    return data, decode(cont)[0]
+
+
+def _plane(payload: bytes, shape):
+    from .eed import eed_inpaint
+    from .subdivision import decode_points, dequantise
+
+    r = Reader(payload)
+    n_flags = r.varint()
+    q, lo, hi, lam10, sigma10 = r.take(5)
+    if q < 2 or lo > hi or lam10 < 1:
+        raise CodecError(f"invalid photo-mode parameters (q={q}, range {lo}..{hi}, 10 lambda={lam10})")
+    tree = r.take(r.varint())
+    values = r.take(r.remaining)
+    try:
+        mask, levels = decode_points(tree, values, shape, q, n_flags)
+    except ValueError as exc:
+        raise CodecError(str(exc)) from None
+    known = np.zeros(shape)
+    known[mask] = dequantise(levels, q, lo, hi)
+    return eed_inpaint(known, mask, lam=lam10 / 10.0, sigma=sigma10 / 10.0), mask
+
+
+def decode(cont: Container) -> tuple[np.ndarray, np.ndarray]:
+    """Decode a photo-mode container: ``(image float (H, W, C) on 0..255, stored pixels of the first plane)``."""
+    h = cont.header
+    shape = (h.height, h.width)
+    out = np.empty((h.height, h.width, h.channels))
+    mask0 = None
+    for k in range(h.channels):
+        if SECTION_PHOTO + k not in cont.sections:
+            raise CodecError(f"missing section {SECTION_PHOTO + k}")
+        out[..., k], mask = _plane(cont.sections[SECTION_PHOTO + k], shape)
+        mask0 = mask if mask0 is None else mask0
+    if h.channels == 3:
+        out = from_ycbcr(out)
+    return np.clip(out, 0, 255), mask0

@@ -1,0 +1,124 @@
+"""The photo mode of .mlg (codec/photo.py, format version 2): round trips, rate, old files, bad input."""
+
+import struct
+import zlib
+
+import numpy as np
+import pytest
+
+from napari_maliang.codec import CodecError, decode, decode_details, encode
+from napari_maliang.codec import format as fmt
+from napari_maliang.codec.photo import from_ycbcr, to_ycbcr
+
+from .conftest import psnr
+
+
+@pytest.fixture(scope="module")
+def camera():
+    from skimage import data
+
+    return data.camera()[64:192, 160:288]
+
+
+@pytest.fixture(scope="module")
+def astronaut():
+    from skimage import data
+
+    return data.astronaut()[40:136, 180:276]
+
+
+def _reseal(stream: bytes) -> bytes:
+    body = stream[:-4]
+    return body + struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
+
+
+@pytest.mark.parametrize("bpp", [0.2, 0.5])
+def test_gray_round_trip_within_budget(camera, bpp):
+    data = encode(camera, bpp=bpp, mode="photo")
+    assert len(data) <= bpp * camera.size / 8
+    res = decode_details(data)
+    assert res.header.mode == fmt.MODE_PHOTO and res.info["mode"] == "photo"
+    assert res.image.shape == camera.shape and res.image.dtype == np.uint8
+    assert res.info["n_sources"] == len(res.source_yx) > 10
+    # far better than the image's mean, and more pixels buy quality
+    flat = np.full(camera.shape, camera.mean())
+    assert psnr(camera, res.image) > psnr(camera, flat) + 6
+    if bpp == 0.5:
+        assert psnr(camera, res.image) > psnr(camera, decode(encode(camera, bpp=0.2, mode="photo")))
+
+
+def test_colour_round_trip(astronaut):
+    assert np.abs(from_ycbcr(to_ycbcr(astronaut)) - astronaut).max() < 1e-9
+    data = encode(astronaut, bpp=0.5, mode="photo")
+    assert len(data) <= 0.5 * 96 * 96 / 8
+    out = decode(data)
+    assert out.shape == astronaut.shape and psnr(astronaut, out) > 20
+
+
+def test_constant_image_is_exact():
+    img = np.full((40, 56), 93, np.uint8)
+    out = decode(encode(img, bpp=0.3, mode="photo"))
+    np.testing.assert_array_equal(out, img)
+
+
+def test_auto_keeps_the_better_mode(camera):
+    from napari_maliang.codec.samples import cartoon
+
+    for img in (camera, cartoon((96, 96), n_shapes=5, seed=3)):
+        pe = psnr(img, decode(encode(img, bpp=0.4, mode="edge")))
+        pp = psnr(img, decode(encode(img, bpp=0.4, mode="photo")))
+        pa = psnr(img, decode(encode(img, bpp=0.4, mode="auto")))
+        assert pa == pytest.approx(max(pe, pp))
+
+
+def test_version_1_streams_still_decode(small_stream, small_cartoon):
+    # the same edge-mode stream written as version 1 (no mode byte) decodes to the same image
+    assert small_stream[4] == fmt.FORMAT_VERSION == 2
+    r = fmt.Reader(small_stream, 5)
+    r.varint(3), r.varint(3), r.take(6)
+    mode_at = r.pos
+    assert small_stream[mode_at] == fmt.MODE_EDGE
+    v1 = _reseal(small_stream[:4] + b"\x01" + small_stream[5:mode_at] + small_stream[mode_at + 1 :])
+    np.testing.assert_array_equal(decode(v1), decode(small_stream))
+
+
+def test_bad_photo_streams(small_photo_stream):
+    s = small_photo_stream
+    for cut in (1, 5, len(s) // 2):
+        with pytest.raises(CodecError):
+            decode(s[:-cut])
+    cont = fmt.unpack(s)
+    sec = cont.sections[fmt.SECTION_PHOTO]
+    r = fmt.Reader(sec)
+    r.varint()
+    k = r.pos  # q, lo, hi, 10 lambda, 10 sigma follow the flag count
+    bad = {
+        "flags": fmt.write_varint(10**6) + sec[k:],  # an impossible tree size
+        "fewer flags": fmt.write_varint(3) + sec[k:],  # a tree that needs more flags than announced
+        "q": sec[:k] + b"\x01" + sec[k + 1 :],  # q < 2
+        "range": sec[: k + 1] + b"\xff\x00" + sec[k + 3 :],  # lo > hi
+        "lambda": sec[: k + 3] + b"\x00" + sec[k + 4 :],
+        "tree length": sec[: k + 5] + fmt.write_varint(10**6),  # longer than the section
+        "missing": None,
+    }
+    for name, payload in bad.items():
+        sections = dict(cont.sections)
+        if payload is None:
+            del sections[fmt.SECTION_PHOTO + 1]
+        else:
+            sections[fmt.SECTION_PHOTO] = payload
+        with pytest.raises(CodecError):
+            decode(fmt.pack(fmt.Container(cont.header, sections)))
+    unknown_mode = bytearray(s)
+    unknown_mode[s.index(bytes([fmt.MODE_PHOTO, 3]), 5)] = 7  # mode byte (followed by nsections = 3)
+    with pytest.raises(CodecError, match="mode"):
+        decode(_reseal(bytes(unknown_mode)))
+
+
+def test_bad_encoder_input(camera):
+    with pytest.raises(ValueError, match="bpp"):
+        encode(camera, mode="photo")
+    with pytest.raises(ValueError, match="bytes"):
+        encode(camera, bpp=0.001, mode="photo")
+    with pytest.raises(ValueError, match="too small"):
+        encode(np.zeros((3, 7), np.uint8), bpp=1.0, mode="photo")
