@@ -475,9 +475,9 @@ def classical_reference(
     1 is fully local (LIME-like) brightening. An image that is not dark gets ``g = 1`` and is
     returned unchanged.
 
-    Photon noise is removed first (:func:`~napari_maliang.lowlight.noise.photon_denoise` at
-    ``noise_filter`` times the estimated noise level; 0 = off), so neither the exposure estimate
-    nor the correction amplifies it.
+    Photon noise is removed first (:func:`~napari_maliang.lowlight.noise.photon_denoise`: non-local
+    means in the Anscombe domain of the photon counts estimated from the image, at strength
+    ``noise_filter``; 0 = off), so neither the exposure estimate nor the correction amplifies it.
 
     Parameters
     ----------
@@ -491,7 +491,7 @@ def classical_reference(
     local : float in [0, 1]
         Weight of the illumination map against the pointwise correction.
     noise_filter : float
-        Strength of the photon-noise pre-filter in units of the estimated noise level (0 = off).
+        Strength ``h`` of the photon-noise pre-filter, in noise standard deviations (0 = off).
     **kwargs
         Passed to :func:`illumination_map`.
 
