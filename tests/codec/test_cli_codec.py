@@ -19,6 +19,23 @@ def test_encode_decode_cli(tmp_path, capsys):
     assert np.abs(out.astype(int) - img).mean() < 10
 
 
+def test_encode_cli_photo_mode(tmp_path, capsys):
+    from skimage import data
+
+    from napari_maliang.codec import decode_details
+
+    img = data.camera()[100:164, 200:280]
+    src = tmp_path / "cam.png"
+    Image.fromarray(img).save(src)
+    mlg = tmp_path / "cam.mlg"
+    assert cli.main(["encode", str(src), "-o", str(mlg), "--bpp", "0.5", "--mode", "photo"]) == 0
+    res = decode_details(mlg.read_bytes())
+    assert res.info["mode"] == "photo" and mlg.stat().st_size * 8 <= 0.5 * img.size
+    # the photo mode without a rate is refused with the reason
+    assert cli.main(["encode", str(src), "-o", str(tmp_path / "x.mlg"), "--mode", "photo"]) == 2
+    assert "bpp" in capsys.readouterr().err
+
+
 def test_cli_errors(tmp_path, capsys):
     bad = tmp_path / "bad.mlg"
     bad.write_bytes(b"hello world")

@@ -103,3 +103,23 @@ def test_without_imagecodecs_the_plot_compares_with_jpeg_and_names_the_extra(mak
     _run(qtbot, widget)
     assert widget.runner.last_error is None, widget.runner.last_error
     assert set(widget.plot.curves) == {"inpainting", "JPEG"} and widget.plot.curves["JPEG"]
+
+
+def test_codec_widget_photo_mode_curves_for_both_modes(make_napari_viewer, qtbot):
+    from skimage import data
+
+    img = data.camera()[100:196, 200:296]
+    viewer = make_napari_viewer()
+    viewer.add_image(img.copy(), name="cam")
+    widget = _dock(viewer)
+    widget.bpp_spin.value = 0.5
+    widget.mode_combo.value = "photo"
+    _run(qtbot, widget)
+    assert widget.runner.last_error is None, widget.runner.last_error
+    out = viewer.layers["cam decoded"]
+    assert out.metadata["codec"]["mode"] == "photo"
+    np.testing.assert_array_equal(out.data, decode(widget.last_data))
+    assert len(viewer.layers["cam source points"].data) == out.metadata["codec"]["n_sources"]
+    assert not viewer.layers["cam edges"].data.any()  # the photo mode stores no edges
+    # the rate-distortion plot shows both modes next to the references
+    assert widget.plot.curves["inpainting"] and widget.plot.curves["photo mode"] and widget.plot.curves["JPEG"]

@@ -53,7 +53,7 @@ class RDPlot(QWidget):
         self.figure.clear()
         ax1 = self.figure.add_subplot(211)
         ax2 = self.figure.add_subplot(212, sharex=ax1)
-        styles = {"inpainting": "o-", "JPEG": "s--", "JPEG 2000": "^:"}
+        styles = {"inpainting": "o-", "photo mode": "D-", "JPEG": "s--", "JPEG 2000": "^:"}
         for name, pts in curves.items():
             if not pts:
                 continue
@@ -84,10 +84,10 @@ class CodecWidget(QWidget):
 
         # unticked, the rate box starts at 0.2 bpp and the threshold box at 10 grey levels per pixel step
         self.controls = OptionControls(
-            EncodeOptions, ["bpp", "edge_threshold"], bpp={"start": 0.2, "max": 8.0},
+            EncodeOptions, ["bpp", "edge_threshold", "mode"], bpp={"start": 0.2, "max": 8.0},
             edge_threshold={"start": 10.0, "max": 255.0},
         )
-        self.bpp_spin, self.threshold_spin = self.controls
+        self.bpp_spin, self.threshold_spin, self.mode_combo = self.controls
         if has_jpeg2000():
             references, missing = "JPEG and JPEG 2000", ""
         else:
@@ -141,7 +141,8 @@ class CodecWidget(QWidget):
                 npix = data.shape[0] * data.shape[1]
                 rate = 8 * len(stream) / npix
                 rates = sorted({round(r, 4) for r in (rate * 0.5, rate, rate * 2.0)})
-                curves = yield from rate_distortion_steps(data, rates)
+                modes = ("edge",) if options.mode == "edge" else ("edge", "photo")  # both curves unless edge only
+                curves = yield from rate_distortion_steps(data, rates, modes=modes)
             return stream, result, curves
 
         def on_done(out):
@@ -170,6 +171,7 @@ class CodecWidget(QWidget):
             "spacing": result.header.spacing,
             "quant": result.header.q_luma,
             "grid": result.header.grid,
+            "mode": result.info.get("mode", "edge"),
         }
         self.last_info = info
         extra = {} if image.ndim == 3 else {"colormap": "gray"}
@@ -191,8 +193,8 @@ class CodecWidget(QWidget):
         if curves is not None:
             self.plot.show_curves(curves)
         show_info(
-            f"{layer.name}: {info['bytes']} bytes ({info['bpp']:.3f} bpp), PSNR {info['psnr']:.2f} dB, "
-            f"SSIM {info['ssim']:.3f}"
+            f"{layer.name}: {info['mode']} mode, {info['bytes']} bytes ({info['bpp']:.3f} bpp), "
+            f"PSNR {info['psnr']:.2f} dB, SSIM {info['ssim']:.3f}"
         )
 
     def _save(self, *_args) -> None:

@@ -99,7 +99,11 @@ def jpeg2000_at_size(image, nbytes: int, iterations: int = 14) -> Coded:
     return Coded("JPEG 2000", len(best[0]), best[1], True)
 
 
-def rate_distortion_steps(image, rates):
+#: the curve name of each coding mode in :func:`rate_distortion_steps`
+CURVE_NAMES = {"edge": "inpainting", "photo": "photo mode"}
+
+
+def rate_distortion_steps(image, rates, modes=("edge",)):
     """Encode ``image`` at each rate and code JPEG and JPEG 2000 at the same file sizes (Bastani et al.,
     section 5: the paper's rate-distortion comparison).
 
@@ -109,6 +113,9 @@ def rate_distortion_steps(image, rates):
         Grayscale or RGB image (converted to 8 bits as :func:`~napari_maliang.codec.core.prepare_image` does).
     rates : sequence of float
         Target rates of the inpainting codec in bits per pixel; rates it cannot reach are skipped.
+    modes : sequence of {"edge", "photo"}
+        The ``.mlg`` coding modes to plot (curves "inpainting" and "photo mode"); the references are coded at
+        the sizes of the first mode's files.
 
     Yields
     ------
@@ -117,7 +124,7 @@ def rate_distortion_steps(image, rates):
     Returns
     -------
     dict
-        ``{codec name: [(bpp, psnr, ssim), ...]}`` for "inpainting", "JPEG" and, when
+        ``{codec name: [(bpp, psnr, ssim), ...]}`` for "inpainting" (and "photo mode"), "JPEG" and, when
         :func:`has_jpeg2000`, "JPEG 2000".
 
     References
@@ -134,17 +141,22 @@ def rate_distortion_steps(image, rates):
     references = {"JPEG": jpeg_at_size}
     if has_jpeg2000():
         references["JPEG 2000"] = jpeg2000_at_size
-    out = {"inpainting": [], **{name: [] for name in references}}
+    out = {**{CURVE_NAMES[m]: [] for m in modes}, **{name: [] for name in references}}
     for i, rate in enumerate(rates):
         yield Progress(i, len(rates), f"rate-distortion: {rate:.3g} bpp")
-        try:
-            data = yield from nested(encode_steps(ref, bpp=rate), i, len(rates))
-        except ValueError:  # the codec cannot get this small
+        sizes = []
+        for mode in modes:
+            try:
+                data = yield from nested(encode_steps(ref, bpp=rate, mode=mode), i, len(rates))
+            except ValueError:  # the codec cannot get this small in this mode
+                continue
+            dec = decode(data)
+            out[CURVE_NAMES[mode]].append((8 * len(data) / npix, psnr(ref, dec), ssim(ref, dec)))
+            sizes.append(len(data))
+        if not sizes:
             continue
-        dec = decode(data)
-        out["inpainting"].append((8 * len(data) / npix, psnr(ref, dec), ssim(ref, dec)))
-        for name, fn in references.items():
-            coded = fn(ref, len(data))
+        for name, fn in references.items():  # at the size of the first file made at this rate
+            coded = fn(ref, sizes[0])
             out[name].append((coded.bpp(npix), psnr(ref, coded.image), ssim(ref, coded.image)))
     return out
 
