@@ -280,6 +280,7 @@ def enhance_steps(image, *, patch=3, reference="auto", opts: EnhanceOptions, det
     """
     from napari_maliang._backend import resolve_backend
     from napari_maliang.lowlight import gp as gpmod
+    from napari_maliang.lowlight.preview import exposure_text
     from napari_maliang.lowlight.reference import estimate_gamma, exposure_posterior, is_builtin, make_reference
     from napari_maliang.lowlight.training import kmeans, patch_pairs
 
@@ -323,7 +324,7 @@ def enhance_steps(image, *, patch=3, reference="auto", opts: EnhanceOptions, det
                 "exposure": post["exposure"],
                 "gamma_low": post["gamma_low"],
                 "gamma_high": post["gamma_high"],
-                "exposure_text": f"exposure {gamma:.1f}, likely {post['gamma_low']:.1f}-{post['gamma_high']:.1f}",
+                "exposure_text": exposure_text(gamma, post["gamma_low"], post["gamma_high"]),
             }
     ref = make_reference(img, reference, noise_filter=0.0, gamma=gamma)
     info = {
