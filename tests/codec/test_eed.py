@@ -105,3 +105,26 @@ def test_full_mask_and_single_pixel():
 def test_bad_input(image, mask, kwargs, match):
     with pytest.raises(ValueError, match=match):
         eed_inpaint(image, mask, **kwargs)
+
+
+def test_array_twin_matches_the_numba_kernel(edge_case):
+    # the CuPy twin's code, run with NumPy, gives the numba kernel's result
+    from napari_maliang.codec._eed_numba import fed_cycle
+    from napari_maliang.codec._eed_xp import fed_cycle_xp
+
+    f, mask = edge_case
+    u = np.stack([homogeneous(f, mask), 255 - homogeneous(f, mask)])
+    w = stencil_weights(*diffusion_tensor(u, lam=2.0, sigma=1.0))
+    taus = fed_taus(12, 0.2)
+    unknown = (~mask).astype(np.uint8)
+    np.testing.assert_allclose(fed_cycle_xp(np, u, *w, unknown, taus), fed_cycle(u, *w, unknown, taus), atol=1e-9)
+
+
+@pytest.mark.gpu
+def test_gpu_twin_matches_cpu(edge_case):
+    from napari_maliang._backend import has_gpu
+
+    if not has_gpu():
+        pytest.skip("needs a CUDA device and cupy")
+    f, mask = edge_case
+    np.testing.assert_allclose(eed_inpaint(f, mask, backend="gpu"), eed_inpaint(f, mask), atol=1e-6)

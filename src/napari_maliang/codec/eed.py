@@ -136,6 +136,7 @@ def eed_inpaint(
     cycles: int = 4,
     diffusivity: str = "charbonnier",
     init: np.ndarray | None = None,
+    backend: str = "cpu",
 ) -> np.ndarray:
     """Fill the pixels outside ``mask`` by EED from the pixels inside it (module docstring).
 
@@ -156,6 +157,9 @@ def eed_inpaint(
     diffusivity : {"charbonnier", "perona-malik"}
     init : ndarray, optional
         Starting image (same shape as ``image``); default homogeneous diffusion from the same pixels.
+    backend : {"cpu", "gpu", "auto"}
+        Where the FED steps run: the numba kernel, or its CuPy twin (:mod:`._eed_xp`; the tensor stays on
+        the CPU). The codec decodes on the CPU, so that every machine decodes a file to the same pixels.
 
     Returns
     -------
@@ -196,7 +200,12 @@ def eed_inpaint(
     known = (f[None] if gray else np.moveaxis(f, -1, 0))[:, m]
     u[:, m] = known
     if time > 0 and not m.all():
-        from ._eed_numba import fed_cycle
+        from napari_maliang._backend import resolve_backend
+
+        if resolve_backend(backend) == "gpu":
+            from ._eed_xp import fed_cycle_gpu as fed_cycle
+        else:
+            from ._eed_numba import fed_cycle
 
         unknown = (~m).astype(np.uint8)
         for _ in range(cycles):
