@@ -58,23 +58,15 @@ def _payload(code, lam: float = LAMBDA, sigma: float = SIGMA) -> bytes:
     return write_varint(code.sub.flags.size) + head + write_varint(len(tree)) + tree + values
 
 
-def _plane_at_bytes(g: np.ndarray, nbytes: int, q: int, iterations: int = 20):
+def _plane_at_bytes(g: np.ndarray, nbytes: int, q: int):
     """The subdivision code of the integer-valued plane ``g`` with the most pixels whose section payload is at
-    most ``nbytes`` (bisection on ``log10 a``); ``ValueError`` when even the root rectangle does not fit."""
-    from .subdivision import code_points
+    most ``nbytes``; ``ValueError`` when even the root rectangle does not fit."""
+    from .subdivision import code_within
 
-    lo, hi = -6.0, 12.0
-    best = code_points(g, 10.0**hi, q=q)
-    if len(_payload(best)) > nbytes:
-        raise ValueError(f"the photo mode needs more than {nbytes} bytes for this plane")
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        c = code_points(g, 10.0**mid, q=q)
-        if len(_payload(c)) <= nbytes:
-            best, hi = c, mid
-        else:
-            lo = mid
-    return best
+    try:
+        return code_within(g, lambda c: len(_payload(c)) <= nbytes, q=q, iterations=20)
+    except ValueError:
+        raise ValueError(f"the photo mode needs more than {nbytes} bytes for this plane") from None
 
 
 def _tonal(g: np.ndarray, code, iterations: int, nbytes: int):

@@ -166,23 +166,31 @@ def code_bits(sub: Subdivision, levels: np.ndarray, q: int) -> float:
     return HEADER_BITS + flags + adaptive_bits(levels, np.zeros(len(levels), np.int64), q)
 
 
-def code_at_rate(f: np.ndarray, bpp: float, d: float = -1.0, q: int = 16, iterations: int = 24) -> PointCode:
-    """The :func:`code_points` with the smallest threshold ``a`` (most pixels) whose estimated size is at most
-    ``bpp * H * W`` bits (bisection on ``log a``); ``ValueError`` when even the root rectangle does not fit."""
+def code_within(f: np.ndarray, fits, d: float = -1.0, q: int = 16, iterations: int = 24) -> PointCode:
+    """The :func:`code_points` with the smallest threshold ``a`` (most pixels) for which ``fits(code)`` holds
+    (bisection on ``log10 a`` in [-6, 12]); ``ValueError`` when even the root rectangle does not fit."""
     g = np.asarray(f, float)
-    budget = bpp * g.size
     lo, hi = -6.0, 12.0  # log10 a
     best = code_points(g, 10.0**hi, d, q)
-    if best.bits > budget:
-        raise ValueError(f"{bpp} bpp is below the smallest photo-mode code ({best.bits / g.size:.4f} bpp)")
+    if not fits(best):
+        raise ValueError(f"the smallest photo-mode code ({best.bits / g.size:.4f} bpp estimated) does not fit")
     for _ in range(iterations):
         mid = 0.5 * (lo + hi)
         c = code_points(g, 10.0**mid, d, q)
-        if c.bits <= budget:
+        if fits(c):
             best, hi = c, mid
         else:
             lo = mid
     return best
+
+
+def code_at_rate(f: np.ndarray, bpp: float, d: float = -1.0, q: int = 16, iterations: int = 24) -> PointCode:
+    """:func:`code_within` an estimated size of ``bpp * H * W`` bits."""
+    budget = bpp * np.asarray(f).size
+    try:
+        return code_within(f, lambda c: c.bits <= budget, d, q, iterations)
+    except ValueError:
+        raise ValueError(f"{bpp} bpp is below the smallest photo-mode code") from None
 
 
 def encode_points(code: PointCode) -> tuple[bytes, bytes]:
