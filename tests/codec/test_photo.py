@@ -8,7 +8,6 @@ import pytest
 
 from napari_maliang.codec import CodecError, decode, decode_details, encode
 from napari_maliang.codec import format as fmt
-from napari_maliang.codec.photo import from_ycbcr, to_ycbcr
 
 from .conftest import psnr
 
@@ -48,7 +47,6 @@ def test_gray_round_trip_within_budget(camera, bpp):
 
 
 def test_colour_round_trip(astronaut):
-    assert np.abs(from_ycbcr(to_ycbcr(astronaut)) - astronaut).max() < 1e-9
     data = encode(astronaut, bpp=0.5, mode="photo")
     assert len(data) <= 0.5 * 96 * 96 / 8
     out = decode(data)

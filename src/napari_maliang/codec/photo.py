@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from napari_maliang._shared.color import rgb_to_ycbcr, ycbcr_to_rgb
+
 from .format import MODE_PHOTO, SECTION_PHOTO, CodecError, Container, Header, Reader, pack, write_varint
 
 #: EED parameters written into every plane's section (design-set choices)
@@ -29,21 +31,6 @@ LAMBDA = 2.0
 SIGMA = 1.0
 #: share of the budget of each plane (colour: Y, Cb, Cr)
 COLOUR_SHARES = (0.8, 0.1, 0.1)
-
-_TO_YCC = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
-_FROM_YCC = np.linalg.inv(_TO_YCC)  # JFIF's rounded inverse (1.402, ...) would be off by 4e-5
-_OFFSET = np.array([0.0, 128.0, 128.0])
-
-
-def to_ycbcr(rgb: np.ndarray) -> np.ndarray:
-    """Full-range ITU-R 601 YCbCr (JPEG/JFIF) of an RGB image on the 0..255 scale."""
-    return np.asarray(rgb, float) @ _TO_YCC.T + _OFFSET
-
-
-def from_ycbcr(ycc: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`to_ycbcr` (float, not clipped)."""
-    return (np.asarray(ycc, float) - _OFFSET) @ _FROM_YCC.T
-
 
 def default_q(bpp: float) -> int:
     """Quantisation levels of the stored values: 12 up to 0.1 bpp, 16 above (design photos)."""
@@ -94,7 +81,7 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     """
     H, W, C = f.shape
     budget = int(bpp * H * W / 8)
-    planes = np.clip(np.rint(f[..., 0:1] if C == 1 else to_ycbcr(f)), 0, 255)
+    planes = np.clip(np.rint(f[..., 0:1] if C == 1 else rgb_to_ycbcr(f, offset=128.0)), 0, 255)
     header = Header(H, W, C, mode=MODE_PHOTO)
     empty = Container(header, {SECTION_PHOTO + k: b"" for k in range(C)})
     avail = budget - len(pack(empty)) - 3 * C  # the section lengths' varints grow by up to 3 bytes each
@@ -146,5 +133,5 @@ def decode(cont: Container) -> tuple[np.ndarray, np.ndarray]:
         out[..., k], mask = _plane(cont.sections[SECTION_PHOTO + k], shape)
         mask0 = mask if mask0 is None else mask0
     if h.channels == 3:
-        out = from_ycbcr(out)
+        out = ycbcr_to_rgb(out, offset=128.0)
     return np.clip(out, 0, 255), mask0
