@@ -47,6 +47,9 @@ def test_gray_round_trip_within_budget(camera, bpp):
 
 
 def test_colour_round_trip(astronaut):
+    from napari_maliang._shared.color import rgb_to_ycbcr, ycbcr_to_rgb
+
+    assert np.abs(ycbcr_to_rgb(rgb_to_ycbcr(astronaut, offset=128.0), offset=128.0) - astronaut).max() < 1e-9
     data = encode(astronaut, bpp=0.5, mode="photo")
     assert len(data) <= 0.5 * 96 * 96 / 8
     out = decode(data)
