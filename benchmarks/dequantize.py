@@ -1,6 +1,6 @@
 """Benchmark: image dequantization (Kim, Ahn & Choi) against a Gaussian blur and skimage's bilateral filter.
 
-Two image sets, one quantizer matrix:
+Four image sets, one quantizer matrix:
 
 * ``--set design`` (what the method was tuned on): scikit-image's chelsea, coffee, rocket and astronaut
   and two ``smooth_synthetic`` images.
