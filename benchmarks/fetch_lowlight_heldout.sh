@@ -15,24 +15,8 @@
 set -euo pipefail
 DIR=${1:-$HOME/.cache/maliang-heldout}
 OUT="$DIR/lowlight4"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP"
-
-# Copy the named files of the unpacked package in x/SRC to OUT/NAME; a missing one stops the script.
-take() {
-  local spec=$1 name=$2 src=$3
-  shift 3
-  mkdir -p "$OUT/$name"
-  for f in "$@"; do
-    if [ ! -f "x/$src/$f" ]; then
-      echo "error: $spec has no $src/$f" >&2
-      exit 1
-    fi
-    cp "x/$src/$f" "$OUT/$name/${f##*/}"
-  done
-  echo "$name: $# photos"
-}
+# shellcheck source=benchmarks/_fetch_common.sh
+source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder) and take()
 
 # Debian packages: name=version, the folder of the photos inside the package, the files.
 deb() {
