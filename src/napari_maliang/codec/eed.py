@@ -136,6 +136,7 @@ def eed_inpaint(
     cycles: int = 4,
     diffusivity: str = "charbonnier",
     init: np.ndarray | None = None,
+    guide: np.ndarray | None = None,
     backend: str = "cpu",
 ) -> np.ndarray:
     """Fill the pixels outside ``mask`` by EED from the pixels inside it (module docstring).
@@ -157,6 +158,11 @@ def eed_inpaint(
     diffusivity : {"charbonnier", "perona-malik"}
     init : ndarray, optional
         Starting image (same shape as ``image``); default homogeneous diffusion from the same pixels.
+    guide : ndarray, optional
+        ``(H, W)`` or ``(H, W, C')`` image whose EED tensor is used, frozen, for all cycles instead of the
+        evolving image's: the diffusion is then linear, ``du/dt = div(D(grad g_sigma) grad u)``, and its
+        steady state the minimiser of the fixed-tensor energy (R-EED's luma-guided chroma inpainting,
+        Schmaltz et al. 2014, section 5.1: the chroma planes diffuse with the decoded luma's tensor).
     backend : {"cpu", "gpu", "auto"}
         Where the FED steps run: the numba kernel, or its CuPy twin (:mod:`._eed_xp`; the tensor stays on
         the CPU). The codec decodes on the CPU, so that every machine decodes a file to the same pixels.
@@ -176,7 +182,9 @@ def eed_inpaint(
     f = np.asarray(image, dtype=np.float64)
     m = np.asarray(mask)
     if f.ndim not in (2, 3) or m.shape != f.shape[:2]:
-        raise ValueError(f"shape mismatch: image must be (H, W) or (H, W, C) and mask (H, W); got {f.shape} and {m.shape}")
+        raise ValueError(
+            f"shape mismatch: image must be (H, W) or (H, W, C) and mask (H, W); got {f.shape} and {m.shape}"
+        )
     if m.dtype != bool:
         raise ValueError(f"mask must be boolean, got {m.dtype}")
     if not m.any():
@@ -199,6 +207,11 @@ def eed_inpaint(
     u = np.ascontiguousarray((u0[None] if gray else np.moveaxis(u0, -1, 0)).copy())
     known = (f[None] if gray else np.moveaxis(f, -1, 0))[:, m]
     u[:, m] = known
+    if guide is not None:
+        gd = np.asarray(guide, dtype=np.float64)
+        if gd.ndim not in (2, 3) or gd.shape[:2] != m.shape or not np.isfinite(gd).all():
+            raise ValueError(f"guide must be a finite (H, W) or (H, W, C) image with H, W = {m.shape}, got {gd.shape}")
+        gd = gd[None] if gd.ndim == 2 else np.moveaxis(gd, -1, 0)
     if time > 0 and not m.all():
         from napari_maliang._backend import resolve_backend
 
@@ -208,11 +221,16 @@ def eed_inpaint(
             from ._eed_numba import fed_cycle
 
         unknown = (~m).astype(np.uint8)
+        w = None
         for _ in range(cycles):
-            w = stencil_weights(*diffusion_tensor(u, lam=lam, sigma=sigma, diffusivity=diffusivity))
-            tau_max = 1.0 / max(float(_row_sums(*w).max()), 1e-12)
-            pieces = -(-fed_steps(time / cycles, tau_max) // MAX_STEPS)  # longer cycles are split
-            taus = fed_taus(fed_steps(time / cycles / pieces, tau_max), tau_max)
+            if w is None or guide is None:  # the guide's tensor is computed once (linear diffusion)
+                w = stencil_weights(
+                    *diffusion_tensor(u if guide is None else gd, lam=lam, sigma=sigma, diffusivity=diffusivity)
+                )
+                tau_max = 1.0 / max(float(_row_sums(*w).max()), 1e-12)
+                # longer cycles are split into pieces of at most MAX_STEPS steps (fed_taus' time formula)
+                pieces = int(np.ceil(time / cycles / (tau_max * (MAX_STEPS**2 + MAX_STEPS) / 3.0)))
+                taus = fed_taus(fed_steps(time / cycles / pieces, tau_max), tau_max)
             for _ in range(pieces):
                 u = fed_cycle(u, *w, unknown, taus)
     return u[0] if gray else np.moveaxis(u, 0, -1)

@@ -31,6 +31,11 @@ LAMBDA = 2.0
 SIGMA = 1.0
 #: share of the budget of each plane (colour: Y, Cb, Cr)
 COLOUR_SHARES = (0.8, 0.1, 0.1)
+#: chroma decoding with the luma's tensor (design photos): FED diffusion time, and the relative residual of the
+#: homogeneous start's solve (the linear diffusion refines it, so a loose solve costs no quality)
+CHROMA_TIME = 200.0
+CHROMA_START_TOL = 1e-2
+
 
 def default_q(bpp: float) -> int:
     """Quantisation levels of the stored values: 12 up to 0.1 bpp, 16 above (design photos)."""
@@ -56,17 +61,30 @@ def _plane_at_bytes(g: np.ndarray, nbytes: int, q: int):
         raise ValueError(f"the photo mode needs more than {nbytes} bytes for this plane") from None
 
 
-def _tonal(g: np.ndarray, code, iterations: int, nbytes: int):
-    """Tonally optimised values for the EED decoder (:mod:`.tonal`); the old code when they no longer fit."""
+def _inpaint(known: np.ndarray, mask: np.ndarray, lam: float, sigma: float, guide: np.ndarray | None = None):
+    """The decoder's inpainting of one plane: EED, or for chroma (``guide`` the decoded luma) linear diffusion
+    with the luma's frozen EED tensor from a loosely solved homogeneous start (module docstring)."""
+    from .eed import eed_inpaint
+    from .inpaint import homogeneous
+
+    if guide is None:
+        return eed_inpaint(known, mask, lam=lam, sigma=sigma)
+    start = homogeneous(known, mask, tol=CHROMA_START_TOL)
+    return eed_inpaint(known, mask, lam=lam, sigma=sigma, time=CHROMA_TIME, cycles=1, init=start, guide=guide)
+
+
+def _tonal(g: np.ndarray, code, iterations: int, nbytes: int, guide: np.ndarray | None = None):
+    """Tonally optimised values for the decoder (:mod:`.tonal`, the tensor frozen at the decoder's result, or
+    the guide's for chroma); the old code when they no longer fit."""
     from dataclasses import replace
 
-    from .eed import diffusion_tensor, eed_inpaint, stencil_weights
+    from .eed import diffusion_tensor, stencil_weights
     from .subdivision import code_bits, quantise
     from .tonal import LinearInpainting, optimise_values
 
     m = code.sub.mask
-    u = eed_inpaint(code.image(g.shape), m, lam=LAMBDA, sigma=SIGMA)
-    w = stencil_weights(*diffusion_tensor(u[None], lam=LAMBDA, sigma=SIGMA))
+    u = _inpaint(code.image(g.shape), m, LAMBDA, SIGMA, guide)
+    w = stencil_weights(*diffusion_tensor((u if guide is None else guide)[None], lam=LAMBDA, sigma=SIGMA))
     c = optimise_values(g, LinearInpainting(w, m, tol=1e-4), g[m], iterations)
     levels = quantise(c, code.q, code.lo, code.hi)
     new = replace(code, levels=levels, bits=code_bits(code.sub, levels, code.q))
@@ -90,10 +108,12 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     codes = [None] * C
     for k in reversed(range(C)):  # chroma first: the luma takes what they leave
         nbytes = int(shares[k] * avail) if k else avail - sum(len(_payload(c)) for c in codes[1:])
-        code = _plane_at_bytes(planes[..., k], nbytes, q)
-        if tonal_iterations:
-            code = _tonal(planes[..., k], code, tonal_iterations, nbytes)
-        codes[k] = code
+        codes[k] = _plane_at_bytes(planes[..., k], nbytes, q)
+    if tonal_iterations:  # luma first: the chroma planes are decoded with the decoded luma's tensor
+        codes[0] = _tonal(planes[..., 0], codes[0], tonal_iterations, avail - sum(len(_payload(c)) for c in codes[1:]))
+        luma = _inpaint(codes[0].image((H, W)), codes[0].sub.mask, LAMBDA, SIGMA) if C == 3 else None
+        for k in range(1, C):
+            codes[k] = _tonal(planes[..., k], codes[k], tonal_iterations, len(_payload(codes[k])), guide=luma)
     cont = Container(header, {SECTION_PHOTO + k: _payload(c) for k, c in enumerate(codes)})
     data = pack(cont)
     if len(data) > budget:  # cannot happen with the overhead reserved above; kept as the rate guarantee
@@ -101,8 +121,8 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     return data, decode(cont)[0]
 
 
-def _plane(payload: bytes, shape):
-    from .eed import eed_inpaint
+def _plane(payload: bytes, shape, guide: np.ndarray | None = None):
+    """Decode one plane's section and inpaint it (``guide``: the decoded luma, for a chroma plane)."""
     from .subdivision import decode_points, dequantise
 
     r = Reader(payload)
@@ -118,7 +138,7 @@ def _plane(payload: bytes, shape):
         raise CodecError(str(exc)) from None
     known = np.zeros(shape)
     known[mask] = dequantise(levels, q, lo, hi)
-    return eed_inpaint(known, mask, lam=lam10 / 10.0, sigma=sigma10 / 10.0), mask
+    return _inpaint(known, mask, lam10 / 10.0, sigma10 / 10.0, guide), mask
 
 
 def decode(cont: Container) -> tuple[np.ndarray, np.ndarray]:
@@ -126,12 +146,12 @@ def decode(cont: Container) -> tuple[np.ndarray, np.ndarray]:
     h = cont.header
     shape = (h.height, h.width)
     out = np.empty((h.height, h.width, h.channels))
-    mask0 = None
-    for k in range(h.channels):
-        if SECTION_PHOTO + k not in cont.sections:
-            raise CodecError(f"missing section {SECTION_PHOTO + k}")
-        out[..., k], mask = _plane(cont.sections[SECTION_PHOTO + k], shape)
-        mask0 = mask if mask0 is None else mask0
+    missing = [SECTION_PHOTO + k for k in range(h.channels) if SECTION_PHOTO + k not in cont.sections]
+    if missing:
+        raise CodecError(f"missing section {missing[0]}")
+    out[..., 0], mask0 = _plane(cont.sections[SECTION_PHOTO], shape)
+    for k in range(1, h.channels):  # chroma, guided by the decoded luma
+        out[..., k] = _plane(cont.sections[SECTION_PHOTO + k], shape, guide=out[..., 0])[0]
     if h.channels == 3:
         out = ycbcr_to_rgb(out, offset=128.0)
     return np.clip(out, 0, 255), mask0
