@@ -293,6 +293,8 @@ def antialiasing_edges(indices: np.ndarray, palette: np.ndarray, labels: np.ndar
 
     for out, (p, q) in zip((hard_h, hard_v), ((np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1, :], np.s_[1:, :]))):
         lp, lq = labels[p], labels[q]
-        key = np.minimum(lp, lq).astype(np.int64) * (n + 1) + np.maximum(lp, lq)
-        out[:] = (lp != lq) & (band[p] | band[q] | np.isin(key, steps))
+        out[:] = (lp != lq) & (band[p] | band[q])
+        cross = np.nonzero((lp != lq) & ~out)  # the steps' look-up only on region borders (few of the edges)
+        lp, lq = lp[cross], lq[cross]
+        out[cross] = np.isin(np.minimum(lp, lq).astype(np.int64) * (n + 1) + np.maximum(lp, lq), steps)
     return hard_h, hard_v

@@ -58,6 +58,7 @@ def _couplings(e, s, i, j, iu, h, w, z):
 class _Kernels(NamedTuple):
     matvec: Callable
     gs_colour: Callable
+    gs_first: Callable
     residual_restrict: Callable
 
 
@@ -116,7 +117,22 @@ def _kernels(nc: int) -> _Kernels:
                     rc[ic, jc, c] += (b[i, j, c] - dij * x[i, j, c] - cr * x[i, jr, c] - cl * x[i, jl, c]
                                       - cd * x[idn, j, c] - cu * x[iu, j, c])
 
-    return _Kernels(matvec, gs_colour, residual_restrict)
+    @numba.njit(cache=True)
+    def gs_first(d, b, x):
+        """The first red sweep from ``x = 0`` (red: ``x = b / d``; black: 0), writing every pixel of ``x``
+        (so ``x`` needs no zeroing first)."""
+        h, w = d.shape
+        for i in range(h):
+            for j in range(w):
+                if (i + j) % 2 == 0:
+                    inv = 1.0 / d[i, j]
+                    for c in range(nc):
+                        x[i, j, c] = b[i, j, c] * inv
+                else:
+                    for c in range(nc):
+                        x[i, j, c] = 0.0
+
+    return _Kernels(matvec, gs_colour, gs_first, residual_restrict)
 
 
 @numba.njit(cache=True)
@@ -139,6 +155,21 @@ def _dot(a, b):
         for p in range(h * w):
             acc += fa[p, c] * fb[p, c]
         out[c] = acc
+    return out
+
+
+@numba.njit(cache=True)
+def _max_abs(a):
+    """Per-channel ``max |a|`` of an (H, W, C) array in one pass (NumPy's ``np.abs(a).max(axis=(0, 1))``
+    allocates a copy and reduces over the slow axes: 0.6 s of a 3 s run on 1 MP RGB)."""
+    h, w, nc = a.shape
+    out = np.zeros(nc)
+    for i in range(h):
+        for j in range(w):
+            for c in range(nc):
+                v = abs(a[i, j, c])
+                if v > out[c]:
+                    out[c] = v
     return out
 
 
@@ -276,8 +307,8 @@ class MultigridPCG:
             out = _small_matmul(self._coarse_inv, b.reshape(h * w, -1).astype(np.float64))
             return out.reshape(b.shape).astype(self.dtype)
         k = _kernels(b.shape[2])
-        x = np.zeros_like(b)
-        k.gs_colour(st.diag, st.east, st.south, b, x, 0)
+        x = np.empty_like(b)
+        k.gs_first(st.diag, b, x)
         k.gs_colour(st.diag, st.east, st.south, b, x, 1)
         nxt = self.levels[level + 1]
         rc = np.empty(nxt.shape + (b.shape[2],), self.dtype)
@@ -322,7 +353,7 @@ class MultigridPCG:
         # with |b|: also ask for a 100-fold reduction of the initial residual
         target = np.maximum(np.minimum(rtol * bnorm, reduction * r0), floor)
         z = self._vcycle(0, r)
-        if atol is not None and np.all(np.abs(z).max(axis=(0, 1)) <= atol):
+        if atol is not None and np.all(_max_abs(z) <= atol):
             return x, 0
         p = z.copy()
         rz = _dot(r, z)
@@ -335,7 +366,7 @@ class MultigridPCG:
             if atol is None and np.all(np.sqrt(rr) <= target):
                 return x, it
             z = self._vcycle(0, r)
-            if atol is not None and (np.all(np.abs(z).max(axis=(0, 1)) <= atol) or np.all(np.sqrt(rr) <= floor)):
+            if atol is not None and (np.all(_max_abs(z) <= atol) or np.all(np.sqrt(rr) <= floor)):
                 return x, it
             rz_new = _dot(r, z)
             beta = np.where(rz > 0, rz_new / np.where(rz > 0, rz, 1.0), 0.0).astype(self.dtype)
