@@ -46,7 +46,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import lowlight as bench  # noqa: E402
 
 from napari_maliang.lowlight import reference as R  # noqa: E402
-from napari_maliang.lowlight.noise import estimate_noise, photon_denoise  # noqa: E402
+from napari_maliang.lowlight.noise import estimate_noise, estimate_photons, photon_denoise  # noqa: E402
 from napari_maliang.lowlight.samples import PHOTOS, darken, photo  # noqa: E402
 
 SIZE = 512
@@ -159,6 +159,7 @@ def build(draws):
                     yq=cues["yq"],
                     raw=cues["raw"],
                     noise=estimate_noise(dark),
+                    est_photons=estimate_photons(dark),
                     old=R.estimate_gamma(den),
                     curve=psnr_curve(den, img),
                     gamma22=psnr(dark ** (1 / 2.2), img),
@@ -166,7 +167,8 @@ def build(draws):
             )
         print(f"  {i + 1}/{len(photos)} photos, {time.time() - t0:.0f} s", end="\r", flush=True)
     print()
-    keys = ("src", "name", "i", "j", "g", "photons", "cues", "yq", "raw", "noise", "old", "curve", "gamma22")
+    keys = ("src", "name", "i", "j", "g", "photons", "cues", "yq", "raw", "noise", "est_photons", "old", "curve")
+    keys += ("gamma22",)
     return {k: np.array([r[k] for r in rows]) for k in keys}
 
 

@@ -110,11 +110,17 @@ DEADBAND = 1.15
 #: plasma-workspace-wallpapers, scikit-learn/PyWavelets, Debian mate-backgrounds, Debian
 #: lomiri-wallpapers-16.04 (never held-out set 4); the bandwidth (0.05, 0.1, 0.2 tried) was chosen by
 #: leave-one-source-out cross-validation. (A least-squares regression of log g on luminance quantiles,
-#: u, the noise level and a chroma cue was tried too: lower mean PSNR in the same CV.)
+#: u, the noise level and a chroma cue was tried too: lower mean PSNR in the same CV.) Refitted
+#: 2026-12-04 on the images the decision sees since the Anscombe NL-means photon filter (commit 3c984a6;
+#: the first fit was on the old bilateral filter's output). Also tried then, in the same CV: wider
+#: bandwidths (0.3, 0.4), a tempered likelihood, a mixture with the prior, the regression's residuals as
+#: a heavy-tailed likelihood, and the photon count of estimate_photons as a cue (uncorrelated with the
+#: error of u here, r = 0.10: the protocol draws photons independently of g): none lowered the number of
+#: draws more than 3 dB below gamma 1/2.2 without a larger loss of mean PSNR than the loss below.
 _PRIOR_RANGE = (1.5, 4.0)
 _LOG_ERROR_QUANTILES = (
-    -0.9774, -0.6798, -0.4773, -0.4008, -0.3545, -0.2523, -0.1689, -0.1251, -0.0826, -0.0541, -0.0236,
-    0.0072, 0.0525, 0.0789, 0.1314, 0.1629, 0.2282, 0.2661, 0.3236, 0.4669, 0.7637,
+    -0.9105, -0.5838, -0.4245, -0.3748, -0.3190, -0.2522, -0.1588, -0.1158, -0.0687, -0.0488, -0.0095,
+    0.0264, 0.0617, 0.0949, 0.1348, 0.1741, 0.2339, 0.2741, 0.3263, 0.4720, 0.7655,
 )  # fmt: skip
 _LIKELIHOOD_BANDWIDTH = 0.2
 #: Grid of log g on which the posterior is evaluated.
@@ -139,12 +145,38 @@ def _posterior_weights(u: float | None) -> np.ndarray:
     return w / w.sum()
 
 
+#: The decision's loss (:func:`_bayes_gamma`), in dB: the PSNR deficit ``10 log10(MSE + _LOSS_FLOOR)`` of
+#: the candidate restoration against the true one (the floor, 30 dB, is about the accuracy the rest of the
+#: pipeline reaches: told the true exponent it scores 34 dB), plus _REGRET_WEIGHT times the dB by which the
+#: candidate falls more than _REGRET_MARGIN dB below fixed gamma 1/_BASELINE_GAMMA under the same true
+#: exponent: issue #16's "on no image more than 3 dB below fixed gamma 1/2.2" written into the loss, so a
+#: wide posterior is pulled towards the exponent that cannot lose much against gamma 1/2.2. Chosen by
+#: leave-one-source-out cross-validation on the 356 training draws (benchmarks/lowlight_exposure_prior.py,
+#: after the Anscombe NL-means filter): weight 0, 1, 1.5, 2, 3, 5 (and 10) and margin 0, 1.5, 3 dB tried,
+#: a trade-off frontier (more weight: fewer losses, lower mean); taken: the fewest draws more than 3 dB below
+#: gamma 1/2.2 at a mean PSNR within 0.5 dB of the plain expected-MSE decision (a rule stated after seeing
+#: the frontier, on the CV draws only): 2 and 3 dB give 25.27 dB mean, worst -10.71 dB, 25 draws below -3 dB
+#: (the expected MSE: 25.75 dB, worst -12.15 dB, 45 draws).
+_LOSS_FLOOR = 1e-3
+_REGRET_WEIGHT = 2.0
+_REGRET_MARGIN = 3.0
+_BASELINE_GAMMA = 2.2
+
+
 def _bayes_gamma(yq: np.ndarray, weights: np.ndarray, max_gamma: float = 8.0) -> tuple[float, float, float]:
     """The Bayes decision and the 10-90 % interval of the exponent under the posterior ``weights`` on
     ``_POSTERIOR_GRID``.
 
-    The decision minimises the posterior-expected squared difference between the restorations
-    ``y ** (1/g*)`` and ``y ** (1/g)``, averaged over the image's own luminance quantiles ``yq``.
+    The decision minimises the posterior-expected loss (Berger 1985, sec. 4.4)
+
+    ``E_g [ D(g*, g) + w * max(0, D(g*, g) - D(b, g) - m) ]``,  ``D(a, g) = 10 log10(MSE(a, g) + f)``,
+
+    where ``MSE(a, g)`` is the mean squared difference between the restorations ``y ** (1/a)`` and
+    ``y ** (1/g)`` over the image's own luminance quantiles ``yq``, ``b = _BASELINE_GAMMA``,
+    ``w = _REGRET_WEIGHT``, ``m = _REGRET_MARGIN`` dB and ``f = _LOSS_FLOOR``: the PSNR deficit of the
+    result, plus a penalty where it would fall more than ``m`` dB below fixed gamma ``1/b``. Under a
+    wide posterior that penalty is paid by every exponent far from ``b``, so the decision falls back
+    towards it; under a sharp one it costs nothing.
     """
     w = np.asarray(weights, np.float64)
     gs = np.exp(_POSTERIOR_GRID)
@@ -152,11 +184,13 @@ def _bayes_gamma(yq: np.ndarray, weights: np.ndarray, max_gamma: float = 8.0) ->
     lo, hi = (float(min(gs[min(int(np.searchsorted(c, p)), len(gs) - 1)], max_gamma)) for p in (0.1, 0.9))
     yl = np.log(np.clip(np.asarray(yq, np.float64), 1e-9, 1.0))
     grid = _DECISION_GRID[_DECISION_GRID <= max_gamma]
-    cand = np.exp(yl[None, :] / grid[:, None])  # (grid, q)
+    cand = np.exp(yl[None, :] / np.append(grid, _BASELINE_GAMMA)[:, None])  # (grid + baseline, q)
     samp = np.exp(yl[None, :] / gs[:, None])  # (posterior grid, q)
-    # E_g mean_q (c - s)^2 = mean_q (c^2 - 2 c E[s] + E[s^2])
-    es, es2 = w @ samp, w @ samp**2
-    loss = np.mean(cand**2 - 2 * cand * es[None, :] + es2[None, :], axis=1)
+    # MSE(a, g) = mean_q a^2 - 2 a s + s^2, for every candidate a and every posterior exponent g
+    mse = (np.mean(cand**2, axis=1)[:, None] - 2 * cand @ samp.T / len(yl)) + np.mean(samp**2, axis=1)[None, :]
+    db = 10 * np.log10(np.maximum(mse, 0.0) + _LOSS_FLOOR)
+    db, base = db[:-1], db[-1]
+    loss = (db + _REGRET_WEIGHT * np.maximum(db - base[None, :] - _REGRET_MARGIN, 0.0)) @ w
     g = float(np.exp(_parabola_minimum(np.log(grid), loss)))  # the grid is uniform in log gamma
     return float(np.clip(g, 1.0, max_gamma)), lo, hi
 
@@ -192,10 +226,11 @@ def exposure_posterior(
     image: a prior uniform on 1.5..4 times the likelihood of the uniform-prior estimate ``u`` of
     :func:`estimate_gamma` given ``g``, whose error ``log g - log u`` has the heavy-tailed distribution
     measured on photographs (benchmarks/lowlight_exposure_prior.py; the constants and their provenance
-    are in this module). The decision is the ``g*`` minimising the *expected* squared error between the
-    restorations ``Y ** (1/g*)`` and ``Y ** (1/g)`` over the posterior, measured on the image's own
-    luminance distribution, so a wide or two-sided posterior is pulled towards the safe middle. A flat
-    image (no cue) gets the prior's decision.
+    are in this module). The decision is the ``g*`` minimising the *expected* loss over the posterior:
+    the PSNR deficit (dB) of the restoration ``Y ** (1/g*)`` against ``Y ** (1/g)``, measured on the
+    image's own luminance distribution, plus a penalty where it would fall more than 3 dB below fixed
+    gamma 1/2.2 (:func:`_bayes_gamma`), so a wide or two-sided posterior is pulled towards gamma 2.2,
+    the choice that cannot lose much. A flat image (no cue) gets the prior's decision.
 
     Images that are not dark (the uniform-prior estimate of :func:`estimate_gamma` at most ``deadband``,
     and less photon noise than 1000 photons for white give) get ``g = 1``, so a normally exposed photo
