@@ -112,8 +112,9 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     if tonal_iterations:  # luma first: the chroma planes are decoded with the decoded luma's tensor
         codes[0] = _tonal(planes[..., 0], codes[0], tonal_iterations, avail - sum(len(_payload(c)) for c in codes[1:]))
         luma = _inpaint(codes[0].image((H, W)), codes[0].sub.mask, LAMBDA, SIGMA) if C == 3 else None
-        for k in range(1, C):
-            codes[k] = _tonal(planes[..., k], codes[k], tonal_iterations, len(_payload(codes[k])), guide=luma)
+        for k in range(1, C):  # each may grow into what the planes leave of the budget
+            slack = avail - sum(len(_payload(c)) for c in codes)
+            codes[k] = _tonal(planes[..., k], codes[k], tonal_iterations, len(_payload(codes[k])) + slack, guide=luma)
     cont = Container(header, {SECTION_PHOTO + k: _payload(c) for k, c in enumerate(codes)})
     data = pack(cont)
     if len(data) > budget:  # cannot happen with the overhead reserved above; kept as the rate guarantee
