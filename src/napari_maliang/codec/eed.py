@@ -30,6 +30,10 @@ cycle reaches the diffusion time ``theta = tau_max (n^2 + n) / 3`` (instead of `
 updated once per cycle (lagged nonlinearity, as R-EED does). ``tau_max = 1 / max_p sum_q |w_pq|`` is the
 Gershgorin bound of the explicit scheme's stability limit ``2 / lambda_max``. The start is homogeneous
 diffusion (:func:`.inpaint.homogeneous`), so the cycles only have to sharpen the edges.
+
+Guided (linear) variant: with ``guide`` the tensor is that of another image, computed once and frozen, so the
+diffusion is linear and converges to the minimiser of the fixed-tensor energy; R-EED decodes the chroma planes
+so, with the decoded luma as the guide (Schmaltz et al. 2014, section 5.1).
 """
 
 from __future__ import annotations
