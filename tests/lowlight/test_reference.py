@@ -233,37 +233,97 @@ def test_bayes_exposure_lands_near_a_known_exponent_and_its_interval_contains_it
         assert R.exposure_posterior(photon_denoise(darker))["gamma"] > post["gamma"] * 1.05, name
 
 
+def _brute_force_decision(yq, w, cand):
+    """The minimiser over ``cand`` of the loss of R._bayes_gamma, written out term by term."""
+    samples = np.exp(R._POSTERIOR_GRID)
+
+    def deficit(a, s):  # PSNR deficit (dB) of the restoration with exponent a when the truth is s
+        return 10 * np.log10(np.mean((yq ** (1 / a) - yq ** (1 / s)) ** 2) + R._LOSS_FLOOR)
+
+    base = np.array([deficit(R._BASELINE_GAMMA, s) for s in samples])
+
+    def loss(c):
+        d = np.array([deficit(c, s) for s in samples])
+        return np.sum(w * (d + R._REGRET_WEIGHT * np.maximum(d - base - R._REGRET_MARGIN, 0.0)))
+
+    return cand[int(np.argmin([loss(c) for c in cand]))]
+
+
 def test_bayes_decision_is_the_expected_loss_minimiser():
     # on a two-level image the decision can be checked by brute force against the posterior
     yq = np.r_[np.full(50, 0.02), np.full(49, 0.3)]
     w = R._posterior_weights(2.5)
     g, lo, hi = R._bayes_gamma(yq, w)
     samples = np.exp(R._POSTERIOR_GRID)
-    cand = np.exp(np.linspace(0, np.log(8), 4001))
-    loss = [np.sum(w * np.array([np.mean((yq ** (1 / c) - yq ** (1 / s)) ** 2) for s in samples])) for c in cand]
-    assert g == pytest.approx(cand[int(np.argmin(loss))], rel=0.01)
+    assert g == pytest.approx(_brute_force_decision(yq, w, np.exp(np.linspace(0, np.log(8), 1601))), rel=0.01)
     assert np.sum(w[samples < lo]) <= 0.1 + 1e-9 and np.sum(w[samples <= lo]) >= 0.1
     assert np.sum(w[samples > hi]) <= 0.1 + 1e-9
-    # a posterior concentrated on one exponent gives it back
-    one = np.zeros_like(w)
-    one[40] = 1.0
-    assert R._bayes_gamma(yq, one)[0] == pytest.approx(samples[40], rel=0.01)
+    # a posterior concentrated on one exponent gives it back, even far from gamma 2.2 (no regret is possible)
+    for k in (5, 40, 75):
+        one = np.zeros_like(w)
+        one[k] = 1.0
+        assert R._bayes_gamma(yq, one)[0] == pytest.approx(samples[k], rel=0.01)
     # the posterior follows its cue inside the prior and stays inside the prior's range outside it
     means = [float(np.sum(R._posterior_weights(u) * samples)) for u in (1.6, 2.5, 3.8, 8.0)]
     assert means == sorted(means) and 1.5 < means[0] and means[-1] < 4.0
+
+
+def test_ambiguous_posterior_falls_back_towards_gamma_2_2():
+    # the same image, a sharp posterior at 3.6 and the prior (no evidence): the decision moves from 3.6 towards
+    # the exponent that cannot lose more than 3 dB against gamma 1/2.2, and the regret penalty is what moves it
+    yq = np.quantile(np.random.default_rng(0).beta(0.8, 2.0, 20000) ** 3.0, R._QUANTILES)
+    samples = np.exp(R._POSTERIOR_GRID)
+    sharp = np.exp(-0.5 * ((R._POSTERIOR_GRID - np.log(3.6)) / 0.03) ** 2)
+    prior = R._posterior_weights(None)
+    g_sharp = R._bayes_gamma(yq, sharp / sharp.sum())[0]
+    g_wide = R._bayes_gamma(yq, prior)[0]
+    assert g_sharp == pytest.approx(3.6, rel=0.03)
+    assert abs(np.log(g_wide / R._BASELINE_GAMMA)) < abs(np.log(g_sharp / R._BASELINE_GAMMA)) / 2
+
+    # under the prior, the decision loses at most a little more than the margin to gamma 2.2 anywhere in the range
+    def deficit(a, s):
+        return 10 * np.log10(np.mean((yq ** (1 / a) - yq ** (1 / s)) ** 2) + R._LOSS_FLOOR)
+
+    regret = [deficit(g_wide, s) - deficit(R._BASELINE_GAMMA, s) for s in samples]
+    assert max(regret) < R._REGRET_MARGIN + 3.0
+    # without the penalty (weight 0) the same prior gives an exponent further from 2.2
+    weight = R._REGRET_WEIGHT
+    try:
+        R._REGRET_WEIGHT = 0.0
+        g_plain = R._bayes_gamma(yq, prior)[0]
+    finally:
+        R._REGRET_WEIGHT = weight
+    assert abs(np.log(g_plain / R._BASELINE_GAMMA)) > abs(np.log(g_wide / R._BASELINE_GAMMA))
+
+
+def test_interval_contains_the_truth_on_simulated_darkenings():
+    from napari_maliang.lowlight.samples import photo
+
+    original = photo("astronaut", size=192)
+    rng = np.random.default_rng(11)
+    hits = 0
+    for k in range(8):
+        g = float(rng.uniform(1.5, 4.0))
+        dark = darken(original, gamma=g, peak=float(np.exp(rng.uniform(np.log(50), np.log(500)))), seed=k)
+        post = R.exposure_posterior(photon_denoise(dark), noise=estimate_noise(dark))
+        hits += post["gamma_low"] <= g <= post["gamma_high"]
+        assert 1.0 <= post["gamma_low"] <= post["gamma"] * 1.3 and post["gamma"] <= post["gamma_high"] * 1.3
+    assert hits >= 6  # an 80 % interval: at least 6 of 8
 
 
 def test_flat_image_gets_the_prior_s_safe_choice():
     img = np.full((64, 64), 0.25, np.float32)
     post = R.exposure_posterior(img)
     assert post["exposure"] == "flat"
-    # the decision restores 0.25 to the prior mean of its restorations 0.25 ** (1/g), g ~ U(1.5, 4)
-    gs = np.linspace(1.5, 4.0, 100001)
-    target = float(np.mean(0.25 ** (1 / gs)))
-    assert 0.25 ** (1 / post["gamma"]) == pytest.approx(target, abs=2e-3)
+    # the decision is the prior's Bayes decision, checked by brute force, and the interval is the prior's
+    prior = R._posterior_weights(None)
+    yq = np.full(len(R._QUANTILES), 0.25)
+    assert post["gamma"] == pytest.approx(
+        _brute_force_decision(yq, prior, np.exp(np.linspace(0, np.log(8), 1601))), rel=0.01
+    )
     assert (post["gamma_low"], post["gamma_high"]) == pytest.approx((1.75, 3.75), abs=0.05)
-    # not the uniform estimate's 2.0 (which a flat image cannot support)
-    assert post["gamma"] == pytest.approx(2.6, abs=0.1)
+    # inside the prior's range, not the uniform estimate's 2.0 (which a flat image cannot support)
+    assert 1.5 < post["gamma"] < 4.0 and abs(post["gamma"] - 2.0) > 0.05
     # black everywhere: nothing to correct
     assert R.exposure_posterior(np.zeros((40, 40), np.float32))["gamma"] == 1.0
 
