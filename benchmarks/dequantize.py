@@ -187,11 +187,128 @@ def design_images(quick: bool):
     out = {"synthetic": smooth_synthetic((256, 256), seed=0), "chelsea": data.chelsea(), "coffee": data.coffee()}
     if not quick:
         out.update(rocket=data.rocket(), astronaut=data.astronaut(), synthetic2=smooth_synthetic((384, 384), seed=3))
+        out.update(flat_graphics())
     return out
 
 
 def _to_u8(rgb):
     return np.clip(np.rint(255 * np.asarray(rgb)), 0, 255).astype(np.uint8)
+
+
+# ------------------------------------------------------------------ flat graphics of our own (design set, 2026-12-04)
+def _figure_pixels(fig):
+    """A matplotlib figure rendered by Agg (anti-aliased), as 8-bit RGB."""
+    fig.canvas.draw()
+    out = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return out
+
+
+def pie_chart():
+    """A matplotlib pie chart with a title and labels, white background (8 flat colours and black text)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.0, 3.0), dpi=96)
+    ax.pie([30, 22, 15, 12, 9, 7, 5], labels=list("ABCDEFG"), startangle=90,
+           colors=["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"])
+    ax.set_title("Share by group")
+    return _figure_pixels(fig)
+
+
+def bar_chart_dark():
+    """A matplotlib bar chart in the dark style: black background, white axes and text, saturated bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with plt.style.context("dark_background"):
+        fig, ax = plt.subplots(figsize=(4.0, 3.0), dpi=96)
+        ax.bar(range(6), [3, 7, 4, 8, 5, 2], color=["#ff0000", "#00ff00", "#0000ff", "#ffff00", "#ff00ff", "#00ffff"])
+        ax.plot(range(6), [2, 5, 6, 4, 7, 3], color="white", lw=2)
+        ax.set_title("Sales per month")
+        ax.set_xlabel("month")
+        return _figure_pixels(fig)
+
+
+def _supersampled(draw_at, size, over=4, background=(255, 255, 255)):
+    """Draw with Pillow at ``over`` times the size, then reduce by area averaging: anti-aliased edges, as a
+    vector drawing rasterised at its final size."""
+    from PIL import Image, ImageDraw
+
+    w, h = size
+    im = Image.new("RGB", (w * over, h * over), background)
+    draw_at(ImageDraw.Draw(im), over)
+    return np.asarray(im.resize((w, h), Image.Resampling.BOX))
+
+
+def shapes_on_blue():
+    """Pillow shapes and text on a saturated blue background (4x supersampled)."""
+    from PIL import ImageFont
+
+    def draw(d, k):
+        d.ellipse([40 * k, 30 * k, 170 * k, 160 * k], fill=(255, 210, 0))
+        d.rectangle([200 * k, 40 * k, 350 * k, 120 * k], fill=(255, 255, 255))
+        d.polygon([(220 * k, 250 * k), (300 * k, 140 * k), (370 * k, 250 * k)], fill=(230, 30, 40))
+        d.line([(20 * k, 270 * k), (360 * k, 180 * k)], fill=(0, 0, 0), width=5 * k)
+        d.text((30 * k, 200 * k), "Flat 42", fill=(255, 255, 255), font=ImageFont.load_default(size=36 * k))
+
+    return _supersampled(draw, (384, 288), background=(20, 60, 200))
+
+
+def vector_logo():
+    """A logo-like vector drawing on white: rings, a star and a word, rasterised at 8x and reduced."""
+    from PIL import ImageFont
+
+    def draw(d, k):
+        cx, cy = 110 * k, 128 * k
+        for r, col in ((90, (0, 0, 0)), (80, (0, 160, 70)), (60, (255, 255, 255)), (45, (240, 120, 0))):
+            d.ellipse([cx - r * k, cy - r * k, cx + r * k, cy + r * k], fill=col)
+        star = [(cx + (40 if i % 2 == 0 else 16) * k * np.sin(np.pi * i / 5),
+                 cy - (40 if i % 2 == 0 else 16) * k * np.cos(np.pi * i / 5)) for i in range(10)]
+        d.polygon(star, fill=(255, 255, 255))
+        d.text((215 * k, 95 * k), "maliang", fill=(20, 20, 20), font=ImageFont.load_default(size=44 * k))
+        d.rectangle([215 * k, 160 * k, 370 * k, 170 * k], fill=(0, 160, 70))
+
+    return _supersampled(draw, (384, 256), over=8)
+
+
+def _jpeg(img, quality):
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="JPEG", quality=quality)
+    return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+
+
+def stripes_jpeg():
+    """Diagonal flat colour bands, slightly blurred (edges 3-4 pixels wide) and saved as JPEG (quality 85)."""
+    from scipy.ndimage import gaussian_filter
+
+    y, x = np.mgrid[0:256, 0:384]
+    band = ((x + 0.6 * y) // 48).astype(np.int64) % 5
+    cols = np.array([[250, 245, 230], [200, 40, 60], [30, 90, 160], [240, 190, 40], [40, 40, 40]], np.float64)
+    img = gaussian_filter(cols[band], (1.2, 1.2, 0))
+    return _jpeg(np.clip(np.rint(img), 0, 255).astype(np.uint8), 85)
+
+
+def chart_jpeg():
+    """The pie chart saved as JPEG (quality 75): blurred, ringing edges."""
+    return _jpeg(pie_chart(), 75)
+
+
+def flat_graphics():
+    """Flat graphics of our own (added to the design set on 2026-12-04 for issue #12's flat-graphic failure):
+    anti-aliased charts, shapes, text and a logo on white, black and coloured backgrounds, two as JPEG."""
+    return {"fg_pie": pie_chart(), "fg_bars_dark": bar_chart_dark(), "fg_shapes": shapes_on_blue(),
+            "fg_logo": vector_logo(), "fg_stripes": stripes_jpeg(), "fg_pie_jpeg": chart_jpeg()}
 
 
 def sky_over_hill(h=384, w=512, seed=11):

@@ -5,6 +5,7 @@ import pytest
 
 from napari_maliang.dequantize import Dequantizer, dequantize, kmeans_quantize, requantization_mask
 from napari_maliang.dequantize.brushes import HARD, SOFT, classify_edges
+from napari_maliang.dequantize.flat import end_targets, flat_regions
 from napari_maliang.dequantize.regions import antialiasing_edges
 from napari_maliang.dequantize.solve import MultigridPCG, Stencil, to_csr
 
@@ -16,7 +17,7 @@ def psnr(a, b):
     return 10 * np.log10(255.0**2 / max(mse, 1e-12))
 
 
-def flat_graphic(h=120, w=180, over=8):
+def flat_graphic(h=120, w=180, over=8, colours=FLAT):
     """Three flat colours (a sky, a slope, an ellipse) rendered with 8x8 supersampling: anti-aliased edges.
 
     Returns the image and the (H, W) mask of pixels whose 3 x 3 neighbourhood is all one flat colour.
@@ -25,7 +26,7 @@ def flat_graphic(h=120, w=180, over=8):
     shape = np.zeros(y.shape, np.int64)  # the sky
     shape[y > 0.55 * h - 0.25 * (x - 0.5 * w) * h / w] = 1  # the slope
     shape[((x - 0.72 * w) / (0.2 * w)) ** 2 + ((y - 0.62 * h) / (0.22 * h)) ** 2 < 1] = 2  # the ellipse
-    fine = FLAT[shape]
+    fine = np.asarray(colours, np.float64)[shape]
     img = fine.reshape(h, over, w, over, 3).mean(axis=(1, 3))
     pure = np.stack([(shape.reshape(h, over, w, over) == k).all(axis=(1, 3)) for k in range(3)]).any(axis=0)
     from scipy.ndimage import binary_erosion
@@ -114,3 +115,81 @@ def test_solver_stops_on_the_error_not_the_residual():
     x0 = np.full((h, w, 1), 200.0)
     x, _ = MultigridPCG(st).solve(b, x0, atol=0.05)
     assert np.abs(x[..., 0] - exact).max() < 0.5  # within half a level of the exact solution
+
+
+# ---------------------------------------------------------------- lattices: flat regions take their box's end
+#: a white sky, a black slope and an orange ellipse: every channel but one at an end of the range
+ENDS = np.array([[255, 255, 255], [0, 0, 0], [255, 140, 0]], np.float64)
+
+
+def rgb565(img):
+    """8 -> 5/6/5 bits, widened back by bit replication."""
+    out = []
+    for c, bits in enumerate((5, 6, 5)):
+        k = img[..., c].astype(np.int64) >> (8 - bits)
+        out.append((k << (8 - bits)) | (k >> (2 * bits - 8)))
+    return np.stack(out, axis=-1).astype(np.uint8)
+
+
+def levels6(img):
+    return (np.rint(np.rint(img * (5 / 255)) * 51)).astype(np.uint8)
+
+
+def floor3(img):
+    return (img & 0xE0).astype(np.uint8)
+
+
+@pytest.mark.parametrize("quant", [rgb565, levels6, floor3])
+def test_flat_graphic_under_a_lattice_keeps_its_end_colours(quant):
+    img, flat = flat_graphic(colours=ENDS)
+    q = quant(img)
+    out, info = dequantize(q, return_info=True)
+    assert info["quantizer"] != "nearest"
+    assert requantization_mask(out, q).all()
+    assert psnr(out, img) >= psnr(q, img)
+    # the flat areas stay flat and, in the channels at an end of the range, are exactly that end
+    ends = flat[..., None] & ((img == 0) | (img == 255))
+    assert np.array_equal(out[ends], img[ends])
+    for k in range(3):
+        area = flat & (img == ENDS[k]).all(axis=-1)
+        assert (out[area] == out[area][0]).all()
+
+
+def test_end_targets_known_answer():
+    # two thick regions: colour 0 in the box [0, 31] (an end box) and colour 1 in [96, 127] (interior)
+    idx = np.zeros((6, 12), np.int64)
+    idx[:, 6:] = 1
+    labels = idx.astype(np.int32) + 1
+    lower, upper = np.array([[0], [96]]), np.array([[31], [127]])
+    anchors = np.array([[15.5], [111.5]])
+    no_soft_h, no_soft_v = np.zeros((6, 11), bool), np.zeros((5, 12), bool)
+    flat = flat_regions(labels, no_soft_h, no_soft_v)
+    assert flat.tolist() == [False, True, True]
+    target_idx, targets = end_targets(idx, labels, flat, lower, upper, np.array([255]), anchors)
+    assert targets.tolist() == [[15.5], [111.5], [0.0]]  # the end box's region targets 0, its own index 2
+    assert (target_idx[:, :6] == 2).all() and (target_idx[:, 6:] == 1).all()
+    # one soft edge of six on their border (a text pixel's anti-aliasing on a background): still flat
+    soft_h = no_soft_h.copy()
+    soft_h[2, 5] = True
+    assert flat_regions(labels, soft_h, no_soft_v).tolist() == [False, True, True]
+    # their border soft on half its length or more (a gradient crossing a box face): neither is flat, both keep
+    # the box centres
+    soft_h[:3, 5] = True
+    flat = flat_regions(labels, soft_h, no_soft_v)
+    assert not flat.any()
+    target_idx, targets = end_targets(idx, labels, flat, lower, upper, np.array([255]), anchors)
+    assert np.array_equal(target_idx, idx) and np.array_equal(targets, anchors)
+    # a thin region (two pixels thick) is never flat
+    assert not flat_regions(np.ones((2, 12), np.int32), np.zeros((2, 11), bool), np.zeros((1, 12), bool)).any()
+
+
+def test_gradient_in_an_end_box_is_still_smoothed():
+    # a ramp 0..159 under the 3-bit floor: bands of 64 columns with soft edges, the first in the end box
+    x = np.tile(np.linspace(0, 159, 320), (32, 1))
+    img = np.stack([x, x, x], axis=-1).round().astype(np.uint8)
+    q = floor3(img)
+    out = dequantize(q)
+    assert requantization_mask(out, q).all()
+    assert psnr(out, img) >= psnr(q, img) + 8.0  # the box centres and the smoothing: far above the input
+    first = out[:, :64, 0].astype(np.float64)
+    assert first[:, -1].mean() - first[:, 0].mean() > 10  # the end box's band is a ramp, not pinned to 0

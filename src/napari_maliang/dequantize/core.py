@@ -20,8 +20,10 @@ from .cells import (
     settle,
     voronoi_cells,
 )
+from .flat import end_targets, flat_regions
 from .options import COLOR_SPACES, SOLVE_OPTIONS, DequantizeOptions
 from .regions import (
+    antialiasing_bands,
     antialiasing_edges,
     check_color_count,
     dither_score,
@@ -165,6 +167,8 @@ class Dequantizer:
         if self.lattice is not None:
             self.cells = lattice_cells(palette, self.lattice)
             self.palette_work = self.cells.anchors  # data term: the box centres (lattices work in RGB)
+            self._boxes = self.lattice.cell_bounds(palette)[:2]  # flat regions of end boxes: see data_targets
+            self._top = np.array([quant.top for quant in self.lattice.channels], np.float64)
         else:
             self.cells = voronoi_cells(self._to_space(self.quantizer_space, palette))
             self.palette_work = self._to_space(self.color_space, palette)
@@ -180,6 +184,7 @@ class Dequantizer:
         self._d = None
         self.labels = None
         self._antialiased = None
+        self._bands = None  # antialiasing_bands, found with the automatic hard edges
         self._x = None  # last working-space solution (warm start)
         self._w_refined = None  # (omega, continuity, small_region, refined weights) of the last solve
         self._results = {}  # (options, annotations digest, dtype) -> output (undo is instant)
@@ -233,8 +238,21 @@ class Dequantizer:
         """``(hard_h, hard_v)``: the anti-aliased steps between flat areas (:func:`~.regions.antialiasing_edges`),
         hard before any brush."""
         if self._antialiased is None:
-            self._antialiased = antialiasing_edges(self.indices, self.palette, self._regions())
+            self._bands = antialiasing_bands(self.indices, self.palette, self._regions())
+            self._antialiased = antialiasing_edges(self.indices, self.palette, self.labels, self._bands)
         return self._antialiased
+
+    def data_targets(self, soft_h, soft_v) -> tuple[np.ndarray, np.ndarray]:
+        """``(target_indices, targets)``: each pixel's data target ``phibar`` (eq. 1) is ``targets[target_indices]``.
+
+        The working-space palette, except for a lattice's flat regions in end boxes, which target the end of
+        the range (0 or the full scale) in those channels instead of the box centre, and the anti-aliasing
+        blends between two flat regions, which target the interval between theirs (:mod:`.flat`)."""
+        if self.lattice is None:
+            return self.indices, self.palette_work
+        self.auto_hard_edges()  # the anti-aliasing bands
+        flat = flat_regions(self.labels, soft_h, soft_v)
+        return end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self.palette_work, self._bands)
 
     def _prepare(self):
         if self._base is None:
@@ -328,10 +346,10 @@ class Dequantizer:
         w = bell_weights(self._d, self.labels, self.n_regions, float(omega), float(small_region)).astype(np.float32)
         if self._w_refined is not None and self._w_refined[:3] == (float(omega), float(continuity), float(small_region)):
             w = np.maximum(w, self._w_refined[3])  # start from the weights refined for the last brushes
-        b0 = build_rhs(self.indices, self.palette_work, np.zeros(self.shape), soft_h, soft_v,
-                       float(continuity)).astype(np.float32)
-        phibar = self.palette_work.astype(np.float32)[self.indices]
-        x = self._x if self._x is not None else self.palette_work[self.indices]
+        target_idx, targets = self.data_targets(soft_h, soft_v)
+        b0 = build_rhs(target_idx, targets, np.zeros(self.shape), soft_h, soft_v, float(continuity)).astype(np.float32)
+        phibar = targets.astype(np.float32)[target_idx]
+        x = self._x if self._x is not None else targets[target_idx]
         step = np.full(self.shape, REFINE_STEP)
         if ann is not None:  # where the user asked for smoothing (red brush), refine as gently as the paper
             step[ann == _brushes.SOFT] = max(float(omega), 1e-2)

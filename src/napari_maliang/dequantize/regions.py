@@ -14,7 +14,8 @@ import numpy as np
 from napari_maliang._shared.validate import check_finite
 
 __all__ = ["IndexedImage", "index_image", "check_color_count", "label_regions", "dither_score", "kmeans_quantize",
-           "check_image", "value_scale", "antialiasing_edges"]
+           "check_image", "value_scale", "thick_regions", "antialiasing_bands",
+           "antialiasing_edges"]
 
 DEFAULT_MAX_COLORS = 4096
 
@@ -230,7 +231,35 @@ def value_scale(image) -> float:
     return 1.0
 
 
-def antialiasing_edges(indices: np.ndarray, palette: np.ndarray, labels: np.ndarray | None = None
+def thick_regions(labels: np.ndarray) -> np.ndarray:
+    """bool ``(n + 1,)`` by region label: True for a region with a pixel whose four 4-neighbours are all in it
+    (more than two pixels thick somewhere); *thin* regions are at most two pixels thick everywhere."""
+    labels = np.asarray(labels)
+    h, w = labels.shape
+    interior = np.zeros((h, w), bool)
+    if h > 2 and w > 2:
+        c = labels[1:-1, 1:-1]
+        interior[1:-1, 1:-1] = ((c == labels[:-2, 1:-1]) & (c == labels[2:, 1:-1]) & (c == labels[1:-1, :-2])
+                                & (c == labels[1:-1, 2:]))
+    return np.bincount(labels.ravel(), interior.ravel(), minlength=int(labels.max()) + 1) > 0
+
+
+def antialiasing_bands(indices: np.ndarray, palette: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(pair_a, pair_b)`` int32 (H, W): for every band pixel of an anti-aliased step (see
+    :func:`antialiasing_edges`), the labels of the two thick regions whose colours it lies between; 0 elsewhere."""
+    from ._antialias_numba import band_pairs
+
+    labels = np.ascontiguousarray(labels, np.int32)
+    n = int(labels.max())
+    region_colour = np.zeros(n + 1, np.int64)
+    region_colour[labels.ravel()] = indices.ravel()
+    pair_a, pair_b = np.zeros(labels.shape, np.int32), np.zeros(labels.shape, np.int32)
+    band_pairs(labels, np.ascontiguousarray(indices, np.int64), thick_regions(labels), region_colour,
+               np.ascontiguousarray(palette, np.float64), 2, pair_a, pair_b)
+    return pair_a, pair_b
+
+
+def antialiasing_edges(indices: np.ndarray, palette: np.ndarray, labels: np.ndarray | None = None, bands=None
                        ) -> tuple[np.ndarray, np.ndarray]:
     """Hard-edge masks ``(hard_h, hard_v)`` of anti-aliased steps between flat areas (beyond the paper).
 
@@ -256,6 +285,8 @@ def antialiasing_edges(indices: np.ndarray, palette: np.ndarray, labels: np.ndar
         The palette, in a space whose straight segments are blends (the image's RGB values).
     labels : int array (H, W), optional
         :func:`label_regions` of ``indices`` (computed when not given).
+    bands : tuple of two int arrays (H, W), optional
+        :func:`antialiasing_bands` of the same image (computed when not given).
 
     Returns
     -------
@@ -266,24 +297,11 @@ def antialiasing_edges(indices: np.ndarray, palette: np.ndarray, labels: np.ndar
     ----------
     .. [1] T. Kim, J. Ahn, M. G. Choi, "Image Dequantization: Restoration of Quantized Colors", Computer Graphics Forum 26(3) (Eurographics 2007), section 2.1 (soft and hard edges; found here where the paper leaves them to the hard-edge brush).
     """
-    from ._antialias_numba import band_pairs
-
     if labels is None:
         labels, _ = label_regions(indices)
-    labels = np.ascontiguousarray(labels, np.int32)
     h, w = indices.shape
     n = int(labels.max())
-    interior = np.zeros((h, w), bool)
-    if h > 2 and w > 2:
-        c = labels[1:-1, 1:-1]
-        interior[1:-1, 1:-1] = ((c == labels[:-2, 1:-1]) & (c == labels[2:, 1:-1]) & (c == labels[1:-1, :-2])
-                                & (c == labels[1:-1, 2:]))
-    thick = np.bincount(labels.ravel(), interior.ravel(), minlength=n + 1) > 0
-    region_colour = np.zeros(n + 1, np.int64)
-    region_colour[labels.ravel()] = indices.ravel()
-    pair_a, pair_b = np.zeros((h, w), np.int32), np.zeros((h, w), np.int32)
-    band_pairs(labels, np.ascontiguousarray(indices, np.int64), thick, region_colour,
-               np.ascontiguousarray(palette, np.float64), 2, pair_a, pair_b)
+    pair_a, pair_b = antialiasing_bands(indices, palette, labels) if bands is None else bands
     band = pair_a > 0
     hard_h, hard_v = np.zeros((h, w - 1), bool), np.zeros((h - 1, w), bool)
     if not band.any():
