@@ -20,7 +20,7 @@ from .cells import (
     settle,
     voronoi_cells,
 )
-from .flat import end_targets, flat_regions
+from .flat import end_targets, flat_edges, flat_regions
 from .options import COLOR_SPACES, SOLVE_OPTIONS, DequantizeOptions
 from .regions import (
     antialiasing_bands,
@@ -235,11 +235,14 @@ class Dequantizer:
         return self.labels
 
     def auto_hard_edges(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(hard_h, hard_v)``: the anti-aliased steps between flat areas (:func:`~.regions.antialiasing_edges`),
-        hard before any brush."""
+        """``(hard_h, hard_v)``: the anti-aliased steps between flat areas (:func:`~.regions.antialiasing_edges`)
+        and every edge of a flat region (:func:`~.flat.flat_edges`), hard before any brush."""
         if self._antialiased is None:
             self._bands = antialiasing_bands(self.indices, self.palette, self._regions())
-            self._antialiased = antialiasing_edges(self.indices, self.palette, self.labels, self._bands)
+            steps = antialiasing_edges(self.indices, self.palette, self.labels, self._bands)
+            soft = _brushes.classify_edges(self.indices, self.adjacency, None, steps)
+            flat = flat_edges(self.labels, flat_regions(self.labels, *soft))
+            self._antialiased = (steps[0] | flat[0], steps[1] | flat[1])
         return self._antialiased
 
     def data_targets(self, soft_h, soft_v) -> tuple[np.ndarray, np.ndarray]:

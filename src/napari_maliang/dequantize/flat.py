@@ -29,7 +29,10 @@ import numpy as np
 
 from .regions import thick_regions
 
-__all__ = ["flat_regions", "end_targets"]
+__all__ = ["FLAT_GRAPHIC_SHARE", "flat_regions", "flat_edges", "end_targets"]
+
+#: an image is a flat graphic when at least this share of its pixels lies in flat regions (:func:`flat_edges`)
+FLAT_GRAPHIC_SHARE = 0.5
 
 
 def flat_regions(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray) -> np.ndarray:
@@ -50,6 +53,24 @@ def flat_regions(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray) -> 
             border += np.bincount(side, minlength=n + 1)
             soft += np.bincount(side, s[cross], minlength=n + 1)
     return thick_regions(labels) & (2 * soft < border)
+
+
+def flat_edges(labels: np.ndarray, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(hard_h, hard_v)``: in a flat graphic, every edge between two regions of which one is flat.
+
+    In an image whose pixels lie mostly in flat regions (:func:`flat_regions`; at least
+    :data:`FLAT_GRAPHIC_SHARE` of them), a flat region's few soft edges (anti-aliased text or thin lines on
+    it, a neighbour one code away) are not a gradient crossing a cell face: smoothing across them only pulls
+    the flat colour towards the neighbour's. They are made hard, before any brush (a red stroke makes them
+    soft again). In other images (photographs: 2-13 % of the design photographs' pixels lie in flat regions,
+    small thick islands of texture) nothing is changed: hardening their few soft edges lost up to 0.13 dB.
+    """
+    flat = np.asarray(flat, bool)
+    none = np.zeros((labels.shape[0], labels.shape[1] - 1), bool), np.zeros((labels.shape[0] - 1, labels.shape[1]), bool)
+    if np.bincount(labels.ravel(), minlength=flat.size)[flat].sum() < FLAT_GRAPHIC_SHARE * labels.size:
+        return none
+    return ((labels[:, :-1] != labels[:, 1:]) & (flat[labels[:, :-1]] | flat[labels[:, 1:]]),
+            (labels[:-1, :] != labels[1:, :]) & (flat[labels[:-1, :]] | flat[labels[1:, :]]))
 
 
 def end_targets(indices, labels, flat, lower, upper, top, anchors, bands=None) -> tuple[np.ndarray, np.ndarray]:
