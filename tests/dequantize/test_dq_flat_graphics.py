@@ -5,7 +5,7 @@ import pytest
 
 from napari_maliang.dequantize import Dequantizer, dequantize, kmeans_quantize, requantization_mask
 from napari_maliang.dequantize.brushes import HARD, SOFT, classify_edges
-from napari_maliang.dequantize.flat import end_targets, flat_regions
+from napari_maliang.dequantize.flat import end_targets, flat_edges, flat_regions
 from napari_maliang.dequantize.regions import antialiasing_edges
 from napari_maliang.dequantize.solve import MultigridPCG, Stencil, to_csr
 
@@ -193,3 +193,43 @@ def test_gradient_in_an_end_box_is_still_smoothed():
     assert psnr(out, img) >= psnr(q, img) + 8.0  # the box centres and the smoothing: far above the input
     first = out[:, :64, 0].astype(np.float64)
     assert first[:, -1].mean() - first[:, 0].mean() > 10  # the end box's band is a ramp, not pinned to 0
+
+
+# ---------------------------------------------------------------- flat graphics: flat regions keep hard edges
+def test_flat_edges_only_in_flat_graphics():
+    labels = np.ones((6, 12), np.int32)
+    labels[:, 6:] = 2
+    labels[2, 2] = 3  # a speck on region 1
+    flat = np.array([False, True, False, False])
+    hard_h, hard_v = flat_edges(labels, flat)  # 35 of 72 pixels flat: not a flat graphic
+    assert not hard_h.any() and not hard_v.any()
+    flat[2] = True  # 71 of 72 pixels flat: every edge of a flat region is hard
+    hard_h, hard_v = flat_edges(labels, flat)
+    assert hard_h[:, 5].all() and hard_h[2, 1] and hard_h[2, 2] and hard_v[1, 2] and hard_v[2, 2]
+    assert hard_h.sum() == 6 + 2 and hard_v.sum() == 2
+
+
+def test_thin_line_on_a_flat_background_does_not_pull_it():
+    # a flat graphic with a one-pixel anti-aliased grey line (as text strokes are) across its white sky
+    img, flat = flat_graphic(colours=np.array([[255, 255, 255], [0, 92, 105], [251, 188, 78]]))
+    over, (h, w) = 8, img.shape[:2]
+    y, x = (np.mgrid[0:h * over, 0:w * over] + 0.5) / over
+    line = (np.abs(y - 20 - 0.1 * x) < 0.5).reshape(h, over, w, over).mean(axis=(1, 3))[..., None]
+    img = np.rint(img * (1 - line) + 90 * line).astype(np.uint8)
+    flat &= line[..., 0] == 0
+    q = kmeans_quantize(img, 16)
+    dq = Dequantizer(q)
+    out = dequantize(q)
+    assert requantization_mask(out, q).all()
+    assert psnr(out, img) >= psnr(q, img)
+    assert np.abs(out[flat].astype(np.int64) - img[flat]).max() <= 1  # the white sky stays white along the line
+    # the line's edges with the sky are hard automatically; a red stroke makes them soft again
+    white = (q == 255).all(axis=-1)
+    edges = dq.edge_image()
+    touching = np.zeros_like(white)
+    touching[:, :-1] |= white[:, :-1] & ~white[:, 1:]
+    assert (edges[touching] == 2).all()
+    ann = np.zeros(q.shape[:2], np.uint8)
+    ann[:, :] = SOFT
+    soft_h, soft_v = dq.edges(ann)
+    assert soft_h[white[:, :-1] & ~white[:, 1:]].all()
