@@ -2,8 +2,9 @@
 
 Four image sets, one quantizer matrix:
 
-* ``--set design`` (what the method was tuned on): scikit-image's chelsea, coffee, rocket and astronaut
-  and two ``smooth_synthetic`` images.
+* ``--set design`` (what the method was tuned on): scikit-image's chelsea, coffee, rocket and astronaut,
+  two ``smooth_synthetic`` images and, since 2026-12-04, six flat graphics rendered here
+  (:func:`flat_graphics`: matplotlib charts, Pillow shapes and a logo, two saved as JPEG).
 * ``--set heldout`` (fixed on 2026-12-03 before the redesign of issue #12): the 12 photographs of
   Debian's ``mate-backgrounds`` (its ``nature/`` folder, every file, fetched by
   ``benchmarks/fetch_heldout_photos.sh`` into ``$MALIANG_HELDOUT_PHOTOS/dequantize``), each reduced to

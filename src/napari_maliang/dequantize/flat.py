@@ -45,13 +45,12 @@ def flat_regions(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray) -> 
     soft_h, soft_v : bool arrays (H, W-1), (H-1, W)
         Soft edges between horizontal / vertical neighbours (paper section 2.1, after the brushes).
     """
+    from ._flat_numba import border_counts
+
     n = int(labels.max())
-    soft, border = np.zeros(n + 1), np.zeros(n + 1)
-    for p, q, s in ((labels[:, :-1], labels[:, 1:], soft_h), (labels[:-1, :], labels[1:, :], soft_v)):
-        cross = p != q
-        for side in (p[cross], q[cross]):
-            border += np.bincount(side, minlength=n + 1)
-            soft += np.bincount(side, s[cross], minlength=n + 1)
+    soft, border = np.zeros(n + 1, np.int64), np.zeros(n + 1, np.int64)
+    border_counts(np.ascontiguousarray(labels, np.int32), np.ascontiguousarray(soft_h, np.bool_),
+                  np.ascontiguousarray(soft_v, np.bool_), soft, border)
     return thick_regions(labels) & (2 * soft < border)
 
 
@@ -120,6 +119,8 @@ def end_targets(indices, labels, flat, lower, upper, top, anchors, bands=None) -
         between = np.clip(centre[region], np.minimum(target[a], target[b]), np.maximum(target[a], target[b]))
         target[region] = np.clip(between, lower[colour[region]], upper[colour[region]])
     moved = np.flatnonzero((target != centre).any(axis=1))
+    if moved.size == 0:
+        return indices, anchors
     k = anchors.shape[0]
     new = np.full(flat.size, -1, np.int64)
     new[moved] = k + np.arange(moved.size)
