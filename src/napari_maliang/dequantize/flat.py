@@ -61,13 +61,13 @@ def flat_edges(labels: np.ndarray, flat: np.ndarray) -> tuple[np.ndarray, np.nda
     :data:`FLAT_GRAPHIC_SHARE` of them), a flat region's few soft edges (anti-aliased text or thin lines on
     it, a neighbour one code away) are not a gradient crossing a cell face: smoothing across them only pulls
     the flat colour towards the neighbour's. They are made hard, before any brush (a red stroke makes them
-    soft again). In other images (photographs: 2-13 % of the design photographs' pixels lie in flat regions,
+    soft again). In other images (photographs: 0-32 % of the design photographs' pixels lie in flat regions,
     small thick islands of texture) nothing is changed: hardening their few soft edges lost up to 0.13 dB.
     """
     flat = np.asarray(flat, bool)
-    none = np.zeros((labels.shape[0], labels.shape[1] - 1), bool), np.zeros((labels.shape[0] - 1, labels.shape[1]), bool)
     if np.bincount(labels.ravel(), minlength=flat.size)[flat].sum() < FLAT_GRAPHIC_SHARE * labels.size:
-        return none
+        h, w = labels.shape
+        return np.zeros((h, w - 1), bool), np.zeros((h - 1, w), bool)
     return ((labels[:, :-1] != labels[:, 1:]) & (flat[labels[:, :-1]] | flat[labels[:, 1:]]),
             (labels[:-1, :] != labels[1:, :]) & (flat[labels[:-1, :]] | flat[labels[1:, :]]))
 
