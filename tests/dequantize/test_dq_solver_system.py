@@ -196,7 +196,7 @@ def test_fused_vcycle_passes_match_plain_sweeps():
         xc = rng.normal(size=(hc, wc, 3)).astype(dtype)
         xcp = np.empty((3, hc, wc), dtype)
         _planar(xc, xcp)
-        _prolong_postsmooth(g.d, g.inv, g.ep, g.sp, bp, xp, xcp, 1.5, tmp)
+        _prolong_postsmooth(g.d, g.inv, g.ep, g.sp, bp, xp, xcp, 1.5, tmp, np.empty(w + 1))
         x = (x + 1.5 * xc.astype(np.float64).repeat(2, 0).repeat(2, 1)[:h, :w]).astype(dtype)
         x = _plain_sweep(st, b, _plain_sweep(st, b, x, 1), 0)
         out = np.empty_like(b)

@@ -128,34 +128,47 @@ def _presmooth_restrict(d, inv, ep, sp, b, x, rc, tmp):
     z = d[0, 0] - d[0, 0]
     for t in range(h + 2):
         if t < h:
-            o = t & 1
+            black = 1 - (t & 1)
             for c in range(nc):
+                xr = x[c, t]
                 for j in range(w):
-                    x[c, t, j] = b[c, t, j] * inv[t, j] if (j & 1) == o else z
+                    xr[j] = b[c, t, j] * inv[t, j]
+                for k in range((w - black + 1) // 2):
+                    xr[2 * k + black] = z
         if 1 <= t <= h:
             _gs_sweep_row(d, inv, ep, sp, b, x, t - 1, 1, tmp)
         if t >= 2:
             i = t - 2
-            ic = i // 2
             for c in range(nc):
                 _residual_row(d, inv, ep, sp, b, x, c, i, tmp)
-                for jc in range(w // 2):  # rc starts at 0 and adds the residuals in row-major order
-                    acc = z + tmp[2 * jc] if i % 2 == 0 else rc[c, ic, jc] + tmp[2 * jc]
-                    rc[c, ic, jc] = acc + tmp[2 * jc + 1]
+                r = rc[c, i // 2]
+                if i % 2 == 0:  # rc starts at 0 and adds the residuals in row-major order
+                    for jc in range(w // 2):
+                        r[jc] = (z + tmp[2 * jc]) + tmp[2 * jc + 1]
+                else:
+                    for jc in range(w // 2):
+                        r[jc] = (r[jc] + tmp[2 * jc]) + tmp[2 * jc + 1]
                 if w % 2:
-                    rc[c, ic, w // 2] = z + tmp[w - 1] if i % 2 == 0 else rc[c, ic, w // 2] + tmp[w - 1]
+                    r[w // 2] = (z if i % 2 == 0 else r[w // 2]) + tmp[w - 1]
 
 
 @numba.njit(cache=True)
-def _prolong_postsmooth(d, inv, ep, sp, b, x, xc, alpha, tmp):
+def _prolong_postsmooth(d, inv, ep, sp, b, x, xc, alpha, tmp, tmp64):
     """The V-cycle's way up in one pass over the rows: ``x += alpha P xc`` (piecewise constant on the 2x2
-    aggregates), then a black and a red sweep (row ``t`` prolonged, row ``t - 1`` black, row ``t - 2`` red)."""
+    aggregates, added in float64), then a black and a red sweep (row ``t`` prolonged, row ``t - 1`` black,
+    row ``t - 2`` red). ``tmp64``: a float64 row of at least ``W + 1`` values."""
     nc, h, w = b.shape
     for t in range(h + 2):
         if t < h:
             for c in range(nc):
+                coarse = xc[c, t // 2]
+                for jc in range(coarse.shape[0]):
+                    v = alpha * coarse[jc]
+                    tmp64[2 * jc] = v
+                    tmp64[2 * jc + 1] = v
+                xr = x[c, t]
                 for j in range(w):
-                    x[c, t, j] += alpha * xc[c, t // 2, j // 2]
+                    xr[j] += tmp64[j]
         if 1 <= t <= h:
             _gs_sweep_row(d, inv, ep, sp, b, x, t - 1, 1, tmp)
         if t >= 2:
@@ -225,8 +238,8 @@ def _planar(a, out):
     """(H, W, C) -> (C, H, W), cast to ``out``'s dtype."""
     h, w, nc = a.shape
     for i in range(h):
-        for j in range(w):
-            for c in range(nc):
+        for c in range(nc):
+            for j in range(w):
                 out[c, i, j] = a[i, j, c]
 
 
@@ -235,8 +248,8 @@ def _interleaved(a, out):
     """(C, H, W) -> (H, W, C)."""
     nc, h, w = a.shape
     for i in range(h):
-        for j in range(w):
-            for c in range(nc):
+        for c in range(nc):
+            for j in range(w):
                 out[i, j, c] = a[c, i, j]
 
 
@@ -375,10 +388,10 @@ class MultigridPCG:
             x[...] = out.T.reshape(b.shape)
             return
         g = self._grids[level]
-        rc, xc, tmp = work[level]
+        rc, xc, tmp, tmp64 = work[level]
         _presmooth_restrict(g.d, g.inv, g.ep, g.sp, b, x, rc, tmp)
         self._vcycle(level + 1, rc, xc, work)
-        _prolong_postsmooth(g.d, g.inv, g.ep, g.sp, b, x, xc, self.alpha, tmp)
+        _prolong_postsmooth(g.d, g.inv, g.ep, g.sp, b, x, xc, self.alpha, tmp, tmp64)
 
     def solve(self, b: np.ndarray, x0: np.ndarray | None = None, *, rtol: float = 1e-4, maxiter: int = 200,
               reduction: float = 1e-2, atol: float | None = None):
@@ -405,7 +418,8 @@ class MultigridPCG:
         if x0 is not None:
             _planar(np.ascontiguousarray(x0), x)
         work = [(np.empty((nc,) + nxt.shape, self.dtype), np.empty((nc,) + nxt.shape, self.dtype),
-                 np.empty(lv.shape[1], self.dtype)) for lv, nxt in zip(self.levels[:-1], self.levels[1:], strict=True)]
+                 np.empty(lv.shape[1], self.dtype), np.empty(lv.shape[1] + 1))
+                for lv, nxt in zip(self.levels[:-1], self.levels[1:], strict=True)]
         result = lambda it: (self._interleaved(x), it)
         r = np.empty_like(bp)
         _matvec(g.d, g.ep, g.sp, x, r)
