@@ -163,7 +163,7 @@ def test_fused_vcycle_passes_match_plain_sweeps():
         _interleaved,
         _Level,
         _matvec,
-        _max_abs,
+        _max_abs_dot,
         _planar,
         _presmooth_restrict,
         _prolong_postsmooth,
@@ -203,11 +203,14 @@ def test_fused_vcycle_passes_match_plain_sweeps():
         _interleaved(xp, out)
         np.testing.assert_array_equal(out, x)
         yp = np.empty_like(bp)
-        _matvec(g.d, g.ep, g.sp, bp, yp)
+        by = _matvec(g.d, g.ep, g.sp, bp, yp)
         _interleaved(yp, out)
         ref = (to_csr(st) @ b.reshape(h * w, 3).astype(np.float64)).reshape(h, w, 3)
         np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5)
-        np.testing.assert_array_equal(_max_abs(bp), np.abs(b).max(axis=(0, 1)))
+        np.testing.assert_allclose(by, (b.astype(np.float64) * out).sum(axis=(0, 1)), rtol=1e-6)
+        top, dot = _max_abs_dot(bp, yp)
+        np.testing.assert_array_equal(top, np.abs(b).max(axis=(0, 1)))
+        np.testing.assert_allclose(dot, by, rtol=1e-12)
 
 
 def test_error_tolerance_bounds_true_error():

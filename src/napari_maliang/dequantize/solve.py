@@ -106,13 +106,25 @@ def _gs_sweep_row(d, inv, ep, sp, b, x, i, colour, tmp):
             xr[2 * k + o] = tmp[2 * k + o]
 
 
+@numba.njit(cache=True, fastmath=True)
+def _row_dot(a, b):
+    """``sum a * b`` of two rows, in float64 (a separate function: its fast-math reordering stays in it)."""
+    acc = 0.0
+    for k in range(a.shape[0]):
+        acc += a[k] * b[k]
+    return acc
+
+
 @numba.njit(cache=True)
 def _matvec(d, ep, sp, x, y):
-    """``y = A x``."""
+    """``y = A x``; returns ``x . y`` per channel (CG's ``p . A p``) from the rows while they are in cache."""
     nc, h, _ = x.shape
+    out = np.zeros(nc)
     for i in range(h):
         for c in range(nc):
             _ax_row(d, d, ep, sp, x, x, c, i, y[c, i])
+            out[c] += _row_dot(x[c, i], y[c, i])
+    return out
 
 
 @numba.njit(cache=True)
@@ -191,17 +203,19 @@ def _dot(a, b):
 
 
 @numba.njit(cache=True, fastmath=True)
-def _max_abs(a):
-    """Per-channel ``max |a|`` of a planar array (exact in any order)."""
-    nc = a.shape[0]
-    fa = a.reshape(nc, -1)
-    out = np.zeros(nc)
+def _max_abs_dot(z, r):
+    """Per-channel ``max |z|`` (exact in any order) and ``r . z`` of planar arrays, in one pass."""
+    nc = z.shape[0]
+    fz, fr = z.reshape(nc, -1), r.reshape(nc, -1)
+    top, dot = np.zeros(nc), np.zeros(nc)
     for c in range(nc):
-        m = abs(fa[c, 0]) - abs(fa[c, 0])
-        for k in range(fa.shape[1]):
-            m = max(m, abs(fa[c, k]))
-        out[c] = m
-    return out
+        m = abs(fz[c, 0]) - abs(fz[c, 0])
+        acc = 0.0
+        for k in range(fz.shape[1]):
+            m = max(m, abs(fz[c, k]))
+            acc += fr[c, k] * fz[c, k]
+        top[c], dot[c] = m, acc
+    return top, dot
 
 
 @numba.njit(cache=True, fastmath=True)
@@ -414,7 +428,7 @@ class MultigridPCG:
         nc = b.shape[2]
         bp = np.empty((nc,) + b.shape[:2], self.dtype)  # the kernels' planar layout
         _planar(np.ascontiguousarray(b), bp)
-        x = np.zeros_like(bp)
+        x = np.zeros_like(bp) if x0 is None else np.empty_like(bp)
         if x0 is not None:
             _planar(np.ascontiguousarray(x0), x)
         work = [(np.empty((nc,) + nxt.shape, self.dtype), np.empty((nc,) + nxt.shape, self.dtype),
@@ -435,22 +449,21 @@ class MultigridPCG:
         target = np.maximum(np.minimum(rtol * bnorm, reduction * r0), floor)
         z = np.empty_like(bp)
         self._vcycle(0, r, z, work)
-        if atol is not None and np.all(_max_abs(z) <= atol):
+        zmax, rz = _max_abs_dot(z, r)
+        if atol is not None and np.all(zmax <= atol):
             return result(0)
         p = z.copy()
-        rz = _dot(r, z)
         q = np.empty_like(bp)
         for it in range(1, maxiter + 1):
-            _matvec(g.d, g.ep, g.sp, p, q)
-            pq = _dot(p, q)
+            pq = _matvec(g.d, g.ep, g.sp, p, q)
             a = np.where(pq > 0, rz / np.where(pq > 0, pq, 1.0), 0.0).astype(self.dtype)
             rr = _update_xr(x, r, p, q, a)
             if atol is None and np.all(np.sqrt(rr) <= target):
                 return result(it)
             self._vcycle(0, r, z, work)
-            if atol is not None and (np.all(_max_abs(z) <= atol) or np.all(np.sqrt(rr) <= floor)):
+            zmax, rz_new = _max_abs_dot(z, r)
+            if atol is not None and (np.all(zmax <= atol) or np.all(np.sqrt(rr) <= floor)):
                 return result(it)
-            rz_new = _dot(r, z)
             beta = np.where(rz > 0, rz_new / np.where(rz > 0, rz, 1.0), 0.0).astype(self.dtype)
             rz = rz_new
             _update_p(p, z, beta)
