@@ -7,7 +7,9 @@ right-hand side) are solved in one system; regions with no coupling between them
 
 CPU: conjugate gradients preconditioned by an aggregation multigrid V-cycle (2x2 aggregates, whose
 Galerkin coarse operators are again 5-point stencils, red-black Gauss-Seidel smoothing, dense
-inverse on the coarsest grid (at most 64 unknowns)), in single-threaded numba loops. The hierarchy is rebuilt in O(N) when the
+inverse on the coarsest grid (at most 64 unknowns)), in single-threaded numba loops over planar
+(C, H, W) copies of the channels (vectorised rows); each way of the V-cycle is one pass over the rows
+(:func:`_presmooth_restrict`, :func:`_prolong_postsmooth`). The hierarchy is rebuilt in O(N) when the
 diagonal changes (refinement) and the previous solution is the warm start, so later solves are cheap.
 GPU: the same stencil assembled as a CSR matrix and solved with ``cupyx.scipy.sparse.linalg.cg``.
 :func:`to_csr` gives the assembled SciPy matrix (tests, pyamg).
