@@ -167,6 +167,7 @@ def test_fused_vcycle_passes_match_plain_sweeps():
         _planar,
         _presmooth_restrict,
         _prolong_postsmooth,
+        _update_p_matvec,
     )
 
     rng = np.random.default_rng(3)
@@ -211,6 +212,15 @@ def test_fused_vcycle_passes_match_plain_sweeps():
         top, dot = _max_abs_dot(bp, yp)
         np.testing.assert_array_equal(top, np.abs(b).max(axis=(0, 1)))
         np.testing.assert_allclose(dot, by, rtol=1e-12)
+        # CG's p = z + beta p fused with the next q = A p
+        beta = rng.uniform(0, 1, 3).astype(dtype)
+        p, zp, q = xp.copy(), yp.copy(), np.empty_like(bp)
+        pq = _update_p_matvec(g.d, g.ep, g.sp, p, zp, beta, q)
+        p_ref = zp + beta[:, None, None] * xp
+        q_ref = np.empty_like(bp)
+        np.testing.assert_array_equal(p, p_ref)
+        np.testing.assert_array_equal(pq, _matvec(g.d, g.ep, g.sp, p_ref, q_ref))
+        np.testing.assert_array_equal(q, q_ref)
 
 
 def test_error_tolerance_bounds_true_error():

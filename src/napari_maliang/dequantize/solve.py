@@ -130,6 +130,25 @@ def _matvec(d, ep, sp, x, y):
 
 
 @numba.njit(cache=True)
+def _update_p_matvec(d, ep, sp, p, z, beta, q):
+    """CG's ``p = z + beta p`` and then ``q = A p`` in one pass over the rows (row ``t`` of ``p`` updated,
+    row ``t - 1`` of ``q``); returns ``p . q`` per channel, as :func:`_matvec`."""
+    nc, h, w = p.shape
+    out = np.zeros(nc)
+    for t in range(h + 1):
+        if t < h:
+            for c in range(nc):
+                bc = beta[c]
+                for j in range(w):
+                    p[c, t, j] = z[c, t, j] + bc * p[c, t, j]
+        if t >= 1:
+            for c in range(nc):
+                _ax_row(d, d, ep, sp, p, p, c, t - 1, q[c, t - 1])
+                out[c] += _row_dot(p[c, t - 1], q[c, t - 1])
+    return out
+
+
+@numba.njit(cache=True)
 def _presmooth_restrict(d, inv, ep, sp, b, x, rc, tmp):
     """The V-cycle's way down in one pass over the rows: a red sweep from ``x = 0`` (red ``b / A_pp``, black
     0: every pixel of ``x`` is written), a black sweep, and the residual summed over 2x2 aggregates,
@@ -236,17 +255,6 @@ def _update_xr(x, r, p, q, alpha):
             acc += v * v
         out[c] = acc
     return out
-
-
-@numba.njit(cache=True)
-def _update_p(p, z, beta):
-    """p = z + beta p."""
-    nc = p.shape[0]
-    fp, fz = p.reshape(nc, -1), z.reshape(nc, -1)
-    for c in range(nc):
-        bc = beta[c]
-        for k in range(fp.shape[1]):
-            fp[c, k] = fz[c, k] + bc * fp[c, k]
 
 
 @numba.njit(cache=True)
@@ -456,8 +464,8 @@ class MultigridPCG:
             return result(0)
         p = z.copy()
         q = np.empty_like(bp)
+        pq = _matvec(g.d, g.ep, g.sp, p, q)
         for it in range(1, maxiter + 1):
-            pq = _matvec(g.d, g.ep, g.sp, p, q)
             a = np.where(pq > 0, rz / np.where(pq > 0, pq, 1.0), 0.0).astype(self.dtype)
             rr = _update_xr(x, r, p, q, a)
             if atol is None and np.all(np.sqrt(rr) <= target):
@@ -468,7 +476,7 @@ class MultigridPCG:
                 return result(it)
             beta = np.where(rz > 0, rz_new / np.where(rz > 0, rz, 1.0), 0.0).astype(self.dtype)
             rz = rz_new
-            _update_p(p, z, beta)
+            pq = _update_p_matvec(g.d, g.ep, g.sp, p, z, beta, q)  # the next iteration's q = A p
         return result(maxiter)
 
     @staticmethod
