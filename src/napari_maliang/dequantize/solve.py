@@ -43,8 +43,8 @@ class Stencil:
 # contiguous and LLVM vectorises the loops over it. The stencil's couplings are padded with zero rows and
 # columns (:class:`_Level`): ``ep[i, j]`` couples (i, j-1) and (i, j), ``sp[i, j]`` couples (i-1, j) and
 # (i, j), so a pixel on the image border sees a zero coupling to a clamped neighbour. Every value is the
-# same floating-point expression, evaluated in the same order, as in the plain kernels these replace
-# (tests/dequantize/test_dq_solver_system.py), so the results are bit for bit those of the unfused sweeps.
+# same floating-point expression, evaluated in the same order, as in plain full-array red-black sweeps
+# (written with NumPy in tests/dequantize/test_dq_solver_system.py): the fused passes give them bit for bit.
 
 
 @numba.njit(inline="always")
@@ -56,7 +56,8 @@ def _ax(d, inv, ep, sp, b, x, c, i, j, jl, jr, iu, idn):
 
 @numba.njit(inline="always")
 def _gauss_seidel(d, inv, ep, sp, b, x, c, i, j, jl, jr, iu, idn):
-    """The Gauss-Seidel value ``(b - sum of the neighbours' couplings) / A_pp`` at (i, j)."""
+    """The Gauss-Seidel value ``(b - sum of the neighbours' couplings) / A_pp`` at (i, j) (the float32 sum
+    times the float64 ``1 / A_pp``)."""
     return (b[c, i, j] - ep[i, j + 1] * x[c, i, jr] - ep[i, j] * x[c, i, jl] - sp[i + 1, j] * x[c, idn, j]
             - sp[i, j] * x[c, iu, j]) * inv[i, j]
 
