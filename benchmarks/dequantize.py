@@ -1,6 +1,6 @@
 """Benchmark: image dequantization (Kim, Ahn & Choi) against a Gaussian blur and skimage's bilateral filter.
 
-Four image sets, one quantizer matrix:
+Five image sets, one quantizer matrix:
 
 * ``--set design`` (what the method was tuned on): scikit-image's chelsea, coffee, rocket and astronaut,
   two ``smooth_synthetic`` images and, since 2026-12-04, six flat graphics rendered here
@@ -20,6 +20,11 @@ Four image sets, one quantizer matrix:
   their sha256 in ``benchmarks/dequantize_heldout3.txt`` and fetched by ``benchmarks/fetch_heldout3.sh``
   into ``$MALIANG_HELDOUT_PHOTOS/dequantize3``; alpha composited over white, reduced the same way (pictures
   narrower than 512 pixels are kept as they are).
+* ``--set heldout4`` (fixed on 2026-12-04 before it was ever scored, to judge the flat-graphics change): 13
+  photographs, 12 flat graphics with anti-aliased edges (charts, diagrams, icons, logos, cartoons, UI
+  screenshots) and 5 smooth renders from 14 packages no benchmark of this project had used, listed in
+  ``benchmarks/dequantize_heldout4.txt``, fetched by ``benchmarks/fetch_heldout4.sh`` into
+  ``$MALIANG_HELDOUT_PHOTOS/dequantize4`` and loaded like set 3.
 
 Quantizers, as their own tools make them: k-means in RGB with 8/16/32 colours (scipy, k-means++,
 pixels assigned to the nearest float centre, palette rounded), Pillow median cut, fast octree and
@@ -34,7 +39,7 @@ replication, rounding to the level. For palettes also Pillow's own ``quantize(pa
 for our result and for the quantized input itself (Pillow's mapping is approximate: see
 ``pillow_requantized``).
 
-    python benchmarks/dequantize.py [--set design|heldout|heldout2|heldout3] [--quick] [--paper] [--no-speed | --speed-only]
+    python benchmarks/dequantize.py [--set design|heldout|heldout2|heldout3|heldout4] [--quick] [--paper] [--no-speed | --speed-only]
 
 ``--paper`` also runs the paper's method alone (Voronoi cells and smoothing in CIE-Lab, no lattice
 recognition, no palette-mean step, plain rounding). The last line is a one-line summary.
@@ -375,28 +380,38 @@ def heldout2_images(quick: bool):
     return _pictures("dequantize2", 19, quick)
 
 
-HELDOUT3_MANIFEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dequantize_heldout3.txt")
+def _manifest_pictures(number, quick):
+    """Held-out set ``number`` (3 or 4) as its manifest ``benchmarks/dequantize_heldout{number}.txt`` lists it.
 
-
-def heldout3_images(quick: bool):
-    """Held-out set 3, each file checked against its sha256 in the manifest; alpha over white, then reduced
-    to 512 pixels wide by area averaging when wider."""
+    Each file of ``$MALIANG_HELDOUT_PHOTOS/dequantize{number}`` is checked against its sha256 in the manifest;
+    alpha is composited over white, then pictures wider than 512 pixels are reduced to 512 pixels wide by area
+    averaging. ``quick`` keeps every fourth row.
+    """
     import hashlib
 
     from PIL import Image
 
-    rows = [line.split("\t") for line in open(HELDOUT3_MANIFEST) if line.strip() and not line.startswith("#")]
+    manifest = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"dequantize_heldout{number}.txt")
+    rows = [line.rstrip("\n").split("\t") for line in open(manifest) if line.strip() and not line.startswith("#")]
     out = {}
     for name, sha, _kind, _source, path, _licence in rows[::4] if quick else rows:
-        file = os.path.join(HELDOUT_DIR, "dequantize3", name + os.path.splitext(path)[1])
+        file = os.path.join(HELDOUT_DIR, f"dequantize{number}", name + os.path.splitext(path)[1])
         if not os.path.exists(file) or hashlib.sha256(open(file, "rb").read()).hexdigest() != sha:
-            raise SystemExit(f"{file} missing or not as recorded: run benchmarks/fetch_heldout3.sh first")
+            raise SystemExit(f"{file} missing or not as recorded: run benchmarks/fetch_heldout{number}.sh first")
         im = Image.open(file).convert("RGBA")
         im = Image.alpha_composite(Image.new("RGBA", im.size, "white"), im).convert("RGB")
         if im.width > 512:
             im = im.resize((512, round(512 * im.height / im.width)), Image.Resampling.BOX)
         out[name[:12]] = np.asarray(im)
     return out
+
+
+def heldout3_images(quick: bool):
+    return _manifest_pictures(3, quick)
+
+
+def heldout4_images(quick: bool):
+    return _manifest_pictures(4, quick)
 
 
 # ---------------------------------------------------------------------------------------------- methods
@@ -450,7 +465,7 @@ def speed(repeats=3):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="design", choices=("design", "heldout", "heldout2", "heldout3"))
+    parser.add_argument("--set", default="design", choices=("design", "heldout", "heldout2", "heldout3", "heldout4"))
     parser.add_argument("--quick", action="store_true", help="fewer images")
     parser.add_argument("--paper", action="store_true", help="also the paper's method alone")
     parser.add_argument("--no-speed", action="store_true")
@@ -462,7 +477,7 @@ def main(argv=None):
           f"{'bilat':>6} {'SSIM q':>6} {'ours':>6} {'requant':>8} {'Pillow':>7} {'(q)':>7} {'s/MP':>5}")
     rows = []
     sets = {"design": design_images, "heldout": heldout_images, "heldout2": heldout2_images,
-            "heldout3": heldout3_images}
+            "heldout3": heldout3_images, "heldout4": heldout4_images}
     imgs = {} if args.speed_only else sets[args.set](args.quick)
     for iname, img in imgs.items():
         for qname, (quant, rule) in quantizers().items():

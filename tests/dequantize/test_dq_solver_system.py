@@ -134,24 +134,93 @@ def test_bell_weights_small_region_term():
     assert np.allclose(extra[0, 3:12], extra[0, 7])  # constant within a region
 
 
-def test_vcycle_kernels_match_plain_sweeps():
-    # gs_first (the first red sweep from zero, writing every pixel) equals zeroing then a red sweep,
-    # on odd and even sizes; _max_abs equals NumPy's per-channel max |a|
-    from napari_maliang.dequantize.solve import _kernels, _max_abs
+def _neighbours(st, x):
+    """Couplings (east, west, south, north; 0 across the image border) and the clamped neighbours' values."""
+    h, w = st.shape
+    cr = np.zeros((h, w, 1), st.diag.dtype)
+    cl, cd, cu = cr.copy(), cr.copy(), cr.copy()
+    cr[:, :-1, 0], cl[:, 1:, 0], cd[:-1, :, 0], cu[1:, :, 0] = st.east, st.east, st.south, st.south
+    xr = np.concatenate([x[:, 1:], x[:, -1:]], axis=1)
+    xl = np.concatenate([x[:, :1], x[:, :-1]], axis=1)
+    xd = np.concatenate([x[1:], x[-1:]], axis=0)
+    xu = np.concatenate([x[:1], x[:-1]], axis=0)
+    return cr * xr, cl * xl, cd * xd, cu * xu
+
+
+def _plain_sweep(st, b, x, colour):
+    """One red (0) or black (1) Gauss-Seidel sweep on (H, W, C) arrays, written plainly with NumPy."""
+    h, w = st.shape
+    r, lf, dn, up = _neighbours(st, x)
+    value = (b - r - lf - dn - up) * (1.0 / st.diag.astype(np.float64))[..., None]
+    mask = (np.add.outer(np.arange(h), np.arange(w)) % 2 == colour)[..., None]
+    return np.where(mask, value.astype(x.dtype), x)
+
+
+def test_fused_vcycle_passes_match_plain_sweeps():
+    # the fused passes (planar layout) give bit for bit the plain sweeps: down, red from 0, black, the
+    # residual summed over 2x2 aggregates in row-major order; up, x += 1.5 P xc, black, red
+    from napari_maliang.dequantize.solve import (
+        _interleaved,
+        _Level,
+        _matvec,
+        _max_abs_dot,
+        _planar,
+        _presmooth_restrict,
+        _prolong_postsmooth,
+        _update_p_matvec,
+    )
 
     rng = np.random.default_rng(3)
-    for h, w in ((7, 10), (8, 9), (1, 5)):
-        st = laplacian_stencil(rng.integers(0, 3, (h, w)))
-        d = (st.diag + rng.uniform(0.1, 1, (h, w))).astype(np.float32)
-        e, s = st.east.astype(np.float32), st.south.astype(np.float32)
-        b = rng.normal(size=(h, w, 3)).astype(np.float32)
-        k = _kernels(3)
-        ref = np.zeros_like(b)
-        k.gs_colour(d, e, s, b, ref, 0)
-        x = np.full_like(b, np.nan)
-        k.gs_first(d, b, x)
-        np.testing.assert_array_equal(x, ref)
-        np.testing.assert_array_equal(_max_abs(b), np.abs(b).max(axis=(0, 1)))
+    for (h, w), dtype in (((7, 10), np.float32), ((8, 9), np.float32), ((1, 5), np.float32), ((6, 1), np.float64)):
+        ist = laplacian_stencil(rng.integers(0, 3, (h, w)))
+        st = Stencil(*(a.astype(dtype) for a in (ist.diag + rng.uniform(0.1, 1, (h, w)), ist.east, ist.south)))
+        g = _Level.of(st)
+        b = rng.normal(size=(h, w, 3)).astype(dtype)
+        bp = np.empty((3, h, w), dtype)
+        _planar(b, bp)
+        hc, wc = (h + 1) // 2, (w + 1) // 2
+        xp, rcp, tmp = np.full_like(bp, np.nan), np.empty((3, hc, wc), dtype), np.empty(w, dtype)
+        _presmooth_restrict(g.d, g.inv, g.ep, g.sp, bp, xp, rcp, tmp)
+        x = _plain_sweep(st, b, _plain_sweep(st, b, np.zeros_like(b), 0), 1)
+        r_, lf, dn, up = _neighbours(st, x)
+        r = b - st.diag[..., None] * x - r_ - lf - dn - up
+        rc = np.zeros((hc, wc, 3), dtype)
+        for di, dj in ((0, 0), (0, 1), (1, 0), (1, 1)):
+            part = r[di::2, dj::2]
+            rc[: part.shape[0], : part.shape[1]] += part
+        out = np.empty_like(b)
+        _interleaved(xp, out)
+        np.testing.assert_array_equal(out, x)
+        out = np.empty_like(rc)
+        _interleaved(rcp, out)
+        np.testing.assert_array_equal(out, rc)
+        xc = rng.normal(size=(hc, wc, 3)).astype(dtype)
+        xcp = np.empty((3, hc, wc), dtype)
+        _planar(xc, xcp)
+        _prolong_postsmooth(g.d, g.inv, g.ep, g.sp, bp, xp, xcp, 1.5, tmp, np.empty(w + 1))
+        x = (x + 1.5 * xc.astype(np.float64).repeat(2, 0).repeat(2, 1)[:h, :w]).astype(dtype)
+        x = _plain_sweep(st, b, _plain_sweep(st, b, x, 1), 0)
+        out = np.empty_like(b)
+        _interleaved(xp, out)
+        np.testing.assert_array_equal(out, x)
+        yp = np.empty_like(bp)
+        by = _matvec(g.d, g.ep, g.sp, bp, yp)
+        _interleaved(yp, out)
+        ref = (to_csr(st) @ b.reshape(h * w, 3).astype(np.float64)).reshape(h, w, 3)
+        np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(by, (b.astype(np.float64) * out).sum(axis=(0, 1)), rtol=1e-6)
+        top, dot = _max_abs_dot(bp, yp)
+        np.testing.assert_array_equal(top, np.abs(b).max(axis=(0, 1)))
+        np.testing.assert_allclose(dot, by, rtol=1e-12)
+        # CG's p = z + beta p fused with the next q = A p
+        beta = rng.uniform(0, 1, 3).astype(dtype)
+        p, zp, q = xp.copy(), yp.copy(), np.empty_like(bp)
+        pq = _update_p_matvec(g.d, g.ep, g.sp, p, zp, beta, q)
+        p_ref = zp + beta[:, None, None] * xp
+        q_ref = np.empty_like(bp)
+        np.testing.assert_array_equal(p, p_ref)
+        np.testing.assert_array_equal(pq, _matvec(g.d, g.ep, g.sp, p_ref, q_ref))
+        np.testing.assert_array_equal(q, q_ref)
 
 
 def test_error_tolerance_bounds_true_error():

@@ -23,6 +23,7 @@ inside it, so one test (:func:`out_of_cell`), one pull along the segment to the 
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 
@@ -226,10 +227,10 @@ def pull_into_cells(x, indices, cells: Cells, margin: float) -> np.ndarray:
 
 
 @numba.njit(cache=True, inline="always")
-def _inside(q, i, indptr, normals, offsets):
+def _inside(q, i, indptr, normals, offsets, nc):
     for k in range(indptr[i], indptr[i + 1]):
         g = -offsets[k]
-        for c in range(q.shape[0]):
+        for c in range(nc):
             g += q[c] * normals[k, c]
         if g > 0.0:
             return False
@@ -237,7 +238,7 @@ def _inside(q, i, indptr, normals, offsets):
 
 
 @numba.njit(cache=True, inline="always")
-def _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow):
+def _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow, nc):
     """True when the output colour ``c`` re-quantizes to ``i`` (and so does Pillow's ``c & ~3``).
 
     ``q`` and ``rgb`` are scratch arrays of the caller (no allocation per colour tried).
@@ -246,44 +247,52 @@ def _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow):
         for ch in range(3):
             rgb[ch] = c[ch] / scale
         rgb2lab_pixel(rgb, M, q)
-    else:
-        q[:] = c
-    if not _inside(q, i, indptr, normals, offsets):
+        if not _inside(q, i, indptr, normals, offsets, nc):
+            return False
+    elif not _inside(c, i, indptr, normals, offsets, nc):
         return False
     if pillow:
-        for ch in range(c.shape[0]):
+        for ch in range(nc):
             q[ch] = float(int(c[ch]) & PILLOW_CACHE_MASK)
-        return _inside(q, i, indptr, normals, offsets)
+        return _inside(q, i, indptr, normals, offsets, nc)
     return True
 
 
-@numba.njit(cache=True, nogil=True)
-def _settle(y, idx, anchors, indptr, normals, offsets, lab, scale, integer, clamp, pillow, search, out):
-    n, nc = y.shape
-    c = np.empty(nc)
-    q = np.empty(nc)
-    rgb = np.empty(nc)
-    yp = np.empty(nc)
-    for p in range(n):
-        i = idx[p]
-        for ch in range(nc):  # colours of an integer image live in its value range: so does everything tried
-            yp[ch] = min(max(y[p, ch], 0.0), scale) if clamp else y[p, ch]
-        found = False
-        for s in range(search.shape[0] if integer else 1):  # the nearest integer colours first
+@functools.cache
+def _settle_kernel(nc: int):
+    """The per-pixel rounding of :func:`settle` compiled for ``nc`` channels: a compile-time count unrolls
+    the channel loops (1.2-1.8x faster on 1 MP RGB, timed on a shared machine). Numba caches each variant."""
+
+    @numba.njit(cache=True, nogil=True)
+    def kernel(y, idx, anchors, indptr, normals, offsets, lab, scale, integer, clamp, pillow, search, out):
+        c = np.empty(nc)
+        q = np.empty(nc)
+        rgb = np.empty(nc)
+        yp = np.empty(nc)
+        base = np.empty(nc)
+        for p in range(y.shape[0]):
+            i = idx[p]
+            for ch in range(nc):  # colours of an integer image live in its value range: so does everything tried
+                yp[ch] = min(max(y[p, ch], 0.0), scale) if clamp else y[p, ch]
+                base[ch] = np.rint(yp[ch])
+            found = False
+            for s in range(search.shape[0] if integer else 1):  # the nearest integer colours first
+                for ch in range(nc):
+                    c[ch] = min(max(base[ch] + search[s, ch], 0.0), scale) if integer else yp[ch]
+                if _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow, nc):
+                    found = True
+                    break
+            t = 0.5
+            while not found and t > 1e-3:  # then along the segment to the palette colour (inside the range)
+                for ch in range(nc):
+                    v = anchors[i, ch] + t * (yp[ch] - anchors[i, ch])
+                    c[ch] = np.rint(v) if integer else v
+                found = _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow, nc)
+                t *= 0.5
             for ch in range(nc):
-                c[ch] = min(max(np.rint(yp[ch]) + search[s, ch], 0.0), scale) if integer else yp[ch]
-            if _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow):
-                found = True
-                break
-        t = 0.5
-        while not found and t > 1e-3:  # then along the segment to the palette colour (inside the range)
-            for ch in range(nc):
-                v = anchors[i, ch] + t * (yp[ch] - anchors[i, ch])
-                c[ch] = np.rint(v) if integer else v
-            found = _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow)
-            t *= 0.5
-        for ch in range(nc):
-            out[p, ch] = c[ch] if found else anchors[i, ch]
+                out[p, ch] = c[ch] if found else anchors[i, ch]
+
+    return kernel
 
 
 def _search_offsets(nc: int, radius: int = 2) -> np.ndarray:
@@ -309,7 +318,8 @@ def settle(y, indices, cells: Cells, palette, *, scale: float, integer: bool, cl
     idx = indices.ravel().astype(np.int64)
     rest = (np.ascontiguousarray(palette, np.float64), cells.indptr, cells.normals, cells.offsets, bool(lab),
             float(scale), bool(integer), bool(clamp or integer), bool(pillow), _search_offsets(flat.shape[1]))
-    _in_threads(lambda lo, hi: _settle(flat[lo:hi], idx[lo:hi], *rest, out[lo:hi]), flat.shape[0])
+    kernel = _settle_kernel(flat.shape[1])
+    _in_threads(lambda lo, hi: kernel(flat[lo:hi], idx[lo:hi], *rest, out[lo:hi]), flat.shape[0])
     return out.reshape(y.shape)
 
 
