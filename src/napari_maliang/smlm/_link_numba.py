@@ -17,10 +17,13 @@ over the rows in row order (the sums of ``np.bincount``, without its float64 cop
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numba
 import numpy as np
 
 from napari_maliang.smlm._grid_numba import frame_blocks
+from napari_maliang.smlm.fit import default_threads
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -112,42 +115,63 @@ def _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, pe
 
 
 @numba.njit(cache=True, nogil=True)
-def link_tracks(frame, x, y, u, radius, factor, max_dark):
-    """Track id of every localization (in row order; frames in any order) and the row of every track's first
-    localization; ids count from 0 in order of creation (by frame, then row).
-
-    ``radius > 0`` is a fixed gate; ``radius == 0`` gates each pair at ``factor * sqrt(u_i**2 + u_j**2)``.
-    """
-    n = frame.shape[0]
+def frame_order(frame, x, y, u):
+    """The localizations in order of frame (:func:`._grid_numba.frame_blocks`): ``order``, ``starts``,
+    ``block_frame`` and the rows ``(x, y, u)`` in that order, scattered into one array (one write per row)."""
     order, starts, block_frame, rank = frame_blocks(frame)
-    n_blocks = block_frame.size
-    # the localizations in order of frame, by scattering (random writes are cheaper than random reads)
-    xs, ys, us = np.empty(n), np.empty(n), np.empty(n)
-    for i in range(n):
+    xyu = np.empty((frame.size, 3))
+    for i in range(frame.size):
         a = rank[i]
-        xs[a], ys[a], us[a] = x[i], y[i], u[i]
-    # buckets of x for the open tracks: about 4 per localization of a frame, none narrower than a typical gate
-    x0, x1 = (xs.min(), xs.max()) if n else (0.0, 0.0)
-    typical_gate = radius if radius > 0.0 else _pair_gate(radius, factor, us.mean() if n else 0.0, 0.0) * np.sqrt(2.0)
+        xyu[a, 0], xyu[a, 1], xyu[a, 2] = x[i], y[i], u[i]
+    return order, starts, block_frame, xyu
+
+
+@numba.njit(cache=True, nogil=True)
+def bucket_grid(xyu, n_blocks, radius, factor):
+    """Buckets of ``x`` for the open tracks: about 4 per localization of a frame, none narrower than a typical
+    gate; returns ``x0, per_bucket, n_buckets`` (bucket of ``x``: ``int((x - x0) * per_bucket)``, clipped)."""
+    n = xyu.shape[0]
+    x0, x1 = (xyu[:, 0].min(), xyu[:, 0].max()) if n else (0.0, 0.0)
+    u_mean = xyu[:, 2].mean() if n else 0.0
+    typical_gate = radius if radius > 0.0 else _pair_gate(radius, factor, u_mean, 0.0) * np.sqrt(2.0)
     n_buckets = min(max(4 * n // max(n_blocks, 1), 1), 1 << 20)
     if typical_gate > 0.0:
         n_buckets = max(min(n_buckets, int((x1 - x0) / typical_gate)), 1)
     per_bucket = n_buckets / (x1 - x0) if x1 > x0 else 0.0
-    head = np.full(n_buckets, -1, np.int64)
-    track = np.empty(n, np.int64)  # by position in ``order``
-    first_row = np.empty(n, np.int64)
-    n_tracks = 0
-    # the open tracks (at most n): last position, uncertainty and frame, id, bucket list
-    open_x, open_y, open_u = np.empty(n), np.empty(n), np.empty(n)
-    open_last, open_id = np.empty(n, np.int64), np.empty(n, np.int64)
-    after, taken = np.empty(n, np.int64), np.zeros(n, np.bool_)
-    pairs_of_track, pairs_of_loc = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    n_open = 0
-    umax = 0.0
+    return x0, per_bucket, n_buckets
+
+
+@numba.njit(cache=True, nogil=True)
+def new_state(n, n_buckets):
+    """No open track, room for ``n``: the last position ``x, y`` and uncertainty of every open track, its last
+    frame and its root (the frame-order position of its first localization), the bucket lists (``head``,
+    ``after``), per-frame flags and counts, and ``[number of open tracks]``, ``[largest open uncertainty]``."""
+    return (np.empty(n), np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64),
+            np.full(n_buckets, -1, np.int64), np.empty(n, np.int64), np.zeros(n, np.bool_), np.zeros(n, np.int64),
+            np.zeros(1, np.int64), np.zeros(1))
+
+
+@numba.njit(cache=True, nogil=True)
+def link_blocks(b0, b1, starts, block_frame, xyu, grid, radius, factor, max_dark, track, pairs_of_loc, state,
+                check_from):
+    """Link the frames (blocks) ``b0 .. b1 - 1`` from the open tracks of ``state`` (updated in place), writing
+    the root of every localization's track into ``track`` (frame order).
+
+    With ``check_from >= 0`` the blocks from ``check_from`` on already hold a run that started there with no open
+    track (the speculative run of :func:`link_tracks`): the run stops after the first block at which the two
+    runs hold the same open tracks (the open tracks are those whose last localization lies in a frame still
+    within reach, so the same roots on the localizations of those frames make the same state, and every later
+    frame links the same way). Returns the block after the last one linked.
+    """
+    x0, per_bucket, n_buckets = grid
+    open_x, open_y, open_u, open_last, open_id, head, after, taken, pairs_of_track, count, largest = state
+    n_open, umax = count[0], largest[0]
     capacity = 1024
     pair_d, pair_a, pair_t = np.empty(capacity), np.empty(capacity, np.int64), np.empty(capacity, np.int64)
     rest, buffer = np.empty(capacity, np.int64), np.empty(capacity, np.int64)
-    for b in range(n_blocks):
+    xs, ys, us = xyu[:, 0], xyu[:, 1], xyu[:, 2]
+    last_change = -1  # the last block whose roots the check changed
+    for b in range(b0, b1):
         f, lo, hi = block_frame[b], starts[b], starts[b + 1]
         n_pairs = _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, per_bucket, n_buckets,
                                radius, factor, umax, pair_d, pair_a, pair_t, pairs_of_loc, pairs_of_track)
@@ -158,6 +182,7 @@ def link_tracks(frame, x, y, u, radius, factor, max_dark):
             n_pairs = _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, per_bucket,
                                    n_buckets, radius, factor, umax, pair_d, pair_a, pair_t, pairs_of_loc,
                                    pairs_of_track)
+        before = track[lo:hi].copy() if check_from >= 0 else track[lo:lo]
         # greedy assignment, closest first: a pair without rivals at once, the others in order
         for a in range(lo, hi):
             track[a] = -1
@@ -181,11 +206,11 @@ def link_tracks(frame, x, y, u, radius, factor, max_dark):
             pairs_of_track[pair_t[p]] = 0
         for a in range(lo, hi):
             if track[a] < 0:
-                track[a] = n_tracks
-                first_row[n_tracks] = order[a]
-                n_tracks += 1
+                track[a] = a  # a new track, rooted here
+            if check_from >= 0 and track[a] != before[a - lo]:
+                last_change = b
         # the open tracks of the next frame: those neither extended nor too long dark, and this frame's
-        next_frame = block_frame[b + 1] if b + 1 < n_blocks else f + max_dark + 2
+        next_frame = block_frame[b + 1] if b + 1 < block_frame.size else f + max_dark + 2
         oldest = next_frame - max_dark - 1
         head[:] = -1
         kept = 0
@@ -207,10 +232,70 @@ def link_tracks(frame, x, y, u, radius, factor, max_dark):
             after[t] = head[bucket]
             head[bucket] = t
             umax = max(umax, open_u[t])
-    ids = np.empty(n, np.int64)
+        if check_from >= 0:
+            reach = b + 1  # the first block whose localizations may end an open track
+            while reach > 0 and block_frame[reach - 1] >= oldest:
+                reach -= 1
+            if reach >= check_from and last_change < reach:
+                count[0], largest[0] = n_open, umax
+                return b + 1
+    count[0], largest[0] = n_open, umax
+    return b1
+
+
+@numba.njit(cache=True, nogil=True)
+def track_ids(order, track):
+    """Track ids in row order from the roots of :func:`link_blocks` (frame order; overwritten): ids count the
+    roots in frame order, and the row of every track's first localization."""
+    n = order.size
+    ids, first_row = np.empty(n, np.int64), np.empty(n, np.int64)
+    n_tracks = 0
     for a in range(n):
-        ids[order[a]] = track[a]  # a scatter again
+        root = track[a]
+        if root == a:
+            first_row[n_tracks] = order[a]
+            track[a] = n_tracks
+            n_tracks += 1
+        else:
+            track[a] = track[root]  # the root comes first and holds its id already
+        ids[order[a]] = track[a]
     return ids, first_row[:n_tracks].copy()
+
+
+def link_tracks(frame, x, y, u, radius, factor, max_dark, n_chunks=None):
+    """Track id of every localization (in row order; frames in any order) and the row of every track's first
+    localization; ids count from 0 in order of creation (by frame, then row).
+
+    ``radius > 0`` is a fixed gate; ``radius == 0`` gates each pair at ``factor * sqrt(u_i**2 + u_j**2)``.
+
+    The frames are cut into ``n_chunks`` runs of about equal numbers of localizations (default: one per CPU,
+    none shorter than 200 frames), linked at once on as many threads, every run but the first starting with no
+    open track (a speculation). Then, in order, each run is linked again from the true open tracks at the end
+    of the one before, until its open tracks coincide with the speculative run's (in a few frames: a molecule
+    stays on for a few frames); from there the speculative run is exact. The result is that of one sequential
+    run whatever the cut.
+    """
+    order, starts, block_frame, xyu = frame_order(frame, x, y, u)
+    n, n_blocks = frame.size, block_frame.size
+    grid = bucket_grid(xyu, n_blocks, radius, factor)
+    if n_chunks is None:
+        n_chunks = min(default_threads(), n_blocks // 200)
+    n_chunks = max(min(n_chunks, n_blocks), 1)
+    cuts = np.unique(np.searchsorted(starts, np.linspace(0, n, n_chunks + 1)[1:-1]))
+    bounds = [0, *cuts[(cuts > 0) & (cuts < n_blocks)].tolist(), n_blocks]
+    track, pairs_of_loc = np.empty(n, np.int64), np.zeros(n, np.int64)
+    states = [new_state(n, grid[2]) for _ in bounds[:-1]]
+    common = (starts, block_frame, xyu, grid, radius, factor, max_dark, track, pairs_of_loc)
+    with ThreadPoolExecutor(len(states)) as pool:
+        runs = [pool.submit(link_blocks, b0, b1, *common, state, -1)
+                for b0, b1, state in zip(bounds[:-1], bounds[1:], states)]
+        for run in runs:
+            run.result()
+    state = states[0]
+    for b0, b1, speculative in zip(bounds[1:-1], bounds[2:], states[1:]):
+        if link_blocks(b0, b1, *common, state, b0) < b1:
+            state = speculative  # the speculative run's open tracks are the true ones from there on
+    return track_ids(order, track)
 
 
 @numba.njit(cache=True, nogil=True)
