@@ -115,25 +115,75 @@ def _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, pe
 
 
 @numba.njit(cache=True, nogil=True)
-def frame_order(frame, x, y, u):
-    """The localizations in order of frame (:func:`._grid_numba.frame_blocks`): ``order``, ``starts``,
-    ``block_frame`` and the rows ``(x, y, u)`` in that order, scattered into one array (one write per row)."""
-    order, starts, block_frame, rank = frame_blocks(frame)
-    xyu = np.empty((frame.size, 3))
-    for i in range(frame.size):
-        a = rank[i]
-        xyu[a, 0], xyu[a, 1], xyu[a, 2] = x[i], y[i], u[i]
-    return order, starts, block_frame, xyu
+def _count_frames(frame, lo, hi, fmin, counts):
+    """Add the rows ``lo:hi`` to ``counts`` (rows per frame, from frame ``fmin``)."""
+    for i in range(lo, hi):
+        counts[frame[i] - fmin] += 1
 
 
 @numba.njit(cache=True, nogil=True)
-def bucket_grid(xyu, n_blocks, radius, factor):
+def _frame_blocks_of(counts, fmin):
+    """From the rows per frame of every part of the rows (``counts``, one line a part): where each part's rows
+    of each frame go in frame order (``fill``; part after part within a frame, so the sort is stable), and the
+    blocks ``starts``, ``block_frame`` of :func:`._grid_numba.frame_blocks`."""
+    n_parts, span = counts.shape
+    fill = np.empty_like(counts)
+    starts, block_frame = np.empty(span + 1, np.int64), np.empty(span, np.int64)
+    a, m = 0, 0
+    for v in range(span):
+        start = a
+        for part in range(n_parts):
+            fill[part, v] = a
+            a += counts[part, v]
+        if a > start:
+            starts[m], block_frame[m] = start, fmin + v
+            m += 1
+    starts[m] = a
+    return fill, starts[: m + 1].copy(), block_frame[:m].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def _scatter_rows(frame, x, y, u, lo, hi, fmin, fill, order, xyu):
+    """Write the rows ``lo:hi`` into frame order at ``fill`` (the next place of each frame, advanced): ``order``
+    (their row) and ``xyu`` (``x, y, u`` side by side, one write per row)."""
+    for i in range(lo, hi):
+        v = frame[i] - fmin
+        a = fill[v]
+        fill[v] = a + 1
+        order[a] = i
+        xyu[a, 0], xyu[a, 1], xyu[a, 2] = x[i], y[i], u[i]
+
+
+def frame_order(frame, x, y, u, pool, n_parts):
+    """The localizations in order of frame, stable: ``order`` (the row of each), ``starts`` and ``block_frame``
+    (the blocks of one frame, as :func:`._grid_numba.frame_blocks` gives them) and their ``x, y, u`` in that
+    order side by side (``(n, 3)``). A counting sort of ``n_parts`` parts of the rows at once on ``pool`` (each
+    part counted, then scattered after the parts before it) when the frames span at most ``4 n + 1024`` values,
+    else ``frame_blocks``' merge sort."""
+    n = frame.size
+    fmin, fmax = int(frame.min()), int(frame.max())
+    if fmax - fmin > 4 * n + 1024:
+        order, starts, block_frame, _ = frame_blocks(frame)
+        return order, starts, block_frame, np.stack((x[order], y[order], u[order]), axis=1)
+    parts = np.linspace(0, n, n_parts + 1).astype(np.int64)
+    counts = np.zeros((n_parts, fmax - fmin + 1), np.int64)
+    for run in [pool.submit(_count_frames, frame, lo, hi, fmin, line)
+                for lo, hi, line in zip(parts[:-1], parts[1:], counts)]:
+        run.result()
+    fill, starts, block_frame = _frame_blocks_of(counts, fmin)
+    order, xyu = np.empty(n, np.int64), np.empty((n, 3))
+    for run in [pool.submit(_scatter_rows, frame, x, y, u, lo, hi, fmin, line, order, xyu)
+                for lo, hi, line in zip(parts[:-1], parts[1:], fill)]:
+        run.result()
+    return order, starts, block_frame, xyu
+
+
+def bucket_grid(x, u, n_blocks, radius, factor):
     """Buckets of ``x`` for the open tracks: about 4 per localization of a frame, none narrower than a typical
     gate; returns ``x0, per_bucket, n_buckets`` (bucket of ``x``: ``int((x - x0) * per_bucket)``, clipped)."""
-    n = xyu.shape[0]
-    x0, x1 = (xyu[:, 0].min(), xyu[:, 0].max()) if n else (0.0, 0.0)
-    u_mean = xyu[:, 2].mean() if n else 0.0
-    typical_gate = radius if radius > 0.0 else _pair_gate(radius, factor, u_mean, 0.0) * np.sqrt(2.0)
+    n = x.size
+    x0, x1 = float(x.min()), float(x.max())
+    typical_gate = radius if radius > 0.0 else factor * float(u.mean()) * np.sqrt(2.0)
     n_buckets = min(max(4 * n // max(n_blocks, 1), 1), 1 << 20)
     if typical_gate > 0.0:
         n_buckets = max(min(n_buckets, int((x1 - x0) / typical_gate)), 1)
@@ -275,18 +325,19 @@ def link_tracks(frame, x, y, u, radius, factor, max_dark, n_chunks=None):
     stays on for a few frames); from there the speculative run is exact. The result is that of one sequential
     run whatever the cut.
     """
-    order, starts, block_frame, xyu = frame_order(frame, x, y, u)
-    n, n_blocks = frame.size, block_frame.size
-    grid = bucket_grid(xyu, n_blocks, radius, factor)
-    if n_chunks is None:
-        n_chunks = min(default_threads(), n_blocks // 200)
-    n_chunks = max(min(n_chunks, n_blocks), 1)
-    cuts = np.unique(np.searchsorted(starts, np.linspace(0, n, n_chunks + 1)[1:-1]))
-    bounds = [0, *cuts[(cuts > 0) & (cuts < n_blocks)].tolist(), n_blocks]
-    track, pairs_of_loc = np.empty(n, np.int64), np.zeros(n, np.int64)
-    states = [new_state(n, grid[2]) for _ in bounds[:-1]]
-    common = (starts, block_frame, xyu, grid, radius, factor, max_dark, track, pairs_of_loc)
-    with ThreadPoolExecutor(len(states)) as pool:
+    n = frame.size
+    threads = default_threads() if n_chunks is None else max(n_chunks, 1)
+    with ThreadPoolExecutor(threads) as pool:
+        order, starts, block_frame, xyu = frame_order(frame, x, y, u, pool, threads)
+        n_blocks = block_frame.size
+        if n_chunks is None:
+            n_chunks = max(min(threads, n_blocks // 200), 1)
+        grid = bucket_grid(x, u, n_blocks, radius, factor)
+        cuts = np.unique(np.searchsorted(starts, np.linspace(0, n, n_chunks + 1)[1:-1]))
+        bounds = [0, *cuts[(cuts > 0) & (cuts < n_blocks)].tolist(), n_blocks]
+        track, pairs_of_loc = np.empty(n, np.int64), np.zeros(n, np.int64)
+        states = [new_state(n, grid[2]) for _ in bounds[:-1]]
+        common = (starts, block_frame, xyu, grid, radius, factor, max_dark, track, pairs_of_loc)
         runs = [pool.submit(link_blocks, b0, b1, *common, state, -1)
                 for b0, b1, state in zip(bounds[:-1], bounds[1:], states)]
         for run in runs:
