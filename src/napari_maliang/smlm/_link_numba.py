@@ -1,15 +1,24 @@
 """Numba kernels of :func:`napari_maliang.smlm.linking.link` (imported lazily).
 
-Linking (:func:`link_tracks`) goes frame by frame through the localizations sorted by frame (a counting sort,
-:func:`._grid_numba.frame_blocks`). The open tracks (whose last localization is at most ``max_dark + 1``
-frames old) are kept in one array sorted by the position of their last localization (``x``, then track id),
-updated every frame by a linear merge: the tracks that took a localization or went dark too long leave it, the
-localizations of the frame (sorted by ``x`` once, before the loop) enter it. The candidate pairs of a frame
-(localization, open track within the pair's gate) are found by a binary search and a sweep over ``x`` in that
-array, in the order localization, then ``x`` and id of the track; they are assigned greedily, the closest (in
-units of the pair's gate) first, ties in that order, each track and each localization at most once. A pair
-whose localization and track have no other candidate is assigned at once (the greedy rule would, whatever the
-order); only the others are sorted. A localization left without a track starts one.
+Linking (:func:`link_tracks`) goes frame by frame through the localizations sorted by frame (a counting sort of
+parts of the rows on as many threads, :func:`frame_order`). The open tracks (whose last localization is at most
+``max_dark + 1`` frames old) are kept in buckets of the ``x`` of their last localization, rebuilt every frame.
+The candidate pairs of a frame (localization, open track within the pair's gate) are found in the buckets within
+reach of each localization; they are assigned greedily, the closest (in units of the pair's gate) first, ties:
+the localization first in the input, then the track whose last localization has the smaller ``x``, then the
+older track; each track and each localization at most once. A pair whose localization and track have no other
+candidate is assigned at once (the greedy rule would, whatever the order); only the others are sorted. A
+localization left without a track starts one. A track is named by its root, the frame-order position of its
+first localization, so two runs name the same track alike and ids are the roots counted in order
+(:func:`track_ids`).
+
+The frame loop is sequential (a frame's assignment needs the open tracks of the frames before), so
+:func:`link_tracks` speculates: it cuts the frames into chunks and links them all at once, each chunk but the
+first from no open track, then links each chunk again from the true open tracks until the two runs hold the
+same open tracks after a frame; the state after a frame is the set of open tracks, which is fixed by the roots
+of the localizations in the frames still within reach, so from there on the speculative run is the true one
+(:func:`link_blocks`). Molecules stay on for a few frames, so the second run is short; a track that never ends
+makes it run to the chunk's end, which is still exact.
 
 :func:`track_span`, :func:`weighted_sums` and :func:`track_sums` are the per-track sums of the merge, each a pass
 over the rows in row order (the sums of ``np.bincount``, without its float64 copies).
