@@ -240,7 +240,7 @@ def test_frame_chunks_link_as_one_sequential_run(radius, max_dark, persistent):
 def test_second_run_stops_where_the_runs_coincide(persistent):
     """The second run of a speculated chunk stops a few frames after the cut (the tracks of the first chunk
     end), and never while a molecule stays on across the whole chunk."""
-    from napari_maliang.smlm._link_numba import bucket_grid, frame_order, link_blocks, new_state
+    from napari_maliang.smlm._link_numba import bucket_grid, frame_order, link_blocks, new_state, open_bound
 
     frame, x, y, u = _dense_scene(persistent, n=6000, n_frames=400)
     with ThreadPoolExecutor(1) as pool:
@@ -248,7 +248,7 @@ def test_second_run_stops_where_the_runs_coincide(persistent):
     grid = bucket_grid(x, u, block_frame.size, 0.0, gate_factor())
     n, cut, end = frame.size, block_frame.size // 2, block_frame.size
     common = (starts, block_frame, xyu, grid, 0.0, gate_factor(), 1, np.empty(n, np.int64), np.zeros(n, np.int64))
-    first, second = new_state(n, grid[2]), new_state(n, grid[2])
+    first, second = new_state(open_bound(starts, 1), grid[2]), new_state(open_bound(starts, 1), grid[2])
     assert link_blocks(0, cut, *common, first, -1) == cut
     assert link_blocks(cut, end, *common, second, -1) == end
     stop = link_blocks(cut, end, *common, first, cut)

@@ -200,9 +200,16 @@ def bucket_grid(x, u, n_blocks, radius, factor):
     return x0, per_bucket, n_buckets
 
 
+def open_bound(starts, max_dark):
+    """The most tracks that can be open at once: the most localizations in ``max_dark + 1`` consecutive frames
+    (an open track's last localization lies in one of the ``max_dark + 1`` frames up to the current one)."""
+    width = min(max_dark + 1, starts.size - 1)
+    return int(np.max(starts[width:] - starts[:-width]))
+
+
 @numba.njit(cache=True, nogil=True)
 def new_state(n, n_buckets):
-    """No open track, room for ``n``: the last position ``x, y`` and uncertainty of every open track, its last
+    """No open track, room for ``n`` (:func:`open_bound`): the last position ``x, y`` and uncertainty of every open track, its last
     frame and its root (the frame-order position of its first localization), the bucket lists (``head``,
     ``after``), per-frame flags and counts, and ``[number of open tracks]``, ``[largest open uncertainty]``."""
     return (np.empty(n), np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64),
@@ -355,7 +362,7 @@ def link_tracks(frame, x, y, u, radius, factor, max_dark, n_chunks=None):
         cuts = np.unique(np.searchsorted(starts, np.linspace(0, n, n_chunks + 1)[1:-1]))
         bounds = [0, *cuts[(cuts > 0) & (cuts < n_blocks)].tolist(), n_blocks]
         track, pairs_of_loc = np.empty(n, np.int64), np.zeros(n, np.int64)
-        states = [new_state(n, grid[2]) for _ in bounds[:-1]]
+        states = [new_state(open_bound(starts, max_dark), grid[2]) for _ in bounds[:-1]]
         common = (starts, block_frame, xyu, grid, radius, factor, max_dark, track, pairs_of_loc)
         runs = [pool.submit(link_blocks, b0, b1, *common, state, -1)
                 for b0, b1, state in zip(bounds[:-1], bounds[1:], states)]
