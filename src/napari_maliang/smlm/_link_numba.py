@@ -310,37 +310,27 @@ def link_blocks(b0, b1, starts, block_frame, xyu, grid, radius, factor, max_dark
 
 
 @numba.njit(cache=True, nogil=True)
-def track_ids(order, track, starts, block_frame):
+def track_ids(order, track):
     """Track ids in row order from the roots of :func:`link_blocks` (frame order; overwritten): ids count the
-    roots in frame order. Also the row of every track's first localization and, per track, the number of
-    localizations (float64), the first and the last frame (the span :func:`track_span` gives, here in frame
-    order, where the tracks of nearby localizations are nearby)."""
+    roots in frame order, and the row of every track's first localization."""
     n = order.size
     ids, first_row = np.empty(n, np.int64), np.empty(n, np.int64)
-    count, first_frame, last_frame = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
     n_tracks = 0
-    for b in range(block_frame.size):
-        f = block_frame[b]
-        for a in range(starts[b], starts[b + 1]):
-            root = track[a]
-            if root == a:
-                t = n_tracks
-                first_row[t], count[t], first_frame[t] = order[a], 0.0, f
-                n_tracks += 1
-            else:
-                t = track[root]  # the root comes first and holds its id already
-            track[a] = t
-            count[t] += 1.0
-            last_frame[t] = f
-            ids[order[a]] = t
-    return (ids, first_row[:n_tracks].copy(),
-            (count[:n_tracks].copy(), first_frame[:n_tracks].copy(), last_frame[:n_tracks].copy()))
+    for a in range(n):
+        root = track[a]
+        if root == a:
+            first_row[n_tracks] = order[a]
+            track[a] = n_tracks
+            n_tracks += 1
+        else:
+            track[a] = track[root]  # the root comes first and holds its id already
+        ids[order[a]] = track[a]
+    return ids, first_row[:n_tracks].copy()
 
 
 def link_tracks(frame, x, y, u, radius, factor, max_dark, n_chunks=None):
-    """Track id of every localization (in row order; frames in any order), the row of every track's first
-    localization and the tracks' span (number of localizations, first and last frame; :func:`track_ids`); ids
-    count from 0 in order of creation (by frame, then row).
+    """Track id of every localization (in row order; frames in any order) and the row of every track's first
+    localization; ids count from 0 in order of creation (by frame, then row).
 
     ``radius > 0`` is a fixed gate; ``radius == 0`` gates each pair at ``factor * sqrt(u_i**2 + u_j**2)``.
 
@@ -372,7 +362,7 @@ def link_tracks(frame, x, y, u, radius, factor, max_dark, n_chunks=None):
     for b0, b1, speculative in zip(bounds[1:-1], bounds[2:], states[1:]):
         if link_blocks(b0, b1, *common, state, b0) < b1:
             state = speculative  # the speculative run's open tracks are the true ones from there on
-    return track_ids(order, track, starts, block_frame)
+    return track_ids(order, track)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -83,12 +83,10 @@ def link_ids(locs: pd.DataFrame, *, opts: LinkOptions) -> np.ndarray:
     return _link_tracks(_check_locs(locs), opts)[0]
 
 
-def _link_tracks(locs: pd.DataFrame, opts: LinkOptions) -> tuple[np.ndarray, np.ndarray, tuple]:
-    """Track ids (row order), the row of every track's first localization and the tracks' span (number of
-    localizations, first and last frame) (numba, :mod:`._link_numba`)."""
+def _link_tracks(locs: pd.DataFrame, opts: LinkOptions) -> tuple[np.ndarray, np.ndarray]:
+    """Track ids (row order) and the row of every track's first localization (numba, :mod:`._link_numba`)."""
     if len(locs) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), (np.zeros(0), np.zeros(0, np.int64),
-                                                               np.zeros(0, np.int64))
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     frame = locs["frame"].to_numpy()
     if frame.dtype.kind not in "iu":
         raise ValueError(f"the frame column must hold integers, got dtype {frame.dtype}")
@@ -148,34 +146,31 @@ def link(locs: pd.DataFrame, *, opts: LinkOptions) -> pd.DataFrame:
         n_locs`` and the ``attrs`` of ``locs``. An empty table gives an empty table with these columns.
     """
     locs = _check_locs(locs)
-    return _merge(locs, *_link_tracks(locs, opts))
+    ids, first_rows = _link_tracks(locs, opts)
+    return _merge(locs, ids, first_rows)
 
 
-def _merge(locs: pd.DataFrame, ids: np.ndarray, first_rows: np.ndarray, span: tuple) -> pd.DataFrame:
-    """One row per track id (ids ``0..k-1``, ``first_rows``: the row of each track's first localization in time,
-    ``span``: the number of localizations and the first and last frame of each track, which a table with
-    ``first_frame`` or ``n_frames`` columns replaces by its own spans): the weighted means, sums and spans
-    described in :func:`link`. The per-track sums are numba passes over the rows in row order
-    (:mod:`._link_numba`; the sums ``np.bincount`` makes), run on two threads."""
+def _merge(locs: pd.DataFrame, ids: np.ndarray, first_rows: np.ndarray) -> pd.DataFrame:
+    """One row per track id (ids ``0..k-1``, ``first_rows``: the row of each track's first localization in time):
+    the weighted means, sums and spans described in :func:`link`. The per-track sums are numba passes over the
+    rows in row order (:mod:`._link_numba`; the sums ``np.bincount`` makes), run on two threads."""
     from napari_maliang.smlm._link_numba import track_span, track_sums, weighted_sums
 
     k = len(first_rows)
     frame = locs["frame"].to_numpy()
+    first = locs["first_frame"].to_numpy().astype(np.int64) if "first_frame" in locs.columns else frame
+    last = first + locs["n_frames"].to_numpy().astype(np.int64) - 1 if "n_frames" in locs.columns else frame
+    xy = {axis: locs[axis].to_numpy(np.float64) for axis in ("x", "y")}
     summed = [name for name in locs.columns
               if name not in (*_SPAN, "frame", *_POSITION) and locs[name].dtype.kind in "iufb"]
-    xy = {axis: locs[axis].to_numpy(np.float64) for axis in ("x", "y")}
-    combined = None
     with ThreadPoolExecutor(2) as pool:  # the passes are independent and release the GIL
-        if "first_frame" in locs.columns or "n_frames" in locs.columns:  # a linked table: spans combine
-            first = locs["first_frame"].to_numpy().astype(np.int64) if "first_frame" in locs.columns else frame
-            last = first + locs["n_frames"].to_numpy().astype(np.int64) - 1 if "n_frames" in locs.columns else frame
-            combined = pool.submit(track_span, ids, k, np.ascontiguousarray(first, np.int64),
-                                   np.ascontiguousarray(last, np.int64))
+        span = pool.submit(track_span, ids, k, np.ascontiguousarray(first, np.int64),
+                           np.ascontiguousarray(last, np.int64))
         sums = {axis: pool.submit(weighted_sums, ids, k, xy[axis], *_uncertainty(locs, axis)) for axis in ("x", "y")}
         totals = {name: pool.submit(track_sums, ids, k, locs[name].to_numpy()) for name in summed}
         if "n_locs" in locs.columns:
             totals["n_locs"] = pool.submit(track_sums, ids, k, locs["n_locs"].to_numpy())
-        count, first_frame, last_frame = span if combined is None else combined.result()
+        count, first_frame, last_frame = span.result()
         totals = {name: future.result() for name, future in totals.items()}
         sums = {axis: future.result() for axis, future in sums.items()}
 
