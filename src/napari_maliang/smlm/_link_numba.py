@@ -91,11 +91,12 @@ def _sort_pairs(rest, count, buffer, pair_d, pair_a, pair_t, open_x, open_id):
 
 
 @numba.njit(cache=True, nogil=True)
-def _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, per_bucket, n_buckets, radius,
+def _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, start, slot, x0, per_bucket, n_buckets, radius,
                  factor, umax, pair_d, pair_a, pair_t, pairs_of_loc, pairs_of_track):
     """The candidate pairs of the localizations ``lo:hi`` (of one frame) with the open tracks, found through
-    the tracks' buckets of ``x`` (lists ``head``/``after``); returns their number, or -1 when the pair arrays
-    are too short (no counts left behind)."""
+    the tracks' buckets of ``x`` (bucket ``i`` holds the tracks ``slot[start[i]:start[i + 1]]``); returns their
+    number, or -1 when the pair arrays are too short (no counts left behind). Every track of the buckets within
+    reach is written as a pair and kept (the count advanced) only when it is one: no branch to mispredict."""
     n_pairs = 0
     for a in range(lo, hi):
         xa, ya, ua = xs[a], ys[a], us[a]
@@ -103,23 +104,20 @@ def _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, pe
         left, right = xa - reach, xa + reach
         first = min(max(int((left - x0) * per_bucket), 0), n_buckets - 1)
         last = min(max(int((right - x0) * per_bucket), 0), n_buckets - 1)
-        for bucket in range(first, last + 1):
-            t = head[bucket]
-            while t >= 0:
-                if left <= open_x[t] <= right:
-                    gate = _pair_gate(radius, factor, ua, open_u[t])
-                    d2 = (open_x[t] - xa) ** 2 + (open_y[t] - ya) ** 2
-                    if d2 <= gate * gate:
-                        if n_pairs == pair_d.size:
-                            for p in range(n_pairs):
-                                pairs_of_loc[pair_a[p]] = 0
-                                pairs_of_track[pair_t[p]] = 0
-                            return -1
-                        pair_d[n_pairs], pair_a[n_pairs], pair_t[n_pairs] = d2 / (gate * gate), a, t
-                        n_pairs += 1
-                        pairs_of_loc[a] += 1
-                        pairs_of_track[t] += 1
-                t = after[t]
+        for j in range(start[first], start[last + 1]):
+            if n_pairs == pair_d.size:
+                for p in range(n_pairs):
+                    pairs_of_loc[pair_a[p]] = 0
+                    pairs_of_track[pair_t[p]] = 0
+                return -1
+            t = slot[j]
+            gate = _pair_gate(radius, factor, ua, open_u[t])
+            d2 = (open_x[t] - xa) ** 2 + (open_y[t] - ya) ** 2
+            inside = (left <= open_x[t]) & (open_x[t] <= right) & (d2 <= gate * gate)
+            pair_d[n_pairs], pair_a[n_pairs], pair_t[n_pairs] = d2 / (gate * gate), a, t
+            n_pairs += inside
+            pairs_of_loc[a] += inside
+            pairs_of_track[t] += inside
     return n_pairs
 
 
@@ -209,12 +207,13 @@ def open_bound(starts, max_dark):
 
 @numba.njit(cache=True, nogil=True)
 def new_state(n, n_buckets):
-    """No open track, room for ``n`` (:func:`open_bound`): the last position ``x, y`` and uncertainty of every open track, its last
-    frame and its root (the frame-order position of its first localization), the bucket lists (``head``,
-    ``after``), per-frame flags and counts, and ``[number of open tracks]``, ``[largest open uncertainty]``."""
+    """No open track, room for ``n`` (:func:`open_bound`): the last position ``x, y`` and uncertainty of every
+    open track, its last frame and its root (the frame-order position of its first localization), the tracks by
+    bucket of ``x`` (``start``, ``slot``; :func:`_frame_pairs`) and the bucket of each, per-frame flags and
+    counts, and ``[number of open tracks]``, ``[largest open uncertainty]``."""
     return (np.empty(n), np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64),
-            np.full(n_buckets, -1, np.int64), np.empty(n, np.int64), np.zeros(n, np.bool_), np.zeros(n, np.int64),
-            np.zeros(1, np.int64), np.zeros(1))
+            np.zeros(n_buckets + 1, np.int64), np.empty(n, np.int64), np.empty(n, np.int64), np.zeros(n, np.bool_),
+            np.zeros(n, np.int64), np.zeros(1, np.int64), np.zeros(1))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -230,7 +229,7 @@ def link_blocks(b0, b1, starts, block_frame, xyu, grid, radius, factor, max_dark
     frame links the same way). Returns the block after the last one linked.
     """
     x0, per_bucket, n_buckets = grid
-    open_x, open_y, open_u, open_last, open_id, head, after, taken, pairs_of_track, count, largest = state
+    open_x, open_y, open_u, open_last, open_id, start, slot, bucket_of, taken, pairs_of_track, count, largest = state
     n_open, umax = count[0], largest[0]
     capacity = 1024
     pair_d, pair_a, pair_t = np.empty(capacity), np.empty(capacity, np.int64), np.empty(capacity, np.int64)
@@ -239,13 +238,13 @@ def link_blocks(b0, b1, starts, block_frame, xyu, grid, radius, factor, max_dark
     last_change = -1  # the last block whose roots the check changed
     for b in range(b0, b1):
         f, lo, hi = block_frame[b], starts[b], starts[b + 1]
-        n_pairs = _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, per_bucket, n_buckets,
+        n_pairs = _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, start, slot, x0, per_bucket, n_buckets,
                                radius, factor, umax, pair_d, pair_a, pair_t, pairs_of_loc, pairs_of_track)
         while n_pairs < 0:
             capacity *= 2
             pair_d, pair_a, pair_t = np.empty(capacity), np.empty(capacity, np.int64), np.empty(capacity, np.int64)
             rest, buffer = np.empty(capacity, np.int64), np.empty(capacity, np.int64)
-            n_pairs = _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, per_bucket,
+            n_pairs = _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, start, slot, x0, per_bucket,
                                    n_buckets, radius, factor, umax, pair_d, pair_a, pair_t, pairs_of_loc,
                                    pairs_of_track)
         before = track[lo:hi].copy() if check_from >= 0 else track[lo:lo]
@@ -278,7 +277,6 @@ def link_blocks(b0, b1, starts, block_frame, xyu, grid, radius, factor, max_dark
         # the open tracks of the next frame: those neither extended nor too long dark, and this frame's
         next_frame = block_frame[b + 1] if b + 1 < block_frame.size else f + max_dark + 2
         oldest = next_frame - max_dark - 1
-        head[:] = -1
         kept = 0
         umax = 0.0
         for t in range(n_open):
@@ -293,11 +291,21 @@ def link_blocks(b0, b1, starts, block_frame, xyu, grid, radius, factor, max_dark
                 open_last[kept], open_id[kept] = f, track[a]
                 kept += 1
         n_open = kept
+        # the tracks by bucket: counted, summed up to each bucket's end, placed back to front
+        start[:] = 0
         for t in range(n_open):
             bucket = min(max(int((open_x[t] - x0) * per_bucket), 0), n_buckets - 1)
-            after[t] = head[bucket]
-            head[bucket] = t
+            bucket_of[t] = bucket
+            start[bucket] += 1
             umax = max(umax, open_u[t])
+        total = 0
+        for bucket in range(n_buckets):
+            total += start[bucket]
+            start[bucket] = total
+        start[n_buckets] = n_open
+        for t in range(n_open):
+            start[bucket_of[t]] -= 1
+            slot[start[bucket_of[t]]] = t
         if check_from >= 0:
             reach = b + 1  # the first block whose localizations may end an open track
             while reach > 0 and block_frame[reach - 1] >= oldest:
