@@ -3,7 +3,7 @@
 
 Run with the picasso venv (it has numba, scikit-learn, SciPy and pandas, which our package needs too)::
 
-    /work/bench-venvs/picasso/bin/python benchmarks/smlm_post.py [--quick]
+    /work/bench-venvs/picasso/bin/python benchmarks/smlm_post.py [--quick] [--only link|cluster] [--repeat N]
 
 Linking scene: molecules densely labelling random filaments (0.1 px apart along them) in a 512 x 512 field;
 each blinks 1 + Poisson(1) times at a random frame, Geometric(1/3) frames per on-event with a 1-frame dark gap
@@ -12,9 +12,10 @@ sigma 1.3 px, localization = truth + N(0, s) with s the ML precision (``scenes.b
 The ideal answer (truth) puts a molecule's localizations in one track until more than ``max_dark = 1``
 frames pass dark. Metrics: recovered events (the truth track is exactly one linked track), wrong joins
 (linked tracks holding more than one molecule), time of the whole link-and-merge call (numba compiled
-before timing; best of 3 runs). Picasso links with one fixed radius, the first unlinked localization in frame order
-within reach (not the nearest); ours once with the same radius and once with the automatic gate drawn from
-each pair's uncertainty (3.72 times the pair's Rayleigh scale).
+before timing; ``--repeat`` rounds, the three calls one after the other in each round, best and median).
+Picasso links with one fixed radius, the first unlinked localization in frame order within reach (not the
+nearest); ours once with the same radius and once with the automatic gate drawn from each pair's uncertainty
+(3.72 times the pair's Rayleigh scale).
 
 Clustering scene: Gaussian blobs (sd 0.3 px, 40 localizations) on a jittered grid plus uniform noise;
 DBSCAN with eps 0.4 px, min_samples 8: ours on a grid of eps cells (numba), picasso's through scikit-learn.
@@ -93,7 +94,7 @@ def timed(func, *args, repeat=3, **kwargs):
     return out, best
 
 
-def bench_link(n_frames, n_filaments, seed=0):
+def bench_link(n_frames, n_filaments, seed=0, repeat=5):
     from picasso import postprocess
 
     rng = np.random.default_rng(seed)
@@ -112,26 +113,44 @@ def bench_link(n_frames, n_filaments, seed=0):
     pdf = picasso_table(df)
     postprocess.link(pdf.iloc[:2000], info, r_max=radius, max_dark_time=MAX_DARK)
 
-    rows = []
-    for name, kwargs in (("maliang (auto gate)", {}), ("maliang (radius)", {"radius": radius})):
-        merged, seconds = timed(link, df, max_dark=MAX_DARK, **kwargs)
-        recovered, wrong = link_scores(truth, link_ids(df, max_dark=MAX_DARK, **kwargs), mol)
-        rows.append((name, len(merged), recovered, wrong, seconds))
-    merged, seconds = timed(postprocess.link, pdf, info, r_max=radius, max_dark_time=MAX_DARK)
+    calls = {"maliang (auto gate)": lambda: link(df, max_dark=MAX_DARK),
+             "maliang (radius)": lambda: link(df, max_dark=MAX_DARK, radius=radius),
+             "picasso 0.11.3 (radius)": lambda: postprocess.link(pdf, info, r_max=radius, max_dark_time=MAX_DARK)}
+    seconds = alternating(calls, repeat)
     order = np.argsort(df["frame"].to_numpy(), kind="stable")
     groups = postprocess._get_link_groups(
         df["frame"].to_numpy()[order], df["x"].to_numpy()[order], df["y"].to_numpy()[order], radius, MAX_DARK,
         np.zeros(len(df), np.int32),
     )
-    found = np.empty(len(df), np.int64)
-    found[order] = groups
-    recovered, wrong = link_scores(truth, found, mol)
-    rows.append(("picasso 0.11.3 (radius)", len(merged), recovered, wrong, seconds))
-    print(f"  {'tool':<26}{'merged':>10}{'recovered %':>13}{'wrong-join %':>14}{'time s':>9}{'M locs/s':>10}")
-    for name, n, rec, wr, sec in rows:
-        print(f"  {name:<26}{n:>10,}{rec:>13.2f}{wr:>14.2f}{sec:>9.2f}{len(df) / sec / 1e6:>10.2f}")
-    print(f"  time ratio picasso / maliang (radius): {rows[2][4] / rows[1][4]:.1f}x, "
-          f"/ maliang (auto gate): {rows[2][4] / rows[0][4]:.1f}x")
+    picasso_ids = np.empty(len(df), np.int64)
+    picasso_ids[order] = groups
+    found = {"maliang (auto gate)": link_ids(df, max_dark=MAX_DARK),
+             "maliang (radius)": link_ids(df, max_dark=MAX_DARK, radius=radius),
+             "picasso 0.11.3 (radius)": picasso_ids}
+    print(f"  {'tool':<26}{'merged':>10}{'recovered %':>13}{'wrong-join %':>14}{'best s':>9}{'median s':>10}"
+          f"{'M locs/s':>10}")
+    for name, call in calls.items():
+        recovered, wrong = link_scores(truth, found[name], mol)
+        best, median = min(seconds[name]), float(np.median(seconds[name]))
+        print(f"  {name:<26}{len(call()):>10,}{recovered:>13.2f}{wrong:>14.2f}{best:>9.3f}{median:>10.3f}"
+              f"{len(df) / best / 1e6:>10.2f}")
+    theirs = seconds["picasso 0.11.3 (radius)"]
+    for name in ("maliang (radius)", "maliang (auto gate)"):
+        print(f"  time ratio picasso / {name}: best {min(theirs) / min(seconds[name]):.1f}x, "
+              f"median {np.median(theirs) / np.median(seconds[name]):.1f}x")
+    print(f"  load average during the link runs: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
+
+
+def alternating(calls, repeat):
+    """Seconds of ``repeat`` rounds of every call, one after the other in each round (the tools see the same
+    load when the machine is shared)."""
+    seconds = {name: [] for name in calls}
+    for _ in range(repeat):
+        for name, call in calls.items():
+            t0 = time.perf_counter()
+            call()
+            seconds[name].append(time.perf_counter() - t0)
+    return seconds
 
 
 def jaccard_recovery(truth, labels, n_clusters):
@@ -214,15 +233,16 @@ def bench_cluster_large(n=10_000_000, seed=2):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a smaller scene (about 100 000 localizations)")
+    ap.add_argument("--only", choices=("link", "cluster"), help="run one part only")
+    ap.add_argument("--repeat", type=int, default=5, help="rounds of the link timings (default 5)")
     args = ap.parse_args(argv)
     print(f"{os.cpu_count()} cores; numpy {np.__version__}, pandas {pd.__version__}")
-    if args.quick:
-        bench_link(n_frames=2000, n_filaments=15)
-        bench_cluster(grid_side=20, n_noise=20_000)
-    else:
-        bench_link(n_frames=10000, n_filaments=55)
-        bench_cluster(grid_side=60, n_noise=150_000)
-        bench_cluster_large()
+    if args.only != "cluster":
+        bench_link(*((2000, 15) if args.quick else (10000, 55)), repeat=args.repeat)
+    if args.only != "link":
+        bench_cluster(*((20, 20_000) if args.quick else (60, 150_000)))
+        if not args.quick:
+            bench_cluster_large()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@ simulated tables with known answers, and the ``maliang filter/link/cluster`` com
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -192,6 +194,65 @@ def test_link_is_the_plain_rule(case, radius, max_dark):
     linked = link(df, radius, max_dark=max_dark)
     assert len(linked) == got.max() + 1
     np.testing.assert_array_equal(linked["frame"], pd.Series(frame).groupby(got).min())
+
+
+def _dense_scene(persistent, n=3000, n_frames=240, seed=11):
+    """``n`` localizations in ``n_frames`` frames on 5 x 5 px (tracks chain across frames, so many cross any
+    cut of the frames); ``persistent``: plus one isolated molecule on in every frame (rows shuffled)."""
+    rng = np.random.default_rng(seed)
+    frame, x, y = rng.integers(-5, n_frames - 5, n), rng.uniform(0, 5, n), rng.uniform(0, 5, n)
+    u = rng.choice([0.05, 0.1, 0.2], n)
+    if persistent:
+        frame = np.concatenate([frame, np.arange(-5, n_frames - 5)])
+        x, y = np.concatenate([x, np.full(n_frames, 20.0)]), np.concatenate([y, np.full(n_frames, 20.0)])
+        u = np.concatenate([u, np.full(n_frames, 0.05)])
+    rows = rng.permutation(frame.size)
+    return frame[rows], x[rows], y[rows], u[rows]
+
+
+@pytest.mark.parametrize(("radius", "max_dark"), [(None, 1), (None, 3), (0.3, 2)])
+@pytest.mark.parametrize("persistent", [False, True])
+def test_frame_chunks_link_as_one_sequential_run(radius, max_dark, persistent):
+    """The frames cut into chunks linked at once (every chunk but the first speculated from no open track, then
+    linked again from the true tracks until the two runs coincide) give the plain rule's tracks, with tracks
+    crossing the cuts; with a molecule on in every frame the runs never coincide and the second run goes on to
+    the chunk's end."""
+    from napari_maliang.smlm._link_numba import link_tracks
+
+    frame, x, y, u = _dense_scene(persistent)
+    expected = _reference_link_ids(frame, x, y, u, radius, max_dark)
+    middle = np.median(frame)
+    spans = pd.Series(frame).groupby(expected).agg(["min", "max"])
+    assert ((spans["min"] < middle) & (spans["max"] > middle)).sum() >= 3  # tracks cross the middle cut
+    for n_chunks in (1, 2, 3, 7, 40):
+        ids, first_rows = link_tracks(frame.astype(np.int64), x, y, u, radius or 0.0, gate_factor(), max_dark,
+                                      n_chunks)
+        np.testing.assert_array_equal(ids, expected, err_msg=f"{n_chunks} chunks")
+        np.testing.assert_array_equal(ids[first_rows], np.arange(first_rows.size))
+    df = pd.DataFrame({"frame": frame, "x": x, "y": y, "uncertainty_x": u, "uncertainty_y": u})
+    np.testing.assert_array_equal(link_ids(df, radius, max_dark=max_dark), expected)
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_second_run_stops_where_the_runs_coincide(persistent):
+    """The second run of a speculated chunk stops a few frames after the cut (the tracks of the first chunk
+    end), and never while a molecule stays on across the whole chunk."""
+    from napari_maliang.smlm._link_numba import bucket_grid, frame_order, link_blocks, new_state, open_bound
+
+    frame, x, y, u = _dense_scene(persistent, n=6000, n_frames=400)
+    with ThreadPoolExecutor(1) as pool:
+        order, starts, block_frame, xyu = frame_order(frame.astype(np.int64), x, y, u, pool, 1)
+    grid = bucket_grid(x, u, block_frame.size, 0.0, gate_factor())
+    n, cut, end = frame.size, block_frame.size // 2, block_frame.size
+    common = (starts, block_frame, xyu, grid, 0.0, gate_factor(), 1, np.empty(n, np.int64), np.zeros(n, np.int64))
+    first, second = new_state(open_bound(starts, 1), grid[2]), new_state(open_bound(starts, 1), grid[2])
+    assert link_blocks(0, cut, *common, first, -1) == cut
+    assert link_blocks(cut, end, *common, second, -1) == end
+    stop = link_blocks(cut, end, *common, first, cut)
+    if persistent:
+        assert stop == end
+    else:
+        assert cut < stop < cut + 30
 
 
 def test_unsorted_and_negative_frames_give_the_sorted_answer(blinks):

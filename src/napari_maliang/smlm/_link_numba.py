@@ -1,15 +1,24 @@
 """Numba kernels of :func:`napari_maliang.smlm.linking.link` (imported lazily).
 
-Linking (:func:`link_tracks`) goes frame by frame through the localizations sorted by frame (a counting sort,
-:func:`._grid_numba.frame_blocks`). The open tracks (whose last localization is at most ``max_dark + 1``
-frames old) are kept in one array sorted by the position of their last localization (``x``, then track id),
-updated every frame by a linear merge: the tracks that took a localization or went dark too long leave it, the
-localizations of the frame (sorted by ``x`` once, before the loop) enter it. The candidate pairs of a frame
-(localization, open track within the pair's gate) are found by a binary search and a sweep over ``x`` in that
-array, in the order localization, then ``x`` and id of the track; they are assigned greedily, the closest (in
-units of the pair's gate) first, ties in that order, each track and each localization at most once. A pair
-whose localization and track have no other candidate is assigned at once (the greedy rule would, whatever the
-order); only the others are sorted. A localization left without a track starts one.
+Linking (:func:`link_tracks`) goes frame by frame through the localizations sorted by frame (a counting sort of
+parts of the rows on as many threads, :func:`frame_order`). The open tracks (whose last localization is at most
+``max_dark + 1`` frames old) are kept in buckets of the ``x`` of their last localization, rebuilt every frame.
+The candidate pairs of a frame (localization, open track within the pair's gate) are found in the buckets within
+reach of each localization; they are assigned greedily, the closest (in units of the pair's gate) first, ties:
+the localization first in the input, then the track whose last localization has the smaller ``x``, then the
+older track; each track and each localization at most once. A pair whose localization and track have no other
+candidate is assigned at once (the greedy rule would, whatever the order); only the others are sorted. A
+localization left without a track starts one. A track is named by its root, the frame-order position of its
+first localization, so two runs name the same track alike and ids are the roots counted in order
+(:func:`track_ids`).
+
+The frame loop is sequential (a frame's assignment needs the open tracks of the frames before), so
+:func:`link_tracks` speculates: it cuts the frames into chunks and links them all at once, each chunk but the
+first from no open track, then links each chunk again from the true open tracks until the two runs hold the
+same open tracks after a frame; the state after a frame is the set of open tracks, which is fixed by the roots
+of the localizations in the frames still within reach, so from there on the speculative run is the true one
+(:func:`link_blocks`). Molecules stay on for a few frames, so the second run is short; a track that never ends
+makes it run to the chunk's end, which is still exact.
 
 :func:`track_span`, :func:`weighted_sums` and :func:`track_sums` are the per-track sums of the merge, each a pass
 over the rows in row order (the sums of ``np.bincount``, without its float64 copies).
@@ -17,10 +26,13 @@ over the rows in row order (the sums of ``np.bincount``, without its float64 cop
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numba
 import numpy as np
 
 from napari_maliang.smlm._grid_numba import frame_blocks
+from napari_maliang.smlm.fit import default_threads
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -79,11 +91,12 @@ def _sort_pairs(rest, count, buffer, pair_d, pair_a, pair_t, open_x, open_id):
 
 
 @numba.njit(cache=True, nogil=True)
-def _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, per_bucket, n_buckets, radius,
+def _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, start, slot, x0, per_bucket, n_buckets, radius,
                  factor, umax, pair_d, pair_a, pair_t, pairs_of_loc, pairs_of_track):
     """The candidate pairs of the localizations ``lo:hi`` (of one frame) with the open tracks, found through
-    the tracks' buckets of ``x`` (lists ``head``/``after``); returns their number, or -1 when the pair arrays
-    are too short (no counts left behind)."""
+    the tracks' buckets of ``x`` (bucket ``i`` holds the tracks ``slot[start[i]:start[i + 1]]``); returns their
+    number, or -1 when the pair arrays are too short (no counts left behind). Every track of the buckets within
+    reach is written as a pair and kept (the count advanced) only when it is one: no branch to mispredict."""
     n_pairs = 0
     for a in range(lo, hi):
         xa, ya, ua = xs[a], ys[a], us[a]
@@ -91,73 +104,150 @@ def _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, pe
         left, right = xa - reach, xa + reach
         first = min(max(int((left - x0) * per_bucket), 0), n_buckets - 1)
         last = min(max(int((right - x0) * per_bucket), 0), n_buckets - 1)
-        for bucket in range(first, last + 1):
-            t = head[bucket]
-            while t >= 0:
-                if left <= open_x[t] <= right:
-                    gate = _pair_gate(radius, factor, ua, open_u[t])
-                    d2 = (open_x[t] - xa) ** 2 + (open_y[t] - ya) ** 2
-                    if d2 <= gate * gate:
-                        if n_pairs == pair_d.size:
-                            for p in range(n_pairs):
-                                pairs_of_loc[pair_a[p]] = 0
-                                pairs_of_track[pair_t[p]] = 0
-                            return -1
-                        pair_d[n_pairs], pair_a[n_pairs], pair_t[n_pairs] = d2 / (gate * gate), a, t
-                        n_pairs += 1
-                        pairs_of_loc[a] += 1
-                        pairs_of_track[t] += 1
-                t = after[t]
+        for j in range(start[first], start[last + 1]):
+            if n_pairs == pair_d.size:
+                for p in range(n_pairs):
+                    pairs_of_loc[pair_a[p]] = 0
+                    pairs_of_track[pair_t[p]] = 0
+                return -1
+            t = slot[j]
+            gate = _pair_gate(radius, factor, ua, open_u[t])
+            d2 = (open_x[t] - xa) ** 2 + (open_y[t] - ya) ** 2
+            inside = (left <= open_x[t]) & (open_x[t] <= right) & (d2 <= gate * gate)
+            pair_d[n_pairs], pair_a[n_pairs], pair_t[n_pairs] = d2 / (gate * gate), a, t
+            n_pairs += inside
+            pairs_of_loc[a] += inside
+            pairs_of_track[t] += inside
     return n_pairs
 
 
 @numba.njit(cache=True, nogil=True)
-def link_tracks(frame, x, y, u, radius, factor, max_dark):
-    """Track id of every localization (in row order; frames in any order) and the row of every track's first
-    localization; ids count from 0 in order of creation (by frame, then row).
+def _count_frames(frame, lo, hi, fmin, counts):
+    """Add the rows ``lo:hi`` to ``counts`` (rows per frame, from frame ``fmin``)."""
+    for i in range(lo, hi):
+        counts[frame[i] - fmin] += 1
 
-    ``radius > 0`` is a fixed gate; ``radius == 0`` gates each pair at ``factor * sqrt(u_i**2 + u_j**2)``.
-    """
-    n = frame.shape[0]
-    order, starts, block_frame, rank = frame_blocks(frame)
-    n_blocks = block_frame.size
-    # the localizations in order of frame, by scattering (random writes are cheaper than random reads)
-    xs, ys, us = np.empty(n), np.empty(n), np.empty(n)
-    for i in range(n):
-        a = rank[i]
-        xs[a], ys[a], us[a] = x[i], y[i], u[i]
-    # buckets of x for the open tracks: about 4 per localization of a frame, none narrower than a typical gate
-    x0, x1 = (xs.min(), xs.max()) if n else (0.0, 0.0)
-    typical_gate = radius if radius > 0.0 else _pair_gate(radius, factor, us.mean() if n else 0.0, 0.0) * np.sqrt(2.0)
+
+@numba.njit(cache=True, nogil=True)
+def _frame_blocks_of(counts, fmin):
+    """From the rows per frame of every part of the rows (``counts``, one line a part): where each part's rows
+    of each frame go in frame order (``fill``; part after part within a frame, so the sort is stable), and the
+    blocks ``starts``, ``block_frame`` of :func:`._grid_numba.frame_blocks`."""
+    n_parts, span = counts.shape
+    fill = np.empty_like(counts)
+    starts, block_frame = np.empty(span + 1, np.int64), np.empty(span, np.int64)
+    a, m = 0, 0
+    for v in range(span):
+        start = a
+        for part in range(n_parts):
+            fill[part, v] = a
+            a += counts[part, v]
+        if a > start:
+            starts[m], block_frame[m] = start, fmin + v
+            m += 1
+    starts[m] = a
+    return fill, starts[: m + 1].copy(), block_frame[:m].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def _scatter_rows(frame, x, y, u, lo, hi, fmin, fill, order, xyu):
+    """Write the rows ``lo:hi`` into frame order at ``fill`` (the next place of each frame, advanced): ``order``
+    (their row) and ``xyu`` (``x, y, u`` side by side, one write per row)."""
+    for i in range(lo, hi):
+        v = frame[i] - fmin
+        a = fill[v]
+        fill[v] = a + 1
+        order[a] = i
+        xyu[a, 0], xyu[a, 1], xyu[a, 2] = x[i], y[i], u[i]
+
+
+def frame_order(frame, x, y, u, pool, n_parts):
+    """The localizations in order of frame, stable: ``order`` (the row of each), ``starts`` and ``block_frame``
+    (the blocks of one frame, as :func:`._grid_numba.frame_blocks` gives them) and their ``x, y, u`` in that
+    order side by side (``(n, 3)``). A counting sort of ``n_parts`` parts of the rows at once on ``pool`` (each
+    part counted, then scattered after the parts before it) when the frames span at most ``4 n + 1024`` values,
+    else ``frame_blocks``' merge sort."""
+    n = frame.size
+    fmin, fmax = int(frame.min()), int(frame.max())
+    if fmax - fmin > 4 * n + 1024:
+        order, starts, block_frame, _ = frame_blocks(frame)
+        return order, starts, block_frame, np.stack((x[order], y[order], u[order]), axis=1)
+    parts = np.linspace(0, n, n_parts + 1).astype(np.int64)
+    counts = np.zeros((n_parts, fmax - fmin + 1), np.int64)
+    for run in [pool.submit(_count_frames, frame, lo, hi, fmin, line)
+                for lo, hi, line in zip(parts[:-1], parts[1:], counts)]:
+        run.result()
+    fill, starts, block_frame = _frame_blocks_of(counts, fmin)
+    order, xyu = np.empty(n, np.int64), np.empty((n, 3))
+    for run in [pool.submit(_scatter_rows, frame, x, y, u, lo, hi, fmin, line, order, xyu)
+                for lo, hi, line in zip(parts[:-1], parts[1:], fill)]:
+        run.result()
+    return order, starts, block_frame, xyu
+
+
+def bucket_grid(x, u, n_blocks, radius, factor):
+    """Buckets of ``x`` for the open tracks: about 4 per localization of a frame, none narrower than a typical
+    gate; returns ``x0, per_bucket, n_buckets`` (bucket of ``x``: ``int((x - x0) * per_bucket)``, clipped)."""
+    n = x.size
+    x0, x1 = float(x.min()), float(x.max())
+    typical_gate = radius if radius > 0.0 else factor * float(u.mean()) * np.sqrt(2.0)
     n_buckets = min(max(4 * n // max(n_blocks, 1), 1), 1 << 20)
     if typical_gate > 0.0:
         n_buckets = max(min(n_buckets, int((x1 - x0) / typical_gate)), 1)
     per_bucket = n_buckets / (x1 - x0) if x1 > x0 else 0.0
-    head = np.full(n_buckets, -1, np.int64)
-    track = np.empty(n, np.int64)  # by position in ``order``
-    first_row = np.empty(n, np.int64)
-    n_tracks = 0
-    # the open tracks (at most n): last position, uncertainty and frame, id, bucket list
-    open_x, open_y, open_u = np.empty(n), np.empty(n), np.empty(n)
-    open_last, open_id = np.empty(n, np.int64), np.empty(n, np.int64)
-    after, taken = np.empty(n, np.int64), np.zeros(n, np.bool_)
-    pairs_of_track, pairs_of_loc = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    n_open = 0
-    umax = 0.0
+    return x0, per_bucket, n_buckets
+
+
+def open_bound(starts, max_dark):
+    """The most tracks that can be open at once: the most localizations in ``max_dark + 1`` consecutive frames
+    (an open track's last localization lies in one of the ``max_dark + 1`` frames up to the current one)."""
+    width = min(max_dark + 1, starts.size - 1)
+    return int(np.max(starts[width:] - starts[:-width]))
+
+
+@numba.njit(cache=True, nogil=True)
+def new_state(n, n_buckets):
+    """No open track, room for ``n`` (:func:`open_bound`): the last position ``x, y`` and uncertainty of every
+    open track, its last frame and its root (the frame-order position of its first localization), the tracks by
+    bucket of ``x`` (``start``, ``slot``; :func:`_frame_pairs`) and the bucket of each, per-frame flags and
+    counts, and ``[number of open tracks]``, ``[largest open uncertainty]``."""
+    return (np.empty(n), np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64),
+            np.zeros(n_buckets + 1, np.int64), np.empty(n, np.int64), np.empty(n, np.int64), np.zeros(n, np.bool_),
+            np.zeros(n, np.int64), np.zeros(1, np.int64), np.zeros(1))
+
+
+@numba.njit(cache=True, nogil=True)
+def link_blocks(b0, b1, starts, block_frame, xyu, grid, radius, factor, max_dark, track, pairs_of_loc, state,
+                check_from):
+    """Link the frames (blocks) ``b0 .. b1 - 1`` from the open tracks of ``state`` (updated in place), writing
+    the root of every localization's track into ``track`` (frame order).
+
+    With ``check_from >= 0`` the blocks from ``check_from`` on already hold a run that started there with no open
+    track (the speculative run of :func:`link_tracks`): the run stops after the first block at which the two
+    runs hold the same open tracks (the open tracks are those whose last localization lies in a frame still
+    within reach, so the same roots on the localizations of those frames make the same state, and every later
+    frame links the same way). Returns the block after the last one linked.
+    """
+    x0, per_bucket, n_buckets = grid
+    open_x, open_y, open_u, open_last, open_id, start, slot, bucket_of, taken, pairs_of_track, count, largest = state
+    n_open, umax = count[0], largest[0]
     capacity = 1024
     pair_d, pair_a, pair_t = np.empty(capacity), np.empty(capacity, np.int64), np.empty(capacity, np.int64)
     rest, buffer = np.empty(capacity, np.int64), np.empty(capacity, np.int64)
-    for b in range(n_blocks):
+    xs, ys, us = xyu[:, 0], xyu[:, 1], xyu[:, 2]
+    last_change = -1  # the last block whose roots the check changed
+    for b in range(b0, b1):
         f, lo, hi = block_frame[b], starts[b], starts[b + 1]
-        n_pairs = _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, per_bucket, n_buckets,
+        n_pairs = _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, start, slot, x0, per_bucket, n_buckets,
                                radius, factor, umax, pair_d, pair_a, pair_t, pairs_of_loc, pairs_of_track)
         while n_pairs < 0:
             capacity *= 2
             pair_d, pair_a, pair_t = np.empty(capacity), np.empty(capacity, np.int64), np.empty(capacity, np.int64)
             rest, buffer = np.empty(capacity, np.int64), np.empty(capacity, np.int64)
-            n_pairs = _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, head, after, x0, per_bucket,
+            n_pairs = _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, start, slot, x0, per_bucket,
                                    n_buckets, radius, factor, umax, pair_d, pair_a, pair_t, pairs_of_loc,
                                    pairs_of_track)
+        before = track[lo:hi].copy() if check_from >= 0 else track[lo:lo]
         # greedy assignment, closest first: a pair without rivals at once, the others in order
         for a in range(lo, hi):
             track[a] = -1
@@ -181,13 +271,12 @@ def link_tracks(frame, x, y, u, radius, factor, max_dark):
             pairs_of_track[pair_t[p]] = 0
         for a in range(lo, hi):
             if track[a] < 0:
-                track[a] = n_tracks
-                first_row[n_tracks] = order[a]
-                n_tracks += 1
+                track[a] = a  # a new track, rooted here
+            if check_from >= 0 and track[a] != before[a - lo]:
+                last_change = b
         # the open tracks of the next frame: those neither extended nor too long dark, and this frame's
-        next_frame = block_frame[b + 1] if b + 1 < n_blocks else f + max_dark + 2
+        next_frame = block_frame[b + 1] if b + 1 < block_frame.size else f + max_dark + 2
         oldest = next_frame - max_dark - 1
-        head[:] = -1
         kept = 0
         umax = 0.0
         for t in range(n_open):
@@ -202,15 +291,86 @@ def link_tracks(frame, x, y, u, radius, factor, max_dark):
                 open_last[kept], open_id[kept] = f, track[a]
                 kept += 1
         n_open = kept
+        # the tracks by bucket: counted, summed up to each bucket's end, placed back to front
+        start[:] = 0
         for t in range(n_open):
             bucket = min(max(int((open_x[t] - x0) * per_bucket), 0), n_buckets - 1)
-            after[t] = head[bucket]
-            head[bucket] = t
+            bucket_of[t] = bucket
+            start[bucket] += 1
             umax = max(umax, open_u[t])
-    ids = np.empty(n, np.int64)
+        total = 0
+        for bucket in range(n_buckets):
+            total += start[bucket]
+            start[bucket] = total
+        start[n_buckets] = n_open
+        for t in range(n_open):
+            start[bucket_of[t]] -= 1
+            slot[start[bucket_of[t]]] = t
+        if check_from >= 0:
+            reach = b + 1  # the first block whose localizations may end an open track
+            while reach > 0 and block_frame[reach - 1] >= oldest:
+                reach -= 1
+            if reach >= check_from and last_change < reach:
+                count[0], largest[0] = n_open, umax
+                return b + 1
+    count[0], largest[0] = n_open, umax
+    return b1
+
+
+@numba.njit(cache=True, nogil=True)
+def track_ids(order, track):
+    """Track ids in row order from the roots of :func:`link_blocks` (frame order; overwritten): ids count the
+    roots in frame order, and the row of every track's first localization."""
+    n = order.size
+    ids, first_row = np.empty(n, np.int64), np.empty(n, np.int64)
+    n_tracks = 0
     for a in range(n):
-        ids[order[a]] = track[a]  # a scatter again
+        root = track[a]
+        if root == a:
+            first_row[n_tracks] = order[a]
+            track[a] = n_tracks
+            n_tracks += 1
+        else:
+            track[a] = track[root]  # the root comes first and holds its id already
+        ids[order[a]] = track[a]
     return ids, first_row[:n_tracks].copy()
+
+
+def link_tracks(frame, x, y, u, radius, factor, max_dark, n_chunks=None):
+    """Track id of every localization (in row order; frames in any order) and the row of every track's first
+    localization; ids count from 0 in order of creation (by frame, then row).
+
+    ``radius > 0`` is a fixed gate; ``radius == 0`` gates each pair at ``factor * sqrt(u_i**2 + u_j**2)``.
+
+    The frames are cut into ``n_chunks`` runs of about equal numbers of localizations (default: one per CPU,
+    none shorter than 200 frames), linked at once on as many threads, every run but the first starting with no
+    open track (a speculation). Then, in order, each run is linked again from the true open tracks at the end
+    of the one before, until its open tracks coincide with the speculative run's (in a few frames: a molecule
+    stays on for a few frames); from there the speculative run is exact. The result is that of one sequential
+    run whatever the cut.
+    """
+    n = frame.size
+    threads = default_threads() if n_chunks is None else max(n_chunks, 1)
+    with ThreadPoolExecutor(threads) as pool:
+        order, starts, block_frame, xyu = frame_order(frame, x, y, u, pool, threads)
+        n_blocks = block_frame.size
+        if n_chunks is None:
+            n_chunks = max(min(threads, n_blocks // 200), 1)
+        grid = bucket_grid(x, u, n_blocks, radius, factor)
+        cuts = np.unique(np.searchsorted(starts, np.linspace(0, n, n_chunks + 1)[1:-1]))
+        bounds = [0, *cuts[(cuts > 0) & (cuts < n_blocks)].tolist(), n_blocks]
+        track, pairs_of_loc = np.empty(n, np.int64), np.zeros(n, np.int64)
+        states = [new_state(open_bound(starts, max_dark), grid[2]) for _ in bounds[:-1]]
+        common = (starts, block_frame, xyu, grid, radius, factor, max_dark, track, pairs_of_loc)
+        runs = [pool.submit(link_blocks, b0, b1, *common, state, -1)
+                for b0, b1, state in zip(bounds[:-1], bounds[1:], states)]
+        for run in runs:
+            run.result()
+    state = states[0]
+    for b0, b1, speculative in zip(bounds[1:-1], bounds[2:], states[1:]):
+        if link_blocks(b0, b1, *common, state, b0) < b1:
+            state = speculative  # the speculative run's open tracks are the true ones from there on
+    return track_ids(order, track)
 
 
 @numba.njit(cache=True, nogil=True)
