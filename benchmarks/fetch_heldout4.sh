@@ -34,10 +34,4 @@ python -m pip download -q --no-deps --only-binary=:all: --platform manylinux_2_2
 tar xzf pypi/pillow-12.0.0.tar.gz -C root
 python -m zipfile -e pypi/arcade-3.3.3-py3-none-any.whl root
 python -m zipfile -e pypi/mahotas-1.4.19-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl root
-# the manifest names each file (column 1 + the extension of column 5) and its path in the package (column 5)
-grep -v '^#' "$MANIFEST" | while IFS=$'\t' read -r name sha kind source path licence; do
-  cp "root/$path" "$OUT/$name.${path##*.}"
-  echo "$sha  $OUT/$name.${path##*.}"
-done > sums.txt
-sha256sum --quiet -c sums.txt
-echo "held-out set 4: $(wc -l < sums.txt) pictures in $OUT, sha256 checked"
+copy_manifest "held-out set 4"
