@@ -434,7 +434,7 @@ def paper(q):
     from napari_maliang.dequantize import dequantize
 
     return _to_u8(dequantize(q, color_space="lab", quantizer="nearest", quantizer_space="lab", keep_means=False,
-                             small_region=0.0, dtype=np.float32) / 255)
+                             small_region=0.0, auto_hard=False, dtype=np.float32) / 255)
 
 
 def speed(repeats=3):

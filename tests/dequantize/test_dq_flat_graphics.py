@@ -99,6 +99,20 @@ def test_dequantizer_reports_the_automatic_hard_edges():
     assert (edges[:, :-1][hard_h] == 2).all()  # shown as hard in the widget's edge image
 
 
+def test_auto_hard_off_leaves_the_edges_to_the_paper():
+    img, flat = flat_graphic(60, 90)
+    q = kmeans_quantize(img, 16)
+    on, off = Dequantizer(q), Dequantizer(q, auto_hard=False)
+    assert off.auto_hard_edges() is None
+    # off: the edges are the Voronoi adjacency's alone (section 2.1), so more of them are soft than with the rules
+    assert all((a <= b).all() for a, b in zip(on.edges(), off.edges(), strict=True))
+    assert sum(m.sum() for m in off.edges()) > sum(m.sum() for m in on.edges())
+    assert all((a == b).all() for a, b in zip(off.edges(), classify_edges(off.indices, off.adjacency), strict=True))
+    # and the flat areas are smoothed into their anti-aliased borders again, which the rules prevent
+    err = lambda out: np.abs(out[flat].astype(np.int64) - img[flat]).max()
+    assert err(dequantize(q)) <= 1 < err(dequantize(q, auto_hard=False))
+
+
 def test_solver_stops_on_the_error_not_the_residual():
     # one large region whose only data term is weak (eq. 3 near its boundary, omega 0.01): ill-conditioned
     h, w = 64, 64

@@ -184,7 +184,7 @@ class Dequantizer:
         self._d = None
         self.labels = None
         self._antialiased = None
-        self._bands = None  # antialiasing_bands, found with the automatic hard edges
+        self._bands = None  # antialiasing_bands
         self._x = None  # last working-space solution (warm start)
         self._w_refined = None  # (omega, continuity, small_region, refined weights) of the last solve
         self._results = {}  # (options, annotations digest, dtype) -> output (undo is instant)
@@ -234,12 +234,19 @@ class Dequantizer:
             self.labels, self.n_regions = label_regions(self.indices)
         return self.labels
 
-    def auto_hard_edges(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(hard_h, hard_v)``: the anti-aliased steps between flat areas (:func:`~.regions.antialiasing_edges`)
-        and every edge of a flat region (:func:`~.flat.flat_edges`), hard before any brush."""
-        if self._antialiased is None:
+    def _antialiasing_bands(self):
+        if self._bands is None:
             self._bands = antialiasing_bands(self.indices, self.palette, self._regions())
-            steps = antialiasing_edges(self.indices, self.palette, self.labels, self._bands)
+        return self._bands
+
+    def auto_hard_edges(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(hard_h, hard_v)``: the anti-aliased steps between flat areas (:func:`~.regions.antialiasing_edges`)
+        and every edge of a flat region (:func:`~.flat.flat_edges`), hard before any brush; ``None`` when the
+        ``auto_hard`` option is off."""
+        if not self.options.auto_hard:
+            return None
+        if self._antialiased is None:
+            steps = antialiasing_edges(self.indices, self.palette, self._regions(), self._antialiasing_bands())
             soft = _brushes.classify_edges(self.indices, self.adjacency, None, steps)
             flat = flat_edges(self.labels, flat_regions(self.labels, *soft))
             self._antialiased = (steps[0] | flat[0], steps[1] | flat[1])
@@ -253,9 +260,9 @@ class Dequantizer:
         blends between two flat regions, which target the interval between theirs (:mod:`.flat`)."""
         if self.lattice is None:
             return self.indices, self.palette_work
-        self.auto_hard_edges()  # the anti-aliasing bands
+        bands = self._antialiasing_bands()
         flat = flat_regions(self.labels, soft_h, soft_v)
-        return end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self.palette_work, self._bands)
+        return end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self.palette_work, bands)
 
     def _prepare(self):
         if self._base is None:

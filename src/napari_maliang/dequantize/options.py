@@ -98,6 +98,12 @@ class DequantizeOptions(Options):
         "their quantized colour.",
         low=0,
     )
+    auto_hard: bool = option(
+        True,
+        "Make edges hard automatically before the brushes (not in the paper): the one- and two-pixel "
+        "anti-aliased steps between flat areas, and in a flat graphic (at least half the pixels in flat regions) "
+        "every edge of a flat region. Off: only the Voronoi adjacency of section 2.1 and the brushes decide.",
+    )
     keep_means: bool = option(
         True,
         "After refinement, shift each colour's pixels so that they average to the palette colour again (not in "
