@@ -5,6 +5,17 @@ from __future__ import annotations
 import numba
 
 
+@numba.njit(inline="always")
+def _count_edge(p, q, is_soft, soft, border):
+    """One 4-neighbour pair of labels ``p``, ``q``: an edge of both regions when they differ."""
+    if q != p:
+        border[p] += 1
+        border[q] += 1
+        if is_soft:
+            soft[p] += 1
+            soft[q] += 1
+
+
 @numba.njit(cache=True, nogil=True)
 def border_counts(labels, soft_h, soft_v, soft, border):
     """Add to ``soft[r]`` and ``border[r]`` (int64, by label) the soft and all edges between region ``r`` and
@@ -12,20 +23,7 @@ def border_counts(labels, soft_h, soft_v, soft, border):
     h, w = labels.shape
     for i in range(h):
         for j in range(w):
-            p = labels[i, j]
             if j + 1 < w:
-                q = labels[i, j + 1]
-                if q != p:
-                    border[p] += 1
-                    border[q] += 1
-                    if soft_h[i, j]:
-                        soft[p] += 1
-                        soft[q] += 1
+                _count_edge(labels[i, j], labels[i, j + 1], soft_h[i, j], soft, border)
             if i + 1 < h:
-                q = labels[i + 1, j]
-                if q != p:
-                    border[p] += 1
-                    border[q] += 1
-                    if soft_v[i, j]:
-                        soft[p] += 1
-                        soft[q] += 1
+                _count_edge(labels[i, j], labels[i + 1, j], soft_v[i, j], soft, border)
