@@ -45,6 +45,40 @@ def neighbour_row(keys, start, stop, first_key, cx, gy, ncx, ncy):
     return lo, hi
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def counting_span(n):
+    """The widest span of frame values (``max - min``) sorted by counting for ``n`` rows (else a merge sort)."""
+    return 4 * n + 1024
+
+
+@numba.njit(cache=True, nogil=True)
+def count_frames(frame, lo, hi, fmin, counts):
+    """Add the rows ``lo:hi`` to ``counts`` (rows per frame, from frame ``fmin``)."""
+    for i in range(lo, hi):
+        counts[frame[i] - fmin] += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def frame_blocks_of(counts, fmin):
+    """From the rows per frame of every part of the rows (``counts``, one line a part): where each part's rows
+    of each frame go in frame order (``fill``; part after part within a frame, so the sort is stable), and the
+    blocks ``starts``, ``block_frame`` of :func:`frame_blocks`."""
+    n_parts, span = counts.shape
+    fill = np.empty_like(counts)
+    starts, block_frame = np.empty(span + 1, np.int64), np.empty(span, np.int64)
+    a, m = 0, 0
+    for v in range(span):
+        start = a
+        for part in range(n_parts):
+            fill[part, v] = a
+            a += counts[part, v]
+        if a > start:
+            starts[m], block_frame[m] = start, fmin + v
+            m += 1
+    starts[m] = a
+    return fill, starts[: m + 1].copy(), block_frame[:m].copy()
+
+
 @numba.njit(cache=True, nogil=True)
 def frame_blocks(frame):
     """The rows in order of frame, stable (ties keep the row order), and the blocks of one frame in that order.
@@ -52,7 +86,8 @@ def frame_blocks(frame):
     Returns ``order`` (int64, ``n``), ``starts`` (int64, ``m + 1``; block ``b`` is ``order[starts[b]:starts[b + 1]]``),
     ``block_frame`` (int64, ``m``: the frame of every block, ascending) and ``rank`` (the inverse of ``order``:
     where each row went; scattering by it writes at random but reads in order, cheaper than gathering by
-    ``order``). A counting sort (two passes) when the frames span at most ``4 n + 1024`` values, else a merge sort.
+    ``order``). A counting sort (:func:`count_frames`, :func:`frame_blocks_of`) when the frames span at most
+    :func:`counting_span` values, else a merge sort.
     """
     n = frame.size
     if n == 0:
@@ -61,29 +96,16 @@ def frame_blocks(frame):
     for i in range(n):
         fmin, fmax = min(fmin, frame[i]), max(fmax, frame[i])
     span = fmax - fmin
-    if 0 <= span <= 4 * n + 1024:
-        first = np.zeros(span + 2, np.int64)  # first[v]: where frame fmin + v starts in the order
-        for i in range(n):
-            first[frame[i] - fmin + 1] += 1
-        m = 0
-        for v in range(span + 1):
-            m += first[v + 1] > 0
-            first[v + 1] += first[v]
+    if 0 <= span <= counting_span(n):
+        counts = np.zeros((1, span + 1), np.int64)
+        count_frames(frame, 0, n, fmin, counts[0])
+        fills, starts, block_frame = frame_blocks_of(counts, fmin)
+        fill = fills[0]
         order, rank = np.empty(n, np.int64), np.empty(n, np.int64)
-        fill = first[:-1].copy()
         for i in range(n):
             v = frame[i] - fmin
             order[fill[v]], rank[i] = i, fill[v]
             fill[v] += 1
-        starts = np.empty(m + 1, np.int64)
-        block_frame = np.empty(m, np.int64)
-        b = 0
-        for v in range(span + 1):
-            if first[v + 1] > first[v]:
-                starts[b] = first[v]
-                block_frame[b] = fmin + v
-                b += 1
-        starts[m] = n
         return order, starts, block_frame, rank
     order = np.argsort(frame, kind="mergesort")
     rank = np.empty(n, np.int64)

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
-from napari_maliang.smlm._grid_numba import frame_blocks
+from napari_maliang.smlm._grid_numba import count_frames, counting_span, frame_blocks, frame_blocks_of
 from napari_maliang.smlm.fit import default_threads
 
 
@@ -122,34 +122,6 @@ def _frame_pairs(lo, hi, xs, ys, us, open_x, open_y, open_u, start, slot, x0, pe
 
 
 @numba.njit(cache=True, nogil=True)
-def _count_frames(frame, lo, hi, fmin, counts):
-    """Add the rows ``lo:hi`` to ``counts`` (rows per frame, from frame ``fmin``)."""
-    for i in range(lo, hi):
-        counts[frame[i] - fmin] += 1
-
-
-@numba.njit(cache=True, nogil=True)
-def _frame_blocks_of(counts, fmin):
-    """From the rows per frame of every part of the rows (``counts``, one line a part): where each part's rows
-    of each frame go in frame order (``fill``; part after part within a frame, so the sort is stable), and the
-    blocks ``starts``, ``block_frame`` of :func:`._grid_numba.frame_blocks`."""
-    n_parts, span = counts.shape
-    fill = np.empty_like(counts)
-    starts, block_frame = np.empty(span + 1, np.int64), np.empty(span, np.int64)
-    a, m = 0, 0
-    for v in range(span):
-        start = a
-        for part in range(n_parts):
-            fill[part, v] = a
-            a += counts[part, v]
-        if a > start:
-            starts[m], block_frame[m] = start, fmin + v
-            m += 1
-    starts[m] = a
-    return fill, starts[: m + 1].copy(), block_frame[:m].copy()
-
-
-@numba.njit(cache=True, nogil=True)
 def _scatter_rows(frame, x, y, u, lo, hi, fmin, fill, order, xyu):
     """Write the rows ``lo:hi`` into frame order at ``fill`` (the next place of each frame, advanced): ``order``
     (their row) and ``xyu`` (``x, y, u`` side by side, one write per row)."""
@@ -165,19 +137,20 @@ def frame_order(frame, x, y, u, pool, n_parts):
     """The localizations in order of frame, stable: ``order`` (the row of each), ``starts`` and ``block_frame``
     (the blocks of one frame, as :func:`._grid_numba.frame_blocks` gives them) and their ``x, y, u`` in that
     order side by side (``(n, 3)``). A counting sort of ``n_parts`` parts of the rows at once on ``pool`` (each
-    part counted, then scattered after the parts before it) when the frames span at most ``4 n + 1024`` values,
-    else ``frame_blocks``' merge sort."""
+    part counted, then scattered after the parts before it: :func:`._grid_numba.count_frames`,
+    :func:`._grid_numba.frame_blocks_of`) when the frames span at most :func:`._grid_numba.counting_span`
+    values, else ``frame_blocks``' merge sort."""
     n = frame.size
     fmin, fmax = int(frame.min()), int(frame.max())
-    if fmax - fmin > 4 * n + 1024:
+    if fmax - fmin > counting_span(n):
         order, starts, block_frame, _ = frame_blocks(frame)
         return order, starts, block_frame, np.stack((x[order], y[order], u[order]), axis=1)
     parts = np.linspace(0, n, n_parts + 1).astype(np.int64)
     counts = np.zeros((n_parts, fmax - fmin + 1), np.int64)
-    for run in [pool.submit(_count_frames, frame, lo, hi, fmin, line)
+    for run in [pool.submit(count_frames, frame, lo, hi, fmin, line)
                 for lo, hi, line in zip(parts[:-1], parts[1:], counts)]:
         run.result()
-    fill, starts, block_frame = _frame_blocks_of(counts, fmin)
+    fill, starts, block_frame = frame_blocks_of(counts, fmin)
     order, xyu = np.empty(n, np.int64), np.empty((n, 3))
     for run in [pool.submit(_scatter_rows, frame, x, y, u, lo, hi, fmin, line, order, xyu)
                 for lo, hi, line in zip(parts[:-1], parts[1:], fill)]:
@@ -190,7 +163,7 @@ def bucket_grid(x, u, n_blocks, radius, factor):
     gate; returns ``x0, per_bucket, n_buckets`` (bucket of ``x``: ``int((x - x0) * per_bucket)``, clipped)."""
     n = x.size
     x0, x1 = float(x.min()), float(x.max())
-    typical_gate = radius if radius > 0.0 else factor * float(u.mean()) * np.sqrt(2.0)
+    typical_gate = radius if radius > 0.0 else _pair_gate(radius, factor, float(u.mean()), 0.0) * np.sqrt(2.0)
     n_buckets = min(max(4 * n // max(n_blocks, 1), 1), 1 << 20)
     if typical_gate > 0.0:
         n_buckets = max(min(n_buckets, int((x1 - x0) / typical_gate)), 1)
