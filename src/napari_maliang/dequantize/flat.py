@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .regions import thick_regions
+from .regions import region_colours, thick_regions
 
 __all__ = ["FLAT_GRAPHIC_SHARE", "flat_regions", "flat_edges", "end_targets"]
 
@@ -103,8 +103,7 @@ def end_targets(indices, labels, flat, lower, upper, top, anchors, bands=None) -
         bound is 0, ``top`` where its upper bound is ``top`` (the centre where it is both: one code for the
         whole range).
     """
-    colour = np.zeros(flat.size, np.int64)
-    colour[labels.ravel()] = indices.ravel()
+    colour = region_colours(labels, indices, flat.size)
     lo, hi = lower[colour] == 0, upper[colour] == np.asarray(top)[None, :]
     centre = anchors[colour]
     target = np.where(lo & ~hi, 0.0, np.where(hi & ~lo, np.asarray(top, np.float64)[None, :], centre))

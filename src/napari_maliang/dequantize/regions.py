@@ -14,7 +14,7 @@ import numpy as np
 from napari_maliang._shared.validate import check_finite
 
 __all__ = ["IndexedImage", "index_image", "check_color_count", "label_regions", "dither_score", "kmeans_quantize",
-           "check_image", "value_scale", "thick_regions", "antialiasing_bands",
+           "check_image", "value_scale", "thick_regions", "region_colours", "antialiasing_bands",
            "antialiasing_edges"]
 
 DEFAULT_MAX_COLORS = 4096
@@ -250,15 +250,20 @@ def thick_regions(labels: np.ndarray) -> np.ndarray:
     return np.bincount(labels.ravel(), interior.ravel(), minlength=int(labels.max()) + 1) > 0
 
 
+def region_colours(labels: np.ndarray, indices: np.ndarray, n_labels: int) -> np.ndarray:
+    """int64 ``(n_labels,)``: the palette index of every region label (a region is one colour; 0 for unused)."""
+    colour = np.zeros(n_labels, np.int64)
+    colour[labels.ravel()] = indices.ravel()
+    return colour
+
+
 def antialiasing_bands(indices: np.ndarray, palette: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(pair_a, pair_b)`` int32 (H, W): for every band pixel of an anti-aliased step (see
     :func:`antialiasing_edges`), the labels of the two thick regions whose colours it lies between; 0 elsewhere."""
     from ._antialias_numba import band_pairs
 
     labels = np.ascontiguousarray(labels, np.int32)
-    n = int(labels.max())
-    region_colour = np.zeros(n + 1, np.int64)
-    region_colour[labels.ravel()] = indices.ravel()
+    region_colour = region_colours(labels, indices, int(labels.max()) + 1)
     pair_a, pair_b = np.zeros(labels.shape, np.int32), np.zeros(labels.shape, np.int32)
     band_pairs(labels, np.ascontiguousarray(indices, np.int64), thick_regions(labels), region_colour,
                np.ascontiguousarray(palette, np.float64), BAND_REACH, pair_a, pair_b)
