@@ -42,7 +42,7 @@ for our result and for the quantized input itself (Pillow's mapping is approxima
     python benchmarks/dequantize.py [--set design|heldout|heldout2|heldout3|heldout4] [--quick] [--paper] [--no-speed | --speed-only]
 
 ``--paper`` also runs the paper's method alone (Voronoi cells and smoothing in CIE-Lab, no lattice
-recognition, no palette-mean step, plain rounding). The last line is a one-line summary.
+recognition, no automatic hard edges, no palette-mean step, plain rounding). The last line is a one-line summary.
 """
 
 from __future__ import annotations

@@ -55,6 +55,11 @@ def fed_taus(n: int, tau_max: float) -> np.ndarray:
     return tau_max / (2.0 * np.cos(np.pi * (2 * i + 1) / (4 * n + 2)) ** 2)
 
 
+def fed_time(n: int, tau_max: float) -> float:
+    """The diffusion time one FED cycle of ``n`` steps reaches: the sum of :func:`fed_taus`, ``tau_max (n^2 + n) / 3``."""
+    return tau_max * (n**2 + n) / 3.0
+
+
 def fed_steps(theta: float, tau_max: float) -> int:
     """The smallest ``n`` whose FED cycle reaches the diffusion time ``theta``: ``tau_max (n^2 + n) / 3 >= theta``."""
     return max(1, int(np.ceil(-0.5 + np.sqrt(0.25 + 3.0 * theta / tau_max))))
@@ -232,8 +237,8 @@ def eed_inpaint(
                     *diffusion_tensor(u if guide is None else gd, lam=lam, sigma=sigma, diffusivity=diffusivity)
                 )
                 tau_max = 1.0 / max(float(_row_sums(*w).max()), 1e-12)
-                # longer cycles are split into pieces of at most MAX_STEPS steps (fed_taus' time formula)
-                pieces = int(np.ceil(time / cycles / (tau_max * (MAX_STEPS**2 + MAX_STEPS) / 3.0)))
+                # longer cycles are split into pieces of at most MAX_STEPS steps
+                pieces = int(np.ceil(time / cycles / fed_time(MAX_STEPS, tau_max)))
                 taus = fed_taus(fed_steps(time / cycles / pieces, tau_max), tau_max)
             for _ in range(pieces):
                 u = fed_cycle(u, *w, unknown, taus)
