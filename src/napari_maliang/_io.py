@@ -66,7 +66,7 @@ def _is_localization_file(path: Path) -> bool:
 
 def get_acquisition_reader(path):
     """Reader for raw movies opened lazily: grayscale (OME-/Big)TIFF stacks, picasso ``.raw`` + ``.yaml``,
-    ``.nd2`` (None for anything else, e.g. a single image or an RGB TIFF)."""
+    ``.nd2`` (one layer per channel; None for anything else, e.g. a single image or an RGB TIFF)."""
     from napari_maliang.smlm.acquisition import is_acquisition
 
     if isinstance(path, list) or not is_acquisition(path):
@@ -77,12 +77,13 @@ def get_acquisition_reader(path):
 def _read_acquisition(path):
     import warnings
 
-    from napari_maliang.smlm.acquisition import open_acquisition
+    from napari_maliang.smlm.acquisition import open_channels
 
-    movie = open_acquisition(path)
-    if movie.damage:
-        warnings.warn(movie.damage, stacklevel=2)
-    return [movie.layer_data()]
+    movies = open_channels(path)  # one layer per channel of a multi-channel ND2
+    for movie in movies:
+        if movie.damage:
+            warnings.warn(movie.damage, stacklevel=2)
+    return [movie.layer_data() for movie in movies]
 
 
 def get_localization_reader(path):

@@ -7,7 +7,7 @@ import pytest
 import tifffile
 import yaml
 
-from napari_maliang.smlm.acquisition import chunk_frames, is_acquisition, open_acquisition
+from napari_maliang.smlm.acquisition import chunk_frames, is_acquisition, open_acquisition, open_channels
 
 
 @pytest.fixture
@@ -17,7 +17,9 @@ def movie():
 
 def _is_lazy(frames, shape) -> bool:
     k = min(chunk_frames(shape[1:], frames.dtype), shape[0])
-    return type(frames).__module__.startswith("dask") and frames.shape == shape and frames.chunks[0][0] == k
+    import dask.array as da
+
+    return isinstance(frames, da.Array) and frames.shape == shape and frames.chunks[0][0] == k
 
 
 @pytest.mark.parametrize(
@@ -147,11 +149,18 @@ def test_chunks_hold_a_few_mebibytes_of_frames():
 
 
 class _StandInND2:
-    """What ``nd2.ND2File`` offers the reader (sizes, to_dask, voxel_size): no real .nd2 file can be made here
-    (the nd2 package reads, never writes), so the glue is checked against this stand-in."""
+    """What ``nd2.ND2File`` offers the reader (sizes, to_dask, voxel_size) with frames of known values (the nd2
+    package reads, never writes); the real Nikon file of ``tests/data/nd2`` is checked below."""
 
     def __init__(self, path, sizes, data, um_per_px):
         self.sizes, self._data, self._um = sizes, data, um_per_px
+        self.metadata = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def to_dask(self):
         import dask.array as da
@@ -181,3 +190,60 @@ def test_nd2_movies_through_the_nd2_package(tmp_path, monkeypatch, movie):
     monkeypatch.setattr(nd2, "ND2File", lambda p: _StandInND2(p, {"T": 40, "C": 2, "Y": 24, "X": 32}, two, 0.16))
     with pytest.raises(ValueError, match="2 channels"):
         open_acquisition(path)
+
+
+REAL_ND2 = os.path.join(os.path.dirname(__file__), os.pardir, "data", "nd2", "cluster.nd2")
+
+
+def test_a_real_nikon_nd2_opens_one_channel_at_a_time():
+    """NIS-Elements' own file (T 3 x Z 10 x C 2 x 31 x 38, 0.1678 um/px; tests/data/nd2/README.md)."""
+    nd2 = pytest.importorskip("nd2")
+    assert is_acquisition(REAL_ND2)
+    with pytest.raises(ValueError, match=r"2 channels \(0 = 5-FAM/pH 9.0, 1 = FM 4-64/2% CHAPS\).*--channel"):
+        open_acquisition(REAL_ND2)
+    with pytest.raises(ValueError, match="channel=2 does not exist"):
+        open_acquisition(REAL_ND2, channel=2)
+    whole = nd2.imread(REAL_ND2)  # (T, Z, C, Y, X), read by the package's other path
+    for c, (name, total) in enumerate((("5-FAM/pH 9.0", 3814184), ("FM 4-64/2% CHAPS", 1018707))):
+        acq = open_acquisition(REAL_ND2, channel=c)
+        assert acq.channel == name and acq.pixel_size_nm == pytest.approx(167.809, abs=1e-3)
+        assert _is_lazy(acq.frames, (30, 31, 38)) and acq.frames.dtype == np.uint16
+        frames = np.asarray(acq.frames)  # read after the file was closed: the dask array reopens it
+        np.testing.assert_array_equal(frames, whole[:, :, c].reshape(30, 31, 38))
+        assert int(frames.sum(dtype=np.int64)) == total
+    assert int(np.asarray(open_acquisition(REAL_ND2, channel=0).frames)[14, 15, 19]) == 258  # T 1, Z 4
+
+
+def test_napari_reader_gives_a_multichannel_nd2_one_layer_per_channel():
+    pytest.importorskip("nd2")
+    from napari_maliang._io import get_acquisition_reader
+
+    layers = get_acquisition_reader(REAL_ND2)(REAL_ND2)
+    assert [kw["name"] for _, kw, kind in layers] == ["cluster [5-FAM/pH 9.0]", "cluster [FM 4-64/2% CHAPS]"]
+    for (data, kw, kind), acq in zip(layers, open_channels(REAL_ND2)):
+        assert kind == "image" and data.shape == (30, 31, 38)
+        assert kw["metadata"]["channel"] == acq.channel and kw["metadata"]["pixel_size_source"] == "file"
+        assert kw["scale"][1] == pytest.approx(167.809, abs=1e-3) and kw["units"] == ("pixel", "nm", "nm")
+
+
+def test_single_channel_files_take_channel_0_or_none(tmp_path, movie):
+    tifffile.imwrite(tmp_path / "m.tif", movie)
+    assert open_acquisition(tmp_path / "m.tif", channel=0).channel is None
+    assert len(open_channels(tmp_path / "m.tif")) == 1
+    with pytest.raises(ValueError, match="has one channel; channel=1 does not exist"):
+        open_acquisition(tmp_path / "m.tif", channel=1)
+
+
+def test_cli_localizes_a_chosen_channel_of_a_real_nd2(tmp_path, capsys):
+    pytest.importorskip("nd2")
+    from napari_maliang.cli import main
+    from napari_maliang.smlm.io import read_localizations
+
+    out = tmp_path / "locs.hdf5"  # picasso's table: its YAML carries the pixel size
+    assert main(["localize", REAL_ND2, "-o", str(out), "--channel", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "pixel size: 167.809 nm (from the file)" in err and "(30, 31, 38)" in err
+    table = read_localizations(out)
+    assert table.attrs["pixel_size_nm"] == pytest.approx(167.809, abs=1e-3) and table.attrs["frame_shape"] == (31, 38)
+    assert main(["localize", REAL_ND2, "-o", str(tmp_path / "x.csv"), "--quiet"]) != 0  # no channel: refused
+    assert "2 channels" in capsys.readouterr().err

@@ -23,6 +23,7 @@ def register(subparsers) -> None:
     p.add_argument("stack", help="TIFF / BigTIFF / OME-TIFF stack (frames, H, W), picasso .raw (+ .yaml) or .nd2")
     p.add_argument("-o", "--output", required=True, help="output table: .csv (ThunderSTORM) or .hdf5 (picasso)")
     p.add_argument("--format", choices=("thunderstorm", "picasso"), help="output format (default: by extension)")
+    p.add_argument("--channel", type=int, help="the channel (from 0) of a multi-channel .nd2 file")
     p.add_argument("--estimate-sigma", action="store_true", help="estimate the PSF sigma from the data first")
     add_arguments(p, LocalizeOptions)
     p.add_argument("--fixed-sigma", dest="fit_sigma", action="store_false", default=argparse.SUPPRESS,
@@ -69,7 +70,7 @@ def _localize(args: argparse.Namespace) -> int:
     _format_for(Path(args.output), args.format)
     check_output(args.output, args.stack)
     err = sys.stderr
-    movie = open_acquisition(args.stack)  # the file's camera, and the frames as a dask array
+    movie = open_acquisition(args.stack, args.channel)  # the file's camera, and the frames as a dask array
     if movie.damage:
         err.write(f"warning: {movie.damage}\n")
     tiff = Path(args.stack).suffix.lower() in (".tif", ".tiff", ".btf", ".tf8")

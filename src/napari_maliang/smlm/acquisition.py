@@ -9,7 +9,8 @@ The camera pixel size and settings come from the file where it has them: OME-XML
 gain, offset, EM gain), the picasso YAML (``Pixelsize``, ``Gain``, ``Baseline``), the ND2 metadata (voxel size).
 A file whose end is missing (an acquisition interrupted while it was written) opens with the frames before the
 damage and says so in :attr:`Acquisition.damage`. Colour, palette and multi-channel TIFFs are refused: they are
-not camera frames.
+not camera frames. A multi-channel ND2 opens one channel at a time (``channel=``; :func:`open_channels` opens each,
+one napari layer per channel).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ACQUISITION_SUFFIXES", "Acquisition", "chunk_frames", "is_acquisition", "open_acquisition"]
+__all__ = ["ACQUISITION_SUFFIXES", "Acquisition", "chunk_frames", "is_acquisition", "open_acquisition", "open_channels"]
 
 TIFF_SUFFIXES = (".tif", ".tiff", ".btf", ".tf8")
 CHUNK_BYTES = 4 * 2**20
@@ -34,7 +35,8 @@ class Acquisition:
     what the file says.
 
     ``pixel_size_nm`` is None when the file does not give it; ``camera`` holds the camera settings the file gives
-    (keys of :class:`napari_maliang.smlm.camera.Camera`); ``damage`` describes a truncated file (None when whole).
+    (keys of :class:`napari_maliang.smlm.camera.Camera`); ``damage`` describes a truncated file (None when whole);
+    ``channel`` names the channel of a multi-channel file (None for a single-channel one).
     """
 
     path: str
@@ -42,6 +44,7 @@ class Acquisition:
     pixel_size_nm: float | None = None
     camera: dict = field(default_factory=dict)
     damage: str | None = None
+    channel: str | None = None
 
     def layer_data(self) -> tuple:
         """A napari Image ``LayerDataTuple``: the frames, in nm when the pixel size is known (units nm, scale the
@@ -57,8 +60,12 @@ class Acquisition:
         }
         if self.damage:
             metadata["damage"] = self.damage
+        name = Path(self.path).name.split(".")[0]
+        if self.channel is not None:
+            metadata["channel"] = self.channel
+            name = f"{name} [{self.channel}]"
         kwargs = {
-            "name": Path(self.path).name.split(".")[0],
+            "name": name,
             "metadata": metadata,
             "scale": (1.0, px, px),
             "units": ("pixel", "nm", "nm") if known else ("pixel", "pixel", "pixel"),
@@ -251,14 +258,22 @@ class _Described:  # what _not_camera_frames looks at
     palette: bool = False
 
 
-def open_acquisition(path) -> Acquisition:
+def open_acquisition(path, channel: int | None = None) -> Acquisition:
     """Open a raw movie lazily (see the module docstring for formats and metadata).
+
+    Parameters
+    ----------
+    path : str or Path
+        The movie.
+    channel : int, optional
+        The channel (from 0) of a multi-channel ND2 file; a single-channel file takes None or 0.
 
     Raises
     ------
     ValueError
         For a missing or unreadable file, a TIFF that is not camera frames (colour, palette, several channels), a
-        ``.raw`` without its YAML, or a file with no complete frame.
+        ``.raw`` without its YAML, a file with no complete frame, a multi-channel ND2 without ``channel`` (the
+        message names its channels) or a channel the file does not have.
 
     References
     ----------
@@ -271,13 +286,24 @@ def open_acquisition(path) -> Acquisition:
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
     suffix = path.suffix.lower()
-    if suffix == ".raw":
-        return _open_raw(path)
     if suffix == ".nd2":
-        return _open_nd2(path)
-    if suffix in TIFF_SUFFIXES:
-        return _open_tiff(path)
-    raise ValueError(f"{path.name}: not a movie this reader knows ({', '.join(ACQUISITION_SUFFIXES)})")
+        return _open_nd2(path, channel)
+    if suffix not in (*TIFF_SUFFIXES, ".raw"):
+        raise ValueError(f"{path.name}: not a movie this reader knows ({', '.join(ACQUISITION_SUFFIXES)})")
+    if channel not in (None, 0):
+        raise ValueError(f"{path.name} has one channel; channel={channel} does not exist (give 0 or none)")
+    return _open_raw(path) if suffix == ".raw" else _open_tiff(path)
+
+
+def open_channels(path) -> list[Acquisition]:
+    """Every channel of a movie, each opened lazily by :func:`open_acquisition` (one for a single-channel file):
+    what napari's reader shows, one layer per channel."""
+    path = Path(path)
+    if path.suffix.lower() != ".nd2":
+        return [open_acquisition(path)]
+    with _nd2_file(path) as f:
+        n = _nd2_channels(f, path)[1]
+    return [open_acquisition(path, channel=c if n > 1 else None) for c in range(n)]
 
 
 def _open_tiff(path: Path) -> Acquisition:
@@ -412,22 +438,48 @@ def _open_raw(path: Path) -> Acquisition:
     return Acquisition(str(path), _as_dask(reader), camera.get("pixel_size_nm"), camera, damage)
 
 
-def _open_nd2(path: Path) -> Acquisition:
-    """A Nikon ND2 file through the ``nd2`` package (its lazy dask array); one channel only."""
+def _nd2_file(path: Path):
+    """``nd2.ND2File(path)``, or a ValueError that says what is wrong."""
     try:
         import nd2
     except ImportError:
         raise ValueError("reading .nd2 files needs the nd2 package: pip install 'napari-maliang[nd2]'") from None
     try:
-        f = nd2.ND2File(path)
+        return nd2.ND2File(path)
     except Exception as exc:  # noqa: BLE001 - the nd2 package raises several kinds
         raise ValueError(f"{path.name} is not a readable ND2 file: {exc}") from None
+
+
+def _nd2_channels(f, path: Path) -> tuple[list[str], int]:
+    """The channel names and count of an open ND2 file (refusing RGB samples, which are not camera counts)."""
     sizes = dict(f.sizes)
-    if sizes.get("C", 1) > 1 or sizes.get("S", 1) > 1:
-        f.close()
-        raise ValueError(f"{path.name} has {sizes.get('C', 1)} channels ({sizes}); localize one channel at a time")
-    frames = f.to_dask()
+    if sizes.get("S", 1) > 1:
+        raise ValueError(f"{path.name} is a colour image ({sizes['S']} samples per pixel), not camera frames")
+    n = int(sizes.get("C", 1))
+    try:
+        names = [c.channel.name for c in f.metadata.channels]
+    except (AttributeError, TypeError):  # no channel metadata: numbered
+        names = []
+    return (names if len(names) == n else [f"channel {c}" for c in range(n)]), n
+
+
+def _open_nd2(path: Path, channel: int | None) -> Acquisition:
+    """A Nikon ND2 file through the ``nd2`` package (its lazy dask array): every frame of one channel, the
+    axes before the channel (time, z, positions) in file order."""
+    with _nd2_file(path) as f:
+        names, n = _nd2_channels(f, path)
+        if n > 1 and channel is None:
+            listed = ", ".join(f"{c} = {name}" for c, name in enumerate(names))
+            raise ValueError(f"{path.name} has {n} channels ({listed}); localize one channel at a time: "
+                             "open_acquisition(path, channel=C), or --channel C on the command line")
+        if not 0 <= (channel or 0) < n:
+            raise ValueError(f"{path.name} has {n} channel(s); channel={channel} does not exist")
+        frames = f.to_dask()
+        if "C" in f.sizes:
+            frames = frames[(slice(None),) * list(f.sizes).index("C") + (channel or 0,)]
+        voxel = f.voxel_size()
     frames = frames.reshape((-1, *frames.shape[-2:]))
     frames = frames.rechunk((chunk_frames(frames.shape[1:], frames.dtype), *frames.shape[1:]))
-    px = float(f.voxel_size().x) * 1000.0 if f.voxel_size().x else None
-    return Acquisition(str(path), frames, px, {"pixel_size_nm": px} if px else {})
+    px = float(voxel.x) * 1000.0 if voxel.x else None
+    return Acquisition(str(path), frames, px, {"pixel_size_nm": px} if px else {},
+                       channel=names[channel] if n > 1 else None)
