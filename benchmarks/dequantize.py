@@ -24,7 +24,13 @@ Five image sets, one quantizer matrix:
   photographs, 12 flat graphics with anti-aliased edges (charts, diagrams, icons, logos, cartoons, UI
   screenshots) and 5 smooth renders from 14 packages no benchmark of this project had used, listed in
   ``benchmarks/dequantize_heldout4.txt``, fetched by ``benchmarks/fetch_heldout4.sh`` into
-  ``$MALIANG_HELDOUT_PHOTOS/dequantize4`` and loaded like set 3.
+  ``$MALIANG_HELDOUT_PHOTOS/dequantize4`` and loaded like set 3. Scored twice (before and after that change):
+  no longer blind.
+* ``--set heldout5`` (fixed on 2026-12-04 before it was ever scored, as the blind judge of the next change): 13
+  photographs, 12 flat graphics (UI screenshots, some stored as JPEG, menus, dialogs, a calendar, a slide, colour
+  bars) and 5 smooth renders from 9 packages no benchmark of this project had used, listed in
+  ``benchmarks/dequantize_heldout5.txt``, fetched by ``benchmarks/fetch_heldout5.sh`` into
+  ``$MALIANG_HELDOUT_PHOTOS/dequantize5`` and loaded like set 3.
 
 Quantizers, as their own tools make them: k-means in RGB with 8/16/32 colours (scipy, k-means++,
 pixels assigned to the nearest float centre, palette rounded), Pillow median cut, fast octree and
@@ -39,7 +45,7 @@ replication, rounding to the level. For palettes also Pillow's own ``quantize(pa
 for our result and for the quantized input itself (Pillow's mapping is approximate: see
 ``pillow_requantized``).
 
-    python benchmarks/dequantize.py [--set design|heldout|heldout2|heldout3|heldout4] [--quick] [--paper] [--no-speed | --speed-only]
+    python benchmarks/dequantize.py [--set design|heldout|heldout2|heldout3|heldout4|heldout5] [--quick] [--paper] [--no-speed | --speed-only]
 
 ``--paper`` also runs the paper's method alone (Voronoi cells and smoothing in CIE-Lab, no lattice
 recognition, no automatic hard edges, no palette-mean step, plain rounding). The last line is a one-line summary.
@@ -381,7 +387,7 @@ def heldout2_images(quick: bool):
 
 
 def _manifest_pictures(number, quick):
-    """Held-out set ``number`` (3 or 4) as its manifest ``benchmarks/dequantize_heldout{number}.txt`` lists it.
+    """Held-out set ``number`` (3, 4 or 5) as its manifest ``benchmarks/dequantize_heldout{number}.txt`` lists it.
 
     Each file of ``$MALIANG_HELDOUT_PHOTOS/dequantize{number}`` is checked against its sha256 in the manifest;
     alpha is composited over white, then pictures wider than 512 pixels are reduced to 512 pixels wide by area
@@ -412,6 +418,10 @@ def heldout3_images(quick: bool):
 
 def heldout4_images(quick: bool):
     return _manifest_pictures(4, quick)
+
+
+def heldout5_images(quick: bool):
+    return _manifest_pictures(5, quick)
 
 
 # ---------------------------------------------------------------------------------------------- methods
@@ -465,7 +475,8 @@ def speed(repeats=3):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="design", choices=("design", "heldout", "heldout2", "heldout3", "heldout4"))
+    parser.add_argument("--set", default="design", choices=("design", "heldout", "heldout2", "heldout3", "heldout4",
+                                                                   "heldout5"))
     parser.add_argument("--quick", action="store_true", help="fewer images")
     parser.add_argument("--paper", action="store_true", help="also the paper's method alone")
     parser.add_argument("--no-speed", action="store_true")
@@ -477,7 +488,7 @@ def main(argv=None):
           f"{'bilat':>6} {'SSIM q':>6} {'ours':>6} {'requant':>8} {'Pillow':>7} {'(q)':>7} {'s/MP':>5}")
     rows = []
     sets = {"design": design_images, "heldout": heldout_images, "heldout2": heldout2_images,
-            "heldout3": heldout3_images, "heldout4": heldout4_images}
+            "heldout3": heldout3_images, "heldout4": heldout4_images, "heldout5": heldout5_images}
     imgs = {} if args.speed_only else sets[args.set](args.quick)
     for iname, img in imgs.items():
         for qname, (quant, rule) in quantizers().items():
