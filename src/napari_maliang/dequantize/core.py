@@ -82,8 +82,6 @@ REFINE_TOL = 1e-3
 ERROR_TOL = 0.1
 
 
-
-
 def _mean_drift(x, indices, palette) -> np.ndarray:
     """(K, C): how far the mean of each colour's restored pixels moved from the palette colour.
 
