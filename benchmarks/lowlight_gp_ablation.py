@@ -115,9 +115,7 @@ def residual_maps(ref, fil2, noisy, noisy2, truth, seed):
         lambda x: predict_patches(model, x)[:, 0], x_all
     ).reshape(shape)
     wq = least_squares(quadratic(x_train, r), target)
-    out["re-corruption, quadratic 5x5"] = in_chunks(lambda x: quadratic(x, r) @ wq[:-1] + wq[-1], x_all).reshape(
-        shape
-    )
+    out["re-corruption, quadratic 5x5"] = in_chunks(lambda x: quadratic(x, r) @ wq[:-1] + wq[-1], x_all).reshape(shape)
     k, n_in = 8, (2 * r + 1) ** 2
     centres, labels = kmeans(x_train[:, :n_in].astype(np.float32), k, seed=seed, max_points=None)
     maps = [least_squares(x_train[labels == j], target[labels == j], 1e-4) for j in range(len(centres))]
