@@ -20,6 +20,7 @@ from .cells import (
     settle,
     voronoi_cells,
 )
+from .centroids import end_box_targets
 from .flat import end_targets, flat_edges, flat_regions
 from .options import COLOR_SPACES, SOLVE_OPTIONS, DequantizeOptions
 from .regions import (
@@ -167,6 +168,7 @@ class Dequantizer:
             self.palette_work = self.cells.anchors  # data term: the box centres (lattices work in RGB)
             self._boxes = self.lattice.cell_bounds(palette)[:2]  # flat regions of end boxes: see data_targets
             self._top = np.array([quant.top for quant in self.lattice.channels], np.float64)
+            self._targets = end_box_targets(self.indices, self.lattice, palette)  # see data_targets
         else:
             self.cells = voronoi_cells(self._to_space(self.quantizer_space, palette))
             self.palette_work = self._to_space(self.color_space, palette)
@@ -253,14 +255,16 @@ class Dequantizer:
     def data_targets(self, soft_h, soft_v) -> tuple[np.ndarray, np.ndarray]:
         """``(target_indices, targets)``: each pixel's data target ``phibar`` (eq. 1) is ``targets[target_indices]``.
 
-        The working-space palette, except for a lattice's flat regions in end boxes, which target the end of
-        the range (0 or the full scale) in those channels instead of the box centre, and the anti-aliasing
-        blends between two flat regions, which target the interval between theirs (:mod:`.flat`)."""
+        The working-space palette; for a lattice, the box centres, except in the first and last box of a
+        channel, whose target is the box's mean under the slope of the image's histogram (:mod:`.centroids`),
+        and for the flat regions in end boxes, which target the end of the range (0 or the full scale) in those
+        channels, and the anti-aliasing blends between two flat regions, which target the interval between
+        theirs (:mod:`.flat`)."""
         if self.lattice is None:
             return self.indices, self.palette_work
         bands = self._antialiasing_bands()
         flat = flat_regions(self.labels, soft_h, soft_v)
-        return end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self.palette_work, bands)
+        return end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self._targets, bands)
 
     def _prepare(self):
         if self._base is None:

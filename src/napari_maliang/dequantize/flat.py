@@ -86,7 +86,7 @@ def end_targets(indices, labels, flat, lower, upper, top, anchors, bands=None) -
     top : array (C,)
         Full scale per channel (255 or 65535).
     anchors : array (K, C)
-        The box centres (the data target of every other region).
+        The data target of every other region (the box centres, end boxes by the histogram: :mod:`.centroids`).
     bands : tuple of two int arrays (H, W), optional
         :func:`~.regions.antialiasing_bands`: per band pixel, the labels of the two thick regions it blends.
         A band region whose first band pixel blends two flat regions targets its box centre clipped to the
