@@ -81,6 +81,42 @@ def test_colour_tonal_optimisation_within_budget(astronaut):
     assert psnr(astronaut, decode(tonal)) > psnr(astronaut, decode(plain)) + 0.1  # 21.32 -> 21.56 dB measured
 
 
+def test_q_chosen_per_image(camera):
+    # the gray/luma plane's q is the candidate whose decoded plane is closest to the image, within the bytes
+    from napari_maliang.codec import photo
+
+    g = camera.astype(float)
+    err = {}
+    for q in photo.Q_CANDIDATES:
+        code = photo._plane_at_bytes(g, 300, q)
+        err[q] = np.sum((photo._inpaint(code.image(g.shape), code.sub.mask, photo.LAMBDA, photo.SIGMA) - g) ** 2)
+    best = photo._best_q(g, 300, photo.Q_CANDIDATES)
+    assert best.q == min(err, key=err.get) and len(photo._payload(best)) <= 300
+    with pytest.raises(ValueError, match="bytes"):
+        photo._best_q(g, 5, photo.Q_CANDIDATES)
+
+
+def test_tonal_values_refitted_to_the_bytes(astronaut):
+    # a sparse chroma plane: its optimised values spread over more levels and no longer fit the bytes of the
+    # unoptimised code; the plane is subdivided again with fewer pixels and still decodes better
+    from napari_maliang._shared.color import rgb_to_ycbcr
+    from napari_maliang.codec import photo
+
+    planes = np.clip(np.rint(rgb_to_ycbcr(astronaut.astype(float), offset=128.0)), 0, 255)
+    luma = photo._inpaint(planes[..., 0], np.ones(planes.shape[:2], bool), photo.LAMBDA, photo.SIGMA)
+    g = planes[..., 1]
+    code = photo._plane_at_bytes(g, 60, 12)
+    nbytes = len(photo._payload(code))
+    new = photo._tonal(g, code, 6, nbytes, guide=luma)
+    assert len(photo._payload(new)) <= nbytes
+    assert new.sub.mask.sum() < code.sub.mask.sum()  # refitted: 100 -> 84 pixels measured
+
+    def err(c):
+        return np.sum((photo._inpaint(c.image(g.shape), c.sub.mask, photo.LAMBDA, photo.SIGMA, luma) - g) ** 2)
+
+    assert err(new) < 0.9 * err(code)
+
+
 def test_constant_image_is_exact():
     img = np.full((40, 56), 93, np.uint8)
     out = decode(encode(img, bpp=0.3, mode="photo"))

@@ -51,3 +51,19 @@ def fed_cycle(u: np.ndarray, w_e, w_s, w_se, w_sw, unknown: np.ndarray, taus: np
         _step(up, out, *w, unk * float(tau))
         up, out = out, up
     return np.ascontiguousarray(up[:, 1:-1, 1:-1])
+
+
+def fed_cycle_adjoint(r: np.ndarray, w_e, w_s, w_se, w_sw, unknown: np.ndarray, taus: np.ndarray) -> np.ndarray:
+    """The transpose of :func:`fed_cycle`'s linear map: its steps ``u <- (I + tau R A) u`` (``R`` the unknown
+    pixels) become ``r <- (I + tau A R) r`` in reverse order (``A`` is symmetric); ``r`` is ``(C, H, W)``."""
+    rp = _pad(np.asarray(r, np.float64))
+    out = rp.copy()
+    w = [_pad(np.asarray(x, np.float64)) for x in (w_e, w_s, w_se, w_sw)]
+    unk = _pad(np.asarray(unknown, np.float64))
+    one = _pad(np.ones(unknown.shape))
+    for tau in taus[::-1]:
+        v = (unk * float(tau)) * rp
+        _step(v, out, *w, one)  # out = v + A v
+        out += rp - v
+        rp, out = out, rp
+    return np.ascontiguousarray(rp[:, 1:-1, 1:-1])

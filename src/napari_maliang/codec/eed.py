@@ -147,6 +147,7 @@ def eed_inpaint(
     init: np.ndarray | None = None,
     guide: np.ndarray | None = None,
     backend: str = "cpu",
+    trace: list | None = None,
 ) -> np.ndarray:
     """Fill the pixels outside ``mask`` by EED from the pixels inside it (module docstring).
 
@@ -175,6 +176,10 @@ def eed_inpaint(
     backend : {"cpu", "gpu", "auto"}
         Where the FED steps run: the numba kernel, or its CuPy twin (:mod:`._eed_xp`; the tensor stays on
         the CPU). The codec decodes on the CPU, so that every machine decodes a file to the same pixels.
+    trace : list, optional
+        Receives one ``(weights, taus)`` per FED cycle run (the four pair-weight arrays and the step sizes):
+        with them the decoder's steps are a fixed linear map of the start, which tonal optimisation
+        (:class:`.tonal.DecoderInpainting`) differentiates.
 
     Returns
     -------
@@ -242,4 +247,6 @@ def eed_inpaint(
                 taus = fed_taus(fed_steps(time / cycles / pieces, tau_max), tau_max)
             for _ in range(pieces):
                 u = fed_cycle(u, *w, unknown, taus)
+                if trace is not None:
+                    trace.append((w, taus))
     return u[0] if gray else np.moveaxis(u, 0, -1)

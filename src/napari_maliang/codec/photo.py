@@ -4,8 +4,11 @@ Encoder: each plane (gray, or full-range ITU-R 601 YCbCr as JPEG uses for colour
 (:mod:`.subdivision`, threshold ``a * l**d`` with ``d = -1``, ``a`` bisected so that the plane's coded section
 fits its share of the budget: gray all of it, colour 80 % luma and 10 % for each chroma plane, i.e. chroma at a
 reduced density as in R-EED), the stored pixels' values quantised to ``q`` levels between the plane's minimum
-and maximum (its brightness and contrast range; ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design
-photos), optionally tonally optimised for the decoder (:mod:`.tonal`), and range-coded. Decoder: the tree and
+and maximum (its brightness and contrast range; for the gray or luma plane ``q`` in 8, 12, 16, the one whose
+decoded plane is closest to the image; chroma ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design
+photos), optionally tonally optimised for the decoder (:mod:`.tonal`; ``tonal_iterations`` conjugate-gradient
+iterations for the luma, a quarter of them for each chroma plane: 0 is the fast setting, :data:`BEST_TONAL`
+the best), and range-coded. Decoder: the tree and
 the values decoded, every plane inpainted by EED (:mod:`.eed`) with the ``lambda`` and ``sigma`` stored in its
 section.
 
@@ -35,6 +38,16 @@ COLOUR_SHARES = (0.8, 0.1, 0.1)
 #: homogeneous start's solve (the linear diffusion refines it, so a loose solve costs no quality)
 CHROMA_TIME = 200.0
 CHROMA_START_TOL = 1e-2
+#: relative residual of the homogeneous solves inside tonal optimisation
+TONAL_TOL = 1e-2
+#: the gray or luma plane's quantisation levels tried per image (design photos: the best of them is up to
+#: 0.3 dB above :func:`default_q`'s, never below it); the chroma planes keep :func:`default_q`
+Q_CANDIDATES = (8, 12, 16)
+#: the chroma planes' tonal iterations as a share of the luma's
+CHROMA_TONAL_SHARE = 0.25
+#: the best setting's ``tonal_iterations`` (encode <= 60 s per 512x512 colour photo on the shared 2-core
+#: machine; docs/codec.md, "Photo mode")
+BEST_TONAL = 12
 
 
 def default_q(bpp: float) -> int:
@@ -61,34 +74,66 @@ def _plane_at_bytes(g: np.ndarray, nbytes: int, q: int):
         raise ValueError(f"the photo mode needs more than {nbytes} bytes for this plane") from None
 
 
-def _inpaint(known: np.ndarray, mask: np.ndarray, lam: float, sigma: float, guide: np.ndarray | None = None):
+def _inpaint(known, mask, lam: float, sigma: float, guide: np.ndarray | None = None, trace: list | None = None):
     """The decoder's inpainting of one plane: EED, or for chroma (``guide`` the decoded luma) linear diffusion
-    with the luma's frozen EED tensor from a loosely solved homogeneous start (module docstring)."""
+    with the luma's frozen EED tensor from a loosely solved homogeneous start (module docstring); ``trace``
+    receives the FED cycles' weights and steps (:func:`.eed.eed_inpaint`)."""
     from .eed import eed_inpaint
     from .inpaint import homogeneous
 
     if guide is None:
-        return eed_inpaint(known, mask, lam=lam, sigma=sigma)
+        return eed_inpaint(known, mask, lam=lam, sigma=sigma, trace=trace)
     start = homogeneous(known, mask, tol=CHROMA_START_TOL)
-    return eed_inpaint(known, mask, lam=lam, sigma=sigma, time=CHROMA_TIME, cycles=1, init=start, guide=guide)
+    return eed_inpaint(
+        known, mask, lam=lam, sigma=sigma, time=CHROMA_TIME, cycles=1, init=start, guide=guide, trace=trace
+    )
 
 
 def _tonal(g: np.ndarray, code, iterations: int, nbytes: int, guide: np.ndarray | None = None):
-    """Tonally optimised values for the decoder (:mod:`.tonal`, the tensor frozen at the decoder's result, or
-    the guide's for chroma); the old code when they no longer fit."""
+    """Tonally optimised values for the decoder (:mod:`.tonal`: its homogeneous start and FED steps, with the
+    tensors it computes from the unoptimised values, or the guide's for chroma, frozen). Optimised values
+    spread over more levels and may cost more bits (sparse chroma: 8-9 % more on the astronaut); then the
+    plane is subdivided again with fewer pixels, in proportion to the overshoot, and optimised once more;
+    the unoptimised code when that does not fit either."""
     from dataclasses import replace
 
-    from .eed import diffusion_tensor, stencil_weights
     from .subdivision import code_bits, quantise
-    from .tonal import LinearInpainting, optimise_values
+    from .tonal import DecoderInpainting, optimise_values
 
-    m = code.sub.mask
-    u = _inpaint(code.image(g.shape), m, LAMBDA, SIGMA, guide)
-    w = stencil_weights(*diffusion_tensor((u if guide is None else guide)[None], lam=LAMBDA, sigma=SIGMA))
-    c = optimise_values(g, LinearInpainting(w, m, tol=1e-4), g[m], iterations)
-    levels = quantise(c, code.q, code.lo, code.hi)
-    new = replace(code, levels=levels, bits=code_bits(code.sub, levels, code.q))
-    return new if len(_payload(new)) <= nbytes else code
+    trial = code
+    for attempt in range(2):
+        m = trial.sub.mask
+        trace = []
+        _inpaint(trial.image(g.shape), m, LAMBDA, SIGMA, guide, trace)
+        c = optimise_values(g, DecoderInpainting(m, trace, tol=TONAL_TOL), g[m], iterations)
+        levels = quantise(c, trial.q, trial.lo, trial.hi)
+        new = replace(trial, levels=levels, bits=code_bits(trial.sub, levels, trial.q))
+        size = len(_payload(new))
+        if size <= nbytes:
+            return new
+        if attempt == 0:
+            try:
+                trial = _plane_at_bytes(g, int(len(_payload(code)) * nbytes / size), code.q)
+            except ValueError:
+                break
+    return code
+
+
+def _best_q(g: np.ndarray, nbytes: int, qs) -> object:
+    """The plane's code at ``nbytes`` whose decoded plane has the least squared error among the quantisations
+    ``q`` in ``qs`` (coarser levels buy more pixels); ``ValueError`` when none fits."""
+    best, err = None, np.inf
+    for q in qs:
+        try:
+            code = _plane_at_bytes(g, nbytes, q)
+        except ValueError:
+            continue
+        e = float(np.sum((_inpaint(code.image(g.shape), code.sub.mask, LAMBDA, SIGMA) - g) ** 2))
+        if e < err:
+            best, err = code, e
+    if best is None:
+        raise ValueError(f"the photo mode needs more than {nbytes} bytes for this plane")
+    return best
 
 
 def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[bytes, np.ndarray]:
@@ -106,15 +151,17 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     shares = (1.0,) if C == 1 else COLOUR_SHARES
     q = default_q(bpp)
     codes = [None] * C
-    for k in reversed(range(C)):  # chroma first: the luma takes what they leave
-        nbytes = int(shares[k] * avail) if k else avail - sum(len(_payload(c)) for c in codes[1:])
-        codes[k] = _plane_at_bytes(planes[..., k], nbytes, q)
+    for k in range(C - 1, 0, -1):  # chroma first: the luma takes what they leave
+        codes[k] = _plane_at_bytes(planes[..., k], int(shares[k] * avail), q)
+    nbytes = avail - sum(len(_payload(c)) for c in codes[1:])
+    codes[0] = _best_q(planes[..., 0], nbytes, Q_CANDIDATES)
     if tonal_iterations:  # luma first: the chroma planes are decoded with the decoded luma's tensor
         codes[0] = _tonal(planes[..., 0], codes[0], tonal_iterations, avail - sum(len(_payload(c)) for c in codes[1:]))
         luma = _inpaint(codes[0].image((H, W)), codes[0].sub.mask, LAMBDA, SIGMA) if C == 3 else None
         for k in range(1, C):  # each may grow into what the planes leave of the budget
             slack = avail - sum(len(_payload(c)) for c in codes)
-            codes[k] = _tonal(planes[..., k], codes[k], tonal_iterations, len(_payload(codes[k])) + slack, guide=luma)
+            iterations = max(1, round(CHROMA_TONAL_SHARE * tonal_iterations))
+            codes[k] = _tonal(planes[..., k], codes[k], iterations, len(_payload(codes[k])) + slack, guide=luma)
     cont = Container(header, {SECTION_PHOTO + k: _payload(c) for k, c in enumerate(codes)})
     data = pack(cont)
     if len(data) > budget:  # cannot happen with the overhead reserved above; kept as the rate guarantee

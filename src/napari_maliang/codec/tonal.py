@@ -9,6 +9,14 @@ with ``L_UU`` (conjugate gradients preconditioned by smoothed-aggregation AMG, p
 optimisation of Mainberger, Hoffmann, Weickert et al. (2011, homogeneous diffusion) and, with the EED
 tensor frozen at the current reconstruction, the linearised EED version that R-EED's encoder approximates
 (Schmaltz et al. 2014, section 4).
+
+The photo mode's decoder does not reach that steady state: it runs a homogeneous start ``H`` and a fixed
+diffusion time of FED steps ``E_i = I + tau_i R A_i`` (``R`` the unknown pixels, ``A_i`` the EED operator of
+its cycle, :mod:`.eed`). With the tensors frozen as the decoder computed them (``eed_inpaint(trace=...)``) that
+is the linear map ``u = E_n ... E_1 H c`` (:class:`DecoderInpainting`), with the adjoint
+``M^T r = H^T E_1^T ... E_n^T r``, ``E_i^T = I + tau_i A_i R``; optimising for it optimises what the decoder
+produces (up to the tensors' change with the values), not a steady state it never reaches, and costs no
+solve with the anisotropic operator: one homogeneous solve each way and the FED steps.
 """
 
 from __future__ import annotations
@@ -71,7 +79,40 @@ class LinearInpainting:
         return out
 
 
-def optimise_values(f: np.ndarray, op: LinearInpainting, c0: np.ndarray, iterations: int = 8) -> np.ndarray:
+class DecoderInpainting:
+    """``u = E_n ... E_1 H c`` and its adjoint: the photo decoder's homogeneous start and FED steps with their
+    tensors frozen (module docstring); ``trace`` is the ``(weights, taus)`` list of :func:`.eed.eed_inpaint`."""
+
+    def __init__(self, mask: np.ndarray, trace: list, tol: float = 1e-3):
+        H, W = mask.shape
+        e = np.ones((H, W))
+        e[:, -1] = 0
+        s = np.ones((H, W))
+        s[-1] = 0
+        zero = np.zeros((H, W))
+        self.start = LinearInpainting((e, s, zero, zero), mask, tol=tol)  # the 5-point Laplacian
+        self.trace = trace
+        self.unknown = (~mask).astype(np.uint8)
+        self.shape = mask.shape
+
+    def forward(self, c: np.ndarray) -> np.ndarray:
+        from ._eed_numba import fed_cycle
+
+        u = self.start.forward(c)[None]
+        for w, taus in self.trace:
+            u = fed_cycle(u, *w, self.unknown, taus)
+        return u[0]
+
+    def adjoint(self, r: np.ndarray) -> np.ndarray:
+        from ._eed_numba import fed_cycle_adjoint
+
+        v = np.asarray(r, float).reshape(self.shape)[None]
+        for w, taus in reversed(self.trace):
+            v = fed_cycle_adjoint(v, *w, self.unknown, taus)
+        return self.start.adjoint(v[0])
+
+
+def optimise_values(f: np.ndarray, op: LinearInpainting | DecoderInpainting, c0: np.ndarray, iterations: int = 8) -> np.ndarray:
     """Conjugate gradients on ``M^T M c = M^T f`` from ``c0`` (CGNR), ``iterations`` steps."""
     g = np.asarray(f, float)
     c = np.asarray(c0, float).copy()
