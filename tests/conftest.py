@@ -35,3 +35,31 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.gui)
         if reason and item.get_closest_marker("gui"):
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):
+    """Stop the napari canvases' painting before pytest-qt's teardown processes the pending Qt events.
+
+    The GUI suite died with signal 11 under CPU load: Mesa's ``glDrawArrays`` inside vispy's ``paintGL``, called
+    by the ``processEvents`` that pytest-qt runs at the start of each teardown (found with ``-X faulthandler``
+    and a paint/draw log: the paint is the *finished* test's own shown viewer drawing its Image layer; in
+    tests/widgets/test_codec.py 1-4 runs in 6 crashed at load 3-4, none in 4-5 runs of the code before it at a
+    lower load; not the garbage collector: with it disabled the crash stayed). A test draws what it checks in
+    its body (screenshots); after it, nothing needs drawing, so the canvases stop taking paint events first
+    (``setUpdatesEnabled(False)``; hiding the windows instead made napari's fixture see leaked viewers) and
+    napari's fixture closes them as before.
+    """
+    if "make_napari_viewer" in getattr(item, "fixturenames", ()):
+        _stop_painting()  # in a function of its own: no window stays referenced by this suspended wrapper
+    return (yield)
+
+
+def _stop_painting():
+    from napari._qt.qt_main_window import _QtMainWindow
+
+    for window in list(_QtMainWindow._instances):
+        try:
+            window._qt_viewer.canvas.native.setUpdatesEnabled(False)
+        except (AttributeError, RuntimeError):  # no canvas, or its C++ object is already gone
+            pass

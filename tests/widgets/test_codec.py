@@ -114,6 +114,8 @@ def test_codec_widget_photo_mode_curves_for_both_modes(make_napari_viewer, qtbot
     widget = _dock(viewer)
     widget.bpp_spin.value = 0.5
     widget.mode_combo.value = "photo"
+    widget.tonal_spin.value = 2  # the stored values optimised for the decoder (12 is the best setting)
+    assert widget.controls.options().tonal_iterations == 2
     _run(qtbot, widget)
     assert widget.runner.last_error is None, widget.runner.last_error
     out = viewer.layers["cam decoded"]

@@ -84,10 +84,10 @@ class CodecWidget(QWidget):
 
         # unticked, the rate box starts at 0.2 bpp and the threshold box at 10 grey levels per pixel step
         self.controls = OptionControls(
-            EncodeOptions, ["bpp", "edge_threshold", "mode"], bpp={"start": 0.2, "max": 8.0},
+            EncodeOptions, ["bpp", "edge_threshold", "mode", "tonal_iterations"], bpp={"start": 0.2, "max": 8.0},
             edge_threshold={"start": 10.0, "max": 255.0},
         )
-        self.bpp_spin, self.threshold_spin, self.mode_combo = self.controls
+        self.bpp_spin, self.threshold_spin, self.mode_combo, self.tonal_spin = self.controls
         if has_jpeg2000():
             references, missing = "JPEG and JPEG 2000", ""
         else:
