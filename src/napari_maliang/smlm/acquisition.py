@@ -287,7 +287,7 @@ def open_acquisition(path, channel: int | None = None) -> Acquisition:
         raise ValueError(f"no such file: {path}")
     suffix = path.suffix.lower()
     if suffix == ".nd2":
-        return _open_nd2(path, channel)
+        return _open_nd2(path, channel)[0]
     if suffix not in (*TIFF_SUFFIXES, ".raw"):
         raise ValueError(f"{path.name}: not a movie this reader knows ({', '.join(ACQUISITION_SUFFIXES)})")
     if channel not in (None, 0):
@@ -296,14 +296,13 @@ def open_acquisition(path, channel: int | None = None) -> Acquisition:
 
 
 def open_channels(path) -> list[Acquisition]:
-    """Every channel of a movie, each opened lazily by :func:`open_acquisition` (one for a single-channel file):
-    what napari's reader shows, one layer per channel."""
+    """Every channel of a movie, each opened lazily as :func:`open_acquisition` opens one (one for a
+    single-channel file; an ND2 file is opened once for all): what napari's reader shows, one layer per
+    channel."""
     path = Path(path)
-    if path.suffix.lower() != ".nd2":
-        return [open_acquisition(path)]
-    with _nd2_file(path) as f:
-        n = _nd2_channels(f, path)[1]
-    return [open_acquisition(path, channel=c if n > 1 else None) for c in range(n)]
+    if path.suffix.lower() == ".nd2" and path.is_file():
+        return _open_nd2(path, None, every=True)
+    return [open_acquisition(path)]
 
 
 def _open_tiff(path: Path) -> Acquisition:
@@ -463,23 +462,31 @@ def _nd2_channels(f, path: Path) -> tuple[list[str], int]:
     return (names if len(names) == n else [f"channel {c}" for c in range(n)]), n
 
 
-def _open_nd2(path: Path, channel: int | None) -> Acquisition:
-    """A Nikon ND2 file through the ``nd2`` package (its lazy dask array): every frame of one channel, the
-    axes before the channel (time, z, positions) in file order."""
+def _open_nd2(path: Path, channel: int | None, *, every: bool = False) -> list[Acquisition]:
+    """A Nikon ND2 file through the ``nd2`` package (its lazy dask array), opened once: every frame of
+    ``channel`` (with ``every``, of each channel, in order), the axes before the channel (time, z, positions)
+    in file order."""
     with _nd2_file(path) as f:
         names, n = _nd2_channels(f, path)
-        if n > 1 and channel is None:
-            listed = ", ".join(f"{c} = {name}" for c, name in enumerate(names))
-            raise ValueError(f"{path.name} has {n} channels ({listed}); localize one channel at a time: "
-                             "open_acquisition(path, channel=C), or --channel C on the command line")
-        if not 0 <= (channel or 0) < n:
-            raise ValueError(f"{path.name} has {n} channel(s); channel={channel} does not exist")
-        frames = f.to_dask()
-        if "C" in f.sizes:
-            frames = frames[(slice(None),) * list(f.sizes).index("C") + (channel or 0,)]
+        if every:
+            channels = range(n)
+        else:
+            if n > 1 and channel is None:
+                listed = ", ".join(f"{c} = {name}" for c, name in enumerate(names))
+                raise ValueError(f"{path.name} has {n} channels ({listed}); localize one channel at a time: "
+                                 "open_acquisition(path, channel=C), or --channel C on the command line")
+            if not 0 <= (channel or 0) < n:
+                raise ValueError(f"{path.name} has {n} channel(s); channel={channel} does not exist")
+            channels = [channel or 0]
+        whole = f.to_dask()
+        before_channel = (slice(None),) * list(f.sizes).index("C") if "C" in f.sizes else None
         voxel = f.voxel_size()
-    frames = frames.reshape((-1, *frames.shape[-2:]))
-    frames = frames.rechunk((chunk_frames(frames.shape[1:], frames.dtype), *frames.shape[1:]))
     px = float(voxel.x) * 1000.0 if voxel.x else None
-    return Acquisition(str(path), frames, px, {"pixel_size_nm": px} if px else {},
-                       channel=names[channel] if n > 1 else None)
+    movies = []
+    for c in channels:
+        frames = whole if before_channel is None else whole[(*before_channel, c)]
+        frames = frames.reshape((-1, *frames.shape[-2:]))
+        frames = frames.rechunk((chunk_frames(frames.shape[1:], frames.dtype), *frames.shape[1:]))
+        movies.append(Acquisition(str(path), frames, px, {"pixel_size_nm": px} if px else {},
+                                  channel=names[c] if n > 1 else None))
+    return movies
