@@ -122,17 +122,18 @@ def _tonal(g: np.ndarray, code, iterations: int, nbytes: int, guide: np.ndarray 
 def _best_q(g: np.ndarray, nbytes: int, qs) -> object:
     """The plane's code at ``nbytes`` whose decoded plane has the least squared error among the quantisations
     ``q`` in ``qs`` (coarser levels buy more pixels); ``ValueError`` when none fits."""
-    best, err = None, np.inf
+    best, err, failure = None, np.inf, None
     for q in qs:
         try:
             code = _plane_at_bytes(g, nbytes, q)
-        except ValueError:
+        except ValueError as exc:  # this q does not fit: _plane_at_bytes says so
+            failure = exc
             continue
         e = float(np.sum((_inpaint(code.image(g.shape), code.sub.mask, LAMBDA, SIGMA) - g) ** 2))
         if e < err:
             best, err = code, e
     if best is None:
-        raise ValueError(f"the photo mode needs more than {nbytes} bytes for this plane")
+        raise failure
     return best
 
 
@@ -158,9 +159,9 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     if tonal_iterations:  # luma first: the chroma planes are decoded with the decoded luma's tensor
         codes[0] = _tonal(planes[..., 0], codes[0], tonal_iterations, avail - sum(len(_payload(c)) for c in codes[1:]))
         luma = _inpaint(codes[0].image((H, W)), codes[0].sub.mask, LAMBDA, SIGMA) if C == 3 else None
+        iterations = max(1, round(CHROMA_TONAL_SHARE * tonal_iterations))
         for k in range(1, C):  # each may grow into what the planes leave of the budget
             slack = avail - sum(len(_payload(c)) for c in codes)
-            iterations = max(1, round(CHROMA_TONAL_SHARE * tonal_iterations))
             codes[k] = _tonal(planes[..., k], codes[k], iterations, len(_payload(codes[k])) + slack, guide=luma)
     cont = Container(header, {SECTION_PHOTO + k: _payload(c) for k, c in enumerate(codes)})
     data = pack(cont)
