@@ -17,6 +17,7 @@ GPU: the same stencil assembled as a CSR matrix and solved with ``cupyx.scipy.sp
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -494,13 +495,15 @@ def _solve_gpu(st: Stencil, b: np.ndarray, x0, rtol: float, maxiter: int):
 
     a = csp.csr_matrix(to_csr(st))
     dinv = 1.0 / cp.asarray(st.diag.ravel())
+    # CuPy 14 renamed cg's relative tolerance ``tol`` to ``rtol``, as SciPy 1.12 did; CuPy 13 knows only ``tol``
+    tol_name = "rtol" if "rtol" in inspect.signature(cspl.cg).parameters else "tol"
     m = cspl.LinearOperator(a.shape, matvec=lambda v: dinv * v)
     h, w, nc = b.shape
     out = np.empty_like(b)
     for c in range(nc):
         bc = cp.asarray(b[..., c].ravel())
         xc = None if x0 is None else cp.asarray(x0[..., c].ravel())
-        xs, _ = cspl.cg(a, bc, x0=xc, tol=rtol, maxiter=maxiter * 20, M=m)
+        xs, _ = cspl.cg(a, bc, x0=xc, maxiter=maxiter * 20, M=m, **{tol_name: rtol})
         out[..., c] = cp.asnumpy(xs).reshape(h, w)
     return out, maxiter
 
