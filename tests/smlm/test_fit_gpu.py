@@ -142,7 +142,7 @@ def _fake_cupy(raw_kernel):
             return Function()
 
     cuda = types.SimpleNamespace(
-        Device=lambda: types.SimpleNamespace(id=0),
+        Device=lambda: types.SimpleNamespace(id=0, mem_info=(2**30, 2**31)),  # 1 GiB free
         Stream=Stream,
         get_current_stream=lambda: Stream(),
         alloc_pinned_memory=lambda nbytes: bytearray(nbytes),
@@ -151,7 +151,8 @@ def _fake_cupy(raw_kernel):
         cuda=cuda, RawModule=RawModule, float32=np.float32, uint8=np.uint8, int32=np.int32,
         asarray=wrap, ascontiguousarray=lambda a, dtype=None: wrap(np.ascontiguousarray(a, dtype=dtype)),
         empty=lambda shape, dtype=np.float64: wrap(np.empty(shape, dtype)),
-        isfinite=np.isfinite,
+        zeros=lambda shape, dtype=np.float64: wrap(np.zeros(shape, dtype)), int64=np.int64,
+        isfinite=np.isfinite, count_nonzero=np.count_nonzero,
     )
     return mod, Function
 
@@ -177,9 +178,25 @@ def test_host_side_batching_and_device_input_with_a_cupy_standin(host_kernel, mo
     np.testing.assert_allclose(on_device.crlb_x, 2 * whole.crlb_x)
     with pytest.raises(ValueError, match="up to"):
         fit_gpu.fit_spots_gpu(np.zeros((2, 33, 33), np.float32))
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match="^2 spot.s. contain NaN"):
         fit_gpu.fit_spots_gpu(fake.asarray(np.full((2, 7, 7), np.nan, np.float32)))
+    bad = spots.copy()
+    bad[[5, 1300, 2499], 3, 2] = [np.nan, np.inf, -np.inf]  # in batches 1, 3 and 5, on both streams
+    with pytest.raises(ValueError, match="^3 spot.s. contain NaN"):  # scanned on the device, counted over batches
+        fit_gpu.fit_spots_gpu(bad, sigma=1.3, batch=600)
     assert len(fit_gpu.fit_spots_gpu(np.zeros((0, 7, 7)))) == 0
+
+
+def test_gpu_chunks_with_a_cupy_standin(monkeypatch):
+    import sys
+
+    from napari_maliang.smlm.pipeline import _chunk_frames
+
+    fake, _ = _fake_cupy(None)
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    assert _chunk_frames(None, (100, 512, 512), "cpu") == 32
+    assert _chunk_frames(None, (100, 512, 512), "gpu") == 64  # a sixteenth of the 1 GiB free: 64 MiB of float32
+    assert _chunk_frames(7, (100, 512, 512), "gpu") == 7
 
 
 def test_cuda_rules_are_generated_from_the_shared_lm_constants():

@@ -159,10 +159,12 @@ def test_deviance_matches_scipy():
     from napari_maliang.smlm.overlaps import fit_deviance as _deviance
 
     rng = np.random.default_rng(1)
-    spots = rng.poisson(25.0, (50, 7, 7)).astype(np.float32)
+    n = 20000  # several blocks of the threaded pass, the last one partial
+    spots = rng.poisson(25.0, (n, 7, 7)).astype(np.float32)
     spots[0, 0, :3] = (2.5, 0.0, -1.0)  # a non-integer count, a zero, a negative (read noise)
-    ll = -rng.uniform(100, 200, 50)
-    q = np.clip(spots.reshape(50, -1).astype(np.float64), 0, None)
+    spots[-1] *= 3.0
+    ll = -rng.uniform(100, 200, n)
+    q = np.clip(spots.reshape(n, -1).astype(np.float64), 0, None)
     sat = (np.where(q > 0, q * np.log(np.where(q > 0, q, 1.0)), 0.0) - q - gammaln(q + 1)).sum(axis=1)
     np.testing.assert_allclose(_deviance(spots, ll), 2 * (sat - ll), rtol=1e-6, atol=1e-3)
 

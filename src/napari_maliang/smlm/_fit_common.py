@@ -45,7 +45,9 @@ class FitResult:
         return pd.DataFrame({f.name: getattr(self, f.name) for f in fields(self)})
 
 
-def check_spots(spots) -> np.ndarray:
+def check_spots(spots, *, finite: bool = True) -> np.ndarray:
+    """``spots`` as a C-contiguous float32 (n, box, box) array; ``finite=False`` leaves the NaN/inf scan to the caller
+    (the GPU fitter scans on the device, where it costs nothing, instead of a host pass over every pixel)."""
     arr = np.asarray(spots)
     if arr.ndim == 2:
         arr = arr[None]
@@ -56,10 +58,13 @@ def check_spots(spots) -> np.ndarray:
     if arr.shape[1] < 3:
         raise ValueError(f"box must be at least 3 x 3 pixels, got {arr.shape[1]}")
     arr = np.ascontiguousarray(arr, dtype=np.float32)
-    if arr.size and not np.isfinite(arr).all():
-        bad = int(np.count_nonzero(~np.isfinite(arr).all(axis=(1, 2))))
-        raise ValueError(f"{bad} spot(s) contain NaN or infinite pixels; drop or repair them before fitting")
+    if finite and arr.size and not np.isfinite(arr).all():
+        raise_not_finite(int(np.count_nonzero(~np.isfinite(arr).all(axis=(1, 2)))))
     return arr
+
+
+def raise_not_finite(bad: int):
+    raise ValueError(f"{bad} spot(s) contain NaN or infinite pixels; drop or repair them before fitting")
 
 
 def check_fit_options(n, sigma, iterations, tolerance, excess_noise, initial_sigma):

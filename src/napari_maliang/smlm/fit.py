@@ -140,7 +140,7 @@ def fit_spots(
         from napari_maliang.smlm.fit_gpu import fit_spots_gpu
 
         return fit_spots_gpu(
-            spots if on_device else check_spots(spots),
+            spots,
             sigma=sigma,
             iterations=iterations,
             tolerance=tolerance,

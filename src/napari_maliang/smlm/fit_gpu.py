@@ -24,7 +24,7 @@ import numpy as np
 from napari_maliang.smlm._lm import DEFAULT_TOLERANCE, cuda_defines
 
 MAX_BOX = 32  # per-thread scratch arrays are sized for boxes up to this many pixels
-DEFAULT_BATCH = 1 << 20  # spots per transfer batch
+DEFAULT_BATCH = 1 << 16  # spots per transfer batch (on an H200: 1e6 spots in 117 ms, 140 ms as one batch of 1 << 20)
 THREADS_PER_BLOCK = 128
 
 KERNEL_NAME = "maliang_fit_spots"
@@ -387,7 +387,7 @@ def fit_spots_gpu(
     """
     import cupy
 
-    from napari_maliang.smlm._fit_common import check_fit_options, check_spots, fit_result
+    from napari_maliang.smlm._fit_common import check_fit_options, check_spots, fit_result, raise_not_finite
 
     on_device = type(spots).__module__.startswith("cupy")
     if on_device:
@@ -396,10 +396,8 @@ def fit_spots_gpu(
             arr = arr[None]
         if arr.ndim != 3 or arr.shape[1] != arr.shape[2]:
             raise ValueError(f"spots must have shape (n, box, box) with square boxes, got {arr.shape}")
-        if arr.size and not bool(cupy.isfinite(arr).all()):
-            raise ValueError("spots contain NaN or infinite pixels; drop or repair them before fitting")
     else:
-        arr = check_spots(spots)
+        arr = check_spots(spots, finite=False)  # scanned for NaN/inf on the device, batch by batch
     n, box = int(arr.shape[0]), int(arr.shape[1])
     if box > MAX_BOX:
         raise ValueError(f"the GPU fitter supports boxes up to {MAX_BOX} pixels, got {box}; use backend='cpu'")
@@ -431,7 +429,13 @@ def fit_spots_gpu(
         return (cupy.empty((m, 5)), cupy.empty((m, 5)), cupy.empty(m), cupy.empty(m, cupy.uint8),
                 cupy.empty(m, cupy.int32))
 
+    def not_finite(d_spots):
+        """Device count of the spots with a NaN or infinite pixel (no host synchronisation)."""
+        return cupy.count_nonzero(~cupy.isfinite(d_spots).all(axis=(1, 2)))
+
     if on_device:
+        if arr.size and (bad := int(not_finite(arr))):
+            raise_not_finite(bad)
         out = device_outputs(n)
         launch(arr, 0, n, out)
         p, c, ll, cv, it = (o.get() for o in out)
@@ -446,6 +450,7 @@ def fit_spots_gpu(
     dev_in = [cupy.empty((batch, box, box), cupy.float32) for _ in range(2)]
     dev_out = [device_outputs(batch) for _ in range(2)]
     pending = [None, None]  # (lo, m) fitted on that slot, to be copied back
+    bad = [cupy.zeros((), cupy.int64) for _ in range(2)]  # per stream: spots with NaN/inf pixels so far
 
     def collect(slot):
         lo, m = pending[slot]
@@ -466,9 +471,12 @@ def fit_spots_gpu(
         host_in[slot][:m] = arr[lo:lo + m]
         with streams[slot]:
             dev_in[slot][:m].set(host_in[slot][:m], stream=streams[slot])
+            bad[slot] += not_finite(dev_in[slot][:m])
             launch(dev_in[slot], lo, m, dev_out[slot])
         pending[slot] = (lo, m)
     for slot in (0, 1):
         if pending[slot] is not None:
             collect(slot)
+    if n_bad := int(bad[0]) + int(bad[1]):
+        raise_not_finite(n_bad)
     return fit_result(params, crlb, loglik, conv, iters, excess_noise)

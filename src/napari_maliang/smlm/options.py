@@ -48,7 +48,7 @@ class LocalizeOptions(Options):
                           choices=("auto", "cpu", "gpu"))
     chunk_frames: int | None = option(
         None, "Frames per chunk: the working memory is bounded by a chunk, not by the stack.", low=1,
-        none="auto: about 32 MiB of float32 frames", none_names=("auto",),
+        none="auto: about 32 MiB of float32 frames (512 MiB on a GPU)", none_names=("auto",),
     )
     iterations: int = option(10, "Maximum-likelihood (Levenberg-Marquardt) iterations per fit (paper section 3.2).", low=1)
     fit_sigma: bool = option(
