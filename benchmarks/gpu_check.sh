@@ -2,6 +2,7 @@
 # The GPU twins' check on a machine with a CUDA device: the `gpu`-marked tests and benchmarks/smlm_gpu.py.
 # Runs from the repository root with the machine's own python3 (CuPy, numba, scipy, scikit-image, pandas,
 # tifffile, pytest); napari, Qt and the other GUI packages are not needed. Logs go to $OUT (default /tmp/out).
+# Wheels of packages the machine lacks (pyamg, for the codec's test) are installed from .whl/ when it is there.
 #
 #     bash benchmarks/gpu_check.sh
 set -uo pipefail
@@ -9,6 +10,9 @@ OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
 export PYTHONPATH=$PWD/src PYTHONUNBUFFERED=1
 PY=${PYTHON:-python3}
+if compgen -G ".whl/*.whl" >/dev/null; then
+    "$PY" -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl && PYTHONPATH=/tmp/site:$PYTHONPATH
+fi
 nvidia-smi -L
 "$PY" -c "import sys, cupy, numpy, numba, scipy, skimage, pandas; print(sys.version.split()[0], 'cupy', cupy.__version__,
 'numpy', numpy.__version__, 'numba', numba.__version__, 'scipy', scipy.__version__, 'skimage', skimage.__version__,
