@@ -23,6 +23,28 @@ def test_multigrid_pcg_matches_direct_solve():
         np.testing.assert_allclose(x[..., c].ravel(), ref, atol=1e-7)
 
 
+def test_channels_solved_on_two_threads_equal_one_thread(monkeypatch):
+    """The channel parts run their own CG and V-cycles: bit-identical to the whole, in both stopping rules."""
+    import napari_maliang.dequantize.solve as S
+
+    channel_parts = S._channel_parts
+    rng = np.random.default_rng(3)
+    st = laplacian_stencil(rng.integers(0, 4, (70, 90)))
+    st = Stencil(st.diag + rng.uniform(0, 0.01, st.diag.shape), st.east, st.south)
+    b = rng.normal(size=st.shape + (3,)).astype(np.float32)
+    x0 = rng.normal(size=b.shape).astype(np.float32)
+    runs = {}
+    for parts in ([(0, 3)], [(0, 2), (2, 3)], [(0, 1), (1, 2), (2, 3)]):
+        monkeypatch.setattr(S, "_channel_parts", lambda nc, pixels, parts=parts: parts)
+        runs[len(parts)] = (MultigridPCG(st).solve(b, x0, rtol=1e-6), MultigridPCG(st).solve(b, atol=1e-3))
+    for n in (2, 3):
+        for (x, it), (x1, it1) in zip(runs[n], runs[1], strict=True):
+            assert it == it1 > 1
+            np.testing.assert_array_equal(x, x1)
+    assert channel_parts(3, 1 << 20) in ([(0, 3)], [(0, 2), (2, 3)])  # split only where there are two cores
+    assert channel_parts(3, 100) == [(0, 3)] and channel_parts(1, 1 << 20) == [(0, 1)]
+
+
 def test_poisson_distance_known_values():
     # one pixel surrounded by another colour: 4 d = 1
     ind = np.zeros((3, 3), int)

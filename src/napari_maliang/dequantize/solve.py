@@ -119,7 +119,7 @@ def _row_dot(a, b):
     return acc
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _matvec(d, ep, sp, x, y):
     """``y = A x``; returns ``x . y`` per channel (CG's ``p . A p``) from the rows while they are in cache."""
     nc, h, _ = x.shape
@@ -131,7 +131,7 @@ def _matvec(d, ep, sp, x, y):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _update_p_matvec(d, ep, sp, p, z, beta, q):
     """CG's ``p = z + beta p`` and then ``q = A p`` in one pass over the rows (row ``t`` of ``p`` updated,
     row ``t - 1`` of ``q``); returns ``p . q`` per channel, as :func:`_matvec`."""
@@ -150,7 +150,7 @@ def _update_p_matvec(d, ep, sp, p, z, beta, q):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _presmooth_restrict(d, inv, ep, sp, b, x, rc, tmp):
     """The V-cycle's way down in one pass over the rows: a red sweep from ``x = 0`` (red ``b / A_pp``, black
     0: every pixel of ``x`` is written), a black sweep, and the residual summed over 2x2 aggregates,
@@ -187,7 +187,7 @@ def _presmooth_restrict(d, inv, ep, sp, b, x, rc, tmp):
                     r[w // 2] = (z if i % 2 == 0 else r[w // 2]) + tmp[w - 1]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _prolong_postsmooth(d, inv, ep, sp, b, x, xc, alpha, tmp, tmp64):
     """The V-cycle's way up in one pass over the rows: ``x += alpha P xc`` (piecewise constant on the 2x2
     aggregates, added in float64), then a black and a red sweep (row ``t`` prolonged, row ``t - 1`` black,
@@ -210,7 +210,7 @@ def _prolong_postsmooth(d, inv, ep, sp, b, x, xc, alpha, tmp, tmp64):
             _gs_sweep_row(d, inv, ep, sp, b, x, t - 2, 0, tmp)
 
 
-@numba.njit(cache=True, fastmath=True)
+@numba.njit(cache=True, fastmath=True, nogil=True)
 def _dot(a, b):
     """Per-channel ``sum a * b`` of planar arrays (float64 sums)."""
     nc = a.shape[0]
@@ -225,7 +225,7 @@ def _dot(a, b):
     return out
 
 
-@numba.njit(cache=True, fastmath=True)
+@numba.njit(cache=True, fastmath=True, nogil=True)
 def _max_abs_dot(z, r):
     """Per-channel ``max |z|`` (exact in any order) and ``r . z`` of planar arrays, in one pass."""
     nc = z.shape[0]
@@ -241,7 +241,7 @@ def _max_abs_dot(z, r):
     return top, dot
 
 
-@numba.njit(cache=True, fastmath=True)
+@numba.njit(cache=True, fastmath=True, nogil=True)
 def _update_xr(x, r, p, q, alpha):
     """x += alpha p; r -= alpha q; returns the squared norms of r per channel."""
     nc = x.shape[0]
@@ -328,7 +328,7 @@ def _spd_inverse(a):
     return inv
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _small_matmul(a, b):
     n, m = a.shape[0], b.shape[1]
     out = np.zeros((n, m))
@@ -352,6 +352,55 @@ def to_csr(st: Stencil):
     keep = vals != 0
     off = sp.coo_matrix((vals[keep], (rows[keep], cols[keep])), shape=(h * w, h * w))
     return (off + off.T + sp.diags(st.diag.ravel())).tocsr()
+
+
+MIN_SPLIT_PIXELS = 1 << 16  # grids at least this large solve their channels on two threads
+
+
+def _channel_parts(nc: int, pixels: int) -> list[tuple[int, int]]:
+    """Channel ranges solved side by side: two halves where there are two channels, two cores and a large grid.
+
+    Every channel's CG (its step sizes, its V-cycles, its dots) is independent of the others', so each part
+    computes exactly what the whole would; the stop test still waits for every channel, as before.
+    """
+    import os
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    if nc < 2 or cores < 2 or pixels < MIN_SPLIT_PIXELS:
+        return [(0, nc)]
+    half = (nc + 1) // 2
+    return [(0, half), (half, nc)]
+
+
+class _PartRunner:
+    """``each(fn)``: ``fn(lo, hi, k)`` for every channel part ``k``, the first on this thread and the others on a
+    pool kept for one solve (the kernels release the GIL); ``fn`` returns a tuple of per-channel arrays, joined
+    over the parts in channel order."""
+
+    def __init__(self, parts):
+        self.parts = parts
+        self.pool = None
+
+    def __enter__(self):
+        if len(self.parts) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(len(self.parts) - 1, thread_name_prefix="maliang-solve")
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def __call__(self, fn):
+        if self.pool is None:
+            return fn(0, self.parts[0][1], 0)
+        futures = [self.pool.submit(fn, lo, hi, k) for k, (lo, hi) in enumerate(self.parts) if k]
+        results = [fn(*self.parts[0], 0)] + [f.result() for f in futures]
+        return tuple(np.concatenate(column) for column in zip(*results, strict=True))
 
 
 class _Level(NamedTuple):
@@ -443,43 +492,51 @@ class MultigridPCG:
         x = np.zeros_like(bp) if x0 is None else np.empty_like(bp)
         if x0 is not None:
             _planar(np.ascontiguousarray(x0), x)
-        work = [(np.empty((nc,) + nxt.shape, self.dtype), np.empty((nc,) + nxt.shape, self.dtype),
-                 np.empty(lv.shape[1], self.dtype), np.empty(lv.shape[1] + 1))
-                for lv, nxt in zip(self.levels[:-1], self.levels[1:], strict=True)]
+        parts = _channel_parts(nc, bp[0].size)
+        coarse = [(np.empty((nc,) + nxt.shape, self.dtype), np.empty((nc,) + nxt.shape, self.dtype))
+                  for nxt in self.levels[1:]]
+        # each part of the channels runs its V-cycles with its own slices and its own row buffers
+        work = [[(rc[lo:hi], xc[lo:hi], np.empty(lv.shape[1], self.dtype), np.empty(lv.shape[1] + 1))
+                 for lv, (rc, xc) in zip(self.levels[:-1], coarse, strict=True)] for lo, hi in parts]
         result = lambda it: (self._interleaved(x), it)
-        r = np.empty_like(bp)
-        _matvec(g.d, g.ep, g.sp, x, r)
-        np.subtract(bp, r, out=r)
-        bnorm = np.sqrt(_dot(bp, bp))
-        bnorm[bnorm == 0] = 1.0
-        r0 = np.sqrt(_dot(r, r))
-        floor = 20 * np.finfo(self.dtype).eps * bnorm  # working precision
-        if np.all(r0 <= floor):  # warm start already exact
-            return result(0)
-        # a warm start with a local change (a brush stroke, raised weights) has a small residual compared
-        # with |b|: also ask for a 100-fold reduction of the initial residual
-        target = np.maximum(np.minimum(rtol * bnorm, reduction * r0), floor)
-        z = np.empty_like(bp)
-        self._vcycle(0, r, z, work)
-        zmax, rz = _max_abs_dot(z, r)
-        if atol is not None and np.all(zmax <= atol):
-            return result(0)
-        p = z.copy()
-        q = np.empty_like(bp)
-        pq = _matvec(g.d, g.ep, g.sp, p, q)
-        for it in range(1, maxiter + 1):
-            a = np.where(pq > 0, rz / np.where(pq > 0, pq, 1.0), 0.0).astype(self.dtype)
-            rr = _update_xr(x, r, p, q, a)
-            if atol is None and np.all(np.sqrt(rr) <= target):
-                return result(it)
-            self._vcycle(0, r, z, work)
-            zmax, rz_new = _max_abs_dot(z, r)
-            if atol is not None and (np.all(zmax <= atol) or np.all(np.sqrt(rr) <= floor)):
-                return result(it)
-            beta = np.where(rz > 0, rz_new / np.where(rz > 0, rz, 1.0), 0.0).astype(self.dtype)
-            rz = rz_new
-            pq = _update_p_matvec(g.d, g.ep, g.sp, p, z, beta, q)  # the next iteration's q = A p
-        return result(maxiter)
+        with _PartRunner(parts) as each:
+            r = np.empty_like(bp)
+            each(lambda lo, hi, k: (_matvec(g.d, g.ep, g.sp, x[lo:hi], r[lo:hi]),))
+            np.subtract(bp, r, out=r)
+            bnorm = np.sqrt(_dot(bp, bp))
+            bnorm[bnorm == 0] = 1.0
+            r0 = np.sqrt(_dot(r, r))
+            floor = 20 * np.finfo(self.dtype).eps * bnorm  # working precision
+            if np.all(r0 <= floor):  # warm start already exact
+                return result(0)
+            # a warm start with a local change (a brush stroke, raised weights) has a small residual compared
+            # with |b|: also ask for a 100-fold reduction of the initial residual
+            target = np.maximum(np.minimum(rtol * bnorm, reduction * r0), floor)
+            z = np.empty_like(bp)
+
+            def precondition(lo, hi, k):  # z = M r, then max |z| and r . z
+                self._vcycle(0, r[lo:hi], z[lo:hi], work[k])
+                return _max_abs_dot(z[lo:hi], r[lo:hi])
+
+            zmax, rz = each(precondition)
+            if atol is not None and np.all(zmax <= atol):
+                return result(0)
+            p = z.copy()
+            q = np.empty_like(bp)
+            (pq,) = each(lambda lo, hi, k: (_matvec(g.d, g.ep, g.sp, p[lo:hi], q[lo:hi]),))
+            for it in range(1, maxiter + 1):
+                a = np.where(pq > 0, rz / np.where(pq > 0, pq, 1.0), 0.0).astype(self.dtype)
+                (rr,) = each(lambda lo, hi, k: (_update_xr(x[lo:hi], r[lo:hi], p[lo:hi], q[lo:hi], a[lo:hi]),))
+                if atol is None and np.all(np.sqrt(rr) <= target):
+                    return result(it)
+                zmax, rz_new = each(precondition)
+                if atol is not None and (np.all(zmax <= atol) or np.all(np.sqrt(rr) <= floor)):
+                    return result(it)
+                beta = np.where(rz > 0, rz_new / np.where(rz > 0, rz, 1.0), 0.0).astype(self.dtype)
+                rz = rz_new
+                (pq,) = each(lambda lo, hi, k: (  # the next iteration's q = A p
+                    _update_p_matvec(g.d, g.ep, g.sp, p[lo:hi], z[lo:hi], beta[lo:hi], q[lo:hi]),))
+            return result(maxiter)
 
     @staticmethod
     def _interleaved(x: np.ndarray) -> np.ndarray:
