@@ -208,3 +208,14 @@ def test_small_region_weight_keeps_specks():
     assert abs(float(ours[10, 10, 0]) - 112) < abs(float(paper[10, 10, 0]) - 112)
     with pytest.raises(ValueError, match="small_region"):
         dequantize(img, small_region=-1.0)
+
+
+def test_default_backend_is_the_validated_cpu_even_with_a_gpu(ramp, monkeypatch):
+    """The GPU twin stops on a relative residual and is not validated on the held-out sets: a user gets it by
+    asking (backend="auto" or "gpu"), never by default."""
+    from napari_maliang import _backend
+
+    monkeypatch.setattr(_backend, "has_gpu", lambda: True)  # as on a machine with CuPy and a device
+    q, _ = ramp
+    assert Dequantizer(q).backend == "cpu"
+    assert Dequantizer(q, backend="auto").backend == "gpu"
