@@ -259,3 +259,24 @@ def test_error_tolerance_bounds_true_error():
     x, it = MultigridPCG(st).solve(b, np.zeros_like(b), atol=0.1)
     assert it > 0
     assert np.abs(x - ref).max() <= 0.25  # measured 0.12 (the estimate is within a factor 2.5)
+
+
+def test_gpu_twin_algorithm_on_scipy_matches_the_cpu_solver():
+    """The GPU twin's Jacobi-CG, run by SciPy (the same code path with NumPy for CuPy), is within the CPU
+    solver's error bound of the exact solution at the twin's default tolerance, from a cold and a warm start."""
+    import scipy.sparse
+
+    from napari_maliang.dequantize.core import ERROR_TOL, GPU_RTOL
+    from napari_maliang.dequantize.solve import jacobi_cg
+
+    rng = np.random.default_rng(5)
+    st = laplacian_stencil(rng.integers(0, 3, (40, 60)))
+    st = Stencil((st.diag + rng.uniform(0.001, 0.05, st.diag.shape)).astype(np.float32),
+                 st.east.astype(np.float32), st.south.astype(np.float32))
+    truth = rng.uniform(0, 255, st.shape + (3,))  # colours in 8-bit levels
+    a = to_csr(st).astype(np.float64)
+    b = np.stack([(a @ truth[..., c].ravel()).reshape(st.shape) for c in range(3)], axis=-1).astype(np.float32)
+    for x0 in (None, truth + rng.normal(0, 5, truth.shape)):
+        x, _ = jacobi_cg(st, b, x0, GPU_RTOL, 200, xp=np, sparse=scipy.sparse, linalg=spl)
+        assert x.dtype == b.dtype and x.shape == b.shape
+        np.testing.assert_allclose(x, truth, atol=ERROR_TOL)  # the CPU solver's own error bound, in levels

@@ -550,18 +550,30 @@ def _solve_gpu(st: Stencil, b: np.ndarray, x0, rtol: float, maxiter: int):
     import cupyx.scipy.sparse as csp
     import cupyx.scipy.sparse.linalg as cspl
 
-    a = csp.csr_matrix(to_csr(st))
-    dinv = 1.0 / cp.asarray(st.diag.ravel())
+    return jacobi_cg(st, b, x0, rtol, maxiter, xp=cp, sparse=csp, linalg=cspl)
+
+
+def jacobi_cg(st: Stencil, b: np.ndarray, x0, rtol: float, maxiter: int, *, xp, sparse, linalg):
+    """The GPU twin's solve, written for any array module: Jacobi-preconditioned CG per channel, in float64, on
+    the stencil assembled as CSR; stopped at the relative residual ``rtol`` (or ``20 maxiter`` iterations).
+
+    ``xp, sparse, linalg`` are CuPy and ``cupyx.scipy.sparse(.linalg)`` on the GPU; NumPy and SciPy give the same
+    algorithm on the CPU, which is how the tests and the emulated benchmark judge it without a device.
+    """
+    from napari_maliang._backend import to_numpy
+
+    a = sparse.csr_matrix(to_csr(st).astype(np.float64))
+    dinv = 1.0 / xp.asarray(st.diag.ravel(), dtype=xp.float64)
+    m = linalg.LinearOperator(a.shape, matvec=lambda v: dinv * v)
     # CuPy 14 renamed cg's relative tolerance ``tol`` to ``rtol``, as SciPy 1.12 did; CuPy 13 knows only ``tol``
-    tol_name = "rtol" if "rtol" in inspect.signature(cspl.cg).parameters else "tol"
-    m = cspl.LinearOperator(a.shape, matvec=lambda v: dinv * v)
+    tol_name = "rtol" if "rtol" in inspect.signature(linalg.cg).parameters else "tol"
     h, w, nc = b.shape
     out = np.empty_like(b)
     for c in range(nc):
-        bc = cp.asarray(b[..., c].ravel())
-        xc = None if x0 is None else cp.asarray(x0[..., c].ravel())
-        xs, _ = cspl.cg(a, bc, x0=xc, maxiter=maxiter * 20, M=m, **{tol_name: rtol})
-        out[..., c] = cp.asnumpy(xs).reshape(h, w)
+        bc = xp.asarray(b[..., c].ravel(), dtype=xp.float64)
+        xc = None if x0 is None else xp.asarray(x0[..., c].ravel(), dtype=xp.float64)
+        xs, _ = linalg.cg(a, bc, x0=xc, maxiter=maxiter * 20, M=m, **{tol_name: rtol})
+        out[..., c] = to_numpy(xs).reshape(h, w)
     return out, maxiter
 
 
