@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The GPU twins' check on a machine with a CUDA device: the `gpu`-marked tests and benchmarks/smlm_gpu.py.
+# The GPU twins' check on a machine with a CUDA device: the `gpu`-marked tests, benchmarks/smlm_gpu.py and the
+# dequantization twin's speed and quick design table (benchmarks/dequantize.py --backend gpu).
 # Runs from the repository root with the machine's own python3 (CuPy, numba, scipy, scikit-image, pandas,
 # tifffile, pytest); napari, Qt and the other GUI packages are not needed. Logs go to $OUT (default /tmp/out).
 # Wheels of packages the machine lacks (pyamg, for the codec's test) are installed from .whl/ when it is there.
@@ -24,3 +25,7 @@ PYTEST=("$PY" -m pytest -p no:cacheprovider -o addopts=--import-mode=importlib -
 timeout 300 "${PYTEST[@]}" -m gpu $(grep -rl "mark.gpu" tests | sort) 2>&1 | tee "$OUT/pytest_gpu.log"
 timeout 60 "${PYTEST[@]}" -m "not gpu" tests/smlm/test_fit_gpu.py 2>&1 | tee "$OUT/pytest_kernel_source.log"
 timeout 240 "$PY" benchmarks/smlm_gpu.py "$@" 2>&1 | tee "$OUT/smlm_gpu.log"
+# the dequantization twin (not the default backend until it is judged): speed, then the quick design table
+timeout 120 "$PY" benchmarks/dequantize.py --speed-only --backend gpu 2>&1 | tee "$OUT/dequantize_gpu_speed.log"
+timeout 240 "$PY" benchmarks/dequantize.py --set design --quick --no-speed --backend gpu 2>&1 \
+    | tee "$OUT/dequantize_gpu_design.log"
