@@ -117,6 +117,49 @@ def test_tonal_values_refitted_to_the_bytes(astronaut):
     assert err(new) < 0.9 * err(code)
 
 
+def test_tonal_refits_at_most_the_set_number_of_times(astronaut, monkeypatch):
+    # optimised values that cost more at every try (their payload counted 30 % larger, then 60 %, ...) overshoot
+    # every refit: the plane is subdivided again with fewer pixels TONAL_REFITS times, then the unoptimised code
+    # is kept; with a constant overshoot one refit fits
+    from napari_maliang.codec import photo, subdivision, tonal
+
+    g = np.clip(np.rint(astronaut[..., 1].astype(float)), 0, 255)
+    code = photo._plane_at_bytes(g, 400, 12)
+    nbytes = len(photo._payload(code))
+    optimised, levels = [], []  # the optimiser's outputs, and their quantised levels
+    real_payload, real_quantise, real_optimise = photo._payload, subdivision.quantise, tonal.optimise_values
+
+    def optimise(*args):
+        optimised.append(real_optimise(*args))
+        return optimised[-1]
+
+    def quantise(values, *args):
+        out = real_quantise(values, *args)
+        if optimised and values is optimised[-1]:
+            levels.append(out)
+        return out
+
+    def payload(c, *args):
+        data = real_payload(c, *args)
+        if any(c.levels is lv for lv in levels):  # an optimised trial
+            return data + bytes(int(len(data) * growth(len(optimised))))
+        return data
+
+    monkeypatch.setattr(tonal, "optimise_values", optimise)
+    monkeypatch.setattr(subdivision, "quantise", quantise)
+    monkeypatch.setattr(photo, "_payload", payload)
+    for refits in (1, photo.TONAL_REFITS):
+        monkeypatch.setattr(photo, "TONAL_REFITS", refits)
+        optimised.clear()
+        growth = lambda k: 0.3 * k  # noqa: E731
+        assert photo._tonal(g, code, 1, nbytes) is code
+        assert len(optimised) == 1 + refits
+    optimised.clear()
+    growth = lambda k: 0.3  # noqa: E731
+    new = photo._tonal(g, code, 1, nbytes)
+    assert new is not code and len(optimised) == 2 and len(photo._payload(new)) <= nbytes
+
+
 def test_constant_image_is_exact():
     img = np.full((40, 56), 93, np.uint8)
     out = decode(encode(img, bpp=0.3, mode="photo"))
