@@ -45,7 +45,7 @@ replication, rounding to the level. For palettes also Pillow's own ``quantize(pa
 for our result and for the quantized input itself (Pillow's mapping is approximate: see
 ``pillow_requantized``).
 
-    python benchmarks/dequantize.py [--set design|heldout|heldout2|heldout3|heldout4|heldout5] [--quick] [--paper] [--no-speed | --speed-only] [--backend cpu|gpu]
+    python benchmarks/dequantize.py [--set design|heldout|heldout2|heldout3|heldout4|heldout5] [--quick] [--paper] [--no-speed | --speed-only] [--backend cpu|gpu|gpu-twin-on-cpu]
 
 ``--paper`` also runs the paper's method alone (Voronoi cells and smoothing in CIE-Lab, no lattice
 recognition, no automatic hard edges, no palette-mean step, plain rounding). The last line is a one-line summary.
@@ -473,6 +473,20 @@ def speed(repeats=3, backend="cpu"):
     return full, stroke
 
 
+def _gpu_twin_on_cpu():
+    """Route the GPU backend's solves to :func:`~napari_maliang.dequantize.solve.jacobi_cg` on NumPy and SciPy:
+    the twin's own algorithm (Jacobi-CG in float64, stopped at ``GPU_RTOL``) judged where there is no device."""
+    import scipy.sparse
+    import scipy.sparse.linalg
+
+    import napari_maliang._backend as backend
+    import napari_maliang.dequantize.solve as solve
+
+    backend.has_gpu = lambda: True
+    solve._solve_gpu = lambda st, b, x0, rtol, maxiter: solve.jacobi_cg(
+        st, b, x0, rtol, maxiter, xp=np, sparse=scipy.sparse, linalg=scipy.sparse.linalg)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default="design", choices=("design", "heldout", "heldout2", "heldout3", "heldout4",
@@ -481,11 +495,16 @@ def main(argv=None):
     parser.add_argument("--paper", action="store_true", help="also the paper's method alone")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--speed-only", action="store_true", help="only the 1-megapixel timing")
-    parser.add_argument("--backend", default="cpu", choices=("cpu", "gpu"),
-                        help="where our solves run (the GPU twin's results are judged by the same table)")
+    parser.add_argument("--backend", default="cpu", choices=("cpu", "gpu", "gpu-twin-on-cpu"),
+                        help="where our solves run (the GPU twin's results are judged by the same table); "
+                             "gpu-twin-on-cpu: the GPU twin's algorithm (solve.jacobi_cg) run by SciPy, no device")
     args = parser.parse_args(argv)
+    label = args.backend
+    if args.backend == "gpu-twin-on-cpu":
+        _gpu_twin_on_cpu()
+        args.backend = "gpu"
 
-    print(f"machine: {os.cpu_count()} CPU cores; set={args.set}; default settings; backend {args.backend}")
+    print(f"machine: {os.cpu_count()} CPU cores; set={args.set}; default settings; backend {label}")
     print(f"{'image':<12} {'quantizer':<12} {'colours':>7} {'PSNR q':>7} {'ours':>6} {'paper':>6} {'gauss':>6} "
           f"{'bilat':>6} {'SSIM q':>6} {'ours':>6} {'requant':>8} {'Pillow':>7} {'(q)':>7} {'s/MP':>5}")
     rows = []
