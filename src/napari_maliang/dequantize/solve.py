@@ -363,13 +363,9 @@ def _channel_parts(nc: int, pixels: int) -> list[tuple[int, int]]:
     Every channel's CG (its step sizes, its V-cycles, its dots) is independent of the others', so each part
     computes exactly what the whole would; the stop test still waits for every channel, as before.
     """
-    import os
+    from napari_maliang._shared.threads import default_threads
 
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        cores = os.cpu_count() or 1
-    if nc < 2 or cores < 2 or pixels < MIN_SPLIT_PIXELS:
+    if nc < 2 or default_threads() < 2 or pixels < MIN_SPLIT_PIXELS:
         return [(0, nc)]
     half = (nc + 1) // 2
     return [(0, half), (half, nc)]

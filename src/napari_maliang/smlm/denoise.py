@@ -163,13 +163,9 @@ def _numba_kernels():
 
 def _groups(n_frames: int) -> int:
     """Worker threads for the CPU kernels: the cores this process may use, at most one per frame."""
-    import os
+    from napari_maliang._shared.threads import default_threads
 
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        cores = os.cpu_count() or 1
-    return max(1, min(int(n_frames), cores))
+    return max(1, min(int(n_frames), default_threads()))
 
 
 _NATIVE = tuple(np.dtype(t) for t in ("uint8", "uint16", "int16", "int32", "float32"))

@@ -14,25 +14,17 @@ Backends: ``"cpu"`` runs a numba kernel parallel over spots (:mod:`._fit_numba`)
 from __future__ import annotations
 
 import itertools
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from napari_maliang._backend import resolve_backend, to_numpy
+from napari_maliang._shared.threads import default_threads
 from napari_maliang.smlm._fit_common import FitResult, check_fit_options, check_spots, fit_result
 from napari_maliang.smlm._lm import DEFAULT_TOLERANCE
 
 _MIN_BLOCK = 256  # smallest number of spots per work item of the CPU kernel
 _MAX_BLOCK = 4096
-
-
-def default_threads() -> int:
-    """Cores this process may use (``os.sched_getaffinity`` where available)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS, Windows
-        return max(1, os.cpu_count() or 1)
 
 
 def _run_blocks(n: int, block: int, threads: int, fit_range) -> None:
