@@ -1,14 +1,16 @@
 """The inpainting codec on photographs (issue #17): the held-out photo set, and the photo-mode design study.
 
     python benchmarks/codec_photos.py [DIR] [--mode edge|photo|auto] [--tonal N]   # held-out set (codec_photos.txt)
+    python benchmarks/codec_photos.py --set photos2 [DIR] [--mode ...]   # held-out set 2 (codec_photos2.txt)
     python benchmarks/codec_photos.py --design         # design photos (scikit-image camera, astronaut, coffee, chelsea)
     python benchmarks/codec_photos.py --design --mode photo [--tonal N]  # the photo mode's files on them (0.1, 0.2 bpp)
     python benchmarks/codec_photos.py --mode photo --tonal 12 --rates 0.1 0.2   # held-out, best setting, two rates
 
 Held-out: fetched by ``benchmarks/fetch_codec_photos.sh`` into ``DIR/codec-photos`` (DIR default
-``~/.cache/maliang-heldout``), each file checked against its sha256 in the manifest, prepared as the
-manifest says (area reduction to 512 px on the short side with Pillow's BOX filter, centre crop 512x512,
-``gray-from-rgb`` photos converted to luma). For every photo and target rate (0.1, 0.2, 0.4 bpp) the
+``~/.cache/maliang-heldout``; ``--set photos2``: ``fetch_codec_photos2.sh`` into ``DIR/codec-photos2``, manifest
+``codec_photos2.txt``), each file checked against its sha256 in the manifest, prepared as the manifest says
+(area reduction to 512 px on the short side with Pillow's BOX filter, centre crop 512x512, ``gray-from-rgb``
+photos converted to luma). For every photo and target rate (0.1, 0.2, 0.4 bpp) the
 ``.mlg`` codec encodes with ``encode(image, bpp=rate)``; JPEG (Pillow, optimized Huffman tables) and
 JPEG 2000 (OpenJPEG through imagecodecs, raw codestream) are coded at the largest quality whose file is at
 most the full budget ``rate * H * W / 8`` bytes (a ``>`` marks a JPEG that cannot get that small: its
@@ -38,6 +40,11 @@ from napari_maliang.codec.compare import jpeg2000_at_size, jpeg_at_size, psnr, s
 
 HERE = Path(__file__).resolve().parent
 RATES = (0.1, 0.2, 0.4)
+# held-out sets: name -> (manifest, folder under DIR, fetch script)
+SETS = {
+    "photos": ("codec_photos.txt", "codec-photos", "fetch_codec_photos.sh"),
+    "photos2": ("codec_photos2.txt", "codec-photos2", "fetch_codec_photos2.sh"),
+}
 
 
 def prepare(path: Path, mode: str, size: int = 512) -> np.ndarray:
@@ -55,18 +62,19 @@ def prepare(path: Path, mode: str, size: int = 512) -> np.ndarray:
     return np.asarray(im.crop((x0, y0, x0 + size, y0 + size)))
 
 
-def heldout(root: Path) -> dict[str, np.ndarray]:
-    """The held-out photos of the manifest, sha256-checked and prepared."""
+def heldout(root: Path, name: str = "photos") -> dict[str, np.ndarray]:
+    """The photos of held-out set ``name`` (see ``SETS``), sha256-checked against its manifest and prepared."""
+    manifest, folder, fetch = SETS[name]
     out = {}
-    for line in (HERE / "codec_photos.txt").read_text().splitlines():
+    for line in (HERE / manifest).read_text().splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         rel, sha, _source, mode = line.split()[:4]
-        path = root / "codec-photos" / rel
+        path = root / folder / rel
         if not path.is_file():
-            raise SystemExit(f"{path} is missing: run benchmarks/fetch_codec_photos.sh first")
+            raise SystemExit(f"{path} is missing: run benchmarks/{fetch} first")
         if hashlib.sha256(path.read_bytes()).hexdigest() != sha:
-            raise SystemExit(f"{path}: sha256 differs from benchmarks/codec_photos.txt")
+            raise SystemExit(f"{path}: sha256 differs from benchmarks/{manifest}")
         out[f"{rel} ({mode})"] = prepare(path, mode)
     return out
 
@@ -253,6 +261,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dir", nargs="?", default=Path.home() / ".cache" / "maliang-heldout", type=Path)
     parser.add_argument("--design", action="store_true", help="the design photos instead of the held-out set")
+    parser.add_argument("--set", default="photos", choices=tuple(SETS), help="held-out: which set (default photos)")
     parser.add_argument(
         "--tonal", type=int, default=0, help="tonal optimisation iterations (--design without --mode: the gray study, q 12)"
     )
@@ -276,7 +285,7 @@ def main(argv=None) -> int:
         study_colour(photos)
         score_mlg(photos)
     else:
-        score_mlg(heldout(args.dir), rates=args.rates or RATES, mode=args.mode, tonal_iterations=args.tonal)
+        score_mlg(heldout(args.dir, args.set), rates=args.rates or RATES, mode=args.mode, tonal_iterations=args.tonal)
     return 0
 
 
