@@ -200,6 +200,7 @@ def design_images(quick: bool):
     if not quick:
         out.update(rocket=data.rocket(), astronaut=data.astronaut(), synthetic2=smooth_synthetic((384, 384), seed=3))
         out.update(flat_graphics())
+        out.update(ui_screenshots())
     return out
 
 
@@ -323,6 +324,93 @@ def flat_graphics():
             "fg_logo": vector_logo(), "fg_stripes": stripes_jpeg(), "fg_pie_jpeg": chart_jpeg()}
 
 
+# ------------------------------------------------------- UI screenshots of our own (design set, 2026-12-04, later)
+def _ui_font(size):
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)
+
+
+def _vertical_gradient(d, box, top, bottom):
+    """Fill ``box`` with a linear vertical gradient from colour ``top`` to ``bottom`` (one row per line)."""
+    x0, y0, x1, y1 = box
+    for y in range(y0, y1 + 1):
+        a = (y - y0) / max(y1 - y0, 1)
+        d.line([(x0, y), (x1, y)], fill=tuple(int(round((1 - a) * t + a * b)) for t, b in zip(top, bottom)))
+
+
+def ui_dialog(dark=False):
+    """A settings dialog as a desktop draws it at its own size (text anti-aliased by FreeType at 11-14 px,
+    1-pixel borders, gradient title bar and buttons, a selected list row, a check box), light or dark theme."""
+    from PIL import Image, ImageDraw
+
+    bg, fg, field, line, sel = (((239, 239, 239), (20, 20, 20), (255, 255, 255), (160, 160, 160), (48, 120, 210))
+                                if not dark else
+                                ((45, 45, 48), (225, 225, 225), (30, 30, 30), (85, 85, 90), (38, 79, 120)))
+    im = Image.new("RGB", (480, 360), bg)
+    d = ImageDraw.Draw(im)
+    _vertical_gradient(d, (0, 0, 479, 27), (90, 110, 140) if not dark else (60, 60, 66),
+                       (60, 80, 110) if not dark else (40, 40, 44))
+    d.text((10, 6), "Preferences - Image export", fill=(255, 255, 255), font=_ui_font(14))
+    labels = ["File name:", "Folder:", "Quality:", "Colour profile:", "Metadata:"]
+    for i, text in enumerate(labels):
+        y = 48 + 34 * i
+        d.text((16, y + 4), text, fill=fg, font=_ui_font(12))
+        d.rectangle([130, y, 460, y + 24], fill=field, outline=line)
+        d.text((136, y + 5), ["holiday_0042.png", "/home/user/Pictures", "92 %", "sRGB IEC61966-2.1",
+                              "keep all (EXIF, XMP, IPTC)"][i], fill=fg, font=_ui_font(12))
+    d.rectangle([16, 224, 460, 300], fill=field, outline=line)
+    for i, text in enumerate(["PNG - lossless", "JPEG - lossy, small files", "TIFF - 16 bits per channel"]):
+        y = 226 + 24 * i
+        if i == 1:
+            d.rectangle([17, y, 459, y + 22], fill=sel)
+        d.text((24, y + 4), text, fill=(255, 255, 255) if i == 1 else fg, font=_ui_font(12))
+    d.rectangle([16, 312, 28, 324], fill=field, outline=line)
+    d.line([(18, 318), (21, 322), (27, 314)], fill=sel, width=2)
+    d.text((36, 311), "Open folder when done", fill=fg, font=_ui_font(11))
+    for x0, text in ((300, "Cancel"), (384, "Export")):
+        d.rounded_rectangle([x0, 316, x0 + 76, 344], radius=4, outline=line,
+                            fill=(250, 250, 250) if not dark else (70, 70, 74))
+        _vertical_gradient(d, (x0 + 1, 317, x0 + 75, 343), (252, 252, 252) if not dark else (74, 74, 78),
+                           (226, 226, 226) if not dark else (58, 58, 62))
+        d.text((x0 + 16, 323), text, fill=fg, font=_ui_font(12))
+    return np.asarray(im)
+
+
+def ui_document():
+    """A page of text as a word processor shows it: a heading, paragraphs in 12-px anti-aliased text, a
+    hyperlink, a grey ruler and page shadow."""
+    from PIL import Image, ImageDraw
+
+    im = Image.new("RGB", (480, 384), (200, 200, 204))
+    d = ImageDraw.Draw(im)
+    d.rectangle([28, 12, 452, 384], fill=(150, 150, 155))
+    d.rectangle([24, 8, 448, 384], fill=(255, 255, 255))
+    d.text((48, 28), "Quantization and its undoing", fill=(30, 50, 110), font=_ui_font(20))
+    words = ("Colour quantization maps every pixel to one of a few colours and leaves flat regions with "
+             "false contours between them where the original image was smooth").split()
+    y = 66
+    for para in range(4):
+        x = 48
+        for k, word in enumerate(words[para:] + words[:para]):
+            w = d.textlength(word + " ", font=_ui_font(12))
+            if x + w > 430:
+                x, y = 48, y + 17
+            colour = (20, 90, 200) if (para == 2 and k in (3, 4)) else (25, 25, 25)
+            d.text((x, y), word, fill=colour, font=_ui_font(12))
+            x += w
+        y += 30
+    return np.asarray(im)
+
+
+def ui_screenshots():
+    """UI screenshots of our own (added to the design set for the text-on-flat failure of held-out 5): a
+    light and a dark dialog, the light one also as JPEG (quality 90), and a text page."""
+    dialog = ui_dialog()
+    return {"ui_dialog": dialog, "ui_dark": ui_dialog(dark=True), "ui_jpeg": _jpeg(dialog, 90),
+            "ui_page": ui_document()}
+
+
 def sky_over_hill(h=384, w=512, seed=11):
     """A blue sky darkening upwards with soft clouds, over a green hill with a hard, wavy horizon."""
     from scipy.ndimage import gaussian_filter
@@ -387,7 +475,7 @@ def heldout2_images(quick: bool):
 
 
 def _manifest_pictures(number, quick):
-    """Held-out set ``number`` (3, 4 or 5) as its manifest ``benchmarks/dequantize_heldout{number}.txt`` lists it.
+    """Held-out set ``number`` (3 to 6) as its manifest ``benchmarks/dequantize_heldout{number}.txt`` lists it.
 
     Each file of ``$MALIANG_HELDOUT_PHOTOS/dequantize{number}`` is checked against its sha256 in the manifest;
     alpha is composited over white, then pictures wider than 512 pixels are reduced to 512 pixels wide by area
@@ -422,6 +510,10 @@ def heldout4_images(quick: bool):
 
 def heldout5_images(quick: bool):
     return _manifest_pictures(5, quick)
+
+
+def heldout6_images(quick: bool):
+    return _manifest_pictures(6, quick)
 
 
 # ---------------------------------------------------------------------------------------------- methods
@@ -490,7 +582,7 @@ def _gpu_twin_on_cpu():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default="design", choices=("design", "heldout", "heldout2", "heldout3", "heldout4",
-                                                                   "heldout5"))
+                                                                   "heldout5", "heldout6"))
     parser.add_argument("--quick", action="store_true", help="fewer images")
     parser.add_argument("--paper", action="store_true", help="also the paper's method alone")
     parser.add_argument("--no-speed", action="store_true")
@@ -509,7 +601,8 @@ def main(argv=None):
           f"{'bilat':>6} {'SSIM q':>6} {'ours':>6} {'requant':>8} {'Pillow':>7} {'(q)':>7} {'s/MP':>5}")
     rows = []
     sets = {"design": design_images, "heldout": heldout_images, "heldout2": heldout2_images,
-            "heldout3": heldout3_images, "heldout4": heldout4_images, "heldout5": heldout5_images}
+            "heldout3": heldout3_images, "heldout4": heldout4_images, "heldout5": heldout5_images,
+            "heldout6": heldout6_images}
     imgs = {} if args.speed_only else sets[args.set](args.quick)
     for iname, img in imgs.items():
         for qname, (quant, rule) in quantizers().items():
