@@ -5,7 +5,7 @@ import pytest
 
 from napari_maliang.dequantize import Dequantizer, dequantize, kmeans_quantize, requantization_mask
 from napari_maliang.dequantize.brushes import HARD, SOFT, classify_edges
-from napari_maliang.dequantize.flat import end_targets, flat_edges, flat_regions
+from napari_maliang.dequantize.flat import end_targets, flat_edges, flat_regions, grid_share
 from napari_maliang.dequantize.regions import antialiasing_edges
 from napari_maliang.dequantize.solve import MultigridPCG, Stencil, to_csr
 
@@ -214,13 +214,80 @@ def test_flat_edges_only_in_flat_graphics():
     labels = np.ones((6, 12), np.int32)
     labels[:, 6:] = 2
     labels[2, 2] = 3  # a speck on region 1
-    flat = np.array([False, True, False, False])
-    hard_h, hard_v = flat_edges(labels, flat)  # 35 of 72 pixels flat: not a flat graphic
-    assert not hard_h.any() and not hard_v.any()
-    flat[2] = True  # 71 of 72 pixels flat: every edge of a flat region is hard
-    hard_h, hard_v = flat_edges(labels, flat)
+    soft_h, soft_v = np.zeros((6, 11), bool), np.zeros((5, 12), bool)
+    soft_h[:4, 5] = True  # 4 of the 6 edges between 1 and 2 soft: region 1 flat (4 of 10), region 2 not (4 of 6)
+    hard_h, hard_v, flat = flat_edges(labels, soft_h, soft_v)  # 35 of 72 pixels flat: not a flat graphic
+    assert not hard_h.any() and not hard_v.any() and not flat.any()
+    soft_h[2:4, 5] = False  # 2 of 6 soft: both flat, 71 of 72 pixels: every edge of a flat region is hard
+    hard_h, hard_v, flat = flat_edges(labels, soft_h, soft_v)
+    assert flat.tolist() == [False, True, True, False]
     assert hard_h[:, 5].all() and hard_h[2, 1] and hard_h[2, 2] and hard_v[1, 2] and hard_v[2, 2]
     assert hard_h.sum() == 6 + 2 and hard_v.sum() == 2
+
+
+def test_soft_edges_to_thin_regions_set_aside():
+    # a thick region with a one-pixel line (thin) along a third of its border, the line's edges all soft
+    labels = np.ones((6, 12), np.int32)
+    labels[:, 11] = 2
+    soft_h, soft_v = np.zeros((6, 11), bool), np.zeros((5, 12), bool)
+    soft_h[:, 10] = True
+    assert flat_regions(labels, soft_h, soft_v).tolist() == [False, False, False]  # all its border soft
+    assert flat_regions(labels, soft_h, soft_v, thin_counts=False).tolist() == [False, True, False]
+
+
+def test_grid_share_tells_boxes_from_curves():
+    y, x = np.mgrid[0:64, 0:64]
+    boxes = np.ones((64, 64), np.int32)
+    boxes[8:40, 4:60] = 2  # a field of a dialog: borders of 56 and 32 pixels
+    assert grid_share(boxes) == 1.0
+    disc = 1 + ((x - 31.5) ** 2 + (y - 31.5) ** 2 < 25.0**2).astype(np.int32)  # a contour of a shading
+    assert grid_share(disc) < 0.35
+    assert grid_share(np.ones((5, 5), np.int32)) == 0.0  # no border at all
+
+
+def screenshot(dark=False):
+    """A small dialog drawn at its own size: flat panels, 1-pixel borders, FreeType text (anti-aliased)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    bg, fg, field, line = (((45, 45, 48), (225, 225, 225), (30, 30, 30), (85, 85, 90)) if dark else
+                           ((239, 239, 239), (20, 20, 20), (255, 255, 255), (160, 160, 160)))
+    im = Image.new("RGB", (240, 160), bg)
+    d = ImageDraw.Draw(im)
+    font = ImageFont.load_default(size=12)
+    for i, (label, value) in enumerate((("Name:", "holiday_0042.png"), ("Folder:", "/home/user"),
+                                        ("Quality:", "92 %"))):
+        d.text((8, 12 + 34 * i), label, fill=fg, font=font)
+        d.rectangle([70, 8 + 34 * i, 230, 30 + 34 * i], fill=field, outline=line)
+        d.text((76, 12 + 34 * i), value, fill=fg, font=font)
+    d.rectangle([150, 118, 230, 146], fill=(48, 120, 210))
+    d.text((170, 124), "Export", fill=(255, 255, 255), font=font)
+    return np.asarray(im)
+
+
+@pytest.mark.parametrize("dark", [False, True])
+@pytest.mark.parametrize("n_colors", [8, 16])
+def test_screenshot_with_text_is_not_smoothed(n_colors, dark):
+    # text leaves soft edges all over the background (which so did not count as flat) and the solver smoothed
+    # the background into the border lines and the text into itself: -8.4 dB on a dialog with 8 k-means colours
+    img = screenshot(dark)
+    q = kmeans_quantize(img, n_colors)
+    out = dequantize(q)
+    assert requantization_mask(out, q).all()
+    assert psnr(out, img) >= psnr(q, img) - 0.1
+    background = (q == q[2, 2]).all(axis=-1)
+    assert (out[background] == q[2, 2]).all()  # the flat background keeps its colour exactly
+
+
+def test_palette_colours_pillow_cannot_map_keep_their_value():
+    from napari_maliang.dequantize.cells import pillow_keeps, settle, voronoi_cells
+
+    # (239, 239, 239) & ~3 = (236, 236, 236), nearer to (233, 234, 235): Pillow maps it elsewhere
+    pal = np.array([[239.0, 239, 239], [233, 234, 235], [0, 0, 0]])
+    cells = voronoi_cells(pal)
+    assert pillow_keeps(pal, cells).tolist() == [False, True, True]
+    y = np.array([[[239.2, 238.9, 239.1], [0.3, 0.2, 0.1]]])
+    out = settle(y, np.array([[0, 2]]), cells, pal, scale=255.0, integer=True, pillow=True)
+    np.testing.assert_array_equal(out[0], [[239, 239, 239], [0, 0, 0]])  # not moved a level for Pillow's sake
 
 
 def test_thin_line_on_a_flat_background_does_not_pull_it():

@@ -17,13 +17,17 @@ def _count_edge(p, q, is_soft, soft, border):
 
 
 @numba.njit(cache=True, nogil=True)
-def border_counts(labels, soft_h, soft_v, soft, border):
-    """Add to ``soft[r]`` and ``border[r]`` (int64, by label) the soft and all edges between region ``r`` and
-    another region, in one pass over the horizontal and vertical 4-neighbour pairs."""
+def border_counts(labels, soft_h, soft_v, counted, soft, border):
+    """Add to ``soft[r]`` and ``border[r]`` (int64, by label) the soft edges between region ``r`` and another
+    region when both are ``counted`` (bool, by label), and all its edges with another region, in one pass
+    over the horizontal and vertical 4-neighbour pairs."""
     h, w = labels.shape
     for i in range(h):
         for j in range(w):
+            p = labels[i, j]
             if j + 1 < w:
-                _count_edge(labels[i, j], labels[i, j + 1], soft_h[i, j], soft, border)
+                q = labels[i, j + 1]
+                _count_edge(p, q, soft_h[i, j] and counted[p] and counted[q], soft, border)
             if i + 1 < h:
-                _count_edge(labels[i, j], labels[i + 1, j], soft_v[i, j], soft, border)
+                q = labels[i + 1, j]
+                _count_edge(p, q, soft_v[i, j] and counted[p] and counted[q], soft, border)

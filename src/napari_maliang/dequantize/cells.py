@@ -38,6 +38,7 @@ from .options import QUANTIZER_SPACES, QUANTIZERS
 __all__ = [
     "QUANTIZERS",
     "QUANTIZER_SPACES",
+    "pillow_keeps",
     "Cells",
     "resolve_lattice",
     "voronoi_cells",
@@ -279,7 +280,7 @@ def _settle_kernel(nc: int):
             for s in range(search.shape[0] if integer else 1):  # the nearest integer colours first
                 for ch in range(nc):
                     c[ch] = min(max(base[ch] + search[s, ch], 0.0), scale) if integer else yp[ch]
-                if _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow, nc):
+                if _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow[i], nc):
                     found = True
                     break
             t = 0.5
@@ -287,7 +288,7 @@ def _settle_kernel(nc: int):
                 for ch in range(nc):
                     v = anchors[i, ch] + t * (yp[ch] - anchors[i, ch])
                     c[ch] = np.rint(v) if integer else v
-                found = _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow, nc)
+                found = _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow[i], nc)
                 t *= 0.5
             for ch in range(nc):
                 out[p, ch] = c[ch] if found else anchors[i, ch]
@@ -306,7 +307,10 @@ def settle(y, indices, cells: Cells, palette, *, scale: float, integer: bool, cl
     """Output colours ``y`` (H, W, C, input values) -> colours that re-quantize to their palette colour.
 
     With ``integer`` every pixel becomes the nearest integer colour (searched among the 5^C integer
-    colours around it) that lies in its cell -- and, with ``pillow``, whose ``c & ~3`` does too;
+    colours around it) that lies in its cell -- and, with ``pillow``, whose ``c & ~3`` does too, for the
+    colours whose own ``palette & ~3`` does (:func:`pillow_keeps`; Pillow maps every other colour's pixels
+    elsewhere in the quantized input already, and forcing theirs would move a whole flat region off its
+    colour by a level);
     without, a pixel outside its cell moves along the segment to its palette colour until inside.
     ``clamp`` (always on with ``integer``) keeps every colour in ``[0, scale]``, the range of an integer image.
     ``lab``: the cells are in CIE-Lab (``y / scale`` is sRGB). A pixel that finds no such colour gets
@@ -316,11 +320,21 @@ def settle(y, indices, cells: Cells, palette, *, scale: float, integer: bool, cl
     flat = np.ascontiguousarray(y.reshape(h * w, -1), dtype=np.float64)
     out = np.empty_like(flat)
     idx = indices.ravel().astype(np.int64)
-    rest = (np.ascontiguousarray(palette, np.float64), cells.indptr, cells.normals, cells.offsets, bool(lab),
-            float(scale), bool(integer), bool(clamp or integer), bool(pillow), _search_offsets(flat.shape[1]))
+    palette = np.ascontiguousarray(palette, np.float64)
+    by_pillow = pillow_keeps(palette, cells) if pillow else np.zeros(palette.shape[0], np.bool_)
+    rest = (palette, cells.indptr, cells.normals, cells.offsets, bool(lab),
+            float(scale), bool(integer), bool(clamp or integer), by_pillow, _search_offsets(flat.shape[1]))
     kernel = _settle_kernel(flat.shape[1])
     _in_threads(lambda lo, hi: kernel(flat[lo:hi], idx[lo:hi], *rest, out[lo:hi]), flat.shape[0])
     return out.reshape(y.shape)
+
+
+def pillow_keeps(palette, cells: Cells) -> np.ndarray:
+    """bool ``(K,)``: the palette colours that Pillow's palette mapping gives back to their own pixels (their
+    ``c & ~3``, :data:`PILLOW_CACHE_MASK`, lies in their own cell)."""
+    cached = (np.asarray(palette).astype(np.int64) & PILLOW_CACHE_MASK).astype(np.float64)
+    return np.array([_inside(cached[i], i, cells.indptr, cells.normals, cells.offsets, cached.shape[1])
+                     for i in range(cached.shape[0])], np.bool_)
 
 
 def _in_threads(run, n: int, chunk: int = 1 << 16) -> None:

@@ -88,8 +88,9 @@ ERROR_TOL = 0.1
 GPU_RTOL = 1e-5
 
 
-def _mean_drift(x, indices, palette) -> np.ndarray:
-    """(K, C): how far the mean of each colour's restored pixels moved from the palette colour.
+def _mean_drift(x, indices, palette, free=None) -> np.ndarray:
+    """(K, C): how far the mean of each colour's restored pixels (those of ``free``, bool (H, W), when given)
+    moved from the palette colour.
 
     Subtracting it (``keep_means``, beyond the paper) puts every colour's mean back on its palette
     colour: a k-means or median-cut palette colour is the mean of the colours its cell received,
@@ -189,6 +190,7 @@ class Dequantizer:
         self._d = None
         self.labels = None
         self._antialiased = None
+        self._flat = None  # flat regions of a flat graphic, by label (flat_edges): kept out of the mean step
         self._bands = None  # antialiasing_bands
         self._x = None  # last working-space solution (warm start)
         self._w_refined = None  # (omega, continuity, small_region, refined weights) of the last solve
@@ -253,8 +255,8 @@ class Dequantizer:
         if self._antialiased is None:
             steps = antialiasing_edges(self.indices, self.palette, self._regions(), self._antialiasing_bands())
             soft = _brushes.classify_edges(self.indices, self.adjacency, None, steps)
-            flat = flat_edges(self.labels, flat_regions(self.labels, *soft))
-            self._antialiased = (steps[0] | flat[0], steps[1] | flat[1])
+            flat_h, flat_v, self._flat = flat_edges(self.labels, *soft, pin_thin=self.lattice is None)
+            self._antialiased = (steps[0] | flat_h, steps[1] | flat_v)
         return self._antialiased
 
     def data_targets(self, soft_h, soft_v) -> tuple[np.ndarray, np.ndarray]:
@@ -269,6 +271,8 @@ class Dequantizer:
             return self.indices, self.palette_work
         bands = self._antialiasing_bands()
         flat = flat_regions(self.labels, soft_h, soft_v)
+        if self._flat is not None:
+            flat |= self._flat
         return end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self._targets, bands)
 
     def _prepare(self):
@@ -388,9 +392,12 @@ class Dequantizer:
         self._w_refined = (float(omega), float(continuity), float(small_region), w)
         yield Progress(total - 1, total, "re-quantization guarantee")
         if keep_means:
+            free = None if self._flat is None else ~self._flat[self.labels]
             if ann is None:
-                self._drift[drift_key] = _mean_drift(x, self.indices, self.palette_work)
+                self._drift[drift_key] = _mean_drift(x, self.indices, self.palette_work, free)
             shift = self._drift[drift_key][self.indices]
+            if free is not None:
+                shift[~free] = 0.0
             if ann is not None and ann.any():  # under a stroke the user's edit rules: no shift there
                 from scipy.ndimage import distance_transform_edt
 
