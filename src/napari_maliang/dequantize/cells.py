@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from napari_maliang._shared.threads import run_split
+
 from ._color import M, rgb2lab_pixel
 from .adjacency import neighbour_lists, palette_adjacency
 from .lattice import Lattice, fit_lattice, recognise_lattice
@@ -211,8 +213,8 @@ def out_of_cell(x, indices, cells: Cells, margin: float = 0.0) -> np.ndarray:
         flat = flat.astype(np.float64)
     out = np.empty(h * w, np.bool_)
     idx = indices.ravel().astype(np.int64)
-    _in_threads(lambda lo, hi: _out_of_cell(flat[lo:hi], idx[lo:hi], cells.indptr, cells.normals, cells.offsets,
-                                            float(margin), out[lo:hi]), h * w)
+    run_split(h * w, lambda lo, hi: _out_of_cell(flat[lo:hi], idx[lo:hi], cells.indptr, cells.normals,
+                                                 cells.offsets, float(margin), out[lo:hi]))
     return out.reshape(h, w)
 
 
@@ -222,8 +224,8 @@ def pull_into_cells(x, indices, cells: Cells, margin: float) -> np.ndarray:
     flat = np.array(x.reshape(h * w, -1), dtype=np.float64)  # a copy: the pull works in place
     idx = indices.ravel().astype(np.int64)
     anchors = np.ascontiguousarray(cells.anchors, np.float64)
-    _in_threads(lambda lo, hi: _pull(flat[lo:hi], idx[lo:hi], anchors, cells.indptr, cells.normals, cells.offsets,
-                                     float(margin)), h * w)
+    run_split(h * w, lambda lo, hi: _pull(flat[lo:hi], idx[lo:hi], anchors, cells.indptr, cells.normals,
+                                          cells.offsets, float(margin)))
     return flat.reshape(x.shape)
 
 
@@ -325,7 +327,7 @@ def settle(y, indices, cells: Cells, palette, *, scale: float, integer: bool, cl
     rest = (palette, cells.indptr, cells.normals, cells.offsets, bool(lab),
             float(scale), bool(integer), bool(clamp or integer), by_pillow, _search_offsets(flat.shape[1]))
     kernel = _settle_kernel(flat.shape[1])
-    _in_threads(lambda lo, hi: kernel(flat[lo:hi], idx[lo:hi], *rest, out[lo:hi]), flat.shape[0])
+    run_split(flat.shape[0], lambda lo, hi: kernel(flat[lo:hi], idx[lo:hi], *rest, out[lo:hi]))
     return out.reshape(y.shape)
 
 
@@ -335,26 +337,6 @@ def pillow_keeps(palette, cells: Cells) -> np.ndarray:
     cached = (np.asarray(palette).astype(np.int64) & PILLOW_CACHE_MASK).astype(np.float64)
     return np.array([_inside(cached[i], i, cells.indptr, cells.normals, cells.offsets, cached.shape[1])
                      for i in range(cached.shape[0])], np.bool_)
-
-
-def _in_threads(run, n: int, chunk: int = 1 << 16) -> None:
-    """``run(lo, hi)`` over ``[0, n)`` split across the cores (the kernels release the GIL).
-
-    Plain threads around ``nogil`` kernels, as elsewhere in the package (``smlm.detect``): no dependence on
-    numba's process-wide threading layer, which may not be entered from two threads at once.
-    """
-    import os
-
-    parts = max(1, min(os.cpu_count() or 1, n // chunk))
-    bounds = [n * k // parts for k in range(parts + 1)]
-    if parts == 1:
-        run(0, n)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(parts) as pool:
-        for future in [pool.submit(run, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]:
-            future.result()
 
 
 def requantization_mask(result, quantized, *, quantizer: str = "auto", quantizer_space: str = "rgb") -> np.ndarray:

@@ -13,41 +13,15 @@ Backends: ``"cpu"`` runs a numba kernel parallel over spots (:mod:`._fit_numba`)
 
 from __future__ import annotations
 
-import itertools
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 from napari_maliang._backend import resolve_backend, to_numpy
-from napari_maliang._shared.threads import default_threads
+from napari_maliang._shared.threads import default_threads, run_blocks
 from napari_maliang.smlm._fit_common import FitResult, check_fit_options, check_spots, fit_result
 from napari_maliang.smlm._lm import DEFAULT_TOLERANCE
 
 _MIN_BLOCK = 256  # smallest number of spots per work item of the CPU kernel
 _MAX_BLOCK = 4096
-
-
-def _run_blocks(n: int, block: int, threads: int, fit_range) -> None:
-    """Call ``fit_range(start, stop)`` for every block of ``block`` spots out of ``n``.
-
-    Runs on up to ``threads`` Python threads, each claiming the next block from a shared counter
-    (the kernels release the GIL and write disjoint rows of their outputs).
-    """
-    nblocks = (n + block - 1) // block
-    counter = itertools.count()  # next() is atomic under the GIL
-
-    def worker():
-        while (b := next(counter)) < nblocks:
-            start = b * block
-            fit_range(start, min(start + block, n))
-
-    workers = min(threads, nblocks)
-    if workers <= 1:
-        worker()
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            for f in [pool.submit(worker) for _ in range(workers)]:
-                f.result()
 
 
 def _run_cpu(arr, sigmas, fit_sigma, initial_sigma, iterations, tolerance, threads):
@@ -61,7 +35,7 @@ def _run_cpu(arr, sigmas, fit_sigma, initial_sigma, iterations, tolerance, threa
     converged = np.zeros(n, dtype=np.bool_)
     iters = np.zeros(n, dtype=np.int32)
     block = int(min(_MAX_BLOCK, max(_MIN_BLOCK, n // (8 * threads) + 1)))
-    _run_blocks(
+    run_blocks(
         n, block, threads,
         lambda start, stop: fit_block(arr, start, stop, sigmas, fit_sigma, initial_sigma, iterations, tolerance,
                                       params, crlb, loglik, converged, iters),

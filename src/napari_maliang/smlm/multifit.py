@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from napari_maliang._shared.threads import default_threads, run_blocks
 from napari_maliang.smlm._fit_common import FitResult, check_fit_options, check_spots
 from napari_maliang.smlm._lm import DEFAULT_TOLERANCE
-from napari_maliang.smlm.fit import _run_blocks, default_threads, fit_spots
+from napari_maliang.smlm.fit import fit_spots
 from napari_maliang.smlm.options import DEFAULT_MIN_LLR
 
 __all__ = ["MultiFitResult", "PairSplit", "fit_emitters", "pair_start", "residual_start", "split_pairs"]
@@ -108,7 +109,7 @@ def fit_emitters(
     converged = np.zeros(n, np.bool_)
     threads = default_threads() if threads is None else max(1, int(threads))
     block = min(_BLOCK, max(16, -(-n // (4 * threads))))  # a few blocks per thread, even for few spots
-    _run_blocks(
+    run_blocks(
         n, block, threads,
         lambda lo, hi: multi_fit_block(arr, lo, hi, start, k, fit_sigma, sigmas, iterations, tolerance, params, crlb,
                                        loglik, converged, True),

@@ -128,15 +128,15 @@ _DEV_A, _DEV_B = 1.0, 3.0  # a single fit is poor when its deviance exceeds A bo
 
 def fit_deviance(spots: np.ndarray, loglik: np.ndarray) -> np.ndarray:
     """Poisson deviance ``2 (log L_saturated - log L)`` of each spot's fit (counts below 0 as 0)."""
+    from napari_maliang._shared.threads import default_threads, run_blocks
     from napari_maliang.smlm._multifit_numba import deviance
-    from napari_maliang.smlm.fit import _run_blocks, default_threads
 
     spots = np.ascontiguousarray(spots, dtype=np.float32)
     loglik = np.ascontiguousarray(loglik, dtype=np.float64)
     out = np.empty(len(spots))
     # on every core, in blocks (the kernel releases the GIL): one log-gamma per pixel made it a third of the
     # host's time in a GPU run (46 ms of 0.41 s for 1000 frames of 512 x 512 on one core of an H200's host)
-    _run_blocks(len(spots), 8192, default_threads(),
+    run_blocks(len(spots), 8192, default_threads(),
                 lambda start, stop: deviance(spots[start:stop], loglik[start:stop], out[start:stop]))
     return out
 
