@@ -31,8 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
-from napari_maliang.smlm._grid_numba import count_frames, counting_span, frame_blocks, frame_blocks_of
 from napari_maliang._shared.threads import default_threads
+from napari_maliang.smlm._grid_numba import count_frames, counting_span, frame_blocks, frame_blocks_of
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
