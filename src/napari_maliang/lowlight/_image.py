@@ -164,15 +164,6 @@ def bilateral(image: np.ndarray, sigma_color: float) -> np.ndarray:
 def _in_row_bands(h: int, size: int, run) -> None:
     """``run(i0, i1)`` over bands of rows: one band per core on plain threads around the ``nogil``
     kernel, but no band under 2^16 values (as OpenCV's ``parallel_for_``); a small image runs inline."""
-    import os
+    from napari_maliang._shared.threads import run_split
 
-    bands = max(1, min(os.cpu_count() or 1, size >> 16, h))
-    if bands == 1:
-        run(0, h)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    edges = [b * h // bands for b in range(bands + 1)]
-    with ThreadPoolExecutor(bands, thread_name_prefix="maliang-bilateral") as pool:
-        for fut in [pool.submit(run, edges[b], edges[b + 1]) for b in range(bands)]:
-            fut.result()
+    run_split(h, run, min_block=max(1, -(-(h << 16) // max(size, 1))))  # rows holding 2^16 values

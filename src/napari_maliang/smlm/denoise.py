@@ -140,19 +140,11 @@ def _numba_kernels():
 
     def denoise_stack(frames, a, b, out, groups):
         """``denoise_range`` on ``groups`` Python threads (GIL released), contiguous frame ranges."""
-        nf = frames.shape[0]
-        if groups <= 1:
-            denoise_range(frames, 0, nf, a, b, out)
-            return
-        from concurrent.futures import ThreadPoolExecutor
+        from napari_maliang._shared.threads import run_blocks
 
-        with ThreadPoolExecutor(groups) as pool:
-            futures = [
-                pool.submit(denoise_range, frames, g * nf // groups, (g + 1) * nf // groups, a, b, out)
-                for g in range(groups)
-            ]
-            for fut in futures:
-                fut.result()
+        nf = frames.shape[0]
+        run_blocks(nf, max(1, -(-nf // max(groups, 1))), groups,
+                   lambda lo, hi: denoise_range(frames, lo, hi, a, b, out))
 
     _KERNELS["workspace"] = workspace
     _KERNELS["denoise_frame_ws"] = denoise_frame_ws

@@ -181,17 +181,11 @@ def _detect_kernel():
         spin-waiting that steals cycles from the fitter's threads, and no dependence on (or
         conflict with) the process-wide numba threading layer.
         """
-        nf = frames.shape[0]
-        ranges = [(g * nf // groups, (g + 1) * nf // groups) for g in range(groups)]
-        args = (a, b, threshold, r, step, out_y, out_x, out_s, counts, noise)
-        if groups <= 1:
-            detect_range(frames, 0, nf, *args)
-            return
-        from concurrent.futures import ThreadPoolExecutor
+        from napari_maliang._shared.threads import run_blocks
 
-        with ThreadPoolExecutor(groups) as pool:
-            for fut in [pool.submit(detect_range, frames, lo, hi, *args) for lo, hi in ranges]:
-                fut.result()
+        nf = frames.shape[0]
+        args = (a, b, threshold, r, step, out_y, out_x, out_s, counts, noise)
+        run_blocks(nf, max(1, -(-nf // max(groups, 1))), groups, lambda lo, hi: detect_range(frames, lo, hi, *args))
 
     _DETECT["detect_stack"] = detect_stack
     return detect_stack
