@@ -271,11 +271,19 @@ def test_screenshot_with_text_is_not_smoothed(n_colors, dark):
     # the background into the border lines and the text into itself: -8.4 dB on a dialog with 8 k-means colours
     img = screenshot(dark)
     q = kmeans_quantize(img, n_colors)
-    out = dequantize(q)
+    out, info = dequantize(q, return_info=True)
+    assert info["flat_graphic"]  # found on the pixel grid, though text leaves soft edges all over it
     assert requantization_mask(out, q).all()
     assert psnr(out, img) >= psnr(q, img) - 0.1
     background = (q == q[2, 2]).all(axis=-1)
     assert (out[background] == q[2, 2]).all()  # the flat background keeps its colour exactly
+
+
+def test_photographs_are_not_flat_graphics():
+    from napari_maliang.dequantize import smooth_synthetic
+
+    _, info = dequantize(kmeans_quantize(smooth_synthetic((96, 128), seed=2), 16), return_info=True)
+    assert not info["flat_graphic"]
 
 
 def test_palette_colours_pillow_cannot_map_keep_their_value():

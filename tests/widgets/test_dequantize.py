@@ -128,6 +128,23 @@ def test_recognised_quantizer_override_and_dithered_input(make_napari_viewer, qt
     widget.quantizer.value = "floor"  # contradicts the palette: told, and the recognised lattice is kept
     _wait(qtbot, widget)
     assert widget.runner.last_error is None and widget.recognised.value.startswith("bin centre")
+    assert "flat graphic" not in widget.recognised.value  # a smooth picture
+
+    from PIL import ImageDraw, ImageFont
+
+    dialog = Image.new("RGB", (128, 96), (239, 239, 239))  # a field with a border and text, a button
+    draw = ImageDraw.Draw(dialog)
+    draw.rectangle([8, 10, 119, 39], fill=(255, 255, 255), outline=(160, 160, 160))
+    draw.text((12, 16), "Export", fill=(20, 20, 20), font=ImageFont.load_default(size=12))
+    draw.rectangle([8, 50, 59, 85], fill=(48, 120, 210))
+    boxes = np.asarray(dialog)
+    flat = viewer.add_image(boxes, name="boxes", rgb=True)
+    widget.reset_choices()
+    widget.layer_combo.value = flat
+    widget.runner.run()
+    _wait(qtbot, widget)
+    assert widget.recognised.value.endswith("flat graphic (flat areas and text kept)"), widget.recognised.value
+    assert np.array_equal(np.asarray(viewer.layers["boxes dequantized"].data), boxes)  # already exact: kept
 
     pal = Image.fromarray(original).quantize(8, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     dithered = np.asarray(Image.fromarray(original).quantize(palette=pal, dither=Image.Dither.FLOYDSTEINBERG)

@@ -82,13 +82,14 @@ def run(args: argparse.Namespace) -> int:
         result, info = dequantize(
             image, annotations=annotations, options=options, dtype=np.float32 if args.float else None, return_info=True
         )
-        said.setdefault(info["quantizer_description"], info["n_colors"])
+        said.setdefault((info["quantizer_description"], info["flat_graphic"]), info["n_colors"])
         return result
 
     said = {}
 
     shape = map_planes(planes, one, args.output)
-    for description, n_colors in said.items():
-        print(f"maliang dequantize: quantizer recognised: {description} ({n_colors} colours)", file=sys.stderr)
+    for (description, graphic), n_colors in said.items():
+        kind = "; read as a flat graphic (flat areas and text kept)" if graphic else ""
+        print(f"maliang dequantize: quantizer recognised: {description} ({n_colors} colours){kind}", file=sys.stderr)
     print(f"maliang dequantize: {args.input} -> {args.output} (shape {shape})")
     return 0

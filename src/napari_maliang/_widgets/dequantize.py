@@ -324,7 +324,8 @@ class DequantizeWidget(QWidget):
             dq_done, result, edges, said = out
             if self._dq_key == key:
                 self._dq = dq_done
-            self.recognised.value = f"{dq_done.describe()} · {dq_done.n_colors} colours"
+            graphic = " · flat graphic (flat areas and text kept)" if dq_done.flat_graphic else ""
+            self.recognised.value = f"{dq_done.describe()} · {dq_done.n_colors} colours{graphic}"
             self._publish(layer, result, edges, dq_done)
             if fresh:
                 for message in said:

@@ -298,8 +298,17 @@ class Dequantizer:
         return self.cells.describe()
 
     @property
+    def flat_graphic(self) -> bool:
+        """True when the image reads as a flat graphic or a screenshot (:func:`~.flat.flat_edges`): the edges of
+        its flat regions are kept hard (and, for a palette, its text keeps its colours)."""
+        self._regions()
+        self.auto_hard_edges()
+        return self._flat is not None and bool(self._flat.any())
+
+    @property
     def info(self) -> dict:
-        """What was recognised and used: quantizer, its description, spaces, colour count, dither score."""
+        """What was recognised and used: quantizer, its description, spaces, colour count, dither score, and
+        whether the image reads as a flat graphic."""
         return {
             "quantizer": self.quantizer,
             "quantizer_description": self.describe(),
@@ -307,6 +316,7 @@ class Dequantizer:
             "quantizer_space": self.quantizer_space,
             "n_colors": self.n_colors,
             "dither_score": round(self.dither_score, 4),
+            "flat_graphic": self.flat_graphic,
         }
 
     def output_dtype(self, dtype=None) -> np.dtype:
