@@ -475,7 +475,7 @@ def heldout2_images(quick: bool):
 
 
 def _manifest_pictures(number, quick):
-    """Held-out set ``number`` (3 to 7) as its manifest ``benchmarks/dequantize_heldout{number}.txt`` lists it.
+    """Held-out set ``number`` (3 to 8) as its manifest ``benchmarks/dequantize_heldout{number}.txt`` lists it.
 
     Each file of ``$MALIANG_HELDOUT_PHOTOS/dequantize{number}`` is checked against its sha256 in the manifest;
     alpha is composited over white, then pictures wider than 512 pixels are reduced to 512 pixels wide by area
@@ -518,6 +518,10 @@ def heldout6_images(quick: bool):
 
 def heldout7_images(quick: bool):
     return _manifest_pictures(7, quick)
+
+
+def heldout8_images(quick: bool):
+    return _manifest_pictures(8, quick)
 
 
 # ---------------------------------------------------------------------------------------------- methods
@@ -587,7 +591,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default="design", choices=("design", "heldout", "heldout2", "heldout3", "heldout4",
                                                                    "heldout5", "heldout6",
-                                                                   "heldout7"))
+                                                                   "heldout7", "heldout8"))
     parser.add_argument("--quick", action="store_true", help="fewer images")
     parser.add_argument("--paper", action="store_true", help="also the paper's method alone")
     parser.add_argument("--no-speed", action="store_true")
@@ -607,7 +611,7 @@ def main(argv=None):
     rows = []
     sets = {"design": design_images, "heldout": heldout_images, "heldout2": heldout2_images,
             "heldout3": heldout3_images, "heldout4": heldout4_images, "heldout5": heldout5_images,
-            "heldout6": heldout6_images, "heldout7": heldout7_images}
+            "heldout6": heldout6_images, "heldout7": heldout7_images, "heldout8": heldout8_images}
     imgs = {} if args.speed_only else sets[args.set](args.quick)
     for iname, img in imgs.items():
         for qname, (quant, rule) in quantizers().items():
