@@ -402,7 +402,7 @@ class Dequantizer:
         self._w_refined = (float(omega), float(continuity), float(small_region), w)
         yield Progress(total - 1, total, "re-quantization guarantee")
         if keep_means:
-            free = None if self._flat is None else ~self._flat[self.labels]
+            free = None if self._flat is None or not self._flat.any() else ~self._flat[self.labels]
             if ann is None:
                 self._drift[drift_key] = _mean_drift(x, self.indices, self.palette_work, free)
             shift = self._drift[drift_key][self.indices]

@@ -51,8 +51,8 @@ GRID_RUN = 16
 MAX_FLAT_PASSES = 8
 
 
-def flat_regions(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, thin_counts: bool = True
-                 ) -> np.ndarray:
+def flat_regions(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, thin_counts: bool = True,
+                 thick: np.ndarray | None = None) -> np.ndarray:
     """bool ``(n + 1,)`` by region label: thick regions whose border is mostly hard (fewer soft edges than hard).
 
     Parameters
@@ -66,11 +66,13 @@ def flat_regions(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, 
         (at most two pixels thick: a stroke of text, a one-pixel border line, an anti-aliased pixel) is what
         text and lines leave on a flat background, while the bands of a gradient that crosses cell faces are
         thick wherever it is gentle enough to need dequantizing.
+    thick : bool array (n + 1,), optional
+        :func:`~.regions.thick_regions` of ``labels`` (computed when not given).
     """
     from ._flat_numba import border_counts
 
     n = int(labels.max())
-    thick = thick_regions(labels)
+    thick = thick_regions(labels) if thick is None else thick
     soft, border = np.zeros(n + 1, np.int64), np.zeros(n + 1, np.int64)
     border_counts(np.ascontiguousarray(labels, np.int32), np.ascontiguousarray(soft_h, np.bool_),
                   np.ascontiguousarray(soft_v, np.bool_), np.ones(n + 1, np.bool_) if thin_counts else thick,
@@ -78,7 +80,7 @@ def flat_regions(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, 
     return thick & (2 * soft < border)
 
 
-def grid_share(labels: np.ndarray, run: int = GRID_RUN) -> float:
+def grid_share(labels: np.ndarray, run: int = GRID_RUN, thick: np.ndarray | None = None) -> float:
     """The share of the borders between two thick regions that lie on straight, axis-aligned runs of at least
     ``run`` edges.
 
@@ -87,7 +89,7 @@ def grid_share(labels: np.ndarray, run: int = GRID_RUN) -> float:
     follow its shading and seldom stay on one row or column for ``run`` pixels. Text and thin lines (thin
     regions) are left out: their borders are short and curved in both kinds of picture.
     """
-    thick = thick_regions(labels)[labels]
+    thick = (thick_regions(labels) if thick is None else thick)[labels]
     runs = total = 0
     # borders between left/right neighbours run down the columns, between up/down neighbours along the rows
     for border in (((labels[:, :-1] != labels[:, 1:]) & thick[:, :-1] & thick[:, 1:]).T,
@@ -137,22 +139,23 @@ def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pi
     """
     h, w = labels.shape
     size = np.bincount(labels.ravel())
-    flat = flat_regions(labels, soft_h, soft_v)
-    loose = flat_regions(labels, soft_h, soft_v, thin_counts=False)
+    thick = thick_regions(labels)
+    flat = flat_regions(labels, soft_h, soft_v, thick=thick)
+    loose = flat_regions(labels, soft_h, soft_v, thin_counts=False, thick=thick)
     strict = size[flat].sum() >= FLAT_GRAPHIC_SHARE * labels.size
     graphic = strict or (
-        size[loose].sum() >= FLAT_GRAPHIC_SHARE * labels.size and grid_share(labels) >= GRID_SHARE)
+        size[loose].sum() >= FLAT_GRAPHIC_SHARE * labels.size and grid_share(labels, thick=thick) >= GRID_SHARE)
     if not graphic:
         return np.zeros((h, w - 1), bool), np.zeros((h - 1, w), bool), np.zeros_like(flat)
     if pin_thin or not strict:
         flat |= loose
-    pin = ~thick_regions(labels) if pin_thin else np.zeros_like(flat)
+    pin = ~thick if pin_thin else np.zeros_like(flat)
     left, right, up, down = labels[:, :-1], labels[:, 1:], labels[:-1, :], labels[1:, :]
     for _ in range(MAX_FLAT_PASSES):
         hard = flat | pin
         hard_h = (left != right) & (hard[left] | hard[right])
         hard_v = (up != down) & (hard[up] | hard[down])
-        more = flat | flat_regions(labels, soft_h & ~hard_h, soft_v & ~hard_v, thin_counts=not pin_thin)
+        more = flat | flat_regions(labels, soft_h & ~hard_h, soft_v & ~hard_v, thin_counts=not pin_thin, thick=thick)
         if np.array_equal(more, flat):
             break
         flat = more
