@@ -54,6 +54,7 @@ recognition, no automatic hard edges, no palette-mean step, plain rounding). The
 from __future__ import annotations
 
 import argparse
+import functools
 import glob
 import os
 import time
@@ -500,28 +501,8 @@ def _manifest_pictures(number, quick):
     return out
 
 
-def heldout3_images(quick: bool):
-    return _manifest_pictures(3, quick)
-
-
-def heldout4_images(quick: bool):
-    return _manifest_pictures(4, quick)
-
-
-def heldout5_images(quick: bool):
-    return _manifest_pictures(5, quick)
-
-
-def heldout6_images(quick: bool):
-    return _manifest_pictures(6, quick)
-
-
-def heldout7_images(quick: bool):
-    return _manifest_pictures(7, quick)
-
-
-def heldout8_images(quick: bool):
-    return _manifest_pictures(8, quick)
+#: the held-out sets read from their manifests (benchmarks/dequantize_heldout{n}.txt)
+MANIFEST_SETS = tuple(range(3, 9))
 
 
 # ---------------------------------------------------------------------------------------------- methods
@@ -589,9 +570,8 @@ def _gpu_twin_on_cpu():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="design", choices=("design", "heldout", "heldout2", "heldout3", "heldout4",
-                                                                   "heldout5", "heldout6",
-                                                                   "heldout7", "heldout8"))
+    parser.add_argument("--set", default="design",
+                        choices=("design", "heldout", "heldout2", *(f"heldout{n}" for n in MANIFEST_SETS)))
     parser.add_argument("--quick", action="store_true", help="fewer images")
     parser.add_argument("--paper", action="store_true", help="also the paper's method alone")
     parser.add_argument("--no-speed", action="store_true")
@@ -610,8 +590,7 @@ def main(argv=None):
           f"{'bilat':>6} {'SSIM q':>6} {'ours':>6} {'requant':>8} {'Pillow':>7} {'(q)':>7} {'s/MP':>5}")
     rows = []
     sets = {"design": design_images, "heldout": heldout_images, "heldout2": heldout2_images,
-            "heldout3": heldout3_images, "heldout4": heldout4_images, "heldout5": heldout5_images,
-            "heldout6": heldout6_images, "heldout7": heldout7_images, "heldout8": heldout8_images}
+            **{f"heldout{n}": functools.partial(_manifest_pictures, n) for n in MANIFEST_SETS}}
     imgs = {} if args.speed_only else sets[args.set](args.quick)
     for iname, img in imgs.items():
         for qname, (quant, rule) in quantizers().items():
