@@ -5,7 +5,7 @@ import threading
 import numpy as np
 import pytest
 
-from napari_maliang._shared.threads import run_blocks, run_split
+from napari_maliang._shared.threads import run_blocks, run_parts, run_split
 
 
 @pytest.mark.parametrize(("n", "block", "threads"), [(0, 4, 2), (1, 4, 2), (10, 3, 2), (10, 3, 8), (1000, 7, 3)])
@@ -36,3 +36,12 @@ def test_run_split_one_range_per_core_none_short(monkeypatch):
     ranges.clear()
     run_split(20, lambda a, b: ranges.append((a, b)), min_block=8)  # two ranges of at least 8
     assert sorted(ranges) == [(0, 10), (10, 20)]
+
+
+def test_run_parts_equal_contiguous_ranges():
+    ranges = []
+    run_parts(10, 3, lambda a, b: ranges.append((a, b)))
+    assert sorted(ranges) == [(0, 4), (4, 8), (8, 10)]
+    ranges.clear()
+    run_parts(5, 0, lambda a, b: ranges.append((a, b)))  # no parts asked: one range, here
+    assert ranges == [(0, 5)]

@@ -41,9 +41,14 @@ def run_blocks(n: int, block: int, threads: int, run) -> None:
                 f.result()
 
 
+def run_parts(n: int, parts: int, run) -> None:
+    """``run(start, stop)`` over ``[0, n)`` in ``parts`` contiguous ranges of (nearly) equal length, each on a
+    thread of its own (on this thread when ``parts <= 1``)."""
+    parts = max(1, parts)
+    run_blocks(n, max(1, -(-n // parts)), parts, run)
+
+
 def run_split(n: int, run, min_block: int = 1 << 16) -> None:
     """``run(start, stop)`` over ``[0, n)`` in one range per core, none shorter than ``min_block`` items (one
     range, on this thread, when ``n`` is small)."""
-    threads = default_threads()
-    parts = max(1, min(threads, n // min_block))
-    run_blocks(n, max(1, -(-n // parts)), threads, run)
+    run_parts(n, min(default_threads(), n // min_block), run)

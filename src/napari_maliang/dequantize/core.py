@@ -301,7 +301,6 @@ class Dequantizer:
     def flat_graphic(self) -> bool:
         """True when the image reads as a flat graphic or a screenshot (:func:`~.flat.flat_edges`): the edges of
         its flat regions are kept hard (and, for a palette, its text keeps its colours)."""
-        self._regions()
         self.auto_hard_edges()
         return self._flat is not None and bool(self._flat.any())
 

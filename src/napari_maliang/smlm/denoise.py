@@ -140,11 +140,9 @@ def _numba_kernels():
 
     def denoise_stack(frames, a, b, out, groups):
         """``denoise_range`` on ``groups`` Python threads (GIL released), contiguous frame ranges."""
-        from napari_maliang._shared.threads import run_blocks
+        from napari_maliang._shared.threads import run_parts
 
-        nf = frames.shape[0]
-        run_blocks(nf, max(1, -(-nf // max(groups, 1))), groups,
-                   lambda lo, hi: denoise_range(frames, lo, hi, a, b, out))
+        run_parts(frames.shape[0], groups, lambda lo, hi: denoise_range(frames, lo, hi, a, b, out))
 
     _KERNELS["workspace"] = workspace
     _KERNELS["denoise_frame_ws"] = denoise_frame_ws

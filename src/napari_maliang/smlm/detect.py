@@ -181,11 +181,10 @@ def _detect_kernel():
         spin-waiting that steals cycles from the fitter's threads, and no dependence on (or
         conflict with) the process-wide numba threading layer.
         """
-        from napari_maliang._shared.threads import run_blocks
+        from napari_maliang._shared.threads import run_parts
 
-        nf = frames.shape[0]
         args = (a, b, threshold, r, step, out_y, out_x, out_s, counts, noise)
-        run_blocks(nf, max(1, -(-nf // max(groups, 1))), groups, lambda lo, hi: detect_range(frames, lo, hi, *args))
+        run_parts(frames.shape[0], groups, lambda lo, hi: detect_range(frames, lo, hi, *args))
 
     _DETECT["detect_stack"] = detect_stack
     return detect_stack
