@@ -476,7 +476,7 @@ def heldout2_images(quick: bool):
 
 
 def _manifest_pictures(number, quick):
-    """Held-out set ``number`` (3 to 8) as its manifest ``benchmarks/dequantize_heldout{number}.txt`` lists it.
+    """Held-out set ``number`` (3 to 9) as its manifest ``benchmarks/dequantize_heldout{number}.txt`` lists it.
 
     Each file of ``$MALIANG_HELDOUT_PHOTOS/dequantize{number}`` is checked against its sha256 in the manifest;
     alpha is composited over white, then pictures wider than 512 pixels are reduced to 512 pixels wide by area
@@ -502,7 +502,7 @@ def _manifest_pictures(number, quick):
 
 
 #: the held-out sets read from their manifests (benchmarks/dequantize_heldout{n}.txt)
-MANIFEST_SETS = tuple(range(3, 9))
+MANIFEST_SETS = tuple(range(3, 10))
 
 
 # ---------------------------------------------------------------------------------------------- methods
