@@ -143,14 +143,24 @@ def _inside_system(H, W, unk, fixed, u):
     return A, rhs
 
 
-def _solve_spd(A, rhs, *, tol):
-    """SPD solve: SuperLU for small blocks, else Ruge-Stuben AMG-preconditioned CG."""
+def spd_solver(A):
+    """The AMG hierarchy (pyamg, Ruge-Stuben) used as the CG preconditioner of the codec's SPD systems.
+
+    Direct interpolation: a cheaper setup than classical interpolation, with the same iteration count on
+    the homogeneous systems; on tonal optimisation's repeated solves (:mod:`.tonal`, 512x512 plane) its setup
+    takes 0.2 s against smoothed aggregation's 1.4 s, and a solve to a relative residual of 1e-2 0.1 s against
+    0.3-0.4 s, for the same optimised error.
+    """
     import pyamg
 
+    return pyamg.ruge_stuben_solver(A, max_coarse=500, coarse_solver="splu", interpolation="direct")
+
+
+def _solve_spd(A, rhs, *, tol):
+    """SPD solve: SuperLU for small blocks, else Ruge-Stuben AMG-preconditioned CG (:func:`spd_solver`)."""
     if A.shape[0] < 4000:
         return sla.splu(A.tocsc()).solve(rhs)
-    # direct interpolation: a cheaper setup than classical, same iteration count here
-    ml = pyamg.ruge_stuben_solver(A, max_coarse=500, coarse_solver="splu", interpolation="direct")
+    ml = spd_solver(A)
     x = np.empty_like(rhs)
     for c in range(rhs.shape[1]):
         x[:, c] = ml.solve(rhs[:, c], tol=tol, accel="cg", maxiter=100)

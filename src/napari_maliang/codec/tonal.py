@@ -5,8 +5,8 @@ For a linear inpainting operator, the reconstruction from the stored values ``c`
 graph Laplacian ``L`` of the pair weights (:func:`.eed.stencil_weights`); so ``M^T r = r_K - L_KU L_UU^-1 r_U``
 (``L`` is symmetric). The best values in the least-squares sense solve the normal equations
 ``M^T M c = M^T f``, here by conjugate gradients from ``c = f_K``, every product costing two sparse solves
-with ``L_UU`` (conjugate gradients preconditioned by smoothed-aggregation AMG, pyamg). This is the tonal
-optimisation of Mainberger, Hoffmann, Weickert et al. (2011, homogeneous diffusion) and, with the EED
+with ``L_UU`` (conjugate gradients preconditioned by Ruge-Stuben AMG, pyamg: :func:`.inpaint.spd_solver`).
+This is the tonal optimisation of Mainberger, Hoffmann, Weickert et al. (2011, homogeneous diffusion) and, with the EED
 tensor frozen at the current reconstruction, the linearised EED version that R-EED's encoder approximates
 (Schmaltz et al. 2014, section 4).
 
@@ -16,7 +16,9 @@ its cycle, :mod:`.eed`). With the tensors frozen as the decoder computed them (`
 is the linear map ``u = E_n ... E_1 H c`` (:class:`DecoderInpainting`), with the adjoint
 ``M^T r = H^T E_1^T ... E_n^T r``, ``E_i^T = I + tau_i A_i R``; optimising for it optimises what the decoder
 produces (up to the tensors' change with the values), not a steady state it never reaches, and costs no
-solve with the anisotropic operator: one homogeneous solve each way and the FED steps.
+solve with the anisotropic operator: one homogeneous solve each way and the FED steps. The steps run with
+the weights in float32 (:func:`._eed_numba.pad_cycle`), padded once per operator: they stream through
+memory, and that halves it.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class LinearInpainting:
     """``u = M c`` and ``M^T r`` for the pair weights ``w`` and the mask (module docstring)."""
 
     def __init__(self, weights, mask: np.ndarray, tol: float = 1e-8):
-        import pyamg
+        from .inpaint import spd_solver
 
         self.shape = mask.shape
         known = mask.ravel()
@@ -58,7 +60,7 @@ class LinearInpainting:
         L = laplacian(*weights)
         self.L_UU = L[self.U][:, self.U].tocsr() + 1e-10 * sparse.identity(self.U.size, format="csr")
         self.L_UK = L[self.U][:, self.K].tocsr()
-        self.ml = pyamg.smoothed_aggregation_solver(self.L_UU, max_coarse=500) if self.U.size else None
+        self.ml = spd_solver(self.L_UU) if self.U.size else None
         self.tol = tol
 
     def _solve(self, b):
@@ -84,6 +86,8 @@ class DecoderInpainting:
     tensors frozen (module docstring); ``trace`` is the ``(weights, taus)`` list of :func:`.eed.eed_inpaint`."""
 
     def __init__(self, mask: np.ndarray, trace: list, tol: float = 1e-3):
+        from ._eed_numba import pad_cycle
+
         H, W = mask.shape
         e = np.ones((H, W))
         e[:, -1] = 0
@@ -91,25 +95,29 @@ class DecoderInpainting:
         s[-1] = 0
         zero = np.zeros((H, W))
         self.start = LinearInpainting((e, s, zero, zero), mask, tol=tol)  # the 5-point Laplacian
-        self.trace = trace
-        self.unknown = (~mask).astype(np.uint8)
+        unknown = ~mask
+        padded = {}  # the pieces of one FED cycle share their weights: padded once
+        for w, _ in trace:
+            if id(w) not in padded:
+                padded[id(w)] = pad_cycle(*w, unknown, np.float32)
+        self.cycles = [(padded[id(w)], taus) for w, taus in trace]
         self.shape = mask.shape
 
     def forward(self, c: np.ndarray) -> np.ndarray:
-        from ._eed_numba import fed_cycle
+        from ._eed_numba import pad, run_cycle, unpad
 
-        u = self.start.forward(c)[None]
-        for w, taus in self.trace:
-            u = fed_cycle(u, *w, self.unknown, taus)
-        return u[0]
+        u = pad(self.start.forward(c)[None])
+        for operator, taus in self.cycles:
+            u = run_cycle(u, operator, taus)
+        return unpad(u)[0]
 
     def adjoint(self, r: np.ndarray) -> np.ndarray:
-        from ._eed_numba import fed_cycle_adjoint
+        from ._eed_numba import pad, run_cycle_adjoint, unpad
 
-        v = np.asarray(r, float).reshape(self.shape)[None]
-        for w, taus in reversed(self.trace):
-            v = fed_cycle_adjoint(v, *w, self.unknown, taus)
-        return self.start.adjoint(v[0])
+        v = pad(np.asarray(r, float).reshape(self.shape)[None])
+        for operator, taus in reversed(self.cycles):
+            v = run_cycle_adjoint(v, operator, taus)
+        return self.start.adjoint(unpad(v)[0])
 
 
 def optimise_values(f: np.ndarray, op: LinearInpainting | DecoderInpainting, c0: np.ndarray, iterations: int = 8) -> np.ndarray:
