@@ -96,6 +96,26 @@ def test_q_chosen_per_image(camera):
         photo._best_q(g, 5, photo.Q_CANDIDATES)
 
 
+def test_diffusion_parameters_chosen_per_image(camera):
+    # lambda and sigma: the candidate whose decoder output (its own homogeneous start, as decode runs it) is
+    # closest to the image; the encoder writes that pair into every plane's section and decodes with it
+    from napari_maliang.codec import decode_details, encode, photo
+    from napari_maliang.codec.format import SECTION_PHOTO, Reader, unpack
+
+    g = camera.astype(float)
+    code = photo._plane_at_bytes(g, 300, 12)
+    err = {p: np.sum((photo._inpaint(code.image(g.shape), code.sub.mask, *p) - g) ** 2) for p in photo.PARAMS}
+    best = photo._best_params(g, code)
+    assert best == min(err, key=err.get)
+    assert err[best] < err[(photo.LAMBDA, photo.SIGMA)]  # the fixed pair is not the best on this crop
+    data = encode(camera, bpp=0.1, mode="photo")
+    r = Reader(unpack(data).sections[SECTION_PHOTO])
+    r.varint()
+    lam10, sigma10 = r.take(5)[3:]
+    assert (lam10 / 10, sigma10 / 10) in photo.PARAMS
+    assert decode_details(data).info["mode"] == "photo"
+
+
 def test_tonal_values_refitted_to_the_bytes(astronaut):
     # a sparse chroma plane: its optimised values spread over more levels and no longer fit the bytes of the
     # unoptimised code; the plane is subdivided again with fewer pixels and still decodes better
