@@ -161,9 +161,13 @@ def test_flat_graphic_under_a_lattice_keeps_its_end_colours(quant):
     assert info["quantizer"] != "nearest"
     assert requantization_mask(out, q).all()
     assert psnr(out, img) >= psnr(q, img)
-    # the flat areas stay flat and, in the channels at an end of the range, are exactly that end
-    ends = flat[..., None] & ((img == 0) | (img == 255))
+    # the flat areas stay flat and, in the channels at an end of the range, are exactly that end where the
+    # quantizer's level is that end (all of them under RGB565 and 6 levels) or the colour is all at the ends
+    # (white, black); orange's red under the 3-bit floor (level 224 in the box [224, 255]) keeps its box
+    at_end = (img == 0) | (img == 255)
+    ends = flat[..., None] & at_end & (at_end.all(axis=-1, keepdims=True) | (q == img))
     assert np.array_equal(out[ends], img[ends])
+    assert quant is not floor3 or not ends[..., 0][(img == ENDS[2]).all(axis=-1)].any()
     for k in range(3):
         area = flat & (img == ENDS[k]).all(axis=-1)
         assert (out[area] == out[area][0]).all()
@@ -179,9 +183,20 @@ def test_end_targets_known_answer():
     no_soft_h, no_soft_v = np.zeros((6, 11), bool), np.zeros((5, 12), bool)
     flat = flat_regions(labels, no_soft_h, no_soft_v)
     assert flat.tolist() == [False, True, True]
-    target_idx, targets = end_targets(idx, labels, flat, lower, upper, np.array([255]), anchors)
+    levels = np.array([[16], [112]])  # a bin centre quantizer's
+    target_idx, targets = end_targets(idx, labels, flat, lower, upper, np.array([255]), anchors, levels)
     assert targets.tolist() == [[15.5], [111.5], [0.0]]  # the end box's region targets 0, its own index 2
     assert (target_idx[:, :6] == 2).all() and (target_idx[:, 6:] == 1).all()
+    # two channels, the second inside the range: a chosen mid colour keeps its box centre in the end box ...
+    lower2, upper2 = np.array([[0, 96], [96, 96]]), np.array([[31, 127], [127, 127]])
+    anchors2 = np.array([[9.0, 111.5], [111.5, 111.5]])  # the end box's histogram mean (9) is not its target
+    target_idx, targets = end_targets(idx, labels, flat, lower2, upper2, np.array([255, 255]), anchors2,
+                                      np.array([[16, 112], [112, 112]]))
+    assert targets.tolist() == [[9.0, 111.5], [111.5, 111.5], [15.5, 111.5]]
+    # ... unless the quantizer's own level there is the end (the floor's first box): then it takes the end
+    target_idx, targets = end_targets(idx, labels, flat, lower2, upper2, np.array([255, 255]), anchors2,
+                                      np.array([[0, 96], [96, 96]]))
+    assert targets.tolist() == [[9.0, 111.5], [111.5, 111.5], [0.0, 111.5]]
     # one soft edge of six on their border (a text pixel's anti-aliasing on a background): still flat
     soft_h = no_soft_h.copy()
     soft_h[2, 5] = True
@@ -191,10 +206,26 @@ def test_end_targets_known_answer():
     soft_h[:3, 5] = True
     flat = flat_regions(labels, soft_h, no_soft_v)
     assert not flat.any()
-    target_idx, targets = end_targets(idx, labels, flat, lower, upper, np.array([255]), anchors)
+    target_idx, targets = end_targets(idx, labels, flat, lower, upper, np.array([255]), anchors, levels)
     assert np.array_equal(target_idx, idx) and np.array_equal(targets, anchors)
     # a thin region (two pixels thick) is never flat
     assert not flat_regions(np.ones((2, 12), np.int32), np.zeros((2, 11), bool), np.zeros((1, 12), bool)).any()
+
+
+@pytest.mark.parametrize("colours, step", [
+    ([[239, 240, 241], [49, 54, 59], [61, 174, 233]], 16),  # KDE Breeze's window grey, text and highlight
+    ([[31, 119, 180], [255, 255, 255], [255, 127, 14]], 32),  # matplotlib's blue and orange on white
+])
+def test_chosen_mid_colours_under_a_bin_centre_keep_their_boxes(colours, step):
+    # colours with a channel inside the range are not taken to the ends in their end-box channels: the grey's
+    # codes (14, 15, 15) would become (232, 255, 255), a cyan window, and the blue's red (31, in [0, 31]) 0
+    img, flat = flat_graphic(colours=np.array(colours, np.float64))
+    q = ((img // step) * step + step // 2).astype(np.uint8)
+    out = dequantize(q)
+    assert requantization_mask(out, q).all()
+    assert psnr(out, img) >= psnr(q, img) - 0.01  # the old rule: -3.8 dB (grey), -1.3 dB (blue)
+    area = flat & (img == colours[0]).all(axis=-1)
+    assert np.array_equal(out[area], q[area])  # the box centres: the quantizer's own levels
 
 
 def test_gradient_in_an_end_box_is_still_smoothed():

@@ -265,15 +265,16 @@ class Dequantizer:
         The working-space palette; for a lattice, the box centres, except in the first and last box of a
         channel, whose target is the box's mean under the slope of the image's histogram (:mod:`.centroids`),
         and for the flat regions in end boxes, which target the end of the range (0 or the full scale) in those
-        channels, and the anti-aliasing blends between two flat regions, which target the interval between
-        theirs (:mod:`.flat`)."""
+        channels where that end is the quantizer's level or the colour has every channel in an end box, and the
+        anti-aliasing blends between two flat regions, which target the interval between theirs (:mod:`.flat`)."""
         if self.lattice is None:
             return self.indices, self.palette_work
         bands = self._antialiasing_bands()
         flat = flat_regions(self.labels, soft_h, soft_v)
         if self._flat is not None:
             flat |= self._flat
-        return end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self._targets, bands)
+        return end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self._targets, self.palette,
+                           bands)
 
     def _prepare(self):
         if self._base is None:

@@ -13,9 +13,17 @@ classification and the brushes (real edges and anti-aliased steps, :func:`~.regi
 while a band of a gradient is bounded by soft edges on both sides. Most, not all: the anti-aliased pixels
 of text and thin lines (thin on both sides, so not found as steps) leave a few soft edges on a white
 background. Away from its soft edges such a region is solved to one constant, its data target (eq. 1 with
-hard virtual pixels, ``phi* = phibar``), so the target is its colour. In every channel where its box
-is an end box of the range (its lower bound is 0, or its upper bound is the full scale), that target is the
-end of the range instead of the box centre; other channels keep the centre.
+hard virtual pixels, ``phi* = phibar``), so the target is its colour. In a channel where its box is an end
+box of the range (its lower bound is 0, or its upper bound is the full scale), that target is the end of
+the range instead of the box centre when the quantizer's own level there is that end (the floor's first
+box, every end of round-to-level and bit replication: the input itself, so nothing is risked), or when
+*every* channel of the colour lies in an end box: white, black, a primary or secondary colour. A colour
+with a channel inside the range is a chosen mid colour (KDE's window grey (239, 240, 241), matplotlib's
+blue (31, 119, 180)) whose other channels are no likelier than any value of their boxes to sit at an end:
+there the region keeps its box's target (:mod:`.centroids`). Under the 4-bit bin centre the grey's codes
+(14, 15, 15), moved to (232, 255, 255), would tint a whole window cyan. Other channels keep the centre.
+Pure white, black and primaries are still a guess in a bin-centre or floor quantizer's end box (a dark
+UI's (13, 13, 13) lies in the box [0, 31] too): the guess that pays on average, not on every image.
 
 The blends of an anti-aliased step between two flat regions ``A`` and ``B`` (the band regions of
 :func:`~.regions.antialiasing_bands`) are ``(1 - a) A + a B``: in every channel they lie between ``A``'s and
@@ -162,7 +170,7 @@ def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pi
     return hard_h, hard_v, flat
 
 
-def end_targets(indices, labels, flat, lower, upper, top, anchors, bands=None) -> tuple[np.ndarray, np.ndarray]:
+def end_targets(indices, labels, flat, lower, upper, top, anchors, levels, bands=None) -> tuple[np.ndarray, np.ndarray]:
     """Data targets with the flat regions of end boxes moved to the end of the range, and their blends between them.
 
     Parameters
@@ -177,6 +185,9 @@ def end_targets(indices, labels, flat, lower, upper, top, anchors, bands=None) -
         Full scale per channel (255 or 65535).
     anchors : array (K, C)
         The data target of every other region (the box centres, end boxes by the histogram: :mod:`.centroids`).
+    levels : array (K, C)
+        The quantizer's own level of every palette colour (the palette): the end of the range where the
+        quantizer reconstructs its end box there.
     bands : tuple of two int arrays (H, W), optional
         :func:`~.regions.antialiasing_bands`: per band pixel, the labels of the two thick regions it blends.
         A band region whose first band pixel blends two flat regions targets its box centre clipped to the
@@ -191,13 +202,17 @@ def end_targets(indices, labels, flat, lower, upper, top, anchors, bands=None) -
     targets : float64 array (K + m, C)
         ``anchors`` followed by the m moved targets: per channel of a flat region, 0 where the box's lower
         bound is 0, ``top`` where its upper bound is ``top`` (the centre where it is both: one code for the
-        whole range).
+        whole range), where that end is the colour's level or every channel of the colour is in an end box.
     """
     colour = region_colours(labels, indices, flat.size)
-    lo, hi = lower[colour] == 0, upper[colour] == np.asarray(top)[None, :]
+    top = np.asarray(top, np.float64)[None, :]
+    lo, hi = lower[colour] == 0, upper[colour] == top
+    end = np.where(lo & ~hi, 0.0, np.where(hi & ~lo, top, np.nan))  # per channel: its box's end of the range
+    every_channel = (lo | hi).all(axis=1, keepdims=True)
+    move = flat[:, None] & ~np.isnan(end) & (every_channel | (levels[colour] == end))
     centre = anchors[colour]
-    target = np.where(lo & ~hi, 0.0, np.where(hi & ~lo, np.asarray(top, np.float64)[None, :], centre))
-    target[~flat] = centre[~flat]
+    box_centre = 0.5 * (lower[colour] + upper[colour])  # not the end box's histogram mean: the region is the histogram
+    target = np.where(move, end, np.where(flat[:, None], box_centre, centre))
     if bands is not None:
         pair_a, pair_b = (np.asarray(p).ravel() for p in bands)
         first = np.flatnonzero(pair_a > 0)
