@@ -4,17 +4,45 @@ import numpy as np
 import pytest
 
 from napari_maliang.dequantize import dequantize
-from napari_maliang.dequantize.centroids import end_box_targets, exponential_mean
+from napari_maliang.dequantize.centroids import end_box_targets, log_polynomial_mean
 from napari_maliang.dequantize.lattice import fit_lattice
 
 
-def test_exponential_mean_known_values():
-    assert exponential_mean(0.0, 1.0, 0.0) == pytest.approx(0.5)
-    assert exponential_mean(0.0, 1.0, 1e-9) == pytest.approx(0.5)
-    assert exponential_mean(0.0, 1.0, 1.0) == pytest.approx(1.0 / (1.0 - np.exp(-1.0)) - 1.0)  # 0.58198
-    # mirror symmetry, and the limits of a steep density: the end it leans to
-    assert exponential_mean(-0.5, 31.5, -0.3) == pytest.approx(31.0 - exponential_mean(-0.5, 31.5, 0.3))
-    assert exponential_mean(0.0, 32.0, -50.0) == pytest.approx(0.02) and exponential_mean(0.0, 32.0, 50.0) == 31.98
+def _exponential_mean(a, b, slope):
+    """The closed form of the mean of ``exp(slope t)`` on ``[a, b]``."""
+    w = b - a
+    return a + w * (1.0 / (1.0 - np.exp(-slope * w)) - 1.0 / (slope * w))
+
+
+def test_log_polynomial_mean_known_values():
+    # a line through two points: the exponential density's closed form; flat: the midpoint
+    assert log_polynomial_mean(0.0, 1.0, [0.0, 1.0], [0.0, 0.0]) == pytest.approx(0.5)
+    assert log_polynomial_mean(0.0, 1.0, [0.0, 1.0], [0.0, 1.0]) == pytest.approx(_exponential_mean(0.0, 1.0, 1.0))
+    assert log_polynomial_mean(-0.5, 31.5, [15.5, 47.5], [0.0, -9.6]) == pytest.approx(
+        _exponential_mean(-0.5, 31.5, -0.3), rel=1e-4)
+    # mirror symmetry, and a steep density: the end it leans to
+    assert log_polynomial_mean(-0.5, 31.5, [15.5, 47.5], [0.0, -9.6]) == pytest.approx(
+        31.0 - log_polynomial_mean(-0.5, 31.5, [15.5, -16.5], [0.0, -9.6]))
+    assert log_polynomial_mean(0.0, 32.0, [0.0, 1.0], [0.0, -50.0]) < 0.05
+    # a parabola through three points: a Gaussian density, centred at 10 with sd 4, cut to [0, 32]
+    centres = np.array([5.0, 15.0, 25.0])
+    mean = log_polynomial_mean(0.0, 32.0, centres, -0.5 * ((centres - 10.0) / 4.0) ** 2)
+    t = np.linspace(0.0, 32.0, 100001)
+    f = np.exp(-0.5 * ((t - 10.0) / 4.0) ** 2)
+    assert mean == pytest.approx(np.sum(t * f) / np.sum(f), abs=1e-4)
+
+
+def test_parabola_follows_a_histogram_falling_faster_than_an_exponential():
+    # shadows piled up near black, half-normal (sd 20): the log-density is a parabola, and the first box's
+    # target is close to the true values' mean there (12.95), where the line through two boxes says 10.25
+    values = np.minimum(np.abs(np.random.default_rng(3).normal(0.0, 20.0, 200_000)), 255)
+    grey = np.repeat(_floor3(values).reshape(400, 500)[..., None], 3, axis=-1)
+    palette, indices = np.unique(grey.reshape(-1, 3), axis=0, return_inverse=True)
+    targets = end_box_targets(indices.reshape(400, 500), fit_lattice("floor", palette, np.uint8), palette)
+    counts = np.bincount((values // 32).astype(int), minlength=8)
+    line = _exponential_mean(-0.5, 31.5, (np.log((counts[1] + 1) / 32) - np.log((counts[0] + 1) / 32)) / 32.0)
+    truth = values[values < 32].mean()
+    assert abs(targets[0, 0] - truth) < 0.25 * abs(line - truth)
 
 
 def _floor3(values):

@@ -8,15 +8,20 @@ red channel of held-out set 4's blue-marble photograph has a median of 0 in the 
 its centre 15.5 (-0.36 SSIM in that channel); a JPEG chart's white background lies at the top of its box.
 
 The histogram tells which way the values lean. Per channel, the density of each box (pixels per value,
-plus one pixel so that an unused box is not a zero) gives the slope ``s`` of the log-density at the first
-and the last box by a one-sided difference with the next box inward. Inside the end box the density is
-taken as exponential with that slope, ``f(t) ~ exp(s t)``, and its target is the mean:
+plus one pixel so that an unused box is not a zero) is known at the box centres; its logarithm is taken as the
+parabola through the first three boxes (the last three at the top), and the end box's target is the mean of
+that density over the box's extent ``[a, b] = [lo - 1/2, hi + 1/2]``,
 
-.. math:: \\bar t = a + w \\left( \\frac{1}{1 - e^{-s w}} - \\frac{1}{s w} \\right), \\qquad w = b - a,
+.. math:: \\bar t = \\frac{\\int_a^b t\\, e^{p(t)}\\, dt}{\\int_a^b e^{p(t)}\\, dt},
 
-over the box's extent ``[a, b] = [lo - 1/2, hi + 1/2]`` (``a + w/2``, the centre, when ``s = 0``), clipped to
-``[lo, hi]``: the centroid condition of Lloyd-Max quantization (the level that minimises the squared error
-is the mean of the density over the cell) with the density estimated from the quantized image itself.
+clipped to ``[lo, hi]``: the centroid condition of Lloyd-Max quantization (the level that minimises the squared
+error is the mean of the density over the cell) with the density estimated from the quantized image itself. With
+two boxes ``p`` is the line through them: an exponential density, whose mean has the closed form
+``a + w (1 / (1 - exp(-s w)) - 1 / (s w))``, ``w = b - a`` (the centre when the slope ``s`` is 0). The parabola
+follows a histogram that falls off faster than an exponential towards the end (shadows piled up near black):
+against the mean of the true values in the first box of 3- and 4-bit floor truncation, on the photographs and
+renders of held-out sets 5-10 (468 channel cases), the line's estimate was off by 4.99 and 2.37 levels (rms), the
+parabola's by 4.28 and 2.03, the box centre's by 7.48 and 3.73.
 
 Interior boxes keep their centre. A band of a smooth gradient spans its whole box whatever the histogram
 of the image does around it, and moving its target off the centre bends the ramp: with every box moved
@@ -33,24 +38,23 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["end_box_targets", "exponential_mean"]
+__all__ = ["end_box_targets", "log_polynomial_mean"]
 
 
-def exponential_mean(a, b, slope) -> np.ndarray:
-    """Mean of the density ``exp(slope * t)`` on ``[a, b]`` (arrays broadcast); the midpoint where slope is 0."""
-    a, b, slope = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (a, b, slope)))
-    w = b - a
-    z = slope * w
-    small = np.abs(z) < 1e-6
-    zs = np.where(small, 1.0, z)
-    with np.errstate(over="ignore"):  # a steep density: expm1 -> inf, the mean -> the end it leans to
-        g = np.where(small, 0.5 + z / 12.0, -1.0 / np.expm1(-zs) - 1.0 / zs)
-    return a + w * g
+def log_polynomial_mean(a: float, b: float, centres, log_density, samples: int = 1025) -> float:
+    """Mean over ``[a, b]`` of the density ``exp(p(t))``, ``p`` the polynomial through the points
+    ``(centres[i], log_density[i])`` (a line through two, a parabola through three); by the trapezoid rule on
+    ``samples`` points (numerically safe for any slope: ``p`` is shifted by its maximum)."""
+    coef = np.polyfit(np.asarray(centres, np.float64), np.asarray(log_density, np.float64), len(centres) - 1)
+    t = np.linspace(a, b, samples)
+    p = np.polyval(coef, t)
+    f = np.exp(p - p.max())
+    return float(np.sum(t[1:] * f[1:] + t[:-1] * f[:-1]) / np.sum(f[1:] + f[:-1]))
 
 
 def end_box_targets(indices: np.ndarray, lattice, palette: np.ndarray) -> np.ndarray:
     """(K, C) float64: each palette colour's data target per channel, its box centre, or in the first and the
-    last box of a channel the mean under the slope of the histogram there.
+    last box of a channel the mean of the density fitted to the histogram there (:func:`log_polynomial_mean`).
 
     Parameters
     ----------
@@ -66,13 +70,15 @@ def end_box_targets(indices: np.ndarray, lattice, palette: np.ndarray) -> np.nda
     out = np.empty(palette.shape, np.float64)
     for c, quant in enumerate(lattice.channels):
         lo, hi = (bound.astype(np.float64) for bound in quant.bins())
-        target = 0.5 * (lo + hi)
+        centre = 0.5 * (lo + hi)
+        target = centre.copy()
         if lo.size > 1:
             count = np.bincount(codes[:, c], weights=pixels, minlength=lo.size)
             log_density = np.log((count + 1.0) / (hi - lo + 1.0))
-            ends = np.array([0, lo.size - 1])
-            inward = np.array([1, lo.size - 2])
-            slope = (log_density[inward] - log_density[ends]) / (target[inward] - target[ends])
-            target[ends] = np.clip(exponential_mean(lo[ends] - 0.5, hi[ends] + 0.5, slope), lo[ends], hi[ends])
+            n = min(3, lo.size)  # the end box and the next one or two inward
+            for boxes in (np.arange(n), lo.size - 1 - np.arange(n)):
+                end = boxes[0]
+                mean = log_polynomial_mean(lo[end] - 0.5, hi[end] + 0.5, centre[boxes], log_density[boxes])
+                target[end] = np.clip(mean, lo[end], hi[end])
         out[:, c] = target[codes[:, c]]
     return out
