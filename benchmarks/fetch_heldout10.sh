@@ -26,36 +26,15 @@ mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
 
-if ! apt-get download darknet=0.0.0+git20180914.61c9d02e-2+b4 libjs-cropper=1.2.2-1.1 zoph=1.0.1-3 \
+debs_to_root darknet=0.0.0+git20180914.61c9d02e-2+b4 libjs-cropper=1.2.2-1.1 zoph=1.0.1-3 \
     puzzle-jigsaw=1.0.2+git20201007.527c529+dfsg-4+b1 libdlib19.1=19.24+dfsg-1 darkslide=6.0.0-2 \
     libsixel-examples=1.10.3-3 gdk-pixbuf-tests=2.42.10+dfsg-1+deb12u4 lifeograph=2.0.3-1 tuxmath-data=2.0.3-9 \
     libghc-brick-doc=0.68.1-1 icingaweb2-module-businessprocess=2.4.0-1 sublime-music=0.11.16-4 \
     displaycal=3.9.10-2 qstopmotion=2.5.2-1 pyspread=2.1.1-2 treesheets=1:1.0.2-1.1 \
     supercollider-common=1:3.13.0+repack-1 kst-doc=2.0.8-5 labplot-data=2.9.0-1 povray-doc=1:3.7.0.10-2 \
-    gravit-data=0.5.1+dfsg-6 propaganda-debian=13.5.10+nmu1 >/dev/null; then
-  echo "error: a pinned Debian package could not be downloaded: run 'apt-get update' on Debian 12 (bookworm, amd64)" >&2
-  echo "  with the main and security archives in its sources, or fetch the .deb files from snapshot.debian.org." >&2
-  exit 1
-fi
-for deb in *.deb; do dpkg-deb -x "$deb" root; done
-
-if ! python -m pip download -q --no-deps --no-binary=pgcli pgcli==4.7.1 -d pypi >/dev/null 2>&1; then
-  echo "error: the PyPI source distribution pgcli==4.7.1 could not be downloaded" >&2
-  echo "  (pip download --no-deps --no-binary=pgcli)." >&2
-  exit 1
-fi
-if ! python -m pip download -q --no-deps --only-binary=:all: ursina==7.0.0 -d pypi >/dev/null 2>&1; then
-  echo "error: the PyPI wheel ursina==7.0.0 could not be downloaded (pip download --no-deps --only-binary=:all:)." >&2
-  exit 1
-fi
-tar xzf pypi/pgcli-4.7.1.tar.gz -C root
-python -m zipfile -e pypi/ursina-7.0.0-py3-none-any.whl root
-
-mkdir -p npm
-if ! (cd npm && npm pack --silent vtop@0.6.1 >/dev/null 2>&1); then
-  echo "error: the npm package vtop@0.6.1 could not be downloaded (npm pack)." >&2
-  exit 1
-fi
-tar xzf npm/vtop-0.6.1.tgz -C root
+    gravit-data=0.5.1+dfsg-6 propaganda-debian=13.5.10+nmu1
+sdists_to_root pgcli==4.7.1
+wheels_to_root ursina==7.0.0
+npm_to_root vtop@0.6.1
 
 copy_manifest "held-out set 10"

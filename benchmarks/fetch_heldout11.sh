@@ -26,34 +26,14 @@ mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
 
-if ! apt-get download facedetect=0.1-3+b4 gnome-control-center-data=1:43.6-2~deb12u1 focuswriter=1.8.4-1 \
+debs_to_root facedetect=0.1-3+b4 gnome-control-center-data=1:43.6-2~deb12u1 focuswriter=1.8.4-1 \
     octave-vlfeat=0.9.21+full-1 libjs-jquery-slides=12-4 eyes17=5.3.0+repack-3 cura=4.13.0-1 \
     python3-locust=2.12.1-1 elpa-emacs-dashboard=1.7.0-2 r-cran-prettycode=1.1.0-2 \
     librust-better-panic-dev=0.3.0-1+b1 gita=0.16.2-2 grisbi-common=2.0.5-1 kalzium-data=4:22.12.3-1 \
     glabels-data=3.4.1-4 mkdocs-doc=1.4.2+dfsg-2 wxmaxima=22.12.0-1 tortoisehg=6.3.1-1 drawing=1.0.2-1 \
     dyssol-doc=1.1.1+ds1-1 drbl=5.2.7-1 python-vispy-doc=0.6.6-3 prusa-slicer=2.5.0+dfsg-4 \
-    tdiary-theme=5.2.3-1 mayavi2=4.8.0-2 >/dev/null; then
-  echo "error: a pinned Debian package could not be downloaded: run 'apt-get update' on Debian 12 (bookworm, amd64)" >&2
-  echo "  with the main archive in its sources, or fetch the .deb files from snapshot.debian.org." >&2
-  exit 1
-fi
-for deb in *.deb; do dpkg-deb -x "$deb" root; done
-
-if ! python -m pip download -q --no-deps --no-binary=asciimatics asciimatics==1.15.0 -d pypi >/dev/null 2>&1; then
-  echo "error: the PyPI source distribution asciimatics==1.15.0 could not be downloaded" >&2
-  echo "  (pip download --no-deps --no-binary=asciimatics)." >&2
-  exit 1
-fi
-tar xzf pypi/asciimatics-1.15.0.tar.gz -C root
-
-mkdir -p npm
-for spec in diagnostics@3.0.0 falafel@2.2.5; do
-  if ! (cd npm && npm pack --silent "$spec" >/dev/null 2>&1); then
-    echo "error: the npm package $spec could not be downloaded (npm pack)." >&2
-    exit 1
-  fi
-done
-tar xzf npm/diagnostics-3.0.0.tgz -C root  # both unpack to root/package/; their pictures' names differ
-tar xzf npm/falafel-2.2.5.tgz -C root
+    tdiary-theme=5.2.3-1 mayavi2=4.8.0-2
+sdists_to_root asciimatics==1.15.0
+npm_to_root diagnostics@3.0.0 falafel@2.2.5
 
 copy_manifest "held-out set 11"

@@ -23,35 +23,13 @@ mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
 
-if ! apt-get download codeblocks-common=20.03+svn13046-0.1 renpy-thequestion=8.0.3+dfsg-1 showfoto=4:7.9.0-1+b2 \
+debs_to_root codeblocks-common=20.03+svn13046-0.1 renpy-thequestion=8.0.3+dfsg-1 showfoto=4:7.9.0-1+b2 \
     mu-editor-doc=1.0.3+dfsg-6 openshot-qt-doc=2.6.1+dfsg1-3 python-urwid-doc=2.1.2-4+deb12u1 \
     flowblade=2.8.0.3-3 krusader=2:2.8.0-1 kmplot=4:22.12.3-1 mate-user-guide=1.26.0-1 tellico-doc=3.4.6-1 \
     gwenview=4:22.12.3-1 juk=4:22.12.3-1 luminance-hdr=2.6.1.1+dfsg-2+b2 devede=4.17.0-1 \
-    grub-theme-starfield=2.06-13+deb12u2 ardour-data=1:7.3.0+ds0-1 >/dev/null; then
-  echo "error: a pinned Debian package could not be downloaded: run 'apt-get update' on Debian 12 (bookworm, amd64)" >&2
-  echo "  with the main and security archives in its sources, or fetch the .deb files from snapshot.debian.org." >&2
-  exit 1
-fi
-for deb in *.deb; do dpkg-deb -x "$deb" root; done
-
-if ! python -m pip download -q --no-deps --no-binary=:all: wand==0.7.2 pudb==2026.1 -d pypi >/dev/null 2>&1; then
-  echo "error: the PyPI source distributions wand==0.7.2 and pudb==2026.1 could not be downloaded" >&2
-  echo "  (pip download --no-deps --no-binary=:all:)." >&2
-  exit 1
-fi
-if ! python -m pip download -q --no-deps --only-binary=:all: pygame-menu==4.5.2 -d pypi >/dev/null 2>&1; then
-  echo "error: the PyPI wheel pygame-menu==4.5.2 could not be downloaded (pip download --no-deps --only-binary=:all:)." >&2
-  exit 1
-fi
-tar xzf pypi/wand-0.7.2.tar.gz -C root
-tar xzf pypi/pudb-2026.1.tar.gz -C root
-python -m zipfile -e pypi/pygame_menu-4.5.2-py3-none-any.whl root
-
-mkdir -p npm
-if ! (cd npm && npm pack --silent tracking@1.1.3 >/dev/null 2>&1); then
-  echo "error: the npm package tracking@1.1.3 could not be downloaded (npm pack)." >&2
-  exit 1
-fi
-tar xzf npm/tracking-1.1.3.tgz -C root
+    grub-theme-starfield=2.06-13+deb12u2 ardour-data=1:7.3.0+ds0-1
+sdists_to_root wand==0.7.2 pudb==2026.1
+wheels_to_root pygame-menu==4.5.2
+npm_to_root tracking@1.1.3
 
 copy_manifest "held-out set 9"
