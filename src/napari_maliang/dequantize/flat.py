@@ -20,7 +20,8 @@ box, every end of round-to-level and bit replication: the input itself, so nothi
 *every* channel of the colour lies in an end box: white, black, a primary or secondary colour. A colour
 with a channel inside the range is a chosen mid colour (KDE's window grey (239, 240, 241), matplotlib's
 blue (31, 119, 180)) whose other channels are no likelier than any value of their boxes to sit at an end:
-there the region keeps its box's target (:mod:`.centroids`). Under the 4-bit bin centre the grey's codes
+there the region keeps its box centre (not the end box's histogram mean of :mod:`.centroids`: in a flat
+graphic that histogram is mostly the region itself, and leans to the end). Under the 4-bit bin centre the grey's codes
 (14, 15, 15), moved to (232, 255, 255), would tint a whole window cyan. Other channels keep the centre.
 Pure white, black and primaries are still a guess in a bin-centre or floor quantizer's end box (a dark
 UI's (13, 13, 13) lies in the box [0, 31] too): the guess that pays on average, not on every image.
