@@ -89,3 +89,22 @@ def test_optimised_for_the_decoder(setup):
     known[mask] = c
     u1 = eed_inpaint(known, mask)  # the real (nonlinear) decoder, tensors recomputed
     assert np.linalg.norm(u1 - f) < 0.9 * np.linalg.norm(u0 - f)
+
+
+@pytest.mark.parametrize("size", [(30, 40), (90, 110)])  # SuperLU below 4000 unknowns, AMG above
+def test_homogeneous_fill_is_the_laplace_map_its_adjoint_and_cached(size):
+    from napari_maliang.codec.inpaint import fill_for
+
+    rng = np.random.default_rng(11)
+    mask = rng.random(size) < 0.05
+    fill = fill_for(mask)
+    assert fill_for(mask.copy()) is fill  # the same mask: the same system and solver
+    assert fill_for(~mask) is not fill
+    c = rng.random(mask.sum()) * 255
+    east, south, zero = np.ones(size), np.ones(size), np.zeros(size)
+    east[:, -1] = south[-1] = 0  # the 5-point Laplacian's pairs, none across the border
+    ref = LinearInpainting((east, south, zero, zero), mask, tol=1e-12).forward(c)
+    np.testing.assert_allclose(fill.forward(c, tol=1e-12), ref, atol=1e-5)
+    np.testing.assert_allclose(fill.forward(np.stack([c, 2 * c], axis=1), tol=1e-12)[..., 1], 2 * ref, atol=1e-5)
+    r = rng.standard_normal(size)
+    assert np.sum(fill.forward(c, tol=1e-12) * r) == pytest.approx(np.sum(c * fill.adjoint(r, tol=1e-12)), rel=1e-8)

@@ -20,6 +20,9 @@ used ~600 SOR sweeps (40 s in Matlab for 256x256).
 
 from __future__ import annotations
 
+import hashlib
+import threading
+
 import numpy as np
 from scipy import sparse
 from scipy.sparse import linalg as sla
@@ -108,7 +111,15 @@ def _inpaint(geo: Geometry, values: np.ndarray, *, tol: float) -> np.ndarray:
 def _inside_system(H, W, unk, fixed, u):
     """The 5-point Laplacian rows of the unknown inside pixels ``unk`` (flat indices, sorted),
     restricted to those pixels (CSR, ``+ _EPS`` on the diagonal), and the right-hand side from
-    the fixed neighbours (``fixed`` bool mask over all pixels, values in ``u``).
+    the fixed neighbours (``fixed`` bool mask over all pixels, values in ``u``)."""
+    A, B = _inside_operator(H, W, unk)
+    return A, B @ u
+
+
+def _inside_operator(H, W, unk):
+    """``(A, B)``: the 5-point Laplacian rows of the unknown pixels ``unk`` (flat indices, sorted) restricted
+    to them (CSR, ``+ _EPS`` on the diagonal), and the ``(m, H W)`` 0/1 matrix that sums each row's
+    neighbours outside ``unk`` (the right-hand side is ``B @ u``).
 
     Built directly from the four grid shifts (the same matrix as slicing the grid Laplacian):
     every row has the slots up, left, centre, right, down, already in column order because
@@ -122,7 +133,7 @@ def _inside_system(H, W, unk, fixed, u):
     cols = np.empty((m, 5), np.int64)
     valid = np.zeros((m, 5), bool)
     deg = np.zeros(m)
-    rhs = np.zeros((m, u.shape[1]))
+    b_rows, b_cols = [], []
     for slot, inside, step in ((0, y > 0, -W), (1, x > 0, -1), (3, x < W - 1, 1), (4, y < H - 1, W)):
         deg += inside
         q = np.where(inside, unk + step, 0)
@@ -130,9 +141,9 @@ def _inside_system(H, W, unk, fixed, u):
         free = inside & (c >= 0)
         cols[:, slot] = c
         valid[:, slot] = free
-        fx = inside & ~free
-        if fx.any():
-            rhs[fx] += u[q[fx]]
+        fx = np.flatnonzero(inside & ~free)
+        b_rows.append(fx)
+        b_cols.append(q[fx])
     cols[:, 2] = np.arange(m)
     valid[:, 2] = True
     data = np.full((m, 5), -1.0)
@@ -140,7 +151,9 @@ def _inside_system(H, W, unk, fixed, u):
     indptr = np.zeros(m + 1, np.int64)
     np.cumsum(valid.sum(axis=1), out=indptr[1:])
     A = sparse.csr_matrix((data[valid], cols[valid], indptr), shape=(m, m))
-    return A, rhs
+    rows = np.concatenate(b_rows)
+    B = sparse.csr_matrix((np.ones(rows.size), (rows, np.concatenate(b_cols))), shape=(m, n))
+    return A, B
 
 
 def spd_solver(A):
@@ -156,15 +169,102 @@ def spd_solver(A):
     return pyamg.ruge_stuben_solver(A, max_coarse=500, coarse_solver="splu", interpolation="direct")
 
 
-def _solve_spd(A, rhs, *, tol):
-    """SPD solve: SuperLU for small blocks, else Ruge-Stuben AMG-preconditioned CG (:func:`spd_solver`)."""
+def _spd_solve_function(A):
+    """``solve(rhs, tol)`` for the SPD matrix ``A`` (``rhs`` of shape ``(m, C)``), its factorisation or
+    preconditioner built once: SuperLU for small blocks, else Ruge-Stuben AMG-preconditioned CG
+    (:func:`spd_solver`)."""
     if A.shape[0] < 4000:
-        return sla.splu(A.tocsc()).solve(rhs)
+        lu = sla.splu(A.tocsc())
+        return lambda rhs, tol: lu.solve(rhs)
     ml = spd_solver(A)
-    x = np.empty_like(rhs)
-    for c in range(rhs.shape[1]):
-        x[:, c] = ml.solve(rhs[:, c], tol=tol, accel="cg", maxiter=100)
-    return x
+
+    def solve(rhs, tol):
+        x = np.empty_like(rhs)
+        for c in range(rhs.shape[1]):
+            x[:, c] = ml.solve(rhs[:, c], tol=tol, accel="cg", maxiter=100)
+        return x
+
+    return solve
+
+
+def _solve_spd(A, rhs, *, tol):
+    """One SPD solve (:func:`_spd_solve_function`)."""
+    return _spd_solve_function(A)(rhs, tol)
+
+
+class HomogeneousFill:
+    """Homogeneous diffusion inpainting from the pixels of one mask, as the linear map of their values
+    ``c``: ``u_K = c`` on the mask ``K`` and, on the other pixels ``U``, ``(L_UU + eps I) u_U = B c + eps
+    mean(c)`` (eq. 1 with the 5-point stencil of eq. 8, reflecting borders; :func:`_inside_operator`). The
+    system and its solver are built once per mask; :meth:`adjoint` is the transposed map (tonal
+    optimisation, :mod:`.tonal`). Get one through :func:`fill_for`, which keeps the last few.
+    """
+
+    def __init__(self, mask: np.ndarray):
+        m = np.asarray(mask, bool)
+        self.shape = m.shape
+        known = m.ravel()
+        self.K = np.flatnonzero(known)
+        self.U = np.flatnonzero(~known)
+        if self.U.size:
+            A, B = _inside_operator(*m.shape, self.U)
+            self.B = B[:, self.K].tocsr()
+            self._solve = _spd_solve_function(A)
+
+    def _solve_single_threaded(self, rhs, tol):
+        # BLAS single-threaded: the Krylov loop's many short vector products only synchronise threads
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._solve(rhs, tol)
+
+    def forward(self, c: np.ndarray, tol: float = 1e-5) -> np.ndarray:
+        """The inpainted image, ``(H, W)`` for values ``(n_K,)``, ``(H, W, C)`` for ``(n_K, C)``."""
+        c = np.asarray(c, dtype=np.float64)
+        c2 = c.reshape(self.K.size, -1)
+        u = np.zeros((self.shape[0] * self.shape[1], c2.shape[1]))
+        u[self.K] = c2
+        if self.U.size:
+            mean = c2.mean(axis=0) if self.K.size else np.zeros(c2.shape[1])
+            u[self.U] = self._solve_single_threaded(self.B @ c2 + _EPS * mean[None, :], tol)
+        return u.reshape(self.shape) if c.ndim == 1 else u.reshape(*self.shape, -1)
+
+    def adjoint(self, r: np.ndarray, tol: float = 1e-5) -> np.ndarray:
+        """``M^T r`` for an image ``r`` ``(H, W)``: ``r_K + B^T z + eps sum(z) / n_K`` with
+        ``(L_UU + eps I) z = r_U`` (the matrix is symmetric)."""
+        r = np.asarray(r, dtype=np.float64).ravel()
+        out = r[self.K].copy()
+        if self.U.size:
+            z = self._solve_single_threaded(r[self.U][:, None], tol)[:, 0]
+            out += self.B.T @ z + _EPS * z.sum() / max(self.K.size, 1)
+        return out
+
+
+#: :func:`fill_for` keeps the fills of the last few masks (the photo encoder inpaints one mask many times:
+#: per quantisation, per diffusion parameter, in tonal optimisation, in the final decode; the system and the
+#: AMG setup are most of a homogeneous inpainting's cost), up to this many, of at most this many pixels in all
+FILL_CACHE_ENTRIES = 4
+FILL_CACHE_PIXELS = 4 * 1024 * 1024
+_fills: dict = {}
+_fills_lock = threading.Lock()
+
+
+def fill_for(mask: np.ndarray) -> HomogeneousFill:
+    """The :class:`HomogeneousFill` of ``mask``, from the cache of the last :data:`FILL_CACHE_ENTRIES` masks."""
+    m = np.asarray(mask, bool)
+    key = (m.shape, hashlib.blake2b(np.packbits(m).tobytes(), digest_size=16).digest())
+    with _fills_lock:
+        fill = _fills.pop(key, None)
+        if fill is not None:
+            _fills[key] = fill  # most recently used last
+            return fill
+    fill = HomogeneousFill(m)
+    if m.size <= FILL_CACHE_PIXELS:
+        with _fills_lock:
+            _fills[key] = fill
+            while len(_fills) > FILL_CACHE_ENTRIES or sum(f.K.size + f.U.size for f in _fills.values()) > FILL_CACHE_PIXELS:
+                del _fills[next(iter(_fills))]
+    return fill
 
 
 def homogeneous(image: np.ndarray, mask: np.ndarray, *, tol: float = 1e-5) -> np.ndarray:
@@ -174,19 +274,5 @@ def homogeneous(image: np.ndarray, mask: np.ndarray, *, tol: float = 1e-5) -> np
     The photo mode's starting point (:mod:`.eed`); the same solver as the edge mode's inside block.
     """
     f = np.asarray(image, dtype=np.float64)
-    gray = f.ndim == 2
-    f3 = f[..., None] if gray else f
-    H, W, C = f3.shape
-    known = np.asarray(mask, bool).ravel()
-    u = np.zeros((H * W, C))
-    u[known] = f3.reshape(-1, C)[known]
-    unk = np.flatnonzero(~known)
-    if unk.size:
-        from threadpoolctl import threadpool_limits
-
-        A, rhs = _inside_system(H, W, unk, known, u)
-        rhs += _EPS * u[known].mean(axis=0)[None, :]
-        with threadpool_limits(limits=1, user_api="blas"):
-            u[unk] = _solve_spd(A, rhs, tol=tol)
-    u = u.reshape(H, W, C)
-    return u[..., 0] if gray else u
+    m = np.asarray(mask, bool)
+    return fill_for(m).forward(f[m], tol=tol)

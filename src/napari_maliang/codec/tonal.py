@@ -87,14 +87,10 @@ class DecoderInpainting:
 
     def __init__(self, mask: np.ndarray, trace: list, tol: float = 1e-3):
         from ._eed_numba import pad_cycle
+        from .inpaint import fill_for
 
-        H, W = mask.shape
-        e = np.ones((H, W))
-        e[:, -1] = 0
-        s = np.ones((H, W))
-        s[-1] = 0
-        zero = np.zeros((H, W))
-        self.start = LinearInpainting((e, s, zero, zero), mask, tol=tol)  # the 5-point Laplacian
+        self.start = fill_for(mask)  # the decoder's own homogeneous start, its solver shared with it
+        self.tol = tol
         unknown = ~mask
         padded = {}  # the pieces of one FED cycle share their weights: padded once
         for w, _ in trace:
@@ -106,7 +102,7 @@ class DecoderInpainting:
     def forward(self, c: np.ndarray) -> np.ndarray:
         from ._eed_numba import pad, run_cycle, unpad
 
-        u = pad(self.start.forward(c)[None])
+        u = pad(self.start.forward(c, self.tol)[None])
         for operator, taus in self.cycles:
             u = run_cycle(u, operator, taus)
         return unpad(u)[0]
@@ -117,7 +113,7 @@ class DecoderInpainting:
         v = pad(np.asarray(r, float).reshape(self.shape)[None])
         for operator, taus in reversed(self.cycles):
             v = run_cycle_adjoint(v, operator, taus)
-        return self.start.adjoint(unpad(v)[0])
+        return self.start.adjoint(unpad(v)[0], self.tol)
 
 
 def optimise_values(f: np.ndarray, op: LinearInpainting | DecoderInpainting, c0: np.ndarray, iterations: int = 8) -> np.ndarray:
