@@ -138,9 +138,10 @@ def test_tonal_values_refitted_to_the_bytes(astronaut):
 
 
 def test_tonal_refits_at_most_the_set_number_of_times(astronaut, monkeypatch):
-    # optimised values that cost more at every try (their payload counted 30 % larger, then 60 %, ...) overshoot
-    # every refit: the plane is subdivided again with fewer pixels TONAL_REFITS times, then the unoptimised code
-    # is kept; with a constant overshoot one refit fits
+    # optimised values that cost more at every try (the k-th try's payload counted 1.2**(k*k) times: its growth
+    # outruns the refits' shrinking, squared from the second on) overshoot every refit: the plane is subdivided
+    # again with fewer pixels TONAL_REFITS times, then the unoptimised code is kept; with a constant overshoot
+    # one refit fits
     from napari_maliang.codec import photo, subdivision, tonal
 
     g = np.clip(np.rint(astronaut[..., 1].astype(float)), 0, 255)
@@ -171,7 +172,7 @@ def test_tonal_refits_at_most_the_set_number_of_times(astronaut, monkeypatch):
     for refits in (1, photo.TONAL_REFITS):
         monkeypatch.setattr(photo, "TONAL_REFITS", refits)
         optimised.clear()
-        growth = lambda k: 0.3 * k  # noqa: E731
+        growth = lambda k: 1.2 ** (k * k) - 1  # noqa: E731
         assert photo._tonal(g, code, 1, nbytes) is code
         assert len(optimised) == 1 + refits
     optimised.clear()
