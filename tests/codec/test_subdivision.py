@@ -117,6 +117,32 @@ def test_coded_round_trip_and_size(photo):
         assert abs(coded - estimate) < 0.02 * estimate + 64
 
 
+def test_value_contexts_known_answer():
+    # stored pixels (raster order) and their levels: the context is the level predicted from the previous
+    # stored pixel of the row and of the column (mean rounded half up), the one there is, or q // 2
+    from napari_maliang.codec.subdivision import value_contexts
+
+    mask = np.zeros((3, 5), bool)
+    mask[0, [0, 2, 4]] = mask[1, 2] = mask[2, [0, 4]] = True
+    levels = np.array([3, 8, 5, 6, 2, 9])  # (0,0) (0,2) (0,4) (1,2) (2,0) (2,4)
+    np.testing.assert_array_equal(value_contexts(mask, levels, 12), [6, 3, 8, 8, 3, 4])
+
+
+def test_predictive_values_are_smaller_and_order_0_still_decodes(photo):
+    # the predicted-level contexts code the camera's values in fewer bytes; the order-0 model of older files
+    # round-trips too
+    from napari_maliang.codec.subdivision import decode_points, encode_points
+
+    code = code_at_rate(photo, 0.4, q=12)
+    tree, predictive = encode_points(code)
+    _, order0 = encode_points(code, predictive=False)
+    assert len(predictive) < 0.95 * len(order0)
+    mask, levels = decode_points(tree, order0, photo.shape, 12, code.sub.flags.size, predictive=False)
+    np.testing.assert_array_equal(levels, code.levels)
+    _, wrong = decode_points(tree, predictive, photo.shape, 12, code.sub.flags.size, predictive=False)
+    assert not np.array_equal(wrong, code.levels)
+
+
 def test_coded_corruption_gives_value_errors(photo):
     from napari_maliang.codec.subdivision import decode_points, encode_points
 

@@ -138,39 +138,71 @@ def _value_bits(q) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def encode_levels(levels, q):
-    """Range-code the levels ``0 <= k < q``: ``ceil(log2 q)`` binary decisions from the most significant bit,
-    one KT context per node of the binary tree (an adaptive ``q``-symbol model)."""
+def _context(k, levels, ys, up, q, predictive) -> int:
+    """The context of the ``k``-th level (raster order of the stored pixels' rows ``ys``; ``up[k]``: the
+    level stored last before it in its column, -1 for none): 0 in the order-0 model, else the level predicted
+    from the previous stored pixel of the same row and the previous one of the same column (their mean rounded
+    half up, the one there is, or ``q // 2``)."""
+    if not predictive:
+        return 0
+    left = levels[k - 1] if k > 0 and ys[k - 1] == ys[k] else -1
+    above = up[k]
+    if left >= 0 and above >= 0:
+        return (left + above + 1) // 2
+    if left >= 0:
+        return left
+    if above >= 0:
+        return above
+    return q // 2
+
+
+@numba.njit(cache=True, nogil=True)
+def encode_levels(levels, q, ys, xs, width, predictive):
+    """Range-code the levels ``0 <= k < q`` of the stored pixels at ``(ys, xs)`` (raster order): ``ceil(log2
+    q)`` binary decisions from the most significant bit, one KT context per node of the binary tree (an
+    adaptive ``q``-symbol model), and with ``predictive`` one such tree per predicted level
+    (:func:`_context`)."""
     nb = _value_bits(q)
-    n0 = np.zeros(1 << nb, np.int64)
-    n1 = np.zeros(1 << nb, np.int64)
+    n0 = np.zeros(q << nb, np.int64)
+    n1 = np.zeros(q << nb, np.int64)
     out = np.empty(2 * nb * levels.shape[0] + 16, np.uint8)
+    last = np.full(width, -1, np.int64)
+    up = np.empty(levels.shape[0], np.int64)
     st = encoder_state()
     for k in range(levels.shape[0]):
+        up[k] = last[xs[k]]
+        base = _context(k, levels, ys, up, q, predictive) << nb
         node = 1
         for b in range(nb - 1, -1, -1):
             bit = (levels[k] >> b) & 1
-            encode_bit(out, st, _p0(n0, n1, node), bit)
-            _count(n0, n1, node, bit)
+            encode_bit(out, st, _p0(n0, n1, base + node), bit)
+            _count(n0, n1, base + node, bit)
             node = 2 * node + bit
+        last[xs[k]] = levels[k]
     return out[: encode_finish(out, st)].copy()
 
 
 @numba.njit(cache=True, nogil=True)
-def decode_levels(data, count, q):
+def decode_levels(data, q, ys, xs, width, predictive):
     """Inverse of :func:`encode_levels`; returns ``(levels, ok)``, ``ok`` False when a level is ``>= q``."""
     nb = _value_bits(q)
-    n0 = np.zeros(1 << nb, np.int64)
-    n1 = np.zeros(1 << nb, np.int64)
+    n0 = np.zeros(q << nb, np.int64)
+    n1 = np.zeros(q << nb, np.int64)
+    count = ys.shape[0]
     levels = np.zeros(count, np.int64)
+    last = np.full(width, -1, np.int64)
+    up = np.empty(count, np.int64)
     st = decoder_state(data)
     for k in range(count):
+        up[k] = last[xs[k]]
+        base = _context(k, levels, ys, up, q, predictive) << nb
         node = 1
         for _ in range(nb):
-            bit = decode_bit(data, st, _p0(n0, n1, node))
-            _count(n0, n1, node, bit)
+            bit = decode_bit(data, st, _p0(n0, n1, base + node))
+            _count(n0, n1, base + node, bit)
             node = 2 * node + bit
         levels[k] = node - (1 << nb)
         if levels[k] >= q:
             return levels, False
+        last[xs[k]] = levels[k]
     return levels, True

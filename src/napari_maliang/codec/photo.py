@@ -28,7 +28,17 @@ import numpy as np
 
 from napari_maliang._shared.color import rgb_to_ycbcr, ycbcr_to_rgb
 
-from .format import MODE_PHOTO, SECTION_PHOTO, CodecError, Container, Header, Reader, pack, write_varint
+from .format import (
+    FLAG_PREDICTIVE_VALUES,
+    MODE_PHOTO,
+    SECTION_PHOTO,
+    CodecError,
+    Container,
+    Header,
+    Reader,
+    pack,
+    write_varint,
+)
 
 #: EED parameters written into a plane's section when none is chosen for it (design-set choices)
 LAMBDA = 2.0
@@ -178,7 +188,7 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     H, W, C = f.shape
     budget = int(bpp * H * W / 8)
     planes = np.clip(np.rint(f[..., 0:1] if C == 1 else rgb_to_ycbcr(f, offset=128.0)), 0, 255)
-    header = Header(H, W, C, mode=MODE_PHOTO)
+    header = Header(H, W, C, flags=FLAG_PREDICTIVE_VALUES, mode=MODE_PHOTO)
     empty = Container(header, {SECTION_PHOTO + k: b"" for k in range(C)})
     avail = budget - len(pack(empty)) - 3 * C  # the section lengths' varints grow by up to 3 bytes each
     shares = (1.0,) if C == 1 else COLOUR_SHARES
@@ -205,8 +215,9 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     return data, decode(cont)[0]
 
 
-def _plane(payload: bytes, shape, guide: np.ndarray | None = None):
-    """Decode one plane's section and inpaint it (``guide``: the decoded luma, for a chroma plane)."""
+def _plane(payload: bytes, shape, predictive: bool, guide: np.ndarray | None = None):
+    """Decode one plane's section and inpaint it (``predictive``: the values in the predicted-level contexts,
+    else order-0 as in files written before 2026-12-05; ``guide``: the decoded luma, for a chroma plane)."""
     from .subdivision import decode_points, dequantise
 
     r = Reader(payload)
@@ -217,7 +228,7 @@ def _plane(payload: bytes, shape, guide: np.ndarray | None = None):
     tree = r.take(r.varint())
     values = r.take(r.remaining)
     try:
-        mask, levels = decode_points(tree, values, shape, q, n_flags)
+        mask, levels = decode_points(tree, values, shape, q, n_flags, predictive)
     except ValueError as exc:
         raise CodecError(str(exc)) from None
     known = np.zeros(shape)
@@ -233,9 +244,10 @@ def decode(cont: Container) -> tuple[np.ndarray, np.ndarray]:
     missing = [SECTION_PHOTO + k for k in range(h.channels) if SECTION_PHOTO + k not in cont.sections]
     if missing:
         raise CodecError(f"missing section {missing[0]}")
-    out[..., 0], mask0 = _plane(cont.sections[SECTION_PHOTO], shape)
+    predictive = bool(h.flags & FLAG_PREDICTIVE_VALUES)
+    out[..., 0], mask0 = _plane(cont.sections[SECTION_PHOTO], shape, predictive)
     for k in range(1, h.channels):  # chroma, guided by the decoded luma
-        out[..., k] = _plane(cont.sections[SECTION_PHOTO + k], shape, guide=out[..., 0])[0]
+        out[..., k] = _plane(cont.sections[SECTION_PHOTO + k], shape, predictive, guide=out[..., 0])[0]
     if h.channels == 3:
         out = ycbcr_to_rgb(out, offset=128.0)
     return np.clip(out, 0, 255), mask0

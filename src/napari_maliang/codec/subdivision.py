@@ -16,11 +16,12 @@ centre's residual. It stands in for R-EED's local EED inpainting of the rectangl
 whole image by EED (:mod:`.eed`) from all stored pixels.
 
 Rates: :func:`code_bits` estimates the ideal adaptive code length ``-sum log2 p`` of the split flags
-(Krichevsky-Trofimov counts per tree depth) and of the quantised values (adaptive KT counts over the ``q``
-levels, raster order); :func:`encode_points` codes them for real with the project's binary range coder
-(:mod:`._edge_numba`; the values binarised along a binary tree with one context per node), within 1 % of
-the estimate on the camera photo (3282 vs 3276 bytes at 0.1 bpp). :func:`decode_points` walks the tree
-while decoding it. The ``.mlg`` sections and header that will carry them are not written yet.
+(Krichevsky-Trofimov counts per tree depth) and of the quantised values (raster order, adaptive KT counts over
+the ``q`` levels per predicted level: :func:`value_contexts`); :func:`encode_points` codes them for real with
+the project's binary range coder (:mod:`._edge_numba`; the values binarised along a binary tree with one
+context per node and predicted level), within 2 % of the estimate. :func:`decode_points` walks the tree while
+decoding it. ``predictive=False`` is the order-0 value model of photo-mode files written before 2026-12-05
+(one set of counts for all levels). The ``.mlg`` sections around them: :mod:`.photo`.
 """
 
 from __future__ import annotations
@@ -160,10 +161,29 @@ def code_points(f: np.ndarray, a: float, d: float = -1.0, q: int = 16) -> PointC
     return PointCode(sub, levels, q, lo, hi, code_bits(sub, levels, q))
 
 
+def value_contexts(mask: np.ndarray, levels: np.ndarray, q: int) -> np.ndarray:
+    """The predictive model's context of every level (raster order of ``mask``): the level predicted from the
+    previous stored pixel of its row and the previous one of its column (their mean rounded half up, the one
+    there is, or ``q // 2``); the vectorised twin of the coder's ``_subdivision_numba._context``."""
+    ys, xs = np.nonzero(mask)
+    lv = np.asarray(levels, np.int64)
+    left = np.full(lv.size, -1, np.int64)
+    same_row = np.flatnonzero(ys[1:] == ys[:-1]) + 1
+    left[same_row] = lv[same_row - 1]
+    up = np.full(lv.size, -1, np.int64)
+    by_column = np.lexsort((ys, xs))  # column by column, top to bottom
+    same_col = np.flatnonzero(xs[by_column][1:] == xs[by_column][:-1]) + 1
+    up[by_column[same_col]] = lv[by_column[same_col - 1]]
+    return np.where(
+        (left >= 0) & (up >= 0), (left + up + 1) // 2, np.where(left >= 0, left, np.where(up >= 0, up, q // 2))
+    )
+
+
 def code_bits(sub: Subdivision, levels: np.ndarray, q: int) -> float:
-    """Estimated size in bits: header, the flags (KT per depth, depths over 31 share a context), the values."""
+    """Estimated size in bits: header, the flags (KT per depth, depths over 31 share a context), the values
+    (KT per predicted level, :func:`value_contexts`)."""
     flags = adaptive_bits(sub.flags, np.minimum(sub.depths, 31), 2)
-    return HEADER_BITS + flags + adaptive_bits(levels, np.zeros(len(levels), np.int64), q)
+    return HEADER_BITS + flags + adaptive_bits(levels, value_contexts(sub.mask, levels, q), q)
 
 
 def code_within(f: np.ndarray, fits, d: float = -1.0, q: int = 16, iterations: int = 24) -> PointCode:
@@ -193,17 +213,22 @@ def code_at_rate(f: np.ndarray, bpp: float, d: float = -1.0, q: int = 16, iterat
         raise ValueError(f"{bpp} bpp is below the smallest photo-mode code") from None
 
 
-def encode_points(code: PointCode) -> tuple[bytes, bytes]:
+def encode_points(code: PointCode, predictive: bool = True) -> tuple[bytes, bytes]:
     """The tree and the values of ``code`` range-coded (the models of :func:`code_bits`, really coded):
-    ``(tree bytes, value bytes)``. Header fields (shape, ``q``, ``lo``, ``hi``) are the caller's."""
+    ``(tree bytes, value bytes)``; ``predictive=False``: the values in the order-0 model of ``.mlg`` files
+    written before 2026-12-05. Header fields (shape, ``q``, ``lo``, ``hi``) are the caller's."""
     from ._subdivision_numba import encode_levels, encode_tree
 
     tree = encode_tree(np.ascontiguousarray(code.sub.flags, np.uint8), np.ascontiguousarray(code.sub.depths))
-    values = encode_levels(np.ascontiguousarray(code.levels, np.int64), int(code.q))
+    ys, xs = np.nonzero(code.sub.mask)
+    levels = np.ascontiguousarray(code.levels, np.int64)
+    values = encode_levels(levels, int(code.q), ys, xs, code.sub.mask.shape[1], predictive)
     return tree.tobytes(), values.tobytes()
 
 
-def decode_points(tree: bytes, values: bytes, shape, q: int, n_flags: int) -> tuple[np.ndarray, np.ndarray]:
+def decode_points(
+    tree: bytes, values: bytes, shape, q: int, n_flags: int, predictive: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Inverse of :func:`encode_points`: ``(mask, levels)``. ``n_flags`` (stored by the caller) bounds the walk;
     ``ValueError`` for a tree that needs more flags or fewer, or a level ``>= q``."""
     from ._subdivision_numba import DECODE, decode_levels, traverse
@@ -217,7 +242,8 @@ def decode_points(tree: bytes, values: bytes, shape, q: int, n_flags: int) -> tu
     _, n, mask, _ = traverse(H, W, DECODE, _NO_FLAGS, data, _NO_IMAGE, 0.0, 0.0, n_flags)
     if n != n_flags:
         raise ValueError(f"corrupt subdivision tree: {n_flags} flags announced, the tree uses {'more' if n < 0 else n}")
-    levels, ok = decode_levels(np.frombuffer(values, np.uint8), int(mask.sum()), int(q))
+    ys, xs = np.nonzero(mask)
+    levels, ok = decode_levels(np.frombuffer(values, np.uint8), int(q), ys, xs, W, predictive)
     if not ok:
         raise ValueError(f"corrupt values: a level >= q = {q}")
     return mask, levels
