@@ -20,9 +20,6 @@ used ~600 SOR sweeps (40 s in Matlab for 256x256).
 
 from __future__ import annotations
 
-import hashlib
-import threading
-
 import numpy as np
 from scipy import sparse
 from scipy.sparse import linalg as sla
@@ -196,8 +193,12 @@ class HomogeneousFill:
     """Homogeneous diffusion inpainting from the pixels of one mask, as the linear map of their values
     ``c``: ``u_K = c`` on the mask ``K`` and, on the other pixels ``U``, ``(L_UU + eps I) u_U = B c + eps
     mean(c)`` (eq. 1 with the 5-point stencil of eq. 8, reflecting borders; :func:`_inside_operator`). The
-    system and its solver are built once per mask; :meth:`adjoint` is the transposed map (tonal
-    optimisation, :mod:`.tonal`). Get one through :func:`fill_for`, which keeps the last few.
+    system and its solver are built once per mask and serve every value set; :meth:`adjoint` is the transposed
+    map (tonal optimisation, :mod:`.tonal`, shares the decoder's fill of a mask with its optimisation).
+
+    Not kept in a cache across masks: on the 2-core development machine, keeping the last four masks' AMG
+    hierarchies made the fast photo encode 1.3-2.3 s slower (every later allocation then took fresh pages),
+    more than the setups it saved.
     """
 
     def __init__(self, mask: np.ndarray):
@@ -240,33 +241,6 @@ class HomogeneousFill:
         return out
 
 
-#: :func:`fill_for` keeps the fills of the last few masks (the photo encoder inpaints one mask many times:
-#: per quantisation, per diffusion parameter, in tonal optimisation, in the final decode; the system and the
-#: AMG setup are most of a homogeneous inpainting's cost), up to this many, of at most this many pixels in all
-FILL_CACHE_ENTRIES = 4
-FILL_CACHE_PIXELS = 4 * 1024 * 1024
-_fills: dict = {}
-_fills_lock = threading.Lock()
-
-
-def fill_for(mask: np.ndarray) -> HomogeneousFill:
-    """The :class:`HomogeneousFill` of ``mask``, from the cache of the last :data:`FILL_CACHE_ENTRIES` masks."""
-    m = np.asarray(mask, bool)
-    key = (m.shape, hashlib.blake2b(np.packbits(m).tobytes(), digest_size=16).digest())
-    with _fills_lock:
-        fill = _fills.pop(key, None)
-        if fill is not None:
-            _fills[key] = fill  # most recently used last
-            return fill
-    fill = HomogeneousFill(m)
-    if m.size <= FILL_CACHE_PIXELS:
-        with _fills_lock:
-            _fills[key] = fill
-            while len(_fills) > FILL_CACHE_ENTRIES or sum(f.K.size + f.U.size for f in _fills.values()) > FILL_CACHE_PIXELS:
-                del _fills[next(iter(_fills))]
-    return fill
-
-
 def homogeneous(image: np.ndarray, mask: np.ndarray, *, tol: float = 1e-5) -> np.ndarray:
     """Homogeneous diffusion inpainting (Laplace equation, eq. 1 with the 5-point stencil of eq. 8) from the
     pixels where ``mask`` is True, reflecting image borders; returns float ``(H, W)`` or ``(H, W, C)``.
@@ -275,4 +249,4 @@ def homogeneous(image: np.ndarray, mask: np.ndarray, *, tol: float = 1e-5) -> np
     """
     f = np.asarray(image, dtype=np.float64)
     m = np.asarray(mask, bool)
-    return fill_for(m).forward(f[m], tol=tol)
+    return HomogeneousFill(m).forward(f[m], tol=tol)

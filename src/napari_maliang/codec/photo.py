@@ -92,16 +92,18 @@ def _plane_at_bytes(g: np.ndarray, nbytes: int, q: int):
         raise ValueError(f"the photo mode needs more than {nbytes} bytes for this plane") from None
 
 
-def _inpaint(known, mask, lam: float, sigma: float, guide: np.ndarray | None = None, trace: list | None = None):
-    """The decoder's inpainting of one plane: EED, or for chroma (``guide`` the decoded luma) linear diffusion
-    with the luma's frozen EED tensor from a loosely solved homogeneous start (module docstring); ``trace``
-    receives the FED cycles' weights and steps (:func:`.eed.eed_inpaint`)."""
+def _inpaint(known, mask, lam: float, sigma: float, guide: np.ndarray | None = None, trace: list | None = None, fill=None):
+    """The decoder's inpainting of one plane: EED from a homogeneous start, or for chroma (``guide`` the decoded
+    luma) linear diffusion with the luma's frozen EED tensor from a loosely solved homogeneous start (module
+    docstring); ``trace`` receives the FED cycles' weights and steps (:func:`.eed.eed_inpaint`), ``fill`` is
+    the mask's :class:`.inpaint.HomogeneousFill` when the caller has it."""
     from .eed import eed_inpaint
-    from .inpaint import homogeneous
+    from .inpaint import HomogeneousFill
 
+    fill = HomogeneousFill(mask) if fill is None else fill
     if guide is None:
-        return eed_inpaint(known, mask, lam=lam, sigma=sigma, trace=trace)
-    start = homogeneous(known, mask, tol=CHROMA_START_TOL)
+        return eed_inpaint(known, mask, lam=lam, sigma=sigma, init=fill.forward(known[mask]), trace=trace)
+    start = fill.forward(known[mask], tol=CHROMA_START_TOL)
     return eed_inpaint(
         known, mask, lam=lam, sigma=sigma, time=CHROMA_TIME, cycles=1, init=start, guide=guide, trace=trace
     )
@@ -118,6 +120,7 @@ def _tonal(
     up to :data:`TONAL_REFITS` times; the unoptimised code when none fits."""
     from dataclasses import replace
 
+    from .inpaint import HomogeneousFill
     from .subdivision import code_bits, quantise
     from .tonal import DecoderInpainting, optimise_values
 
@@ -125,8 +128,9 @@ def _tonal(
     for attempt in range(1 + TONAL_REFITS):
         m = trial.sub.mask
         trace = []
-        _inpaint(trial.image(g.shape), m, *params, guide, trace)
-        c = optimise_values(g, DecoderInpainting(m, trace, tol=TONAL_TOL), g[m], iterations)
+        fill = HomogeneousFill(m)  # the decoder's start, and the optimisation's: one solver setup
+        _inpaint(trial.image(g.shape), m, *params, guide, trace, fill)
+        c = optimise_values(g, DecoderInpainting(m, trace, tol=TONAL_TOL, start=fill), g[m], iterations)
         levels = quantise(c, trial.q, trial.lo, trial.hi)
         new = replace(trial, levels=levels, bits=code_bits(trial.sub, levels, trial.q))
         size = len(_payload(new))

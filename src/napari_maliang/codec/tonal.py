@@ -85,11 +85,13 @@ class DecoderInpainting:
     """``u = E_n ... E_1 H c`` and its adjoint: the photo decoder's homogeneous start and FED steps with their
     tensors frozen (module docstring); ``trace`` is the ``(weights, taus)`` list of :func:`.eed.eed_inpaint`."""
 
-    def __init__(self, mask: np.ndarray, trace: list, tol: float = 1e-3):
+    def __init__(self, mask: np.ndarray, trace: list, tol: float = 1e-3, start=None):
         from ._eed_numba import pad_cycle
-        from .inpaint import fill_for
+        from .inpaint import HomogeneousFill
 
-        self.start = fill_for(mask)  # the decoder's own homogeneous start, its solver shared with it
+        # the decoder's homogeneous start (:class:`.inpaint.HomogeneousFill` of the mask; pass the decoder's own
+        # to share its solver)
+        self.start = HomogeneousFill(mask) if start is None else start
         self.tol = tol
         unknown = ~mask
         padded = {}  # the pieces of one FED cycle share their weights: padded once
