@@ -138,15 +138,14 @@ def _value_bits(q) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _context(k, levels, ys, up, q, predictive) -> int:
-    """The context of the ``k``-th level (raster order of the stored pixels' rows ``ys``; ``up[k]``: the
+def _context(k, levels, ys, above, q, predictive) -> int:
+    """The context of the ``k``-th level (raster order of the stored pixels' rows ``ys``; ``above``: the
     level stored last before it in its column, -1 for none): 0 in the order-0 model, else the level predicted
     from the previous stored pixel of the same row and the previous one of the same column (their mean rounded
     half up, the one there is, or ``q // 2``)."""
     if not predictive:
         return 0
     left = levels[k - 1] if k > 0 and ys[k - 1] == ys[k] else -1
-    above = up[k]
     if left >= 0 and above >= 0:
         return (left + above + 1) // 2
     if left >= 0:
@@ -166,12 +165,10 @@ def encode_levels(levels, q, ys, xs, width, predictive):
     n0 = np.zeros(q << nb, np.int64)
     n1 = np.zeros(q << nb, np.int64)
     out = np.empty(2 * nb * levels.shape[0] + 16, np.uint8)
-    last = np.full(width, -1, np.int64)
-    up = np.empty(levels.shape[0], np.int64)
+    last = np.full(width, -1, np.int64)  # the level stored last in each column
     st = encoder_state()
     for k in range(levels.shape[0]):
-        up[k] = last[xs[k]]
-        base = _context(k, levels, ys, up, q, predictive) << nb
+        base = _context(k, levels, ys, last[xs[k]], q, predictive) << nb
         node = 1
         for b in range(nb - 1, -1, -1):
             bit = (levels[k] >> b) & 1
@@ -190,12 +187,10 @@ def decode_levels(data, q, ys, xs, width, predictive):
     n1 = np.zeros(q << nb, np.int64)
     count = ys.shape[0]
     levels = np.zeros(count, np.int64)
-    last = np.full(width, -1, np.int64)
-    up = np.empty(count, np.int64)
+    last = np.full(width, -1, np.int64)  # the level decoded last in each column
     st = decoder_state(data)
     for k in range(count):
-        up[k] = last[xs[k]]
-        base = _context(k, levels, ys, up, q, predictive) << nb
+        base = _context(k, levels, ys, last[xs[k]], q, predictive) << nb
         node = 1
         for _ in range(nb):
             bit = decode_bit(data, st, _p0(n0, n1, base + node))
