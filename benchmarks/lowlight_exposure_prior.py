@@ -20,7 +20,10 @@ quantiles, the noise level, a chroma spread), the noise of sqrt(input) before th
 the pointwise reference ``filtered ** (1/g)`` on a grid of g (the GP adds ~0 dB to its reference) plus the
 PSNR of fixed gamma 1/2.2 on the raw input.
 
-Shipped model (reference.exposure_posterior): prior g ~ U(1.5, 4) x the likelihood of u, whose error
+Superseded on 2026-12-05 by benchmarks/lowlight_shape_prior.py (a kernel density of natural photos' luminance
+shapes as the likelihood, and the decision's regret weight chosen there); this script keeps the study of the
+uniform-estimate likelihood that was shipped before, and its decisions use reference._bayes_gamma's current loss.
+Model shipped until then: prior g ~ U(1.5, 4) x the likelihood of u, whose error
 ``log g - log u`` is stored as 21 quantiles and smoothed by a Gaussian kernel (bandwidth chosen here among
 0.05, 0.1, 0.2); the decision (reference._bayes_gamma) minimises the posterior-expected PSNR deficit
 (dB) between ``y ** (1/g*)`` and ``y ** (1/g)`` over the image's own luminance quantiles plus 2x the dB
@@ -28,11 +31,11 @@ beyond 3 dB below fixed gamma 1/2.2 (weight and margin chosen in this CV, 2026-1
 photon-filtered images of the Anscombe NL-means filter; docs/benchmarks/lowlight.md). Alternatives scored in the same CV: least-squares
 regressions of log g on the cues (normal posterior with the CV residual spread), fixed exponents, the
 posterior median. Leave-one-source-out: each draw is decided by quantiles (or a regression) fitted without
-its source; the constants printed at the end are fitted on all draws and checked against reference.py.
+its source; the constants printed at the end are fitted on all draws.
 
 Usage: python benchmarks/lowlight_exposure_prior.py [--draws 4] [--cache FILE] [--enhance]
 (--enhance also scores the full enhance() with the CV decision against today's default, slower.)
-Prints the CV table and the constants to paste into reference.py.
+Prints the CV table and the constants of the uniform-estimate likelihood.
 """
 
 from __future__ import annotations
@@ -81,7 +84,9 @@ def training_photos():
 #: darkening exponent g adds log g to each), the log of the uniform estimate, the noise level, the chroma
 CUE_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 NAMES = tuple(f"q{round(100 * q):02d}" for q in CUE_LEVELS) + ("log uniform", "log noise", "log chroma")
-SHIPPED_LEVELS = (np.arange(len(R._LOG_ERROR_QUANTILES)) + 0.5) / len(R._LOG_ERROR_QUANTILES)
+#: levels of the uniform estimate's error quantiles (the likelihood shipped until 2026-12-05)
+SHIPPED_LEVELS = (np.arange(21) + 0.5) / 21
+SHIPPED_BANDWIDTH = 0.2
 BANDWIDTHS = (0.05, 0.1, 0.2)
 
 
@@ -304,7 +309,7 @@ def main(argv=None):
         cvs[h] = mixture_cv(d, h)
         score(d, cvs[h][:, 3], f"mixture h={h}: posterior median")
         score(d, cvs[h][:, 0], f"mixture h={h}: Bayes decision")
-    h = R._LIKELIHOOD_BANDWIDTH
+    h = SHIPPED_BANDWIDTH
     print(f"  (shipped bandwidth {h}: chosen among {BANDWIDTHS} for the best worst case at a mean within 0.1 dB)")
     bayes, lo, hi = cvs[h][:, 0], cvs[h][:, 1], cvs[h][:, 2]
     # images the uniform estimate finds not dark: today's rule (ramp up to deadband**2) on any image, or
@@ -344,10 +349,8 @@ def main(argv=None):
               f"{int(np.sum(b - d['gamma22'] < -3))}")  # fmt: skip
 
     eq = np.quantile(log_error(d), SHIPPED_LEVELS)
-    print("\nconstants for reference.py (fitted on all training draws):")
+    print("\nthe uniform-estimate likelihood's constants (fitted on all training draws; shipped until 2026-12-05):")
     print("_LOG_ERROR_QUANTILES = (" + ", ".join(f"{v:.4f}" for v in eq) + ")")
-    ok = np.allclose(R._LOG_ERROR_QUANTILES, eq, atol=1e-4)
-    print("reference._LOG_ERROR_QUANTILES " + ("matches this fit" if ok else "DIFFERS from this fit"))
 
 
 if __name__ == "__main__":
