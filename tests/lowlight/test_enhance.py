@@ -248,3 +248,27 @@ def test_without_the_gp_the_result_is_the_reference_after_the_post_steps(dark_pa
     grey = dark[..., 1]
     res = run_to_end(enhance_steps(grey, gp=False, details=True))
     np.testing.assert_allclose(res.image, np.clip(res.reference, 0, 1), atol=1e-6)
+
+
+def test_gp_change_is_bounded_by_the_photon_noise():
+    from napari_maliang.lowlight.enhancement import GP_NOISE_BOUND, _photon_bounded
+
+    # known answer: reference 0.5 at g = 2 and 100 photons: D = 0.25, sigma = 0.25 ** 0 / (2 * 10) = 0.05
+    ref = np.full((4, 4), 0.5, np.float32)
+    out = ref + np.array([0.1, -0.1, 0.01, -0.01], np.float32)[:, None]
+    bounded, moved = _photon_bounded(out, ref, 2.0, 100.0)
+    b = GP_NOISE_BOUND * 0.05
+    np.testing.assert_allclose(bounded[:, 0], 0.5 + np.array([b, -b, min(0.01, b), -min(0.01, b)]), atol=1e-6)
+    assert moved == pytest.approx(0.5 if b > 0.01 else 1.0)
+    # a noise-free input: nothing for the GP to remove, the reference is kept
+    np.testing.assert_array_equal(_photon_bounded(out, ref, 2.0, np.inf)[0], ref)
+    # in enhance: a gray photo (no channel gains), the GP's result within the bound of its reference
+    from napari_maliang.lowlight.samples import photo
+
+    dark = darken(photo("rocket", size=96).mean(axis=-1), gamma=2.8, peak=80, seed=4)
+    res = run_to_end(enhance_steps(dark, k=10, details=True))
+    g, n = res.info["gamma"], res.info["photons_at_white"]
+    d = np.maximum(np.clip(res.reference, 0, 1) ** g, 1 / n)
+    bound = GP_NOISE_BOUND * d ** (1 / g - 0.5) / (g * np.sqrt(n))
+    assert np.all(np.abs(res.image - np.clip(res.reference, 0, 1)) <= bound + 1e-5)
+    assert 0.0 <= res.info["gp_bounded"] <= 1.0 and np.any(res.image != res.reference)
