@@ -262,13 +262,15 @@ def test_gp_change_is_bounded_by_the_photon_noise():
     assert moved == pytest.approx(0.5 if b > 0.01 else 1.0)
     # a noise-free input: nothing for the GP to remove, the reference is kept
     np.testing.assert_array_equal(_photon_bounded(out, ref, 2.0, np.inf)[0], ref)
-    # in enhance: a gray photo (no channel gains), the GP's result within the bound of its reference
+    # in enhance, gray and colour: the result within the bound of its reference, the colour model's channel
+    # gains included (the bound comes after them)
     from napari_maliang.lowlight.samples import photo
 
-    dark = darken(photo("rocket", size=96).mean(axis=-1), gamma=2.8, peak=80, seed=4)
-    res = run_to_end(enhance_steps(dark, k=10, details=True))
-    g, n = res.info["gamma"], res.info["photons_at_white"]
-    d = np.maximum(np.clip(res.reference, 0, 1) ** g, 1 / n)
-    bound = GP_NOISE_BOUND * d ** (1 / g - 0.5) / (g * np.sqrt(n))
-    assert np.all(np.abs(res.image - np.clip(res.reference, 0, 1)) <= bound + 1e-5)
-    assert 0.0 <= res.info["gp_bounded"] <= 1.0 and np.any(res.image != res.reference)
+    rocket = photo("rocket", size=96)
+    for im in (rocket.mean(axis=-1), rocket):
+        res = run_to_end(enhance_steps(darken(im, gamma=2.8, peak=80, seed=4), k=10, details=True))
+        g, n = res.info["gamma"], res.info["photons_at_white"]
+        d = np.maximum(np.clip(res.reference, 0, 1) ** g, 1 / n)
+        bound = GP_NOISE_BOUND * d ** (1 / g - 0.5) / (g * np.sqrt(n))
+        assert np.all(np.abs(res.image - np.clip(res.reference, 0, 1)) <= bound + 1e-5)
+        assert 0.0 <= res.info["gp_bounded"] <= 1.0 and np.any(res.image != res.reference)

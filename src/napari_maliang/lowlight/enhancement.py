@@ -19,6 +19,7 @@ issue #16; the photon-noise pre-filter of :mod:`.noise` runs before step 1 eithe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -263,10 +264,12 @@ def _denoise(img: np.ndarray, strength: float) -> np.ndarray:
     return bilateral(img, strength)
 
 
-def _finish(out, ref, single_model: bool, opts, info):
+def _finish(out, ref, single_model: bool, opts, info, bound=None):
     """Generator: the post-steps of the GP's output (or of the reference, with ``gp=False``): the
-    per-channel constraint of the colour model (failure case (a)), the optional bilateral step (``denoise``),
-    clipping to 0..1 (float32)."""
+    per-channel constraint of the colour model (failure case (a)), then ``bound`` (``out -> (out, share
+    moved)``, :func:`_photon_bounded`; after the channel gains, which are global and would otherwise carry a
+    bounded bias of the dark pixels into the bright ones), the optional bilateral step (``denoise``), clipping
+    to 0..1 (float32)."""
     if not single_model and opts.channel_constraint and out.ndim == 3:
         # Failure case (a), colour skew: one GP serves all channels, so nothing ties the
         # channels' balance to the reference. Constrain each channel's mean to the
@@ -275,6 +278,8 @@ def _finish(out, ref, single_model: bool, opts, info):
         gains = np.clip(gains, 0.5, 2.0).astype(np.float32)
         out = out * gains
         info["channel_gains"] = gains.tolist()
+    if bound is not None:
+        out, info["gp_bounded"] = bound(out)
     if opts.denoise > 0:
         out = _denoise(np.clip(out, 0, 1), opts.denoise)
     out = np.clip(out, 0.0, 1.0).astype(np.float32)
@@ -406,9 +411,8 @@ def enhance_steps(image, *, patch=3, reference="auto", opts: EnhanceOptions, det
         out = ycbcr_to_rgb(ycc)
     else:
         out = pred
-    if is_builtin(reference):
-        out, info["gp_bounded"] = _photon_bounded(out, ref, gamma, photons)
-    out = yield from _finish(out, ref, gray or mode == "y", opts, info)
+    bound = partial(_photon_bounded, ref=ref, gamma=gamma, photons=photons) if is_builtin(reference) else None
+    out = yield from _finish(out, ref, gray or mode == "y", opts, info, bound)
     if details:
         shown = centres.copy()
         shown[:, : p * q] = _UNWARPS[input_warp](np.maximum(shown[:, : p * q], 0))
