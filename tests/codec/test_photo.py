@@ -81,19 +81,25 @@ def test_colour_tonal_optimisation_within_budget(astronaut):
     assert psnr(astronaut, decode(tonal)) > psnr(astronaut, decode(plain)) + 0.1  # 21.32 -> 21.56 dB measured
 
 
-def test_q_chosen_per_image(camera):
-    # the gray/luma plane's q is the candidate whose decoded plane is closest to the image, within the bytes
+def test_q_and_split_exponent_chosen_per_image(camera):
+    # the gray/luma plane's (q, d) is the candidate whose decoded plane is closest to the image, within the bytes
     from napari_maliang.codec import photo
 
     g = camera.astype(float)
     err = {}
     for q in photo.Q_CANDIDATES:
-        code = photo._plane_at_bytes(g, 300, q)
-        err[q] = np.sum((photo._inpaint(code.image(g.shape), code.sub.mask, photo.LAMBDA, photo.SIGMA) - g) ** 2)
-    best = photo._best_q(g, 300, photo.Q_CANDIDATES)
-    assert best.q == min(err, key=err.get) and len(photo._payload(best)) <= 300
+        for d in photo.SUBDIVISION_EXPONENTS:
+            code = photo._plane_at_bytes(g, 300, q, d)
+            assert code.d == d
+            rec = photo._inpaint(code.image(g.shape), code.sub.mask, photo.LAMBDA, photo.SIGMA)
+            err[q, d] = np.sum((rec - g) ** 2)
+    best = photo._best_code(g, 300, photo.Q_CANDIDATES, photo.SUBDIVISION_EXPONENTS)
+    assert (best.q, best.d) == min(err, key=err.get) and len(photo._payload(best)) <= 300
+    # the exponents give different trees
+    a, b = (photo._plane_at_bytes(g, 300, 12, d).sub.mask for d in photo.SUBDIVISION_EXPONENTS)
+    assert np.any(a != b)
     with pytest.raises(ValueError, match="bytes"):
-        photo._best_q(g, 5, photo.Q_CANDIDATES)
+        photo._best_code(g, 5, photo.Q_CANDIDATES, photo.SUBDIVISION_EXPONENTS)
 
 
 def test_diffusion_parameters_chosen_per_image(camera):
@@ -145,7 +151,7 @@ def test_tonal_refits_at_most_the_set_number_of_times(astronaut, monkeypatch):
     from napari_maliang.codec import photo, subdivision, tonal
 
     g = np.clip(np.rint(astronaut[..., 1].astype(float)), 0, 255)
-    code = photo._plane_at_bytes(g, 400, 12)
+    code = photo._plane_at_bytes(g, 400, 12, -1.0)  # the refits keep the code's split exponent
     nbytes = len(photo._payload(code))
     optimised, levels = [], []  # the optimiser's outputs, and their quantised levels
     real_payload, real_quantise, real_optimise = photo._payload, subdivision.quantise, tonal.optimise_values
@@ -178,7 +184,7 @@ def test_tonal_refits_at_most_the_set_number_of_times(astronaut, monkeypatch):
     optimised.clear()
     growth = lambda k: 0.3  # noqa: E731
     new = photo._tonal(g, code, 1, nbytes)
-    assert new is not code and len(optimised) == 2 and len(photo._payload(new)) <= nbytes
+    assert new is not code and len(optimised) == 2 and len(photo._payload(new)) <= nbytes and new.d == -1.0
 
 
 def test_constant_image_is_exact():

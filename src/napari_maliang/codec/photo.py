@@ -1,7 +1,7 @@
 """The photo mode of ``.mlg`` (format version 2, mode byte 1): R-EED-style coding for photographs (issue #17).
 
 Encoder: each plane (gray, or full-range ITU-R 601 YCbCr as JPEG uses for colour) is subdivided adaptively
-(:mod:`.subdivision`, threshold ``a * l**d`` with ``d = -1``, ``a`` bisected so that the plane's coded section
+(:mod:`.subdivision`, threshold ``a * l**d``, ``d`` in :data:`SUBDIVISION_EXPONENTS`, ``a`` bisected so that the plane's coded section
 fits its share of the budget: gray all of it, colour 80 % luma and 10 % for each chroma plane, i.e. chroma at a
 reduced density as in R-EED), the stored pixels' values quantised to ``q`` levels between the plane's minimum
 and maximum (its brightness and contrast range; for the gray or luma plane ``q`` in 8, 12, 16, the one whose
@@ -61,6 +61,13 @@ Q_CANDIDATES = (8, 12, 16)
 #: subdivisions again with fewer pixels when the optimised values overshoot the bytes: with one, 5 of the 18
 #: held-out best-setting cases (codec photo set) overshot twice and kept their unoptimised values
 TONAL_REFITS = 3
+#: the exponent ``d`` of the subdivision's split threshold ``a * l**d`` (:mod:`.subdivision`): every plane of the
+#: fast setting (no tonal optimisation) and every chroma plane use the first; with tonal optimisation the gray or
+#: luma plane's is chosen per image among them, with its ``q`` (:func:`_best_code`). On the design photos (the
+#: luma of codec photo sets 1 and 3 and the three design photos, 0.1 and 0.2 bpp, no tonal optimisation,
+#: 2026-12-05) -1.5 is +0.27 dB over the earlier -1 on average (-0.11 to +0.53 dB; -1 had been chosen on the
+#: camera alone, where they tie); smooth photos (faces) gain another 0.15-0.37 dB at -2.5, textured ones lose there
+SUBDIVISION_EXPONENTS = (-1.5, -2.5)
 #: the chroma planes' tonal iterations as a share of the luma's
 CHROMA_TONAL_SHARE = 0.25
 #: the best setting's ``tonal_iterations`` (encode <= 60 s per 512x512 colour photo on the shared 2-core
@@ -81,13 +88,13 @@ def _payload(code, lam: float = LAMBDA, sigma: float = SIGMA) -> bytes:
     return write_varint(code.sub.flags.size) + head + write_varint(len(tree)) + tree + values
 
 
-def _plane_at_bytes(g: np.ndarray, nbytes: int, q: int):
-    """The subdivision code of the integer-valued plane ``g`` with the most pixels whose section payload is at
-    most ``nbytes``; ``ValueError`` when even the root rectangle does not fit."""
+def _plane_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float = SUBDIVISION_EXPONENTS[0]):
+    """The subdivision code (split exponent ``d``) of the integer-valued plane ``g`` with the most pixels whose
+    section payload is at most ``nbytes``; ``ValueError`` when even the root rectangle does not fit."""
     from .subdivision import code_within
 
     try:
-        return code_within(g, lambda c: len(_payload(c)) <= nbytes, q=q, iterations=20)
+        return code_within(g, lambda c: len(_payload(c)) <= nbytes, d=d, q=q, iterations=20)
     except ValueError:
         raise ValueError(f"the photo mode needs more than {nbytes} bytes for this plane") from None
 
@@ -143,19 +150,20 @@ def _tonal(
             # inpainting and the optimisation again
             scale = (nbytes / size) ** (1 if attempt == 0 else 2)
             try:
-                trial = _plane_at_bytes(g, int(len(_payload(trial)) * scale), code.q)
+                trial = _plane_at_bytes(g, int(len(_payload(trial)) * scale), code.q, code.d)
             except ValueError:
                 break
     return code
 
 
-def _best_q(g: np.ndarray, nbytes: int, qs) -> object:
+def _best_code(g: np.ndarray, nbytes: int, qs, ds) -> object:
     """The plane's code at ``nbytes`` whose decoded plane has the least squared error among the quantisations
-    ``q`` in ``qs`` (coarser levels buy more pixels); ``ValueError`` when none fits."""
+    ``q`` in ``qs`` (coarser levels buy more pixels) and the split exponents ``d`` in ``ds``; ``ValueError`` when
+    none fits."""
     best, err, failure = None, np.inf, None
-    for q in qs:
+    for q, d in ((q, d) for d in ds for q in qs):
         try:
-            code = _plane_at_bytes(g, nbytes, q)
+            code = _plane_at_bytes(g, nbytes, q, d)
         except ValueError as exc:  # this q does not fit: _plane_at_bytes says so
             failure = exc
             continue
@@ -201,7 +209,8 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     for k in range(C - 1, 0, -1):  # chroma first: the luma takes what they leave
         codes[k] = _plane_at_bytes(planes[..., k], int(shares[k] * avail), q)
     nbytes = avail - sum(len(_payload(c)) for c in codes[1:])
-    codes[0] = _best_q(planes[..., 0], nbytes, Q_CANDIDATES)
+    exponents = SUBDIVISION_EXPONENTS if tonal_iterations else SUBDIVISION_EXPONENTS[:1]
+    codes[0] = _best_code(planes[..., 0], nbytes, Q_CANDIDATES, exponents)
     # one (lambda, sigma) for every plane, chosen on the luma (the chroma planes diffuse with its tensor; a
     # choice of their own added <= 0.05 dB on the design photos)
     params = _best_params(planes[..., 0], codes[0])

@@ -143,6 +143,7 @@ class PointCode:
     lo: float
     hi: float
     bits: float  # header + tree + values (estimate)
+    d: float = -1.0  # the exponent of the split threshold a * l**d that made ``sub`` (the encoder's; not stored)
 
     def image(self, shape) -> np.ndarray:
         """The stored pixels' dequantised values on an otherwise zero image (for the inpainting)."""
@@ -158,7 +159,7 @@ def code_points(f: np.ndarray, a: float, d: float = -1.0, q: int = 16) -> PointC
     g = np.asarray(f, float)
     lo, hi = float(g.min()), float(g.max())
     levels = quantise(g[sub.mask], q, lo, hi)
-    return PointCode(sub, levels, q, lo, hi, code_bits(sub, levels, q))
+    return PointCode(sub, levels, q, lo, hi, code_bits(sub, levels, q), d)
 
 
 def value_contexts(mask: np.ndarray, levels: np.ndarray, q: int) -> np.ndarray:
