@@ -179,6 +179,18 @@ def build(draws):
     return {k: np.array([r[k] for r in rows]) for k in keys}
 
 
+def cached(path, make):
+    """The dict of arrays in the npz file ``path`` when it exists, else ``make()``, saved there when ``path`` is
+    given."""
+    if path and os.path.isfile(path):
+        with np.load(path, allow_pickle=False) as f:
+            return {k: f[k] for k in f.files}
+    d = make()
+    if path:
+        np.savez(path, **d)
+    return d
+
+
 def at(curve, g):
     return float(np.interp(np.log(g), np.log(GRID), curve))
 
@@ -246,13 +258,7 @@ def main(argv=None):
     ap.add_argument("--cache", default=None, help="npz cache of the darkened draws' cues and PSNR curves")
     ap.add_argument("--enhance", action="store_true", help="also score enhance() with the CV decision")
     args = ap.parse_args(argv)
-    if args.cache and os.path.isfile(args.cache):
-        with np.load(args.cache, allow_pickle=False) as f:
-            d = {k: f[k] for k in f.files}
-    else:
-        d = build(args.draws)
-        if args.cache:
-            np.savez(args.cache, **d)
+    d = cached(args.cache, lambda: build(args.draws))
     n = len(d["g"])
     srcs, counts = np.unique(d["src"], return_counts=True)
     print(

@@ -145,13 +145,7 @@ def main(argv=None):
     ap.add_argument("--cache", default=None, help="npz cache of the draws")
     ap.add_argument("--write", action="store_true", help="store the shapes in the package's data file")
     args = ap.parse_args(argv)
-    if args.cache and os.path.isfile(args.cache):
-        with np.load(args.cache, allow_pickle=False) as f:
-            d = {k: f[k] for k in f.files}
-    else:
-        d = build()
-        if args.cache:
-            np.savez(args.cache, **d)
+    d = E.cached(args.cache, build)
     n = len(d["g"])
     print(f"{len(d['shapes'])} photos of {len(np.unique(d['photo_src']))} sources, {n} draws")
     fixed = summary(d, np.full(n, 2.2))[0]
