@@ -107,13 +107,6 @@ def build():
     return d
 
 
-def decide(d, k, weights, h, w, m):
-    """The decision for draw ``k`` under posterior ``weights``, with bandwidth ``h`` (already in the weights),
-    regret weight ``w`` and margin ``m``."""
-    R._REGRET_WEIGHT, R._REGRET_MARGIN = w, m
-    return R._bayes_gamma(d["yq"][k], weights)
-
-
 def cv(d, h, w, m, likelihood="shape"):
     """Leave-one-source-out decisions and 10-90 % intervals: (n, 3)."""
     saved = R._SHAPE_BANDWIDTH, R._REGRET_WEIGHT, R._REGRET_MARGIN
@@ -128,7 +121,8 @@ def cv(d, h, w, m, likelihood="shape"):
             else:  # the old default: the uniform estimate's error quantiles, from the other sources
                 eq = np.quantile(e[d["src"] != d["src"][k]], (np.arange(21) + 0.5) / 21)
                 weights = E.mixture_weights(d["raw"][k], eq, 0.2)
-            out[k] = decide(d, k, weights, h, w, m)
+            R._REGRET_WEIGHT, R._REGRET_MARGIN = w, m
+            out[k] = R._bayes_gamma(d["yq"][k], weights)
     finally:
         R._SHAPE_BANDWIDTH, R._REGRET_WEIGHT, R._REGRET_MARGIN = saved
     return out
@@ -170,6 +164,8 @@ def main(argv=None):
                 print(f"  shape likelihood h {h:4.2f}, weight {w:4.1f}, margin {m:3.1f}  {mean:6.2f} dB  {worst:+6.2f}  {bad:3d}"
                       f"  (10-90 % interval holds the truth on {inside:.0%})", flush=True)  # fmt: skip
     ok = [k for k, v in results.items() if v[0] >= fixed + MEAN_MARGIN]
+    if not ok:
+        raise SystemExit(f"no setting of the grid has a mean of at least {fixed + MEAN_MARGIN:.2f} dB")
     best = min(ok, key=lambda k: (results[k][2], -results[k][0]))
     print(f"chosen by the rule: bandwidth {best[0]}, weight {best[1]}, margin {best[2]}: "
           f"{results[best][0]:.2f} dB, worst {results[best][1]:+.2f}, {results[best][2]} draws below -3 dB")  # fmt: skip

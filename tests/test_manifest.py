@@ -53,6 +53,7 @@ def test_wheel_contains_manifest_and_entry_point(wheel):
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
         assert "napari_maliang/napari.yaml" in names
+        assert "napari_maliang/lowlight/data/natural_shapes.npy" in names  # the exposure prior's data
         manifest = yaml.safe_load(zf.read("napari_maliang/napari.yaml"))
         entry_points = zf.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert manifest["name"] == "napari-maliang"

@@ -67,7 +67,7 @@ def test_colour_edge_follows_the_luma():
     assert len(data) <= 0.5 * 96 * 96 / 8
     out = decode(data)
     np.testing.assert_allclose(out, rec, atol=0.5 + 1e-9)  # the decoder gives the encoder's reconstruction
-    # 28.7 dB measured (a flat mean colour: about 10 dB); the edge leaves no colour fringe wider than 2 px
+    # 29.1 dB measured (a flat mean colour: about 10 dB); the edge leaves no colour fringe wider than 2 px
     assert psnr(img, out) > 27
     far = np.abs(0.8 * xx + 0.45 * yy - 60) > 3
     assert np.abs(out.astype(float) - img)[far].max() < 40
@@ -78,7 +78,7 @@ def test_colour_tonal_optimisation_within_budget(astronaut):
     plain = encode(astronaut, bpp=0.2, mode="photo")
     tonal = encode(astronaut, bpp=0.2, mode="photo", tonal_iterations=3)
     assert len(tonal) <= 0.2 * 96 * 96 / 8
-    assert psnr(astronaut, decode(tonal)) > psnr(astronaut, decode(plain)) + 0.1  # 21.32 -> 21.56 dB measured
+    assert psnr(astronaut, decode(tonal)) > psnr(astronaut, decode(plain)) + 0.1  # 22.26 -> 23.61 dB measured
 
 
 def test_q_and_split_exponent_chosen_per_image(camera):
@@ -135,7 +135,7 @@ def test_tonal_values_refitted_to_the_bytes(astronaut):
     nbytes = len(photo._payload(code))
     new = photo._tonal(g, code, 6, nbytes, guide=luma)
     assert len(photo._payload(new)) <= nbytes
-    assert new.sub.mask.sum() < code.sub.mask.sum()  # refitted: 100 -> 84 pixels measured
+    assert new.sub.mask.sum() < code.sub.mask.sum()  # refitted: 96 -> 79 pixels measured
 
     def err(c):
         return np.sum((photo._inpaint(c.image(g.shape), c.sub.mask, photo.LAMBDA, photo.SIGMA, luma) - g) ** 2)

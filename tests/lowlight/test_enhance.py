@@ -260,8 +260,6 @@ def test_gp_change_is_bounded_by_the_photon_noise():
     b = GP_NOISE_BOUND * 0.05
     np.testing.assert_allclose(bounded[:, 0], 0.5 + np.array([b, -b, min(0.01, b), -min(0.01, b)]), atol=1e-6)
     assert moved == pytest.approx(0.5 if b > 0.01 else 1.0)
-    # a noise-free input: nothing for the GP to remove, the reference is kept
-    np.testing.assert_array_equal(_photon_bounded(out, ref, 2.0, np.inf)[0], ref)
     # in enhance, gray and colour: the result within the bound of its reference, the colour model's channel
     # gains included (the bound comes after them)
     from napari_maliang.lowlight.samples import photo
@@ -273,4 +271,20 @@ def test_gp_change_is_bounded_by_the_photon_noise():
         d = np.maximum(np.clip(res.reference, 0, 1) ** g, 1 / n)
         bound = GP_NOISE_BOUND * d ** (1 / g - 0.5) / (g * np.sqrt(n))
         assert np.all(np.abs(res.image - np.clip(res.reference, 0, 1)) <= bound + 1e-5)
-        assert 0.0 <= res.info["gp_bounded"] <= 1.0 and np.any(res.image != res.reference)
+        assert 0.0 < res.info["gp_bounded"] < 1.0 and np.any(res.image != res.reference)
+    # the luminance model: the luma bounded against the reference's, the chroma still the input's
+    from napari_maliang.lowlight._image import rgb_to_ycbcr
+
+    dark = darken(rocket, gamma=2.8, peak=80, seed=4)
+    res = run_to_end(enhance_steps(dark, k=10, model="luminance", details=True))
+    def saturation(im):  # mean distance of the chroma from grey
+        return np.abs(rgb_to_ycbcr(im)[..., 1:] - 0.5).mean()
+
+    assert saturation(res.image) == pytest.approx(saturation(photon_denoise(dark)), abs=0.003)
+    assert abs(saturation(res.reference) - saturation(res.image)) > 0.006  # the reference's chroma differs
+    assert 0.0 < res.info["gp_bounded"] < 1.0
+    # a reference of the user's own is not bounded (its noise is unknown); nor is an input without a noise level
+    own = run_to_end(enhance_steps(dark, k=10, reference=lambda im: np.sqrt(im), details=True))
+    assert "gp_bounded" not in own.info
+    clean = np.asarray(out)
+    assert _photon_bounded(clean, ref, 2.0, np.inf) == (pytest.approx(clean), 0.0)

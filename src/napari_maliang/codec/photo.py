@@ -164,7 +164,7 @@ def _best_code(g: np.ndarray, nbytes: int, qs, ds) -> object:
     for q, d in ((q, d) for d in ds for q in qs):
         try:
             code = _plane_at_bytes(g, nbytes, q, d)
-        except ValueError as exc:  # this q does not fit: _plane_at_bytes says so
+        except ValueError as exc:  # this (q, d) does not fit: _plane_at_bytes says so
             failure = exc
             continue
         e = float(np.sum((_inpaint(code.image(g.shape), code.sub.mask, LAMBDA, SIGMA) - g) ** 2))

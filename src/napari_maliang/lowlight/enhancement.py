@@ -243,13 +243,15 @@ def _photon_bounded(out: np.ndarray, ref: np.ndarray, gamma: float, photons: flo
     returns it and the share of values that were moved.
 
     The reference is ``ref = D ** (1/g)`` of the photon-filtered input ``D``; a Poisson count with ``N``
-    photons at white gives ``D`` the standard deviation ``sqrt(D / N)``, carried into the output by the
-    derivative ``D ** (1/g - 1) / g``: ``sigma = D ** (1/g - 1/2) / (g sqrt(N))`` (``D`` at least ``1/N``, one
-    photon). A noise-free input (``N`` infinite) leaves the reference as it is.
+    photons at white gives the raw input the standard deviation ``sqrt(D / N)`` (an upper bound for ``D``, which
+    the filter has smoothed), carried into the output by the derivative ``D ** (1/g - 1) / g``:
+    ``sigma = D ** (1/g - 1/2) / (g sqrt(N))`` (``D`` at least ``1/N``, one photon). Without a noise level
+    (:func:`~napari_maliang.lowlight.noise.estimate_photons` gives ``inf`` for a noise-free image, and for one
+    too small or too flat to measure) there is nothing to bound by: ``out`` is returned as it is.
     """
     g = max(float(gamma), 1.0)
     if not np.isfinite(photons) or photons <= 0:
-        return ref.astype(np.float32), float(np.mean(out != ref))
+        return np.asarray(out, np.float32), 0.0
     d = np.maximum(np.clip(ref, 0.0, 1.0) ** g, 1.0 / photons)
     bound = GP_NOISE_BOUND * d ** (1.0 / g - 0.5) / (g * np.sqrt(photons))
     change = out - ref
@@ -266,7 +268,7 @@ def _denoise(img: np.ndarray, strength: float) -> np.ndarray:
 
 def _finish(out, ref, single_model: bool, opts, info, bound=None):
     """Generator: the post-steps of the GP's output (or of the reference, with ``gp=False``): the
-    per-channel constraint of the colour model (failure case (a)), then ``bound`` (``out -> (out, share
+    per-channel constraint of the colour model (failure case (a)), then ``bound`` (``(out, ref) -> (out, share
     moved)``, :func:`_photon_bounded`; after the channel gains, which are global and would otherwise carry a
     bounded bias of the dark pixels into the bright ones), the optional bilateral step (``denoise``), clipping
     to 0..1 (float32)."""
@@ -279,7 +281,7 @@ def _finish(out, ref, single_model: bool, opts, info, bound=None):
         out = out * gains
         info["channel_gains"] = gains.tolist()
     if bound is not None:
-        out, info["gp_bounded"] = bound(out)
+        out, info["gp_bounded"] = bound(out, ref)
     if opts.denoise > 0:
         out = _denoise(np.clip(out, 0, 1), opts.denoise)
     out = np.clip(out, 0.0, 1.0).astype(np.float32)
@@ -405,13 +407,16 @@ def enhance_steps(image, *, patch=3, reference="auto", opts: EnhanceOptions, det
     pred = outs[0] if len(outs) == 1 else np.stack(outs, axis=-1)
 
     info["k"] = int(len(centres))
+    bound = partial(_photon_bounded, gamma=gamma, photons=photons) if is_builtin(reference) else None
     if mode == "y" and not gray:
+        if bound is not None:  # the luma against the reference's (the chroma stays the input's)
+            pred, info["gp_bounded"] = bound(pred, tgt)
+            bound = None
         ycc = ycc.copy()
         ycc[..., 0] = pred
         out = ycbcr_to_rgb(ycc)
     else:
         out = pred
-    bound = partial(_photon_bounded, ref=ref, gamma=gamma, photons=photons) if is_builtin(reference) else None
     out = yield from _finish(out, ref, gray or mode == "y", opts, info, bound)
     if details:
         shown = centres.copy()

@@ -12,7 +12,7 @@ full scale, so the noise variance ``I / N`` grows with the signal. The pre-filte
    regions that the brightening magnifies keep their mean.
 
 :func:`estimate_noise` (the noise of ``sqrt(I)``, ``~ 1 / (2 sqrt(N))`` above a few counts) is kept for
-the exposure decision, whose likelihood was fitted with it.
+the exposure decision's not-dark rule (a photon-starved image is never "not dark").
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ __all__ = [
     "exposure_posterior",
     "illumination_map",
     "lime_enhance",
+    "luminance_shape",
     "make_reference",
 ]
 
@@ -109,7 +110,7 @@ DEADBAND = 1.15
 #: tonal distributions, in place of the single "uniform luminance" assumption of :func:`estimate_gamma`.
 #: A low-key scene finds its like among the dark photographs of the file instead of being read as
 #: under-exposed. Fitted and chosen by benchmarks/lowlight_shape_prior.py (2026-12-05): 207 photographs
-#: of 56 sources this project had already used (never a low-light held-out set), 4 darkened draws each
+#: of 66 sources this project had already used (never a low-light held-out set), 4 darkened draws each
 #: (g ~ U(1.5, 4), 50-500 photons), leave-one-source-out cross-validation.
 _PRIOR_RANGE = (1.5, 4.0)
 _SHAPE_LEVELS = slice(4, 96, 3)  # of _QUANTILES: 31 levels from 0.045 to 0.955
@@ -137,7 +138,9 @@ def luminance_shape(yq: np.ndarray) -> np.ndarray:
 @functools.cache
 def _natural_shapes() -> np.ndarray:
     """The :func:`luminance_shape` of each natural photograph of the prior (rows), read once from the package."""
-    return np.load(os.path.join(os.path.dirname(__file__), "data", "natural_shapes.npy")).astype(np.float64)
+    shapes = np.load(os.path.join(os.path.dirname(__file__), "data", "natural_shapes.npy")).astype(np.float64)
+    shapes.setflags(write=False)  # one array for every call
+    return shapes
 
 
 def _posterior_weights(yq: np.ndarray | None, shapes: np.ndarray | None = None) -> np.ndarray:
