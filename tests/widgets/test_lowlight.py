@@ -160,8 +160,8 @@ def test_megapixel_image_keeps_the_viewer_responsive(make_napari_viewer, qtbot):
 
 
 def test_exposure_estimate_shown_and_set_by_hand(make_napari_viewer, qtbot):
-    # the rocket's dark sky fools the blind decision (3.1, "likely 2.2-3.9", for a true 2): the user
-    # sees the decision on the exposure slider, and sets it
+    # the rocket's dark sky pulls the blind decision above the truth (2.4, "likely 2.0-3.8", for a true 2;
+    # 24.5 dB against 39.4 dB at 2): the user sees the decision on the exposure slider, and sets it
     from napari_maliang.lowlight import psnr
 
     original = photo("rocket", size=96)
@@ -174,7 +174,7 @@ def test_exposure_estimate_shown_and_set_by_hand(make_napari_viewer, qtbot):
     blind = widget.exposure_slider.value
     _run(qtbot, widget)
     meta = viewer.layers["rocket enhanced"].metadata["lowlight"]
-    assert meta["gamma_source"] == "estimated" and meta["gamma"] > 2.5
+    assert meta["gamma_source"] == "estimated" and meta["gamma"] > 2.25
     # the decision comes with its interval, in the metadata and the message
     assert meta["gamma_low"] <= meta["gamma"] <= meta["gamma_high"]
     assert meta["exposure_text"] == f"exposure {meta['gamma']:.1f}, likely {meta['gamma_low']:.1f}-{meta['gamma_high']:.1f}"
