@@ -142,16 +142,21 @@ def psnr(a, b):
     return float(10 * np.log10(1.0 / max(float(np.mean((np.clip(a, 0, 1) - b) ** 2)), 1e-12)))
 
 
+def darkened(img, i, j):
+    """Draw ``j`` of photo ``i`` by the protocol above: ``(g, photons, dark)`` (seed ``SEED0 + 10 i + j``)."""
+    rng = np.random.default_rng(SEED0 + 10 * i + j)
+    g = float(rng.uniform(*GAMMA_RANGE))
+    n = float(np.exp(rng.uniform(*np.log(PHOTON_RANGE))))
+    return g, n, darken(img, gamma=g, peak=n, seed=int(rng.integers(2**31)))
+
+
 def build(draws):
     rows = []
     photos = training_photos()
     t0 = time.time()
     for i, (src, name, img) in enumerate(photos):
         for j in range(draws):
-            rng = np.random.default_rng(SEED0 + 10 * i + j)
-            g = float(rng.uniform(*GAMMA_RANGE))
-            n = float(np.exp(rng.uniform(*np.log(PHOTON_RANGE))))
-            dark = darken(img, gamma=g, peak=n, seed=int(rng.integers(2**31)))
+            g, n, dark = darkened(img, i, j)
             den = photon_denoise(dark)
             cues = R._exposure_cues(den)
             rows.append(
@@ -342,10 +347,7 @@ def main(argv=None):
         a, b = [], []
         for k in range(n):
             i, j = int(d["i"][k]), int(d["j"][k])
-            rng = np.random.default_rng(SEED0 + 10 * i + j)
-            g = float(rng.uniform(*GAMMA_RANGE))
-            ph = float(np.exp(rng.uniform(*np.log(PHOTON_RANGE))))
-            dark = darken(photos[i], gamma=g, peak=ph, seed=int(rng.integers(2**31)))
+            dark = darkened(photos[i], i, j)[2]
             a.append(psnr(enhance(dark, gamma=float(d["old"][k])), photos[i]))
             b.append(psnr(enhance(dark, gamma=float(shipped[k])), photos[i]))
         a, b = np.array(a), np.array(b)

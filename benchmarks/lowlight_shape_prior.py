@@ -39,7 +39,6 @@ import lowlight_exposure_prior as E  # noqa: E402
 
 from napari_maliang.lowlight import reference as R  # noqa: E402
 from napari_maliang.lowlight.noise import photon_denoise  # noqa: E402
-from napari_maliang.lowlight.samples import darken  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHAPES_FILE = os.path.join(HERE, "..", "src", "napari_maliang", "lowlight", "data", "natural_shapes.npy")
@@ -90,10 +89,7 @@ def build():
         shapes.append(R.luminance_shape(R._exposure_cues(img)["yq"]))
         photo_src.append(src)
         for j in range(DRAWS):
-            rng = np.random.default_rng(E.SEED0 + 10 * i + j)
-            g = float(rng.uniform(*E.GAMMA_RANGE))
-            n = float(np.exp(rng.uniform(*np.log(E.PHOTON_RANGE))))
-            dark = darken(img, gamma=g, peak=n, seed=int(rng.integers(2**31)))
+            g, _, dark = E.darkened(img, i, j)
             den = photon_denoise(dark)
             cues = R._exposure_cues(den)
             rows.append(
