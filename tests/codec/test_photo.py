@@ -290,3 +290,21 @@ def test_bad_encoder_input(camera):
         encode(camera, bpp=0.001, mode="photo")
     with pytest.raises(ValueError, match="too small"):
         encode(np.zeros((3, 7), np.uint8), bpp=1.0, mode="photo")
+
+
+def test_fast_setting_walks_one_step_up_at_most(monkeypatch):
+    # the fast setting (no tonal optimisation) searches Q_LADDER_FAST: grass, which wants q 5 on the full
+    # ladder, keeps the first candidates' best; the best setting walks the full ladder
+    from skimage import data
+
+    from napari_maliang.codec import photo
+
+    seen = []
+    real = photo._plane_at_bytes
+    monkeypatch.setattr(photo, "_plane_at_bytes", lambda g, n, q, d=-1.5: seen.append(q) or real(g, n, q, d))
+    img = data.grass()[:64, :64, None].astype(float)
+    photo.encode(img, 0.2)
+    assert set(seen) <= set(photo.Q_LADDER_FAST) and set(photo.Q_CANDIDATES) <= set(seen)
+    seen.clear()
+    photo.encode(img, 0.2, tonal_iterations=1)
+    assert min(seen) < min(photo.Q_CANDIDATES)

@@ -4,9 +4,9 @@ Encoder: each plane (gray, or full-range ITU-R 601 YCbCr as JPEG uses for colour
 (:mod:`.subdivision`, threshold ``a * l**d``, ``d`` in :data:`SUBDIVISION_EXPONENTS`, ``a`` bisected so that the plane's coded section
 fits its share of the budget: gray all of it, colour 80 % luma and 10 % for each chroma plane, i.e. chroma at a
 reduced density as in R-EED), the stored pixels' values quantised to ``q`` levels between the plane's minimum
-and maximum (its brightness and contrast range; for the gray or luma plane ``q`` in 8, 12, 16, the one whose
-decoded plane is closest to the image; chroma ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design
-photos), optionally tonally optimised for the decoder (:mod:`.tonal`; ``tonal_iterations`` conjugate-gradient
+and maximum (its brightness and contrast range; for the gray or luma plane ``q`` from 8, 12, 16 walked
+outwards on :data:`Q_LADDER`, :data:`Q_LADDER_FAST` at the fast setting, while the decoded plane comes closer
+to the image (:func:`_best_code`); chroma ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design photos), optionally tonally optimised for the decoder (:mod:`.tonal`; ``tonal_iterations`` conjugate-gradient
 iterations for the luma, a quarter of them for each chroma plane: 0 is the fast setting, :data:`BEST_TONAL`
 the best), and range-coded, with the EED parameters ``lambda, sigma`` chosen per image among
 :data:`PARAMS` on the luma's unoptimised values (:func:`_best_params`). Decoder: the tree and
@@ -66,6 +66,10 @@ Q_CANDIDATES = (8, 12, 16)
 #: levels (+1.1 to +7.5 dB at q 24-48 on a blurred backdrop, a gray sky, a face at 0.2 bpp), textured ones few
 #: (+0.2 to +0.4 dB at q 5-6 on three photos); one extra trial per case on average
 Q_LADDER = (4, 5, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128)
+#: the fast setting's ladder: one step up at most (on those cases +0.18 of the walk's +0.22 dB at ``d = -1.5``;
+#: a textured photo of codec photo set 6 walked down three steps to q 4 and took 11.8 s instead of 7.9 s, over
+#: the fast setting's 10 s)
+Q_LADDER_FAST = (8, 12, 16, 24)
 #: subdivisions again with fewer pixels when the optimised values overshoot the bytes: with one, 5 of the 18
 #: held-out best-setting cases (codec photo set) overshot twice and kept their unoptimised values
 TONAL_REFITS = 3
@@ -164,11 +168,11 @@ def _tonal(
     return code
 
 
-def _best_code(g: np.ndarray, nbytes: int, ds) -> object:
+def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER) -> object:
     """The plane's code at ``nbytes`` whose decoded plane has the least squared error among the split exponents
-    ``d`` in ``ds`` and, for each, the quantisations ``q`` of :data:`Q_CANDIDATES`, then of :data:`Q_LADDER`
-    further out on the side of the best while the error falls (coarser levels buy more pixels; the error is
-    unimodal in ``q`` on the design photos); ``ValueError`` when none fits."""
+    ``d`` in ``ds`` and, for each, the quantisations ``q`` of :data:`Q_CANDIDATES`, then of ``ladder`` (which
+    holds them) further out on the side of the best while the error falls (coarser levels buy more pixels; the
+    error is unimodal in ``q`` on the design photos); ``ValueError`` when none fits."""
     best, err, failure = None, np.inf, None
     for d in ds:
         tried = {}
@@ -188,10 +192,10 @@ def _best_code(g: np.ndarray, nbytes: int, ds) -> object:
             trial(q)
         for step in (-1, 1):  # walk down from the fewest levels, or up from the most, while the error falls
             edge = Q_CANDIDATES[0 if step < 0 else -1]
-            i = Q_LADDER.index(edge)
-            while min(tried, key=lambda q: tried[q][1]) == edge and 0 <= i + step < len(Q_LADDER):
+            i = ladder.index(edge)
+            while min(tried, key=lambda q: tried[q][1]) == edge and 0 <= i + step < len(ladder):
                 i += step
-                edge = Q_LADDER[i]
+                edge = ladder[i]
                 trial(edge)
         code, e = min(tried.values(), key=lambda t: t[1])
         if e < err:
@@ -235,8 +239,8 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     for k in range(C - 1, 0, -1):  # chroma first: the luma takes what they leave
         codes[k] = _plane_at_bytes(planes[..., k], int(shares[k] * avail), q)
     nbytes = avail - sum(len(_payload(c)) for c in codes[1:])
-    exponents = SUBDIVISION_EXPONENTS if tonal_iterations else SUBDIVISION_EXPONENTS[:1]
-    codes[0] = _best_code(planes[..., 0], nbytes, exponents)
+    exponents, ladder = (SUBDIVISION_EXPONENTS, Q_LADDER) if tonal_iterations else (SUBDIVISION_EXPONENTS[:1], Q_LADDER_FAST)
+    codes[0] = _best_code(planes[..., 0], nbytes, exponents, ladder)
     # one (lambda, sigma) for every plane, chosen on the luma (the chroma planes diffuse with its tensor; a
     # choice of their own added <= 0.05 dB on the design photos)
     params = _best_params(planes[..., 0], codes[0])
