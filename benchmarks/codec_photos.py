@@ -35,12 +35,12 @@ and values plus a 12-byte header (not yet an ``.mlg`` file). See
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
 import time
 from pathlib import Path
 
+import _manifest
 import numpy as np
 
 from napari_maliang.codec import decode, encode
@@ -78,15 +78,8 @@ def heldout(root: Path, name: str = "photos") -> dict[str, np.ndarray]:
     """The photos of held-out set ``name`` (see ``SETS``), sha256-checked against its manifest and prepared."""
     manifest, folder, fetch = SETS[name]
     out = {}
-    for line in (HERE / manifest).read_text().splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        rel, sha, _source, mode = line.split()[:4]
-        path = root / folder / rel
-        if not path.is_file():
-            raise SystemExit(f"{path} is missing: run benchmarks/{fetch} first")
-        if hashlib.sha256(path.read_bytes()).hexdigest() != sha:
-            raise SystemExit(f"{path}: sha256 differs from benchmarks/{manifest}")
+    for rel, sha, _source, mode, *_ in _manifest.rows(HERE / manifest):
+        path = _manifest.checked(root / folder / rel, sha, f"benchmarks/{fetch}")
         out[f"{rel} ({mode})"] = prepare(path, mode)
     return out
 

@@ -482,17 +482,15 @@ def _manifest_pictures(number, quick):
     alpha is composited over white, then pictures wider than 512 pixels are reduced to 512 pixels wide by area
     averaging. ``quick`` keeps every fourth row.
     """
-    import hashlib
-
+    import _manifest
     from PIL import Image
 
     manifest = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"dequantize_heldout{number}.txt")
-    rows = [line.rstrip("\n").split("\t") for line in open(manifest) if line.strip() and not line.startswith("#")]
+    rows = _manifest.rows(manifest, "\t")
     out = {}
     for name, sha, _kind, _source, path, _licence in rows[::4] if quick else rows:
         file = os.path.join(HELDOUT_DIR, f"dequantize{number}", name + os.path.splitext(path)[1])
-        if not os.path.exists(file) or hashlib.sha256(open(file, "rb").read()).hexdigest() != sha:
-            raise SystemExit(f"{file} missing or not as recorded: run benchmarks/fetch_heldout{number}.sh first")
+        _manifest.checked(file, sha, f"benchmarks/fetch_heldout{number}.sh")
         im = Image.open(file).convert("RGBA")
         im = Image.alpha_composite(Image.new("RGBA", im.size, "white"), im).convert("RGB")
         if im.width > 512:

@@ -55,7 +55,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
-import hashlib
 import os
 import platform
 import sys
@@ -64,6 +63,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+import _manifest  # noqa: E402
 from lowlight import clahe, gamma_baseline, load_photo  # noqa: E402
 
 from napari_maliang._shared.metrics import psnr, ssim  # noqa: E402
@@ -87,15 +87,8 @@ BASELINES = ("gamma 1/2.2", "CLAHE", "LIME-style", "gamma+NLM")
 
 def read_manifest(path=MANIFEST):
     """The photo lines of the manifest as dicts (path, sha256, package, licence), in order."""
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            rel, sha, package, licence = line.split(None, 3)
-            rows.append({"path": rel, "sha256": sha, "package": package, "licence": licence})
-    return rows
+    keys = ("path", "sha256", "package", "licence")
+    return [dict(zip(keys, (field.strip() for field in row), strict=True)) for row in _manifest.rows(path, None, 3)]
 
 
 def check_files(root, rows):
@@ -105,10 +98,8 @@ def check_files(root, rows):
         p = os.path.join(root, r["path"])
         if not os.path.isfile(p):
             missing.append(r["path"])
-            continue
-        with open(p, "rb") as f:
-            if hashlib.sha256(f.read()).hexdigest() != r["sha256"]:
-                changed.append(r["path"])
+        elif not _manifest.matches(p, r["sha256"]):
+            changed.append(r["path"])
     return missing, changed
 
 

@@ -27,7 +27,6 @@ Usage: python benchmarks/lowlight_shape_prior.py [--cache FILE] [--write]
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
 import time
@@ -35,6 +34,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+import _manifest  # noqa: E402
 import lowlight_exposure_prior as E  # noqa: E402
 
 from napari_maliang.lowlight import reference as R  # noqa: E402
@@ -52,15 +52,8 @@ MARGINS = (2.0, 3.0)
 MEAN_MARGIN = 1.0
 
 
-def _manifest_rows(name):
-    path = os.path.join(HERE, name)
-    return [line.rstrip("\n").split("\t") for line in open(path) if line.strip() and not line.startswith("#")]
-
-
 def _checked(file, sha):
-    if not os.path.exists(file) or hashlib.sha256(open(file, "rb").read()).hexdigest() != sha:
-        raise SystemExit(f"{file} missing or not as recorded: run the fetch script its manifest names")
-    return E.bench.load_photo(file, E.SIZE)
+    return E.bench.load_photo(_manifest.checked(file, sha, "the fetch script its manifest names"), E.SIZE)
 
 
 def extra_photos():
@@ -68,15 +61,13 @@ def extra_photos():
     root = E.bench.HELDOUT_PHOTOS
     out = []
     for n in range(5, 12):
-        for name, sha, kind, source, path, _ in _manifest_rows(f"dequantize_heldout{n}.txt"):
+        for name, sha, kind, source, path, _ in _manifest.rows(os.path.join(HERE, f"dequantize_heldout{n}.txt"), "\t"):
             if kind == "photo":
                 file = os.path.join(root, f"dequantize{n}", name + os.path.splitext(path)[1])
                 out.append((source.split("=")[0].split(" ")[0], name, _checked(file, sha)))
     for n, folder in ((1, "codec-photos"), (2, "codec-photos2"), (3, "codec-photos3"), (4, "codec-photos4")):
-        for line in open(os.path.join(HERE, f"codec_photos{'' if n == 1 else n}.txt")):
-            if line.strip() and not line.startswith("#"):
-                rel, sha, source = line.split()[:3]
-                out.append((source.split("=")[0], rel, _checked(os.path.join(root, folder, rel), sha)))
+        for rel, sha, source, *_ in _manifest.rows(os.path.join(HERE, f"codec_photos{'' if n == 1 else n}.txt")):
+            out.append((source.split("=")[0], rel, _checked(os.path.join(root, folder, rel), sha)))
     return out
 
 
