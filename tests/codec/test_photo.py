@@ -301,7 +301,7 @@ def test_fast_setting_walks_one_step_up_at_most(monkeypatch):
 
     seen = []
     real = photo._plane_at_bytes
-    monkeypatch.setattr(photo, "_plane_at_bytes", lambda g, n, q, d=-1.5: seen.append(q) or real(g, n, q, d))
+    monkeypatch.setattr(photo, "_plane_at_bytes", lambda g, n, q, *d: seen.append(q) or real(g, n, q, *d))
     img = data.grass()[:64, :64, None].astype(float)
     photo.encode(img, 0.2)
     assert set(seen) <= set(photo.Q_LADDER_FAST) and set(photo.Q_CANDIDATES) <= set(seen)
