@@ -8,6 +8,8 @@ from napari_maliang.codec.subdivision import (
     code_at_rate,
     dequantise,
     quantise,
+    refine,
+    refine_within,
     subdivide,
     tree_mask,
 )
@@ -162,3 +164,44 @@ def test_coded_corruption_gives_value_errors(photo):
         except ValueError:
             continue
         assert mask.shape == (40, 30) and levels.size == mask.sum() and levels.max(initial=0) < 12
+
+
+def _table(error):
+    return np.pad(error.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+
+
+def test_refine_splits_only_the_leaves_with_error(photo):
+    code = code_at_rate(photo, 0.1)
+    # no leaf's sum exceeds an infinite threshold: the same tree
+    same = refine(photo, code, _table(np.ones(photo.shape)), np.inf)
+    np.testing.assert_array_equal(same.sub.flags, code.sub.flags)
+    np.testing.assert_array_equal(same.sub.mask, code.sub.mask)
+    # error at one pixel only: the (at most four) leaves holding it are split, nothing else, and the decoder's
+    # walk agrees
+    error = np.zeros(photo.shape)
+    error[10, 12] = 1.0
+    grown = refine(photo, code, _table(error), 0.5)
+    added = grown.sub.mask & ~code.sub.mask
+    assert 1 <= added.sum() <= 16 and not added[64:, :].any() and not added[:, 80:].any()
+    mask, depths = tree_mask(grown.sub.flags, photo.shape)
+    np.testing.assert_array_equal(mask, grown.sub.mask)
+    np.testing.assert_array_equal(depths, grown.sub.depths)
+    # the stored values are the image's, quantised as the code's
+    assert grown.sub.flags.size > code.sub.flags.size
+    np.testing.assert_array_equal(grown.levels, quantise(photo[grown.sub.mask], code.q, code.lo, code.hi))
+
+
+def test_refine_within_fills_the_budget_largest_error_first(photo):
+    code = code_at_rate(photo, 0.1)
+    budget = 1.2 * code.bits
+    error = np.random.default_rng(3).random(photo.shape)
+    error[64:, 80:] *= 100  # one quadrant much worse: its leaves are split first
+    new = refine_within(photo, code, error, lambda c: c.bits <= budget)
+    assert code.bits < new.bits <= budget
+    added = new.sub.mask & ~code.sub.mask
+    assert added[64:, 80:].sum() > 0.8 * added.sum()
+    # nothing fits, or no error: the code itself
+    assert refine_within(photo, code, error, lambda c: c.bits <= code.bits - 1) is code
+    assert refine_within(photo, code, np.zeros(photo.shape), lambda c: True) is code
+    with pytest.raises(ValueError, match="summed-area table"):
+        refine(photo, code, np.zeros(photo.shape), 1.0)

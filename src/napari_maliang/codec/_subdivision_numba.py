@@ -1,7 +1,8 @@
 """Numba kernel of the adaptive rectangular subdivision (:mod:`napari_maliang.codec.subdivision`, imported lazily).
 
 One traversal serves the encoder (``decide``: split flags chosen from the image) and the decoder (flags read),
-so both walk the same tree: depth first, pre-order, the first half (top or left) before the second. A
+so both walk the same tree: depth first, pre-order, the first half (top or left) before the second; the
+encoder's ``refine`` walks a given tree and splits those of its leaves whose decoded error is largest. A
 rectangle is the inclusive pixel range ``[y0, y1] x [x0, x1]``; it is split in the middle of its longer side
 (ties: across x), the two halves sharing the middle line, when that side spans at least 2 pixel steps;
 otherwise it is a leaf and costs no flag. Every leaf marks its four corners and its centre
@@ -17,7 +18,7 @@ from ._edge_numba import _count, _p0, decode_bit, decoder_state, encode_bit, enc
 
 #: flags at depth 31 and deeper share one context
 MAX_DEPTH_CONTEXT = 31
-DECIDE, READ, DECODE = 0, 1, 2
+DECIDE, READ, DECODE, REFINE = 0, 1, 2, 3
 
 
 @numba.njit(cache=True, nogil=True)
@@ -56,8 +57,10 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
 
     ``mode`` DECIDE: a rectangle is split when ``_estimate_mse > a * l**d`` (``l`` its diagonal, R-EED's rule)
     and the flags are written into a new array; READ: they are read from ``flags``; DECODE: they are decoded
-    from the bytes ``data`` (:func:`encode_tree`'s coder) as the walk needs them. More than ``max_flags``
-    flags returns ``n_flags = -1`` (a corrupt tree). ``depths[k]`` is the depth of flag ``k`` (the context).
+    from the bytes ``data`` (:func:`encode_tree`'s coder) as the walk needs them; REFINE: the tree of
+    ``flags``, with every leaf split once whose sum of ``f`` exceeds ``a`` (``f`` the ``(H + 1, W + 1)``
+    summed-area table of an error image), into a new array. More than ``max_flags`` flags returns
+    ``n_flags = -1`` (a corrupt tree). ``depths[k]`` is the depth of flag ``k`` (the context).
     """
     mask = np.zeros((H, W), np.bool_)
     out = flags if mode == READ else np.zeros(max_flags, np.uint8)
@@ -65,22 +68,35 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
     n0 = np.zeros(MAX_DEPTH_CONTEXT + 1, np.int64)
     n1 = np.zeros(MAX_DEPTH_CONTEXT + 1, np.int64)
     st = decoder_state(data)
-    stack = np.empty((256, 5), np.int64)
-    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3], stack[0, 4] = 0, H - 1, 0, W - 1, 0
+    stack = np.empty((256, 6), np.int64)  # y0, y1, x0, x1, depth, 1 for the halves of a refining split
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3], stack[0, 4], stack[0, 5] = 0, H - 1, 0, W - 1, 0, 0
     top = 1
     n = 0
+    k = 0  # REFINE: the next flag of the given tree
     while top > 0:
         top -= 1
         y0, y1, x0, x1, depth = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3], stack[top, 4]
+        new_half = stack[top, 5] == 1
         split_x = (x1 - x0) >= (y1 - y0)
         span = (x1 - x0) if split_x else (y1 - y0)
         split = False
+        refining = False
         if span >= 2:
             if n >= max_flags:
                 return out, -1, mask, depths
             if mode == DECIDE:
                 diag = np.sqrt(float((y1 - y0) ** 2 + (x1 - x0) ** 2))
                 split = _estimate_mse(f, y0, y1, x0, x1) > a * diag**d
+                out[n] = 1 if split else 0
+            elif mode == REFINE:
+                if not new_half:
+                    if k >= flags.shape[0]:
+                        return out, -1, mask, depths
+                    split = flags[k] != 0
+                    k += 1
+                    if not split:
+                        err = f[y1 + 1, x1 + 1] - f[y0, x1 + 1] - f[y1 + 1, x0] + f[y0, x0]
+                        split = refining = err > a
                 out[n] = 1 if split else 0
             elif mode == DECODE:
                 ctx = min(depth, MAX_DEPTH_CONTEXT)
@@ -105,6 +121,8 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
                 stack[top + 1, 0], stack[top + 1, 1], stack[top + 1, 2], stack[top + 1, 3] = y0, ym, x0, x1
             stack[top, 4] = depth + 1
             stack[top + 1, 4] = depth + 1
+            stack[top, 5] = 1 if refining else 0
+            stack[top + 1, 5] = 1 if refining else 0
             top += 2
         else:
             mask[y0, x0] = True
@@ -112,6 +130,8 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
             mask[y1, x0] = True
             mask[y1, x1] = True
             mask[(y0 + y1) // 2, (x0 + x1) // 2] = True
+    if mode == REFINE and k != flags.shape[0]:
+        return out, -1, mask, depths
     return out, n, mask, depths
 
 

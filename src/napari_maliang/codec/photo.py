@@ -6,7 +6,8 @@ fits its share of the budget: gray all of it, colour 80 % luma and 10 % for each
 reduced density as in R-EED), the stored pixels' values quantised to ``q`` levels between the plane's minimum
 and maximum (its brightness and contrast range; for the gray or luma plane ``q`` from 8, 12, 16 walked
 outwards on :data:`Q_LADDER`, :data:`Q_LADDER_FAST` at the fast setting, while the decoded plane comes closer
-to the image (:func:`_best_code`); chroma ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design photos), optionally tonally optimised for the decoder (:mod:`.tonal`; ``tonal_iterations`` conjugate-gradient
+to the image (:func:`_best_code`), and its last bytes spent splitting the leaves of largest decoded error
+(:func:`_refined`); chroma ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design photos), optionally tonally optimised for the decoder (:mod:`.tonal`; ``tonal_iterations`` conjugate-gradient
 iterations for the luma, a quarter of them for each chroma plane: 0 is the fast setting, :data:`BEST_TONAL`
 the best), and range-coded, with the EED parameters ``lambda, sigma`` chosen per image among
 :data:`PARAMS` on the luma's unoptimised values (:func:`_best_params`). Decoder: the tree and
@@ -80,6 +81,12 @@ TONAL_REFITS = 3
 #: 2026-12-05) -1.5 is +0.27 dB over the earlier -1 on average (-0.11 to +0.53 dB; -1 had been chosen on the
 #: camera alone, where they tie); smooth photos (faces) gain another 0.15-0.37 dB at -2.5, textured ones lose there
 SUBDIVISION_EXPONENTS = (-1.5, -2.5)
+#: the share of the gray or luma plane's bytes that the subdivision fills before the rest is spent splitting the
+#: leaves with the largest decoded error (:func:`_refined`). On the luma of codec photo sets 1 and 3 (0.1 bpp,
+#: fast setting, 2026-12-05; 20 cases) 0.9 gained +0.33 dB on average (-0.05 to +1.30 dB at 0.8-0.9), where
+#: starting from 0.5-0.75 and refining in several rounds gained less or lost (the greedy splits then replace
+#: too much of the subdivision's balance)
+REFINE_START = 0.9
 #: the chroma planes' tonal iterations as a share of the luma's
 CHROMA_TONAL_SHARE = 0.25
 #: the best setting's ``tonal_iterations`` (encode <= 60 s per 512x512 colour photo on the shared 2-core
@@ -135,7 +142,7 @@ def _tonal(
     tensors it computes from the unoptimised values, or the guide's for chroma, frozen). Optimised values
     spread over more levels and may cost more bits (sparse chroma: 8-9 % more on the astronaut); then the
     plane is subdivided again with fewer pixels, in proportion to the last overshoot (to its square from the
-    second refit on), and optimised once more,
+    second refit on), refined by its decoded error (:func:`_refined_at_bytes`) and optimised once more,
     up to :data:`TONAL_REFITS` times; the unoptimised code when none fits."""
     from dataclasses import replace
 
@@ -162,7 +169,7 @@ def _tonal(
             # inpainting and the optimisation again
             scale = (nbytes / size) ** (1 if attempt == 0 else 2)
             try:
-                trial = _plane_at_bytes(g, int(len(_payload(trial)) * scale), code.q, code.d)
+                trial = _refined_at_bytes(g, int(len(_payload(trial)) * scale), code.q, code.d)
             except ValueError:
                 break
     return code
@@ -172,7 +179,8 @@ def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER) -> object:
     """The plane's code at ``nbytes`` whose decoded plane has the least squared error among the split exponents
     ``d`` in ``ds`` and, for each, the quantisations ``q`` of :data:`Q_CANDIDATES`, then of ``ladder`` (which
     holds them) further out on the side of the best while the error falls (coarser levels buy more pixels; the
-    error is unimodal in ``q`` on the design photos); ``ValueError`` when none fits."""
+    error is unimodal in ``q`` on the design photos), then refined by its decoded error (:func:`_refined`);
+    ``ValueError`` when none fits."""
     best, err, failure = None, np.inf, None
     for d in ds:
         tried = {}
@@ -202,23 +210,45 @@ def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER) -> object:
             best, err = code, e
     if best is None:
         raise failure
-    return best
+    return _refined(g, nbytes, best, err)
 
 
-def _best_params(g: np.ndarray, code) -> tuple[float, float]:
+def _refined(g: np.ndarray, nbytes: int, code, err: float):
+    """The plane subdivided with ``code``'s ``q`` and ``d`` into :data:`REFINE_START` of ``nbytes``, decoded,
+    and the leaves with the largest decoded error split until ``nbytes`` are full
+    (:func:`.subdivision.refine_within`); ``code`` (whose decoded squared error is ``err``) when that does not
+    decode closer to ``g``."""
+    try:
+        new = _refined_at_bytes(g, nbytes, code.q, code.d)
+    except ValueError:  # the smaller share does not fit: nothing to refine
+        return code
+    return new if np.sum((_inpaint(new.image(g.shape), new.sub.mask, LAMBDA, SIGMA) - g) ** 2) < err else code
+
+
+def _refined_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float):
+    """:func:`_plane_at_bytes` at :data:`REFINE_START` of ``nbytes``, decoded, then its leaves of largest decoded
+    error split until ``nbytes`` are full (:func:`.subdivision.refine_within`); ``ValueError`` when the smaller
+    share does not fit."""
+    from .subdivision import refine_within
+
+    start = _plane_at_bytes(g, int(REFINE_START * nbytes), q, d)
+    error = (_inpaint(start.image(g.shape), start.sub.mask, LAMBDA, SIGMA) - g) ** 2
+    return refine_within(g, start, error, lambda c: len(_payload(c)) <= nbytes)
+
+
+def _best_params(g: np.ndarray, code) -> tuple[tuple[float, float], np.ndarray]:
     """The ``(lambda, sigma)`` of :data:`PARAMS` whose EED inpainting of the gray or luma plane ``g`` from
-    ``code`` is closest to it (as R-EED, the diffusion's parameters are chosen per image). The candidates
-    share the decoder's homogeneous start, which costs more than their FED cycles."""
+    ``code`` is closest to it (as R-EED, the diffusion's parameters are chosen per image), and that inpainting,
+    which is the decoder's plane. The candidates share the decoder's homogeneous start, which costs more than
+    their FED cycles."""
     from .eed import eed_inpaint
     from .inpaint import homogeneous
 
     known, m = code.image(g.shape), code.sub.mask
     start = homogeneous(known, m)
-
-    def error(p):
-        return float(np.sum((eed_inpaint(known, m, lam=p[0], sigma=p[1], init=start) - g) ** 2))
-
-    return min(PARAMS, key=error)
+    planes = {p: eed_inpaint(known, m, lam=p[0], sigma=p[1], init=start) for p in PARAMS}
+    best = min(PARAMS, key=lambda p: float(np.sum((planes[p] - g) ** 2)))
+    return best, planes[best]
 
 
 def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[bytes, np.ndarray]:
@@ -243,10 +273,10 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     codes[0] = _best_code(planes[..., 0], nbytes, exponents, ladder)
     # one (lambda, sigma) for every plane, chosen on the luma (the chroma planes diffuse with its tensor; a
     # choice of their own added <= 0.05 dB on the design photos)
-    params = _best_params(planes[..., 0], codes[0])
+    params, luma = _best_params(planes[..., 0], codes[0])
     if tonal_iterations:  # luma first: the chroma planes are decoded with the decoded luma's tensor
         codes[0] = _tonal(planes[..., 0], codes[0], tonal_iterations, nbytes, params=params)
-        luma = _inpaint(codes[0].image((H, W)), codes[0].sub.mask, *params) if C == 3 else None
+        luma = _inpaint(codes[0].image((H, W)), codes[0].sub.mask, *params)
         iterations = max(1, round(CHROMA_TONAL_SHARE * tonal_iterations))
         for k in range(1, C):  # each may grow into what the planes leave of the budget
             slack = avail - sum(len(_payload(c)) for c in codes)
@@ -255,7 +285,7 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     data = pack(cont)
     if len(data) > budget:  # cannot happen with the overhead reserved above; kept as the rate guarantee
         raise ValueError(f"photo mode: {len(data)} bytes over the budget of {budget}")
-    return data, decode(cont)[0]
+    return data, decode(cont, first=(luma, codes[0].sub.mask))[0]
 
 
 def _plane(payload: bytes, shape, predictive: bool, guide: np.ndarray | None = None):
@@ -279,8 +309,10 @@ def _plane(payload: bytes, shape, predictive: bool, guide: np.ndarray | None = N
     return _inpaint(known, mask, lam10 / 10.0, sigma10 / 10.0, guide), mask
 
 
-def decode(cont: Container) -> tuple[np.ndarray, np.ndarray]:
-    """Decode a photo-mode container: ``(image float (H, W, C) on 0..255, stored pixels of the first plane)``."""
+def decode(cont: Container, first: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Decode a photo-mode container: ``(image float (H, W, C) on 0..255, stored pixels of the first plane)``;
+    ``first``: the encoder's ``(plane, stored pixels)`` of the gray or luma plane, already inpainted as the
+    decoder does (so the encoder's reconstruction costs no second inpainting of it)."""
     h = cont.header
     shape = (h.height, h.width)
     out = np.empty((h.height, h.width, h.channels))
@@ -288,7 +320,7 @@ def decode(cont: Container) -> tuple[np.ndarray, np.ndarray]:
     if missing:
         raise CodecError(f"missing section {missing[0]}")
     predictive = bool(h.flags & FLAG_PREDICTIVE_VALUES)
-    out[..., 0], mask0 = _plane(cont.sections[SECTION_PHOTO], shape, predictive)
+    out[..., 0], mask0 = _plane(cont.sections[SECTION_PHOTO], shape, predictive) if first is None else first
     for k in range(1, h.channels):  # chroma, guided by the decoded luma
         out[..., k] = _plane(cont.sections[SECTION_PHOTO + k], shape, predictive, guide=out[..., 0])[0]
     if h.channels == 3:

@@ -205,6 +205,49 @@ def code_within(f: np.ndarray, fits, d: float = -1.0, q: int = 16, iterations: i
     return best
 
 
+def refine(f: np.ndarray, code: PointCode, integral: np.ndarray, t: float) -> PointCode:
+    """``code``'s tree with every leaf split once whose summed error exceeds ``t`` (``integral``: the
+    ``(H + 1, W + 1)`` summed-area table of an error image), its stored pixels quantised from ``f`` as in
+    ``code`` (same ``q``, range and ``d``)."""
+    from ._subdivision_numba import REFINE, traverse
+
+    g = np.asarray(f, float)
+    H, W = g.shape
+    fl = np.ascontiguousarray(code.sub.flags, np.uint8)
+    table = np.ascontiguousarray(integral, np.float64)
+    if table.shape != (H + 1, W + 1):
+        raise ValueError(f"need a {(H + 1, W + 1)} summed-area table for a {g.shape} image, got {table.shape}")
+    flags, n, mask, depths = traverse(H, W, REFINE, fl, _NO_BYTES, table, float(t), 0.0, _max_flags(g.shape))
+    if n < 0:
+        raise ValueError("the tree to refine does not cover this image")
+    sub = Subdivision(flags[:n].copy(), depths[:n].copy(), mask)
+    levels = quantise(g[mask], code.q, code.lo, code.hi)
+    return PointCode(sub, levels, code.q, code.lo, code.hi, code_bits(sub, levels, code.q), code.d)
+
+
+def refine_within(f: np.ndarray, code: PointCode, error: np.ndarray, fits, iterations: int = 20) -> PointCode:
+    """The :func:`refine` of ``code`` by the error image ``error`` (e.g. the squared error of its decoded
+    image) that splits the most leaves, those of largest summed error first, while ``fits(code)`` holds
+    (bisection on the threshold's logarithm over eight decades below the total error); ``code`` when no split
+    fits or the error is zero. The subdivision's five-pixel estimate does not see where the decoder's
+    inpainting fails (docs/codec.md, "Photo mode"); this spends the last bytes there."""
+    e = np.asarray(f, float)  # validated shape below
+    table = np.pad(np.asarray(error, float).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    total = float(table[-1, -1])
+    if not total > 0:
+        return code
+    lo, hi = np.log10(total) - 8.0, np.log10(total)  # hi: no leaf's sum exceeds the total
+    best = code
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        c = refine(e, code, table, 10.0**mid)
+        if fits(c):
+            best, hi = c, mid
+        else:
+            lo = mid
+    return best
+
+
 def code_at_rate(f: np.ndarray, bpp: float, d: float = -1.0, q: int = 16, iterations: int = 24) -> PointCode:
     """:func:`code_within` an estimated size of ``bpp * H * W`` bits."""
     budget = bpp * np.asarray(f).size
