@@ -83,9 +83,10 @@ TONAL_REFITS = 3
 SUBDIVISION_EXPONENTS = (-1.5, -2.5)
 #: the share of the gray or luma plane's bytes that the subdivision fills before the rest is spent splitting the
 #: leaves with the largest decoded error (:func:`_refined`). On the luma of codec photo sets 1 and 3 (0.1 bpp,
-#: fast setting, 2026-12-05; 20 cases) 0.9 gained +0.33 dB on average (-0.05 to +1.30 dB at 0.8-0.9), where
-#: starting from 0.5-0.75 and refining in several rounds gained less or lost (the greedy splits then replace
-#: too much of the subdivision's balance)
+#: fast setting's q and d, no tonal optimisation, 2026-12-05; 20 cases) 0.9 gained +0.30 dB on average (+0.01
+#: to +1.30), 0.8 about as much (-0.05 to +1.13); starting from 0.5-0.75 and refining in several rounds
+#: gained less or lost (0.6 in three rounds: -0.27 to +0.56): the greedy splits then replace too much of the
+#: subdivision's balance
 REFINE_START = 0.9
 #: the chroma planes' tonal iterations as a share of the luma's
 CHROMA_TONAL_SHARE = 0.25
