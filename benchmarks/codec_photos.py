@@ -152,14 +152,14 @@ def tonal(f: np.ndarray, code, eed: np.ndarray, iterations: int):
     from dataclasses import replace
 
     from napari_maliang.codec.eed import diffusion_tensor, stencil_weights
-    from napari_maliang.codec.subdivision import code_bits, quantise
+    from napari_maliang.codec.subdivision import quantise
     from napari_maliang.codec.tonal import LinearInpainting, optimise_values
 
     m = code.sub.mask
     w = stencil_weights(*diffusion_tensor(np.ascontiguousarray(eed[None]), lam=2.0, sigma=1.0))
     c = optimise_values(f, LinearInpainting(w, m, tol=1e-4), f[m], iterations)
     levels = quantise(c, code.q, code.lo, code.hi)
-    return replace(code, levels=levels, bits=code_bits(code.sub, levels, code.q))
+    return replace(code, levels=levels)
 
 
 def study_subdivision(photos: dict[str, np.ndarray], rates=RATES, qs=(12, 16, 24), tonal_iterations=0) -> None:

@@ -94,7 +94,7 @@ def test_q_and_split_exponent_chosen_per_image(camera):
             assert code.d == d
             rec = photo._inpaint(code.image(g.shape), code.sub.mask, photo.LAMBDA, photo.SIGMA)
             err[q, d] = np.sum((rec - g) ** 2)
-    best = photo._best_code(g, 300, photo.SUBDIVISION_EXPONENTS)
+    best = photo._best_code(g, 300, photo.SUBDIVISION_EXPONENTS).code
     assert len(photo._payload(best)) <= 300
     # never worse than the first candidates alone, and a local minimum of the ladder for its exponent
     assert err[best.q, best.d] <= min(err[q, d] for q in photo.Q_CANDIDATES for d in photo.SUBDIVISION_EXPONENTS)
@@ -120,12 +120,15 @@ def test_last_bytes_go_where_the_decoded_error_is(camera):
     def error(code):
         return np.sum((photo._inpaint(code.image(g.shape), code.sub.mask, photo.LAMBDA, photo.SIGMA) - g) ** 2)
 
-    refined = photo._refined(g, 300, plain, error(plain))
-    assert refined is not plain and len(photo._payload(refined)) <= 300
-    assert (refined.q, refined.d) == (plain.q, plain.d)
-    assert error(refined) < error(plain)
+    decoded = photo._Decoded.of(plain, g.shape)
+    assert decoded.error(g) == error(plain)  # the decoder's inpainting
+    refined = photo._refined(g, 300, decoded)
+    assert refined.code is not plain and len(photo._payload(refined.code)) <= 300
+    assert (refined.code.q, refined.code.d) == (plain.q, plain.d)
+    assert refined.error(g) == error(refined.code) < error(plain)
     # when it does not decode closer, the plain code is kept
-    assert photo._refined(g, 300, plain, 0.0) is plain
+    exact = photo._Decoded(plain, decoded.start, g)
+    assert photo._refined(g, 300, exact) is exact
 
 
 @pytest.mark.parametrize("tonal", [0, 2])
@@ -150,7 +153,7 @@ def test_q_walks_towards_the_image(name, more_levels):
     from napari_maliang.codec import photo
 
     g = getattr(data, name)()[:128, :128].astype(float)
-    code = photo._best_code(g, 200, photo.SUBDIVISION_EXPONENTS[:1])
+    code = photo._best_code(g, 200, photo.SUBDIVISION_EXPONENTS[:1]).code
     assert code.q > max(photo.Q_CANDIDATES) if more_levels else code.q < min(photo.Q_CANDIDATES)
     assert len(photo._payload(code)) <= 200
 
@@ -164,7 +167,7 @@ def test_diffusion_parameters_chosen_per_image(camera):
     g = camera.astype(float)
     code = photo._plane_at_bytes(g, 300, 12)
     err = {p: np.sum((photo._inpaint(code.image(g.shape), code.sub.mask, *p) - g) ** 2) for p in photo.PARAMS}
-    best, plane = photo._best_params(g, code)
+    best, plane = photo._best_params(g, photo._Decoded.of(code, g.shape))
     np.testing.assert_array_equal(plane, photo._inpaint(code.image(g.shape), code.sub.mask, *best))
     assert best == min(err, key=err.get)
     assert err[best] < err[(photo.LAMBDA, photo.SIGMA)]  # the fixed pair is not the best on this crop

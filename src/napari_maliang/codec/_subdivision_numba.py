@@ -22,10 +22,11 @@ DECIDE, READ, DECODE, REFINE = 0, 1, 2, 3
 
 
 @numba.njit(cache=True, nogil=True)
-def _estimate_mse(f, y0, y1, x0, x1) -> float:
+def _estimate_mse(f, y0, y1, x0, x1, cols) -> float:
     """Mean squared error over the rectangle of its quick reconstruction from the five stored pixels:
     bilinear between the four corners plus a bilinear tent (0 on the border, 1 at the centre) through the
-    centre's residual."""
+    centre's residual. ``cols``: scratch of shape ``(3, >= x1 - x0 + 1)`` for what depends on the column only
+    (the tent's factor, the top and bottom edges' interpolations), computed once per rectangle."""
     yc = (y0 + y1) // 2
     xc = (x0 + x1) // 2
     hy = max(y1 - y0, 1)
@@ -38,14 +39,17 @@ def _estimate_mse(f, y0, y1, x0, x1) -> float:
     tc = (xc - x0) / hx
     bc = (1 - sc) * ((1 - tc) * f00 + tc * f01) + sc * ((1 - tc) * f10 + tc * f11)
     rc = f[yc, xc] - bc
+    for x in range(x0, x1 + 1):
+        t = (x - x0) / hx
+        cols[0, x - x0] = 1.0 - abs(t - tc) / (tc if t <= tc else 1.0 - tc) if 0.0 < tc < 1.0 else 0.0
+        cols[1, x - x0] = (1 - t) * f00 + t * f01
+        cols[2, x - x0] = (1 - t) * f10 + t * f11
     err = 0.0
     for y in range(y0, y1 + 1):
         s = (y - y0) / hy
         ty = 1.0 - abs(s - sc) / (sc if s <= sc else 1.0 - sc) if 0.0 < sc < 1.0 else 0.0
         for x in range(x0, x1 + 1):
-            t = (x - x0) / hx
-            tx = 1.0 - abs(t - tc) / (tc if t <= tc else 1.0 - tc) if 0.0 < tc < 1.0 else 0.0
-            u = (1 - s) * ((1 - t) * f00 + t * f01) + s * ((1 - t) * f10 + t * f11) + rc * ty * tx
+            u = (1 - s) * cols[1, x - x0] + s * cols[2, x - x0] + rc * ty * cols[0, x - x0]
             d = u - f[y, x]
             err += d * d
     return err / ((y1 - y0 + 1) * (x1 - x0 + 1))
@@ -68,6 +72,7 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
     n0 = np.zeros(MAX_DEPTH_CONTEXT + 1, np.int64)
     n1 = np.zeros(MAX_DEPTH_CONTEXT + 1, np.int64)
     st = decoder_state(data)
+    cols = np.empty((3, W if mode == DECIDE else 0))
     stack = np.empty((256, 6), np.int64)  # y0, y1, x0, x1, depth, 1 for the halves of a refining split
     stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3], stack[0, 4], stack[0, 5] = 0, H - 1, 0, W - 1, 0, 0
     top = 1
@@ -86,7 +91,7 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
                 return out, -1, mask, depths
             if mode == DECIDE:
                 diag = np.sqrt(float((y1 - y0) ** 2 + (x1 - x0) ** 2))
-                split = _estimate_mse(f, y0, y1, x0, x1) > a * diag**d
+                split = _estimate_mse(f, y0, y1, x0, x1, cols) > a * diag**d
                 out[n] = 1 if split else 0
             elif mode == REFINE:
                 if not new_half:

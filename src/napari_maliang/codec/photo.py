@@ -25,6 +25,8 @@ compression with anisotropic diffusion, IJCV 108 (2014); docs/codec.md, "Photo m
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from napari_maliang._shared.color import rgb_to_ycbcr, ycbcr_to_rgb
@@ -148,7 +150,7 @@ def _tonal(
     from dataclasses import replace
 
     from .inpaint import HomogeneousFill
-    from .subdivision import code_bits, quantise
+    from .subdivision import quantise
     from .tonal import DecoderInpainting, optimise_values
 
     trial = code
@@ -159,7 +161,7 @@ def _tonal(
         _inpaint(trial.image(g.shape), m, *params, guide, trace, fill)
         c = optimise_values(g, DecoderInpainting(m, trace, tol=TONAL_TOL, start=fill), g[m], iterations)
         levels = quantise(c, trial.q, trial.lo, trial.hi)
-        new = replace(trial, levels=levels, bits=code_bits(trial.sub, levels, trial.q))
+        new = replace(trial, levels=levels)
         size = len(_payload(new))
         if size <= nbytes:
             return new
@@ -176,7 +178,30 @@ def _tonal(
     return code
 
 
-def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER) -> object:
+@dataclass
+class _Decoded:
+    """A gray or luma plane's code with what the decoder computes from it first: the homogeneous start, and the
+    EED inpainting from there with the default :data:`LAMBDA`, :data:`SIGMA` (the encoder's searches share them)."""
+
+    code: object
+    start: np.ndarray
+    plane: np.ndarray
+
+    @classmethod
+    def of(cls, code, shape) -> _Decoded:
+        from .eed import eed_inpaint
+        from .inpaint import homogeneous
+
+        known = code.image(shape)
+        start = homogeneous(known, code.sub.mask)  # as :func:`_inpaint`, the decoder's
+        return cls(code, start, eed_inpaint(known, code.sub.mask, lam=LAMBDA, sigma=SIGMA, init=start))
+
+    def error(self, g: np.ndarray) -> float:
+        """Squared error of the default inpainting against the plane ``g``."""
+        return float(np.sum((self.plane - g) ** 2))
+
+
+def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER) -> _Decoded:
     """The plane's code at ``nbytes`` whose decoded plane has the least squared error among the split exponents
     ``d`` in ``ds`` and, for each, the quantisations ``q`` of :data:`Q_CANDIDATES`, then of ``ladder`` (which
     holds them) further out on the side of the best while the error falls (coarser levels buy more pixels; the
@@ -194,8 +219,8 @@ def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER) -> object:
                 failure = exc
                 tried[q] = (None, np.inf)
                 return
-            rec = _inpaint(code.image(g.shape), code.sub.mask, LAMBDA, SIGMA)
-            tried[q] = (code, float(np.sum((rec - g) ** 2)))
+            dec = _Decoded.of(code, g.shape)
+            tried[q] = (dec, dec.error(g))
 
         for q in Q_CANDIDATES:
             trial(q)
@@ -206,24 +231,23 @@ def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER) -> object:
                 i += step
                 edge = ladder[i]
                 trial(edge)
-        code, e = min(tried.values(), key=lambda t: t[1])
+        dec, e = min(tried.values(), key=lambda t: t[1])
         if e < err:
-            best, err = code, e
+            best, err = dec, e
     if best is None:
         raise failure
-    return _refined(g, nbytes, best, err)
+    return _refined(g, nbytes, best)
 
 
-def _refined(g: np.ndarray, nbytes: int, code, err: float):
-    """The plane subdivided with ``code``'s ``q`` and ``d`` into :data:`REFINE_START` of ``nbytes``, decoded,
+def _refined(g: np.ndarray, nbytes: int, best: _Decoded) -> _Decoded:
+    """The plane subdivided with ``best``'s ``q`` and ``d`` into :data:`REFINE_START` of ``nbytes``, decoded,
     and the leaves with the largest decoded error split until ``nbytes`` are full
-    (:func:`.subdivision.refine_within`); ``code`` (whose decoded squared error is ``err``) when that does not
-    decode closer to ``g``."""
+    (:func:`.subdivision.refine_within`); ``best`` when that does not decode closer to ``g``."""
     try:
-        new = _refined_at_bytes(g, nbytes, code.q, code.d)
+        new = _Decoded.of(_refined_at_bytes(g, nbytes, best.code.q, best.code.d), g.shape)
     except ValueError:  # the smaller share does not fit: nothing to refine
-        return code
-    return new if np.sum((_inpaint(new.image(g.shape), new.sub.mask, LAMBDA, SIGMA) - g) ** 2) < err else code
+        return best
+    return new if new.error(g) < best.error(g) else best
 
 
 def _refined_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float):
@@ -233,21 +257,23 @@ def _refined_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float):
     from .subdivision import refine_within
 
     start = _plane_at_bytes(g, int(REFINE_START * nbytes), q, d)
-    error = (_inpaint(start.image(g.shape), start.sub.mask, LAMBDA, SIGMA) - g) ** 2
+    error = (_Decoded.of(start, g.shape).plane - g) ** 2
     return refine_within(g, start, error, lambda c: len(_payload(c)) <= nbytes)
 
 
-def _best_params(g: np.ndarray, code) -> tuple[tuple[float, float], np.ndarray]:
+def _best_params(g: np.ndarray, dec: _Decoded) -> tuple[tuple[float, float], np.ndarray]:
     """The ``(lambda, sigma)`` of :data:`PARAMS` whose EED inpainting of the gray or luma plane ``g`` from
-    ``code`` is closest to it (as R-EED, the diffusion's parameters are chosen per image), and that inpainting,
-    which is the decoder's plane. The candidates share the decoder's homogeneous start, which costs more than
-    their FED cycles."""
+    ``dec``'s code is closest to it (as R-EED, the diffusion's parameters are chosen per image), and that
+    inpainting, which is the decoder's plane. The candidates start from the decoder's homogeneous start, which
+    costs more than their FED cycles, and the default pair's is ``dec``'s own."""
     from .eed import eed_inpaint
-    from .inpaint import homogeneous
 
-    known, m = code.image(g.shape), code.sub.mask
-    start = homogeneous(known, m)
-    planes = {p: eed_inpaint(known, m, lam=p[0], sigma=p[1], init=start) for p in PARAMS}
+    known, m = dec.code.image(g.shape), dec.code.sub.mask
+
+    def inpainting(p):
+        return dec.plane if p == (LAMBDA, SIGMA) else eed_inpaint(known, m, lam=p[0], sigma=p[1], init=dec.start)
+
+    planes = {p: inpainting(p) for p in PARAMS}
     best = min(PARAMS, key=lambda p: float(np.sum((planes[p] - g) ** 2)))
     return best, planes[best]
 
@@ -271,10 +297,11 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
         codes[k] = _plane_at_bytes(planes[..., k], int(shares[k] * avail), q)
     nbytes = avail - sum(len(_payload(c)) for c in codes[1:])
     exponents, ladder = (SUBDIVISION_EXPONENTS, Q_LADDER) if tonal_iterations else (SUBDIVISION_EXPONENTS[:1], Q_LADDER_FAST)
-    codes[0] = _best_code(planes[..., 0], nbytes, exponents, ladder)
+    first = _best_code(planes[..., 0], nbytes, exponents, ladder)
+    codes[0] = first.code
     # one (lambda, sigma) for every plane, chosen on the luma (the chroma planes diffuse with its tensor; a
     # choice of their own added <= 0.05 dB on the design photos)
-    params, luma = _best_params(planes[..., 0], codes[0])
+    params, luma = _best_params(planes[..., 0], first)
     if tonal_iterations:  # luma first: the chroma planes are decoded with the decoded luma's tensor
         codes[0] = _tonal(planes[..., 0], codes[0], tonal_iterations, nbytes, params=params)
         luma = _inpaint(codes[0].image((H, W)), codes[0].sub.mask, *params)

@@ -27,6 +27,7 @@ decoding it. ``predictive=False`` is the order-0 value model of photo-mode files
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -142,8 +143,13 @@ class PointCode:
     q: int
     lo: float
     hi: float
-    bits: float  # header + tree + values (estimate)
     d: float = -1.0  # the exponent of the split threshold a * l**d that made ``sub`` (the encoder's; not stored)
+
+    @cached_property
+    def bits(self) -> float:
+        """Header + tree + values, estimated (:func:`code_bits`; computed when asked: searches that measure the
+        coded size instead never pay for it)."""
+        return code_bits(self.sub, self.levels, self.q)
 
     def image(self, shape) -> np.ndarray:
         """The stored pixels' dequantised values on an otherwise zero image (for the inpainting)."""
@@ -159,7 +165,7 @@ def code_points(f: np.ndarray, a: float, d: float = -1.0, q: int = 16) -> PointC
     g = np.asarray(f, float)
     lo, hi = float(g.min()), float(g.max())
     levels = quantise(g[sub.mask], q, lo, hi)
-    return PointCode(sub, levels, q, lo, hi, code_bits(sub, levels, q), d)
+    return PointCode(sub, levels, q, lo, hi, d)
 
 
 def value_contexts(mask: np.ndarray, levels: np.ndarray, q: int) -> np.ndarray:
@@ -222,7 +228,7 @@ def refine(f: np.ndarray, code: PointCode, integral: np.ndarray, t: float) -> Po
         raise ValueError("the tree to refine does not cover this image")
     sub = Subdivision(flags[:n].copy(), depths[:n].copy(), mask)
     levels = quantise(g[mask], code.q, code.lo, code.hi)
-    return PointCode(sub, levels, code.q, code.lo, code.hi, code_bits(sub, levels, code.q), code.d)
+    return PointCode(sub, levels, code.q, code.lo, code.hi, code.d)
 
 
 def refine_within(f: np.ndarray, code: PointCode, error: np.ndarray, fits, iterations: int = 20) -> PointCode:
