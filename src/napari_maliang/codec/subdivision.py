@@ -237,7 +237,7 @@ def refine_within(f: np.ndarray, code: PointCode, error: np.ndarray, fits, itera
     (bisection on the threshold's logarithm over eight decades below the total error); ``code`` when no split
     fits or the error is zero. The subdivision's five-pixel estimate does not see where the decoder's
     inpainting fails (docs/codec.md, "Photo mode"); this spends the last bytes there."""
-    e = np.asarray(f, float)  # validated shape below
+    g = np.asarray(f, float)
     table = np.pad(np.asarray(error, float).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
     total = float(table[-1, -1])
     if not total > 0:
@@ -246,7 +246,7 @@ def refine_within(f: np.ndarray, code: PointCode, error: np.ndarray, fits, itera
     best = code
     for _ in range(iterations):
         mid = 0.5 * (lo + hi)
-        c = refine(e, code, table, 10.0**mid)
+        c = refine(g, code, table, 10.0**mid)  # checks that the table matches the image
         if fits(c):
             best, hi = c, mid
         else:
