@@ -11,6 +11,7 @@ from napari_maliang.codec.subdivision import (
     refine,
     refine_within,
     subdivide,
+    summed_area,
     tree_mask,
 )
 
@@ -166,21 +167,20 @@ def test_coded_corruption_gives_value_errors(photo):
         assert mask.shape == (40, 30) and levels.size == mask.sum() and levels.max(initial=0) < 12
 
 
-def _table(error):
-    return np.pad(error.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
-
-
 def test_refine_splits_only_the_leaves_with_error(photo):
     code = code_at_rate(photo, 0.1)
     # no leaf's sum exceeds an infinite threshold: the same tree
-    same = refine(photo, code, _table(np.ones(photo.shape)), np.inf)
+    table = summed_area(np.arange(6.0).reshape(2, 3))  # [[0, 1, 2], [3, 4, 5]]
+    assert table.shape == (3, 4) and table[0].sum() == table[:, 0].sum() == 0
+    assert table[2, 3] == 15 and table[1, 2] == 1 and table[2, 3] - table[1, 3] - table[2, 1] + table[1, 1] == 9
+    same = refine(photo, code, summed_area(np.ones(photo.shape)), np.inf)
     np.testing.assert_array_equal(same.sub.flags, code.sub.flags)
     np.testing.assert_array_equal(same.sub.mask, code.sub.mask)
     # error at one pixel only: the (at most four) leaves holding it are split, nothing else, and the decoder's
     # walk agrees
     error = np.zeros(photo.shape)
     error[10, 12] = 1.0
-    grown = refine(photo, code, _table(error), 0.5)
+    grown = refine(photo, code, summed_area(error), 0.5)
     added = grown.sub.mask & ~code.sub.mask
     assert 1 <= added.sum() <= 16 and not added[64:, :].any() and not added[:, 80:].any()
     mask, depths = tree_mask(grown.sub.flags, photo.shape)

@@ -211,10 +211,16 @@ def code_within(f: np.ndarray, fits, d: float = -1.0, q: int = 16, iterations: i
     return best
 
 
+def summed_area(error: np.ndarray) -> np.ndarray:
+    """The ``(H + 1, W + 1)`` summed-area table of the ``(H, W)`` image ``error``: ``table[y, x]`` is the sum of
+    ``error[:y, :x]``, so any rectangle's sum is four lookups (what :func:`refine` needs)."""
+    return np.pad(np.asarray(error, float).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+
+
 def refine(f: np.ndarray, code: PointCode, integral: np.ndarray, t: float) -> PointCode:
     """``code``'s tree with every leaf split once whose summed error exceeds ``t`` (``integral``: the
-    ``(H + 1, W + 1)`` summed-area table of an error image), its stored pixels quantised from ``f`` as in
-    ``code`` (same ``q``, range and ``d``)."""
+    :func:`summed_area` table of an error image), its stored pixels quantised from ``f`` as in ``code`` (same
+    ``q``, range and ``d``)."""
     from ._subdivision_numba import REFINE, traverse
 
     g = np.asarray(f, float)
@@ -238,7 +244,7 @@ def refine_within(f: np.ndarray, code: PointCode, error: np.ndarray, fits, itera
     fits or the error is zero. The subdivision's five-pixel estimate does not see where the decoder's
     inpainting fails (docs/codec.md, "Photo mode"); this spends the last bytes there."""
     g = np.asarray(f, float)
-    table = np.pad(np.asarray(error, float).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    table = summed_area(error)
     total = float(table[-1, -1])
     if not total > 0:
         return code
