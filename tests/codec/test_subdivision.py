@@ -12,7 +12,7 @@ from napari_maliang.codec.subdivision import (
     refine_within,
     subdivide,
     summed_area,
-    tree_mask,
+    read_tree,
 )
 
 
@@ -26,9 +26,10 @@ def photo():
 def test_tree_round_trip(photo):
     sub = subdivide(photo, a=1000.0, d=0.0)
     assert 50 < sub.mask.sum() < photo.size / 4
-    mask, depths = tree_mask(sub.flags, photo.shape)
-    np.testing.assert_array_equal(mask, sub.mask)
-    np.testing.assert_array_equal(depths, sub.depths)
+    read = read_tree(sub.flags, photo.shape)
+    np.testing.assert_array_equal(read.mask, sub.mask)
+    np.testing.assert_array_equal(read.depths, sub.depths)
+    np.testing.assert_array_equal(read.order, sub.order)
     # corners and centre of the image are stored whatever the tree
     assert sub.mask[0, 0] and sub.mask[-1, -1] and sub.mask[0, -1] and sub.mask[-1, 0]
 
@@ -49,7 +50,7 @@ def test_known_answers():
 def test_tiny_images(shape):
     f = np.random.default_rng(1).random(shape) * 255
     sub = subdivide(f, a=0.0)
-    mask, _ = tree_mask(sub.flags, shape)
+    mask = read_tree(sub.flags, shape).mask
     np.testing.assert_array_equal(mask, sub.mask)
     assert mask[0, 0] and mask[-1, -1]
 
@@ -57,13 +58,13 @@ def test_tiny_images(shape):
 def test_corrupt_trees(photo):
     sub = subdivide(photo, a=1000.0, d=0.0)
     with pytest.raises(ValueError, match="corrupt"):
-        tree_mask(sub.flags[:-3], photo.shape)
+        read_tree(sub.flags[:-3], photo.shape)
     with pytest.raises(ValueError, match="corrupt"):
-        tree_mask(np.r_[sub.flags, 0, 1], photo.shape)
+        read_tree(np.r_[sub.flags, 0, 1], photo.shape)
     with pytest.raises(ValueError, match="corrupt"):
-        tree_mask(np.ones(10, np.uint8), photo.shape)  # every rectangle split: needs far more flags
+        read_tree(np.ones(10, np.uint8), photo.shape)  # every rectangle split: needs far more flags
     with pytest.raises(ValueError, match="shape"):
-        tree_mask(sub.flags, (0, 5))
+        read_tree(sub.flags, (0, 5))
 
 
 def test_bad_input():
@@ -120,30 +121,51 @@ def test_coded_round_trip_and_size(photo):
         assert abs(coded - estimate) < 0.02 * estimate + 64
 
 
-def test_value_contexts_known_answer():
-    # stored pixels (raster order) and their levels: the context is the level predicted from the previous
-    # stored pixel of the row and of the column (mean rounded half up), the one there is, or q // 2
-    from napari_maliang.codec.subdivision import value_contexts
+def test_tree_model_order_and_contexts_known_answer(monkeypatch):
+    # a 3 x 5 image split once across x, both halves leaves: the image's corners, then the split line's ends,
+    # then the halves' centres, each predicted from the corners of what it halves or centres; the context is
+    # the predicted level (mean rounded half up, q // 2 without predictors), in planes of many stored pixels
+    # times 4 plus the predictors' range (capped at 3)
+    from napari_maliang.codec import subdivision
+    from napari_maliang.codec.subdivision import tree_contexts
 
-    mask = np.zeros((3, 5), bool)
-    mask[0, [0, 2, 4]] = mask[1, 2] = mask[2, [0, 4]] = True
-    levels = np.array([3, 8, 5, 6, 2, 9])  # (0,0) (0,2) (0,4) (1,2) (2,0) (2,4)
-    np.testing.assert_array_equal(value_contexts(mask, levels, 12), [6, 3, 8, 8, 3, 4])
+    sub = read_tree(np.array([1, 0, 0], np.uint8), (3, 5))
+    coded = [(0, 0), (0, 4), (2, 0), (2, 4), (0, 2), (2, 2), (1, 1), (1, 3)]
+    np.testing.assert_array_equal(sub.order[:, 0], [y * 5 + x for y, x in coded])
+    np.testing.assert_array_equal(sub.order[4], [2, 0, 4, -1, -1])  # (0, 2) from (0, 0) and (0, 4)
+    # levels in raster order of the stored pixels (0,0) (0,2) (0,4) (1,1) (1,3) (2,0) (2,2) (2,4)
+    levels = np.array([3, 8, 5, 6, 2, 9, 4, 7])
+    symbols, contexts = tree_contexts(sub, levels, 12)
+    np.testing.assert_array_equal(symbols, [3, 5, 9, 7, 8, 4, 6, 2])
+    np.testing.assert_array_equal(contexts, [6, 3, 3, 7, 4, 8, 6, 6])
+    monkeypatch.setattr(subdivision, "RANGE_CLASSES_MIN_POINTS", 8)
+    np.testing.assert_array_equal(tree_contexts(sub, levels, 12)[1], [24, 12, 12, 31, 18, 34, 27, 27])
 
 
-def test_predictive_values_are_smaller_and_order_0_still_decodes(photo):
-    # the predicted-level contexts code the camera's values in fewer bytes; the order-0 model of older files
-    # round-trips too
-    from napari_maliang.codec.subdivision import decode_points, encode_points
+def test_tree_model_is_smallest_and_older_models_still_decode():
+    # the coarse-to-fine tree model codes the whole camera's values (0.1 bpp, about 6000 stored pixels, with the
+    # range classes) in fewer bytes than the raster model of the files of 2026-12-05, which is smaller than
+    # order 0; each model decodes its own bytes (and only those)
+    from skimage import data
 
-    code = code_at_rate(photo, 0.4, q=12)
-    tree, predictive = encode_points(code)
-    _, order0 = encode_points(code, predictive=False)
-    assert len(predictive) < 0.95 * len(order0)
-    mask, levels = decode_points(tree, order0, photo.shape, 12, code.sub.flags.size, predictive=False)
-    np.testing.assert_array_equal(levels, code.levels)
-    _, wrong = decode_points(tree, predictive, photo.shape, 12, code.sub.flags.size, predictive=False)
-    assert not np.array_equal(wrong, code.levels)
+    from napari_maliang.codec.subdivision import ORDER0, RASTER, TREE, decode_points, encode_points, range_classes
+
+    photo = data.camera().astype(float)
+    code = code_at_rate(photo, 0.1, q=12)
+    assert range_classes(code.sub.mask.sum()) == 4
+    tree, values = encode_points(code)
+    sizes = {model: len(encode_points(code, model)[1]) for model in (ORDER0, RASTER)}
+    assert len(values) < 0.98 * sizes[RASTER] < 0.95 * sizes[ORDER0]
+    for model in (ORDER0, RASTER, TREE):
+        mask, levels = decode_points(tree, encode_points(code, model)[1], photo.shape, 12, code.sub.flags.size, model)
+        np.testing.assert_array_equal(mask, code.sub.mask)
+        np.testing.assert_array_equal(levels, code.levels)
+    try:  # read in the raster model, the tree model's bytes give other levels, or a level >= q
+        _, wrong = decode_points(tree, values, photo.shape, 12, code.sub.flags.size, RASTER)
+    except ValueError as exc:
+        assert "corrupt values" in str(exc)
+    else:
+        assert not np.array_equal(wrong, code.levels)
 
 
 def test_coded_corruption_gives_value_errors(photo):
@@ -183,9 +205,9 @@ def test_refine_splits_only_the_leaves_with_error(photo):
     grown = refine(photo, code, summed_area(error), 0.5)
     added = grown.sub.mask & ~code.sub.mask
     assert 1 <= added.sum() <= 16 and not added[64:, :].any() and not added[:, 80:].any()
-    mask, depths = tree_mask(grown.sub.flags, photo.shape)
-    np.testing.assert_array_equal(mask, grown.sub.mask)
-    np.testing.assert_array_equal(depths, grown.sub.depths)
+    read = read_tree(grown.sub.flags, photo.shape)
+    np.testing.assert_array_equal(read.mask, grown.sub.mask)
+    np.testing.assert_array_equal(read.depths, grown.sub.depths)
     # the stored values are the image's, quantised as the code's
     assert grown.sub.flags.size > code.sub.flags.size
     np.testing.assert_array_equal(grown.levels, quantise(photo[grown.sub.mask], code.q, code.lo, code.hi))

@@ -6,7 +6,10 @@ encoder's ``refine`` walks a given tree and splits those of its leaves whose dec
 rectangle is the inclusive pixel range ``[y0, y1] x [x0, x1]``; it is split in the middle of its longer side
 (ties: across x), the two halves sharing the middle line, when that side spans at least 2 pixel steps;
 otherwise it is a leaf and costs no flag. Every leaf marks its four corners and its centre
-``((y0 + y1) // 2, (x0 + x1) // 2)``.
+``((y0 + y1) // 2, (x0 + x1) // 2)``. The walk also lists the stored pixels in the order the tree model of the
+values codes them (:data:`.subdivision.TREE`): the image's corners, then as the walk meets them the two ends of
+each split line (predicted from the two corners of the side they halve) and each leaf's centre (predicted from
+its four corners), every pixel once.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numba
 import numpy as np
 
 from ._edge_numba import _count, _p0, decode_bit, decoder_state, encode_bit, encode_finish, encoder_state
+from .subdivision import ORDER0
 
 #: flags at depth 31 and deeper share one context
 MAX_DEPTH_CONTEXT = 31
@@ -56,6 +60,18 @@ def _estimate_mse(f, y0, y1, x0, x1, cols) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
+def _list_point(order, m, listed, W, y, x, p0, p1, p2, p3) -> int:
+    """Append pixel ``(y, x)`` (flat index) with its predictors ``p0..p3`` (flat indices, -1 for none) to
+    ``order`` unless it is listed already; returns the new count."""
+    i = y * W + x
+    if listed[i]:
+        return m
+    listed[i] = True
+    order[m, 0], order[m, 1], order[m, 2], order[m, 3], order[m, 4] = i, p0, p1, p2, p3
+    return m + 1
+
+
+@numba.njit(cache=True, nogil=True)
 def traverse(H, W, mode, flags, data, f, a, d, max_flags):
     """Walk the tree; returns ``(flags, n_flags, mask, depths)``.
 
@@ -64,9 +80,18 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
     from the bytes ``data`` (:func:`encode_tree`'s coder) as the walk needs them; REFINE: the tree of
     ``flags``, with every leaf split once whose sum of ``f`` exceeds ``a`` (``f`` the ``(H + 1, W + 1)``
     summed-area table of an error image), into a new array. More than ``max_flags`` flags returns
-    ``n_flags = -1`` (a corrupt tree). ``depths[k]`` is the depth of flag ``k`` (the context).
+    ``n_flags = -1`` (a corrupt tree). ``depths[k]`` is the depth of flag ``k`` (the context). ``order``
+    (also returned, last): one row per stored pixel in the tree model's coding order, its flat index and
+    those of up to four predictors (-1 for none; module docstring).
     """
     mask = np.zeros((H, W), np.bool_)
+    listed = np.zeros(H * W, np.bool_)
+    order = np.empty((H * W, 5), np.int64)
+    e = W - 1
+    m = _list_point(order, 0, listed, W, 0, 0, -1, -1, -1, -1)
+    m = _list_point(order, m, listed, W, 0, e, 0, -1, -1, -1)
+    m = _list_point(order, m, listed, W, H - 1, 0, 0, -1, -1, -1)
+    m = _list_point(order, m, listed, W, H - 1, e, e, (H - 1) * W, -1, -1)
     out = flags if mode == READ else np.zeros(max_flags, np.uint8)
     depths = np.zeros(max_flags, np.int64)
     n0 = np.zeros(MAX_DEPTH_CONTEXT + 1, np.int64)
@@ -88,7 +113,7 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
         refining = False
         if span >= 2:
             if n >= max_flags:
-                return out, -1, mask, depths
+                return out, -1, mask, depths, order[:m]
             if mode == DECIDE:
                 diag = np.sqrt(float((y1 - y0) ** 2 + (x1 - x0) ** 2))
                 split = _estimate_mse(f, y0, y1, x0, x1, cols) > a * diag**d
@@ -96,7 +121,7 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
             elif mode == REFINE:
                 if not new_half:
                     if k >= flags.shape[0]:
-                        return out, -1, mask, depths
+                        return out, -1, mask, depths, order[:m]
                     split = flags[k] != 0
                     k += 1
                     if not split:
@@ -115,13 +140,17 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
             n += 1
         if split:
             if top + 2 > stack.shape[0]:
-                return out, -1, mask, depths
+                return out, -1, mask, depths, order[:m]
             if split_x:
                 xm = (x0 + x1) // 2
+                m = _list_point(order, m, listed, W, y0, xm, y0 * W + x0, y0 * W + x1, -1, -1)
+                m = _list_point(order, m, listed, W, y1, xm, y1 * W + x0, y1 * W + x1, -1, -1)
                 stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = y0, y1, xm, x1
                 stack[top + 1, 0], stack[top + 1, 1], stack[top + 1, 2], stack[top + 1, 3] = y0, y1, x0, xm
             else:
                 ym = (y0 + y1) // 2
+                m = _list_point(order, m, listed, W, ym, x0, y0 * W + x0, y1 * W + x0, -1, -1)
+                m = _list_point(order, m, listed, W, ym, x1, y0 * W + x1, y1 * W + x1, -1, -1)
                 stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = ym, y1, x0, x1
                 stack[top + 1, 0], stack[top + 1, 1], stack[top + 1, 2], stack[top + 1, 3] = y0, ym, x0, x1
             stack[top, 4] = depth + 1
@@ -135,9 +164,13 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
             mask[y1, x0] = True
             mask[y1, x1] = True
             mask[(y0 + y1) // 2, (x0 + x1) // 2] = True
+            m = _list_point(
+                order, m, listed, W, (y0 + y1) // 2, (x0 + x1) // 2,
+                y0 * W + x0, y0 * W + x1, y1 * W + x0, y1 * W + x1,
+            )
     if mode == REFINE and k != flags.shape[0]:
-        return out, -1, mask, depths
-    return out, n, mask, depths
+        return out, -1, mask, depths, order[:m]
+    return out, n, mask, depths, order[:m]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -163,12 +196,12 @@ def _value_bits(q) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _context(k, levels, ys, above, q, predictive) -> int:
-    """The context of the ``k``-th level (raster order of the stored pixels' rows ``ys``; ``above``: the
-    level stored last before it in its column, -1 for none): 0 in the order-0 model, else the level predicted
-    from the previous stored pixel of the same row and the previous one of the same column (their mean rounded
-    half up, the one there is, or ``q // 2``)."""
-    if not predictive:
+def _raster_context(k, levels, ys, above, q, model) -> int:
+    """The raster models' context of the ``k``-th level (raster order of the stored pixels' rows ``ys``;
+    ``above``: the level stored last before it in its column, -1 for none): 0 in the order-0 model, else the
+    level predicted from the previous stored pixel of the same row and the previous one of the same column
+    (their mean rounded half up, the one there is, or ``q // 2``)."""
+    if model == ORDER0:
         return 0
     left = levels[k - 1] if k > 0 and ys[k - 1] == ys[k] else -1
     if left >= 0 and above >= 0:
@@ -181,11 +214,50 @@ def _context(k, levels, ys, above, q, predictive) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def encode_levels(levels, q, ys, xs, width, predictive):
-    """Range-code the levels ``0 <= k < q`` of the stored pixels at ``(ys, xs)`` (raster order): ``ceil(log2
-    q)`` binary decisions from the most significant bit, one KT context per node of the binary tree (an
-    adaptive ``q``-symbol model), and with ``predictive`` one such tree per predicted level
-    (:func:`_context`)."""
+def _tree_context(image, row, q, classes) -> int:
+    """The tree model's context of the pixel of ``row`` (a row of :func:`traverse`'s ``order``), from the
+    levels ``image`` (flat) of its predictors: the level predicted as their mean rounded half up (``q // 2``
+    without any) times ``classes``, plus their range (max - min) capped below it."""
+    total, count, lo, hi = 0, 0, q, -1
+    for j in range(1, 5):
+        if row[j] >= 0:
+            v = image[row[j]]
+            total += v
+            count += 1
+            lo, hi = min(lo, v), max(hi, v)
+    if count == 0:
+        return (q // 2) * classes
+    return (2 * total + count) // (2 * count) * classes + min(hi - lo, classes - 1)
+
+
+@numba.njit(cache=True, nogil=True)
+def _encode_level(out, st, n0, n1, base, level, nb):
+    """One level as ``nb`` binary decisions from the most significant bit, one KT context per node of the
+    binary tree under ``base``."""
+    node = 1
+    for b in range(nb - 1, -1, -1):
+        bit = (level >> b) & 1
+        encode_bit(out, st, _p0(n0, n1, base + node), bit)
+        _count(n0, n1, base + node, bit)
+        node = 2 * node + bit
+
+
+@numba.njit(cache=True, nogil=True)
+def _decode_level(data, st, n0, n1, base, nb) -> int:
+    """Inverse of :func:`_encode_level`."""
+    node = 1
+    for _ in range(nb):
+        bit = decode_bit(data, st, _p0(n0, n1, base + node))
+        _count(n0, n1, base + node, bit)
+        node = 2 * node + bit
+    return node - (1 << nb)
+
+
+@numba.njit(cache=True, nogil=True)
+def encode_levels(levels, q, ys, xs, width, model):
+    """Range-code the levels ``0 <= k < q`` of the stored pixels at ``(ys, xs)`` (raster order) in a raster
+    model (``ORDER0`` or ``RASTER``): each level as ``ceil(log2 q)`` binary decisions (:func:`_encode_level`,
+    an adaptive ``q``-symbol model), in ``RASTER`` one such tree per predicted level (:func:`_raster_context`)."""
     nb = _value_bits(q)
     n0 = np.zeros(q << nb, np.int64)
     n1 = np.zeros(q << nb, np.int64)
@@ -193,19 +265,13 @@ def encode_levels(levels, q, ys, xs, width, predictive):
     last = np.full(width, -1, np.int64)  # the level stored last in each column
     st = encoder_state()
     for k in range(levels.shape[0]):
-        base = _context(k, levels, ys, last[xs[k]], q, predictive) << nb
-        node = 1
-        for b in range(nb - 1, -1, -1):
-            bit = (levels[k] >> b) & 1
-            encode_bit(out, st, _p0(n0, n1, base + node), bit)
-            _count(n0, n1, base + node, bit)
-            node = 2 * node + bit
+        _encode_level(out, st, n0, n1, _raster_context(k, levels, ys, last[xs[k]], q, model) << nb, levels[k], nb)
         last[xs[k]] = levels[k]
     return out[: encode_finish(out, st)].copy()
 
 
 @numba.njit(cache=True, nogil=True)
-def decode_levels(data, q, ys, xs, width, predictive):
+def decode_levels(data, q, ys, xs, width, model):
     """Inverse of :func:`encode_levels`; returns ``(levels, ok)``, ``ok`` False when a level is ``>= q``."""
     nb = _value_bits(q)
     n0 = np.zeros(q << nb, np.int64)
@@ -215,14 +281,40 @@ def decode_levels(data, q, ys, xs, width, predictive):
     last = np.full(width, -1, np.int64)  # the level decoded last in each column
     st = decoder_state(data)
     for k in range(count):
-        base = _context(k, levels, ys, last[xs[k]], q, predictive) << nb
-        node = 1
-        for _ in range(nb):
-            bit = decode_bit(data, st, _p0(n0, n1, base + node))
-            _count(n0, n1, base + node, bit)
-            node = 2 * node + bit
-        levels[k] = node - (1 << nb)
+        levels[k] = _decode_level(data, st, n0, n1, _raster_context(k, levels, ys, last[xs[k]], q, model) << nb, nb)
         if levels[k] >= q:
             return levels, False
         last[xs[k]] = levels[k]
     return levels, True
+
+
+@numba.njit(cache=True, nogil=True)
+def encode_tree_levels(image, order, q, classes):
+    """Range-code the levels of the stored pixels in the tree model: in :func:`traverse`'s ``order``, each
+    level (``image``: the levels on the flat image) in the binary tree of its context (:func:`_tree_context`
+    with ``classes`` classes of the predictors' range)."""
+    nb = _value_bits(q)
+    n0 = np.zeros((q * classes) << nb, np.int64)
+    n1 = np.zeros((q * classes) << nb, np.int64)
+    out = np.empty(2 * nb * order.shape[0] + 16, np.uint8)
+    st = encoder_state()
+    for k in range(order.shape[0]):
+        _encode_level(out, st, n0, n1, _tree_context(image, order[k], q, classes) << nb, image[order[k, 0]], nb)
+    return out[: encode_finish(out, st)].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def decode_tree_levels(data, order, q, classes, size):
+    """Inverse of :func:`encode_tree_levels`: ``(image, ok)``, the levels on the flat image of ``size``
+    pixels (-1 where none is stored), ``ok`` False when a level is ``>= q``."""
+    nb = _value_bits(q)
+    n0 = np.zeros((q * classes) << nb, np.int64)
+    n1 = np.zeros((q * classes) << nb, np.int64)
+    image = np.full(size, -1, np.int64)
+    st = decoder_state(data)
+    for k in range(order.shape[0]):
+        level = _decode_level(data, st, n0, n1, _tree_context(image, order[k], q, classes) << nb, nb)
+        if level >= q:
+            return image, False
+        image[order[k, 0]] = level
+    return image, True
