@@ -8,11 +8,11 @@ from napari_maliang.codec.subdivision import (
     code_at_rate,
     dequantise,
     quantise,
+    read_tree,
     refine,
     refine_within,
     subdivide,
     summed_area,
-    read_tree,
 )
 
 
