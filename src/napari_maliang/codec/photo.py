@@ -9,7 +9,7 @@ outwards on :data:`Q_LADDER`, :data:`Q_LADDER_FAST` at the fast setting, while t
 to the image (:func:`_best_code`), and its last bytes spent splitting the leaves of largest decoded error
 (:func:`_refined`); chroma ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design photos), optionally tonally optimised for the decoder (:mod:`.tonal`; ``tonal_iterations`` conjugate-gradient
 iterations for the luma, a quarter of them for each chroma plane: 0 is the fast setting, :data:`BEST_TONAL`
-the best), and range-coded, with the EED parameters ``lambda, sigma`` chosen per image among
+the best), and range-coded (values coarse to fine in the tree's order, :mod:`.subdivision`), with the EED parameters ``lambda, sigma`` chosen per image among
 :data:`PARAMS` on the luma's unoptimised values (:func:`_best_params`). Decoder: the tree and
 the values decoded, every plane inpainted by EED (:mod:`.eed`) with the ``lambda`` and ``sigma`` stored in its
 section.
@@ -274,18 +274,6 @@ def _refined_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float, decode=None)
     return refine_within(g, start, (plane - g) ** 2, lambda c: len(_payload(c)) <= nbytes)
 
 
-def _refined_chroma(g: np.ndarray, code, luma: np.ndarray, params):
-    """The chroma plane ``g``'s ``code`` refined by its decoded error as the luma's (:func:`_refined_at_bytes`,
-    in the same bytes), decoded as the decoder does, with the decoded ``luma``'s tensor; ``code`` when that
-    does not decode closer. For the best setting: four guided inpaintings, about 2 s per colour photo."""
-    decode = _decoder(g.shape, params, luma)
-    try:
-        new = _refined_at_bytes(g, len(_payload(code)), code.q, code.d, decode)
-    except ValueError:  # the smaller share does not fit: nothing to refine
-        return code
-    return new if np.sum((decode(new) - g) ** 2) < np.sum((decode(code) - g) ** 2) else code
-
-
 def _best_params(g: np.ndarray, dec: _Decoded) -> tuple[tuple[float, float], np.ndarray]:
     """The ``(lambda, sigma)`` of :data:`PARAMS` whose EED inpainting of the gray or luma plane ``g`` from
     ``dec``'s code is closest to it (as R-EED, the diffusion's parameters are chosen per image), and that
@@ -332,7 +320,6 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
         luma = _inpaint(codes[0].image((H, W)), codes[0].sub.mask, *params)
         iterations = max(1, round(CHROMA_TONAL_SHARE * tonal_iterations))
         for k in range(1, C):  # each may grow into what the planes leave of the budget
-            codes[k] = _refined_chroma(planes[..., k], codes[k], luma, params)
             slack = avail - sum(len(_payload(c)) for c in codes)
             codes[k] = _tonal(planes[..., k], codes[k], iterations, len(_payload(codes[k])) + slack, luma, params)
     cont = Container(header, {SECTION_PHOTO + k: _payload(c, *params) for k, c in enumerate(codes)})
