@@ -86,7 +86,7 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
     """
     mask = np.zeros((H, W), np.bool_)
     listed = np.zeros(H * W, np.bool_)
-    order = np.empty((H * W, 5), np.int64)
+    order = np.empty((H * W, 5), np.int32)  # flat indices: the format caps images at 4 Mpixel
     e = W - 1
     m = _list_point(order, 0, listed, W, 0, 0, -1, -1, -1, -1)
     m = _list_point(order, m, listed, W, 0, e, 0, -1, -1, -1)

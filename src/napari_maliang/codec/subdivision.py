@@ -64,7 +64,7 @@ class Subdivision:
     flags: np.ndarray  # uint8, one per splittable rectangle, pre-order
     depths: np.ndarray  # int64, the depth of each flag
     mask: np.ndarray  # bool (H, W), the stored pixels
-    order: np.ndarray  # int64 (n, 5), the stored pixels in the tree model's order with their predictors
+    order: np.ndarray  # int32 (n, 5), the stored pixels in the tree model's order with their predictors
 
 
 _NO_FLAGS = np.zeros(0, np.uint8)
