@@ -276,13 +276,17 @@ def test_version_1_streams_still_decode(small_stream, small_cartoon):
 
 @pytest.mark.parametrize(
     "data, model_flags",
-    [("photo_streams_2026-12.npz", 0), ("photo_streams_2026-12-05.npz", fmt.FLAG_PREDICTIVE_VALUES)],
+    [
+        ("photo_streams_2026-12.npz", 0),
+        ("photo_streams_2026-12-05.npz", fmt.FLAG_PREDICTIVE_VALUES),
+        ("photo_streams_2026-12-05-tree.npz", fmt.FLAG_TREE_VALUES),
+    ],
 )
 def test_photo_streams_of_older_value_models_still_decode(small_photo_stream, data, model_flags):
-    # photo-mode files written before 2026-12-05 (values in the order-0 model, no flag) and on 2026-12-05 (the
-    # raster model, FLAG_PREDICTIVE_VALUES) decode to the images that their code decoded (tests/codec/data, made
-    # by that code at 0.6 bpp with 2 tonal iterations, the second from astronaut and camera crops); new files
-    # carry the flag of the tree model
+    # photo-mode files written before 2026-12-05 (values in the order-0 model, no flag), on 2026-12-05 (the
+    # raster model, FLAG_PREDICTIVE_VALUES) and that evening (the tree model, FLAG_TREE_VALUES) decode to the
+    # images that their code decoded (tests/codec/data, made by that code at 0.6 bpp with 2 tonal iterations,
+    # the last two from astronaut and camera crops); new files carry the flag of the interleaved model
     from pathlib import Path
 
     old = np.load(Path(__file__).parent / "data" / data)
@@ -292,7 +296,7 @@ def test_photo_streams_of_older_value_models_still_decode(small_photo_stream, da
         out = decode(stream)
         assert out.shape == old[f"{name}_decoded"].shape
         assert np.abs(out.astype(int) - old[f"{name}_decoded"]).max() <= 1  # the solvers' rounding, at most
-    assert fmt.unpack(small_photo_stream).header.flags == fmt.FLAG_TREE_VALUES
+    assert fmt.unpack(small_photo_stream).header.flags == fmt.FLAG_INTERLEAVED
 
 
 def test_bad_photo_streams(small_photo_stream):
@@ -311,7 +315,7 @@ def test_bad_photo_streams(small_photo_stream):
         "q": sec[:k] + b"\x01" + sec[k + 1 :],  # q < 2
         "range": sec[: k + 1] + b"\xff\x00" + sec[k + 3 :],  # lo > hi
         "lambda": sec[: k + 3] + b"\x00" + sec[k + 4 :],
-        "tree length": sec[: k + 5] + fmt.write_varint(10**6),  # longer than the section
+        "stream": sec[: k + 5],  # the flags and values left out: zeros do not make the announced tree
         "missing": None,
     }
     for name, payload in bad.items():

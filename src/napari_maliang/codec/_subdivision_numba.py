@@ -22,7 +22,9 @@ from .subdivision import ORDER0
 
 #: flags at depth 31 and deeper share one context
 MAX_DEPTH_CONTEXT = 31
-DECIDE, READ, DECODE, REFINE = 0, 1, 2, 3
+DECIDE, READ, DECODE, REFINE, ENCODE_PLANE, DECODE_PLANE = 0, 1, 2, 3, 4, 5
+#: classes of the range of a rectangle's corner levels in the interleaved model's flag contexts
+FLAG_RANGE_CLASSES = 4
 
 
 @numba.njit(cache=True, nogil=True)
@@ -72,17 +74,50 @@ def _list_point(order, m, listed, W, y, x, p0, p1, p2, p3) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def traverse(H, W, mode, flags, data, f, a, d, max_flags):
-    """Walk the tree; returns ``(flags, n_flags, mask, depths)``.
+def _flag_context(depth, image, c00, c01, c10, c11, last) -> int:
+    """The interleaved model's context of a split flag: its depth (up to :data:`MAX_DEPTH_CONTEXT`), the range
+    of its rectangle's four corner levels (``image``, flat; :data:`FLAG_RANGE_CLASSES` classes) and the last flag
+    coded at that depth (``last``: 0, 1, or 2 for none)."""
+    lo = min(min(image[c00], image[c01]), min(image[c10], image[c11]))
+    hi = max(max(image[c00], image[c01]), max(image[c10], image[c11]))
+    dc = min(depth, MAX_DEPTH_CONTEXT)
+    return (dc * FLAG_RANGE_CLASSES + min(hi - lo, FLAG_RANGE_CLASSES - 1)) * 3 + last[dc]
+
+
+@numba.njit(cache=True, nogil=True)
+def _code_values(mode, order, start, stop, image, buf, data, st, n0, n1, q, classes) -> bool:
+    """Encode (``ENCODE_PLANE``, into ``buf``) or decode (``DECODE_PLANE``, from ``data``, into ``image``) the
+    levels of the points ``order[start:stop]`` in their tree-model contexts; False for a decoded level >= q."""
+    nb = _value_bits(q)
+    for j in range(start, stop):
+        base = _tree_context(image, order[j], q, classes) << nb
+        if mode == ENCODE_PLANE:
+            _encode_level(buf, st, n0, n1, base, image[order[j, 0]], nb)
+        else:
+            level = _decode_level(data, st, n0, n1, base, nb)
+            if level >= q:
+                return False
+            image[order[j, 0]] = level
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
+def traverse(H, W, mode, flags, data, f, a, d, max_flags, image, q, classes):
+    """Walk the tree; returns ``(flags, n_flags, mask, depths, order, coded)``.
 
     ``mode`` DECIDE: a rectangle is split when ``_estimate_mse > a * l**d`` (``l`` its diagonal, R-EED's rule)
     and the flags are written into a new array; READ: they are read from ``flags``; DECODE: they are decoded
     from the bytes ``data`` (:func:`encode_tree`'s coder) as the walk needs them; REFINE: the tree of
     ``flags``, with every leaf split once whose sum of ``f`` exceeds ``a`` (``f`` the ``(H + 1, W + 1)``
     summed-area table of an error image), into a new array. More than ``max_flags`` flags returns
-    ``n_flags = -1`` (a corrupt tree). ``depths[k]`` is the depth of flag ``k`` (the context). ``order``
-    (also returned, last): one row per stored pixel in the tree model's coding order, its flat index and
-    those of up to four predictors (-1 for none; module docstring).
+    ``n_flags = -1`` (a corrupt tree). ``depths[k]`` is the depth of flag ``k`` (the context). ``order``: one
+    row per stored pixel in the tree model's coding order, its flat index and those of up to four predictors
+    (-1 for none; module docstring). The interleaved model codes the flags and the values in one stream, in the
+    walk's order (each rectangle's flag in :func:`_flag_context`, then the levels of the pixels it adds in
+    their tree-model contexts with ``classes`` range classes, ``q`` levels): ENCODE_PLANE reads the flags from
+    ``flags`` and the levels from ``image`` (flat) and returns the stream as ``coded``; DECODE_PLANE decodes
+    both from ``data``, the levels into ``image`` (flat, ``H W``), and returns ``n_flags = -2`` for a level
+    ``>= q``. ``coded`` is empty in the other modes.
     """
     mask = np.zeros((H, W), np.bool_)
     listed = np.zeros(H * W, np.bool_)
@@ -96,7 +131,20 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
     depths = np.zeros(max_flags, np.int64)
     n0 = np.zeros(MAX_DEPTH_CONTEXT + 1, np.int64)
     n1 = np.zeros(MAX_DEPTH_CONTEXT + 1, np.int64)
-    st = decoder_state(data)
+    interleaved = mode == ENCODE_PLANE or mode == DECODE_PLANE
+    st = encoder_state() if mode == ENCODE_PLANE else decoder_state(data)
+    n_values = (q << _value_bits(q)) * classes if interleaved else 0
+    vn0 = np.zeros(n_values, np.int64)
+    vn1 = np.zeros(n_values, np.int64)
+    fn0 = np.zeros((MAX_DEPTH_CONTEXT + 1) * FLAG_RANGE_CLASSES * 3, np.int64)
+    fn1 = np.zeros((MAX_DEPTH_CONTEXT + 1) * FLAG_RANGE_CLASSES * 3, np.int64)
+    last = np.full(MAX_DEPTH_CONTEXT + 1, 2, np.int64)
+    levels = image if interleaved else np.zeros(0, np.int64)
+    nb = _value_bits(q)
+    buf = np.empty(2 * (flags.shape[0] + nb * (5 * flags.shape[0] + 9)) + 16 if mode == ENCODE_PLANE else 0, np.uint8)
+    if interleaved and not _code_values(mode, order, 0, m, levels, buf, data, st, vn0, vn1, q, classes):
+        return out, -2, mask, depths, order[:m], buf[:0]
+    done = m  # points whose levels are coded
     cols = np.empty((3, W if mode == DECIDE else 0))
     stack = np.empty((256, 6), np.int64)  # y0, y1, x0, x1, depth, 1 for the halves of a refining split
     stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3], stack[0, 4], stack[0, 5] = 0, H - 1, 0, W - 1, 0, 0
@@ -113,7 +161,7 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
         refining = False
         if span >= 2:
             if n >= max_flags:
-                return out, -1, mask, depths, order[:m]
+                return out, -1, mask, depths, order[:m], buf[:0]
             if mode == DECIDE:
                 diag = np.sqrt(float((y1 - y0) ** 2 + (x1 - x0) ** 2))
                 split = _estimate_mse(f, y0, y1, x0, x1, cols) > a * diag**d
@@ -121,7 +169,7 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
             elif mode == REFINE:
                 if not new_half:
                     if k >= flags.shape[0]:
-                        return out, -1, mask, depths, order[:m]
+                        return out, -1, mask, depths, order[:m], buf[:0]
                     split = flags[k] != 0
                     k += 1
                     if not split:
@@ -134,13 +182,24 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
                 _count(n0, n1, ctx, bit)
                 out[n] = bit
                 split = bit != 0
+            elif interleaved:
+                ctx = _flag_context(depth, levels, y0 * W + x0, y0 * W + x1, y1 * W + x0, y1 * W + x1, last)
+                if mode == ENCODE_PLANE:
+                    bit = np.int64(flags[n])
+                    encode_bit(buf, st, _p0(fn0, fn1, ctx), bit)
+                else:
+                    bit = np.int64(decode_bit(data, st, _p0(fn0, fn1, ctx)))
+                _count(fn0, fn1, ctx, bit)
+                last[min(depth, MAX_DEPTH_CONTEXT)] = bit
+                out[n] = bit
+                split = bit != 0
             else:
                 split = out[n] != 0
             depths[n] = depth
             n += 1
         if split:
             if top + 2 > stack.shape[0]:
-                return out, -1, mask, depths, order[:m]
+                return out, -1, mask, depths, order[:m], buf[:0]
             if split_x:
                 xm = (x0 + x1) // 2
                 m = _list_point(order, m, listed, W, y0, xm, y0 * W + x0, y0 * W + x1, -1, -1)
@@ -168,9 +227,17 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags):
                 order, m, listed, W, (y0 + y1) // 2, (x0 + x1) // 2,
                 y0 * W + x0, y0 * W + x1, y1 * W + x0, y1 * W + x1,
             )
+        if interleaved:  # the levels of the pixels this rectangle added, after its flag
+            if not _code_values(mode, order, done, m, levels, buf, data, st, vn0, vn1, q, classes):
+                return out, -2, mask, depths, order[:m], buf[:0]
+            done = m
     if mode == REFINE and k != flags.shape[0]:
-        return out, -1, mask, depths, order[:m]
-    return out, n, mask, depths, order[:m]
+        return out, -1, mask, depths, order[:m], buf[:0]
+    if mode == ENCODE_PLANE:
+        if n != flags.shape[0]:
+            return out, -1, mask, depths, order[:m], buf[:0]
+        return out, n, mask, depths, order[:m], buf[: encode_finish(buf, st)].copy()
+    return out, n, mask, depths, order[:m], buf[:0]
 
 
 @numba.njit(cache=True, nogil=True)

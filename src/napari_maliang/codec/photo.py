@@ -17,8 +17,9 @@ section.
 Section ``SECTION_PHOTO + k`` (plane ``k``)::
 
     varint n_flags, 1 byte q (2..255), 1 byte lo, 1 byte hi (lo <= hi), 1 byte 10 lambda (>= 1),
-    1 byte 10 sigma, varint tree length, tree bytes, value bytes (the rest; their model, :mod:`.subdivision`,
-    from the header's flags: ``FLAG_TREE_VALUES``, else ``FLAG_PREDICTIVE_VALUES`` (raster), else order 0)
+    1 byte 10 sigma, then with the header's ``FLAG_INTERLEAVED`` one stream of flags and values (the rest;
+    :func:`.subdivision.encode_plane`), else varint tree length, tree bytes, value bytes (the rest; their model,
+    :mod:`.subdivision`: ``FLAG_TREE_VALUES``, else ``FLAG_PREDICTIVE_VALUES`` (raster), else order 0)
 
 References: Schmaltz, Peter, Mainberger, Ebel, Weickert & Bruhn, Understanding, optimising, and extending data
 compression with anisotropic diffusion, IJCV 108 (2014); docs/codec.md, "Photo mode".
@@ -33,6 +34,7 @@ import numpy as np
 from napari_maliang._shared.color import rgb_to_ycbcr, ycbcr_to_rgb
 
 from .format import (
+    FLAG_INTERLEAVED,
     FLAG_PREDICTIVE_VALUES,
     FLAG_TREE_VALUES,
     MODE_PHOTO,
@@ -44,7 +46,7 @@ from .format import (
     pack,
     write_varint,
 )
-from .subdivision import ORDER0, RASTER, TREE
+from .subdivision import INTERLEAVED, ORDER0, RASTER, TREE
 
 #: EED parameters written into a plane's section when none is chosen for it (design-set choices)
 LAMBDA = 2.0
@@ -106,11 +108,10 @@ def default_q(bpp: float) -> int:
 
 
 def _payload(code, lam: float = LAMBDA, sigma: float = SIGMA) -> bytes:
-    from .subdivision import encode_points
+    from .subdivision import encode_plane
 
-    tree, values = encode_points(code)
     head = bytes([code.q, int(code.lo), int(code.hi), round(10 * lam), round(10 * sigma)])
-    return write_varint(code.sub.flags.size) + head + write_varint(len(tree)) + tree + values
+    return write_varint(code.sub.flags.size) + head + encode_plane(code)
 
 
 def _plane_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float = SUBDIVISION_EXPONENTS[0]):
@@ -300,7 +301,7 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     H, W, C = f.shape
     budget = int(bpp * H * W / 8)
     planes = np.clip(np.rint(f[..., 0:1] if C == 1 else rgb_to_ycbcr(f, offset=128.0)), 0, 255)
-    header = Header(H, W, C, flags=FLAG_TREE_VALUES, mode=MODE_PHOTO)
+    header = Header(H, W, C, flags=FLAG_INTERLEAVED, mode=MODE_PHOTO)
     empty = Container(header, {SECTION_PHOTO + k: b"" for k in range(C)})
     avail = budget - len(pack(empty)) - 3 * C  # the section lengths' varints grow by up to 3 bytes each
     shares = (1.0,) if C == 1 else COLOUR_SHARES
@@ -332,17 +333,19 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
 def _plane(payload: bytes, shape, model: int, guide: np.ndarray | None = None):
     """Decode one plane's section and inpaint it (``model``: the values' model, :mod:`.subdivision`;
     ``guide``: the decoded luma, for a chroma plane)."""
-    from .subdivision import decode_points, dequantise
+    from .subdivision import decode_plane, decode_points, dequantise
 
     r = Reader(payload)
     n_flags = r.varint()
     q, lo, hi, lam10, sigma10 = r.take(5)
     if q < 2 or lo > hi or lam10 < 1:
         raise CodecError(f"invalid photo-mode parameters (q={q}, range {lo}..{hi}, 10 lambda={lam10})")
-    tree = r.take(r.varint())
-    values = r.take(r.remaining)
     try:
-        mask, levels = decode_points(tree, values, shape, q, n_flags, model)
+        if model == INTERLEAVED:
+            mask, levels = decode_plane(r.take(r.remaining), shape, q, n_flags)
+        else:
+            tree = r.take(r.varint())
+            mask, levels = decode_points(tree, r.take(r.remaining), shape, q, n_flags, model)
     except ValueError as exc:
         raise CodecError(str(exc)) from None
     known = np.zeros(shape)
@@ -360,7 +363,12 @@ def decode(cont: Container, first: tuple | None = None) -> tuple[np.ndarray, np.
     missing = [SECTION_PHOTO + k for k in range(h.channels) if SECTION_PHOTO + k not in cont.sections]
     if missing:
         raise CodecError(f"missing section {missing[0]}")
-    model = TREE if h.flags & FLAG_TREE_VALUES else RASTER if h.flags & FLAG_PREDICTIVE_VALUES else ORDER0
+    model = (
+        INTERLEAVED if h.flags & FLAG_INTERLEAVED
+        else TREE if h.flags & FLAG_TREE_VALUES
+        else RASTER if h.flags & FLAG_PREDICTIVE_VALUES
+        else ORDER0
+    )
     out[..., 0], mask0 = _plane(cont.sections[SECTION_PHOTO], shape, model) if first is None else first
     for k in range(1, h.channels):  # chroma, guided by the decoded luma
         out[..., k] = _plane(cont.sections[SECTION_PHOTO + k], shape, model, guide=out[..., 0])[0]

@@ -43,7 +43,7 @@ import numpy as np
 #: header of a photo-mode section in the estimate (shape, q, value range, parameters)
 HEADER_BITS = 96
 #: value models (module docstring)
-ORDER0, RASTER, TREE = 0, 1, 2
+ORDER0, RASTER, TREE, INTERLEAVED = 0, 1, 2, 3
 #: classes of the predictors' range in the tree model's contexts (0, 1, 2, 3 or more levels) ...
 RANGE_CLASSES = 4
 #: ... in planes of at least this many stored pixels; one class in sparser ones (chroma: 700-1700 pixels at
@@ -52,9 +52,19 @@ RANGE_CLASSES = 4
 RANGE_CLASSES_MIN_POINTS = 4096
 
 
+#: the interleaved model's rule instead (the decoder knows the flags' count, not yet the pixels'): luma planes
+#: have 5000-8000 flags at 0.1 bpp, chroma planes 600-1500, the camera crop above 2000
+RANGE_CLASSES_MIN_FLAGS = 3072
+
+
 def range_classes(points: int) -> int:
     """The tree model's classes of the predictors' range for a plane of ``points`` stored pixels."""
     return RANGE_CLASSES if points >= RANGE_CLASSES_MIN_POINTS else 1
+
+
+def interleaved_range_classes(n_flags: int) -> int:
+    """The interleaved model's classes of the predictors' range for a plane of ``n_flags`` split flags."""
+    return RANGE_CLASSES if n_flags >= RANGE_CLASSES_MIN_FLAGS else 1
 
 
 @dataclass
@@ -70,6 +80,7 @@ class Subdivision:
 _NO_FLAGS = np.zeros(0, np.uint8)
 _NO_BYTES = np.zeros(0, np.uint8)
 _NO_IMAGE = np.zeros((1, 1))
+_NO_LEVELS = np.zeros(0, np.int64)
 
 
 def _max_flags(shape) -> int:
@@ -102,8 +113,8 @@ def subdivide(f: np.ndarray, a: float, d: float = -1.0) -> Subdivision:
     if not (np.isfinite(a) and a >= 0 and np.isfinite(d)):
         raise ValueError(f"need a finite threshold a >= 0 and exponent d (got a={a}, d={d})")
     H, W = g.shape
-    flags, n, mask, depths, order = traverse(
-        H, W, DECIDE, _NO_FLAGS, _NO_BYTES, g, float(a), float(d), _max_flags(g.shape)
+    flags, n, mask, depths, order, _ = traverse(
+        H, W, DECIDE, _NO_FLAGS, _NO_BYTES, g, float(a), float(d), _max_flags(g.shape), _NO_LEVELS, 2, 1
     )
     return Subdivision(flags[:n].copy(), depths[:n].copy(), mask, order)
 
@@ -118,7 +129,7 @@ def read_tree(flags: np.ndarray, shape) -> Subdivision:
 
     H, W = _shape(shape)
     fl = np.ascontiguousarray(flags, dtype=np.uint8)
-    _, n, mask, depths, order = traverse(H, W, READ, fl, _NO_BYTES, _NO_IMAGE, 0.0, 0.0, fl.size)
+    _, n, mask, depths, order, _ = traverse(H, W, READ, fl, _NO_BYTES, _NO_IMAGE, 0.0, 0.0, fl.size, _NO_LEVELS, 2, 1)
     if n != fl.size:
         raise ValueError(f"corrupt subdivision tree: {fl.size} flags given, the tree uses {'more' if n < 0 else n}")
     return Subdivision(fl, depths, mask, order)
@@ -254,7 +265,9 @@ def refine(f: np.ndarray, code: PointCode, integral: np.ndarray, t: float) -> Po
     table = np.ascontiguousarray(integral, np.float64)
     if table.shape != (H + 1, W + 1):
         raise ValueError(f"need a {(H + 1, W + 1)} summed-area table for a {g.shape} image, got {table.shape}")
-    flags, n, mask, depths, order = traverse(H, W, REFINE, fl, _NO_BYTES, table, float(t), 0.0, _max_flags(g.shape))
+    flags, n, mask, depths, order, _ = traverse(
+        H, W, REFINE, fl, _NO_BYTES, table, float(t), 0.0, _max_flags(g.shape), _NO_LEVELS, 2, 1
+    )
     if n < 0:
         raise ValueError("the tree to refine does not cover this image")
     sub = Subdivision(flags[:n].copy(), depths[:n].copy(), mask, order)
@@ -313,6 +326,16 @@ def encode_points(code: PointCode, model: int = TREE) -> tuple[bytes, bytes]:
     return tree.tobytes(), values.tobytes()
 
 
+def _check_stream(shape, q: int, n_flags: int) -> tuple[int, int]:
+    """``(H, W)`` of a coded plane's ``shape`` after checking its ``q`` and flag count (``ValueError``)."""
+    H, W = _shape(shape)
+    if not 2 <= q <= 256:  # the section stores q in one byte; the coder's counts grow as q squared
+        raise ValueError(f"q must be in 2..256, got {q}")
+    if not 0 <= n_flags <= _max_flags((H, W)):
+        raise ValueError(f"corrupt subdivision tree: {n_flags} flags for a {H}x{W} image")
+    return H, W
+
+
 def decode_points(
     tree: bytes, values: bytes, shape, q: int, n_flags: int, model: int = TREE
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -321,13 +344,9 @@ def decode_points(
     fewer, or a level ``>= q``."""
     from ._subdivision_numba import DECODE, decode_levels, decode_tree_levels, traverse
 
-    H, W = _shape(shape)
-    if not 2 <= q <= 256:  # the section stores q in one byte; the coder's counts grow as q squared
-        raise ValueError(f"q must be in 2..256, got {q}")
-    if not 0 <= n_flags <= _max_flags((H, W)):
-        raise ValueError(f"corrupt subdivision tree: {n_flags} flags for a {H}x{W} image")
+    H, W = _check_stream(shape, q, n_flags)
     data = np.frombuffer(tree, np.uint8)
-    _, n, mask, _, order = traverse(H, W, DECODE, _NO_FLAGS, data, _NO_IMAGE, 0.0, 0.0, n_flags)
+    _, n, mask, _, order, _ = traverse(H, W, DECODE, _NO_FLAGS, data, _NO_IMAGE, 0.0, 0.0, n_flags, _NO_LEVELS, 2, 1)
     if n != n_flags:
         raise ValueError(f"corrupt subdivision tree: {n_flags} flags announced, the tree uses {'more' if n < 0 else n}")
     coded = np.frombuffer(values, np.uint8)
@@ -340,3 +359,39 @@ def decode_points(
     if not ok:
         raise ValueError(f"corrupt values: a level >= q = {q}")
     return mask, levels
+
+
+def encode_plane(code: PointCode) -> bytes:
+    """The interleaved model (:data:`INTERLEAVED`): the split flags and the levels of ``code`` in one
+    range-coded stream, in the walk's order (``_subdivision_numba.traverse``, mode ``ENCODE_PLANE``): each
+    rectangle's flag in the context of its depth, of the range of its four corner levels (known by then) and of
+    the last flag at its depth, then the levels of the pixels it adds in the tree model's contexts."""
+    from ._subdivision_numba import ENCODE_PLANE, traverse
+
+    sub = code.sub
+    H, W = sub.mask.shape
+    image = np.full(H * W, -1, np.int64)
+    image[np.flatnonzero(sub.mask)] = code.levels
+    fl = np.ascontiguousarray(sub.flags, np.uint8)
+    q, classes = int(code.q), interleaved_range_classes(fl.size)
+    _, n, _, _, _, coded = traverse(H, W, ENCODE_PLANE, fl, _NO_BYTES, _NO_IMAGE, 0.0, 0.0, fl.size, image, q, classes)
+    if n != fl.size:
+        raise ValueError("the flags do not describe one tree over the code's image")
+    return coded.tobytes()
+
+
+def decode_plane(stream: bytes, shape, q: int, n_flags: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`encode_plane`: ``(mask, levels)``, the levels in raster order of the mask;
+    ``ValueError`` for a tree that needs more flags or fewer than ``n_flags``, or a level ``>= q``."""
+    from ._subdivision_numba import DECODE_PLANE, traverse
+
+    H, W = _check_stream(shape, q, n_flags)
+    image = np.full(H * W, -1, np.int64)
+    data = np.frombuffer(stream, np.uint8)
+    classes = interleaved_range_classes(n_flags)
+    _, n, mask, _, _, _ = traverse(H, W, DECODE_PLANE, _NO_FLAGS, data, _NO_IMAGE, 0.0, 0.0, n_flags, image, int(q), classes)
+    if n == -2:
+        raise ValueError(f"corrupt values: a level >= q = {q}")
+    if n != n_flags:
+        raise ValueError(f"corrupt subdivision tree: {n_flags} flags announced, the tree uses {'more' if n < 0 else n}")
+    return mask, image[np.flatnonzero(mask)]
