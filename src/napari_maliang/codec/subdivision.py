@@ -16,21 +16,28 @@ centre's residual. It stands in for R-EED's local EED inpainting of the rectangl
 whole image by EED (:mod:`.eed`) from all stored pixels.
 
 Rates: :func:`code_bits` estimates the ideal adaptive code length ``-sum log2 p`` of the split flags
-(Krichevsky-Trofimov counts per tree depth) and of the quantised values (adaptive KT counts over the ``q``
-levels per context of the value model); :func:`encode_points` codes them for real with the project's binary
-range coder (:mod:`._edge_numba`; the values binarised along a binary tree with one context per node and model
-context), within 2 % of the estimate. :func:`decode_points` walks the tree while decoding it.
+(Krichevsky-Trofimov counts per tree depth) and of the quantised values in the tree model (adaptive KT counts
+over the ``q`` levels per context); :func:`encode_points` codes the tree and the values for real with the
+project's binary range coder (:mod:`._edge_numba`; the values binarised along a binary tree with one context
+per node and model context), within 2 % of the estimate, and :func:`decode_points` walks the tree while
+decoding it. :func:`encode_plane` / :func:`decode_plane` code both in one stream (the model the encoder
+writes; the byte searches measure its real size).
 
-Value models (what the values' contexts are): :data:`TREE` (files since 2026-12-06) codes the stored pixels
-coarse to fine, in the order the tree's walk meets them, each in the context of its level predicted from the
-corners of the rectangle side or the rectangle that it halves or centres (their mean) and, in planes of at
-least :data:`RANGE_CLASSES_MIN_POINTS` stored pixels, of those corners' range (:func:`range_classes`,
-:func:`tree_contexts`). On the planes of the fast setting's files of codec photo sets 3 and 5 (seen photos,
-0.1 and 0.2 bpp) the values' code is 4.5 / 6.3 % shorter than in the raster model for the luma, 0.8 / 1.9 %
-for the sparse chroma planes, where the range classes would cost more to learn than they save (+4 / +0.7 %). :data:`RASTER` (files
-of 2026-12-05) codes them in raster order in the context of the level predicted from the previous stored
-pixel of the row and of the column; :data:`ORDER0` (before) in one context. The ``.mlg`` sections around them:
-:mod:`.photo`.
+Value models (what the values' contexts are): :data:`INTERLEAVED` (files since 2026-12-05, late) codes each
+rectangle's split flag and then the levels of the pixels it adds, in one stream in the walk's order: the flag
+in the context of its depth, of the range of the rectangle's four corner levels (known to the decoder by then)
+and of the last flag at its depth, the levels as in the tree model, with range classes in planes of at least
+:data:`RANGE_CLASSES_MIN_FLAGS` flags (:func:`interleaved_range_classes`). On the fast setting's planes of
+codec photo sets 3 and 5 (seen photos) the luma's flags are 15 % shorter than with depth contexts alone, the
+chroma's 4 %. :data:`TREE` (files of 2026-12-05 evening) codes the tree first, then the stored pixels coarse to
+fine, in the order the tree's walk meets them, each in the context of its level predicted from the corners of
+the rectangle side or the rectangle that it halves or centres (their mean) and, in planes of at least
+:data:`RANGE_CLASSES_MIN_POINTS` stored pixels, of those corners' range (:func:`range_classes`,
+:func:`tree_contexts`): on the same planes the values' code is 4.5 / 6.3 % shorter than in the raster model for
+the luma at 0.1 / 0.2 bpp, 0.8 / 1.9 % for the sparse chroma planes, where the range classes would cost more to
+learn than they save (+4 / +0.7 %). :data:`RASTER` (files of 2026-12-05) codes them in raster order in the
+context of the level predicted from the previous stored pixel of the row and of the column; :data:`ORDER0`
+(before) in one context. The ``.mlg`` sections around them: :mod:`.photo`.
 """
 
 from __future__ import annotations
