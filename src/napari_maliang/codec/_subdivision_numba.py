@@ -133,14 +133,14 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags, image, q, classes):
     n1 = np.zeros(MAX_DEPTH_CONTEXT + 1, np.int64)
     interleaved = mode == ENCODE_PLANE or mode == DECODE_PLANE
     st = encoder_state() if mode == ENCODE_PLANE else decoder_state(data)
-    n_values = (q << _value_bits(q)) * classes if interleaved else 0
+    nb = _value_bits(q)
+    n_values = (q << nb) * classes if interleaved else 0
     vn0 = np.zeros(n_values, np.int64)
     vn1 = np.zeros(n_values, np.int64)
     fn0 = np.zeros((MAX_DEPTH_CONTEXT + 1) * FLAG_RANGE_CLASSES * 3, np.int64)
     fn1 = np.zeros((MAX_DEPTH_CONTEXT + 1) * FLAG_RANGE_CLASSES * 3, np.int64)
     last = np.full(MAX_DEPTH_CONTEXT + 1, 2, np.int64)
     levels = image if interleaved else np.zeros(0, np.int64)
-    nb = _value_bits(q)
     buf = np.empty(2 * (flags.shape[0] + nb * (5 * flags.shape[0] + 9)) + 16 if mode == ENCODE_PLANE else 0, np.uint8)
     if interleaved and not _code_values(mode, order, 0, m, levels, buf, data, st, vn0, vn1, q, classes):
         return out, -2, mask, depths, order[:m], buf[:0]

@@ -9,7 +9,8 @@ outwards on :data:`Q_LADDER`, :data:`Q_LADDER_FAST` at the fast setting, while t
 to the image (:func:`_best_code`), and its last bytes spent splitting the leaves of largest decoded error
 (:func:`_refined`); chroma ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design photos), optionally tonally optimised for the decoder (:mod:`.tonal`; ``tonal_iterations`` conjugate-gradient
 iterations for the luma, a quarter of them for each chroma plane: 0 is the fast setting, :data:`BEST_TONAL`
-the best), and range-coded (split flags and values in one stream in the tree's order, :func:`.subdivision.encode_plane`), with the EED parameters ``lambda, sigma`` chosen per image among
+the best), and range-coded (split flags and values in one stream in the tree's order,
+:func:`.subdivision.encode_plane`), with the EED parameters ``lambda, sigma`` chosen per image among
 :data:`PARAMS` on the luma's unoptimised values (:func:`_best_params`). Decoder: the tree and
 the values decoded, every plane inpainted by EED (:mod:`.eed`) with the ``lambda`` and ``sigma`` stored in its
 section.

@@ -212,13 +212,20 @@ def code_points(f: np.ndarray, a: float, d: float = -1.0, q: int = 16) -> PointC
     return PointCode(sub, levels, q, lo, hi, d)
 
 
+def _level_image(mask: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """The ``levels`` (raster order of ``mask``) on the flat image of ``mask``'s size, -1 where none is stored:
+    what the tree and interleaved models' coders index by flat pixel."""
+    image = np.full(mask.size, -1, np.int64)
+    image[np.flatnonzero(mask)] = levels
+    return image
+
+
 def tree_contexts(sub: Subdivision, levels: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
     """The tree model's symbols and contexts: the levels (``levels`` in raster order of ``sub.mask``) in the
     tree's coding order, and each one's context, its level predicted from its predictors (their mean rounded
     half up, ``q // 2`` without any) times the plane's :func:`range_classes` plus their range capped below it;
     the vectorised twin of the coder's ``_subdivision_numba._tree_context``."""
-    image = np.full(sub.mask.size, -1, np.int64)
-    image[np.flatnonzero(sub.mask)] = levels
+    image = _level_image(sub.mask, levels)
     pred = sub.order[:, 1:]
     known = pred >= 0
     values = np.where(known, image[np.maximum(pred, 0)], 0)
@@ -324,9 +331,7 @@ def encode_points(code: PointCode, model: int = TREE) -> tuple[bytes, bytes]:
     tree = encode_tree(np.ascontiguousarray(sub.flags, np.uint8), np.ascontiguousarray(sub.depths))
     levels = np.ascontiguousarray(code.levels, np.int64)
     if model == TREE:
-        image = np.full(sub.mask.size, -1, np.int64)
-        image[np.flatnonzero(sub.mask)] = levels
-        values = encode_tree_levels(image, sub.order, int(code.q), range_classes(len(sub.order)))
+        values = encode_tree_levels(_level_image(sub.mask, levels), sub.order, int(code.q), range_classes(len(sub.order)))
     else:
         ys, xs = np.nonzero(sub.mask)
         values = encode_levels(levels, int(code.q), ys, xs, sub.mask.shape[1], model)
@@ -377,8 +382,7 @@ def encode_plane(code: PointCode) -> bytes:
 
     sub = code.sub
     H, W = sub.mask.shape
-    image = np.full(H * W, -1, np.int64)
-    image[np.flatnonzero(sub.mask)] = code.levels
+    image = _level_image(sub.mask, code.levels)
     fl = np.ascontiguousarray(sub.flags, np.uint8)
     q, classes = int(code.q), interleaved_range_classes(fl.size)
     _, n, _, _, _, coded = traverse(H, W, ENCODE_PLANE, fl, _NO_BYTES, _NO_IMAGE, 0.0, 0.0, fl.size, image, q, classes)
