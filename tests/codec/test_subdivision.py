@@ -4,11 +4,15 @@ import numpy as np
 import pytest
 
 from napari_maliang.codec.subdivision import (
+    PointCode,
     adaptive_bits,
     code_at_rate,
     dequantise,
+    last_splits,
+    merge,
     quantise,
     read_tree,
+    rect_keys,
     refine,
     refine_within,
     subdivide,
@@ -257,3 +261,46 @@ def test_refine_within_fills_the_budget_largest_error_first(photo):
     assert refine_within(photo, code, np.zeros(photo.shape), lambda c: True) is code
     with pytest.raises(ValueError, match="summed-area table"):
         refine(photo, code, np.zeros(photo.shape), 1.0)
+
+
+def test_last_splits_and_merge_known_answer():
+    # 5x5: the root is halved across x into [0..4] x [0..2] and [0..4] x [0..4] x [2..4], each splittable once
+    # more (flags 1, 0, 0); the root's split is the only one with two leaves, and undoing it leaves one flag
+    g = np.arange(25.0).reshape(5, 5)
+    tree = read_tree(np.array([1, 0, 0], np.uint8), g.shape)
+    code = PointCode(tree, quantise(g[tree.mask], 16, 0, 24), 16, 0.0, 24.0)
+    np.testing.assert_array_equal(last_splits(tree), [[0, 4, 0, 4]])
+    root = merge(g, code, last_splits(tree))
+    np.testing.assert_array_equal(root.sub.flags, [0])
+    assert root.sub.mask.sum() == 5 and root.sub.mask[2, 2]
+    np.testing.assert_array_equal(root.levels, quantise(g[root.sub.mask], 16, 0, 24))
+    assert rect_keys([[0, 4, 0, 4], [0, 4, 0, 2]], g.shape).tolist() == [24, 22]
+
+
+def test_merge_undoes_exactly_the_given_splits(photo):
+    from napari_maliang.codec._subdivision_numba import tree_nodes
+
+    code = code_at_rate(photo, 0.3)
+    rects = last_splits(code.sub)
+    assert 10 < len(rects) < code.sub.flags.sum()
+
+    def split_rects(sub):
+        _, nodes = tree_nodes(*photo.shape, sub.flags, np.zeros(0, np.int64), False, sub.flags.size)
+        return nodes[sub.flags == 1]
+
+    splits = split_rects(code.sub)
+    for y0, y1, x0, x1 in rects:  # a last split's halves are leaves: no other split rectangle inside it
+        inside = (splits[:, 0] >= y0) & (splits[:, 1] <= y1) & (splits[:, 2] >= x0) & (splits[:, 3] <= x1)
+        assert inside.sum() == 1
+    undone = rects[::3]
+    merged = merge(photo, code, undone)
+    assert set(rect_keys(split_rects(merged.sub), photo.shape).tolist()) == set(
+        rect_keys(splits, photo.shape).tolist()
+    ) - set(rect_keys(undone, photo.shape).tolist())
+    centres = np.zeros(photo.shape, bool)
+    for y0, y1, x0, x1 in undone:  # each undone split is a leaf: its corners and centre are stored
+        assert merged.sub.mask[[y0, y0, y1, y1, (y0 + y1) // 2], [x0, x1, x0, x1, (x0 + x1) // 2]].all()
+        centres[(y0 + y1) // 2, (x0 + x1) // 2] = True
+    assert not (merged.sub.mask & ~code.sub.mask & ~centres).any() and merged.sub.mask.sum() < code.sub.mask.sum()
+    np.testing.assert_array_equal(merged.levels, quantise(photo[merged.sub.mask], code.q, code.lo, code.hi))
+    np.testing.assert_array_equal(merge(photo, code, rects[:0]).sub.flags, code.sub.flags)

@@ -2,7 +2,8 @@
 
 One traversal serves the encoder (``decide``: split flags chosen from the image) and the decoder (flags read),
 so both walk the same tree: depth first, pre-order, the first half (top or left) before the second; the
-encoder's ``refine`` walks a given tree and splits those of its leaves whose decoded error is largest. A
+encoder's ``refine`` walks a given tree and splits those of its leaves whose decoded error is largest, and
+:func:`tree_nodes` lists a tree's rectangles or rebuilds a tree from the set of its split rectangles. A
 rectangle is the inclusive pixel range ``[y0, y1] x [x0, x1]``; it is split in the middle of its longer side
 (ties: across x), the two halves sharing the middle line, when that side spans at least 2 pixel steps;
 otherwise it is a leaf and costs no flag. Every leaf marks its four corners and its centre
@@ -238,6 +239,49 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags, image, q, classes):
             return out, -1, mask, depths, order[:m], buf[:0]
         return out, n, mask, depths, order[:m], buf[: encode_finish(buf, st)].copy()
     return out, n, mask, depths, order[:m], buf[:0]
+
+
+@numba.njit(cache=True, nogil=True)
+def tree_nodes(H, W, flags, keys, by_keys, max_flags):
+    """The tree's splittable rectangles in the walk's order: ``(flags, rects)``, ``rects[k]`` the inclusive
+    ``y0, y1, x0, x1`` of flag ``k``. A rectangle is split when its flag in ``flags`` is 1 (``by_keys`` False)
+    or when its key :func:`.subdivision.rect_keys` is in the sorted ``keys`` (True: how the encoder edits a tree,
+    e.g. undoing chosen splits). ``n`` flags beyond ``flags`` (or ``max_flags``) return empty arrays."""
+    out = np.zeros(flags.shape[0] if not by_keys else max_flags, np.uint8)
+    rects = np.empty((out.shape[0], 4), np.int64)
+    stack = np.empty((256, 4), np.int64)
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = 0, H - 1, 0, W - 1
+    top = 1
+    n = 0
+    size = H * W
+    while top > 0:
+        top -= 1
+        y0, y1, x0, x1 = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
+        split_x = (x1 - x0) >= (y1 - y0)
+        split = False
+        if ((x1 - x0) if split_x else (y1 - y0)) >= 2:
+            if n >= out.shape[0] or top + 2 > stack.shape[0]:
+                return out[:0], rects[:0]
+            if by_keys:
+                key = (y0 * W + x0) * size + (y1 * W + x1)
+                i = np.searchsorted(keys, key)
+                out[n] = 1 if i < keys.shape[0] and keys[i] == key else 0
+            else:
+                out[n] = flags[n]
+            rects[n, 0], rects[n, 1], rects[n, 2], rects[n, 3] = y0, y1, x0, x1
+            split = out[n] != 0
+            n += 1
+        if split:  # as traverse: the first half (top or left) on top of the stack
+            if split_x:
+                xm = (x0 + x1) // 2
+                stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = y0, y1, xm, x1
+                stack[top + 1, 0], stack[top + 1, 1], stack[top + 1, 2], stack[top + 1, 3] = y0, y1, x0, xm
+            else:
+                ym = (y0 + y1) // 2
+                stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = ym, y1, x0, x1
+                stack[top + 1, 0], stack[top + 1, 1], stack[top + 1, 2], stack[top + 1, 3] = y0, ym, x0, x1
+            top += 2
+    return out[:n].copy(), rects[:n].copy()
 
 
 @numba.njit(cache=True, nogil=True)

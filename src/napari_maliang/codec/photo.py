@@ -6,8 +6,9 @@ fits its share of the budget: gray all of it, colour 80 % luma and 10 % for each
 reduced density as in R-EED), the stored pixels' values quantised to ``q`` levels between the plane's minimum
 and maximum (its brightness and contrast range; for the gray or luma plane ``q`` from 8, 12, 16 walked
 outwards on :data:`Q_LADDER`, :data:`Q_LADDER_FAST` at the fast setting, while the decoded plane comes closer
-to the image (:func:`_best_code`), and its last bytes spent splitting the leaves of largest decoded error
-(:func:`_refined`); chroma ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design photos), optionally tonally optimised for the decoder (:mod:`.tonal`; ``tonal_iterations`` conjugate-gradient
+to the image (:func:`_best_code`), its last bytes spent splitting the leaves of largest decoded error
+(:func:`_refined`) and then a share of them moved from the splits that the decoder says helped least
+(:func:`_swapped`); chroma ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design photos), optionally tonally optimised for the decoder (:mod:`.tonal`; ``tonal_iterations`` conjugate-gradient
 iterations for the luma, a quarter of them for each chroma plane: 0 is the fast setting, :data:`BEST_TONAL`
 the best), and range-coded (split flags and values in one stream in the tree's order,
 :func:`.subdivision.encode_plane`), with the EED parameters ``lambda, sigma`` chosen per image among
@@ -96,6 +97,13 @@ SUBDIVISION_EXPONENTS = (-1.5, -2.5)
 #: gained less or lost (0.6 in three rounds: -0.27 to +0.56): the greedy splits then replace too much of the
 #: subdivision's balance
 REFINE_START = 0.9
+#: the share of the refined plane's bytes then taken back from the splits that helped least, as measured by the
+#: decoder (:func:`_swapped`), and spent again on the leaves of largest decoded error. On the luma of codec photo
+#: sets 3 and 5 (fast setting's q and d, no tonal optimisation, 2026-12-05 late; seen photos) 0.05 gained +0.28
+#: dB at 0.1 bpp (24 of 24 up, +0.07 to +0.69) and +0.26 dB on set 3 at 0.2 bpp (12 of 12), 0.1 gained less
+#: (+0.20 to +0.26 dB), and merging before the refinement instead of after it +0.08 dB; a second round gained
+#: +0.01 dB more
+SWAP_SHARE = 0.05
 #: the chroma planes' tonal iterations as a share of the luma's
 CHROMA_TONAL_SHARE = 0.25
 #: the best setting's ``tonal_iterations`` (encode <= 60 s per 512x512 colour photo on the shared 2-core
@@ -248,9 +256,8 @@ def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER) -> _Decoded:
 
 
 def _refined(g: np.ndarray, nbytes: int, best: _Decoded) -> _Decoded:
-    """The plane subdivided with ``best``'s ``q`` and ``d`` into :data:`REFINE_START` of ``nbytes``, decoded,
-    and the leaves with the largest decoded error split until ``nbytes`` are full
-    (:func:`.subdivision.refine_within`); ``best`` when that does not decode closer to ``g``."""
+    """The plane of ``best``'s ``q`` and ``d`` subdivided, refined and swapped by its decoded error
+    (:func:`_refined_at_bytes`); ``best`` when that does not decode closer to ``g``."""
     try:
         new = _Decoded.of(_refined_at_bytes(g, nbytes, best.code.q, best.code.d), g.shape)
     except ValueError:  # the smaller share does not fit: nothing to refine
@@ -266,14 +273,53 @@ def _decoder(shape, params=(LAMBDA, SIGMA), guide: np.ndarray | None = None):
 
 def _refined_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float, decode=None):
     """:func:`_plane_at_bytes` at :data:`REFINE_START` of ``nbytes``, decoded (``decode``: a code's decoded
-    plane, by default the luma's EED with the default parameters), then its leaves of largest decoded error
-    split until ``nbytes`` are full (:func:`.subdivision.refine_within`); ``ValueError`` when the smaller share
-    does not fit."""
+    plane, by default the luma's EED with the default parameters), its leaves of largest decoded error split
+    until ``nbytes`` are full (:func:`.subdivision.refine_within`), then :func:`_swapped` when that decodes
+    closer; ``ValueError`` when the smaller share does not fit."""
     from .subdivision import refine_within
 
+    decode = (lambda c: _Decoded.of(c, g.shape).plane) if decode is None else decode
     start = _plane_at_bytes(g, int(REFINE_START * nbytes), q, d)
-    plane = _Decoded.of(start, g.shape).plane if decode is None else decode(start)
-    return refine_within(g, start, (plane - g) ** 2, lambda c: len(_payload(c)) <= nbytes)
+    refined = refine_within(g, start, (decode(start) - g) ** 2, lambda c: len(_payload(c)) <= nbytes)
+    plane = decode(refined)
+    swapped = _swapped(g, nbytes, refined, plane, decode)
+    if swapped is refined or np.sum((decode(swapped) - g) ** 2) >= np.sum((plane - g) ** 2):
+        return refined
+    return swapped
+
+
+def _swapped(g: np.ndarray, nbytes: int, code, plane: np.ndarray, decode):
+    """``code`` (decoded: ``plane``) with :data:`SWAP_SHARE` of ``nbytes`` moved from the splits that helped
+    least to the leaves of largest decoded error.
+
+    The gain of each last split (two leaves, :func:`.subdivision.last_splits`) is measured by the decoder: the
+    increase of the squared error over its rectangle when all of them are undone at once (one more decoding).
+    The splits of least gain are undone until the plane fits ``(1 - SWAP_SHARE) nbytes``; then
+    :func:`.subdivision.refine_within` splits the leaves of largest error until ``nbytes`` are full, the error
+    of an undone split's rectangle counted as its measured gain (so a split that did not help is not redone
+    for the error that it left). The subdivision's estimate and the refinement rank rectangles by their
+    error; the decoder says what a split gains."""
+    from .subdivision import last_splits, merge, refine_within, summed_area
+
+    rects = last_splits(code.sub)
+    if not len(rects):
+        return code
+    error = (plane - g) ** 2
+    loss = (decode(merge(g, code, rects)) - g) ** 2 - error
+    table = summed_area(loss)
+    y0, y1, x0, x1 = rects.T
+    gain = table[y1 + 1, x1 + 1] - table[y0, x1 + 1] - table[y1 + 1, x0] + table[y0, x0]
+    rects = rects[np.argsort(gain, kind="stable")]
+    lo, hi = 0, len(rects)  # the fewest undone splits that free the share (the size falls as more are undone)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if len(_payload(merge(g, code, rects[:mid]))) <= (1 - SWAP_SHARE) * nbytes:
+            hi = mid
+        else:
+            lo = mid + 1
+    for r0, r1, c0, c1 in rects[:lo]:
+        error[r0 : r1 + 1, c0 : c1 + 1] = np.maximum(loss[r0 : r1 + 1, c0 : c1 + 1], 0)
+    return refine_within(g, merge(g, code, rects[:lo]), error, lambda c: len(_payload(c)) <= nbytes)
 
 
 def _best_params(g: np.ndarray, dec: _Decoded) -> tuple[tuple[float, float], np.ndarray]:

@@ -312,6 +312,48 @@ def refine_within(f: np.ndarray, code: PointCode, error: np.ndarray, fits, itera
     return best
 
 
+def rect_keys(rects: np.ndarray, shape) -> np.ndarray:
+    """One int64 key per inclusive rectangle ``y0, y1, x0, x1`` (rows of ``rects``) of an image of ``shape``:
+    its first and last pixels' flat indices (a tree's rectangles are told apart by them)."""
+    H, W = _shape(shape)
+    y0, y1, x0, x1 = np.asarray(rects, np.int64).reshape(-1, 4).T
+    return (y0 * W + x0) * (H * W) + (y1 * W + x1)
+
+
+def last_splits(sub: Subdivision) -> np.ndarray:
+    """The rectangles ``(n, 4)``, rows ``y0, y1, x0, x1``, whose split gave two leaves: the splits that can be
+    undone one by one without touching any other (:func:`merge`)."""
+    from ._subdivision_numba import tree_nodes
+
+    shape = sub.mask.shape
+    fl = np.ascontiguousarray(sub.flags, np.uint8)
+    _, rects = tree_nodes(*shape, fl, _NO_LEVELS, False, fl.size)
+    split = rects[fl == 1]
+    keys = np.sort(rect_keys(split, shape))
+    y0, y1, x0, x1 = split.T
+    across_x = (x1 - x0) >= (y1 - y0)  # traverse's rule: the longer side is halved, ties across x
+    xm, ym = (x0 + x1) // 2, (y0 + y1) // 2
+    first = np.stack([y0, np.where(across_x, y1, ym), x0, np.where(across_x, xm, x1)], 1)
+    second = np.stack([np.where(across_x, y0, ym), y1, np.where(across_x, xm, x0), x1], 1)
+    leaves = ~np.isin(rect_keys(first, shape), keys) & ~np.isin(rect_keys(second, shape), keys)
+    return split[leaves]
+
+
+def merge(f: np.ndarray, code: PointCode, rects: np.ndarray) -> PointCode:
+    """``code``'s tree with the splits of ``rects`` (rows of :func:`last_splits`) undone, each such rectangle a
+    leaf; its stored pixels quantised from ``f`` as in ``code`` (same ``q``, range and ``d``)."""
+    from ._subdivision_numba import tree_nodes
+
+    shape = code.sub.mask.shape
+    fl = np.ascontiguousarray(code.sub.flags, np.uint8)
+    _, nodes = tree_nodes(*shape, fl, _NO_LEVELS, False, fl.size)
+    kept = np.setdiff1d(rect_keys(nodes[fl == 1], shape), rect_keys(rects, shape))
+    flags, _ = tree_nodes(*shape, _NO_FLAGS, kept, True, fl.size)
+    sub = read_tree(flags, shape)
+    levels = quantise(np.asarray(f, float)[sub.mask], code.q, code.lo, code.hi)
+    return PointCode(sub, levels, code.q, code.lo, code.hi, code.d)
+
+
 def code_at_rate(f: np.ndarray, bpp: float, d: float = -1.0, q: int = 16, iterations: int = 24) -> PointCode:
     """:func:`code_within` an estimated size of ``bpp * H * W`` bits."""
     budget = bpp * np.asarray(f).size
