@@ -275,6 +275,13 @@ def test_last_splits_and_merge_known_answer():
     assert root.sub.mask.sum() == 5 and root.sub.mask[2, 2]
     np.testing.assert_array_equal(root.levels, quantise(g[root.sub.mask], 16, 0, 24))
     assert rect_keys([[0, 4, 0, 4], [0, 4, 0, 2]], g.shape).tolist() == [24, 22]
+    from napari_maliang.codec._subdivision_numba import tree_nodes
+
+    flags, rects = tree_nodes(5, 5, np.array([1, 0, 0], np.uint8), np.zeros(0, np.int64), False, 3)
+    np.testing.assert_array_equal(rects, [[0, 4, 0, 4], [0, 4, 0, 2], [0, 4, 2, 4]])
+    for short in ([1, 0], [1]):  # the tree needs a third flag: empty arrays, never a read past the end
+        flags, rects = tree_nodes(5, 5, np.array(short, np.uint8), np.zeros(0, np.int64), False, 3)
+        assert flags.size == 0 and rects.shape == (0, 4)
 
 
 def test_merge_undoes_exactly_the_given_splits(photo):

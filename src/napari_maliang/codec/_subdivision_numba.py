@@ -246,7 +246,8 @@ def tree_nodes(H, W, flags, keys, by_keys, max_flags):
     """The tree's splittable rectangles in the walk's order: ``(flags, rects)``, ``rects[k]`` the inclusive
     ``y0, y1, x0, x1`` of flag ``k``. A rectangle is split when its flag in ``flags`` is 1 (``by_keys`` False)
     or when its key :func:`.subdivision.rect_keys` is in the sorted ``keys`` (True: how the encoder edits a tree,
-    e.g. undoing chosen splits). ``n`` flags beyond ``flags`` (or ``max_flags``) return empty arrays."""
+    e.g. undoing chosen splits). A tree that needs more flags than ``flags`` holds (with ``by_keys``: more
+    than ``max_flags``) or is deeper than the walk's stack gives empty arrays."""
     out = np.zeros(flags.shape[0] if not by_keys else max_flags, np.uint8)
     rects = np.empty((out.shape[0], 4), np.int64)
     stack = np.empty((256, 4), np.int64)
