@@ -150,7 +150,7 @@ def test_swap_moves_bytes_from_splits_that_did_not_help(camera):
     assert len(photo._payload(new)) <= 400
 
     def splits(c):
-        _, rects = tree_nodes(*g.shape, c.sub.flags, np.zeros(0, np.int64), False, c.sub.flags.size)
+        _, rects, _ = tree_nodes(*g.shape, c.sub.flags, np.zeros(0, np.int64), False, c.sub.flags.size)
         return {tuple(r) for r in rects[c.sub.flags == 1].tolist()}
 
     undone, added = splits(code) - splits(new), splits(new) - splits(code)

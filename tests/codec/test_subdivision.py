@@ -277,10 +277,11 @@ def test_last_splits_and_merge_known_answer():
     assert rect_keys([[0, 4, 0, 4], [0, 4, 0, 2]], g.shape).tolist() == [24, 22]
     from napari_maliang.codec._subdivision_numba import tree_nodes
 
-    flags, rects = tree_nodes(5, 5, np.array([1, 0, 0], np.uint8), np.zeros(0, np.int64), False, 3)
+    flags, rects, parents = tree_nodes(5, 5, np.array([1, 0, 0], np.uint8), np.zeros(0, np.int64), False, 3)
     np.testing.assert_array_equal(rects, [[0, 4, 0, 4], [0, 4, 0, 2], [0, 4, 2, 4]])
+    np.testing.assert_array_equal(parents, [-1, 0, 0])
     for short in ([1, 0], [1]):  # the tree needs a third flag: empty arrays, never a read past the end
-        flags, rects = tree_nodes(5, 5, np.array(short, np.uint8), np.zeros(0, np.int64), False, 3)
+        flags, rects, _ = tree_nodes(5, 5, np.array(short, np.uint8), np.zeros(0, np.int64), False, 3)
         assert flags.size == 0 and rects.shape == (0, 4)
 
 
@@ -292,7 +293,7 @@ def test_merge_undoes_exactly_the_given_splits(photo):
     assert 10 < len(rects) < code.sub.flags.sum()
 
     def split_rects(sub):
-        _, nodes = tree_nodes(*photo.shape, sub.flags, np.zeros(0, np.int64), False, sub.flags.size)
+        _, nodes, _ = tree_nodes(*photo.shape, sub.flags, np.zeros(0, np.int64), False, sub.flags.size)
         return nodes[sub.flags == 1]
 
     splits = split_rects(code.sub)

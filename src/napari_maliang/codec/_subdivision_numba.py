@@ -243,15 +243,17 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags, image, q, classes):
 
 @numba.njit(cache=True, nogil=True)
 def tree_nodes(H, W, flags, keys, by_keys, max_flags):
-    """The tree's splittable rectangles in the walk's order: ``(flags, rects)``, ``rects[k]`` the inclusive
-    ``y0, y1, x0, x1`` of flag ``k``. A rectangle is split when its flag in ``flags`` is 1 (``by_keys`` False)
-    or when its key :func:`.subdivision.rect_keys` is in the sorted ``keys`` (True: how the encoder edits a tree,
-    e.g. undoing chosen splits). A tree that needs more flags than ``flags`` holds (with ``by_keys``: more
-    than ``max_flags``) or is deeper than the walk's stack gives empty arrays."""
+    """The tree's splittable rectangles in the walk's order: ``(flags, rects, parents)``, ``rects[k]`` the
+    inclusive ``y0, y1, x0, x1`` of flag ``k`` and ``parents[k]`` the flag of the rectangle it halves (-1 for
+    the root). A rectangle is split when its flag in ``flags`` is 1 (``by_keys`` False) or when its key
+    :func:`.subdivision.rect_keys` is in the sorted ``keys`` (True: how the encoder edits a tree, e.g. undoing
+    chosen splits). A tree that needs more flags than ``flags`` holds (with ``by_keys``: more than
+    ``max_flags``) or is deeper than the walk's stack gives empty arrays."""
     out = np.zeros(flags.shape[0] if not by_keys else max_flags, np.uint8)
     rects = np.empty((out.shape[0], 4), np.int64)
-    stack = np.empty((256, 4), np.int64)
-    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = 0, H - 1, 0, W - 1
+    parents = np.empty(out.shape[0], np.int64)
+    stack = np.empty((256, 5), np.int64)  # y0, y1, x0, x1, the parent's flag
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3], stack[0, 4] = 0, H - 1, 0, W - 1, -1
     top = 1
     n = 0
     size = H * W
@@ -262,7 +264,7 @@ def tree_nodes(H, W, flags, keys, by_keys, max_flags):
         split = False
         if ((x1 - x0) if split_x else (y1 - y0)) >= 2:
             if n >= out.shape[0] or top + 2 > stack.shape[0]:
-                return out[:0], rects[:0]
+                return out[:0], rects[:0], parents[:0]
             if by_keys:
                 key = (y0 * W + x0) * size + (y1 * W + x1)
                 i = np.searchsorted(keys, key)
@@ -270,6 +272,7 @@ def tree_nodes(H, W, flags, keys, by_keys, max_flags):
             else:
                 out[n] = flags[n]
             rects[n, 0], rects[n, 1], rects[n, 2], rects[n, 3] = y0, y1, x0, x1
+            parents[n] = stack[top, 4]
             split = out[n] != 0
             n += 1
         if split:  # as traverse: the first half (top or left) on top of the stack
@@ -281,8 +284,10 @@ def tree_nodes(H, W, flags, keys, by_keys, max_flags):
                 ym = (y0 + y1) // 2
                 stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = ym, y1, x0, x1
                 stack[top + 1, 0], stack[top + 1, 1], stack[top + 1, 2], stack[top + 1, 3] = y0, ym, x0, x1
+            stack[top, 4] = n - 1
+            stack[top + 1, 4] = n - 1
             top += 2
-    return out[:n].copy(), rects[:n].copy()
+    return out[:n].copy(), rects[:n].copy(), parents[:n].copy()
 
 
 @numba.njit(cache=True, nogil=True)

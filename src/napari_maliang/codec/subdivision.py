@@ -325,18 +325,12 @@ def last_splits(sub: Subdivision) -> np.ndarray:
     undone one by one without touching any other (:func:`merge`)."""
     from ._subdivision_numba import tree_nodes
 
-    shape = sub.mask.shape
     fl = np.ascontiguousarray(sub.flags, np.uint8)
-    _, rects = tree_nodes(*shape, fl, _NO_LEVELS, False, fl.size)
-    split = rects[fl == 1]
-    keys = np.sort(rect_keys(split, shape))
-    y0, y1, x0, x1 = split.T
-    across_x = (x1 - x0) >= (y1 - y0)  # traverse's rule: the longer side is halved, ties across x
-    xm, ym = (x0 + x1) // 2, (y0 + y1) // 2
-    first = np.stack([y0, np.where(across_x, y1, ym), x0, np.where(across_x, xm, x1)], 1)
-    second = np.stack([np.where(across_x, y0, ym), y1, np.where(across_x, xm, x0), x1], 1)
-    leaves = ~np.isin(rect_keys(first, shape), keys) & ~np.isin(rect_keys(second, shape), keys)
-    return split[leaves]
+    _, rects, parents = tree_nodes(*sub.mask.shape, fl, _NO_LEVELS, False, fl.size)
+    split = fl == 1
+    has_split_half = np.zeros(fl.size, bool)  # a half without a flag (too small to split) is a leaf
+    has_split_half[parents[split & (parents >= 0)]] = True
+    return rects[split & ~has_split_half]
 
 
 def merge(f: np.ndarray, code: PointCode, rects: np.ndarray) -> PointCode:
@@ -346,9 +340,9 @@ def merge(f: np.ndarray, code: PointCode, rects: np.ndarray) -> PointCode:
 
     shape = code.sub.mask.shape
     fl = np.ascontiguousarray(code.sub.flags, np.uint8)
-    _, nodes = tree_nodes(*shape, fl, _NO_LEVELS, False, fl.size)
+    _, nodes, _ = tree_nodes(*shape, fl, _NO_LEVELS, False, fl.size)
     kept = np.setdiff1d(rect_keys(nodes[fl == 1], shape), rect_keys(rects, shape))
-    flags, _ = tree_nodes(*shape, _NO_FLAGS, kept, True, fl.size)
+    flags, _, _ = tree_nodes(*shape, _NO_FLAGS, kept, True, fl.size)
     sub = read_tree(flags, shape)
     levels = quantise(np.asarray(f, float)[sub.mask], code.q, code.lo, code.hi)
     return PointCode(sub, levels, code.q, code.lo, code.hi, code.d)
