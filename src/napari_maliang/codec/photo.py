@@ -257,11 +257,19 @@ def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER) -> _Decoded:
 
 def _refined(g: np.ndarray, nbytes: int, best: _Decoded) -> _Decoded:
     """The plane of ``best``'s ``q`` and ``d`` subdivided, refined and swapped by its decoded error
-    (:func:`_refined_at_bytes`); ``best`` when that does not decode closer to ``g``."""
+    (:func:`_refined_at_bytes`, decoded by the luma's EED with the default parameters); ``best`` when that does
+    not decode closer to ``g``."""
+    decoded = []  # every decoding of the search, so that the chosen code's is not computed twice
+
+    def decode(code):
+        decoded.append(_Decoded.of(code, g.shape))
+        return decoded[-1].plane
+
     try:
-        new = _Decoded.of(_refined_at_bytes(g, nbytes, best.code.q, best.code.d), g.shape)
+        code = _refined_at_bytes(g, nbytes, best.code.q, best.code.d, decode)
     except ValueError:  # the smaller share does not fit: nothing to refine
         return best
+    new = next(dec for dec in decoded if dec.code is code)
     return new if new.error(g) < best.error(g) else best
 
 
@@ -271,14 +279,13 @@ def _decoder(shape, params=(LAMBDA, SIGMA), guide: np.ndarray | None = None):
     return lambda code: _inpaint(code.image(shape), code.sub.mask, *params, guide)
 
 
-def _refined_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float, decode=None):
+def _refined_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float, decode):
     """:func:`_plane_at_bytes` at :data:`REFINE_START` of ``nbytes``, decoded (``decode``: a code's decoded
-    plane, by default the luma's EED with the default parameters), its leaves of largest decoded error split
-    until ``nbytes`` are full (:func:`.subdivision.refine_within`), then :func:`_swapped` when that decodes
-    closer; ``ValueError`` when the smaller share does not fit."""
+    plane), its leaves of largest decoded error split until ``nbytes`` are full
+    (:func:`.subdivision.refine_within`), then :func:`_swapped` when that decodes closer; ``ValueError`` when
+    the smaller share does not fit; every code it returns has been decoded."""
     from .subdivision import refine_within
 
-    decode = (lambda c: _Decoded.of(c, g.shape).plane) if decode is None else decode
     start = _plane_at_bytes(g, int(REFINE_START * nbytes), q, d)
     refined = refine_within(g, start, (decode(start) - g) ** 2, lambda c: len(_payload(c)) <= nbytes)
     plane = decode(refined)
