@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from napari_maliang.smlm._grid_numba import neighbour_row
+from napari_maliang.smlm._grid_numba import neighbour_row, sorted_grid
 
 
 @numba.njit(cache=True, nogil=True)
@@ -93,13 +93,7 @@ def dbscan_labels(xy: np.ndarray, eps: float, min_samples: int) -> np.ndarray:
     n = len(xy)
     if n == 0:
         return np.zeros(0, np.int64)
-    lo = xy.min(axis=0)
-    cells = np.floor((xy - lo) / eps).astype(np.int64)
-    ncx, ncy = int(cells[:, 0].max()) + 1, int(cells[:, 1].max()) + 1
-    key = cells[:, 1] * ncx + cells[:, 0]
-    order = np.argsort(key, kind="stable")
-    x, y = np.ascontiguousarray(xy[order, 0]), np.ascontiguousarray(xy[order, 1])
-    cx, cy, keys = cells[order, 0], cells[order, 1], key[order]
+    order, x, y, cx, cy, keys, ncx, ncy = sorted_grid(xy, eps)
     eps2 = float(eps) ** 2
     core = _count_neighbours(x, y, cx, cy, keys, ncx, ncy, eps2) >= min_samples
     roots = _join_cores(x, y, cx, cy, keys, ncx, ncy, eps2, core)

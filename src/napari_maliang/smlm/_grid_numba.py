@@ -45,6 +45,24 @@ def neighbour_row(keys, start, stop, first_key, cx, gy, ncx, ncy):
     return lo, hi
 
 
+def sorted_grid(xy: np.ndarray, cell: float, origin=None, ncx: int | None = None):
+    """The points ``xy`` (n, 2) sorted by their cell of a grid of square cells of side ``cell``, as the 3 x 3
+    searches of :func:`neighbour_row` need (row-major keys ``cy * ncx + cx``, ties in row order).
+
+    ``origin`` (the corner of cell (0, 0)) and ``ncx`` (cells per row) default to the points' own bounding box;
+    pass another set's to sort points onto that set's grid. Returns ``order`` (the rows in key order), ``x, y,
+    cx, cy, keys`` in that order, ``ncx`` and ``ncy`` (rows of cells up to the last point's).
+    """
+    origin = xy.min(axis=0) if origin is None else np.asarray(origin, np.float64)
+    cells = np.floor((xy - origin) / cell).astype(np.int64)
+    if ncx is None:
+        ncx = int(cells[:, 0].max()) + 1
+    key = cells[:, 1] * ncx + cells[:, 0]
+    order = np.argsort(key, kind="stable")
+    x, y = np.ascontiguousarray(xy[order, 0]), np.ascontiguousarray(xy[order, 1])
+    return order, x, y, cells[order, 0], cells[order, 1], key[order], ncx, int(cells[:, 1].max()) + 1
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
 def counting_span(n):
     """The widest span of frame values (``max - min``) sorted by counting for ``n`` rows (else a merge sort)."""
