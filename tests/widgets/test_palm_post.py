@@ -212,6 +212,12 @@ def test_cluster_layer_and_stats(make_napari_viewer, qtbot, tmp_path):
     _same_placement(viewer, out, layer)
     widget.save_stats(tmp_path / "clusters.csv")
     assert len(pd.read_csv(tmp_path / "clusters.csv")) == 12
+    # Gaussian-site members: the run updates its own layer; the same 12 sites, the metadata says how
+    assert out.metadata["cluster_members"] == "density"
+    widget.cluster_controls["members"].value = "gaussian"
+    _run(qtbot, widget.cluster_runner)
+    sites = viewer.layers["locs clusters"]
+    assert sites.metadata["cluster_members"] == "gaussian" and sites.features["cluster"].max() + 1 == 12
     unchanged.check()
 
 

@@ -19,9 +19,9 @@ Works on a Points layer of localizations (``features`` hold the table columns; `
 - **Resolution**: NeNA localization precision and FRC resolution
   (:mod:`napari_maliang.smlm.resolution`), each with its curve plotted in the tab and its value in
   camera pixels and nm (``pixel_size_nm`` of the layer's metadata, 100 nm when it has none).
-- **Cluster**: DBSCAN (:func:`napari_maliang.smlm.clustering.cluster`) -> ``"<input> clusters"``
-  coloured by cluster (noise small and grey), with the per-cluster statistics in a table (also in the
-  layer's ``metadata["cluster_stats"]``, and saved as CSV by "Save table…").
+- **Cluster**: DBSCAN, optionally with Gaussian-site members (:func:`napari_maliang.smlm.clustering.cluster`)
+  -> ``"<input> clusters"`` coloured by cluster (noise small and grey), with the per-cluster statistics in a
+  table (also in the layer's ``metadata["cluster_stats"]``, and saved as CSV by "Save table…").
 
 Link, resolution and clustering run in a background job (progress bar, Cancel). Every output layer
 keeps the input's ``scale``, ``translate``, ``units`` and ``metadata``; the input layer is never changed.
@@ -205,7 +205,7 @@ class PalmPostWidget(QWidget):
         self.nena_axes, self.frc_axes = self.resolution_canvas.figure.subplots(2, 1)
 
         # --- cluster tab
-        self.cluster_controls = OptionControls(ClusterOptions, ["eps", "min_samples"],
+        self.cluster_controls = OptionControls(ClusterOptions, ["eps", "min_samples", "members"],
                                                eps={"start": 0.5, "max": 100.0}, min_samples={"max": 100_000})
         self.cluster_options = Container(widgets=list(self.cluster_controls), labels=True)
         self.cluster_runner = JobRunner(
@@ -505,7 +505,8 @@ class PalmPostWidget(QWidget):
         options = self.cluster_controls.options()
 
         def gen():
-            labelled = yield from _one_call(f"DBSCAN of {len(table)} localizations", cluster, table, options=options)
+            what = "DBSCAN" + (" and Gaussian sites" if options.members == "gaussian" else "")
+            labelled = yield from _one_call(f"{what} of {len(table)} localizations", cluster, table, options=options)
             yield Progress(0.9, 1.0, "cluster statistics")
             return labelled, cluster_stats(labelled)
 
@@ -515,7 +516,8 @@ class PalmPostWidget(QWidget):
             colours, sizes = self._cluster_colours(labelled["cluster"].to_numpy(), layer)
             self.cluster_layer = self._output(
                 layer, labelled, "clusters",
-                {"cluster_eps": options.eps, "cluster_min_samples": options.min_samples, "cluster_stats": stats},
+                {"cluster_eps": options.eps, "cluster_min_samples": options.min_samples,
+                 "cluster_members": options.members, "cluster_stats": stats},
                 face_color=colours, size=sizes,
             )
             noise = int((labelled["cluster"] < 0).sum())

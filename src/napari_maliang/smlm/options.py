@@ -193,7 +193,8 @@ class FrcOptions(Options):
 
 @dataclass(frozen=True)
 class ClusterOptions(Options):
-    """Options of :func:`cluster`: DBSCAN on the localizations (Ester et al. 1996; labels as scikit-learn's)."""
+    """Options of :func:`cluster`: DBSCAN on the localizations (Ester et al. 1996; labels as scikit-learn's),
+    optionally refined as the sites of single molecules (:func:`~napari_maliang.smlm.clustering.site_members`)."""
 
     references = (
         '.. [1] M. Ester, H.-P. Kriegel, J. Sander, X. Xu, "A density-based algorithm for discovering clusters in large spatial databases with noise", Proc. KDD-96, 226-231 (1996); on a grid of eps-wide cells with union-find, as in J. Gan, Y. Tao, "DBSCAN revisited: mis-claim, un-fixability, and approximation", Proc. SIGMOD 2015, 519-530, doi:10.1145/2723372.2737792.'
@@ -203,6 +204,12 @@ class ClusterOptions(Options):
                         low=0, low_open=True, step=0.05, symbol="ε")
     min_samples: int = option(10, "Neighbours (itself included) that make a localization a cluster core.", low=1,
                               label="min samples")
+    members: str = option(
+        "density", "Which localizations a cluster keeps: 'density' those DBSCAN gives it (within eps of a core "
+        "point); 'gaussian' treats every cluster as the site of one molecule and gives each localization to the "
+        "likeliest site's Gaussian or to the background (the Bayes rule; for repeated blinks or DNA-PAINT "
+        "binding sites, not for extended structures).", choices=("density", "gaussian"),
+    )
 
 
 @dataclass(frozen=True)

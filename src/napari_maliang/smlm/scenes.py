@@ -1,5 +1,5 @@
 """Simulated localization tables with ground truth, for the tests and benchmarks of drift, rendering, motion,
-linking and resolution.
+linking, resolution and clustering.
 
 The tables have the localization columns of docs/architecture.md, "Conventions" (``frame, x, y, photons,
 background, sigma, uncertainty_x, uncertainty_y, log_likelihood``; camera pixels, frames
@@ -32,6 +32,8 @@ __all__ = [
     "localization_precision",
     "motion_scene",
     "random_events_scene",
+    "site_recovery",
+    "sites_scene",
     "true_tracks",
     "two_halves_scene",
 ]
@@ -539,3 +541,52 @@ def two_halves_scene(
         frames.append(block * block_frames + rng.integers(0, block_frames, n_molecules))
         positions.append(truth + rng.normal(0, sigma, (n_molecules, 2)))
     return _fixed_precision_table(np.concatenate(frames), np.concatenate(positions), sigma)
+
+
+def sites_scene(
+    n_side: int = 60, *, per_site: int = 40, sigma: float = 0.3, n_noise: int = 150_000, extent: float = 512.0,
+    spacing: float = 500.0 / 60, margin: float = 6.0, jitter: float = 1.5, n_frames: int = 10_000, seed: int = 1,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Sites of single molecules on a jittered square grid over a uniform background, for clustering.
+
+    ``n_side**2`` sites at ``margin + spacing * (i, j)`` plus a uniform offset in ``[-jitter, jitter]`` per axis,
+    each localized ``per_site`` times with Gaussian scatter ``sigma``, and ``n_noise`` background localizations
+    uniform over ``[0, extent)^2``; frames uniform over ``n_frames`` (no linking structure). The defaults are the
+    scene of benchmarks/smlm_post.py (0.57 background localizations per px^2).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        ``frame, x, y, photons`` (camera pixels; ``attrs["pixel_size_nm"] = 100``), sites first.
+    truth : int64 array
+        The site of every row, -1 for the background.
+    """
+    rng = np.random.default_rng(seed)
+    grid = np.stack(np.meshgrid(np.arange(n_side), np.arange(n_side)), -1).reshape(-1, 2)
+    centres = margin + spacing * grid + rng.uniform(-jitter, jitter, grid.shape)
+    k = len(centres)
+    xy = np.concatenate([np.repeat(centres, per_site, 0) + rng.normal(0, sigma, (k * per_site, 2)),
+                         rng.uniform(0, extent, (n_noise, 2))])
+    truth = np.concatenate([np.repeat(np.arange(k), per_site), np.full(n_noise, -1)])
+    n = len(xy)
+    df = pd.DataFrame({"frame": rng.integers(0, n_frames, n), "x": xy[:, 0], "y": xy[:, 1],
+                       "photons": np.full(n, 1000.0, np.float32)})
+    df.attrs.update(pixel_size_nm=100.0)
+    return df, truth
+
+
+def site_recovery(truth, labels, jaccard: float = 0.9) -> float:
+    """The share of true sites (``truth`` 0 .. k - 1, -1 background) whose cluster is right: the found cluster
+    holding most of the site's localizations has a Jaccard index (shared / either) of at least ``jaccard``."""
+    truth, labels = np.asarray(truth), np.asarray(labels)
+    k = int(truth.max()) + 1
+    both = (truth >= 0) & (labels >= 0)
+    pairs = np.unique(np.stack([truth[both], labels[both]], 1), axis=0, return_counts=True)
+    (site, found), shared = pairs[0].T, pairs[1]
+    best = np.lexsort((-shared, site))  # per site, the found cluster sharing most (first of ties: lowest label)
+    first = best[np.r_[True, site[best][1:] != site[best][:-1]]]
+    site, found, shared = site[first], found[first], shared[first]
+    site_size = np.bincount(truth[truth >= 0], minlength=k)
+    found_size = np.bincount(labels[labels >= 0])
+    union = site_size[site] + found_size[found] - shared
+    return float((shared / union >= jaccard).sum() / k)
