@@ -32,6 +32,8 @@ def _table(n=50, seed=0):
 def test_points_layer_round_trips_through_napari(make_napari_viewer, tmp_path, suffix):
     viewer = make_napari_viewer()
     table = _table()
+    table["group"] = np.arange(len(table)) % 7  # columns we do not use pass through the layer and the file
+    table["net_gradient"] = np.linspace(1.0, 2.0, len(table))
     coords, kwargs, kind = _io.localization_layer_data(table, "locs")
     layer = viewer.add_points(coords, **kwargs)
     path = tmp_path / f"locs{suffix}"
@@ -42,9 +44,10 @@ def test_points_layer_round_trips_through_napari(make_napari_viewer, tmp_path, s
     assert read._type_string == "points" and len(read.data) == len(layer.data)
     order = np.lexsort(read.data.T[::-1]), np.lexsort(layer.data.T[::-1])
     np.testing.assert_allclose(read.data[order[0]], layer.data[order[1]], atol=1e-3)
-    np.testing.assert_allclose(
-        read.features["photons"].to_numpy()[order[0]], table["photons"].to_numpy()[order[1]], rtol=1e-5
-    )
+    for column in ("photons", "group", "net_gradient"):
+        np.testing.assert_allclose(
+            read.features[column].to_numpy()[order[0]], table[column].to_numpy()[order[1]], rtol=1e-5
+        )
 
 
 def test_points_without_features_are_written_from_coordinates(tmp_path):
@@ -107,6 +110,25 @@ def test_a_movie_opens_lazily_in_napari_with_its_pixel_size(make_napari_viewer, 
     assert [str(u) for u in layer.units][-2:] == ["nanometer", "nanometer"]
     viewer.dims.set_current_step(0, 12)
     np.testing.assert_array_equal(np.asarray(layer._slice.image.raw), movie[12])
+
+
+def test_a_truncated_movie_opens_in_napari_with_the_frames_before_the_damage(make_napari_viewer, tmp_path):
+    import os
+
+    import tifffile
+
+    movie = np.random.default_rng(2).integers(0, 1000, (40, 24, 32)).astype(np.uint16)
+    path = tmp_path / "cut.tif"
+    tifffile.imwrite(path, movie)
+    with open(path, "r+b") as fh:
+        fh.truncate(os.path.getsize(path) * 2 // 3)
+    viewer = make_napari_viewer()
+    with pytest.warns(UserWarning, match="truncated or corrupt"):
+        (layer,) = viewer.open(str(path), plugin=PLUGIN)
+    n = layer.data.shape[0]
+    assert 10 < n < 40 and layer.data.shape[1:] == movie.shape[1:]
+    np.testing.assert_array_equal(np.asarray(layer.data), movie[:n])
+    assert path.stat().st_size < movie.nbytes  # the damaged file is left as it was
 
 
 def test_only_picasso_hdf5_files_are_claimed(tmp_path):

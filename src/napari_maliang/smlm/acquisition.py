@@ -179,7 +179,12 @@ def is_acquisition(path) -> bool:
 
     try:
         with tifffile.TiffFile(path) as tif:  # the first page and the descriptions: fast for any length
-            return _header_refusal(tif) is None and len(tif.pages) >= 2  # one image: napari's own reader
+            if _header_refusal(tif) is not None:
+                return False
+            # one image is napari's own reader's; a truncated stack may list one page only, but its description
+            # (shaped, ImageJ, OME) still says how many frames it holds, and open_acquisition keeps the whole ones
+            shape = tif.series[0].shape
+            return max(len(tif.pages), int(np.prod(shape[:-2])) if len(shape) > 2 else 1) >= 2
     except Exception:  # noqa: BLE001 - not a TIFF we can read: leave it to other readers
         return False
 
