@@ -469,6 +469,36 @@ def test_cluster_stats_known_shapes():
         cluster_stats(df.drop(columns="cluster"))
 
 
+@pytest.mark.slow
+def test_cluster_of_ten_million_localizations_takes_linear_memory():
+    """10^7 localizations (the issue's bad input): DBSCAN counts neighbours instead of storing them, so the
+    process grows by about 130 bytes per localization (the output table's copy included), not by the neighbour
+    lists that scikit-learn keeps. Run in a child process, whose peak memory is its own."""
+    import subprocess
+    import sys
+
+    script = """
+import resource, numpy as np, pandas as pd
+from napari_maliang.smlm.clustering import cluster
+n = 10_000_000
+rng = np.random.default_rng(2)
+centres = rng.uniform(0, 2048, (n // 100, 2))
+xy = np.concatenate([np.repeat(centres, 50, 0) + rng.normal(0, 0.3, (n // 2, 2)), rng.uniform(0, 2048, (n // 2, 2))])
+table = pd.DataFrame({"frame": np.zeros(n, np.int64), "x": xy[:, 0], "y": xy[:, 1]})
+del xy, centres
+cluster(table.iloc[:1000], 0.4, 8)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+labels = cluster(table, 0.4, 8)["cluster"].to_numpy()
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(int(labels.max()) + 1, (labels >= 0).sum(), (after - before) * 1024 / n)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True)
+    clusters, members, bytes_per_loc = out.stdout.split()
+    assert 0.9 * 100_000 < int(clusters) < 100_000  # 100,000 random sites, about 8 % of them overlapping
+    assert int(members) > 0.45 * 10_000_000
+    assert float(bytes_per_loc) < 250, out.stdout
+
+
 def test_cluster_empty():
     out = cluster(empty_table(ATTRS), 0.5)
     assert len(out) == 0 and "cluster" in out.columns and out.attrs == ATTRS

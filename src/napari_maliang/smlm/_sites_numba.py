@@ -11,6 +11,31 @@ import numpy as np
 from napari_maliang.smlm._grid_numba import neighbour_row
 
 
+@numba.njit(cache=True, nogil=True)
+def site_moments(x, y, labels, k):
+    """Per label ``0 .. k - 1`` (-1 left out): the count ``n``, the mean ``(cx, cy)`` and the per-axis variance
+    about it, ``sum d^2 / 2 n`` (0 for an empty label)."""
+    n, cx, cy, spread = np.zeros(k), np.zeros(k), np.zeros(k), np.zeros(k)
+    for i in range(x.size):
+        c = labels[i]
+        if c >= 0:
+            n[c] += 1.0
+            cx[c] += x[i]
+            cy[c] += y[i]
+    for c in range(k):
+        if n[c] > 0:
+            cx[c] /= n[c]
+            cy[c] /= n[c]
+    for i in range(x.size):
+        c = labels[i]
+        if c >= 0:
+            spread[c] += (x[i] - cx[c]) ** 2 + (y[i] - cy[c]) ** 2
+    for c in range(k):
+        if n[c] > 0:
+            spread[c] /= 2.0 * n[c]
+    return n, cx, cy, spread
+
+
 @numba.njit(cache=True, parallel=True)
 def annulus_counts(qx, qy, qcx, qcy, x, y, keys, ncx, ncy, use, inner2, outer2):
     """For every query ``(qx, qy)`` in cell ``(qcx, qcy)``: the points with ``use`` whose squared distance lies in
