@@ -102,7 +102,11 @@ def test_progress_and_cancel(data):
     items = [next(gen), next(gen), next(gen)]
     assert all(isinstance(p, LocalizeProgress) for p in items)
     assert [p.frames_done for p in items] == [0, 4, 8]
-    assert items[-1].total == 24 and "locs/s" in items[-1].message
+    assert items[-1].total == 24
+    last = items[-1]
+    assert last.message == (f"8/24 frames ({last.frames_per_s:,.0f} frames/s), {last.n_localizations} "
+                            f"localizations ({last.locs_per_s:,.0f} locs/s)")
+    assert last.frames_per_s > 0 and last.locs_per_s == pytest.approx(last.n_localizations / 8 * last.frames_per_s)
     gen.close()  # cancel
     partial = items[-1].partial()
     assert partial.attrs["partial"] is True and partial.attrs["frames_done"] == 8

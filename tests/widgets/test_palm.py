@@ -1,6 +1,7 @@
 """The "PALM localization" widget in a real viewer: run, layers, colours, cancel, settings, errors."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -39,9 +40,15 @@ def test_localize_points_render_and_screenshot(make_napari_viewer, qtbot, sample
     assert widget.layer_combo.currentText() == "stack"
     assert widget.device_label.text().startswith(("CPU", "GPU"))
     widget.backend.value = "cpu"
+    shown = []  # every text of the status line: the progress messages, then "done in ..."
+    set_text = widget.runner.status.setText
+    widget.runner.status.setText = lambda text: (shown.append(text), set_text(text))
     _run(qtbot, widget)
     assert widget.runner.last_error is None, widget.runner.last_error
-    assert "locs/s" in widget.runner.status.text() or "done" in widget.runner.status.text()
+    rates = [text for text in shown if re.search(r"\d+/\d+ frames \([\d,]+ frames/s\), \d+ localizations "
+                                                 r"\([\d,]+ locs/s\)", text)]
+    assert rates and rates[-1].startswith(f"{len(movie)}/{len(movie)} frames"), shown
+    assert shown[-1].startswith("done in")
 
     points = viewer.layers["stack localizations"]
     assert list(points.features.columns) == list(COLUMNS)

@@ -28,7 +28,8 @@ def _run(qtbot, runner, timeout=60_000):
 def test_drift_tab_fiducial_and_plot(make_napari_viewer, qtbot):
     viewer = make_napari_viewer()
     locs, truth = filament_scene(n_frames=3000, n_beads=1, locs_per_frame=3, drift_amplitude=2.0, seed=21)
-    layer = _points_layer(viewer, locs)
+    layer = _points_layer(viewer, locs, scale=(1.0, 100.0, 100.0))
+    layer.units = ("pixel", "nm", "nm")
     before = layer.data.copy()
     widget = _widget(viewer)
     widget.points_combo.value = layer
@@ -38,6 +39,10 @@ def test_drift_tab_fiducial_and_plot(make_napari_viewer, qtbot):
     out = viewer.layers["locs drift-corrected"]
     assert widget.corrected_layer.name == out.name and out.name != layer.name
     np.testing.assert_array_equal(layer.data, before)  # input untouched
+    # the same world: scale and units (napari finds one set of units, no "Inconsistent units across layers")
+    np.testing.assert_array_equal(out.scale, layer.scale)
+    assert [str(u) for u in out.units] == [str(u) for u in layer.units] == ["pixel", "nanometer", "nanometer"]
+    assert viewer.layers.extent.units is not None
     # corrected positions = truth positions (up to a constant): the drift is gone
     f = out.features["frame"].to_numpy()
     err = out.data[:, 2] - (layer.data[:, 2] - truth.drift[f, 1])

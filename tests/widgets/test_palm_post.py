@@ -179,7 +179,7 @@ def test_resolution_nena_and_frc(make_napari_viewer, qtbot):
     precision, curve = widget.nena_result
     assert precision == pytest.approx(PRECISION, rel=0.15)
     assert f"{precision:.4f} px = {precision * 100:.2f} nm" in widget.nena_label.text()
-    assert "assumed" not in widget.nena_label.text()  # the pixel size comes from the layer's metadata
+    assert "records no pixel size" not in widget.nena_label.text()  # it comes from the layer's metadata
     assert len(widget.nena_axes.lines) == 2
     _run(qtbot, widget.frc_runner)
     resolution, curve = widget.frc_result
@@ -189,6 +189,16 @@ def test_resolution_nena_and_frc(make_napari_viewer, qtbot):
     assert any(np.allclose(line.get_ydata(), 1 / 7) for line in widget.frc_axes.lines)
     assert [lay.name for lay in viewer.layers] == ["locs"]
     unchanged.check()
+    # a layer that records no pixel size is read with the widget's camera pixel, and says so
+    bare = viewer.add_points(layer.data, features=locs.reset_index(drop=True), name="bare")
+    widget.camera_nm.value = 160.0
+    widget.points_combo.value = bare
+    assert widget.camera_nm.value == 160.0
+    _run(qtbot, widget.nena_runner)
+    assert widget.nena_result[0] == pytest.approx(precision)
+    assert f"{precision * 160:.2f} nm (the layer records no pixel size: 160 nm" in widget.nena_label.text()
+    widget.points_combo.value = layer  # the recorded pixel size comes back into the box
+    assert widget.camera_nm.value == 100.0
 
 
 def test_cluster_layer_and_stats(make_napari_viewer, qtbot, tmp_path):

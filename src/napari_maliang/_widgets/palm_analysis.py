@@ -42,6 +42,32 @@ __all__ = ["PalmAnalysisWidget", "layer_to_table"]
 SET_COLOURS = ["#1f77b4", "#2ca02c", "#d62728", "#000000", "#9467bd", "#ff7f0e", "#17becf", "#8c564b"]
 
 
+def camera_pixel_box(sets: str) -> FloatSpinBox:
+    """The widgets' "camera pixel (nm)" box: the pixel size a layer without one is read with (``sets``: what the
+    nm scale applies to, for the tooltip)."""
+    return FloatSpinBox(label="camera pixel (nm)", value=100.0, min=1.0, max=10_000.0, step=1.0,
+                        tooltip="Size of one camera pixel in the sample plane, in nm (1 to 10000); taken from the "
+                                f"layer when it records it, else type it here. Sets the nm scale of {sets}.")
+
+
+def recorded_pixel_size(layer) -> float | None:
+    """The camera pixel size in nm that a Points layer records (its metadata's or its features' table's
+    ``pixel_size_nm``), or None."""
+    if layer is None:
+        return None
+    for source in (layer.metadata or {}, getattr(layer.features, "attrs", {})):
+        if "pixel_size_nm" in source:
+            return float(source["pixel_size_nm"])
+    return None
+
+
+def fill_camera_pixel(box: FloatSpinBox, layer) -> None:
+    """Show the pixel size that ``layer`` records in ``box`` (left as it is when the layer records none)."""
+    nm = recorded_pixel_size(layer)
+    if nm is not None:
+        box.value = nm
+
+
 def layer_to_table(layer) -> pd.DataFrame:
     """Localization table (camera pixels) of a Points layer: its ``features``, or its coordinates.
 
@@ -124,10 +150,7 @@ class PalmAnalysisWidget(QWidget):
         self.points_combo = ComboBox(label="localizations", choices=layer_choices(napari_viewer, "points"),
                                      tooltip="The Points layer of localizations to analyse (e.g. from PALM "
                                              "localization); it is never modified.")
-        self.camera_nm = FloatSpinBox(label="camera pixel (nm)", value=100.0, min=1.0, max=10_000.0, step=1.0,
-                                      tooltip="Size of one camera pixel in the sample plane, in nm (1 to 10000); "
-                                              "taken from the layer when it records it. Sets the nm scale of "
-                                              "drifts, renderings and shifts.")
+        self.camera_nm = camera_pixel_box("drifts, renderings and shifts")
         self.source = Container(widgets=[self.points_combo, self.camera_nm], labels=True)
         self.points_combo.changed.connect(self._on_points_changed)
 
@@ -248,8 +271,7 @@ class PalmAnalysisWidget(QWidget):
         refresh_choices(self.source, self.drift_options, self.render_options, self.motion_options)
 
     def _on_points_changed(self, layer) -> None:
-        if layer is not None and "pixel_size_nm" in (layer.metadata or {}):
-            self.camera_nm.value = float(layer.metadata["pixel_size_nm"])
+        fill_camera_pixel(self.camera_nm, layer)
         refresh_choices(self.drift_options)
 
     def _table(self):

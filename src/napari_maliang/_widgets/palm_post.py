@@ -18,7 +18,7 @@ Works on a Points layer of localizations (``features`` hold the table columns; `
   (:func:`napari_maliang.smlm.linking.link`) -> ``"<input> linked"``, shown at each molecule's first frame.
 - **Resolution**: NeNA localization precision and FRC resolution
   (:mod:`napari_maliang.smlm.resolution`), each with its curve plotted in the tab and its value in
-  camera pixels and nm (``pixel_size_nm`` of the layer's metadata, 100 nm when it has none).
+  camera pixels and nm (``pixel_size_nm`` of the layer's metadata, else the widget's "camera pixel (nm)").
 - **Cluster**: DBSCAN, optionally with Gaussian-site members (:func:`napari_maliang.smlm.clustering.cluster`)
   -> ``"<input> clusters"`` coloured by cluster (noise small and grey), with the per-cluster statistics in a
   table (also in the layer's ``metadata["cluster_stats"]``, and saved as CSV by "Save table…").
@@ -57,7 +57,14 @@ from napari_maliang._widgets._common import (
     show_error,
 )
 from napari_maliang._widgets._controls import OptionControls
-from napari_maliang._widgets.palm_analysis import _points_data, _units_kwargs, layer_to_table
+from napari_maliang._widgets.palm_analysis import (
+    _points_data,
+    _units_kwargs,
+    camera_pixel_box,
+    fill_camera_pixel,
+    layer_to_table,
+    recorded_pixel_size,
+)
 
 __all__ = ["PalmPostWidget"]
 
@@ -100,10 +107,10 @@ def _plot_canvas(height: int):
 
 
 def _pixel_note(layer, nm: float) -> str:
-    """Words saying that the pixel size in nm is assumed, when the layer does not give it."""
-    if "pixel_size_nm" in (layer.metadata or {}) or "pixel_size_nm" in getattr(layer.features, "attrs", {}):
+    """Words saying that the pixel size in nm is the widget's, when the layer does not record it."""
+    if recorded_pixel_size(layer) is not None:
         return ""
-    return f" (no pixel_size_nm in the layer's metadata: {nm:g} nm assumed)"
+    return f" (the layer records no pixel size: {nm:g} nm, the widget's camera pixel)"
 
 
 def _range_text(column: str, low, high) -> str:
@@ -143,7 +150,8 @@ class PalmPostWidget(QWidget):
         self.points_combo = ComboBox(label="localizations", choices=layer_choices(napari_viewer, "points"),
                                      tooltip="The Points layer of localizations to post-process (e.g. from PALM "
                                              "localization); it is never modified.")
-        self.source = Container(widgets=[self.points_combo], labels=True)
+        self.camera_nm = camera_pixel_box("the linking gate's uncertainties, NeNA, FRC and the cluster statistics")
+        self.source = Container(widgets=[self.points_combo, self.camera_nm], labels=True)
         self.points_combo.changed.connect(self._on_points_changed)
 
         # --- filter tab
@@ -274,9 +282,12 @@ class PalmPostWidget(QWidget):
         table = cache[3]
         if len(table) == 0:
             raise ValueError(f"layer {layer.name!r} has no localizations")
+        recorded = recorded_pixel_size(raw)
+        table.attrs["pixel_size_nm"] = float(self.camera_nm.value) if recorded is None else recorded
         return layer, table
 
-    def _on_points_changed(self, _layer=None) -> None:
+    def _on_points_changed(self, layer=None) -> None:
+        fill_camera_pixel(self.camera_nm, layer)
         self.ranges = {}
         self._preview_of = None
         refresh_choices(self.filter_options)
