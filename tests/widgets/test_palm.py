@@ -94,9 +94,14 @@ def test_localize_points_render_and_screenshot(make_napari_viewer, qtbot, sample
     assert sum(layer.name.startswith("stack localizations") for layer in viewer.layers) == 1
 
 
-def test_cancel_keeps_partial_result(make_napari_viewer, qtbot, sample):
+@pytest.mark.parametrize("lazy", [False, True])
+def test_cancel_keeps_partial_result(make_napari_viewer, qtbot, sample, lazy):
     movie, _ = sample
     big = np.tile(movie, (40, 1, 1))  # 2400 frames
+    if lazy:  # as the plugin's movie reader opens a file: a dask array, localized chunk by chunk
+        import dask.array as da
+
+        big = da.from_array(big, chunks=(32, *big.shape[1:]))
     viewer = make_napari_viewer()
     viewer.add_image(big, name="big")
     widget = _widget(viewer)
