@@ -217,13 +217,19 @@ def test_cli_localize_picasso_raw_on_a_dask_cluster(data, tmp_path, capsys):
     (tmp_path / "m.yaml").write_text(yaml.safe_dump({"Width": 80, "Height": 64, "Frames": len(movie),
                                                      "Data Type": "uint16", "Byte Order": "<", "Pixelsize": 117}))
     expected = localize(movie, backend="cpu")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as c:
+    # worker processes, as a real cluster's: the chunks' tasks must travel (pickled) to them
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
         assert main(["localize", str(tmp_path / "m.raw"), "-o", str(tmp_path / "m.csv"), "--backend", "cpu",
                      "--chunk-frames", "5", "--scheduler", c.scheduler_address]) == 0
+        ran = c.scheduler.task_prefixes  # what the cluster computed, by task name
+    assert ran["localize_block"].all_durations["compute"] > 0  # the frames were localized on the workers
     err = capsys.readouterr().err
     assert "pixel size: 117 nm (from the file)" in err
     got = read_localizations(tmp_path / "m.csv", pixel_size_nm=117)
+    np.testing.assert_array_equal(got["frame"], expected["frame"])
     np.testing.assert_allclose(got[["x", "y"]].to_numpy(), expected[["x", "y"]].to_numpy(), atol=1e-4)
+    np.testing.assert_allclose(got[["photons", "background", "sigma"]].to_numpy(),
+                               expected[["photons", "background", "sigma"]].to_numpy(), rtol=1e-4)
     assert main(["localize", str(tmp_path / "m.raw"), "-o", str(tmp_path / "n.csv"), "--quiet",
                  "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "cannot reach the dask scheduler" in capsys.readouterr().err
