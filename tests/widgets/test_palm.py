@@ -199,6 +199,28 @@ def test_a_lazy_movie_is_localized_in_its_physical_world(make_napari_viewer, qtb
     assert viewer.layers.extent.units is not None  # one world: napari has no "Inconsistent units" to say
 
 
+def test_the_camera_of_a_picasso_movie_reaches_the_widget(make_napari_viewer, tmp_path, sample):
+    """picasso's .yaml gives pixel size, gain and baseline: the reader puts them in the layer's metadata and the
+    widget takes them when the layer is chosen."""
+    import yaml
+
+    movie, _ = sample
+    (tmp_path / "run.raw").write_bytes(movie.astype("<u2").tobytes())
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump({
+        "Width": movie.shape[2], "Height": movie.shape[1], "Frames": len(movie), "Data Type": "uint16",
+        "Byte Order": "<", "Camera": "Andor", "Pixelsize": 130, "Gain": 2.5, "Baseline": 97}))
+    viewer = make_napari_viewer()
+    viewer.add_image(movie, name="in memory")
+    widget = _widget(viewer)
+    widget.layer_combo.setCurrentText("in memory")
+    widget.gain.setValue(1.0)
+    widget.offset.setValue(0)
+    (layer,) = viewer.open(str(tmp_path / "run.raw"), plugin=PLUGIN)
+    widget.layer_combo.setCurrentText(layer.name)
+    assert widget.pixel_size.value() == pytest.approx(130.0)
+    assert widget.gain.value() == pytest.approx(2.5) and widget.offset.value() == pytest.approx(97.0)
+
+
 def test_overlap_checkbox_separates_pairs(make_napari_viewer, qtbot):
     from napari_maliang.smlm.psf import expected_counts
 
