@@ -521,6 +521,12 @@ def test_cli_round_trips(tmp_path, blinks, capsys):
     assert len(got) == len(expected) > 0
     assert np.allclose(np.sort(got["x"]), np.sort(expected["x"]), atol=1e-3)
 
+    nothing = tmp_path / "nothing.csv"  # a filter that empties the table says so and writes an empty table
+    capsys.readouterr()
+    assert main(["filter", str(src), "-o", str(nothing), "--range", "photons=1e12:"]) == 0
+    assert f"0 of {len(written)} localizations kept" in capsys.readouterr().out
+    assert len(read_localizations(nothing, pixel_size_nm=ATTRS["pixel_size_nm"])) == 0
+
     out = tmp_path / "linked.hdf5"
     assert main(["link", str(src), "-o", str(out), "--max-dark", "2"]) == 0
     got = read_localizations(out)
