@@ -371,7 +371,8 @@ def test_gaussian_members_keep_the_background_out_of_dense_sites():
     df, truth = sites_scene(20, n_noise=18_270, extent=178.7, seed=4)
     dbscan = cluster(df, 0.4, 8)["cluster"].to_numpy()
     sites = cluster(df, 0.4, 8, members="gaussian")["cluster"].to_numpy()
-    assert site_recovery(truth, dbscan) < 0.93 < site_recovery(truth, sites)
+    assert site_recovery(truth, dbscan) < 0.92 < site_recovery(truth, sites)
+    assert site_recovery(truth, np.full_like(truth, -1)) == 0.0 == site_recovery(np.full_like(truth, -1), sites)
     assert site_recovery(truth, sites) >= site_recovery(truth, dbscan) + 0.03
     assert sites.max() + 1 == 400
 
@@ -379,7 +380,7 @@ def test_gaussian_members_keep_the_background_out_of_dense_sites():
 def test_site_members_reach_is_the_likelihood_ratio():
     """One site of n = 20000 (sd 0.5 px) over a background of 20 / px^2: its members are the localizations within
     r = sd sqrt(2 ln(n / (2 pi sd^2 rho))) = 1.80 px of its centre, where the site's density falls to the
-    background's. A reach 5 % shorter or longer would differ in 30-50 localizations."""
+    background's. A reach 5 % shorter or longer would differ in 25-50 localizations (seeds 0-4)."""
     rng = np.random.default_rng(2)
     sd, n, rho, side = 0.5, 20_000, 20.0, 40.0
     centre = np.array([20.0, 20.0])
@@ -389,7 +390,7 @@ def test_site_members_reach_is_the_likelihood_ratio():
     reach = sd * np.sqrt(2 * np.log(n / (2 * np.pi * sd**2 * rho)))
     assert labels.max() == 0 and labels.dtype == np.int64
     differ = {f: int(((labels == 0) != (distance <= f * reach)).sum()) for f in (0.95, 1.0, 1.05)}
-    assert differ[1.0] <= 15 and differ[0.95] > 25 and differ[1.05] > 25, differ
+    assert differ[1.0] <= 12 and differ[0.95] > 20 and differ[1.05] > 20, differ
 
 
 def test_site_members_go_to_the_likeliest_site():
@@ -414,6 +415,23 @@ def test_site_members_without_sites_change_nothing():
     assert site_members(xy, none).tolist() == none.tolist()
     two = np.where(np.arange(30) < 2, 0, -1)  # a cluster of 2 gives no spread to measure
     assert site_members(xy, two).tolist() == two.tolist()
+    assert site_members(np.zeros((0, 2)), np.zeros(0, np.int64)).shape == (0,)
+    assert site_members(xy, np.where(two == 0, 3, -7)).tolist() == two.tolist()  # renumbered; -7 is noise
+
+
+def test_site_members_at_the_edge_and_of_repeated_positions():
+    """A site on the table's lower edge (its mean may fall a rounding step outside the points' box) keeps its
+    members, and sites of exactly repeated positions (a spread of rounding errors, a grid that would need more
+    cells than int64 counts) are kept whole."""
+    rng = np.random.default_rng(3)
+    edge = np.column_stack([np.full(7, 0.1), rng.normal(5, 0.2, 7)])  # the leftmost points of the table
+    rest = rng.uniform([1, 0], [10, 10], (40, 2))
+    xy = np.concatenate([edge, rest])
+    labels = site_members(xy, np.concatenate([np.zeros(7, np.int64), np.full(40, -1)]))
+    assert (labels[:7] == 0).all()
+    same = np.repeat(rng.uniform(0, 1000, (300, 2)), 7, axis=0)  # 300 sites, each 7 times at one position
+    labels = site_members(same, np.repeat(np.arange(300), 7))
+    np.testing.assert_array_equal(labels, np.repeat(np.arange(300), 7))
     with pytest.raises(ValueError, match="members must be"):
         cluster(pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1]}), 0.5, members="nope")
 
@@ -472,8 +490,9 @@ def test_cluster_stats_known_shapes():
 @pytest.mark.slow
 def test_cluster_of_ten_million_localizations_takes_linear_memory():
     """10^7 localizations (the issue's bad input): DBSCAN counts neighbours instead of storing them, so the
-    process grows by about 130 bytes per localization (the output table's copy included), not by the neighbour
-    lists that scikit-learn keeps. Run in a child process, whose peak memory is its own."""
+    process grows by about 150 bytes per localization (the output table's copy included), not by the neighbour
+    lists that scikit-learn keeps; the Gaussian-site members after it stay within that. Run in a child process,
+    whose peak memory is its own."""
     import subprocess
     import sys
 
@@ -490,13 +509,18 @@ cluster(table.iloc[:1000], 0.4, 8)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 labels = cluster(table, 0.4, 8)["cluster"].to_numpy()
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(int(labels.max()) + 1, (labels >= 0).sum(), (after - before) * 1024 / n)
+sites = cluster(table, 0.4, 8, members="gaussian")["cluster"].to_numpy()
+last = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(int(labels.max()) + 1, (labels >= 0).sum(), (after - before) * 1024 / n, int(sites.max()) + 1,
+      (last - before) * 1024 / n)
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True)
-    clusters, members, bytes_per_loc = out.stdout.split()
+    clusters, members, bytes_per_loc, sites, bytes_with_sites = out.stdout.split()
     assert 0.9 * 100_000 < int(clusters) < 100_000  # 100,000 random sites, about 8 % of them overlapping
     assert int(members) > 0.45 * 10_000_000
     assert float(bytes_per_loc) < 250, out.stdout
+    assert abs(int(sites) - int(clusters)) < 100  # the Gaussian members keep the sites (a few lose theirs)
+    assert float(bytes_with_sites) < 250, out.stdout
 
 
 def test_cluster_empty():

@@ -199,6 +199,10 @@ def test_resolution_nena_and_frc(make_napari_viewer, qtbot):
     assert f"{precision * 160:.2f} nm (the layer records no pixel size: 160 nm" in widget.nena_label.text()
     widget.points_combo.value = layer  # the recorded pixel size comes back into the box
     assert widget.camera_nm.value == 100.0
+    widget.camera_nm.value = 110.0  # a user's correction of the recorded size is used, and said
+    _run(qtbot, widget.nena_runner)
+    assert f"{precision * 110:.2f} nm (110 nm, the widget's camera pixel; the layer records 100 nm)" in (
+        widget.nena_label.text())
 
 
 def test_cluster_layer_and_stats(make_napari_viewer, qtbot, tmp_path):

@@ -42,22 +42,31 @@ __all__ = ["PalmAnalysisWidget", "layer_to_table"]
 SET_COLOURS = ["#1f77b4", "#2ca02c", "#d62728", "#000000", "#9467bd", "#ff7f0e", "#17becf", "#8c564b"]
 
 
+#: the range of the "camera pixel (nm)" box: every pixel size a file may record (0.01 nm to 1 mm)
+CAMERA_PIXEL_RANGE = (0.01, 1e6)
+
+
 def camera_pixel_box(sets: str) -> FloatSpinBox:
-    """The widgets' "camera pixel (nm)" box: the pixel size a layer without one is read with (``sets``: what the
+    """The widgets' "camera pixel (nm)" box: filled from the chosen layer when it records a pixel size
+    (:func:`fill_camera_pixel`), typed otherwise or to correct it; its value is the one used (``sets``: what the
     nm scale applies to, for the tooltip)."""
-    return FloatSpinBox(label="camera pixel (nm)", value=100.0, min=1.0, max=10_000.0, step=1.0,
-                        tooltip="Size of one camera pixel in the sample plane, in nm (1 to 10000); taken from the "
-                                f"layer when it records it, else type it here. Sets the nm scale of {sets}.")
+    return FloatSpinBox(label="camera pixel (nm)", value=100.0, min=CAMERA_PIXEL_RANGE[0],
+                        max=CAMERA_PIXEL_RANGE[1], step=1.0,
+                        tooltip="Size of one camera pixel in the sample plane, in nm; filled from the layer when "
+                                "it records it, else type it here (or correct the layer's). Sets the nm scale of "
+                                f"{sets}.")
 
 
 def recorded_pixel_size(layer) -> float | None:
-    """The camera pixel size in nm that a Points layer records (its metadata's or its features' table's
-    ``pixel_size_nm``), or None."""
+    """The camera pixel size in nm that a Points layer records (its metadata's, else its features' table's
+    ``pixel_size_nm``), or None when it records none that a camera could have (finite, in
+    :data:`CAMERA_PIXEL_RANGE`)."""
     if layer is None:
         return None
-    for source in (layer.metadata or {}, getattr(layer.features, "attrs", {})):
+    for source in (getattr(layer, "metadata", None) or {}, getattr(layer.features, "attrs", {})):
         if "pixel_size_nm" in source:
-            return float(source["pixel_size_nm"])
+            nm = float(source["pixel_size_nm"])
+            return nm if CAMERA_PIXEL_RANGE[0] <= nm <= CAMERA_PIXEL_RANGE[1] else None
     return None
 
 
@@ -66,6 +75,16 @@ def fill_camera_pixel(box: FloatSpinBox, layer) -> None:
     nm = recorded_pixel_size(layer)
     if nm is not None:
         box.value = nm
+
+
+def pixel_size_note(layer, nm: float) -> str:
+    """Words saying where the pixel size ``nm`` used for ``layer`` came from, when not from the layer itself."""
+    recorded = recorded_pixel_size(layer)
+    if recorded is None:
+        return f" (the layer records no pixel size: {nm:g} nm, the widget's camera pixel)"
+    if not np.isclose(recorded, nm):
+        return f" ({nm:g} nm, the widget's camera pixel; the layer records {recorded:g} nm)"
+    return ""
 
 
 def layer_to_table(layer) -> pd.DataFrame:
@@ -88,8 +107,8 @@ def layer_to_table(layer) -> pd.DataFrame:
         table["frame"] = data[:, 0].astype(np.int64) if data.ndim == 2 and data.shape[1] >= 3 else 0
     table["frame"] = np.asarray(table["frame"]).astype(np.int64)
     meta = getattr(layer, "metadata", {}) or {}
-    table.attrs["pixel_size_nm"] = float(meta.get("pixel_size_nm", features.attrs.get("pixel_size_nm", 100.0)
-                                               if isinstance(features, pd.DataFrame) else 100.0))
+    recorded = recorded_pixel_size(layer)
+    table.attrs["pixel_size_nm"] = 100.0 if recorded is None else recorded
     for key in ("n_frames", "shape"):
         if key in meta:
             table.attrs[key] = meta[key]

@@ -18,7 +18,7 @@ Works on a Points layer of localizations (``features`` hold the table columns; `
   (:func:`napari_maliang.smlm.linking.link`) -> ``"<input> linked"``, shown at each molecule's first frame.
 - **Resolution**: NeNA localization precision and FRC resolution
   (:mod:`napari_maliang.smlm.resolution`), each with its curve plotted in the tab and its value in
-  camera pixels and nm (``pixel_size_nm`` of the layer's metadata, else the widget's "camera pixel (nm)").
+  camera pixels and nm (the widget's "camera pixel (nm)", filled from the layer's ``pixel_size_nm``).
 - **Cluster**: DBSCAN, optionally with Gaussian-site members (:func:`napari_maliang.smlm.clustering.cluster`)
   -> ``"<input> clusters"`` coloured by cluster (noise small and grey), with the per-cluster statistics in a
   table (also in the layer's ``metadata["cluster_stats"]``, and saved as CSV by "Save table…").
@@ -63,7 +63,7 @@ from napari_maliang._widgets.palm_analysis import (
     camera_pixel_box,
     fill_camera_pixel,
     layer_to_table,
-    recorded_pixel_size,
+    pixel_size_note,
 )
 
 __all__ = ["PalmPostWidget"]
@@ -106,13 +106,6 @@ def _plot_canvas(height: int):
     return canvas
 
 
-def _pixel_note(layer, nm: float) -> str:
-    """Words saying that the pixel size in nm is the widget's, when the layer does not record it."""
-    if recorded_pixel_size(layer) is not None:
-        return ""
-    return f" (the layer records no pixel size: {nm:g} nm, the widget's camera pixel)"
-
-
 def _range_text(column: str, low, high) -> str:
     if low is None:
         return f"{column} ≤ {high:.6g}"
@@ -150,7 +143,7 @@ class PalmPostWidget(QWidget):
         self.points_combo = ComboBox(label="localizations", choices=layer_choices(napari_viewer, "points"),
                                      tooltip="The Points layer of localizations to post-process (e.g. from PALM "
                                              "localization); it is never modified.")
-        self.camera_nm = camera_pixel_box("the linking gate's uncertainties, NeNA, FRC and the cluster statistics")
+        self.camera_nm = camera_pixel_box("NeNA, FRC and the output layers")
         self.source = Container(widgets=[self.points_combo, self.camera_nm], labels=True)
         self.points_combo.changed.connect(self._on_points_changed)
 
@@ -279,11 +272,10 @@ class PalmPostWidget(QWidget):
         if cache is None or cache[0] is not raw or cache[1] is not raw.data or cache[2] is not raw.features:
             table = layer_to_table(raw)
             self._cache = cache = (raw, raw.data, raw.features, table)
-        table = cache[3]
+        table = cache[3].copy(deep=False)  # the data shared, the attrs this job's
         if len(table) == 0:
             raise ValueError(f"layer {layer.name!r} has no localizations")
-        recorded = recorded_pixel_size(raw)
-        table.attrs["pixel_size_nm"] = float(self.camera_nm.value) if recorded is None else recorded
+        table.attrs["pixel_size_nm"] = float(self.camera_nm.value)
         return layer, table
 
     def _on_points_changed(self, layer=None) -> None:
@@ -466,7 +458,7 @@ class PalmPostWidget(QWidget):
             precision, curve = result
             self.nena_result = result
             self.nena_label.setText(f"NeNA precision: {precision:.4f} px = {precision * nm:.2f} nm"
-                                    f"{_pixel_note(layer, nm)}")
+                                    f"{pixel_size_note(layer, nm)}")
             ax = self.nena_axes
             ax.clear()
             ax.plot(curve["distance"] * nm, curve["density"], ".", ms=3, color="0.4", label="neighbours")
@@ -491,7 +483,7 @@ class PalmPostWidget(QWidget):
             resolution, curve = result
             self.frc_result = result
             self.frc_label.setText(f"FRC resolution: {resolution:.4f} px = {resolution * nm:.2f} nm"
-                                   f"{_pixel_note(layer, nm)}")
+                                   f"{pixel_size_note(layer, nm)}")
             ax = self.frc_axes
             ax.clear()
             freq = curve["spatial_frequency"] / nm

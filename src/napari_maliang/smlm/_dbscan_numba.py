@@ -24,7 +24,7 @@ def _find(parent, i):
     return root
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, nogil=True, parallel=True)
 def _count_neighbours(x, y, cx, cy, keys, ncx, ncy, eps2):
     """Points within eps of each point (itself included); points sorted by cell key ``cy * ncx + cx``."""
     n = x.size
@@ -64,7 +64,7 @@ def _join_cores(x, y, cx, cy, keys, ncx, ncy, eps2, core):
     return parent
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, nogil=True, parallel=True)
 def _nearest_core(x, y, cx, cy, keys, ncx, ncy, eps2, core):
     """For every point that is not a core point, the nearest core point within eps (-1: none, noise)."""
     n = x.size
@@ -93,7 +93,7 @@ def dbscan_labels(xy: np.ndarray, eps: float, min_samples: int) -> np.ndarray:
     n = len(xy)
     if n == 0:
         return np.zeros(0, np.int64)
-    order, x, y, cx, cy, keys, ncx, ncy = sorted_grid(xy, eps)
+    order, x, y, cx, cy, keys, ncx, ncy, _, _ = sorted_grid(xy, eps)
     eps2 = float(eps) ** 2
     core = _count_neighbours(x, y, cx, cy, keys, ncx, ncy, eps2) >= min_samples
     roots = _join_cores(x, y, cx, cy, keys, ncx, ncy, eps2, core)

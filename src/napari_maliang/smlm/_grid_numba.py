@@ -9,6 +9,8 @@ linear time (a counting sort) for the searches that go frame by frame (NeNA here
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
@@ -45,22 +47,45 @@ def neighbour_row(keys, start, stop, first_key, cx, gy, ncx, ncy):
     return lo, hi
 
 
-def sorted_grid(xy: np.ndarray, cell: float, origin=None, ncx: int | None = None):
-    """The points ``xy`` (n, 2) sorted by their cell of a grid of square cells of side ``cell``, as the 3 x 3
-    searches of :func:`neighbour_row` need (row-major keys ``cy * ncx + cx``, ties in row order).
+class Grid(NamedTuple):
+    """Points sorted by their cell of a grid of square cells (:func:`sorted_grid`), for the 3 x 3 searches of
+    :func:`neighbour_row`: ``order`` (the rows in key order), ``x, y, cx, cy, keys`` in that order, the grid's
+    ``ncx`` by ``ncy`` cells of side ``cell`` from ``origin``."""
 
-    ``origin`` (the corner of cell (0, 0)) and ``ncx`` (cells per row) default to the points' own bounding box;
-    pass another set's to sort points onto that set's grid. Returns ``order`` (the rows in key order), ``x, y,
-    cx, cy, keys`` in that order, ``ncx`` and ``ncy`` (rows of cells up to the last point's).
+    order: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    cx: np.ndarray
+    cy: np.ndarray
+    keys: np.ndarray
+    ncx: int
+    ncy: int
+    cell: float
+    origin: np.ndarray
+
+    def cells_of(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The cell of other points ``xy`` (n, 2), clipped to the grid: a point just outside it (a mean one
+        rounding step past the edge) searches from the edge cell, which its 3 x 3 search still covers."""
+        cells = np.floor((np.asarray(xy, np.float64) - self.origin) / self.cell).astype(np.int64)
+        return np.clip(cells[:, 0], 0, self.ncx - 1), np.clip(cells[:, 1], 0, self.ncy - 1)
+
+
+def sorted_grid(xy: np.ndarray, cell: float, origin=None) -> Grid:
+    """The points ``xy`` (n >= 1, 2) sorted by their cell of a grid of square cells of side ``cell`` or more
+    (row-major keys ``cy * ncx + cx``, ties in row order), from ``origin`` (default: the points' lower corner).
+
+    The cells are widened to at least 2^-30 of the points' extent, so that the keys fit in int64 however small
+    ``cell`` is (wider cells only add candidates to a search: every search tests the distance itself).
     """
     origin = xy.min(axis=0) if origin is None else np.asarray(origin, np.float64)
+    cell = max(float(cell), float(np.ptp(xy, axis=0).max()) / 2**30)
     cells = np.floor((xy - origin) / cell).astype(np.int64)
-    if ncx is None:
-        ncx = int(cells[:, 0].max()) + 1
+    ncx = int(cells[:, 0].max()) + 1
     key = cells[:, 1] * ncx + cells[:, 0]
     order = np.argsort(key, kind="stable")
     x, y = np.ascontiguousarray(xy[order, 0]), np.ascontiguousarray(xy[order, 1])
-    return order, x, y, cells[order, 0], cells[order, 1], key[order], ncx, int(cells[:, 1].max()) + 1
+    return Grid(order, x, y, cells[order, 0], cells[order, 1], key[order], ncx, int(cells[:, 1].max()) + 1, cell,
+                origin)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

@@ -1,6 +1,7 @@
-"""Grid searches of the Gaussian-site membership (:func:`~.clustering.site_members`), compiled with numba (loaded
-only when it runs). Both look at the 3 x 3 cells around a query of a grid whose cells are at least as wide as the
-search radius (:func:`~._grid_numba.sorted_grid`, :func:`~._grid_numba.neighbour_row`), so memory is the inputs'.
+"""Sums and grid searches of the Gaussian-site membership (:func:`~.clustering.site_members`), compiled with
+numba (loaded only when it runs). The searches look at the 3 x 3 cells around a query of a grid whose cells are
+at least as wide as the search radius (:func:`~._grid_numba.sorted_grid`, :func:`~._grid_numba.neighbour_row`),
+so memory is the inputs'. The parallel kernels release the GIL, so a widget's viewer stays responsive.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def site_moments(x, y, labels, k):
     return n, cx, cy, spread
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, nogil=True, parallel=True)
 def annulus_counts(qx, qy, qcx, qcy, x, y, keys, ncx, ncy, use, inner2, outer2):
     """For every query ``(qx, qy)`` in cell ``(qcx, qcy)``: the points with ``use`` whose squared distance lies in
     ``(inner2, outer2]``; points sorted by cell key on a grid of cells at least ``sqrt(outer2)`` wide."""
@@ -55,9 +56,9 @@ def annulus_counts(qx, qy, qcx, qcy, x, y, keys, ncx, ncy, use, inner2, outer2):
     return counts
 
 
-@numba.njit(cache=True, parallel=True)
-def likeliest_site(x, y, cx, cy, sx, sy, keys, ncx, ncy, reach2, log_weight, inv_two_var):
-    """For every point ``(x, y)`` in cell ``(cx, cy)``: the site ``j`` (sites sorted by cell key on a grid of cells
+@numba.njit(cache=True, nogil=True, parallel=True)
+def likeliest_site(x, y, pcx, pcy, sx, sy, keys, ncx, ncy, reach2, log_weight, inv_two_var):
+    """For every point ``(x, y)`` in cell ``(pcx, pcy)``: the site ``j`` (sites sorted by cell key on a grid of cells
     at least as wide as every reach) of highest ``log_weight[j] - d^2 * inv_two_var`` among those with
     ``d^2 <= reach2[j]``; -1 where none reaches."""
     k = sx.size
@@ -65,7 +66,7 @@ def likeliest_site(x, y, cx, cy, sx, sy, keys, ncx, ncy, reach2, log_weight, inv
     for i in numba.prange(x.size):
         best = -np.inf
         for dy in range(-1, 2):
-            lo, hi = neighbour_row(keys, 0, k, 0, cx[i], cy[i] + dy, ncx, ncy)
+            lo, hi = neighbour_row(keys, 0, k, 0, pcx[i], pcy[i] + dy, ncx, ncy)
             for j in range(lo, hi):
                 ddx, ddy = sx[j] - x[i], sy[j] - y[i]
                 d2 = ddx * ddx + ddy * ddy

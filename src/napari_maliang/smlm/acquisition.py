@@ -181,10 +181,12 @@ def is_acquisition(path) -> bool:
         with tifffile.TiffFile(path) as tif:  # the first page and the descriptions: fast for any length
             if _header_refusal(tif) is not None:
                 return False
-            # one image is napari's own reader's; a truncated stack may list one page only, but its description
-            # (shaped, ImageJ, OME) still says how many frames it holds, and open_acquisition keeps the whole ones
-            shape = tif.series[0].shape
-            return max(len(tif.pages), int(np.prod(shape[:-2])) if len(shape) > 2 else 1) >= 2
+            if len(tif.pages) >= 2:
+                return True
+            # one image is napari's own reader's; but a truncated stack may list one page only, while its
+            # description (shaped, ImageJ, OME) still says how many frames it holds (open_acquisition keeps the
+            # whole ones)
+            return len(tif.pages[0].shape) == 2 and int(np.prod(tif.series[0].shape[:-2])) >= 2
     except Exception:  # noqa: BLE001 - not a TIFF we can read: leave it to other readers
         return False
 

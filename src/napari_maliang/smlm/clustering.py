@@ -85,7 +85,7 @@ def site_members(xy: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
     A site :math:`c` (one molecule localized :math:`n_c` times: repeated blinks, DNA-PAINT bindings) spreads its
     localizations as a 2-D Gaussian of the localization precision :math:`\sigma` around its centre
-    :math:`\mu_c`, over a background of local density :math:`\rho_c` (noise, unrelated molecules). A
+    :math:`\mu_c`, over a background of local density :math:`\rho_c` (noise, molecules seen once). A
     localization at distance :math:`d` is likelier the site's than the background's where
 
     .. math:: \frac{n_c}{2\pi\sigma^2} e^{-d^2 / 2\sigma^2} > \rho_c
@@ -97,7 +97,9 @@ def site_members(xy: np.ndarray, labels: np.ndarray) -> np.ndarray:
     sites of at least 3 members of their per-axis variance :math:`\sum d^2 / 2 n_c`: one precision for the
     acquisition, which thousands of sites give far better than one site's few localizations) and
     :math:`\rho_c` (the localizations of no site in the annulus :data:`BACKGROUND_ANNULUS` around
-    :math:`\mu_c`, plus one half so that an empty annulus gives a finite radius); then every localization is
+    :math:`\mu_c`, plus one half so that an empty annulus gives a finite radius; the members of other sites
+    there are not counted, so in a crowd of sites the background is if anything underestimated and the reach
+    a little longer); then every localization is
     assigned anew. Rounds repeat until at most :data:`SITE_CHANGES` of the localizations change site (at most
     :data:`SITE_ROUNDS` rounds). A site that cannot outweigh its background (:math:`r_c = 0`) loses its members
     to it.
@@ -113,29 +115,36 @@ def site_members(xy: np.ndarray, labels: np.ndarray) -> np.ndarray:
     Returns
     -------
     int64 array (n,)
-        The new labels, the surviving clusters renumbered ``0, 1, ...`` in their old order.
+        The new labels, the surviving clusters renumbered ``0, 1, ...`` in their old order (every negative
+        label -1). Unchanged (but renumbered) when no cluster has 3 members to measure the spread from, or the
+        spread is below 1e-9 of the table's extent (repeated positions: rounding, not precision).
     """
     from napari_maliang.smlm._grid_numba import sorted_grid
 
-    labels = np.asarray(labels, np.int64)
-    origin, cell, grid = xy.min(axis=0), 0.0, None
+    xy = np.asarray(xy, np.float64)
+    labels = np.where(np.asarray(labels) >= 0, labels, -1).astype(np.int64)
+    grid = None
+    # a spread below 1e-9 of the table's extent is rounding error, not localization precision (repeated positions)
+    least = (1e-9 * float(np.ptp(xy, axis=0).max())) ** 2 if len(xy) else 0.0
     for _ in range(SITE_ROUNDS):
         n, centre, var = _site_estimates(xy, labels)
-        if not var > 0:
+        if not var > least:
             break
-        if cell < BACKGROUND_ANNULUS[1] * np.sqrt(var):  # sorted once, again only if the spread grows by 25 %
-            cell = 1.25 * BACKGROUND_ANNULUS[1] * np.sqrt(var)
-            grid = sorted_grid(xy, cell, origin)
-        rho = _background_density(grid, labels < 0, centre, var, cell, origin)
+        outer = BACKGROUND_ANNULUS[1] * np.sqrt(var)
+        if grid is None or grid.cell < outer:  # sorted once, again only if sigma grows by 25 %
+            grid = sorted_grid(xy, 1.25 * outer)
+        rho = _background_density(grid, labels < 0, centre, var)
         # the reach never exceeds the annulus (so the grid's 3 x 3 cells hold it): rho >= 0.5 / (200 pi var)
         # gives reach^2 <= 2 var ln(200 n), below 225 var for any n < 1e46
         with np.errstate(divide="ignore"):
             reach2 = 2.0 * var * np.log(np.maximum(n / (2.0 * np.pi * var * rho), 1.0))
-            new = _likeliest_sites(grid, centre, reach2, np.log(n), var, cell, origin)
+            new = _likeliest_sites(grid, centre, reach2, np.log(n), var)
         changed = int(np.count_nonzero(new != labels))
         labels = new
         if changed <= SITE_CHANGES * labels.size:
             break
+    if not (labels >= 0).any():
+        return labels
     kept = np.bincount(labels[labels >= 0]) > 0  # the sites that keep members, numbered 0, 1, ... in order
     return np.append(np.where(kept, np.cumsum(kept) - 1, -1), -1)[labels]
 
@@ -146,38 +155,38 @@ def _site_estimates(xy, labels):
     from napari_maliang.smlm._sites_numba import site_moments
 
     k = int(labels.max()) + 1 if labels.size else 0
-    n, cx, cy, spread = site_moments(xy[:, 0], xy[:, 1], labels, max(k, 0))
+    n, cx, cy, spread = site_moments(xy[:, 0], xy[:, 1], labels, k)
     spread = spread[n >= 3]
     return n, np.column_stack([cx, cy]), float(np.median(spread)) if spread.size else 0.0
 
 
-def _background_density(grid, background, centre, var, cell, origin):
-    """Per site: the localizations of ``background`` in the annulus :data:`BACKGROUND_ANNULUS` (in units of
-    ``sqrt(var)``) around its centre, plus one half, per unit area; ``grid``: :func:`~._grid_numba.sorted_grid`
-    of the localizations, cells of side ``cell`` (at least the annulus' outer radius) from ``origin``."""
+def _background_density(grid, background, centre, var):
+    """Per site: the localizations of ``background`` (bool, row order) in the annulus :data:`BACKGROUND_ANNULUS`
+    (in units of ``sqrt(var)``) around its centre, plus one half, per unit area; ``grid``:
+    :func:`~._grid_numba.sorted_grid` of the localizations, its cells at least the annulus' outer radius."""
     from napari_maliang.smlm._sites_numba import annulus_counts
 
     inner, outer = BACKGROUND_ANNULUS
-    order, x, y, _, _, keys, ncx, ncy = grid
-    cells = np.clip(np.floor((centre - origin) / cell).astype(np.int64), 0, [ncx - 1, ncy - 1])
-    counts = annulus_counts(centre[:, 0], centre[:, 1], cells[:, 0], cells[:, 1], x, y, keys, ncx, ncy,
-                            background[order], inner**2 * var, outer**2 * var)
+    qcx, qcy = grid.cells_of(centre)
+    counts = annulus_counts(centre[:, 0], centre[:, 1], qcx, qcy, grid.x, grid.y, grid.keys, grid.ncx, grid.ncy,
+                            background[grid.order], inner**2 * var, outer**2 * var)
     return (counts + 0.5) / (np.pi * (outer**2 - inner**2) * var)
 
 
-def _likeliest_sites(grid, centre, reach2, log_n, var, cell, origin):
+def _likeliest_sites(grid, centre, reach2, log_n, var):
     """Every localization's site (its index in ``centre``) of largest ``log_n - d^2 / 2 var`` among those within
     its ``reach2`` (-1: none); ``grid`` as in :func:`_background_density`, its cells at least as wide as every
-    reach."""
-    from napari_maliang.smlm._grid_numba import sorted_grid
+    reach (the sites are put on its cells)."""
     from napari_maliang.smlm._sites_numba import likeliest_site
 
-    order, x, y, cx, cy, _, ncx, ncy = grid
-    site_order, sx, sy, _, _, site_keys, _, _ = sorted_grid(centre, cell, origin, ncx)
-    nearest = likeliest_site(x, y, cx, cy, sx, sy, site_keys, ncx, ncy, reach2[site_order], log_n[site_order],
-                             0.5 / var)
-    labels = np.empty(len(x), np.int64)
-    labels[order] = np.append(site_order, -1)[nearest]  # nearest -1 (none) reads the last entry
+    scx, scy = grid.cells_of(centre)
+    site_keys = scy * grid.ncx + scx
+    site_order = np.argsort(site_keys, kind="stable")
+    sx, sy = np.ascontiguousarray(centre[site_order, 0]), np.ascontiguousarray(centre[site_order, 1])
+    nearest = likeliest_site(grid.x, grid.y, grid.cx, grid.cy, sx, sy, site_keys[site_order], grid.ncx, grid.ncy,
+                             reach2[site_order], log_n[site_order], 0.5 / var)
+    labels = np.empty(len(grid.x), np.int64)
+    labels[grid.order] = np.append(site_order, -1)[nearest]  # nearest -1 (none) reads the last entry
     return labels
 
 

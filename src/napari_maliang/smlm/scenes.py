@@ -579,8 +579,10 @@ def site_recovery(truth, labels, jaccard: float = 0.9) -> float:
     """The share of true sites (``truth`` 0 .. k - 1, -1 background) whose cluster is right: the found cluster
     holding most of the site's localizations has a Jaccard index (shared / either) of at least ``jaccard``."""
     truth, labels = np.asarray(truth), np.asarray(labels)
-    k = int(truth.max()) + 1
+    k = int(truth.max()) + 1 if truth.size else 0
     both = (truth >= 0) & (labels >= 0)
+    if k == 0 or not both.any():
+        return 0.0
     pairs = np.unique(np.stack([truth[both], labels[both]], 1), axis=0, return_counts=True)
     (site, found), shared = pairs[0].T, pairs[1]
     best = np.lexsort((-shared, site))  # per site, the found cluster sharing most (first of ties: lowest label)
