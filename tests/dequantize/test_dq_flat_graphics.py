@@ -185,18 +185,21 @@ def test_end_targets_known_answer():
     assert flat.tolist() == [False, True, True]
     levels = np.array([[16], [112]])  # a bin centre quantizer's
     target_idx, targets = end_targets(idx, labels, flat, lower, upper, np.array([255]), anchors, levels)
-    assert targets.tolist() == [[15.5], [111.5], [0.0]]  # the end box's region targets 0, its own index 2
-    assert (target_idx[:, :6] == 2).all() and (target_idx[:, 6:] == 1).all()
-    # two channels, the second inside the range: a chosen mid colour keeps its box centre in the end box ...
+    # the end box's region targets 0 (its own index 2); the interior one is one integer colour: of 111 and 112,
+    # equally near its box's centre 111.5, the quantizer's level 112 (index 3)
+    assert targets.tolist() == [[15.5], [111.5], [0.0], [112.0]]
+    assert (target_idx[:, :6] == 2).all() and (target_idx[:, 6:] == 3).all()
+    # two channels, the second inside the range: a chosen mid colour keeps its box in the end box (16 of 15.5) ...
     lower2, upper2 = np.array([[0, 96], [96, 96]]), np.array([[31, 127], [127, 127]])
     anchors2 = np.array([[9.0, 111.5], [111.5, 111.5]])  # the end box's histogram mean (9) is not its target
     target_idx, targets = end_targets(idx, labels, flat, lower2, upper2, np.array([255, 255]), anchors2,
                                       np.array([[16, 112], [112, 112]]))
-    assert targets.tolist() == [[9.0, 111.5], [111.5, 111.5], [15.5, 111.5]]
-    # ... unless the quantizer's own level there is the end (the floor's first box): then it takes the end
+    assert targets.tolist() == [[9.0, 111.5], [111.5, 111.5], [16.0, 112.0], [112.0, 112.0]]
+    # ... unless the quantizer's own level there is the end (the floor's first box): then it takes the end; the
+    # floor's level 96 is below the centre 111.5, so the integer towards it is 111
     target_idx, targets = end_targets(idx, labels, flat, lower2, upper2, np.array([255, 255]), anchors2,
                                       np.array([[0, 96], [96, 96]]))
-    assert targets.tolist() == [[9.0, 111.5], [111.5, 111.5], [0.0, 111.5]]
+    assert targets.tolist() == [[9.0, 111.5], [111.5, 111.5], [0.0, 111.0], [111.0, 111.0]]
     # one soft edge of six on their border (a text pixel's anti-aliasing on a background): still flat
     soft_h = no_soft_h.copy()
     soft_h[2, 5] = True

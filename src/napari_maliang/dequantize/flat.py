@@ -25,6 +25,9 @@ graphic that histogram is mostly the region itself, and leans to the end). Under
 (14, 15, 15), moved to (232, 255, 255), would tint a whole window cyan. Other channels keep the centre.
 Pure white, black and primaries are still a guess in a bin-centre or floor quantizer's end box (a dark
 UI's (13, 13, 13) lies in the box [0, 31] too): the guess that pays on average, not on every image.
+A flat region is one integer colour, so its target is an integer: of the two nearest a box's centre (a
+bin-centre box [8, 15] has centre 11.5), the one towards the quantizer's own level (12, the input itself); the
+centre, rounded pixel by pixel, scattered the region over both.
 
 The blends of an anti-aliased step between two flat regions ``A`` and ``B`` (the band regions of
 :func:`~.regions.antialiasing_bands`) are ``(1 - a) A + a B``: in every channel they lie between ``A``'s and
@@ -203,7 +206,8 @@ def end_targets(indices, labels, flat, lower, upper, top, anchors, levels, bands
     targets : float64 array (K + m, C)
         ``anchors`` followed by the m moved targets: per channel of a flat region, 0 where the box's lower
         bound is 0, ``top`` where its upper bound is ``top`` (the centre where it is both: one code for the
-        whole range), where that end is the colour's level or every channel of the colour is in an end box.
+        whole range), where that end is the colour's level or every channel of the colour is in an end box;
+        elsewhere the integer nearest the box's centre, ties towards the colour's level.
     """
     colour = region_colours(labels, indices, flat.size)
     top = np.asarray(top, np.float64)[None, :]
@@ -213,7 +217,10 @@ def end_targets(indices, labels, flat, lower, upper, top, anchors, levels, bands
     move = flat[:, None] & ~np.isnan(end) & (every_channel | (levels[colour] == end))
     centre = anchors[colour]
     box_centre = 0.5 * (lower[colour] + upper[colour])  # not the end box's histogram mean: the region is the histogram
-    target = np.where(move, end, np.where(flat[:, None], box_centre, centre))
+    # a flat region is one integer colour: of the integers nearest its box's centre (equally close on average to a
+    # value anywhere in the box), the one towards the quantizer's own level, for a bin centre the level itself
+    flat_value = np.where(levels[colour] >= box_centre, np.floor(box_centre + 0.5), np.ceil(box_centre - 0.5))
+    target = np.where(move, end, np.where(flat[:, None], flat_value, centre))
     if bands is not None:
         pair_a, pair_b = (np.asarray(p).ravel() for p in bands)
         first = np.flatnonzero(pair_a > 0)
