@@ -70,14 +70,14 @@ class Grid(NamedTuple):
         return np.clip(cells[:, 0], 0, self.ncx - 1), np.clip(cells[:, 1], 0, self.ncy - 1)
 
 
-def sorted_grid(xy: np.ndarray, cell: float, origin=None) -> Grid:
+def sorted_grid(xy: np.ndarray, cell: float) -> Grid:
     """The points ``xy`` (n >= 1, 2) sorted by their cell of a grid of square cells of side ``cell`` or more
-    (row-major keys ``cy * ncx + cx``, ties in row order), from ``origin`` (default: the points' lower corner).
+    (row-major keys ``cy * ncx + cx``, ties in row order), from the points' lower corner.
 
     The cells are widened to at least 2^-30 of the points' extent, so that the keys fit in int64 however small
     ``cell`` is (wider cells only add candidates to a search: every search tests the distance itself).
     """
-    origin = xy.min(axis=0) if origin is None else np.asarray(origin, np.float64)
+    origin = xy.min(axis=0)
     cell = max(float(cell), float(np.ptp(xy, axis=0).max()) / 2**30)
     cells = np.floor((xy - origin) / cell).astype(np.int64)
     ncx = int(cells[:, 0].max()) + 1

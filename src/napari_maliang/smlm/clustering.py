@@ -133,12 +133,13 @@ def site_members(xy: np.ndarray, labels: np.ndarray) -> np.ndarray:
         outer = BACKGROUND_ANNULUS[1] * np.sqrt(var)
         if grid is None or grid.cell < outer:  # sorted once, again only if sigma grows by 25 %
             grid = sorted_grid(xy, 1.25 * outer)
-        rho = _background_density(grid, labels < 0, centre, var)
+        cells = grid.cells_of(centre)
+        rho = _background_density(grid, cells, labels < 0, centre, var)
         # the reach never exceeds the annulus (so the grid's 3 x 3 cells hold it): rho >= 0.5 / (200 pi var)
         # gives reach^2 <= 2 var ln(200 n), below 225 var for any n < 1e46
         with np.errstate(divide="ignore"):
             reach2 = 2.0 * var * np.log(np.maximum(n / (2.0 * np.pi * var * rho), 1.0))
-            new = _likeliest_sites(grid, centre, reach2, np.log(n), var)
+            new = _likeliest_sites(grid, cells, centre, reach2, np.log(n), var)
         changed = int(np.count_nonzero(new != labels))
         labels = new
         if changed <= SITE_CHANGES * labels.size:
@@ -160,26 +161,27 @@ def _site_estimates(xy, labels):
     return n, np.column_stack([cx, cy]), float(np.median(spread)) if spread.size else 0.0
 
 
-def _background_density(grid, background, centre, var):
+def _background_density(grid, cells, background, centre, var):
     """Per site: the localizations of ``background`` (bool, row order) in the annulus :data:`BACKGROUND_ANNULUS`
     (in units of ``sqrt(var)``) around its centre, plus one half, per unit area; ``grid``:
-    :func:`~._grid_numba.sorted_grid` of the localizations, its cells at least the annulus' outer radius."""
+    :func:`~._grid_numba.sorted_grid` of the localizations, its cells at least the annulus' outer radius, and
+    ``cells`` the sites' cells on it (:meth:`~._grid_numba.Grid.cells_of`)."""
     from napari_maliang.smlm._sites_numba import annulus_counts
 
     inner, outer = BACKGROUND_ANNULUS
-    qcx, qcy = grid.cells_of(centre)
+    qcx, qcy = cells
     counts = annulus_counts(centre[:, 0], centre[:, 1], qcx, qcy, grid.x, grid.y, grid.keys, grid.ncx, grid.ncy,
                             background[grid.order], inner**2 * var, outer**2 * var)
     return (counts + 0.5) / (np.pi * (outer**2 - inner**2) * var)
 
 
-def _likeliest_sites(grid, centre, reach2, log_n, var):
+def _likeliest_sites(grid, cells, centre, reach2, log_n, var):
     """Every localization's site (its index in ``centre``) of largest ``log_n - d^2 / 2 var`` among those within
-    its ``reach2`` (-1: none); ``grid`` as in :func:`_background_density`, its cells at least as wide as every
-    reach (the sites are put on its cells)."""
+    its ``reach2`` (-1: none); ``grid`` and ``cells`` as in :func:`_background_density`, the grid's cells at
+    least as wide as every reach."""
     from napari_maliang.smlm._sites_numba import likeliest_site
 
-    scx, scy = grid.cells_of(centre)
+    scx, scy = cells
     site_keys = scy * grid.ncx + scx
     site_order = np.argsort(site_keys, kind="stable")
     sx, sy = np.ascontiguousarray(centre[site_order, 0]), np.ascontiguousarray(centre[site_order, 1])
