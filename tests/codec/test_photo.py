@@ -241,6 +241,27 @@ def test_tonal_values_refitted_to_the_bytes(astronaut):
     assert err(new) < 0.9 * err(code)
 
 
+def test_tonal_values_rounded_jointly(camera, monkeypatch):
+    # the optimised values rounded one by one, then moved level by level (the levels' descent): the real
+    # decoder comes closer (measured: 5 % less squared error), on the same pixels, within the same bytes
+    from napari_maliang.codec import photo
+
+    g = camera.astype(float)
+    code = photo._plane_at_bytes(g, 300, 12)
+    nbytes = len(photo._payload(code))
+
+    def err(c):
+        return np.sum((photo._inpaint(c.image(g.shape), c.sub.mask, photo.LAMBDA, photo.SIGMA) - g) ** 2)
+
+    joint = photo._tonal(g, code, 8, nbytes)
+    monkeypatch.setattr(photo, "DESCENT_PASSES", 0)
+    alone = photo._tonal(g, code, 8, nbytes)
+    np.testing.assert_array_equal(joint.sub.mask, alone.sub.mask)
+    assert len(photo._payload(joint)) <= nbytes
+    assert err(joint) < 0.97 * err(alone) < 0.97 * err(code)
+    assert 0 < np.sum(joint.levels != alone.levels) < 0.5 * joint.levels.size
+
+
 def test_tonal_refits_at_most_the_set_number_of_times(astronaut, monkeypatch):
     # optimised values that cost more at every try (the k-th try's payload counted 1.2**(k*k) times: its growth
     # outruns the refits' shrinking, squared from the second on) overshoot every refit: the plane is subdivided

@@ -10,7 +10,7 @@ to the image (:func:`_best_code`), its last bytes spent splitting the leaves of 
 (:func:`_refined`) and then a share of them moved from the splits that the decoder says helped least
 (:func:`_swapped`); chroma ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design photos), optionally tonally optimised for the decoder (:mod:`.tonal`; ``tonal_iterations`` conjugate-gradient
 iterations for the luma, a quarter of them for each chroma plane: 0 is the fast setting, :data:`BEST_TONAL`
-the best), and range-coded (split flags and values in one stream in the tree's order,
+the best; the optimised values then rounded to their levels jointly, :func:`_descended`), and range-coded (split flags and values in one stream in the tree's order,
 :func:`.subdivision.encode_plane`), with the EED parameters ``lambda, sigma`` chosen per image among
 :data:`PARAMS` on the luma's unoptimised values (:func:`_best_params`). Decoder: the tree and
 the values decoded, every plane inpainted by EED (:mod:`.eed`) with the ``lambda`` and ``sigma`` stored in its
@@ -109,6 +109,8 @@ CHROMA_TONAL_SHARE = 0.25
 #: the best setting's ``tonal_iterations`` (encode <= 60 s per 512x512 colour photo on the shared 2-core
 #: machine; docs/codec.md, "Photo mode")
 BEST_TONAL = 12
+#: passes of the levels' descent after tonal optimisation (:func:`_descended`), each linearised anew
+DESCENT_PASSES = 2
 
 
 def default_q(bpp: float) -> int:
@@ -160,7 +162,8 @@ def _tonal(
     plane is subdivided again with fewer pixels, in proportion to the last overshoot (to its square from the
     second refit on), refined by its decoded error (:func:`_refined_at_bytes`, decoded with ``params`` and the
     ``guide`` as the decoder does) and optimised once more, up to :data:`TONAL_REFITS` times; the unoptimised
-    code when none fits."""
+    code when none fits. The optimised values that fit are rounded to their levels better than one by one
+    (:func:`_descended`)."""
     from dataclasses import replace
 
     from .inpaint import HomogeneousFill
@@ -178,7 +181,7 @@ def _tonal(
         new = replace(trial, levels=levels)
         size = len(_payload(new))
         if size <= nbytes:
-            return new
+            return _descended(g, new, nbytes, fill, guide, params)
         if attempt < TONAL_REFITS:
             # the trial's own unoptimised size, scaled by its overshoot (always fewer bytes than it); from the
             # second refit on by its square: the overshoot grows as pixels are removed (codec photo set 3,
@@ -191,6 +194,41 @@ def _tonal(
                 )
             except ValueError:
                 break
+    return code
+
+
+def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None = None, params=(LAMBDA, SIGMA)):
+    """``code`` with its levels moved by :func:`.tonal.descend_levels` for the decoder linearised at its own
+    values (the tensors the decoder computes from them, frozen; ``fill``: the mask's homogeneous start), again
+    from the new levels up to :data:`DESCENT_PASSES` times, each pass kept only when the real decoder comes
+    closer to ``g``; the section stays within ``nbytes``. Tonal optimisation rounds its values one by one, and
+    that lost 0.2-0.5 dB of its gain on codec photos at 0.1 bpp; the descent won back 0.15-0.3 dB of it on the
+    luma of three photos of codec photo set 10 (seen), more on their chroma (docs/codec.md)."""
+    from dataclasses import replace
+
+    from .tonal import DecoderInpainting, descend_levels
+
+    mask = code.sub.mask
+
+    def decoded(c):
+        trace = []
+        u = _inpaint(c.image(g.shape), mask, *params, guide, trace, fill)
+        return float(np.sum((u - g) ** 2)), trace
+
+    def fits(levels):
+        return len(_payload(replace(code, levels=levels))) <= nbytes
+
+    err, trace = decoded(code)
+    for _ in range(DESCENT_PASSES):
+        op = DecoderInpainting(mask, trace, tol=TONAL_TOL, start=fill)
+        levels = descend_levels(g, op, code.levels, code.q, code.lo, code.hi, fits=fits)
+        if np.array_equal(levels, code.levels):
+            break
+        new = replace(code, levels=levels)
+        e, trace = decoded(new)
+        if e >= err:
+            break
+        code, err = new, e
     return code
 
 
