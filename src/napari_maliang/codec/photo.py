@@ -201,7 +201,8 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
     """``code`` with its levels moved by :func:`.tonal.descend_levels` for the decoder linearised at its own
     values (the tensors the decoder computes from them, frozen; ``fill``: the mask's homogeneous start), again
     from the new levels up to :data:`DESCENT_PASSES` times, each pass kept only when the real decoder comes
-    closer to ``g``; the section stays within ``nbytes``. Tonal optimisation rounds its values one by one, and
+    closer to ``g``; the section never grows (nor beyond ``nbytes``), so the planes coded after it keep their
+    bytes. Tonal optimisation rounds its values one by one, and
     that lost 0.2-0.5 dB of its gain on codec photos at 0.1 bpp; the descent won back 0.15-0.3 dB of it on the
     luma of three photos of codec photo set 10 (seen), more on their chroma (docs/codec.md)."""
     from dataclasses import replace
@@ -215,8 +216,10 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
         u = _inpaint(c.image(g.shape), mask, *params, guide, trace, fill)
         return float(np.sum((u - g) ** 2)), trace
 
+    limit = min(nbytes, len(_payload(code)))  # never more bytes: the planes coded after it keep theirs
+
     def fits(levels):
-        return len(_payload(replace(code, levels=levels))) <= nbytes
+        return len(_payload(replace(code, levels=levels))) <= limit
 
     err, trace = decoded(code)
     for _ in range(DESCENT_PASSES):

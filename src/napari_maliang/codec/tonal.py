@@ -162,8 +162,9 @@ def descend_levels(
     the exact 0.25 in the tests' example, 0.2 for the luma of a photo at 0.1 bpp). A move then pays when ``2 |a_i| >
     kappa D m_i``. Each round moves, against the sign of ``a``, the values that pay for each multiple of
     ``kappa`` in :data:`DESCENT_KAPPAS`, or the :data:`DESCENT_FEW` share of largest ``2 |a_i| - kappa D m_i``,
-    whichever set lowers ``E`` most (one forward each); it stops when none does, when ``fits(levels)`` says the
-    levels no longer fit (the moves change the values' code length), or after ``rounds``.
+    whichever set lowers ``E`` most (one forward each). When its levels do not fit (``fits``: the moves change
+    the values' code length), the longest head of the set in its order that fits is taken instead (bisection).
+    The descent stops when no set lowers ``E``, or after ``rounds``.
 
     Parameters
     ----------
@@ -178,7 +179,7 @@ def descend_levels(
     rounds : int
         At most this many rounds.
     fits : callable, optional
-        ``fits(levels) -> bool``; a round whose levels do not fit ends the descent before it.
+        ``fits(levels) -> bool``: every level set returned fits (when the starting levels do).
 
     Returns
     -------
@@ -192,28 +193,43 @@ def descend_levels(
     mass = op.adjoint(np.ones(f.shape))
     signs = np.random.default_rng(0).choice((-1.0, 1.0), k.size)
     kappa = float(np.sum(op.forward(signs) ** 2)) / max(float(np.sum(mass)), 1e-12)
-    r = op.forward(dequantise(k, q, lo, hi)) - f
-    err = float(np.sum(r * r))
+    def moved_by(moved):
+        trial = k.copy()
+        trial[moved] += s[moved]
+        return trial
+
+    def error_of(trial):
+        res = op.forward(dequantise(trial, q, lo, hi)) - f
+        return float(np.sum(res * res)), res
+
+    err, r = error_of(k)
     for _ in range(rounds):
         a = op.adjoint(r)
         s = -np.sign(a).astype(np.int64)
         movable = (s != 0) & (k + s >= 0) & (k + s < q)
         curvature = kappa * step * mass
-        candidates = [np.flatnonzero(movable & (2 * np.abs(a) > c * curvature)) for c in DESCENT_KAPPAS]
+        ratio = np.where(movable, 2 * np.abs(a) / np.maximum(curvature, 1e-300), 0.0)
+        order = np.argsort(-ratio, kind="stable")  # each set below is in its order of predicted worth
+        candidates = [order[: np.count_nonzero(ratio > c)] for c in DESCENT_KAPPAS]
         gain = np.where(movable, 2 * np.abs(a) - curvature, -np.inf)
-        few = np.argsort(-gain)[: max(1, int(DESCENT_FEW * k.size))]
+        few = np.argsort(-gain, kind="stable")[: max(1, int(DESCENT_FEW * k.size))]
         candidates.append(few[gain[few] > 0])
-        best = None
-        for moved in candidates:
-            if not moved.size:
-                continue
-            trial = k.copy()
-            trial[moved] += s[moved]
-            r_trial = op.forward(dequantise(trial, q, lo, hi)) - f
-            e = float(np.sum(r_trial * r_trial))
-            if best is None or e < best[0]:
-                best = (e, trial, r_trial)
-        if best is None or best[0] >= err or (fits is not None and not fits(best[1])):
+        tried = [(*error_of(moved_by(moved)), moved) for moved in candidates if moved.size]
+        if not tried:
             break
-        err, k, r = best
+        e, res, moved = min(tried, key=lambda t: t[0])
+        if e >= err:
+            break
+        trial = moved_by(moved)
+        if fits is not None and not fits(trial):
+            # the longest head of the set (in its order) whose levels fit; the size is taken as growing with it
+            n_fit, n_over = 0, moved.size
+            while n_over - n_fit > 1:
+                mid = (n_fit + n_over) // 2
+                n_fit, n_over = (mid, n_over) if fits(moved_by(moved[:mid])) else (n_fit, mid)
+            trial = moved_by(moved[:n_fit])
+            e, res = error_of(trial)
+            if not n_fit or e >= err:
+                break
+        err, k, r = e, trial, res
     return k
