@@ -202,9 +202,8 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
     values (the tensors the decoder computes from them, frozen; ``fill``: the mask's homogeneous start), again
     from the new levels up to :data:`DESCENT_PASSES` times, each pass kept only when the real decoder comes
     closer to ``g``; the section never grows (nor beyond ``nbytes``), so the planes coded after it keep their
-    bytes. Tonal optimisation rounds its values one by one, and
-    that lost 0.2-0.5 dB of its gain on codec photos at 0.1 bpp; the descent won back 0.15-0.3 dB of it on the
-    luma of three photos of codec photo set 10 (seen), more on their chroma (docs/codec.md)."""
+    bytes. Tonal optimisation rounds its values one by one; the descent won back 0.14-0.39 dB on the three photos
+    of codec photo set 10 nearest JPEG 2000 at 0.1 bpp (seen; blind figures in docs/benchmarks/codec_photos.md)."""
     from dataclasses import replace
 
     from .tonal import DecoderInpainting, descend_levels

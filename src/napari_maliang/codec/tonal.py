@@ -152,7 +152,7 @@ def descend_levels(
     """Quantised values closer to the least-squares optimum than rounding: greedy descent over the levels.
 
     Rounding tonally optimised values to the ``q`` levels one by one loses a good part of what the
-    optimisation gained (codec photos at 0.1 bpp: 0.2-0.5 dB), because neighbouring values' rounding errors add
+    optimisation gained (the camera at 0.1 bpp: 0.44 dB of 1.35 dB), because neighbouring values' rounding errors add
     up in the inpainted image. Moving value ``i`` by ``s = +-1`` level (step ``D``) changes the squared error
     ``E = ||M v - f||^2`` by ``2 s D a_i + D^2 ||M e_i||^2`` with ``a = M^T (M v - f)`` (one adjoint). The
     decoder keeps constants (``M 1 = 1``) and its responses lie (nearly) in 0..1, so ``||M e_i||^2 <= m_i``, the
@@ -193,7 +193,8 @@ def descend_levels(
     mass = op.adjoint(np.ones(f.shape))
     signs = np.random.default_rng(0).choice((-1.0, 1.0), k.size)
     kappa = float(np.sum(op.forward(signs) ** 2)) / max(float(np.sum(mass)), 1e-12)
-    def moved_by(moved):
+
+    def moved_by(moved):  # the levels with ``moved`` one step against the round's gradient ``s``
         trial = k.copy()
         trial[moved] += s[moved]
         return trial
