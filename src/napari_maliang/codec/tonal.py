@@ -215,22 +215,23 @@ def descend_levels(
         gain = np.where(movable, 2 * np.abs(a) - curvature, -np.inf)
         few = np.argsort(-gain, kind="stable")[: max(1, int(DESCENT_FEW * k.size))]
         candidates.append(few[gain[few] > 0])
-        tried = [(*error_of(moved_by(moved)), moved) for moved in candidates if moved.size]
-        if not tried:
+        trials = [(moved, moved_by(moved)) for moved in candidates if moved.size]
+        if not trials:
             break
-        e, res, moved = min(tried, key=lambda t: t[0])
+        e, res, moved, trial = min(((*error_of(t), m, t) for m, t in trials), key=lambda x: x[0])
         if e >= err:
             break
-        trial = moved_by(moved)
         if fits is not None and not fits(trial):
             # the longest head of the set (in its order) whose levels fit; the size is taken as growing with it
             n_fit, n_over = 0, moved.size
             while n_over - n_fit > 1:
                 mid = (n_fit + n_over) // 2
                 n_fit, n_over = (mid, n_over) if fits(moved_by(moved[:mid])) else (n_fit, mid)
+            if not n_fit:
+                break
             trial = moved_by(moved[:n_fit])
             e, res = error_of(trial)
-            if not n_fit or e >= err:
+            if e >= err:
                 break
         err, k, r = e, trial, res
     return k
