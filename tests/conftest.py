@@ -37,29 +37,35 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_teardown(item):
-    """Stop the napari canvases' painting before pytest-qt's teardown processes the pending Qt events.
+@pytest.fixture
+def make_napari_viewer(make_napari_viewer):
+    """napari's ``make_napari_viewer``, whose viewers' canvases draw only when a test asks (a screenshot).
 
-    The GUI suite died with signal 11 under CPU load: Mesa's ``glDrawArrays`` inside vispy's ``paintGL``, called
-    by the ``processEvents`` that pytest-qt runs at the start of each teardown (found with ``-X faulthandler``
-    and a paint/draw log: the paint is the *finished* test's own shown viewer drawing its Image layer; in
-    tests/widgets/test_codec.py 1-4 runs in 6 crashed at load 3-4, none in 4-5 runs of the code before it at a
-    lower load; not the garbage collector: with it disabled the crash stayed). A test draws what it checks in
-    its body (screenshots); after it, nothing needs drawing, so the canvases stop taking paint events first
-    (``setUpdatesEnabled(False)``; hiding the windows instead made napari's fixture see leaked viewers) and
-    napari's fixture closes them as before.
+    The GUI suite died with signal 11 under CPU load: a NULL pointer read (address 0x130 + a field) inside Mesa's
+    ``glDrawArrays`` (swrast_dri.so, Mesa 22.3 of Debian 12), called by vispy's ``paintGL`` from the event loop.
+    How it was pinned down, with a stress test repeating tests/widgets/test_codec.py's first test 25 times per run
+    at a load of 0-3:
+
+    - 17 of 24 runs crashed, in a paint while the docked widget's job ran in its thread worker, or just after;
+    - with the job run in the GUI thread (0 of 3 runs) or a worker that only sleeps (0 of 2) none crashed; with a
+      worker doing nothing but numpy matrix products both runs crashed. Computation in another thread of the
+      process while the canvas paints is what triggers it, not this package's code (the whole suite also passes
+      with ``NUMBA_BOUNDSCHECK=1``); napari alone, updating the same layers without a worker, never crashed (0 of 2);
+    - it stayed with Mesa's softpipe instead of llvmpipe, with llvmpipe rendering in one thread
+      (``LP_NUM_THREADS=0``), with the cyclic garbage collector off, and with ``MALLOC_PERTURB_`` (freed memory
+      filled: still a NULL, so not a use after free); every GL name a program bound was alive and drawn in its own
+      context (checked before each draw).
+
+    A test checks what the canvas shows through screenshots, which draw synchronously (``grabFramebuffer`` calls
+    ``paintGL`` itself); the event loop's repaints while jobs run are not what it checks. So the canvases of the
+    viewers this fixture makes never take paint events (``setUpdatesEnabled(False)``), and a screenshot still draws
+    the current layers: 0 of 4 stress runs crashed. (Stopping the paints only at teardown, the earlier remedy, left
+    the paints during the jobs.)
     """
-    if "make_napari_viewer" in getattr(item, "fixturenames", ()):
-        _stop_painting()  # in a function of its own: no window stays referenced by this suspended wrapper
-    return (yield)
 
+    def make(*args, **kwargs):
+        viewer = make_napari_viewer(*args, **kwargs)
+        viewer.window._qt_viewer.canvas.native.setUpdatesEnabled(False)
+        return viewer
 
-def _stop_painting():
-    from napari._qt.qt_main_window import _QtMainWindow
-
-    for window in list(_QtMainWindow._instances):
-        try:
-            window._qt_viewer.canvas.native.setUpdatesEnabled(False)
-        except (AttributeError, RuntimeError):  # no canvas, or its C++ object is already gone
-            pass
+    return make
