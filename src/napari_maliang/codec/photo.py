@@ -111,12 +111,6 @@ CHROMA_TONAL_SHARE = 0.25
 BEST_TONAL = 12
 #: passes of the levels' descent after tonal optimisation (:func:`_descended`), each linearised anew
 DESCENT_PASSES = 2
-#: the share of the gray or luma plane's bytes kept from its subdivision and tonal optimisation for the levels'
-#: descent (:func:`_descended`), whose moves mostly lengthen the code: with no byte to spare it moved 11-210
-#: values of the optimised luma (+0.00 to +0.24 dB on the three gray photos of codec photo set 12 at 0.1 bpp).
-#: 1 % gained +0.13 dB on average on the 12 photos of set 12 at 0.1 bpp, best setting (seen; 9 up, -0.04 to
-#: +0.89 dB; one value tried, as planned in docs/codec.md)
-DESCENT_RESERVE = 0.01
 
 
 def default_q(bpp: float) -> int:
@@ -160,13 +154,7 @@ def _inpaint(known, mask, lam: float, sigma: float, guide: np.ndarray | None = N
 
 
 def _tonal(
-    g: np.ndarray,
-    code,
-    iterations: int,
-    nbytes: int,
-    guide: np.ndarray | None = None,
-    params=(LAMBDA, SIGMA),
-    spare: int = 0,
+    g: np.ndarray, code, iterations: int, nbytes: int, guide: np.ndarray | None = None, params=(LAMBDA, SIGMA)
 ):
     """Tonally optimised values for the decoder (:mod:`.tonal`: its homogeneous start and FED steps, with the
     tensors it computes from the unoptimised values, or the guide's for chroma, frozen). Optimised values
@@ -174,8 +162,8 @@ def _tonal(
     plane is subdivided again with fewer pixels, in proportion to the last overshoot (to its square from the
     second refit on), refined by its decoded error (:func:`_refined_at_bytes`, decoded with ``params`` and the
     ``guide`` as the decoder does) and optimised once more, up to :data:`TONAL_REFITS` times; the unoptimised
-    code when none fits. The optimised values that fit ``nbytes - spare`` are rounded to their levels better
-    than one by one (:func:`_descended`), which may spend the ``spare`` bytes."""
+    code when none fits. The optimised values that fit are rounded to their levels better than one by one
+    (:func:`_descended`)."""
     from dataclasses import replace
 
     from .inpaint import HomogeneousFill
@@ -192,14 +180,14 @@ def _tonal(
         levels = quantise(c, trial.q, trial.lo, trial.hi)
         new = replace(trial, levels=levels)
         size = len(_payload(new))
-        if size <= nbytes - spare:
-            return _descended(g, new, min(nbytes, size + spare), fill, guide, params)
+        if size <= nbytes:
+            return _descended(g, new, nbytes, fill, guide, params)
         if attempt < TONAL_REFITS:
             # the trial's own unoptimised size, scaled by its overshoot (always fewer bytes than it); from the
             # second refit on by its square: the overshoot grows as pixels are removed (codec photo set 3,
             # luma: +24 % at the first try, then +1.6 %, +0.3 %), and every try costs a subdivision, an
             # inpainting and the optimisation again
-            scale = ((nbytes - spare) / size) ** (1 if attempt == 0 else 2)
+            scale = (nbytes / size) ** (1 if attempt == 0 else 2)
             try:
                 trial = _refined_at_bytes(
                     g, int(len(_payload(trial)) * scale), code.q, code.d, _decoder(g.shape, params, guide)
@@ -213,8 +201,8 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
     """``code`` with its levels moved by :func:`.tonal.descend_levels` for the decoder linearised at its own
     values (the tensors the decoder computes from them, frozen; ``fill``: the mask's homogeneous start), again
     from the new levels up to :data:`DESCENT_PASSES` times, each pass kept only when the real decoder comes
-    closer to ``g``; the section never grows beyond ``nbytes`` (the caller's limit: what it leaves the planes
-    coded after it). Tonal optimisation rounds its values one by one; the descent won back 0.14-0.39 dB on the three photos
+    closer to ``g``; the section never grows (nor beyond ``nbytes``), so the planes coded after it keep their
+    bytes. Tonal optimisation rounds its values one by one; the descent won back 0.14-0.39 dB on the three photos
     of codec photo set 10 nearest JPEG 2000 at 0.1 bpp (seen; blind figures in docs/benchmarks/codec_photos.md)."""
     from dataclasses import replace
 
@@ -227,8 +215,10 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
         u = _inpaint(c.image(g.shape), mask, *params, guide, trace, fill)
         return float(np.sum((u - g) ** 2)), trace
 
+    limit = min(nbytes, len(_payload(code)))  # never more bytes: the planes coded after it keep theirs
+
     def fits(levels):
-        return len(_payload(replace(code, levels=levels))) <= nbytes
+        return len(_payload(replace(code, levels=levels))) <= limit
 
     err, trace = decoded(code)
     for _ in range(DESCENT_PASSES):
@@ -415,14 +405,13 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
         codes[k] = _plane_at_bytes(planes[..., k], int(shares[k] * avail), q)
     nbytes = avail - sum(len(_payload(c)) for c in codes[1:])
     exponents, ladder = (SUBDIVISION_EXPONENTS, Q_LADDER) if tonal_iterations else (SUBDIVISION_EXPONENTS[:1], Q_LADDER_FAST)
-    spare = int(DESCENT_RESERVE * nbytes) if tonal_iterations else 0  # the fast setting has no descent
-    first = _best_code(planes[..., 0], nbytes - spare, exponents, ladder)
+    first = _best_code(planes[..., 0], nbytes, exponents, ladder)
     codes[0] = first.code
     # one (lambda, sigma) for every plane, chosen on the luma (the chroma planes diffuse with its tensor; a
     # choice of their own added <= 0.05 dB on the design photos)
     params, luma = _best_params(planes[..., 0], first)
     if tonal_iterations:  # luma first: the chroma planes are decoded with the decoded luma's tensor
-        codes[0] = _tonal(planes[..., 0], codes[0], tonal_iterations, nbytes, params=params, spare=spare)
+        codes[0] = _tonal(planes[..., 0], codes[0], tonal_iterations, nbytes, params=params)
         luma = _inpaint(codes[0].image((H, W)), codes[0].sub.mask, *params)
         iterations = max(1, round(CHROMA_TONAL_SHARE * tonal_iterations))
         for k in range(1, C):  # each may grow into what the planes leave of the budget
