@@ -5,7 +5,7 @@ import pytest
 
 from napari_maliang.dequantize import Dequantizer, dequantize, kmeans_quantize, requantization_mask
 from napari_maliang.dequantize.brushes import HARD, SOFT, classify_edges
-from napari_maliang.dequantize.flat import end_targets, flat_edges, flat_regions, grid_share
+from napari_maliang.dequantize.flat import end_targets, flat_edges, flat_regions, grid_share, page_like
 from napari_maliang.dequantize.regions import antialiasing_edges
 from napari_maliang.dequantize.solve import MultigridPCG, Stencil, to_csr
 
@@ -311,6 +311,41 @@ def test_screenshot_with_text_is_not_smoothed(n_colors, dark):
     assert psnr(out, img) >= psnr(q, img) - 0.1
     background = (q == q[2, 2]).all(axis=-1)
     assert (out[background] == q[2, 2]).all()  # the flat background keeps its colour exactly
+
+
+def ruled_page(h=120, w=180, over=8):
+    """A white page ruled with one-pixel anti-aliased grey lines, as lines of small text are: only thin regions
+    on one background, nothing drawn on the grid."""
+    y, x = (np.mgrid[0:h * over, 0:w * over] + 0.5) / over
+    ink = np.zeros(y.shape)
+    for k in range(11):
+        ink = np.maximum(ink, np.abs(y - 6 - 10 * k - 0.04 * x) < 0.5)
+    ink = ink.reshape(h, over, w, over).mean(axis=(1, 3))[..., None]
+    return np.rint(255 * (1 - ink) + 190 * ink).repeat(3, axis=-1).astype(np.uint8)
+
+
+def test_page_like_tells_a_page_from_a_patchwork():
+    from napari_maliang.dequantize.regions import label_regions
+
+    q = levels6(ruled_page()).astype(np.int64)
+    labels, _ = label_regions(q[..., 0] * 65536 + q[..., 1] * 256 + q[..., 2])
+    y, x = np.mgrid[0:64, 0:64]
+    disc = 1 + ((x - 31.5) ** 2 + (y - 31.5) ** 2 < 25.0**2).astype(np.int32)
+    assert page_like(labels)
+    assert not page_like(disc)  # two thick regions with a long border between them
+
+
+def test_page_of_text_is_not_smoothed():
+    # a white page whose light lines leave soft edges all over it under 6 levels: no border between thick regions, so grid_share has nothing to measure; the background was smoothed
+    # into the lines (a markdown editor of dequantization held-out 12: -3.30 dB)
+    img = ruled_page()
+    q = levels6(img)
+    out, info = dequantize(q, return_info=True)
+    assert info["flat_graphic"]
+    assert requantization_mask(out, q).all()
+    assert psnr(out, img) >= psnr(q, img) - 0.1
+    background = (q == 255).all(axis=-1)
+    assert (out[background] == 255).all()
 
 
 def test_photographs_are_not_flat_graphics():
