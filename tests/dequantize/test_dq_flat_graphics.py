@@ -336,8 +336,9 @@ def test_page_like_tells_a_page_from_a_patchwork():
 
 
 def test_page_of_text_is_not_smoothed():
-    # a white page whose light lines leave soft edges all over it under 6 levels: no border between thick regions, so grid_share has nothing to measure; the background was smoothed
-    # into the lines (a markdown editor of dequantization held-out 12: -3.30 dB)
+    # a white page whose light lines leave soft edges all over it under 6 levels: no border between thick regions,
+    # so grid_share has nothing to measure; the background was smoothed into the lines (a markdown editor of
+    # dequantization held-out 12: -3.30 dB)
     img = ruled_page()
     q = levels6(img)
     out, info = dequantize(q, return_info=True)
