@@ -45,6 +45,11 @@ def test_enhance_rgb_layer_into_new_layer(make_napari_viewer, qtbot, dark_rgb):
     layer = viewer.add_image(dark_rgb.copy(), name="dark", rgb=True)
     widget = _dock(viewer)
     _prepared(qtbot, widget)
+    # by default the GP learns from the image's re-corrupted copy: the paper GP's controls are greyed out
+    assert widget.target_combo.value == "recorruption"
+    assert not widget.k_slider.enabled and not widget.show_patches.enabled and not widget.patch_spin.enabled
+    widget.target_combo.value = "reference"  # the paper's GP: k, patch and training patches apply
+    assert widget.k_slider.enabled and widget.show_patches.enabled and widget.model_combo.enabled
     widget.k_slider.value = 20
     widget.show_patches.value = True
     _run(qtbot, widget)
@@ -79,6 +84,13 @@ def test_enhance_rgb_layer_into_new_layer(make_napari_viewer, qtbot, dark_rgb):
     assert viewer.layers["dark enhanced"].metadata["lowlight"]["k"] == 10
     assert viewer.layers["dark enhanced"].metadata["lowlight"]["noise_filter"] == 0.0
     _settle(qtbot, widget)  # the noise filter changed: the exposure preview is prepared again
+    assert len(viewer.layers) == n_layers
+    # the default target again: a re-corrupted copy, no training patches even when asked
+    widget.target_combo.value = "recorruption"
+    widget.show_patches.value = True
+    _run(qtbot, widget)
+    meta = viewer.layers["dark enhanced"].metadata["lowlight"]
+    assert meta["gp_target"] == "recorruption" and meta["recorrupted"]
     assert len(viewer.layers) == n_layers
 
 

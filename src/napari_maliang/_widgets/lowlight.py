@@ -115,11 +115,12 @@ class LowlightWidget(QWidget):
 
         patch = inspect.signature(enhance_steps).parameters["patch"].default  # given apart from the options
         self.controls = OptionControls(
-            EnhanceOptions, ["k", "model", "noise_filter", "gamma", "denoise"],
+            EnhanceOptions, ["gp_target", "k", "model", "noise_filter", "gamma", "denoise"],
             k={"slider": True, "max": 300}, model={"choices": MODELS}, noise_filter={"max": 4.0},
             gamma={"slider": True, "start": 2.2, "max": 8.0, "label": "exposure (darkening gamma)"},
         )
-        self.k_slider, self.model_combo, self.noise_spin, self.gamma_control, self.denoise_spin = self.controls
+        (self.target_combo, self.k_slider, self.model_combo, self.noise_spin, self.gamma_control,
+         self.denoise_spin) = self.controls
         # one source of truth: the option's control is the exposure slider (its box ticked: decided blindly)
         self.blind_exposure, self.exposure_slider = self.gamma_control.automatic, self.gamma_control.inner
         self._slider = self.exposure_slider.native.findChild(QSlider)
@@ -152,6 +153,7 @@ class LowlightWidget(QWidget):
         self.options = Container(
             widgets=[
                 self.layer_combo,
+                self.target_combo,
                 self.k_slider,
                 self.patch_spin,
                 self.model_combo,
@@ -166,6 +168,8 @@ class LowlightWidget(QWidget):
             labels=True,
         )
         self.reference_combo.changed.connect(self._on_reference)
+        self.target_combo.changed.connect(self._on_target)
+        self._on_target()
         self.runner = JobRunner(
             "Enhance", self._start,
             run_tip="brighten the image with the approximated Gaussian process into an Image layer "
@@ -203,11 +207,18 @@ class LowlightWidget(QWidget):
     def reset_choices(self, *_args) -> None:
         refresh_choices(self.options)
 
+    def _on_target(self, *_) -> None:
+        """k, the patch, the colour model and the training patches belong to the paper's GP only."""
+        paper = self.target_combo.value == "reference" or REFERENCES[self.reference_combo.value] != "auto"
+        for control in (self.k_slider, self.patch_spin, self.model_combo, self.show_patches):
+            control.enabled = paper
+
     def _on_reference(self, value) -> None:
         self.onnx_file.visible = REFERENCES[value] == "onnx"
         builtin = REFERENCES[value] == "auto"  # the exposure controls belong to the built-in reference
         self.gamma_control.visible = self.exposure_label.visible = builtin
         self.preview_runner.setVisible(builtin)
+        self._on_target()
         if not builtin and self._layer_alive(self.preview_layer):
             self.preview_layer.visible = False
         if builtin:
@@ -385,7 +396,7 @@ class LowlightWidget(QWidget):
             **kwargs,
         )
         self._output_source = layer
-        if want_patches:
+        if want_patches and len(result.centres):  # the paper's GP has training patches; re-corruption has none
             montage = patch_montage(result.training_patches())
             height = image.shape[0]
             s = max(1.0, height / montage.shape[0]) * np.asarray(layer.scale)[-2:]
@@ -411,7 +422,10 @@ class LowlightWidget(QWidget):
                 self._set_slider(info["gamma"])  # a starting point for setting it by hand
         if self._layer_alive(self.preview_layer) and _unwrap(self.preview_source) is _unwrap(layer):
             self.preview_layer.visible = False  # the full-resolution result replaces the preview
-        show_info(
-            f"enhanced {layer.name!r}: k={info['k']}, patch {info['patch'][0]}x{info['patch'][1]}, "
-            f"model {info['model']}{exposure}"
-        )
+        if info.get("gp_target") == "recorruption":
+            learned = "GP on its re-corrupted copy" if info["recorrupted"] else "no photon noise: the reference"
+        elif info["gp"]:
+            learned = f"k={info['k']}, patch {info['patch'][0]}x{info['patch'][1]}, model {info['model']}"
+        else:
+            learned = "the reference (GP off)"
+        show_info(f"enhanced {layer.name!r}: {learned}{exposure}")
