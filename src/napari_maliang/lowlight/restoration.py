@@ -74,14 +74,18 @@ def _patch_rows(images, radius: int, index) -> np.ndarray:
     patch ``(2 r + 1)^2`` values in raster order, borders mirrored (as ``scipy.ndimage.correlate``'s
     ``mode="mirror"``)."""
     y, x, c = index
-    cols = []
+    span = np.arange(2 * radius + 1)
+    blocks = []
     for image in images:
         image = image[..., None] if image.ndim == 2 else image
         pad = np.pad(image, ((radius, radius), (radius, radius), (0, 0)), mode="reflect")
-        span = range(2 * radius + 1)
-        cols += [pad[y + a, x + b, c] for a in span for b in span]
-    cols.append(np.ones(len(y)))
-    return np.stack(cols, axis=-1).astype(np.float64)
+        _, width, depth = pad.shape
+        # one gather: the patch's flat offsets from its top-left corner, added to each pixel's flat index
+        offsets = ((span[:, None] * width + span[None, :]) * depth).ravel()
+        corner = (y * width + x) * depth + c
+        blocks.append(pad.ravel()[corner[:, None] + offsets[None, :]])
+    blocks.append(np.ones((len(y), 1)))
+    return np.hstack(blocks).astype(np.float64)
 
 
 def fit_restoration(
