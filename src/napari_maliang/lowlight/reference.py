@@ -177,7 +177,9 @@ _REGRET_MARGIN = 3.0
 _BASELINE_GAMMA = 2.2
 
 
-def _bayes_gamma(yq: np.ndarray, weights: np.ndarray, max_gamma: float = 8.0) -> tuple[float, float, float]:
+def _bayes_gamma(
+    yq: np.ndarray, weights: np.ndarray, max_gamma: float = 8.0, floor: float = _LOSS_FLOOR
+) -> tuple[float, float, float]:
     """The Bayes decision and the 10-90 % interval of the exponent under the posterior ``weights`` on
     ``_POSTERIOR_GRID``.
 
@@ -187,7 +189,7 @@ def _bayes_gamma(yq: np.ndarray, weights: np.ndarray, max_gamma: float = 8.0) ->
 
     where ``MSE(a, g)`` is the mean squared difference between the restorations ``y ** (1/a)`` and
     ``y ** (1/g)`` over the image's own luminance quantiles ``yq``, ``b = _BASELINE_GAMMA``,
-    ``w = _REGRET_WEIGHT``, ``m = _REGRET_MARGIN`` dB and ``f = _LOSS_FLOOR``: the PSNR deficit of the
+    ``w = _REGRET_WEIGHT``, ``m = _REGRET_MARGIN`` dB and ``f = floor``: the PSNR deficit of the
     result, plus a penalty where it would fall more than ``m`` dB below fixed gamma ``1/b``. Under a
     wide posterior that penalty is paid by every exponent far from ``b``, so the decision falls back
     towards it; under a sharp one it costs nothing.
@@ -202,7 +204,7 @@ def _bayes_gamma(yq: np.ndarray, weights: np.ndarray, max_gamma: float = 8.0) ->
     samp = np.exp(yl[None, :] / gs[:, None])  # (posterior grid, q)
     # MSE(a, g) = mean_q a^2 - 2 a s + s^2, for every candidate a and every posterior exponent g
     mse = (np.mean(cand**2, axis=1)[:, None] - 2 * cand @ samp.T / len(yl)) + np.mean(samp**2, axis=1)[None, :]
-    db = 10 * np.log10(np.maximum(mse, 0.0) + _LOSS_FLOOR)
+    db = 10 * np.log10(np.maximum(mse, 0.0) + floor)
     db, base = db[:-1], db[-1]
     loss = (db + _REGRET_WEIGHT * np.maximum(db - base[None, :] - _REGRET_MARGIN, 0.0)) @ w
     g = float(np.exp(_parabola_minimum(np.log(grid), loss)))  # the grid is uniform in log gamma
