@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy.ndimage import correlate
 
+from napari_maliang._backend import has_gpu
 from napari_maliang._progress import run_to_end
 from napari_maliang.lowlight import enhance, enhance_steps, psnr, ssim
 from napari_maliang.lowlight.restoration import RADIUS, RestorationMap, fit_restoration, recorruption_restore
@@ -64,3 +65,17 @@ def test_grey_input_and_bad_photon_level():
     assert psnr(out, img) > psnr(enhance(dark, gp=False), img) + 0.05
     with pytest.raises(ValueError, match="finite, positive photon level"):
         recorruption_restore(dark, dark, photons=np.inf, brighten=np.sqrt, denoise=lambda x: x)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not has_gpu(), reason="needs a CUDA device and cupy")
+def test_gpu_twin_applies_the_same_map():
+    rng = np.random.default_rng(4)
+    filtered, noisy = rng.random((48, 64, 3)), rng.random((48, 64, 3))
+    mapping = fit_restoration(filtered, noisy, 0.5 * filtered + 0.1, seed=1)
+    cpu = mapping(filtered, noisy)
+    gpu = mapping(filtered, noisy, backend="gpu")
+    assert isinstance(gpu, np.ndarray) and gpu.dtype == np.float32
+    np.testing.assert_allclose(gpu, cpu, atol=1e-5)
+    dark = darken(photo("astronaut", size=64), gamma=2.5, peak=100, seed=2)
+    np.testing.assert_allclose(enhance(dark, backend="gpu"), enhance(dark, backend="cpu"), atol=1e-4)

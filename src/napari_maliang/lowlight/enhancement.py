@@ -177,7 +177,10 @@ class EnhanceOptions(Options):
         "rgb", "Colour model (one GP for the pooled R, G, B patches; Table II) or luminance model (GP on Y of YCbCr, "
         "chroma kept from the input; Table I); a grayscale image is one plane either way.", choices=tuple(_MODELS),
     )
-    backend: str = option("auto", "Where the GP prediction runs.", choices=("auto", "cpu", "gpu"))
+    backend: str = option(
+        "auto", "Where the GP prediction runs (the re-corruption GP: where its map is applied; its fit and the photon "
+        "filter run on the CPU).", choices=("auto", "cpu", "gpu"),
+    )
     seed: int = option(0, "Seed of k-means++ and the training subsample.", low=0)
     channel_constraint: bool = option(
         True, "Colour model only: rescale each channel so its mean matches the reference's (against the paper's "
@@ -403,7 +406,7 @@ def enhance_steps(image, *, patch=3, reference="auto", opts: EnhanceOptions, det
 
             yield Progress(0.3, 1, "GP on the re-corrupted copy")
             out, mapping = recorruption_restore(
-                img, raw, photons=photons, seed=opts.seed,
+                img, raw, photons=photons, seed=opts.seed, backend=device,
                 brighten=partial(classical_reference, gamma=gamma, noise_filter=0.0),
                 denoise=partial(photon_denoise, strength=noise_filter, sigma=noise_sigma),
             )  # fmt: skip

@@ -54,19 +54,26 @@ class RestorationMap:
         s = 2 * self.radius + 1
         return self.weights[: s * s].reshape(s, s), self.weights[s * s : 2 * s * s].reshape(s, s)
 
-    def __call__(self, filtered: np.ndarray, noisy: np.ndarray) -> np.ndarray:
+    def __call__(self, filtered: np.ndarray, noisy: np.ndarray, *, backend: str = "cpu") -> np.ndarray:
         """The map on every pixel of ``filtered`` and ``noisy`` (same shape, ``(H, W)`` or ``(H, W, C)``;
-        mirrored borders), float32."""
-        from scipy.ndimage import correlate
+        mirrored borders), float32 NumPy. ``backend="gpu"`` correlates with CuPy (``cupyx.scipy.ndimage``, the
+        twin of ``scipy.ndimage``)."""
+        if backend == "gpu":
+            import cupy as xp
+            from cupyx.scipy.ndimage import correlate
+        else:
+            xp = np
+            from scipy.ndimage import correlate
 
-        out = np.full(filtered.shape, self.weights[-1], np.float32)
+        out = xp.full(filtered.shape, self.weights[-1], xp.float32)
         for kernel, image in zip(self.kernels(), (filtered, noisy)):
-            kernel = kernel.astype(np.float32)
+            kernel = xp.asarray(kernel, xp.float32)
+            image = xp.asarray(image, xp.float32)
             planes = [image] if image.ndim == 2 else [image[..., c] for c in range(image.shape[2])]
             for c, plane in enumerate(planes):
                 view = out if image.ndim == 2 else out[..., c]
-                view += correlate(np.asarray(plane, np.float32), kernel, mode="mirror")
-        return out
+                view += correlate(plane, kernel, mode="mirror")
+        return out if xp is np else xp.asnumpy(out)
 
 
 def _patch_rows(images, radius: int, index) -> np.ndarray:
@@ -119,6 +126,7 @@ def recorruption_restore(
     brighten: Callable[[np.ndarray], np.ndarray],
     denoise: Callable[[np.ndarray], np.ndarray],
     seed: int = 0,
+    backend: str = "cpu",
 ) -> tuple[np.ndarray, RestorationMap]:
     """Restore ``brighten(filtered)`` by a map learned from the image's re-corrupted copy (module docstring).
 
@@ -136,6 +144,8 @@ def recorruption_restore(
         The photon filter that made ``filtered`` from ``dark``, at the same noise level.
     seed : int
         Seed of the Poisson draw (``seed``) and of the training pixels (``seed + 1``).
+    backend : {"cpu", "gpu"}
+        Where the fitted map is applied (:meth:`RestorationMap.__call__`); the filter and the fit run on the CPU.
 
     Returns
     -------
@@ -149,4 +159,4 @@ def recorruption_restore(
     noisy2 = np.clip(draw / photons, 0.0, 1.0).astype(np.float32)
     target = brighten(filtered)
     mapping = fit_restoration(brighten(denoise(noisy2)), brighten(noisy2), target, seed=seed + 1)
-    return mapping(target, brighten(dark)), mapping
+    return mapping(target, brighten(dark), backend=backend), mapping
