@@ -14,6 +14,11 @@ Pipeline of :func:`enhance` (generator twin :func:`enhance_steps` for widgets):
 
 With ``gp=False`` steps 2-4 are skipped and the reference goes through step 6 (the GP ablation of
 issue #16; the photon-noise pre-filter of :mod:`.noise` runs before step 1 either way).
+
+By default (``gp_target="recorruption"``, not in the paper) steps 2-5 are replaced with the built-in reference:
+a GP with a linear kernel learns from the image's own re-corrupted copy what the photon filter and the
+brightening lose, and restores it (:mod:`.restoration`); its output goes through the photon-noise bound and the
+optional denoising of step 6, without the colour model's channel constraint.
 """
 
 from __future__ import annotations
@@ -46,7 +51,9 @@ class EnhanceResult:
 
     ``image`` is the enhanced float32 image on 0..1; ``reference`` the I_R used; ``centres`` the
     ``(k, 2 p q)`` k-means centres (I_L part then I_R part); ``gp`` the fitted :class:`GPModel` (with
-    ``gp=False``: no centres and ``None``, and ``image`` is the reference after the post-steps).
+    ``gp=False``: no centres and ``None``, and ``image`` is the reference after the post-steps; with the default
+    ``gp_target="recorruption"``: no centres and the fitted :class:`~.restoration.RestorationMap`, or ``None``
+    for a noise-free image).
     """
 
     image: np.ndarray
@@ -215,9 +222,10 @@ class EnhanceOptions(Options):
         label="darkening gamma",
     )
     gp: bool = option(
-        True, "Run the GP (the paper's method). Off (not in the paper), the result is the reference itself after "
-        "the same colour constraint and denoising steps: a third of the time at 256 x 256, 60 % at a megapixel, and "
-        "on held-out photos only 0.08 dB and 0.011 SSIM below the GP (docs/benchmarks/lowlight_heldout.md, issue #16's ablation).",
+        True, "Run the GP (gp_target says what it learns). Off (not in the paper), the result is the reference "
+        "itself after the same colour constraint and denoising steps: a fifth of the time at 256 x 256, a third at "
+        "a megapixel, and on held-out photos 0.10-0.20 dB and 0.013-0.015 SSIM below the default GP "
+        "(docs/benchmarks/lowlight_heldout.md, issue #16's ablation).",
         label="GP on reference",
     )
     gp_target: str = option(
