@@ -408,7 +408,7 @@ def enhance_steps(image, *, patch=3, reference="auto", opts: EnhanceOptions, det
         return out
     if target == "recorruption":
         out, mapping = ref, None
-        if np.isfinite(photons) and gamma is not None:  # a noise-free image has nothing to re-corrupt
+        if np.isfinite(photons):  # a noise-free image has nothing to re-corrupt (gamma is set: built-in reference)
             from napari_maliang.lowlight.reference import classical_reference
             from napari_maliang.lowlight.restoration import recorruption_restore
 
