@@ -21,7 +21,7 @@ in the list above: the first 89 are lowlight_exposure_prior.py's draws). Each is
 filters it; its score is the PSNR of the reference ``filtered ** (1/g)`` at the decided g (the default
 reference is pointwise: LOCAL = 0), against fixed gamma 1/2.2 on the raw input.
 
-Usage: python benchmarks/lowlight_shape_prior.py [--cache FILE] [--write]
+Usage: python benchmarks/lowlight_shape_prior.py [--cache FILE] [--write] [--safety]
 """
 
 from __future__ import annotations
@@ -50,6 +50,17 @@ MARGINS = (2.0, 3.0)
 #: the choice rule, stated before the grid was run: the fewest draws more than 3 dB below gamma 1/2.2 among
 #: the settings whose CV mean is at least this far above fixed gamma 2.2 after the photon filter
 MEAN_MARGIN = 1.0
+#: Safety first (2026-12-06; grid and rule stated and committed before this grid was run). With the rule above,
+#: the re-scored held-out sets 4-7 still had 4 of 235 photos more than 3 dB below gamma 1/2.2 (all exposure
+#: over-estimates), while every held-out set's mean was 1.3-2.7 dB above issue #16's best baseline, whose
+#: target is +0.5 dB. So the margin the rule demands is lowered to the issue's own +0.5 dB over fixed gamma 2.2
+#: after the photon filter, and the grid is widened towards safety (more weight, wider kernels, smaller
+#: margins); the same rule (fewest draws below -3 dB, ties by the higher mean) chooses. ``--safety`` makes it
+#: the setting checked against reference.py's constants.
+SAFETY_MEAN_MARGIN = 0.5
+SAFETY_BANDWIDTHS = (0.16, 0.2, 0.25, 0.3)
+SAFETY_WEIGHTS = (5.0, 10.0, 20.0, 40.0)
+SAFETY_MARGINS = (1.0, 2.0, 3.0)
 
 
 def _checked(file, sha):
@@ -123,6 +134,36 @@ def photon_floor(c, noise):
     return max(4.0 * c * float(noise) ** 2, 1e-5)
 
 
+def grid(d, bandwidths, weights, margins):
+    """The CV of the shape likelihood at every (bandwidth, weight, margin), printed as it goes:
+    {setting: (mean PSNR, worst difference to gamma 1/2.2, draws below -3 dB, share of 10-90 % intervals that
+    hold the truth)}."""
+    results = {}
+    for m in margins:
+        for h in bandwidths:
+            for w in weights:
+                out = cv(d, h, w, m)
+                results[(h, w, m)] = summary(d, out[:, 0]) + (
+                    float(np.mean((out[:, 1] <= d["g"]) & (d["g"] <= out[:, 2]))),
+                )
+                mean, worst, bad, inside = results[(h, w, m)]
+                print(f"  shape likelihood h {h:4.2f}, weight {w:4.1f}, margin {m:3.1f}  {mean:6.2f} dB  {worst:+6.2f}  {bad:3d}"
+                      f"  (10-90 % interval holds the truth on {inside:.0%})", flush=True)  # fmt: skip
+    return results
+
+
+def choose(results, least_mean):
+    """The rule: the setting with the fewest draws more than 3 dB below gamma 1/2.2 among those whose mean is
+    at least ``least_mean`` (ties: the higher mean); printed."""
+    ok = [k for k, v in results.items() if v[0] >= least_mean]
+    if not ok:
+        raise SystemExit(f"no setting of the grid has a mean of at least {least_mean:.2f} dB")
+    best = min(ok, key=lambda k: (results[k][2], -results[k][0]))
+    print(f"chosen by the rule: bandwidth {best[0]}, weight {best[1]}, margin {best[2]}: "
+          f"{results[best][0]:.2f} dB, worst {results[best][1]:+.2f}, {results[best][2]} draws below -3 dB")  # fmt: skip
+    return best
+
+
 def summary(d, gs):
     p = np.array([E.at(c, g) for c, g in zip(d["curve"], gs)])
     diff = p - d["gamma22"]
@@ -159,6 +200,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", default=None, help="npz cache of the draws")
     ap.add_argument("--write", action="store_true", help="store the shapes in the package's data file")
+    ap.add_argument("--safety", action="store_true", help="check reference.py against the safety-first choice")
     args = ap.parse_args(argv)
     d = E.cached(args.cache, build)
     n = len(d["g"])
@@ -173,24 +215,12 @@ def main(argv=None):
         print(
             f"  uniform-estimate likelihood, weight {w:4.1f}, margin 3.0       {old[0]:6.2f} dB  {old[1]:+6.2f}  {old[2]:3d}"
         )
-    results = {}
-    for m in MARGINS:
-        for h in BANDWIDTHS:
-            for w in WEIGHTS:
-                out = cv(d, h, w, m)
-                results[(h, w, m)] = summary(d, out[:, 0]) + (
-                    float(np.mean((out[:, 1] <= d["g"]) & (d["g"] <= out[:, 2]))),
-                )
-                mean, worst, bad, inside = results[(h, w, m)]
-                print(f"  shape likelihood h {h:4.2f}, weight {w:4.1f}, margin {m:3.1f}  {mean:6.2f} dB  {worst:+6.2f}  {bad:3d}"
-                      f"  (10-90 % interval holds the truth on {inside:.0%})", flush=True)  # fmt: skip
-    ok = [k for k, v in results.items() if v[0] >= fixed + MEAN_MARGIN]
-    if not ok:
-        raise SystemExit(f"no setting of the grid has a mean of at least {fixed + MEAN_MARGIN:.2f} dB")
-    best = min(ok, key=lambda k: (results[k][2], -results[k][0]))
-    print(f"chosen by the rule: bandwidth {best[0]}, weight {best[1]}, margin {best[2]}: "
-          f"{results[best][0]:.2f} dB, worst {results[best][1]:+.2f}, {results[best][2]} draws below -3 dB")  # fmt: skip
+    results = grid(d, BANDWIDTHS, WEIGHTS, MARGINS)
+    best = choose(results, fixed + MEAN_MARGIN)
     floors(d, fixed, results[best])
+    print(f"\nsafety first (2026-12-06): the fewest draws below -3 dB among means >= {fixed + SAFETY_MEAN_MARGIN:.2f} dB")
+    safest = choose(grid(d, SAFETY_BANDWIDTHS, SAFETY_WEIGHTS, SAFETY_MARGINS), fixed + SAFETY_MEAN_MARGIN)
+    best = safest if args.safety else best
     shipped = (R._SHAPE_BANDWIDTH, R._REGRET_WEIGHT, R._REGRET_MARGIN)
     print("reference.py's constants " + ("match" if shipped == best else f"DIFFER: {shipped}"))
     if args.write:
