@@ -218,7 +218,9 @@ def main(argv=None):
     results = grid(d, BANDWIDTHS, WEIGHTS, MARGINS)
     best = choose(results, fixed + MEAN_MARGIN)
     floors(d, fixed, results[best])
-    print(f"\nsafety first (2026-12-06): the fewest draws below -3 dB among means >= {fixed + SAFETY_MEAN_MARGIN:.2f} dB")
+    print(
+        f"\nsafety first (2026-12-06): the fewest draws below -3 dB among means >= {fixed + SAFETY_MEAN_MARGIN:.2f} dB"
+    )
     safest = choose(grid(d, SAFETY_BANDWIDTHS, SAFETY_WEIGHTS, SAFETY_MARGINS), fixed + SAFETY_MEAN_MARGIN)
     best = safest if args.safety else best
     shipped = (R._SHAPE_BANDWIDTH, R._REGRET_WEIGHT, R._REGRET_MARGIN)
