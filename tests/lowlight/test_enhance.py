@@ -16,9 +16,9 @@ def test_enhances_a_darkened_photo(dark_pair):
     assert out.dtype == np.float32 and out.shape == dark.shape
     assert 0.0 <= out.min() and out.max() <= 1.0
     assert psnr(out, orig) > psnr(dark, orig) + 8
-    # the blind exposure estimate (uniform prior) is close to the true 2.5 on chelsea, so the GP
-    # beats a fixed gamma 1/2.2; with the exposure known it does too
-    assert psnr(out, orig) > psnr(dark ** (1 / 2.2), orig) + 3
+    # the blind exposure decision lands near the true 2.5 on chelsea (on the cautious side of it, towards
+    # gamma 2.2), so the result beats a fixed gamma 1/2.2 clearly; with the exposure known it does too
+    assert psnr(out, orig) > psnr(dark ** (1 / 2.2), orig) + 2.5
     known = enhance(dark, reference=lambda im: classical_reference(im, gamma=2.5))
     assert psnr(known, orig) > psnr(dark ** (1 / 2.2), orig) + 1
     # the photon-noise pre-filter helps the reference, at the exposure known (so that only the filter differs)
