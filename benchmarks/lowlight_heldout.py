@@ -51,7 +51,12 @@ or doc of this project uses), fetched by benchmarks/fetch_lowlight_heldout8.sh i
 2026-12-05 before it was ever scored; scored by the same protocol with seeds 20000 + i and the SUMMARY label
 lowlight_heldout8.
 
-Usage: python benchmarks/lowlight_heldout.py [DIR] [--set {4,5,6,7,8}] [--limit N] [--csv FILE]
+Set 9 (--set 9): the photographs of benchmarks/lowlight_heldout9.txt (packages that no other benchmark or doc of
+this project uses), fetched by benchmarks/fetch_lowlight_heldout9.sh into DIR/lowlight9, fixed on 2026-12-06
+before it was ever scored; scored by the same protocol with seeds 21000 + i and the SUMMARY label
+lowlight_heldout9.
+
+Usage: python benchmarks/lowlight_heldout.py [DIR] [--set {4,5,6,7,8,9}] [--limit N] [--csv FILE]
 (DIR as given to the set's fetch script; default $MALIANG_HELDOUT_PHOTOS or ~/.cache/maliang-heldout)
 """
 
@@ -81,6 +86,7 @@ SETS = {  # --set: manifest, folder under DIR, seed of photo 0, SUMMARY label, f
     6: ("lowlight_heldout6.txt", "lowlight6", 18000, "lowlight_heldout6", "fetch_lowlight_heldout6.sh"),
     7: ("lowlight_heldout7.txt", "lowlight7", 19000, "lowlight_heldout7", "fetch_lowlight_heldout7.sh"),
     8: ("lowlight_heldout8.txt", "lowlight8", 20000, "lowlight_heldout8", "fetch_lowlight_heldout8.sh"),
+    9: ("lowlight_heldout9.txt", "lowlight9", 21000, "lowlight_heldout9", "fetch_lowlight_heldout9.sh"),
 }
 MANIFEST = os.path.join(HERE, SETS[4][0])
 FOLDER = SETS[4][1]
@@ -191,12 +197,13 @@ def main(argv=None) -> int:
         "dir",
         nargs="?",
         default=os.environ.get("MALIANG_HELDOUT_PHOTOS", os.path.expanduser("~/.cache/maliang-heldout")),
-        help="the folder given to the set's fetch script (holds lowlight4/, lowlight5/, lowlight6/, lowlight7/ or lowlight8/)",
+        help="the folder given to the set's fetch script (holds lowlight4/ ... lowlight9/)",
     )
     ap.add_argument("--set", type=int, choices=sorted(SETS), default=4,
                     help="the held-out set: 4 (default; lowlight_heldout4.txt, seeds 16000+i), 5 "
                     "(lowlight_heldout5.txt, seeds 17000+i), 6 (lowlight_heldout6.txt, seeds 18000+i), 7 "
-                    "(lowlight_heldout7.txt, seeds 19000+i) or 8 (lowlight_heldout8.txt, seeds 20000+i)")  # fmt: skip
+                    "(lowlight_heldout7.txt, seeds 19000+i), 8 (lowlight_heldout8.txt, seeds 20000+i) or 9 "
+                    "(lowlight_heldout9.txt, seeds 21000+i)")  # fmt: skip
     ap.add_argument("--limit", type=int, default=None, help="only the first N photos (a smoke test)")
     ap.add_argument("--csv", default=None, help="also write the per-photo rows to this CSV file")
     args = ap.parse_args(argv)
