@@ -159,11 +159,21 @@ def spd_solver(A):
     Direct interpolation: a cheaper setup than classical interpolation, with the same iteration count on
     the homogeneous systems; on tonal optimisation's repeated solves (:mod:`.tonal`, 512x512 plane) its setup
     takes 0.2 s against smoothed aggregation's 1.4 s, and a solve to a relative residual of 1e-2 0.1 s against
-    0.3-0.4 s, for the same optimised error.
+    0.3-0.4 s, for the same optimised error. Smoothing: one forward Gauss-Seidel sweep before the coarse
+    correction and one backward sweep after it (pyamg's default is a symmetric pair of sweeps on each side), a
+    V-cycle that is still symmetric, so still a CG preconditioner: on a 512x512 homogeneous system with 2 %
+    known pixels the same iteration count at 1e-2 and 1e-3 (one more at 1e-5) and 23-27 % less time per solve.
     """
     import pyamg
 
-    return pyamg.ruge_stuben_solver(A, max_coarse=500, coarse_solver="splu", interpolation="direct")
+    return pyamg.ruge_stuben_solver(
+        A,
+        max_coarse=500,
+        coarse_solver="splu",
+        interpolation="direct",
+        presmoother=("gauss_seidel", {"sweep": "forward"}),
+        postsmoother=("gauss_seidel", {"sweep": "backward"}),
+    )
 
 
 def _spd_solve_function(A):
