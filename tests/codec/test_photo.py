@@ -199,26 +199,6 @@ def test_q_walks_towards_the_image(name, more_levels):
     assert len(photo._payload(code)) <= 200
 
 
-def test_colour_shares_follow_where_the_detail_is():
-    # the luma's share of a colour image's bytes is chosen per image: detail in the gray (a faint flat tint)
-    # wants the most luma bytes, detail in the colour over a flat luma the fewest (the whole 512 x 512 camera:
-    # on a small crop at 0.1 bpp the chroma planes' smallest share does not fit)
-    from skimage import data
-
-    from napari_maliang._shared.color import ycbcr_to_rgb
-    from napari_maliang.codec import photo
-
-    g = data.camera().astype(float)
-    gray_detail = np.clip(np.stack([g + 6, g, g - 6], -1), 0, 255)
-    chroma = 0.45 * (g - g.mean())
-    flat_luma = ycbcr_to_rgb(np.stack([np.full_like(g, 128.0), 128 + chroma, 128 - chroma], -1), offset=128.0)
-    avail = int(0.1 * g.size / 8) - 40
-    shares = photo._colour_shares(gray_detail, avail, 12)
-    assert shares[0] == max(photo.LUMA_SHARES)
-    assert shares[1] == shares[2] and abs(sum(shares) - 1) < 1e-9
-    assert photo._colour_shares(np.clip(flat_luma, 0, 255), avail, 12)[0] == min(photo.LUMA_SHARES)
-
-
 def test_diffusion_parameters_chosen_per_image(camera):
     # lambda and sigma: the candidate whose decoder output (its own homogeneous start, as decode runs it) is
     # closest to the image; the encoder writes that pair into every plane's section and decodes with it

@@ -2,9 +2,8 @@
 
 Encoder: each plane (gray, or full-range ITU-R 601 YCbCr as JPEG uses for colour) is subdivided adaptively
 (:mod:`.subdivision`, threshold ``a * l**d``, ``d`` in :data:`SUBDIVISION_EXPONENTS`, ``a`` bisected so that the plane's coded section
-fits its share of the budget: gray all of it, colour 70, 80 or 90 % luma and the rest halved between the chroma
-planes, i.e. chroma at a reduced density as in R-EED, the shares chosen per image by quick codes of each,
-:func:`_colour_shares`), the stored pixels' values quantised to ``q`` levels between the plane's minimum
+fits its share of the budget: gray all of it, colour 80 % luma and 10 % for each chroma plane, i.e. chroma at a
+reduced density as in R-EED), the stored pixels' values quantised to ``q`` levels between the plane's minimum
 and maximum (its brightness and contrast range; for the gray or luma plane ``q`` from 8, 12, 16 walked
 outwards on :data:`Q_LADDER`, :data:`Q_LADDER_FAST` at the fast setting, while the decoded plane comes closer
 to the image (:func:`_best_code`), its last bytes spent splitting the leaves of largest decoded error
@@ -58,11 +57,8 @@ SIGMA = 1.0
 #: the fast setting: +0.16 dB on average, never lower than the fixed pair; lambda 1 chosen most often; blind on
 #: codec photo set 3: +0.09 dB at the fast setting, neutral at the best, where tonal optimisation makes it up)
 PARAMS = tuple((lam, sigma) for lam in (1.0, 1.5, 2.0, 3.0) for sigma in (1.0, 1.5))
-#: the luma's share of a colour image's bytes, tried per image (:func:`_colour_shares`; the chroma planes split
-#: the rest equally). Fixed at 0.8 until 2026-12-06; on 21 colour photos of seen codec sets 11-13 at 0.1 bpp
-#: (fast setting) the best of the three was +0.19 dB over 0.8 on average, up to +0.9 dB (colourful flowers and
-#: clouds want 0.7, muted faces and streets 0.9)
-LUMA_SHARES = (0.7, 0.8, 0.9)
+#: share of the budget of each plane (colour: Y, Cb, Cr)
+COLOUR_SHARES = (0.8, 0.1, 0.1)
 #: chroma decoding with the luma's tensor (design photos): FED diffusion time, and the relative residual of the
 #: homogeneous start's solve (the linear diffusion refines it, so a loose solve costs no quality)
 CHROMA_TIME = 200.0
@@ -390,37 +386,6 @@ def _best_params(g: np.ndarray, dec: _Decoded) -> tuple[tuple[float, float], np.
     return best, planes[best]
 
 
-def _colour_shares(f: np.ndarray, avail: int, q: int) -> tuple[float, float, float]:
-    """The (Y, Cb, Cr) shares of ``avail`` bytes for the colour image ``f`` (RGB, 0..255): for each luma share
-    of :data:`LUMA_SHARES` (the chroma planes half the rest each), quick codes of the three planes (one
-    subdivision each, ``q`` levels, no search or optimisation), decoded as the decoder does, and the shares
-    whose RGB result is closest to ``f`` (the planes' errors weigh differently in RGB, and which plane gains
-    most from a byte depends on the image's colour): R-EED's chroma at a reduced density (Schmaltz et al.
-    2014), the density chosen per image. Images of at least 128 x 128 are judged at half size (2 x 2 means, a
-    quarter of the bytes): the same rate per pixel at a quarter of the cost."""
-    H, W = f.shape[:2]
-    if min(H, W) >= 128:
-        f = f[: H // 2 * 2, : W // 2 * 2].reshape(H // 2, 2, W // 2, 2, 3).mean(axis=(1, 3))
-        avail //= 4
-    planes = np.clip(np.rint(rgb_to_ycbcr(f, offset=128.0)), 0, 255)
-    shape = f.shape[:2]
-    best, err = None, np.inf
-    for s in LUMA_SHARES:
-        shares = (s, (1 - s) / 2, (1 - s) / 2)
-        try:
-            codes = [_plane_at_bytes(planes[..., k], int(shares[k] * avail), q) for k in range(3)]
-        except ValueError:  # a plane does not fit at this share
-            continue
-        out = np.empty(planes.shape)
-        out[..., 0] = _Decoded.of(codes[0], shape).plane
-        for k in (1, 2):
-            out[..., k] = _inpaint(codes[k].image(shape), codes[k].sub.mask, LAMBDA, SIGMA, guide=out[..., 0])
-        e = float(np.sum((np.clip(ycbcr_to_rgb(out, offset=128.0), 0, 255) - f) ** 2))
-        if e < err:
-            best, err = shares, e
-    return (0.8, 0.1, 0.1) if best is None else best
-
-
 def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[bytes, np.ndarray]:
     """Code the prepared image ``f`` (float ``(H, W, C)``, 0..255, C in 1, 3) in at most ``bpp H W / 8`` bytes.
 
@@ -433,8 +398,8 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     header = Header(H, W, C, flags=FLAG_INTERLEAVED, mode=MODE_PHOTO)
     empty = Container(header, {SECTION_PHOTO + k: b"" for k in range(C)})
     avail = budget - len(pack(empty)) - 3 * C  # the section lengths' varints grow by up to 3 bytes each
+    shares = (1.0,) if C == 1 else COLOUR_SHARES
     q = default_q(bpp)
-    shares = (1.0,) if C == 1 else _colour_shares(f, avail, q)
     codes = [None] * C
     for k in range(C - 1, 0, -1):  # chroma first: the luma takes what they leave
         codes[k] = _plane_at_bytes(planes[..., k], int(shares[k] * avail), q)
