@@ -152,13 +152,18 @@ def grid(d, bandwidths, weights, margins):
     return results
 
 
-def choose(results, least_mean):
-    """The rule: the setting with the fewest draws more than 3 dB below gamma 1/2.2 among those whose mean is
-    at least ``least_mean`` (ties: the higher mean); printed."""
+def fewest_failures(results, least_mean):
+    """The rule: the key of ``results`` (values ``(mean, worst, draws below -3 dB, ...)``) with the fewest draws
+    more than 3 dB below gamma 1/2.2 among those whose mean is at least ``least_mean`` (ties: the higher mean)."""
     ok = [k for k, v in results.items() if v[0] >= least_mean]
     if not ok:
         raise SystemExit(f"no setting of the grid has a mean of at least {least_mean:.2f} dB")
-    best = min(ok, key=lambda k: (results[k][2], -results[k][0]))
+    return min(ok, key=lambda k: (results[k][2], -results[k][0]))
+
+
+def choose(results, least_mean):
+    """:func:`fewest_failures` among the shape likelihood's settings of :func:`grid`, printed."""
+    best = fewest_failures(results, least_mean)
     print(f"chosen by the rule: bandwidth {best[0]}, weight {best[1]}, margin {best[2]}: "
           f"{results[best][0]:.2f} dB, worst {results[best][1]:+.2f}, {results[best][2]} draws below -3 dB")  # fmt: skip
     return best
@@ -189,8 +194,7 @@ def floors(d, fixed, constant):
             results[(c, w)] = summary(d, cv(d, 0.2, w, 3.0, floor_photons=c)[:, 0])
             mean, worst, bad = results[(c, w)]
             print(f"  floor {c:4.2f} / N, weight {w:4.1f}  {mean:6.2f} dB  {worst:+6.2f}  {bad:3d}", flush=True)
-    ok = [k for k, v in results.items() if v[0] >= fixed + MEAN_MARGIN]
-    best = min(ok, key=lambda k: (results[k][2], -results[k][0]))
+    best = fewest_failures(results, fixed + MEAN_MARGIN)
     label = "the constant floor" if best is None else f"floor {best[0]} / N, weight {best[1]}"
     print(f"chosen by the rule: {label}: {results[best][0]:.2f} dB, worst {results[best][1]:+.2f}, "
           f"{results[best][2]} draws below -3 dB")  # fmt: skip
