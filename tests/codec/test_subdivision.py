@@ -9,6 +9,7 @@ from napari_maliang.codec.subdivision import (
     code_at_rate,
     dequantise,
     last_splits,
+    level_values,
     merge,
     quantise,
     read_tree,
@@ -85,6 +86,20 @@ def test_quantisation_error():
     k = quantise(v, 32, 20.0, 220.0)
     assert k.min() >= 0 and k.max() <= 31
     assert np.abs(dequantise(k, 32, 20.0, 220.0) - v).max() <= 0.5 * 200 / 31 + 1e-9
+
+
+def test_companded_levels():
+    # gamma = 1 is the uniform quantisation; gamma > 1 puts the levels closer together towards lo, and every
+    # value goes to its nearest level
+    np.testing.assert_array_equal(level_values(5, 0.0, 100.0), [0, 25, 50, 75, 100])
+    t = level_values(8, 10.0, 250.0, 2.0)
+    assert t[0] == 10 and t[-1] == 250 and np.all(np.diff(np.diff(t)) > 0)
+    v = np.random.default_rng(5).random(2000) * 240 + 10
+    k = quantise(v, 8, 10.0, 250.0, 2.0)
+    np.testing.assert_array_equal(k, np.argmin(np.abs(v[:, None] - t[None]), axis=1))
+    np.testing.assert_array_equal(dequantise(k, 8, 10.0, 250.0, 2.0), t[k])
+    with pytest.raises(ValueError, match="gamma > 0"):
+        quantise(v, 8, 10.0, 250.0, 0.0)
 
 
 def test_adaptive_bits_matches_a_plain_loop():

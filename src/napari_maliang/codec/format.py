@@ -36,7 +36,10 @@ FLAG_BORDER = 2  # the image frame is a 1-D chain with samples too (fixes Neuman
 FLAG_PREDICTIVE_VALUES = 4  # photo mode: the stored values coded in the predicted-level contexts (2026-12-05)
 FLAG_TREE_VALUES = 8  # photo mode: the stored values coded coarse to fine in the tree's order (2026-12-05 evening)
 FLAG_INTERLEAVED = 16  # photo mode: split flags and values in one stream, the flags in corner-range contexts (2026-12-05 on)
-FLAG_KNOWN = FLAG_EDGE_VALUES | FLAG_BORDER | FLAG_PREDICTIVE_VALUES | FLAG_TREE_VALUES | FLAG_INTERLEAVED
+FLAG_LEVEL_GAMMA = 32  # photo mode: each plane's levels companded by a power law, its exponent in the section (2026-12-06)
+FLAG_KNOWN = (
+    FLAG_EDGE_VALUES | FLAG_BORDER | FLAG_PREDICTIVE_VALUES | FLAG_TREE_VALUES | FLAG_INTERLEAVED | FLAG_LEVEL_GAMMA
+)
 
 SECTION_EDGES = 1
 SECTION_VALUES = 2

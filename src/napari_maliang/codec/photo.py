@@ -6,7 +6,8 @@ fits its share of the budget: gray all of it, colour 80 % luma and 10 % for each
 reduced density as in R-EED), the stored pixels' values quantised to ``q`` levels between the plane's minimum
 and maximum (its brightness and contrast range; for the gray or luma plane ``q`` from 8, 12, 16 walked
 outwards on :data:`Q_LADDER`, :data:`Q_LADDER_FAST` at the fast setting, while the decoded plane comes closer
-to the image (:func:`_best_code`), its last bytes spent splitting the leaves of largest decoded error
+to the image, then the levels companded towards the dark end when that comes closer still (:data:`LEVEL_GAMMAS`,
+:func:`_best_code`), its last bytes spent splitting the leaves of largest decoded error
 (:func:`_refined`) and then a share of them moved from the splits that the decoder says helped least
 (:func:`_swapped`); chroma ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design photos), optionally tonally optimised for the decoder (:mod:`.tonal`; ``tonal_iterations`` conjugate-gradient
 iterations for the luma, a quarter of them for each chroma plane: 0 is the fast setting, :data:`BEST_TONAL`
@@ -19,7 +20,9 @@ section.
 Section ``SECTION_PHOTO + k`` (plane ``k``)::
 
     varint n_flags, 1 byte q (2..255), 1 byte lo, 1 byte hi (lo <= hi), 1 byte 10 lambda (>= 1),
-    1 byte 10 sigma, then with the header's ``FLAG_INTERLEAVED`` one stream of flags and values (the rest;
+    1 byte 10 sigma, with the header's ``FLAG_LEVEL_GAMMA`` 1 byte 100 gamma (>= 1; the levels are
+    ``lo + (hi - lo) (k / (q - 1))**gamma``, :func:`.subdivision.level_values`; without the flag gamma = 1),
+    then with the header's ``FLAG_INTERLEAVED`` one stream of flags and values (the rest;
     :func:`.subdivision.encode_plane`), else varint tree length, tree bytes, value bytes (the rest; their model,
     :mod:`.subdivision`: ``FLAG_TREE_VALUES``, else ``FLAG_PREDICTIVE_VALUES`` (raster), else order 0)
 
@@ -37,6 +40,7 @@ from napari_maliang._shared.color import rgb_to_ycbcr, ycbcr_to_rgb
 
 from .format import (
     FLAG_INTERLEAVED,
+    FLAG_LEVEL_GAMMA,
     FLAG_PREDICTIVE_VALUES,
     FLAG_TREE_VALUES,
     MODE_PHOTO,
@@ -83,6 +87,16 @@ Q_LADDER_FAST = (8, 12, 16, 24)
 #: subdivisions again with fewer pixels when the optimised values overshoot the bytes: with one, 5 of the 18
 #: held-out best-setting cases (codec photo set) overshot twice and kept their unoptimised values
 TONAL_REFITS = 3
+#: the companding exponents tried for the gray or luma plane's levels once its ``q`` and ``d`` are chosen
+#: (:func:`.subdivision.level_values`; levels denser towards the plane's minimum): a night sky under a bright moon
+#: (codec photo set 14, ``sf``, seen) spends its 8-12 uniform levels on a range that its dark, smooth area
+#: barely uses; companded levels gained it 0.4-0.5 dB at both settings
+LEVEL_GAMMAS = (1.25, 1.6, 2.0)
+#: with tonal optimisation, companded levels replace the uniform ones only when they cut the unoptimised plane's
+#: decoded error at least by this factor (0.3 dB): the optimisation follows and erodes small gains (seen codec
+#: photo set 14: choices that gained 0.01-0.22 dB before it came out 0.01-0.10 dB lower after it; ``sf``'s
+#: 0.47-0.49 dB came out +0.42-0.48 dB). Without it the decoded plane is the output, and any gain counts.
+LEVEL_GAMMA_MARGIN = 0.93
 #: the exponent ``d`` of the subdivision's split threshold ``a * l**d`` (:mod:`.subdivision`): every plane of the
 #: fast setting (no tonal optimisation) and every chroma plane use the first; with tonal optimisation the gray or
 #: luma plane's is chosen per image among them, with its ``q`` (:func:`_best_code`). On the design photos (the
@@ -121,17 +135,18 @@ def default_q(bpp: float) -> int:
 def _payload(code, lam: float = LAMBDA, sigma: float = SIGMA) -> bytes:
     from .subdivision import encode_plane
 
-    head = bytes([code.q, int(code.lo), int(code.hi), round(10 * lam), round(10 * sigma)])
+    head = bytes([code.q, int(code.lo), int(code.hi), round(10 * lam), round(10 * sigma), round(100 * code.gamma)])
     return write_varint(code.sub.flags.size) + head + encode_plane(code)
 
 
-def _plane_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float = SUBDIVISION_EXPONENTS[0]):
-    """The subdivision code (split exponent ``d``) of the integer-valued plane ``g`` with the most pixels whose
-    section payload is at most ``nbytes``; ``ValueError`` when even the root rectangle does not fit."""
+def _plane_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float = SUBDIVISION_EXPONENTS[0], gamma: float = 1.0):
+    """The subdivision code (split exponent ``d``, levels companded by ``gamma``) of the integer-valued plane ``g``
+    with the most pixels whose section payload is at most ``nbytes``; ``ValueError`` when even the root
+    rectangle does not fit."""
     from .subdivision import code_within
 
     try:
-        return code_within(g, lambda c: len(_payload(c)) <= nbytes, d=d, q=q, iterations=20)
+        return code_within(g, lambda c: len(_payload(c)) <= nbytes, d=d, q=q, iterations=20, gamma=gamma)
     except ValueError:
         raise ValueError(f"the photo mode needs more than {nbytes} bytes for this plane") from None
 
@@ -177,7 +192,7 @@ def _tonal(
         fill = HomogeneousFill(m)  # the decoder's start, and the optimisation's: one solver setup
         _inpaint(trial.image(g.shape), m, *params, guide, trace, fill)
         c = optimise_values(g, DecoderInpainting(m, trace, tol=TONAL_TOL, start=fill), g[m], iterations)
-        levels = quantise(c, trial.q, trial.lo, trial.hi)
+        levels = quantise(c, trial.q, trial.lo, trial.hi, trial.gamma)
         new = replace(trial, levels=levels)
         size = len(_payload(new))
         if size <= nbytes:
@@ -190,7 +205,7 @@ def _tonal(
             scale = (nbytes / size) ** (1 if attempt == 0 else 2)
             try:
                 trial = _refined_at_bytes(
-                    g, int(len(_payload(trial)) * scale), code.q, code.d, _decoder(g.shape, params, guide)
+                    g, int(len(_payload(trial)) * scale), code, _decoder(g.shape, params, guide)
                 )
             except ValueError:
                 break
@@ -223,7 +238,7 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
     err, trace = decoded(code)
     for _ in range(DESCENT_PASSES):
         op = DecoderInpainting(mask, trace, tol=TONAL_TOL, start=fill)
-        levels = descend_levels(g, op, code.levels, code.q, code.lo, code.hi, fits=fits)
+        levels = descend_levels(g, op, code.levels, code.q, code.lo, code.hi, gamma=code.gamma, fits=fits)
         if np.array_equal(levels, code.levels):
             break
         new = replace(code, levels=levels)
@@ -257,12 +272,13 @@ class _Decoded:
         return float(np.sum((self.plane - g) ** 2))
 
 
-def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER) -> _Decoded:
+def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER, gamma_margin: float = 1.0) -> _Decoded:
     """The plane's code at ``nbytes`` whose decoded plane has the least squared error among the split exponents
     ``d`` in ``ds`` and, for each, the quantisations ``q`` of :data:`Q_CANDIDATES`, then of ``ladder`` (which
     holds them) further out on the side of the best while the error falls (coarser levels buy more pixels; the
-    error is unimodal in ``q`` on the design photos), then refined by its decoded error (:func:`_refined`);
-    ``ValueError`` when none fits."""
+    error is unimodal in ``q`` on the design photos), then the best one's levels companded by each of
+    :data:`LEVEL_GAMMAS` (kept when its error is below ``gamma_margin`` times the uniform levels' and the
+    least), then refined by its decoded error (:func:`_refined`); ``ValueError`` when none fits."""
     best, err, failure = None, np.inf, None
     for d in ds:
         tried = {}
@@ -292,6 +308,14 @@ def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER) -> _Decoded:
             best, err = dec, e
     if best is None:
         raise failure
+    uniform, limit = best, gamma_margin * err
+    for gamma in LEVEL_GAMMAS:  # the chosen q's levels companded towards the dark end
+        try:
+            dec = _Decoded.of(_plane_at_bytes(g, nbytes, uniform.code.q, uniform.code.d, gamma), g.shape)
+        except ValueError:  # the companded levels' code does not fit even the root rectangle
+            continue
+        if dec.error(g) < min(err, limit):
+            best, err = dec, dec.error(g)
     return _refined(g, nbytes, best)
 
 
@@ -306,7 +330,7 @@ def _refined(g: np.ndarray, nbytes: int, best: _Decoded) -> _Decoded:
         return decoded[-1].plane
 
     try:
-        code = _refined_at_bytes(g, nbytes, best.code.q, best.code.d, decode)
+        code = _refined_at_bytes(g, nbytes, best.code, decode)
     except ValueError:  # the smaller share does not fit: nothing to refine
         return best
     new = next(dec for dec in decoded if dec.code is code)
@@ -319,14 +343,15 @@ def _decoder(shape, params=(LAMBDA, SIGMA), guide: np.ndarray | None = None):
     return lambda code: _inpaint(code.image(shape), code.sub.mask, *params, guide)
 
 
-def _refined_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float, decode):
-    """:func:`_plane_at_bytes` at :data:`REFINE_START` of ``nbytes``, decoded (``decode``: a code's decoded
+def _refined_at_bytes(g: np.ndarray, nbytes: int, like, decode):
+    """:func:`_plane_at_bytes` with the ``q``, ``d`` and ``gamma`` of the code ``like`` at :data:`REFINE_START`
+    of ``nbytes``, decoded (``decode``: a code's decoded
     plane), its leaves of largest decoded error split until ``nbytes`` are full
     (:func:`.subdivision.refine_within`), then :func:`_swapped` when that decodes closer; ``ValueError`` when
     the smaller share does not fit; every code it returns has been decoded."""
     from .subdivision import refine_within
 
-    start = _plane_at_bytes(g, int(REFINE_START * nbytes), q, d)
+    start = _plane_at_bytes(g, int(REFINE_START * nbytes), like.q, like.d, like.gamma)
     refined = refine_within(g, start, (decode(start) - g) ** 2, lambda c: len(_payload(c)) <= nbytes)
     plane = decode(refined)
     swapped = _swapped(g, nbytes, refined, plane, decode)
@@ -395,7 +420,7 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     H, W, C = f.shape
     budget = int(bpp * H * W / 8)
     planes = np.clip(np.rint(f[..., 0:1] if C == 1 else rgb_to_ycbcr(f, offset=128.0)), 0, 255)
-    header = Header(H, W, C, flags=FLAG_INTERLEAVED, mode=MODE_PHOTO)
+    header = Header(H, W, C, flags=FLAG_INTERLEAVED | FLAG_LEVEL_GAMMA, mode=MODE_PHOTO)
     empty = Container(header, {SECTION_PHOTO + k: b"" for k in range(C)})
     avail = budget - len(pack(empty)) - 3 * C  # the section lengths' varints grow by up to 3 bytes each
     shares = (1.0,) if C == 1 else COLOUR_SHARES
@@ -404,8 +429,10 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     for k in range(C - 1, 0, -1):  # chroma first: the luma takes what they leave
         codes[k] = _plane_at_bytes(planes[..., k], int(shares[k] * avail), q)
     nbytes = avail - sum(len(_payload(c)) for c in codes[1:])
-    exponents, ladder = (SUBDIVISION_EXPONENTS, Q_LADDER) if tonal_iterations else (SUBDIVISION_EXPONENTS[:1], Q_LADDER_FAST)
-    first = _best_code(planes[..., 0], nbytes, exponents, ladder)
+    if tonal_iterations:
+        first = _best_code(planes[..., 0], nbytes, SUBDIVISION_EXPONENTS, Q_LADDER, LEVEL_GAMMA_MARGIN)
+    else:
+        first = _best_code(planes[..., 0], nbytes, SUBDIVISION_EXPONENTS[:1], Q_LADDER_FAST)
     codes[0] = first.code
     # one (lambda, sigma) for every plane, chosen on the luma (the chroma planes diffuse with its tensor; a
     # choice of their own added <= 0.05 dB on the design photos)
@@ -424,16 +451,20 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     return data, decode(cont, first=(luma, codes[0].sub.mask))[0]
 
 
-def _plane(payload: bytes, shape, model: int, guide: np.ndarray | None = None):
+def _plane(payload: bytes, shape, model: int, companded: bool, guide: np.ndarray | None = None):
     """Decode one plane's section and inpaint it (``model``: the values' model, :mod:`.subdivision`;
-    ``guide``: the decoded luma, for a chroma plane)."""
+    ``companded``: the section holds its levels' gamma, the header's ``FLAG_LEVEL_GAMMA``; ``guide``: the
+    decoded luma, for a chroma plane)."""
     from .subdivision import decode_plane, decode_points, dequantise
 
     r = Reader(payload)
     n_flags = r.varint()
     q, lo, hi, lam10, sigma10 = r.take(5)
-    if q < 2 or lo > hi or lam10 < 1:
-        raise CodecError(f"invalid photo-mode parameters (q={q}, range {lo}..{hi}, 10 lambda={lam10})")
+    gamma100 = r.take(1)[0] if companded else 100
+    if q < 2 or lo > hi or lam10 < 1 or gamma100 < 1:
+        raise CodecError(
+            f"invalid photo-mode parameters (q={q}, range {lo}..{hi}, 10 lambda={lam10}, 100 gamma={gamma100})"
+        )
     try:
         if model == INTERLEAVED:
             mask, levels = decode_plane(r.take(r.remaining), shape, q, n_flags)
@@ -443,7 +474,7 @@ def _plane(payload: bytes, shape, model: int, guide: np.ndarray | None = None):
     except ValueError as exc:
         raise CodecError(str(exc)) from None
     known = np.zeros(shape)
-    known[mask] = dequantise(levels, q, lo, hi)
+    known[mask] = dequantise(levels, q, lo, hi, gamma100 / 100.0)
     return _inpaint(known, mask, lam10 / 10.0, sigma10 / 10.0, guide), mask
 
 
@@ -463,9 +494,10 @@ def decode(cont: Container, first: tuple | None = None) -> tuple[np.ndarray, np.
         else RASTER if h.flags & FLAG_PREDICTIVE_VALUES
         else ORDER0
     )
-    out[..., 0], mask0 = _plane(cont.sections[SECTION_PHOTO], shape, model) if first is None else first
+    companded = bool(h.flags & FLAG_LEVEL_GAMMA)
+    out[..., 0], mask0 = _plane(cont.sections[SECTION_PHOTO], shape, model, companded) if first is None else first
     for k in range(1, h.channels):  # chroma, guided by the decoded luma
-        out[..., k] = _plane(cont.sections[SECTION_PHOTO + k], shape, model, guide=out[..., 0])[0]
+        out[..., k] = _plane(cont.sections[SECTION_PHOTO + k], shape, model, companded, guide=out[..., 0])[0]
     if h.channels == 3:
         out = ycbcr_to_rgb(out, offset=128.0)
     return np.clip(out, 0, 255), mask0

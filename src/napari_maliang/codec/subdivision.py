@@ -42,7 +42,7 @@ context of the level predicted from the previous stored pixel of the row and of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -142,17 +142,31 @@ def read_tree(flags: np.ndarray, shape) -> Subdivision:
     return Subdivision(fl, depths, mask, order)
 
 
-def quantise(values: np.ndarray, q: int, lo: float, hi: float) -> np.ndarray:
-    """Uniform quantisation of ``values`` to the ``q`` levels ``lo + k (hi - lo) / (q - 1)``; returns ``k``."""
-    if q < 2 or not hi >= lo:
-        raise ValueError(f"need q >= 2 and hi >= lo (got q={q}, lo={lo}, hi={hi})")
-    step = (hi - lo) / (q - 1) or 1.0
-    return np.clip(np.rint((np.asarray(values, float) - lo) / step), 0, q - 1).astype(np.int64)
+def level_values(q: int, lo: float, hi: float, gamma: float = 1.0) -> np.ndarray:
+    """The ``q`` level values ``lo + (hi - lo) (k / (q - 1))**gamma``: uniform for ``gamma = 1``, denser towards
+    ``lo`` for ``gamma > 1`` (a power-law companding chosen per image by the photo encoder)."""
+    if gamma == 1:
+        return lo + np.arange(q, dtype=float) * ((hi - lo) / (q - 1))
+    return lo + (hi - lo) * (np.arange(q) / (q - 1)) ** gamma
 
 
-def dequantise(k: np.ndarray, q: int, lo: float, hi: float) -> np.ndarray:
+def quantise(values: np.ndarray, q: int, lo: float, hi: float, gamma: float = 1.0) -> np.ndarray:
+    """Quantisation of ``values`` to the nearest of the :func:`level_values`; returns the level ``k``."""
+    if q < 2 or not hi >= lo or not gamma > 0:
+        raise ValueError(f"need q >= 2, hi >= lo and gamma > 0 (got q={q}, lo={lo}, hi={hi}, gamma={gamma})")
+    v = np.asarray(values, float)
+    if gamma == 1:
+        step = (hi - lo) / (q - 1) or 1.0
+        return np.clip(np.rint((v - lo) / step), 0, q - 1).astype(np.int64)
+    t = level_values(q, lo, hi, gamma)
+    return np.searchsorted(0.5 * (t[1:] + t[:-1]), v).astype(np.int64)
+
+
+def dequantise(k: np.ndarray, q: int, lo: float, hi: float, gamma: float = 1.0) -> np.ndarray:
     """Inverse of :func:`quantise` (the level values)."""
-    return lo + np.asarray(k, float) * ((hi - lo) / (q - 1))
+    if gamma == 1:
+        return lo + np.asarray(k, float) * ((hi - lo) / (q - 1))
+    return level_values(q, lo, hi, gamma)[np.asarray(k, np.int64)]
 
 
 def adaptive_bits(symbols: np.ndarray, contexts: np.ndarray, n_symbols: int) -> float:
@@ -188,6 +202,7 @@ class PointCode:
     lo: float
     hi: float
     d: float = -1.0  # the exponent of the split threshold a * l**d that made ``sub`` (the encoder's; not stored)
+    gamma: float = 1.0  # the levels' companding (:func:`level_values`)
 
     @cached_property
     def bits(self) -> float:
@@ -198,18 +213,24 @@ class PointCode:
     def image(self, shape) -> np.ndarray:
         """The stored pixels' dequantised values on an otherwise zero image (for the inpainting)."""
         out = np.zeros(shape)
-        out[self.sub.mask] = dequantise(self.levels, self.q, self.lo, self.hi)
+        out[self.sub.mask] = dequantise(self.levels, self.q, self.lo, self.hi, self.gamma)
         return out
 
+    def with_tree(self, sub: Subdivision, f: np.ndarray) -> PointCode:
+        """The code of the tree ``sub``, its stored pixels quantised from the image ``f`` as in this code (same
+        ``q``, range, ``gamma`` and ``d``)."""
+        levels = quantise(np.asarray(f, float)[sub.mask], self.q, self.lo, self.hi, self.gamma)
+        return replace(self, sub=sub, levels=levels)
 
-def code_points(f: np.ndarray, a: float, d: float = -1.0, q: int = 16) -> PointCode:
+
+def code_points(f: np.ndarray, a: float, d: float = -1.0, q: int = 16, gamma: float = 1.0) -> PointCode:
     """Subdivide the gray image ``f`` with threshold ``a * l**d`` and quantise its stored pixels to ``q`` levels
-    over the image's range; estimate the size (module docstring)."""
+    (companding ``gamma``) over the image's range; estimate the size (module docstring)."""
     sub = subdivide(f, a, d)
     g = np.asarray(f, float)
     lo, hi = float(g.min()), float(g.max())
-    levels = quantise(g[sub.mask], q, lo, hi)
-    return PointCode(sub, levels, q, lo, hi, d)
+    levels = quantise(g[sub.mask], q, lo, hi, gamma)
+    return PointCode(sub, levels, q, lo, hi, d, gamma)
 
 
 def _level_image(mask: np.ndarray, levels: np.ndarray) -> np.ndarray:
@@ -243,17 +264,19 @@ def code_bits(sub: Subdivision, levels: np.ndarray, q: int) -> float:
     return HEADER_BITS + flags + adaptive_bits(*tree_contexts(sub, levels, q), q)
 
 
-def code_within(f: np.ndarray, fits, d: float = -1.0, q: int = 16, iterations: int = 24) -> PointCode:
+def code_within(
+    f: np.ndarray, fits, d: float = -1.0, q: int = 16, iterations: int = 24, gamma: float = 1.0
+) -> PointCode:
     """The :func:`code_points` with the smallest threshold ``a`` (most pixels) for which ``fits(code)`` holds
     (bisection on ``log10 a`` in [-6, 12]); ``ValueError`` when even the root rectangle does not fit."""
     g = np.asarray(f, float)
     lo, hi = -6.0, 12.0  # log10 a
-    best = code_points(g, 10.0**hi, d, q)
+    best = code_points(g, 10.0**hi, d, q, gamma)
     if not fits(best):
         raise ValueError(f"the smallest photo-mode code ({best.bits / g.size:.4f} bpp estimated) does not fit")
     for _ in range(iterations):
         mid = 0.5 * (lo + hi)
-        c = code_points(g, 10.0**mid, d, q)
+        c = code_points(g, 10.0**mid, d, q, gamma)
         if fits(c):
             best, hi = c, mid
         else:
@@ -269,8 +292,8 @@ def summed_area(error: np.ndarray) -> np.ndarray:
 
 def refine(f: np.ndarray, code: PointCode, integral: np.ndarray, t: float) -> PointCode:
     """``code``'s tree with every leaf split once whose summed error exceeds ``t`` (``integral``: the
-    :func:`summed_area` table of an error image), its stored pixels quantised from ``f`` as in ``code`` (same
-    ``q``, range and ``d``)."""
+    :func:`summed_area` table of an error image), its stored pixels quantised from ``f`` as in ``code``
+    (:meth:`PointCode.with_tree`)."""
     from ._subdivision_numba import REFINE, traverse
 
     g = np.asarray(f, float)
@@ -284,9 +307,7 @@ def refine(f: np.ndarray, code: PointCode, integral: np.ndarray, t: float) -> Po
     )
     if n < 0:
         raise ValueError("the tree to refine does not cover this image")
-    sub = Subdivision(flags[:n].copy(), depths[:n].copy(), mask, order)
-    levels = quantise(g[mask], code.q, code.lo, code.hi)
-    return PointCode(sub, levels, code.q, code.lo, code.hi, code.d)
+    return code.with_tree(Subdivision(flags[:n].copy(), depths[:n].copy(), mask, order), g)
 
 
 def refine_within(f: np.ndarray, code: PointCode, error: np.ndarray, fits, iterations: int = 20) -> PointCode:
@@ -335,7 +356,7 @@ def last_splits(sub: Subdivision) -> np.ndarray:
 
 def merge(f: np.ndarray, code: PointCode, rects: np.ndarray) -> PointCode:
     """``code``'s tree with the splits of ``rects`` (rows of :func:`last_splits`) undone, each such rectangle a
-    leaf; its stored pixels quantised from ``f`` as in ``code`` (same ``q``, range and ``d``)."""
+    leaf; its stored pixels quantised from ``f`` as in ``code`` (:meth:`PointCode.with_tree`)."""
     from ._subdivision_numba import tree_nodes
 
     shape = code.sub.mask.shape
@@ -343,9 +364,7 @@ def merge(f: np.ndarray, code: PointCode, rects: np.ndarray) -> PointCode:
     _, nodes, _ = tree_nodes(*shape, fl, _NO_LEVELS, False, fl.size)
     kept = np.setdiff1d(rect_keys(nodes[fl == 1], shape), rect_keys(rects, shape))
     flags, _, _ = tree_nodes(*shape, _NO_FLAGS, kept, True, fl.size)
-    sub = read_tree(flags, shape)
-    levels = quantise(np.asarray(f, float)[sub.mask], code.q, code.lo, code.hi)
-    return PointCode(sub, levels, code.q, code.lo, code.hi, code.d)
+    return code.with_tree(read_tree(flags, shape), f)
 
 
 def code_at_rate(f: np.ndarray, bpp: float, d: float = -1.0, q: int = 16, iterations: int = 24) -> PointCode:
