@@ -6,8 +6,8 @@ fits its share of the budget: gray all of it, colour 80 % luma and 10 % for each
 reduced density as in R-EED), the stored pixels' values quantised to ``q`` levels between the plane's minimum
 and maximum (its brightness and contrast range; for the gray or luma plane ``q`` from 8, 12, 16 walked
 outwards on :data:`Q_LADDER`, :data:`Q_LADDER_FAST` at the fast setting, while the decoded plane comes closer
-to the image, then the levels companded towards the dark end when that comes closer still (:data:`LEVEL_GAMMAS`,
-:func:`_best_code`), its last bytes spent splitting the leaves of largest decoded error
+to the image, at the fast setting then the levels companded towards the dark end when that comes closer still
+(:data:`LEVEL_GAMMAS`, :func:`_best_code`), its last bytes spent splitting the leaves of largest decoded error
 (:func:`_refined`) and then a share of them moved from the splits that the decoder says helped least
 (:func:`_swapped`); chroma ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design photos), optionally tonally optimised for the decoder (:mod:`.tonal`; ``tonal_iterations`` conjugate-gradient
 iterations for the luma, a quarter of them for each chroma plane: 0 is the fast setting, :data:`BEST_TONAL`
@@ -87,16 +87,14 @@ Q_LADDER_FAST = (8, 12, 16, 24)
 #: subdivisions again with fewer pixels when the optimised values overshoot the bytes: with one, 5 of the 18
 #: held-out best-setting cases (codec photo set) overshot twice and kept their unoptimised values
 TONAL_REFITS = 3
-#: the companding exponents tried for the gray or luma plane's levels once its ``q`` and ``d`` are chosen
+#: the companding exponents tried at the fast setting for the gray or luma plane's levels once its ``q`` is chosen
 #: (:func:`.subdivision.level_values`; levels denser towards the plane's minimum): a night sky under a bright moon
 #: (codec photo set 14, ``sf``, seen) spends its 8-12 uniform levels on a range that its dark, smooth area
-#: barely uses; companded levels gained it 0.4-0.5 dB at both settings
+#: barely uses; companded levels gained it 0.5-0.8 dB. Blind on codec photo set 15: +0.05 dB on average, JPEG
+#: beaten on 13 of 16 cases instead of 11. The best setting keeps uniform levels: tonal optimisation follows and
+#: erodes the gains (seen set 14: gains of 0.01-0.22 dB before it came out 0.01-0.10 dB lower after it), and even
+#: with a margin of 0.3 dB the choice was -0.007 dB on set 15 (docs/benchmarks/codec_photos.md, "After 17").
 LEVEL_GAMMAS = (1.25, 1.6, 2.0)
-#: with tonal optimisation, companded levels replace the uniform ones only when they cut the unoptimised plane's
-#: decoded error at least by this factor (0.3 dB): the optimisation follows and erodes small gains (seen codec
-#: photo set 14: choices that gained 0.01-0.22 dB before it came out 0.01-0.10 dB lower after it; ``sf``'s
-#: 0.47-0.49 dB came out +0.42-0.48 dB). Without it the decoded plane is the output, and any gain counts.
-LEVEL_GAMMA_MARGIN = 0.93
 #: the exponent ``d`` of the subdivision's split threshold ``a * l**d`` (:mod:`.subdivision`): every plane of the
 #: fast setting (no tonal optimisation) and every chroma plane use the first; with tonal optimisation the gray or
 #: luma plane's is chosen per image among them, with its ``q`` (:func:`_best_code`). On the design photos (the
@@ -272,13 +270,13 @@ class _Decoded:
         return float(np.sum((self.plane - g) ** 2))
 
 
-def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER, gamma_margin: float = 1.0) -> _Decoded:
+def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER, gammas=()) -> _Decoded:
     """The plane's code at ``nbytes`` whose decoded plane has the least squared error among the split exponents
     ``d`` in ``ds`` and, for each, the quantisations ``q`` of :data:`Q_CANDIDATES`, then of ``ladder`` (which
     holds them) further out on the side of the best while the error falls (coarser levels buy more pixels; the
-    error is unimodal in ``q`` on the design photos), then the best one's levels companded by each of
-    :data:`LEVEL_GAMMAS` (kept when its error is below ``gamma_margin`` times the uniform levels' and the
-    least), then refined by its decoded error (:func:`_refined`); ``ValueError`` when none fits."""
+    error is unimodal in ``q`` on the design photos), then the best one's levels companded by each exponent of
+    ``gammas`` (kept when closer), then refined by its decoded error (:func:`_refined`); ``ValueError`` when
+    none fits."""
     best, err, failure = None, np.inf, None
     for d in ds:
         tried = {}
@@ -308,13 +306,13 @@ def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER, gamma_margin: fl
             best, err = dec, e
     if best is None:
         raise failure
-    uniform, limit = best, gamma_margin * err
-    for gamma in LEVEL_GAMMAS:  # the chosen q's levels companded towards the dark end
+    q, d = best.code.q, best.code.d
+    for gamma in gammas:  # the chosen q's levels companded towards the dark end
         try:
-            dec = _Decoded.of(_plane_at_bytes(g, nbytes, uniform.code.q, uniform.code.d, gamma), g.shape)
+            dec = _Decoded.of(_plane_at_bytes(g, nbytes, q, d, gamma), g.shape)
         except ValueError:  # the companded levels' code does not fit even the root rectangle
             continue
-        if dec.error(g) < min(err, limit):
+        if dec.error(g) < err:
             best, err = dec, dec.error(g)
     return _refined(g, nbytes, best)
 
@@ -430,9 +428,9 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
         codes[k] = _plane_at_bytes(planes[..., k], int(shares[k] * avail), q)
     nbytes = avail - sum(len(_payload(c)) for c in codes[1:])
     if tonal_iterations:
-        first = _best_code(planes[..., 0], nbytes, SUBDIVISION_EXPONENTS, Q_LADDER, LEVEL_GAMMA_MARGIN)
+        first = _best_code(planes[..., 0], nbytes, SUBDIVISION_EXPONENTS, Q_LADDER)
     else:
-        first = _best_code(planes[..., 0], nbytes, SUBDIVISION_EXPONENTS[:1], Q_LADDER_FAST)
+        first = _best_code(planes[..., 0], nbytes, SUBDIVISION_EXPONENTS[:1], Q_LADDER_FAST, LEVEL_GAMMAS)
     codes[0] = first.code
     # one (lambda, sigma) for every plane, chosen on the luma (the chroma planes diffuse with its tensor; a
     # choice of their own added <= 0.05 dB on the design photos)
