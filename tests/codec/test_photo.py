@@ -356,7 +356,8 @@ def test_photo_streams_of_older_value_models_still_decode(small_photo_stream, da
     # raster model, FLAG_PREDICTIVE_VALUES), that evening (the tree model, FLAG_TREE_VALUES) and until 2026-12-06
     # (the interleaved model with uniform levels, FLAG_INTERLEAVED alone) decode to the images that their code
     # decoded (tests/codec/data, made by that code at 0.6 bpp with 2 tonal iterations, the last three from
-    # astronaut and camera crops); new files carry the flags of the interleaved model and of companded levels
+    # astronaut and camera crops); new files carry the flag of the interleaved model (and of companded levels
+    # when their luma is companded)
     from pathlib import Path
 
     old = np.load(Path(__file__).parent / "data" / data)
@@ -366,7 +367,7 @@ def test_photo_streams_of_older_value_models_still_decode(small_photo_stream, da
         out = decode(stream)
         assert out.shape == old[f"{name}_decoded"].shape
         assert np.abs(out.astype(int) - old[f"{name}_decoded"]).max() <= 1  # the solvers' rounding, at most
-    assert fmt.unpack(small_photo_stream).header.flags == fmt.FLAG_INTERLEAVED | fmt.FLAG_LEVEL_GAMMA
+    assert fmt.unpack(small_photo_stream).header.flags & ~fmt.FLAG_LEVEL_GAMMA == fmt.FLAG_INTERLEAVED
 
 
 def test_bad_photo_streams(small_photo_stream):
@@ -378,15 +379,14 @@ def test_bad_photo_streams(small_photo_stream):
     sec = cont.sections[fmt.SECTION_PHOTO]
     r = fmt.Reader(sec)
     r.varint()
-    k = r.pos  # q, lo, hi, 10 lambda, 10 sigma, 100 gamma follow the flag count
+    k = r.pos  # q, lo, hi, 10 lambda, 10 sigma follow the flag count
     bad = {
         "flags": fmt.write_varint(10**6) + sec[k:],  # an impossible tree size
         "fewer flags": fmt.write_varint(3) + sec[k:],  # a tree that needs more flags than announced
         "q": sec[:k] + b"\x01" + sec[k + 1 :],  # q < 2
         "range": sec[: k + 1] + b"\xff\x00" + sec[k + 3 :],  # lo > hi
         "lambda": sec[: k + 3] + b"\x00" + sec[k + 4 :],
-        "gamma": sec[: k + 5] + b"\x00" + sec[k + 6 :],  # 100 gamma = 0: no levels
-        "stream": sec[: k + 6],  # the flags and values left out: zeros do not make the announced tree
+        "stream": sec[: k + 5],  # the flags and values left out: zeros do not make the announced tree
         "missing": None,
     }
     for name, payload in bad.items():
@@ -407,7 +407,8 @@ def test_companded_levels_for_a_dark_scene_with_a_bright_light(monkeypatch):
     # a dark, smoothly shaded scene (values 28..56) with one small bright light (255): uniform levels between
     # 28 and 255 leave the dark area a few coarse steps; the fast setting chooses levels companded towards the
     # dark end (gamma > 1, written in the section) and the file decodes closer than with uniform levels only
-    # (measured: 47.2 against 38.8 dB); the best setting keeps uniform levels (gamma 1 written)
+    # (measured: 47.2 against 38.8 dB); the best setting keeps uniform levels, and its file the layout before
+    # (no flag, no gamma byte); a gamma byte of 0 is a CodecError
     from napari_maliang.codec import photo
 
     y, x = np.mgrid[:96, :96] / 95.0
@@ -415,17 +416,24 @@ def test_companded_levels_for_a_dark_scene_with_a_bright_light(monkeypatch):
     img[(y - 0.3) ** 2 + (x - 0.7) ** 2 < 0.004] = 255
     img = np.rint(img).astype(np.uint8)
 
-    def gamma100(data):
-        r = fmt.Reader(fmt.unpack(data).sections[fmt.SECTION_PHOTO])
+    def gamma100(data):  # the luma section's gamma byte, 100 without the header's flag
+        cont = fmt.unpack(data)
+        r = fmt.Reader(cont.sections[fmt.SECTION_PHOTO])
         r.varint()
-        return r.take(6)[5]
+        return r.take(6)[5] if cont.header.flags & fmt.FLAG_LEVEL_GAMMA else 100
 
     data = encode(img, bpp=0.3, mode="photo")
     assert gamma100(data) > 100 and gamma100(data) / 100 in photo.LEVEL_GAMMAS
     assert gamma100(encode(img, bpp=0.3, mode="photo", tonal_iterations=2)) == 100
+    cont = fmt.unpack(data)
+    sec = cont.sections[fmt.SECTION_PHOTO]
+    at = len(fmt.write_varint(fmt.Reader(sec).varint())) + 5
+    bad = fmt.Container(cont.header, {**cont.sections, fmt.SECTION_PHOTO: sec[:at] + b"\x00" + sec[at + 1 :]})
+    with pytest.raises(CodecError, match="gamma"):
+        decode(fmt.pack(bad))
     monkeypatch.setattr(photo, "LEVEL_GAMMAS", ())
     uniform = encode(img, bpp=0.3, mode="photo")
-    assert gamma100(uniform) == 100
+    assert gamma100(uniform) == 100 and not fmt.unpack(uniform).header.flags & fmt.FLAG_LEVEL_GAMMA
     assert len(data) <= 0.3 * img.size / 8 and len(uniform) <= 0.3 * img.size / 8
     assert psnr(img, decode(data)) > psnr(img, decode(uniform)) + 3
 

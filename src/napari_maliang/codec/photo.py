@@ -20,9 +20,10 @@ section.
 Section ``SECTION_PHOTO + k`` (plane ``k``)::
 
     varint n_flags, 1 byte q (2..255), 1 byte lo, 1 byte hi (lo <= hi), 1 byte 10 lambda (>= 1),
-    1 byte 10 sigma, with the header's ``FLAG_LEVEL_GAMMA`` 1 byte 100 gamma (>= 1; the levels are
-    ``lo + (hi - lo) (k / (q - 1))**gamma``, :func:`.subdivision.level_values`; without the flag gamma = 1),
-    then with the header's ``FLAG_INTERLEAVED`` one stream of flags and values (the rest;
+    1 byte 10 sigma, in the gray or luma plane's section with the header's ``FLAG_LEVEL_GAMMA`` 1 byte
+    100 gamma (>= 1; the levels are ``lo + (hi - lo) (k / (q - 1))**gamma``, :func:`.subdivision.level_values`;
+    without the flag, and in chroma sections, gamma = 1: files that do not compand keep the layout before), then
+    with the header's ``FLAG_INTERLEAVED`` one stream of flags and values (the rest;
     :func:`.subdivision.encode_plane`), else varint tree length, tree bytes, value bytes (the rest; their model,
     :mod:`.subdivision`: ``FLAG_TREE_VALUES``, else ``FLAG_PREDICTIVE_VALUES`` (raster), else order 0)
 
@@ -32,7 +33,7 @@ compression with anisotropic diffusion, IJCV 108 (2014); docs/codec.md, "Photo m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -133,7 +134,9 @@ def default_q(bpp: float) -> int:
 def _payload(code, lam: float = LAMBDA, sigma: float = SIGMA) -> bytes:
     from .subdivision import encode_plane
 
-    head = bytes([code.q, int(code.lo), int(code.hi), round(10 * lam), round(10 * sigma), round(100 * code.gamma)])
+    head = bytes([code.q, int(code.lo), int(code.hi), round(10 * lam), round(10 * sigma)])
+    if code.gamma != 1:  # only a gray or luma plane is companded (then the header has FLAG_LEVEL_GAMMA)
+        head += bytes([round(100 * code.gamma)])
     return write_varint(code.sub.flags.size) + head + encode_plane(code)
 
 
@@ -177,7 +180,6 @@ def _tonal(
     ``guide`` as the decoder does) and optimised once more, up to :data:`TONAL_REFITS` times; the unoptimised
     code when none fits. The optimised values that fit are rounded to their levels better than one by one
     (:func:`_descended`)."""
-    from dataclasses import replace
 
     from .inpaint import HomogeneousFill
     from .subdivision import quantise
@@ -217,7 +219,6 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
     closer to ``g``; the section never grows (nor beyond ``nbytes``), so the planes coded after it keep their
     bytes. Tonal optimisation rounds its values one by one; the descent won back 0.14-0.39 dB on the three photos
     of codec photo set 10 nearest JPEG 2000 at 0.1 bpp (seen; blind figures in docs/benchmarks/codec_photos.md)."""
-    from dataclasses import replace
 
     from .tonal import DecoderInpainting, descend_levels
 
@@ -418,7 +419,7 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     H, W, C = f.shape
     budget = int(bpp * H * W / 8)
     planes = np.clip(np.rint(f[..., 0:1] if C == 1 else rgb_to_ycbcr(f, offset=128.0)), 0, 255)
-    header = Header(H, W, C, flags=FLAG_INTERLEAVED | FLAG_LEVEL_GAMMA, mode=MODE_PHOTO)
+    header = Header(H, W, C, flags=FLAG_INTERLEAVED, mode=MODE_PHOTO)
     empty = Container(header, {SECTION_PHOTO + k: b"" for k in range(C)})
     avail = budget - len(pack(empty)) - 3 * C  # the section lengths' varints grow by up to 3 bytes each
     shares = (1.0,) if C == 1 else COLOUR_SHARES
@@ -442,6 +443,8 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
         for k in range(1, C):  # each may grow into what the planes leave of the budget
             slack = avail - sum(len(_payload(c)) for c in codes)
             codes[k] = _tonal(planes[..., k], codes[k], iterations, len(_payload(codes[k])) + slack, luma, params)
+    if codes[0].gamma != 1:  # the same header size: the flags are one byte
+        header = replace(header, flags=header.flags | FLAG_LEVEL_GAMMA)
     cont = Container(header, {SECTION_PHOTO + k: _payload(c, *params) for k, c in enumerate(codes)})
     data = pack(cont)
     if len(data) > budget:  # cannot happen with the overhead reserved above; kept as the rate guarantee
@@ -451,8 +454,8 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
 
 def _plane(payload: bytes, shape, model: int, companded: bool, guide: np.ndarray | None = None):
     """Decode one plane's section and inpaint it (``model``: the values' model, :mod:`.subdivision`;
-    ``companded``: the section holds its levels' gamma, the header's ``FLAG_LEVEL_GAMMA``; ``guide``: the
-    decoded luma, for a chroma plane)."""
+    ``companded``: the section holds its levels' gamma, for the gray or luma plane of a file with the header's
+    ``FLAG_LEVEL_GAMMA``; ``guide``: the decoded luma, for a chroma plane)."""
     from .subdivision import decode_plane, decode_points, dequantise
 
     r = Reader(payload)
@@ -495,7 +498,7 @@ def decode(cont: Container, first: tuple | None = None) -> tuple[np.ndarray, np.
     companded = bool(h.flags & FLAG_LEVEL_GAMMA)
     out[..., 0], mask0 = _plane(cont.sections[SECTION_PHOTO], shape, model, companded) if first is None else first
     for k in range(1, h.channels):  # chroma, guided by the decoded luma
-        out[..., k] = _plane(cont.sections[SECTION_PHOTO + k], shape, model, companded, guide=out[..., 0])[0]
+        out[..., k] = _plane(cont.sections[SECTION_PHOTO + k], shape, model, False, guide=out[..., 0])[0]
     if h.channels == 3:
         out = ycbcr_to_rgb(out, offset=128.0)
     return np.clip(out, 0, 255), mask0
