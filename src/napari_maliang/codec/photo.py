@@ -344,10 +344,9 @@ def _decoder(shape, params=(LAMBDA, SIGMA), guide: np.ndarray | None = None):
 
 def _refined_at_bytes(g: np.ndarray, nbytes: int, like, decode):
     """:func:`_plane_at_bytes` with the ``q``, ``d`` and ``gamma`` of the code ``like`` at :data:`REFINE_START`
-    of ``nbytes``, decoded (``decode``: a code's decoded
-    plane), its leaves of largest decoded error split until ``nbytes`` are full
-    (:func:`.subdivision.refine_within`), then :func:`_swapped` when that decodes closer; ``ValueError`` when
-    the smaller share does not fit; every code it returns has been decoded."""
+    of ``nbytes``, decoded (``decode``: a code's decoded plane), its leaves of largest decoded error split until
+    ``nbytes`` are full (:func:`.subdivision.refine_within`), then :func:`_swapped` when that decodes closer;
+    ``ValueError`` when the smaller share does not fit; every code it returns has been decoded."""
     from .subdivision import refine_within
 
     start = _plane_at_bytes(g, int(REFINE_START * nbytes), like.q, like.d, like.gamma)
@@ -428,10 +427,12 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     for k in range(C - 1, 0, -1):  # chroma first: the luma takes what they leave
         codes[k] = _plane_at_bytes(planes[..., k], int(shares[k] * avail), q)
     nbytes = avail - sum(len(_payload(c)) for c in codes[1:])
-    if tonal_iterations:
-        first = _best_code(planes[..., 0], nbytes, SUBDIVISION_EXPONENTS, Q_LADDER)
-    else:
-        first = _best_code(planes[..., 0], nbytes, SUBDIVISION_EXPONENTS[:1], Q_LADDER_FAST, LEVEL_GAMMAS)
+    search = (
+        (SUBDIVISION_EXPONENTS, Q_LADDER, ())
+        if tonal_iterations
+        else (SUBDIVISION_EXPONENTS[:1], Q_LADDER_FAST, LEVEL_GAMMAS)
+    )
+    first = _best_code(planes[..., 0], nbytes, *search)
     codes[0] = first.code
     # one (lambda, sigma) for every plane, chosen on the luma (the chroma planes diffuse with its tensor; a
     # choice of their own added <= 0.05 dB on the design photos)
