@@ -83,6 +83,7 @@ SETS = {
     "photos13": ("codec_photos13.txt", "codec-photos13", "fetch_codec_photos13.sh"),
     "photos14": ("codec_photos14.txt", "codec-photos14", "fetch_codec_photos14.sh"),
     "photos15": ("codec_photos15.txt", "codec-photos15", "fetch_codec_photos15.sh"),
+    "photos16": ("codec_photos16.txt", "codec-photos16", "fetch_codec_photos16.sh"),
 }
 
 
