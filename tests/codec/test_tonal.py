@@ -108,10 +108,12 @@ def test_homogeneous_fill_is_the_laplace_map_and_its_adjoint(size):
     assert np.sum(fill.forward(c, tol=1e-12) * r) == pytest.approx(np.sum(c * fill.adjoint(r, tol=1e-12)), rel=1e-8)
 
 
-def test_levels_descent_beats_rounding_one_by_one(setup):
+@pytest.mark.parametrize("gamma", [1.0, 2.0])
+def test_levels_descent_beats_rounding_one_by_one(setup, gamma):
     # the least-squares values rounded one by one to 8 levels lose part of the optimisation's gain; the descent
     # over the levels wins some of it back, never loses, moves each value by few levels, and stops before a
-    # round whose levels do not fit
+    # round whose levels do not fit; with uniform levels and with levels companded towards lo (gamma 2: each
+    # move's step is its own level gap)
     from napari_maliang.codec.subdivision import dequantise, quantise
     from napari_maliang.codec.tonal import descend_levels
 
@@ -119,16 +121,16 @@ def test_levels_descent_beats_rounding_one_by_one(setup):
     op = LinearInpainting(w, mask, tol=1e-10)
     c = optimise_values(f, op, f[mask], iterations=20)
     q, lo, hi = 8, float(c.min()), float(c.max())
-    rounded = quantise(c, q, lo, hi)
+    rounded = quantise(c, q, lo, hi, gamma)
 
     def err(levels):
-        return np.sum((op.forward(dequantise(levels, q, lo, hi)) - f) ** 2)
+        return np.sum((op.forward(dequantise(levels, q, lo, hi, gamma)) - f) ** 2)
 
     best, exact = err(rounded), np.sum((op.forward(c) - f) ** 2)
-    levels = descend_levels(f, op, rounded, q, lo, hi)
+    levels = descend_levels(f, op, rounded, q, lo, hi, gamma=gamma)
     assert err(levels) < best - 0.2 * (best - exact)  # a fifth of the rounding's loss back at least
     assert levels.min() >= 0 and levels.max() < q and np.abs(levels - rounded).max() <= 8
     assert 0 < np.sum(levels != rounded) < mask.sum()
-    np.testing.assert_array_equal(descend_levels(f, op, rounded, q, lo, hi, fits=lambda k: False), rounded)
-    one = descend_levels(f, op, rounded, q, lo, hi, rounds=1)
+    np.testing.assert_array_equal(descend_levels(f, op, rounded, q, lo, hi, gamma=gamma, fits=lambda k: False), rounded)
+    one = descend_levels(f, op, rounded, q, lo, hi, gamma=gamma, rounds=1)
     assert err(levels) <= err(one) < best

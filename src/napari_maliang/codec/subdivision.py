@@ -164,8 +164,6 @@ def quantise(values: np.ndarray, q: int, lo: float, hi: float, gamma: float = 1.
 
 def dequantise(k: np.ndarray, q: int, lo: float, hi: float, gamma: float = 1.0) -> np.ndarray:
     """Inverse of :func:`quantise` (the level values)."""
-    if gamma == 1:
-        return lo + np.asarray(k, float) * ((hi - lo) / (q - 1))
     return level_values(q, lo, hi, gamma)[np.asarray(k, np.int64)]
 
 
