@@ -313,8 +313,9 @@ def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER, gammas=()) -> _D
             dec = _Decoded.of(_plane_at_bytes(g, nbytes, q, d, gamma), g.shape)
         except ValueError:  # the companded levels' code does not fit even the root rectangle
             continue
-        if dec.error(g) < err:
-            best, err = dec, dec.error(g)
+        e = dec.error(g)
+        if e < err:
+            best, err = dec, e
     return _refined(g, nbytes, best)
 
 
