@@ -124,12 +124,6 @@ CHROMA_TONAL_SHARE = 0.25
 BEST_TONAL = 12
 #: passes of the levels' descent after tonal optimisation (:func:`_descended`), each linearised anew
 DESCENT_PASSES = 2
-#: the descent's price of a bit as a share of the plane's squared error per bit of its budget, ``E / (8 nbytes)``
-#: (:func:`_descended`). By the rate-distortion slope of our photos at 0.1 bpp (+2.5 dB per doubled rate) a bit is
-#: worth about 0.83 of that; prices that high leave up to 8 % of the bytes unspent (the descent cannot give them back
-#: to pixels). On four gray photos of codec photo set 12 at 0.1 bpp (seen), best setting: 0.1 in both passes
-#: gained +0.02 to +0.25 dB over the descent without prices, 0.05 less (+0.01 to +0.11 dB)
-DESCENT_BIT_PRICE = 0.1
 
 
 def default_q(bpp: float) -> int:
@@ -224,16 +218,11 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
     from the new levels up to :data:`DESCENT_PASSES` times, each pass kept only when the real decoder comes
     closer to ``g``; the section never grows (nor beyond ``nbytes``), so the planes coded after it keep their
     bytes. Tonal optimisation rounds its values one by one; the descent won back 0.14-0.39 dB on the three photos
-    of codec photo set 10 nearest JPEG 2000 at 0.1 bpp (seen; blind figures in docs/benchmarks/codec_photos.md).
-    The descent weighs each move's change of the code's length (:class:`.subdivision.MoveBits`) at
-    :data:`DESCENT_BIT_PRICE` of the plane's error per bit, so that moves which shorten the code make room for
-    those which lengthen it."""
+    of codec photo set 10 nearest JPEG 2000 at 0.1 bpp (seen; blind figures in docs/benchmarks/codec_photos.md)."""
 
-    from .subdivision import MoveBits
     from .tonal import DecoderInpainting, descend_levels
 
     mask = code.sub.mask
-    move_bits = MoveBits(code.sub, code.q)
 
     def decoded(c):
         trace = []
@@ -248,10 +237,7 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
     err, trace = decoded(code)
     for _ in range(DESCENT_PASSES):
         op = DecoderInpainting(mask, trace, tol=TONAL_TOL, start=fill)
-        price = DESCENT_BIT_PRICE * err / (8 * limit)
-        levels = descend_levels(
-            g, op, code.levels, code.q, code.lo, code.hi, gamma=code.gamma, fits=fits, move_bits=move_bits, bit_price=price
-        )
+        levels = descend_levels(g, op, code.levels, code.q, code.lo, code.hi, gamma=code.gamma, fits=fits)
         if np.array_equal(levels, code.levels):
             break
         new = replace(code, levels=levels)
