@@ -268,6 +268,26 @@ def test_tonal_values_rounded_jointly(camera, monkeypatch):
     assert min(ratios) < 0.98
 
 
+def test_levels_descent_spends_the_bytes_it_is_given(camera):
+    # the descent may grow the section up to the bytes the caller gives it (what the optimised values or the
+    # other planes left): given 20 bytes more than the code's own it ends longer, within them, and closer
+    # (measured on the camera at 300 bytes: 15 % less squared error than with no spare bytes)
+    from napari_maliang.codec import photo
+    from napari_maliang.codec.inpaint import HomogeneousFill
+
+    g = camera.astype(float)
+
+    def err(c):
+        return np.sum((photo._inpaint(c.image(g.shape), c.sub.mask, photo.LAMBDA, photo.SIGMA) - g) ** 2)
+
+    code = photo._plane_at_bytes(g, 300, 12)
+    own = len(photo._payload(code))
+    fill = HomogeneousFill(code.sub.mask)
+    tight, spent = (photo._descended(g, code, own + extra, fill) for extra in (0, 20))
+    assert len(photo._payload(tight)) <= own < len(photo._payload(spent)) <= own + 20
+    assert err(spent) < 0.95 * err(tight) < 0.95 * err(code)
+
+
 def test_tonal_refits_at_most_the_set_number_of_times(astronaut, monkeypatch):
     # optimised values that cost more at every try (the k-th try's payload counted 1.2**(k*k) times: its growth
     # outruns the refits' shrinking, squared from the second on) overshoot every refit: the plane is subdivided

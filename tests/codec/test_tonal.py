@@ -134,3 +134,43 @@ def test_levels_descent_beats_rounding_one_by_one(setup, gamma):
     np.testing.assert_array_equal(descend_levels(f, op, rounded, q, lo, hi, gamma=gamma, fits=lambda k: False), rounded)
     one = descend_levels(f, op, rounded, q, lo, hi, gamma=gamma, rounds=1)
     assert err(levels) <= err(one) < best
+
+
+def test_rate_aware_descent_prices_moves_only_once_the_limit_binds(setup):
+    # with move_bits, the descent is the one without it while its sets fit: no limit, or one that never binds,
+    # and the bits are never priced (move_bits is not even asked); once a set does not fit, the moves are ranked
+    # with their bits priced: with a toy code length (one bit per level step down) and the limit of the rounded
+    # levels, the priced descent stays within the limit and lowers the error more than the descent that takes
+    # the fitting head of each set
+    from napari_maliang.codec.subdivision import dequantise, quantise
+    from napari_maliang.codec.tonal import descend_levels
+
+    f, mask, w = setup
+    op = LinearInpainting(w, mask, tol=1e-10)
+    c = optimise_values(f, op, f[mask], iterations=20)
+    q, lo, hi = 8, float(c.min()), float(c.max())
+    rounded = quantise(c, q, lo, hi)
+    asked = []
+
+    def down_costs(k, s):
+        asked.append(k)
+        return -s.astype(float)
+
+    def err(levels):
+        return np.sum((op.forward(dequantise(levels, q, lo, hi)) - f) ** 2)
+
+    plain = descend_levels(f, op, rounded, q, lo, hi)
+    for fits in (None, lambda k: True):
+        same = descend_levels(f, op, rounded, q, lo, hi, fits=fits, move_bits=down_costs, bit_price=1e3)
+        np.testing.assert_array_equal(same, plain)
+    assert not asked
+    limit = -rounded.sum()
+    assert -plain.sum() > limit  # the unconstrained descent would lengthen the toy code
+
+    def fits(k):
+        return -k.sum() <= limit
+
+    head = descend_levels(f, op, rounded, q, lo, hi, fits=fits)
+    priced = descend_levels(f, op, rounded, q, lo, hi, fits=fits, move_bits=down_costs, bit_price=1e3)
+    assert asked and -priced.sum() <= limit
+    assert err(priced) < err(head) <= err(rounded)  # measured 247821 < 260099 (the head moves nothing)

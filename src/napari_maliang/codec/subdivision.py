@@ -248,11 +248,56 @@ def tree_contexts(sub: Subdivision, levels: np.ndarray, q: int) -> tuple[np.ndar
     pred = sub.order[:, 1:]
     known = pred >= 0
     values = np.where(known, image[np.maximum(pred, 0)], 0)
+    return image[sub.order[:, 0]], _value_contexts(values, known, q, range_classes(len(sub.order)))
+
+
+def _value_contexts(values: np.ndarray, known: np.ndarray, q: int, classes: int) -> np.ndarray:
+    """The tree model's contexts from each row's predictor levels ``values`` (0 where ``known`` is false): their
+    mean rounded half up (``q // 2`` without any) times ``classes``, plus their range capped below it."""
     count = known.sum(1)
-    mean = np.where(count > 0, (2 * values.sum(1) + count) // (2 * np.maximum(count, 1)), q // 2)
+    mean = np.where(count > 0, (2 * np.where(known, values, 0).sum(1) + count) // (2 * np.maximum(count, 1)), q // 2)
     spread = np.where(known, values, -1).max(1) - np.where(known, values, q).min(1)
-    classes = range_classes(len(sub.order))
-    return image[sub.order[:, 0]], mean * classes + np.where(count > 0, np.minimum(spread, classes - 1), 0)
+    return mean * classes + np.where(count > 0, np.minimum(spread, classes - 1), 0)
+
+
+class MoveBits:
+    """The change of a plane's coded length, in bits, when stored levels move by one step each: what the levels'
+    descent weighs against a move's gain (:func:`.tonal.descend_levels`).
+
+    Estimated in the interleaved model's value contexts (:func:`tree_contexts`, the classes of
+    :func:`interleaved_range_classes`) with the counts of the levels as they are, i.e. the static two-pass cost
+    ``-log2 p(level | context)`` that the adaptive coder approaches. A move changes the cost of its own level and
+    the contexts of the pixels that it predicts, later in the walk (both counted, each move on its own); its effect
+    on the split flags' contexts (the range of a rectangle's corner levels) is left out.
+    """
+
+    def __init__(self, sub: Subdivision, q: int):
+        index = np.full(sub.mask.size, -1, np.int64)  # flat pixel -> its value's place in raster order of the mask
+        index[np.flatnonzero(sub.mask)] = np.arange(np.count_nonzero(sub.mask))
+        pred = sub.order[:, 1:]
+        self.known = pred >= 0
+        self.row = index[sub.order[:, 0]]
+        self.pred = np.where(self.known, index[np.maximum(pred, 0)], 0)
+        self.q, self.classes = int(q), interleaved_range_classes(sub.flags.size)
+
+    def __call__(self, levels: np.ndarray, steps: np.ndarray) -> np.ndarray:
+        """Bits added to the code by moving each level (raster order of the mask) by its ``steps`` (-1, 0 or 1,
+        keeping it in ``0 .. q - 1``), each move alone; negative where a move shortens the code."""
+        q, classes, known, n = self.q, self.classes, self.known, len(levels)
+        symbols = levels[self.row]
+        values = np.where(known, levels[self.pred], 0)
+        contexts = _value_contexts(values, known, q, classes)
+        counts = np.bincount(contexts * q + symbols, minlength=q * q * classes).reshape(q * classes, q)
+        cost = -np.log2((counts + 0.5) / (counts.sum(1, keepdims=True) + 0.5 * q))
+        now = cost[contexts, symbols]
+        delta = np.zeros(n)
+        delta[self.row] = cost[contexts, symbols + steps[self.row]] - now
+        for t in range(known.shape[1]):  # the rows that this predictor slot's moved level predicts
+            moved = values.copy()
+            moved[:, t] += np.where(known[:, t], steps[self.pred[:, t]], 0)
+            change = cost[_value_contexts(moved, known, q, classes), symbols] - now
+            delta += np.bincount(self.pred[known[:, t], t], weights=change[known[:, t]], minlength=n)
+        return delta
 
 
 def code_bits(sub: Subdivision, levels: np.ndarray, q: int) -> float:
