@@ -124,6 +124,10 @@ CHROMA_TONAL_SHARE = 0.25
 BEST_TONAL = 12
 #: passes of the levels' descent after tonal optimisation (:func:`_descended`), each linearised anew
 DESCENT_PASSES = 2
+#: ... for a chroma plane: its second pass cost 5-11 s per colour photo and gained at most 0.008 dB (three colour
+#: photos of codec photo set 17 at 0.1 bpp, seen: one pass 23.496 against 23.504 dB, the others equal to the
+#: thousandth; docs/benchmarks/codec_photos.md, "One pass of the chroma planes' descent")
+CHROMA_DESCENT_PASSES = 1
 #: the descent's price of a bit as a share of the plane's squared error per bit of its budget, ``E / (8 nbytes)``
 #: (:func:`_descended`). By the rate-distortion slope of our photos at 0.1 bpp (+2.5 dB per doubled rate) a bit is
 #: worth about 0.83 of that; prices that high leave up to 8 % of the bytes unspent (the descent cannot give them back
@@ -227,7 +231,7 @@ def _tonal(
 def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None = None, params=(LAMBDA, SIGMA)):
     """``code`` with its levels moved by :func:`.tonal.descend_levels` for the decoder linearised at its own
     values (the tensors the decoder computes from them, frozen; ``fill``: the mask's homogeneous start), again
-    from the new levels up to :data:`DESCENT_PASSES` times, each pass kept only when the real decoder comes
+    from the new levels up to :data:`DESCENT_PASSES` times (:data:`CHROMA_DESCENT_PASSES` for a chroma plane), each pass kept only when the real decoder comes
     closer to ``g``; the section may grow up to ``nbytes`` (the caller's bytes for it: what the other planes'
     sections leave, so they keep theirs), spending what the optimised values left unused (on codec photo set 16
     at 0.1 bpp, seen, with :data:`REFIT_MARGIN`: +0.07 dB on average, +0.22 to +0.28 dB on three colour photos
@@ -253,7 +257,7 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
         return len(_payload(replace(code, levels=levels))) <= nbytes
 
     err, trace = decoded(code)
-    for _ in range(DESCENT_PASSES):
+    for _ in range(DESCENT_PASSES if guide is None else CHROMA_DESCENT_PASSES):
         op = DecoderInpainting(mask, trace, tol=TONAL_TOL, start=fill)
         price = DESCENT_BIT_PRICE * err / (8 * nbytes)
         levels = descend_levels(
