@@ -231,11 +231,12 @@ def _tonal(
 def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None = None, params=(LAMBDA, SIGMA)):
     """``code`` with its levels moved by :func:`.tonal.descend_levels` for the decoder linearised at its own
     values (the tensors the decoder computes from them, frozen; ``fill``: the mask's homogeneous start), again
-    from the new levels up to :data:`DESCENT_PASSES` times (:data:`CHROMA_DESCENT_PASSES` for a chroma plane), each pass kept only when the real decoder comes
-    closer to ``g``; the section may grow up to ``nbytes`` (the caller's bytes for it: what the other planes'
-    sections leave, so they keep theirs), spending what the optimised values left unused (on codec photo set 16
-    at 0.1 bpp, seen, with :data:`REFIT_MARGIN`: +0.07 dB on average, +0.22 to +0.28 dB on three colour photos
-    whose chroma had bytes to spare, -0.06 to +0.05 dB on the others). Tonal optimisation rounds its values one by one; the descent won back 0.14-0.39 dB on the three photos
+    from the new levels up to :data:`DESCENT_PASSES` times (:data:`CHROMA_DESCENT_PASSES` for a chroma plane),
+    each pass kept only when the real decoder comes closer to ``g``; the section may grow up to ``nbytes`` (the
+    caller's bytes for it: what the other planes' sections leave, so they keep theirs), spending what the
+    optimised values left unused (on codec photo set 16 at 0.1 bpp, seen, with :data:`REFIT_MARGIN`: +0.07 dB on
+    average, +0.22 to +0.28 dB on three colour photos whose chroma had bytes to spare, -0.06 to +0.05 dB on the
+    others). Tonal optimisation rounds its values one by one; the descent won back 0.14-0.39 dB on the three photos
     of codec photo set 10 nearest JPEG 2000 at 0.1 bpp (seen; blind figures in docs/benchmarks/codec_photos.md).
     The descent weighs each move's change of the code's length (:class:`.subdivision.MoveBits`) at
     :data:`DESCENT_BIT_PRICE` of the plane's error per bit, so that moves which shorten the code make room for
@@ -251,7 +252,6 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
         trace = []
         u = _inpaint(c.image(g.shape), mask, *params, guide, trace, fill)
         return float(np.sum((u - g) ** 2)), trace
-
 
     def fits(levels):
         return len(_payload(replace(code, levels=levels))) <= nbytes
