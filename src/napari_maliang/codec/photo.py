@@ -128,6 +128,8 @@ DESCENT_PASSES = 2
 #: photos of codec photo set 17 at 0.1 bpp, seen: one pass 23.496 against 23.504 dB, the others equal to the
 #: thousandth; docs/benchmarks/codec_photos.md, "One pass of the chroma planes' descent")
 CHROMA_DESCENT_PASSES = 1
+#: ... for a gray or luma plane after its spare bytes went to more pixels (:func:`_grown`)
+GROWN_PASSES = 2
 #: the descent's price of a bit as a share of the plane's squared error per bit of its budget, ``E / (8 nbytes)``
 #: (:func:`_descended`). By the rate-distortion slope of our photos at 0.1 bpp (+2.5 dB per doubled rate) a bit is
 #: worth about 0.83 of that; prices that high leave up to 8 % of the bytes unspent (the descent cannot give them back
@@ -240,8 +242,27 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
     of codec photo set 10 nearest JPEG 2000 at 0.1 bpp (seen; blind figures in docs/benchmarks/codec_photos.md).
     The descent weighs each move's change of the code's length (:class:`.subdivision.MoveBits`) at
     :data:`DESCENT_BIT_PRICE` of the plane's error per bit, so that moves which shorten the code make room for
-    those which lengthen it."""
+    those which lengthen it.
 
+    The moves that gain most also shorten the code (towards the levels its contexts predict), so a gray or luma
+    plane ends up to 3 % under its bytes, which no move of the levels can spend; they go to more pixels
+    (:func:`_grown`), whose levels :data:`GROWN_PASSES` more passes move, kept when the decoder comes closer."""
+    from .inpaint import HomogeneousFill
+
+    passes = DESCENT_PASSES if guide is None else CHROMA_DESCENT_PASSES
+    code, err, plane = _descent(g, code, nbytes, fill, guide, params, passes)
+    if guide is not None:
+        return code
+    grown = _grown(g, code, plane, nbytes)
+    if grown is code:
+        return code
+    new, e, _ = _descent(g, grown, nbytes, HomogeneousFill(grown.sub.mask), guide, params, GROWN_PASSES)
+    return new if e < err else code
+
+
+def _descent(g: np.ndarray, code, nbytes: int, fill, guide, params, passes: int):
+    """Up to ``passes`` passes of :func:`_descended`'s descent from ``code``, each kept only when the decoder
+    comes closer to ``g``; the last kept code, its squared error and its decoded plane."""
     from .subdivision import MoveBits
     from .tonal import DecoderInpainting, descend_levels
 
@@ -251,13 +272,13 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
     def decoded(c):
         trace = []
         u = _inpaint(c.image(g.shape), mask, *params, guide, trace, fill)
-        return float(np.sum((u - g) ** 2)), trace
+        return float(np.sum((u - g) ** 2)), trace, u
 
     def fits(levels):
         return len(_payload(replace(code, levels=levels))) <= nbytes
 
-    err, trace = decoded(code)
-    for _ in range(DESCENT_PASSES if guide is None else CHROMA_DESCENT_PASSES):
+    err, trace, plane = decoded(code)
+    for _ in range(passes):
         op = DecoderInpainting(mask, trace, tol=TONAL_TOL, start=fill)
         price = DESCENT_BIT_PRICE * err / (8 * nbytes)
         levels = descend_levels(
@@ -266,11 +287,22 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
         if np.array_equal(levels, code.levels):
             break
         new = replace(code, levels=levels)
-        e, trace = decoded(new)
+        e, new_trace, new_plane = decoded(new)
         if e >= err:
             break
-        code, err = new, e
-    return code
+        code, err, trace, plane = new, e, new_trace, new_plane
+    return code, err, plane
+
+
+def _grown(g: np.ndarray, code, plane: np.ndarray, nbytes: int):
+    """``code``'s tree with its leaves of largest decoded error (``plane``: its decoded plane) split while the
+    section fits ``nbytes`` (:func:`.subdivision.refine_within`); the pixels it keeps keep their levels, the new
+    ones are quantised from ``g``; ``code`` itself when no split fits."""
+    from .subdivision import refine_within
+
+    kept = np.where(code.sub.mask, code.image(g.shape), g)  # quantising a level's own value gives the level back
+    grown = refine_within(kept, code, (plane - g) ** 2, lambda c: len(_payload(c)) <= nbytes)
+    return grown if grown.sub.flags.size > code.sub.flags.size else code
 
 
 @dataclass
