@@ -11,7 +11,8 @@ to the image, at the fast setting then the levels companded towards the dark end
 (:func:`_refined`) and then a share of them moved from the splits that the decoder says helped least
 (:func:`_swapped`); chroma ``q = 12`` up to 0.1 bpp, 16 above: chosen on the design photos), optionally tonally optimised for the decoder (:mod:`.tonal`; ``tonal_iterations`` conjugate-gradient
 iterations for the luma, a quarter of them for each chroma plane: 0 is the fast setting, :data:`BEST_TONAL`
-the best; the optimised values then rounded to their levels jointly, :func:`_descended`), and range-coded (split flags and values in one stream in the tree's order,
+the best; the optimised values then rounded to their levels jointly and the luma's unspent bytes given to more
+pixels, :func:`_descended`), and range-coded (split flags and values in one stream in the tree's order,
 :func:`.subdivision.encode_plane`), with the EED parameters ``lambda, sigma`` chosen per image among
 :data:`PARAMS` on the luma's unoptimised values (:func:`_best_params`). Decoder: the tree and
 the values decoded, every plane inpainted by EED (:mod:`.eed`) with the ``lambda`` and ``sigma`` stored in its
@@ -196,8 +197,8 @@ def _tonal(
     plane is subdivided again with fewer pixels, in proportion to the last overshoot (to its square from the
     second refit on), refined by its decoded error (:func:`_refined_at_bytes`, decoded with ``params`` and the
     ``guide`` as the decoder does) and optimised once more, up to :data:`TONAL_REFITS` times; the unoptimised
-    code when none fits. The optimised values that fit are rounded to their levels better than one by one
-    (:func:`_descended`)."""
+    code when none fits. The optimised values that fit are rounded to their levels better than one by one, and
+    what the luma's section then leaves of its bytes goes to more pixels (:func:`_descended`)."""
 
     from .inpaint import HomogeneousFill
     from .subdivision import quantise
@@ -246,9 +247,10 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
 
     The moves that gain most also shorten the code (towards the levels its contexts predict), so a gray or luma
     plane ends up to 3 % under its bytes, which no move of the levels can spend; they go to more pixels
-    (:func:`_grown`), whose levels :data:`GROWN_PASSES` more passes move, kept when the decoder comes closer (gray
-    photos of codec photo sets 16-17 at 0.1 bpp, seen: +0.053 dB; blind on set 18: +0.036 dB over gray and colour,
-    where these bytes were before the chroma planes' slack; docs/benchmarks/codec_photos.md, "After 20")."""
+    (:func:`_grown`: more on balance, as a split leaf no longer stores its centre), whose levels
+    :data:`GROWN_PASSES` more passes move, kept when the decoder comes closer (gray photos of codec photo sets
+    16-17 at 0.1 bpp, seen: +0.053 dB; blind on set 18: +0.036 dB over gray and colour, where these bytes were
+    before the chroma planes' slack; docs/benchmarks/codec_photos.md, "After 20")."""
     from .inpaint import HomogeneousFill
 
     passes = DESCENT_PASSES if guide is None else CHROMA_DESCENT_PASSES
@@ -298,8 +300,8 @@ def _descent(g: np.ndarray, code, nbytes: int, fill, guide, params, passes: int)
 
 def _grown(g: np.ndarray, code, plane: np.ndarray, nbytes: int):
     """``code``'s tree with its leaves of largest decoded error (``plane``: its decoded plane) split while the
-    section fits ``nbytes`` (:func:`.subdivision.refine_within`); the pixels it keeps keep their levels, the new
-    ones are quantised from ``g``; ``code`` itself when no split fits."""
+    section fits ``nbytes`` (:func:`.subdivision.refine_within`; a split leaf's centre is no longer stored); the
+    pixels it keeps keep their levels, the new ones are quantised from ``g``; ``code`` itself when no split fits."""
     from .subdivision import refine_within
 
     kept = np.where(code.sub.mask, code.image(g.shape), g)  # quantising a level's own value gives the level back
