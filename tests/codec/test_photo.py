@@ -242,6 +242,11 @@ def test_tonal_values_refitted_to_the_bytes(astronaut):
     assert err(new) < 0.9 * err(code)
 
 
+def _not_grown(g, code, plane, nbytes):
+    """A stand-in for ``photo._grown`` that gives no bytes to more pixels (the levels' moves alone)."""
+    return code
+
+
 def test_tonal_values_rounded_jointly(camera, monkeypatch):
     # the optimised values rounded one by one, then moved level by level (the levels' descent): the real
     # decoder never comes out farther, and closer at some budgets (measured: 3 % less squared error at 301 and
@@ -258,7 +263,7 @@ def test_tonal_values_rounded_jointly(camera, monkeypatch):
         code = photo._plane_at_bytes(g, budget, 12)
         nbytes = len(photo._payload(code))
         with monkeypatch.context() as m:
-            m.setattr(photo, "_grown", lambda g, code, plane, nbytes: code)  # the same pixels
+            m.setattr(photo, "_grown", _not_grown)  # the same pixels
             joint = photo._tonal(g, code, 8, nbytes)
             m.setattr(photo, "DESCENT_PASSES", 0)
             alone = photo._tonal(g, code, 8, nbytes)
@@ -285,7 +290,7 @@ def test_levels_descent_spends_the_bytes_it_is_given(camera, monkeypatch):
     code = photo._plane_at_bytes(g, 300, 12)
     own = len(photo._payload(code))
     fill = HomogeneousFill(code.sub.mask)
-    monkeypatch.setattr(photo, "_grown", lambda g, code, plane, nbytes: code)  # the levels' moves alone
+    monkeypatch.setattr(photo, "_grown", _not_grown)  # the levels' moves alone
     tight, spent = (photo._descended(g, code, own + extra, fill) for extra in (0, 20))
     assert len(photo._payload(tight)) <= own < len(photo._payload(spent)) <= own + 20
     assert err(spent) < 0.95 * err(tight) < 0.95 * err(code)
@@ -333,7 +338,7 @@ def test_descent_spends_spare_bytes_on_pixels(camera, monkeypatch):
     fill = HomogeneousFill(code.sub.mask)
     grown = photo._descended(g, code, nbytes, fill)
     with monkeypatch.context() as m:
-        m.setattr(photo, "_grown", lambda g, code, plane, nbytes: code)
+        m.setattr(photo, "_grown", _not_grown)
         moved = photo._descended(g, code, nbytes, fill)
     assert grown.sub.mask.sum() > moved.sub.mask.sum()
     assert len(photo._payload(grown)) <= nbytes
