@@ -428,15 +428,17 @@ def test_version_1_streams_still_decode(small_stream, small_cartoon):
         ("photo_streams_2026-12-05.npz", fmt.FLAG_PREDICTIVE_VALUES),
         ("photo_streams_2026-12-05-tree.npz", fmt.FLAG_TREE_VALUES),
         ("photo_streams_2026-12-06-interleaved.npz", fmt.FLAG_INTERLEAVED),
+        ("photo_streams_2026-12-06-companded.npz", fmt.FLAG_INTERLEAVED | fmt.FLAG_LEVEL_GAMMA),
     ],
 )
 def test_photo_streams_of_older_value_models_still_decode(small_photo_stream, data, model_flags):
     # photo-mode files written before 2026-12-05 (values in the order-0 model, no flag), on 2026-12-05 (the
     # raster model, FLAG_PREDICTIVE_VALUES), that evening (the tree model, FLAG_TREE_VALUES) and until 2026-12-06
-    # (the interleaved model with uniform levels, FLAG_INTERLEAVED alone) decode to the images that their code
-    # decoded (tests/codec/data, made by that code at 0.6 bpp with 2 tonal iterations, the last three from
-    # astronaut and camera crops); new files carry the flag of the interleaved model (and of companded levels
-    # when their luma is companded)
+    # (the interleaved model with uniform levels, FLAG_INTERLEAVED alone) and until that evening (the same with
+    # companded levels, FLAG_LEVEL_GAMMA too) decode to the images that their code decoded (tests/codec/data,
+    # made by that code at 0.6 bpp with 2 tonal iterations, the last one with none, the last four from astronaut
+    # and camera crops); new files carry the flags of the interleaved stream and of the mixed values (and of
+    # companded levels when their luma is companded)
     from pathlib import Path
 
     old = np.load(Path(__file__).parent / "data" / data)
@@ -446,7 +448,12 @@ def test_photo_streams_of_older_value_models_still_decode(small_photo_stream, da
         out = decode(stream)
         assert out.shape == old[f"{name}_decoded"].shape
         assert np.abs(out.astype(int) - old[f"{name}_decoded"]).max() <= 1  # the solvers' rounding, at most
-    assert fmt.unpack(small_photo_stream).header.flags & ~fmt.FLAG_LEVEL_GAMMA == fmt.FLAG_INTERLEAVED
+    new = fmt.FLAG_INTERLEAVED | fmt.FLAG_MIXED_VALUES
+    assert fmt.unpack(small_photo_stream).header.flags & ~fmt.FLAG_LEVEL_GAMMA == new
+    cont = fmt.unpack(small_photo_stream)
+    alone = fmt.pack(fmt.Container(replace(cont.header, flags=cont.header.flags & ~fmt.FLAG_INTERLEAVED), cont.sections))
+    with pytest.raises(CodecError, match="mixed values without the interleaved stream"):
+        decode(alone)
 
 
 def test_bad_photo_streams(small_photo_stream):

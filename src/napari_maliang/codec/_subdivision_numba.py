@@ -26,6 +26,21 @@ MAX_DEPTH_CONTEXT = 31
 DECIDE, READ, DECODE, REFINE, ENCODE_PLANE, DECODE_PLANE = 0, 1, 2, 3, 4, 5
 #: classes of the range of a rectangle's corner levels in the interleaved model's flag contexts
 FLAG_RANGE_CLASSES = 4
+#: the mixed value model (:data:`.subdivision.MIXED`): its inputs, the learning rate of its mixer (in 1/4096 of
+#: the stretched error) and the classes of two of its contexts: the distance to the first predictor (floor log2
+#: of the city-block distance, capped) and the predictors' range (capped)
+MIX_INPUTS = 5
+MIX_RATE = 10
+MIX_SCALE_CLASSES = 7
+MIX_SPREAD_CLASSES = 8
+#: ``4096 / (1 + exp(-(i - 16) / 2))`` rounded, i = 0..32: the logistic function on 12 bits at every 128th
+#: stretched value (stretch in 1/256 of a natural-log odds unit), interpolated linearly between (:func:`_squash`);
+#: integers, so that encoder and decoder agree on every machine
+_SQUASH_KNOTS = np.array(
+    [1, 2, 4, 6, 10, 17, 27, 45, 74, 120, 194, 311, 488, 747, 1102, 1546, 2048,
+     2550, 2994, 3349, 3608, 3785, 3902, 3976, 4022, 4051, 4069, 4079, 4086, 4090, 4092, 4094, 4095],
+    dtype=np.int64,
+)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -86,24 +101,127 @@ def _flag_context(depth, image, c00, c01, c10, c11, last) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _code_values(mode, order, start, stop, image, buf, data, st, n0, n1, q, classes) -> bool:
-    """Encode (``ENCODE_PLANE``, into ``buf``) or decode (``DECODE_PLANE``, from ``data``, into ``image``) the
-    levels of the points ``order[start:stop]`` in their tree-model contexts; False for a decoded level >= q."""
+def _squash(d) -> int:
+    """The logistic function of the stretched value ``d`` (1/256 units) as a probability on 12 bits."""
+    if d > 2047:
+        return 4095
+    if d < -2047:
+        return 1
+    w = d & 127
+    i = (d >> 7) + 16
+    return (_SQUASH_KNOTS[i] * (128 - w) + _SQUASH_KNOTS[i + 1] * w + 64) >> 7
+
+
+def _stretch_table() -> np.ndarray:
+    """The inverse of :func:`_squash` on every 12-bit probability (the smallest ``d`` whose squash reaches it),
+    built with integers only."""
+    out = np.full(4096, 2047, np.int64)
+    p = 0
+    for d in range(-2047, 2048):
+        v = _squash.py_func(d)
+        out[p : v + 1] = d
+        p = max(p, v + 1)
+    return out
+
+
+_STRETCH = _stretch_table()
+
+
+def mix_tables(q: int, classes: int) -> np.ndarray:
+    """Where each input of the mixed value model starts in its flat count arrays (and their end, last): the
+    tree-model context (``q * classes``), the mean of the predictors on half levels (``2 q``), the rounded mean
+    with the predictors' range (up to 3) and the distance class, the mean on half levels with the range (up to
+    :data:`MIX_SPREAD_CLASSES` - 1) and one context for all; each times the ``2 ** nb`` nodes of a level's
+    binary tree."""
+    sizes = np.array(
+        [q * classes, 2 * q, q * 4 * MIX_SCALE_CLASSES, 2 * q * MIX_SPREAD_CLASSES, 1], np.int64
+    ) << _value_bits(q)
+    return np.concatenate((np.zeros(1, np.int64), np.cumsum(sizes)))
+
+
+@numba.njit(cache=True, nogil=True)
+def _mix_bases(image, row, context, q, W, offsets, bases):
+    """The mixed model's input contexts of the pixel of ``row`` (a row of :func:`traverse`'s ``order``; ``image``
+    flat levels; ``context`` its tree-model context), as the first count index of each input's binary tree."""
     nb = _value_bits(q)
-    for j in range(start, stop):
-        base = _tree_context(image, order[j], q, classes) << nb
+    total, count, lo, hi = 0, 0, q, -1
+    for j in range(1, 5):
+        if row[j] >= 0:
+            v = image[row[j]]
+            total += v
+            count += 1
+            lo, hi = min(lo, v), max(hi, v)
+    pred, half, spread, scale = q // 2, q, 0, 0
+    if count:
+        pred = (2 * total + count) // (2 * count)
+        half = (4 * total + count) // (2 * count)
+        spread = hi - lo
+        dist = abs(row[0] // W - row[1] // W) + abs(row[0] % W - row[1] % W)
+        while dist > 1 and scale < MIX_SCALE_CLASSES - 1:
+            dist >>= 1
+            scale += 1
+    bases[0] = offsets[0] + (context << nb)
+    bases[1] = offsets[1] + (half << nb)
+    bases[2] = offsets[2] + (((pred * 4 + min(spread, 3)) * MIX_SCALE_CLASSES + scale) << nb)
+    bases[3] = offsets[3] + ((half * MIX_SPREAD_CLASSES + min(spread, MIX_SPREAD_CLASSES - 1)) << nb)
+    bases[4] = offsets[4]
+
+
+@numba.njit(cache=True, nogil=True)
+def _mixed_level(mode, buf, data, st, n0, n1, weights, bases, inputs, level, nb) -> int:
+    """Encode (``ENCODE_PLANE``) or decode one level as ``nb`` binary decisions from the most significant bit,
+    each coded with the probability that the logistic mixer (one weight vector per node, ``weights``) makes of
+    the KT estimates of the node in the :data:`MIX_INPUTS` contexts ``bases`` (``inputs``: scratch); the mixer
+    and the counts learn from each decision. Returns the level."""
+    node = 1
+    for b in range(nb - 1, -1, -1):
+        dot = 0
+        for i in range(MIX_INPUTS):
+            inputs[i] = _STRETCH[4096 - _p0(n0, n1, bases[i] + node)]
+            dot += weights[node, i] * inputs[i]
+        inputs[MIX_INPUTS] = 256
+        dot += weights[node, MIX_INPUTS] * 256
+        p1 = min(max(_squash(dot >> 16), 1), 4095)
         if mode == ENCODE_PLANE:
-            _encode_level(buf, st, n0, n1, base, image[order[j, 0]], nb)
+            bit = (level >> b) & 1
+            encode_bit(buf, st, 4096 - p1, bit)
         else:
-            level = _decode_level(data, st, n0, n1, base, nb)
-            if level >= q:
-                return False
-            image[order[j, 0]] = level
+            bit = decode_bit(data, st, 4096 - p1)
+        err = ((bit << 12) - p1) * MIX_RATE
+        for i in range(MIX_INPUTS + 1):
+            weights[node, i] += (inputs[i] * err) >> 12
+        for i in range(MIX_INPUTS):
+            _count(n0, n1, bases[i] + node, bit)
+        node = 2 * node + bit
+    return node - (1 << nb)
+
+
+@numba.njit(cache=True, nogil=True)
+def _code_values(mode, order, start, stop, image, buf, data, st, n0, n1, q, classes, mix, W) -> bool:
+    """Encode (``ENCODE_PLANE``, into ``buf``) or decode (``DECODE_PLANE``, from ``data``, into ``image``) the
+    levels of the points ``order[start:stop]`` in their tree-model contexts, or with ``mix`` (the mixed model's
+    ``(offsets, weights, bases, inputs)``, empty arrays otherwise) mixed from its inputs; False for a decoded
+    level >= q."""
+    nb = _value_bits(q)
+    offsets, weights, bases, inputs = mix
+    for j in range(start, stop):
+        context = _tree_context(image, order[j], q, classes)
+        if weights.shape[0]:
+            _mix_bases(image, order[j], context, q, W, offsets, bases)
+            level = _mixed_level(mode, buf, data, st, n0, n1, weights, bases, inputs, image[order[j, 0]], nb)
+        elif mode == ENCODE_PLANE:
+            _encode_level(buf, st, n0, n1, context << nb, image[order[j, 0]], nb)
+            continue
+        else:
+            level = _decode_level(data, st, n0, n1, context << nb, nb)
+        if level >= q:
+            return False
+        image[order[j, 0]] = level
     return True
 
 
 @numba.njit(cache=True, nogil=True)
-def traverse(H, W, mode, flags, data, f, a, d, max_flags, image, q, classes):
+def traverse(H, W, mode, flags, data, f, a, d, max_flags, image, q, classes, offsets):
     """Walk the tree; returns ``(flags, n_flags, mask, depths, order, coded)``.
 
     ``mode`` DECIDE: a rectangle is split when ``_estimate_mse > a * l**d`` (``l`` its diagonal, R-EED's rule)
@@ -115,7 +233,8 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags, image, q, classes):
     row per stored pixel in the tree model's coding order, its flat index and those of up to four predictors
     (-1 for none; module docstring). The interleaved model codes the flags and the values in one stream, in the
     walk's order (each rectangle's flag in :func:`_flag_context`, then the levels of the pixels it adds in
-    their tree-model contexts with ``classes`` range classes, ``q`` levels): ENCODE_PLANE reads the flags from
+    their tree-model contexts with ``classes`` range classes, ``q`` levels, or mixed from the inputs of the
+    mixed model whose :func:`mix_tables` are ``offsets``, when they are not empty): ENCODE_PLANE reads the flags from
     ``flags`` and the levels from ``image`` (flat) and returns the stream as ``coded``; DECODE_PLANE decodes
     both from ``data``, the levels into ``image`` (flat, ``H W``), and returns ``n_flags = -2`` for a level
     ``>= q``. ``coded`` is empty in the other modes.
@@ -135,15 +254,19 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags, image, q, classes):
     interleaved = mode == ENCODE_PLANE or mode == DECODE_PLANE
     st = encoder_state() if mode == ENCODE_PLANE else decoder_state(data)
     nb = _value_bits(q)
-    n_values = (q << nb) * classes if interleaved else 0
-    vn0 = np.zeros(n_values, np.int64)
-    vn1 = np.zeros(n_values, np.int64)
+    mixed = interleaved and offsets.shape[0] > 0
+    n_values = offsets[-1] if mixed else (q << nb) * classes if interleaved else 0
+    vn0 = np.zeros(n_values, np.int32)
+    vn1 = np.zeros(n_values, np.int32)
+    weights = np.zeros(((1 << nb) if mixed else 0, MIX_INPUTS + 1), np.int64)
+    weights[:, 0] = 1 << 16  # the mixer starts as the tree model alone
+    mix = (offsets, weights, np.zeros(MIX_INPUTS, np.int64), np.zeros(MIX_INPUTS + 1, np.int64))
     fn0 = np.zeros((MAX_DEPTH_CONTEXT + 1) * FLAG_RANGE_CLASSES * 3, np.int64)
     fn1 = np.zeros((MAX_DEPTH_CONTEXT + 1) * FLAG_RANGE_CLASSES * 3, np.int64)
     last = np.full(MAX_DEPTH_CONTEXT + 1, 2, np.int64)
     levels = image if interleaved else np.zeros(0, np.int64)
     buf = np.empty(2 * (flags.shape[0] + nb * (5 * flags.shape[0] + 9)) + 16 if mode == ENCODE_PLANE else 0, np.uint8)
-    if interleaved and not _code_values(mode, order, 0, m, levels, buf, data, st, vn0, vn1, q, classes):
+    if interleaved and not _code_values(mode, order, 0, m, levels, buf, data, st, vn0, vn1, q, classes, mix, W):
         return out, -2, mask, depths, order[:m], buf[:0]
     done = m  # points whose levels are coded
     cols = np.empty((3, W if mode == DECIDE else 0))
@@ -229,7 +352,7 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags, image, q, classes):
                 y0 * W + x0, y0 * W + x1, y1 * W + x0, y1 * W + x1,
             )
         if interleaved:  # the levels of the pixels this rectangle added, after its flag
-            if not _code_values(mode, order, done, m, levels, buf, data, st, vn0, vn1, q, classes):
+            if not _code_values(mode, order, done, m, levels, buf, data, st, vn0, vn1, q, classes, mix, W):
                 return out, -2, mask, depths, order[:m], buf[:0]
             done = m
     if mode == REFINE and k != flags.shape[0]:

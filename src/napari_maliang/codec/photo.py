@@ -25,7 +25,8 @@ Section ``SECTION_PHOTO + k`` (plane ``k``)::
     100 gamma (>= 1; the levels are ``lo + (hi - lo) (k / (q - 1))**gamma``, :func:`.subdivision.level_values`;
     without the flag, and in chroma sections, gamma = 1: files that do not compand keep the layout before), then
     with the header's ``FLAG_INTERLEAVED`` one stream of flags and values (the rest;
-    :func:`.subdivision.encode_plane`), else varint tree length, tree bytes, value bytes (the rest; their model,
+    :func:`.subdivision.encode_plane`; the values mixed from five contexts with ``FLAG_MIXED_VALUES`` too, files
+    since 2026-12-06 evening, in the tree model's contexts without), else varint tree length, tree bytes, value bytes (the rest; their model,
     :mod:`.subdivision`: ``FLAG_TREE_VALUES``, else ``FLAG_PREDICTIVE_VALUES`` (raster), else order 0)
 
 References: Schmaltz, Peter, Mainberger, Ebel, Weickert & Bruhn, Understanding, optimising, and extending data
@@ -43,6 +44,7 @@ from napari_maliang._shared.color import rgb_to_ycbcr, ycbcr_to_rgb
 from .format import (
     FLAG_INTERLEAVED,
     FLAG_LEVEL_GAMMA,
+    FLAG_MIXED_VALUES,
     FLAG_PREDICTIVE_VALUES,
     FLAG_TREE_VALUES,
     MODE_PHOTO,
@@ -54,7 +56,7 @@ from .format import (
     pack,
     write_varint,
 )
-from .subdivision import INTERLEAVED, ORDER0, RASTER, TREE
+from .subdivision import INTERLEAVED, MIXED, ORDER0, RASTER, TREE
 
 #: EED parameters written into a plane's section when none is chosen for it (design-set choices)
 LAMBDA = 2.0
@@ -480,7 +482,7 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     H, W, C = f.shape
     budget = int(bpp * H * W / 8)
     planes = np.clip(np.rint(f[..., 0:1] if C == 1 else rgb_to_ycbcr(f, offset=128.0)), 0, 255)
-    header = Header(H, W, C, flags=FLAG_INTERLEAVED, mode=MODE_PHOTO)
+    header = Header(H, W, C, flags=FLAG_INTERLEAVED | FLAG_MIXED_VALUES, mode=MODE_PHOTO)
     empty = Container(header, {SECTION_PHOTO + k: b"" for k in range(C)})
     avail = budget - len(pack(empty)) - 3 * C  # the section lengths' varints grow by up to 3 bytes each
     shares = (1.0,) if C == 1 else COLOUR_SHARES
@@ -530,8 +532,8 @@ def _plane(payload: bytes, shape, model: int, companded: bool, guide: np.ndarray
             f"invalid photo-mode parameters (q={q}, range {lo}..{hi}, 10 lambda={lam10}, 100 gamma={gamma100})"
         )
     try:
-        if model == INTERLEAVED:
-            mask, levels = decode_plane(r.take(r.remaining), shape, q, n_flags)
+        if model in (INTERLEAVED, MIXED):
+            mask, levels = decode_plane(r.take(r.remaining), shape, q, n_flags, model)
         else:
             tree = r.take(r.varint())
             mask, levels = decode_points(tree, r.take(r.remaining), shape, q, n_flags, model)
@@ -552,8 +554,11 @@ def decode(cont: Container, first: tuple | None = None) -> tuple[np.ndarray, np.
     missing = [SECTION_PHOTO + k for k in range(h.channels) if SECTION_PHOTO + k not in cont.sections]
     if missing:
         raise CodecError(f"missing section {missing[0]}")
+    if h.flags & FLAG_MIXED_VALUES and not h.flags & FLAG_INTERLEAVED:
+        raise CodecError("photo mode: mixed values without the interleaved stream")
     model = (
-        INTERLEAVED if h.flags & FLAG_INTERLEAVED
+        MIXED if h.flags & FLAG_MIXED_VALUES
+        else INTERLEAVED if h.flags & FLAG_INTERLEAVED
         else TREE if h.flags & FLAG_TREE_VALUES
         else RASTER if h.flags & FLAG_PREDICTIVE_VALUES
         else ORDER0

@@ -50,7 +50,7 @@ import numpy as np
 #: header of a photo-mode section in the estimate (shape, q, value range, parameters)
 HEADER_BITS = 96
 #: value models (module docstring)
-ORDER0, RASTER, TREE, INTERLEAVED = 0, 1, 2, 3
+ORDER0, RASTER, TREE, INTERLEAVED, MIXED = 0, 1, 2, 3, 4
 #: classes of the predictors' range in the tree model's contexts (0, 1, 2, 3 or more levels) ...
 RANGE_CLASSES = 4
 #: ... in planes of at least this many stored pixels; one class in sparser ones (chroma: 700-1700 pixels at
@@ -88,6 +88,7 @@ _NO_FLAGS = np.zeros(0, np.uint8)
 _NO_BYTES = np.zeros(0, np.uint8)
 _NO_IMAGE = np.zeros((1, 1))
 _NO_LEVELS = np.zeros(0, np.int64)
+_NO_MIX = np.zeros(0, np.int64)
 
 
 def _max_flags(shape) -> int:
@@ -121,7 +122,7 @@ def subdivide(f: np.ndarray, a: float, d: float = -1.0) -> Subdivision:
         raise ValueError(f"need a finite threshold a >= 0 and exponent d (got a={a}, d={d})")
     H, W = g.shape
     flags, n, mask, depths, order, _ = traverse(
-        H, W, DECIDE, _NO_FLAGS, _NO_BYTES, g, float(a), float(d), _max_flags(g.shape), _NO_LEVELS, 2, 1
+        H, W, DECIDE, _NO_FLAGS, _NO_BYTES, g, float(a), float(d), _max_flags(g.shape), _NO_LEVELS, 2, 1, _NO_MIX
     )
     return Subdivision(flags[:n].copy(), depths[:n].copy(), mask, order)
 
@@ -136,7 +137,7 @@ def read_tree(flags: np.ndarray, shape) -> Subdivision:
 
     H, W = _shape(shape)
     fl = np.ascontiguousarray(flags, dtype=np.uint8)
-    _, n, mask, depths, order, _ = traverse(H, W, READ, fl, _NO_BYTES, _NO_IMAGE, 0.0, 0.0, fl.size, _NO_LEVELS, 2, 1)
+    _, n, mask, depths, order, _ = traverse(H, W, READ, fl, _NO_BYTES, _NO_IMAGE, 0.0, 0.0, fl.size, _NO_LEVELS, 2, 1, _NO_MIX)
     if n != fl.size:
         raise ValueError(f"corrupt subdivision tree: {fl.size} flags given, the tree uses {'more' if n < 0 else n}")
     return Subdivision(fl, depths, mask, order)
@@ -346,7 +347,7 @@ def refine(f: np.ndarray, code: PointCode, integral: np.ndarray, t: float) -> Po
     if table.shape != (H + 1, W + 1):
         raise ValueError(f"need a {(H + 1, W + 1)} summed-area table for a {g.shape} image, got {table.shape}")
     flags, n, mask, depths, order, _ = traverse(
-        H, W, REFINE, fl, _NO_BYTES, table, float(t), 0.0, _max_flags(g.shape), _NO_LEVELS, 2, 1
+        H, W, REFINE, fl, _NO_BYTES, table, float(t), 0.0, _max_flags(g.shape), _NO_LEVELS, 2, 1, _NO_MIX
     )
     if n < 0:
         raise ValueError("the tree to refine does not cover this image")
@@ -456,7 +457,7 @@ def decode_points(
 
     H, W = _check_stream(shape, q, n_flags)
     data = np.frombuffer(tree, np.uint8)
-    _, n, mask, _, order, _ = traverse(H, W, DECODE, _NO_FLAGS, data, _NO_IMAGE, 0.0, 0.0, n_flags, _NO_LEVELS, 2, 1)
+    _, n, mask, _, order, _ = traverse(H, W, DECODE, _NO_FLAGS, data, _NO_IMAGE, 0.0, 0.0, n_flags, _NO_LEVELS, 2, 1, _NO_MIX)
     if n != n_flags:
         raise ValueError(f"corrupt subdivision tree: {n_flags} flags announced, the tree uses {'more' if n < 0 else n}")
     coded = np.frombuffer(values, np.uint8)
@@ -471,11 +472,12 @@ def decode_points(
     return mask, levels
 
 
-def encode_plane(code: PointCode) -> bytes:
-    """The interleaved model (:data:`INTERLEAVED`): the split flags and the levels of ``code`` in one
-    range-coded stream, in the walk's order (``_subdivision_numba.traverse``, mode ``ENCODE_PLANE``): each
+def encode_plane(code: PointCode, model: int = MIXED) -> bytes:
+    """The interleaved models (:data:`MIXED`, :data:`INTERLEAVED`): the split flags and the levels of ``code`` in
+    one range-coded stream, in the walk's order (``_subdivision_numba.traverse``, mode ``ENCODE_PLANE``): each
     rectangle's flag in the context of its depth, of the range of its four corner levels (known by then) and of
-    the last flag at its depth, then the levels of the pixels it adds in the tree model's contexts."""
+    the last flag at its depth, then the levels of the pixels it adds, in the tree model's contexts or mixed
+    (module docstring)."""
     from ._subdivision_numba import ENCODE_PLANE, traverse
 
     sub = code.sub
@@ -483,14 +485,23 @@ def encode_plane(code: PointCode) -> bytes:
     image = _level_image(sub.mask, code.levels)
     fl = np.ascontiguousarray(sub.flags, np.uint8)
     q, classes = int(code.q), interleaved_range_classes(fl.size)
-    _, n, _, _, _, coded = traverse(H, W, ENCODE_PLANE, fl, _NO_BYTES, _NO_IMAGE, 0.0, 0.0, fl.size, image, q, classes)
+    _, n, _, _, _, coded = traverse(
+        H, W, ENCODE_PLANE, fl, _NO_BYTES, _NO_IMAGE, 0.0, 0.0, fl.size, image, q, classes, _mix(q, classes, model)
+    )
     if n != fl.size:
         raise ValueError("the flags do not describe one tree over the code's image")
     return coded.tobytes()
 
 
-def decode_plane(stream: bytes, shape, q: int, n_flags: int) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse of :func:`encode_plane`: ``(mask, levels)``, the levels in raster order of the mask;
+def _mix(q: int, classes: int, model: int) -> np.ndarray:
+    """The mixed model's table offsets (``_subdivision_numba.mix_tables``), none for the interleaved model."""
+    from ._subdivision_numba import mix_tables
+
+    return mix_tables(q, classes) if model == MIXED else _NO_MIX
+
+
+def decode_plane(stream: bytes, shape, q: int, n_flags: int, model: int = MIXED) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`encode_plane` (``model`` :data:`MIXED` or :data:`INTERLEAVED`): ``(mask, levels)``, the levels in raster order of the mask;
     ``ValueError`` for a tree that needs more flags or fewer than ``n_flags``, or a level ``>= q``."""
     from ._subdivision_numba import DECODE_PLANE, traverse
 
@@ -498,7 +509,9 @@ def decode_plane(stream: bytes, shape, q: int, n_flags: int) -> tuple[np.ndarray
     image = np.full(H * W, -1, np.int64)
     data = np.frombuffer(stream, np.uint8)
     classes = interleaved_range_classes(n_flags)
-    _, n, mask, _, _, _ = traverse(H, W, DECODE_PLANE, _NO_FLAGS, data, _NO_IMAGE, 0.0, 0.0, n_flags, image, int(q), classes)
+    _, n, mask, _, _, _ = traverse(
+        H, W, DECODE_PLANE, _NO_FLAGS, data, _NO_IMAGE, 0.0, 0.0, n_flags, image, int(q), classes, _mix(int(q), classes, model)
+    )
     if n == -2:
         raise ValueError(f"corrupt values: a level >= q = {q}")
     if n != n_flags:
