@@ -109,6 +109,21 @@ def test_q_and_split_exponent_chosen_per_image(camera):
         photo._best_code(g, 5, photo.SUBDIVISION_EXPONENTS)
 
 
+def test_byte_searches_test_the_whole_section(camera):
+    # the searches' test that a plane fits its bytes: the section's head (flag count, q, range, parameters, and
+    # gamma for companded levels) and its stream together, exactly at the section's length
+    from dataclasses import replace
+
+    from napari_maliang.codec import photo
+
+    for gamma in (1.0, 1.6):
+        code = replace(photo._plane_at_bytes(camera.astype(float), 300, 12), gamma=gamma)
+        n = len(photo._payload(code))
+        assert len(photo._head(code)) == (7 if gamma == 1 else 8)  # a 2-byte varint flag count
+        for nbytes in (0, 5, n - 1, n - 0.5, n, n + 1):
+            assert photo._fits(code, nbytes) == (n <= nbytes)
+
+
 def test_last_bytes_go_where_the_decoded_error_is(camera):
     # the luma's code at 90 % of the bytes, refined where its decoded error is largest until the bytes are full:
     # closer to the image than the plain subdivision at the full bytes (camera crop, 300 bytes: measured

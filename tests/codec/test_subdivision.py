@@ -272,7 +272,8 @@ def test_interleaved_stream_round_trip_smaller_and_corruption(model):
 def test_mixed_values_shorter_than_the_tree_model_at_every_q():
     # the mixer starts as the tree model alone and learns from the other contexts: on the whole camera at 0.1
     # bpp its stream is at least 2 % shorter than the interleaved model's for the q the encoder uses (measured
-    # -3.7 % at q = 12), and random levels round-trip at the largest q a section can hold (its largest tables)
+    # -3.7 % at q = 12), and random levels round-trip at the largest q a section can hold (its largest tables);
+    # the byte searches' limit: the coder gives up exactly when the stream cannot fit
     from dataclasses import replace
 
     from skimage import data
@@ -283,6 +284,11 @@ def test_mixed_values_shorter_than_the_tree_model_at_every_q():
     for q in (8, 12, 16, 32):
         code = code_at_rate(photo, 0.1, q=q)
         assert len(encode_plane(code, MIXED)) < 0.98 * len(encode_plane(code, INTERLEAVED))
+    for model in (MIXED, INTERLEAVED):  # a limit gives the stream when it fits, None when it does not
+        stream = encode_plane(code, model)
+        n = len(stream)
+        for limit in (0, 1, n // 2, n - 2, n - 1, n, n + 1, 10 * n):
+            assert encode_plane(code, model, limit=limit) == (stream if n <= limit else None)
     code = code_at_rate(photo[:96, :80], 2.0, q=255)
     code = replace(code, levels=np.random.default_rng(1).integers(0, 255, code.levels.size))
     mask, levels = decode_plane(encode_plane(code), (96, 80), 255, code.sub.flags.size)

@@ -152,13 +152,27 @@ def default_q(bpp: float) -> int:
     return 12 if bpp <= 0.1 else 16
 
 
-def _payload(code, lam: float = LAMBDA, sigma: float = SIGMA) -> bytes:
-    from .subdivision import encode_plane
-
+def _head(code, lam: float = LAMBDA, sigma: float = SIGMA) -> bytes:
+    """A plane's section up to its stream (module docstring)."""
     head = bytes([code.q, int(code.lo), int(code.hi), round(10 * lam), round(10 * sigma)])
     if code.gamma != 1:  # only a gray or luma plane is companded (then the header has FLAG_LEVEL_GAMMA)
         head += bytes([round(100 * code.gamma)])
-    return write_varint(code.sub.flags.size) + head + encode_plane(code)
+    return write_varint(code.sub.flags.size) + head
+
+
+def _payload(code, lam: float = LAMBDA, sigma: float = SIGMA) -> bytes:
+    from .subdivision import encode_plane
+
+    return _head(code, lam, sigma) + encode_plane(code)
+
+
+def _fits(code, nbytes: float) -> bool:
+    """Whether ``code``'s section (:func:`_payload`) takes at most ``nbytes``: the byte searches' test, the coder
+    stopped as soon as it cannot fit."""
+    from .subdivision import encode_plane
+
+    limit = int(np.floor(nbytes)) - len(_head(code))
+    return limit >= 0 and encode_plane(code, limit=limit) is not None
 
 
 def _plane_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float = SUBDIVISION_EXPONENTS[0], gamma: float = 1.0):
@@ -168,7 +182,7 @@ def _plane_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float = SUBDIVISION_E
     from .subdivision import code_within
 
     try:
-        return code_within(g, lambda c: len(_payload(c)) <= nbytes, d=d, q=q, iterations=20, gamma=gamma)
+        return code_within(g, lambda c: _fits(c, nbytes), d=d, q=q, iterations=17, gamma=gamma)
     except ValueError:
         raise ValueError(f"the photo mode needs more than {nbytes} bytes for this plane") from None
 
@@ -281,7 +295,7 @@ def _descent(g: np.ndarray, code, nbytes: int, fill, guide, params, passes: int)
         return float(np.sum((u - g) ** 2)), trace, u
 
     def fits(levels):
-        return len(_payload(replace(code, levels=levels))) <= nbytes
+        return _fits(replace(code, levels=levels), nbytes)
 
     err, trace, plane = decoded(code)
     for _ in range(passes):
@@ -307,7 +321,7 @@ def _grown(g: np.ndarray, code, plane: np.ndarray, nbytes: int):
     from .subdivision import refine_within
 
     kept = np.where(code.sub.mask, code.image(g.shape), g)  # quantising a level's own value gives the level back
-    grown = refine_within(kept, code, (plane - g) ** 2, lambda c: len(_payload(c)) <= nbytes)
+    grown = refine_within(kept, code, (plane - g) ** 2, lambda c: _fits(c, nbytes))
     return grown if grown.sub.flags.size > code.sub.flags.size else code
 
 
@@ -414,7 +428,7 @@ def _refined_at_bytes(g: np.ndarray, nbytes: int, like, decode):
     from .subdivision import refine_within
 
     start = _plane_at_bytes(g, int(REFINE_START * nbytes), like.q, like.d, like.gamma)
-    refined = refine_within(g, start, (decode(start) - g) ** 2, lambda c: len(_payload(c)) <= nbytes)
+    refined = refine_within(g, start, (decode(start) - g) ** 2, lambda c: _fits(c, nbytes))
     plane = decode(refined)
     swapped = _swapped(g, nbytes, refined, plane, decode)
     if swapped is refined or np.sum((decode(swapped) - g) ** 2) >= np.sum((plane - g) ** 2):
@@ -447,13 +461,13 @@ def _swapped(g: np.ndarray, nbytes: int, code, plane: np.ndarray, decode):
     lo, hi = 0, len(rects)  # the fewest undone splits that free the share (the size falls as more are undone)
     while lo < hi:
         mid = (lo + hi) // 2
-        if len(_payload(merge(g, code, rects[:mid]))) <= (1 - SWAP_SHARE) * nbytes:
+        if _fits(merge(g, code, rects[:mid]), (1 - SWAP_SHARE) * nbytes):
             hi = mid
         else:
             lo = mid + 1
     for r0, r1, c0, c1 in rects[:lo]:
         error[r0 : r1 + 1, c0 : c1 + 1] = np.maximum(loss[r0 : r1 + 1, c0 : c1 + 1], 0)
-    return refine_within(g, merge(g, code, rects[:lo]), error, lambda c: len(_payload(c)) <= nbytes)
+    return refine_within(g, merge(g, code, rects[:lo]), error, lambda c: _fits(c, nbytes))
 
 
 def _best_params(g: np.ndarray, dec: _Decoded) -> tuple[tuple[float, float], np.ndarray]:

@@ -122,7 +122,7 @@ def subdivide(f: np.ndarray, a: float, d: float = -1.0) -> Subdivision:
         raise ValueError(f"need a finite threshold a >= 0 and exponent d (got a={a}, d={d})")
     H, W = g.shape
     flags, n, mask, depths, order, _ = traverse(
-        H, W, DECIDE, _NO_FLAGS, _NO_BYTES, g, float(a), float(d), _max_flags(g.shape), _NO_LEVELS, 2, 1, _NO_MIX
+        H, W, DECIDE, _NO_FLAGS, _NO_BYTES, g, float(a), float(d), _max_flags(g.shape), _NO_LEVELS, 2, 1, _NO_MIX, -1
     )
     return Subdivision(flags[:n].copy(), depths[:n].copy(), mask, order)
 
@@ -137,7 +137,7 @@ def read_tree(flags: np.ndarray, shape) -> Subdivision:
 
     H, W = _shape(shape)
     fl = np.ascontiguousarray(flags, dtype=np.uint8)
-    _, n, mask, depths, order, _ = traverse(H, W, READ, fl, _NO_BYTES, _NO_IMAGE, 0.0, 0.0, fl.size, _NO_LEVELS, 2, 1, _NO_MIX)
+    _, n, mask, depths, order, _ = traverse(H, W, READ, fl, _NO_BYTES, _NO_IMAGE, 0.0, 0.0, fl.size, _NO_LEVELS, 2, 1, _NO_MIX, -1)
     if n != fl.size:
         raise ValueError(f"corrupt subdivision tree: {fl.size} flags given, the tree uses {'more' if n < 0 else n}")
     return Subdivision(fl, depths, mask, order)
@@ -347,14 +347,14 @@ def refine(f: np.ndarray, code: PointCode, integral: np.ndarray, t: float) -> Po
     if table.shape != (H + 1, W + 1):
         raise ValueError(f"need a {(H + 1, W + 1)} summed-area table for a {g.shape} image, got {table.shape}")
     flags, n, mask, depths, order, _ = traverse(
-        H, W, REFINE, fl, _NO_BYTES, table, float(t), 0.0, _max_flags(g.shape), _NO_LEVELS, 2, 1, _NO_MIX
+        H, W, REFINE, fl, _NO_BYTES, table, float(t), 0.0, _max_flags(g.shape), _NO_LEVELS, 2, 1, _NO_MIX, -1
     )
     if n < 0:
         raise ValueError("the tree to refine does not cover this image")
     return code.with_tree(Subdivision(flags[:n].copy(), depths[:n].copy(), mask, order), g)
 
 
-def refine_within(f: np.ndarray, code: PointCode, error: np.ndarray, fits, iterations: int = 20) -> PointCode:
+def refine_within(f: np.ndarray, code: PointCode, error: np.ndarray, fits, iterations: int = 17) -> PointCode:
     """The :func:`refine` of ``code`` by the error image ``error`` (e.g. the squared error of its decoded
     image) that splits the most leaves, those of largest summed error first, while ``fits(code)`` holds
     (bisection on the threshold's logarithm over eight decades below the total error); ``code`` when no split
@@ -457,7 +457,7 @@ def decode_points(
 
     H, W = _check_stream(shape, q, n_flags)
     data = np.frombuffer(tree, np.uint8)
-    _, n, mask, _, order, _ = traverse(H, W, DECODE, _NO_FLAGS, data, _NO_IMAGE, 0.0, 0.0, n_flags, _NO_LEVELS, 2, 1, _NO_MIX)
+    _, n, mask, _, order, _ = traverse(H, W, DECODE, _NO_FLAGS, data, _NO_IMAGE, 0.0, 0.0, n_flags, _NO_LEVELS, 2, 1, _NO_MIX, -1)
     if n != n_flags:
         raise ValueError(f"corrupt subdivision tree: {n_flags} flags announced, the tree uses {'more' if n < 0 else n}")
     coded = np.frombuffer(values, np.uint8)
@@ -472,12 +472,13 @@ def decode_points(
     return mask, levels
 
 
-def encode_plane(code: PointCode, model: int = MIXED) -> bytes:
+def encode_plane(code: PointCode, model: int = MIXED, limit: int | None = None) -> bytes | None:
     """The interleaved models (:data:`MIXED`, :data:`INTERLEAVED`): the split flags and the levels of ``code`` in
     one range-coded stream, in the walk's order (``_subdivision_numba.traverse``, mode ``ENCODE_PLANE``): each
     rectangle's flag in the context of its depth, of the range of its four corner levels (known by then) and of
     the last flag at its depth, then the levels of the pixels it adds, in the tree model's contexts or mixed
-    (module docstring)."""
+    (module docstring). None when the stream would be longer than ``limit`` bytes (found as soon as it is: what
+    the byte searches ask)."""
     from ._subdivision_numba import ENCODE_PLANE, traverse
 
     sub = code.sub
@@ -486,8 +487,11 @@ def encode_plane(code: PointCode, model: int = MIXED) -> bytes:
     fl = np.ascontiguousarray(sub.flags, np.uint8)
     q, classes = int(code.q), interleaved_range_classes(fl.size)
     _, n, _, _, _, coded = traverse(
-        H, W, ENCODE_PLANE, fl, _NO_BYTES, _NO_IMAGE, 0.0, 0.0, fl.size, image, q, classes, _mix(q, classes, model)
+        H, W, ENCODE_PLANE, fl, _NO_BYTES, _NO_IMAGE, 0.0, 0.0, fl.size, image, q, classes, _mix(q, classes, model),
+        -1 if limit is None else max(int(limit), 0),
     )
+    if n == -3 or (limit is not None and len(coded) > limit):
+        return None
     if n != fl.size:
         raise ValueError("the flags do not describe one tree over the code's image")
     return coded.tobytes()
@@ -510,7 +514,7 @@ def decode_plane(stream: bytes, shape, q: int, n_flags: int, model: int = MIXED)
     data = np.frombuffer(stream, np.uint8)
     classes = interleaved_range_classes(n_flags)
     _, n, mask, _, _, _ = traverse(
-        H, W, DECODE_PLANE, _NO_FLAGS, data, _NO_IMAGE, 0.0, 0.0, n_flags, image, int(q), classes, _mix(int(q), classes, model)
+        H, W, DECODE_PLANE, _NO_FLAGS, data, _NO_IMAGE, 0.0, 0.0, n_flags, image, int(q), classes, _mix(int(q), classes, model), -1
     )
     if n == -2:
         raise ValueError(f"corrupt values: a level >= q = {q}")
