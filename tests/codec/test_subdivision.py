@@ -240,7 +240,7 @@ def test_tree_model_is_smallest_and_older_models_still_decode():
 def test_interleaved_stream_round_trip_smaller_and_corruption(model):
     # the split flags and the levels in one stream, each flag in the context of its rectangle's corner levels:
     # the same tree and levels back, in fewer bytes than the tree and the tree model's values apart (whole camera,
-    # 0.1 bpp: measured 3270 -> 3163 bytes, mixed values 3046); a wrong flag count or random bytes give a
+    # 0.1 bpp: measured 3270 -> 3163 bytes, mixed 2941); a wrong flag count or random bytes give a
     # ValueError, or a tree with levels below q
     from skimage import data
 
@@ -272,7 +272,7 @@ def test_interleaved_stream_round_trip_smaller_and_corruption(model):
 def test_mixed_values_shorter_than_the_tree_model_at_every_q():
     # the mixer starts as the tree model alone and learns from the other contexts: on the whole camera at 0.1
     # bpp its stream is at least 2 % shorter than the interleaved model's for the q the encoder uses (measured
-    # -3.7 % at q = 12), and random levels round-trip at the largest q a section can hold (its largest tables);
+    # -7.0 % at q = 12, flags and values), and random levels round-trip at the largest q a section can hold;
     # the byte searches' limit: the coder gives up exactly when the stream cannot fit
     from dataclasses import replace
 

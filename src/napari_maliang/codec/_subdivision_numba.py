@@ -33,6 +33,15 @@ MIX_INPUTS = 5
 MIX_RATE = 10
 MIX_SCALE_CLASSES = 7
 MIX_SPREAD_CLASSES = 8
+#: a flag's place among its siblings (the mixed model's flag contexts): the first half (or the root), the second
+#: half after a first half flagged 0 or 1, or after one too small to split
+SIBLING_FIRST, SIBLING_ZERO, SIBLING_ONE, SIBLING_UNSPLITTABLE, SIBLING_NONE = 0, 1, 2, 3, 4
+#: the mixed model's flag contexts, each per depth class (up to :data:`MAX_DEPTH_CONTEXT`): the interleaved
+#: model's (corner range class and last flag at the depth), the corner levels' range up to 15, the sibling class,
+#: and the corners' twist ``|c00 + c11 - c01 - c10|`` up to 3; where each starts in the flat counts (and the end)
+FLAG_TABLES = np.cumsum(
+    np.array([0, FLAG_RANGE_CLASSES * 3, 16, 5, 4], np.int64) * (MAX_DEPTH_CONTEXT + 1)
+)
 #: ``4096 / (1 + exp(-(i - 16) / 2))`` rounded, i = 0..32: the logistic function on 12 bits at every 128th
 #: stretched value (stretch in 1/256 of a natural-log odds unit), interpolated linearly between (:func:`_squash`);
 #: integers, so that encoder and decoder agree on every machine
@@ -172,34 +181,57 @@ def _mix_bases(image, row, context, q, W, offsets, bases):
 
 
 @numba.njit(cache=True, nogil=True)
+def _mixed_bit(mode, buf, data, st, n0, n1, weights, bases, node, inputs, bit) -> int:
+    """Encode (``ENCODE_PLANE``) ``bit`` or decode one binary decision with the probability that the logistic
+    mixer ``weights`` (one per input and a bias, 16.16 fixed point) makes of the KT estimates in the contexts
+    ``bases + node`` (as many as ``inputs`` holds less one: scratch of the stretched estimates); the weights
+    and the counts then learn from the decision. Returns the bit."""
+    n = inputs.shape[0] - 1
+    dot = 0
+    for i in range(n):
+        c = bases[i] + node
+        p = ((2 * n1[c] + 1) * _KT_RECIPROCAL[n0[c] + n1[c]]) >> 24
+        inputs[i] = _STRETCH[min(max(p, 1), 4095)]
+        dot += weights[i] * inputs[i]
+    inputs[n] = 256
+    dot += weights[n] * 256
+    p1 = min(max(_squash(dot >> 16), 1), 4095)
+    if mode == ENCODE_PLANE:
+        encode_bit(buf, st, 4096 - p1, bit)
+    else:
+        bit = decode_bit(data, st, 4096 - p1)
+    err = ((bit << 12) - p1) * MIX_RATE
+    for i in range(n + 1):
+        weights[i] += (inputs[i] * err) >> 12
+    for i in range(n):
+        _count(n0, n1, bases[i] + node, bit)
+    return bit
+
+
+@numba.njit(cache=True, nogil=True)
 def _mixed_level(mode, buf, data, st, n0, n1, weights, bases, inputs, level, nb) -> int:
     """Encode (``ENCODE_PLANE``) or decode one level as ``nb`` binary decisions from the most significant bit,
-    each coded with the probability that the logistic mixer (one weight vector per node, ``weights``) makes of
-    the KT estimates of the node in the :data:`MIX_INPUTS` contexts ``bases`` (``inputs``: scratch); the mixer
-    and the counts learn from each decision. Returns the level."""
+    each mixed (:func:`_mixed_bit`, the weights of its node of the binary tree: ``weights[node]``) from the
+    :data:`MIX_INPUTS` contexts ``bases`` (``inputs``: scratch). Returns the level."""
     node = 1
     for b in range(nb - 1, -1, -1):
-        dot = 0
-        for i in range(MIX_INPUTS):
-            c = bases[i] + node
-            p = ((2 * n1[c] + 1) * _KT_RECIPROCAL[n0[c] + n1[c]]) >> 24
-            inputs[i] = _STRETCH[min(max(p, 1), 4095)]
-            dot += weights[node, i] * inputs[i]
-        inputs[MIX_INPUTS] = 256
-        dot += weights[node, MIX_INPUTS] * 256
-        p1 = min(max(_squash(dot >> 16), 1), 4095)
-        if mode == ENCODE_PLANE:
-            bit = (level >> b) & 1
-            encode_bit(buf, st, 4096 - p1, bit)
-        else:
-            bit = decode_bit(data, st, 4096 - p1)
-        err = ((bit << 12) - p1) * MIX_RATE
-        for i in range(MIX_INPUTS + 1):
-            weights[node, i] += (inputs[i] * err) >> 12
-        for i in range(MIX_INPUTS):
-            _count(n0, n1, bases[i] + node, bit)
+        bit = _mixed_bit(mode, buf, data, st, n0, n1, weights[node], bases, node, inputs, (level >> b) & 1)
         node = 2 * node + bit
     return node - (1 << nb)
+
+
+@numba.njit(cache=True, nogil=True)
+def _flag_bases(context, depth, image, c00, c01, c10, c11, sibling, bases):
+    """The mixed model's contexts of a split flag (:data:`FLAG_TABLES`): ``context`` the interleaved model's
+    (:func:`_flag_context`), then from the rectangle's corner levels (``image`` flat at ``c00 .. c11``) and its
+    ``sibling`` class."""
+    a, b, c, e = image[c00], image[c01], image[c10], image[c11]
+    dc = min(depth, MAX_DEPTH_CONTEXT)
+    spread = max(max(a, b), max(c, e)) - min(min(a, b), min(c, e))
+    bases[0] = context
+    bases[1] = FLAG_TABLES[1] + dc * 16 + min(spread, 15)
+    bases[2] = FLAG_TABLES[2] + dc * 5 + sibling
+    bases[3] = FLAG_TABLES[3] + dc * 4 + min(abs(a + e - b - c), 3)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -269,8 +301,13 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags, image, q, classes, off
     weights = np.zeros(((1 << nb) if mixed else 0, MIX_INPUTS + 1), np.int64)
     weights[:, 0] = 1 << 16  # the mixer starts as the tree model alone
     mix = (offsets, weights, np.zeros(MIX_INPUTS, np.int64), np.zeros(MIX_INPUTS + 1, np.int64))
-    fn0 = np.zeros((MAX_DEPTH_CONTEXT + 1) * FLAG_RANGE_CLASSES * 3, np.int64)
-    fn1 = np.zeros((MAX_DEPTH_CONTEXT + 1) * FLAG_RANGE_CLASSES * 3, np.int64)
+    flag_tables = FLAG_TABLES if mixed else FLAG_TABLES[:2]
+    fn0 = np.zeros(flag_tables[-1], np.int64)
+    fn1 = np.zeros(flag_tables[-1], np.int64)
+    flag_weights = np.zeros((MAX_DEPTH_CONTEXT + 1 if mixed else 0, flag_tables.shape[0]), np.int64)
+    flag_weights[:, 0] = 1 << 16  # the flags' mixer starts as the interleaved model's flag context alone
+    flag_bases = np.zeros(flag_tables.shape[0] - 1, np.int64)
+    flag_inputs = np.zeros(flag_tables.shape[0], np.int64)
     last = np.full(MAX_DEPTH_CONTEXT + 1, 2, np.int64)
     levels = image if interleaved else np.zeros(0, np.int64)
     buf = np.empty(2 * (flags.shape[0] + nb * (5 * flags.shape[0] + 9)) + 16 if mode == ENCODE_PLANE else 0, np.uint8)
@@ -279,8 +316,10 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags, image, q, classes, off
     done = m  # points whose levels are coded
     scanned = max(limit, 0)  # ENCODE_PLANE: the bytes from the limit on checked for a nonzero one up to here
     cols = np.empty((3, W if mode == DECIDE else 0))
-    stack = np.empty((256, 6), np.int64)  # y0, y1, x0, x1, depth, 1 for the halves of a refining split
+    # y0, y1, x0, x1, depth, 1 for the halves of a refining split, the sibling class (:func:`_flag_bases`)
+    stack = np.empty((256, 7), np.int64)
     stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3], stack[0, 4], stack[0, 5] = 0, H - 1, 0, W - 1, 0, 0
+    stack[0, 6] = SIBLING_NONE
     top = 1
     n = 0
     k = 0  # REFINE: the next flag of the given tree
@@ -317,12 +356,21 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags, image, q, classes, off
                 split = bit != 0
             elif interleaved:
                 ctx = _flag_context(depth, levels, y0 * W + x0, y0 * W + x1, y1 * W + x0, y1 * W + x1, last)
-                if mode == ENCODE_PLANE:
-                    bit = np.int64(flags[n])
-                    encode_bit(buf, st, _p0(fn0, fn1, ctx), bit)
+                bit = np.int64(flags[n]) if mode == ENCODE_PLANE else np.int64(0)
+                if mixed:
+                    _flag_bases(ctx, depth, levels, y0 * W + x0, y0 * W + x1, y1 * W + x0, y1 * W + x1, stack[top, 6], flag_bases)
+                    bit = np.int64(_mixed_bit(
+                        mode, buf, data, st, fn0, fn1, flag_weights[min(depth, MAX_DEPTH_CONTEXT)], flag_bases, 0,
+                        flag_inputs, bit,
+                    ))
                 else:
-                    bit = np.int64(decode_bit(data, st, _p0(fn0, fn1, ctx)))
-                _count(fn0, fn1, ctx, bit)
+                    if mode == ENCODE_PLANE:
+                        encode_bit(buf, st, _p0(fn0, fn1, ctx), bit)
+                    else:
+                        bit = np.int64(decode_bit(data, st, _p0(fn0, fn1, ctx)))
+                    _count(fn0, fn1, ctx, bit)
+                if stack[top, 6] == SIBLING_FIRST:  # the second half, under it on the stack, learns this flag
+                    stack[top - 1, 6] = SIBLING_ZERO + bit
                 last[min(depth, MAX_DEPTH_CONTEXT)] = bit
                 out[n] = bit
                 split = bit != 0
@@ -349,6 +397,8 @@ def traverse(H, W, mode, flags, data, f, a, d, max_flags, image, q, classes, off
             stack[top + 1, 4] = depth + 1
             stack[top, 5] = 1 if refining else 0
             stack[top + 1, 5] = 1 if refining else 0
+            stack[top, 6] = SIBLING_UNSPLITTABLE  # until the first half's flag says otherwise
+            stack[top + 1, 6] = SIBLING_FIRST
             top += 2
         else:
             mask[y0, x0] = True
