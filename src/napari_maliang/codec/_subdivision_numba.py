@@ -157,13 +157,7 @@ def _mix_bases(image, row, context, q, W, offsets, bases):
     """The mixed model's input contexts of the pixel of ``row`` (a row of :func:`traverse`'s ``order``; ``image``
     flat levels; ``context`` its tree-model context), as the first count index of each input's binary tree."""
     nb = _value_bits(q)
-    total, count, lo, hi = 0, 0, q, -1
-    for j in range(1, 5):
-        if row[j] >= 0:
-            v = image[row[j]]
-            total += v
-            count += 1
-            lo, hi = min(lo, v), max(hi, v)
+    total, count, lo, hi = _predictors(image, row, q)
     pred, half, spread, scale = q // 2, q, 0, 0
     if count:
         pred = (2 * total + count) // (2 * count)
@@ -517,10 +511,9 @@ def _raster_context(k, levels, ys, above, q, model) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _tree_context(image, row, q, classes) -> int:
-    """The tree model's context of the pixel of ``row`` (a row of :func:`traverse`'s ``order``), from the
-    levels ``image`` (flat) of its predictors: the level predicted as their mean rounded half up (``q // 2``
-    without any) times ``classes``, plus their range (max - min) capped below it."""
+def _predictors(image, row, q):
+    """The sum, count, smallest and largest of the levels ``image`` (flat) of the predictors of ``row`` (a row of
+    :func:`traverse`'s ``order``); ``(0, 0, q, -1)`` without any."""
     total, count, lo, hi = 0, 0, q, -1
     for j in range(1, 5):
         if row[j] >= 0:
@@ -528,6 +521,15 @@ def _tree_context(image, row, q, classes) -> int:
             total += v
             count += 1
             lo, hi = min(lo, v), max(hi, v)
+    return total, count, lo, hi
+
+
+@numba.njit(cache=True, nogil=True)
+def _tree_context(image, row, q, classes) -> int:
+    """The tree model's context of the pixel of ``row`` (a row of :func:`traverse`'s ``order``), from the
+    levels ``image`` (flat) of its predictors: the level predicted as their mean rounded half up (``q // 2``
+    without any) times ``classes``, plus their range (max - min) capped below it."""
+    total, count, lo, hi = _predictors(image, row, q)
     if count == 0:
         return (q // 2) * classes
     return (2 * total + count) // (2 * count) * classes + min(hi - lo, classes - 1)
