@@ -247,7 +247,7 @@ def test_tonal_values_refitted_to_the_bytes(astronaut):
     g = planes[..., 1]
     code = photo._plane_at_bytes(g, 60, 12)
     nbytes = len(photo._payload(code))
-    new = photo._tonal(g, code, 6, nbytes, guide=luma)
+    new, plane = photo._tonal(g, code, 6, nbytes, guide=luma)
     assert len(photo._payload(new)) <= nbytes
     assert new.sub.mask.sum() < code.sub.mask.sum()  # refitted: 96 -> 79 pixels measured
 
@@ -255,6 +255,8 @@ def test_tonal_values_refitted_to_the_bytes(astronaut):
         return np.sum((photo._inpaint(c.image(g.shape), c.sub.mask, photo.LAMBDA, photo.SIGMA, luma) - g) ** 2)
 
     assert err(new) < 0.9 * err(code)
+    # with the plane the decoder makes of it (guided by the luma), so that the encoder need not decode it again
+    np.testing.assert_array_equal(plane, photo._inpaint(new.image(g.shape), new.sub.mask, photo.LAMBDA, photo.SIGMA, luma))
 
 
 def _not_grown(g, code, plane, nbytes):
@@ -279,9 +281,9 @@ def test_tonal_values_rounded_jointly(camera, monkeypatch):
         nbytes = len(photo._payload(code))
         with monkeypatch.context() as m:
             m.setattr(photo, "_grown", _not_grown)  # the same pixels
-            joint = photo._tonal(g, code, 8, nbytes)
+            joint = photo._tonal(g, code, 8, nbytes)[0]
             m.setattr(photo, "DESCENT_PASSES", 0)
-            alone = photo._tonal(g, code, 8, nbytes)
+            alone = photo._tonal(g, code, 8, nbytes)[0]
         np.testing.assert_array_equal(joint.sub.mask, alone.sub.mask)
         assert len(photo._payload(joint)) <= nbytes
         assert err(joint) <= err(alone) < 0.97 * err(code)
@@ -306,7 +308,7 @@ def test_levels_descent_spends_the_bytes_it_is_given(camera, monkeypatch):
     own = len(photo._payload(code))
     fill = HomogeneousFill(code.sub.mask)
     monkeypatch.setattr(photo, "_grown", _not_grown)  # the levels' moves alone
-    tight, spent = (photo._descended(g, code, own + extra, fill) for extra in (0, 20))
+    tight, spent = (photo._descended(g, code, own + extra, fill)[0] for extra in (0, 20))
     assert len(photo._payload(tight)) <= own < len(photo._payload(spent)) <= own + 20
     assert err(spent) < 0.95 * err(tight) < 0.95 * err(code)
 
@@ -351,14 +353,16 @@ def test_descent_spends_spare_bytes_on_pixels(camera, monkeypatch):
     code = photo._plane_at_bytes(g, 300, 12)
     nbytes = len(photo._payload(code)) + 40
     fill = HomogeneousFill(code.sub.mask)
-    grown = photo._descended(g, code, nbytes, fill)
+    grown, plane = photo._descended(g, code, nbytes, fill)
+    np.testing.assert_array_equal(plane, photo._inpaint(grown.image(g.shape), grown.sub.mask, photo.LAMBDA, photo.SIGMA))
     with monkeypatch.context() as m:
         m.setattr(photo, "_grown", _not_grown)
-        moved = photo._descended(g, code, nbytes, fill)
+        moved, plane = photo._descended(g, code, nbytes, fill)
+    np.testing.assert_array_equal(plane, photo._inpaint(moved.image(g.shape), moved.sub.mask, photo.LAMBDA, photo.SIGMA))
     assert grown.sub.mask.sum() > moved.sub.mask.sum()
     assert len(photo._payload(grown)) <= nbytes
     assert err(grown) < 0.97 * err(moved)
-    chroma = photo._descended(g, code, nbytes, fill, guide=g)  # a chroma plane's bytes stay with the others
+    chroma = photo._descended(g, code, nbytes, fill, guide=g)[0]  # a chroma plane's bytes stay with the others
     np.testing.assert_array_equal(chroma.sub.mask, code.sub.mask)
 
 
@@ -398,11 +402,13 @@ def test_tonal_refits_at_most_the_set_number_of_times(astronaut, monkeypatch):
         monkeypatch.setattr(photo, "TONAL_REFITS", refits)
         optimised.clear()
         growth = lambda k: 1.2 ** (k * k) - 1  # noqa: E731
-        assert photo._tonal(g, code, 1, nbytes) is code
+        kept, plane = photo._tonal(g, code, 1, nbytes)
+        assert kept is code
+        np.testing.assert_array_equal(plane, photo._inpaint(code.image(g.shape), code.sub.mask, photo.LAMBDA, photo.SIGMA))
         assert len(optimised) == 1 + refits
     optimised.clear()
     growth = lambda k: 0.3  # noqa: E731
-    new = photo._tonal(g, code, 1, nbytes)
+    new = photo._tonal(g, code, 1, nbytes)[0]
     # refits fill their bytes to the last leaf (refined by the decoded error), so a growth of exactly 30 % can
     # overshoot by a rounded byte once more
     assert new is not code and 2 <= len(optimised) <= 1 + photo.TONAL_REFITS

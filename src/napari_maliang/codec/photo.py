@@ -214,7 +214,8 @@ def _tonal(
     second refit on), refined by its decoded error (:func:`_refined_at_bytes`, decoded with ``params`` and the
     ``guide`` as the decoder does) and optimised once more, up to :data:`TONAL_REFITS` times; the unoptimised
     code when none fits. The optimised values that fit are rounded to their levels better than one by one, and
-    what the luma's section then leaves of its bytes goes to more pixels (:func:`_descended`)."""
+    what the luma's section then leaves of its bytes goes to more pixels (:func:`_descended`). Returns the code
+    and its decoded plane (the decoder's inpainting of it, with ``guide``)."""
 
     from .inpaint import HomogeneousFill
     from .subdivision import quantise
@@ -244,7 +245,7 @@ def _tonal(
                 )
             except ValueError:
                 break
-    return code
+    return code, _inpaint(code.image(g.shape), code.sub.mask, *params, guide)
 
 
 def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None = None, params=(LAMBDA, SIGMA)):
@@ -266,18 +267,19 @@ def _descended(g: np.ndarray, code, nbytes: int, fill, guide: np.ndarray | None 
     (:func:`_grown`: more on balance, as a split leaf no longer stores its centre), whose levels
     :data:`GROWN_PASSES` more passes move, kept when the decoder comes closer (gray photos of codec photo sets
     16-17 at 0.1 bpp, seen: +0.053 dB; blind on set 18: +0.036 dB over gray and colour, where these bytes were
-    before the chroma planes' slack; docs/benchmarks/codec_photos.md, "After 20")."""
+    before the chroma planes' slack; docs/benchmarks/codec_photos.md, "After 20"). Returns the code and its decoded
+    plane."""
     from .inpaint import HomogeneousFill
 
     passes = DESCENT_PASSES if guide is None else CHROMA_DESCENT_PASSES
     code, err, plane = _descent(g, code, nbytes, fill, guide, params, passes)
     if guide is not None:
-        return code
+        return code, plane
     grown = _grown(g, code, plane, nbytes)
     if grown is code:
-        return code
-    new, e, _ = _descent(g, grown, nbytes, HomogeneousFill(grown.sub.mask), guide, params, GROWN_PASSES)
-    return new if e < err else code
+        return code, plane
+    new, e, grown_plane = _descent(g, grown, nbytes, HomogeneousFill(grown.sub.mask), guide, params, GROWN_PASSES)
+    return (new, grown_plane) if e < err else (code, plane)
 
 
 def _descent(g: np.ndarray, code, nbytes: int, fill, guide, params, passes: int):
@@ -516,12 +518,11 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     # choice of their own added <= 0.05 dB on the design photos)
     params, luma = _best_params(planes[..., 0], first)
     if tonal_iterations:  # luma first: the chroma planes are decoded with the decoded luma's tensor
-        codes[0] = _tonal(planes[..., 0], codes[0], tonal_iterations, nbytes, params=params)
-        luma = _inpaint(codes[0].image((H, W)), codes[0].sub.mask, *params)
+        codes[0], luma = _tonal(planes[..., 0], codes[0], tonal_iterations, nbytes, params=params)
         iterations = max(1, round(CHROMA_TONAL_SHARE * tonal_iterations))
         for k in range(1, C):  # each may grow into what the planes leave of the budget
             slack = avail - sum(len(_payload(c)) for c in codes)
-            codes[k] = _tonal(planes[..., k], codes[k], iterations, len(_payload(codes[k])) + slack, luma, params)
+            codes[k] = _tonal(planes[..., k], codes[k], iterations, len(_payload(codes[k])) + slack, luma, params)[0]
     if codes[0].gamma != 1:  # the same header size: the flags are one byte
         header = replace(header, flags=header.flags | FLAG_LEVEL_GAMMA)
     cont = Container(header, {SECTION_PHOTO + k: _payload(c, *params) for k, c in enumerate(codes)})
