@@ -37,7 +37,7 @@ FLAG_PREDICTIVE_VALUES = 4  # photo mode: the stored values coded in the predict
 FLAG_TREE_VALUES = 8  # photo mode: the stored values coded coarse to fine in the tree's order (2026-12-05 evening)
 FLAG_INTERLEAVED = 16  # photo mode: split flags and values in one stream, the flags in corner-range contexts (2026-12-05 on)
 FLAG_LEVEL_GAMMA = 32  # photo mode: each plane's levels companded by a power law, its exponent in the section (2026-12-06)
-FLAG_MIXED_VALUES = 64  # photo mode, with FLAG_INTERLEAVED: the values' probabilities mixed from five contexts (2026-12-06 on)
+FLAG_MIXED_VALUES = 64  # photo mode, with FLAG_INTERLEAVED: the flags' and values' probabilities mixed from several contexts (2026-12-06 on)
 FLAG_KNOWN = (
     FLAG_EDGE_VALUES
     | FLAG_BORDER

@@ -25,8 +25,8 @@ Section ``SECTION_PHOTO + k`` (plane ``k``)::
     100 gamma (>= 1; the levels are ``lo + (hi - lo) (k / (q - 1))**gamma``, :func:`.subdivision.level_values`;
     without the flag, and in chroma sections, gamma = 1: files that do not compand keep the layout before), then
     with the header's ``FLAG_INTERLEAVED`` one stream of flags and values (the rest;
-    :func:`.subdivision.encode_plane`; the values mixed from five contexts with ``FLAG_MIXED_VALUES`` too, files
-    since 2026-12-06 evening, in the tree model's contexts without), else varint tree length, tree bytes, value bytes (the rest; their model,
+    :func:`.subdivision.encode_plane`; with ``FLAG_MIXED_VALUES`` too, files since 2026-12-06 evening, each flag's
+    and level's probability mixed from several contexts, else in one context each), else varint tree length, tree bytes, value bytes (the rest; their model,
     :mod:`.subdivision`: ``FLAG_TREE_VALUES``, else ``FLAG_PREDICTIVE_VALUES`` (raster), else order 0)
 
 References: Schmaltz, Peter, Mainberger, Ebel, Weickert & Bruhn, Understanding, optimising, and extending data
