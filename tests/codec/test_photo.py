@@ -191,7 +191,8 @@ def test_swap_moves_bytes_from_splits_that_did_not_help(camera):
 @pytest.mark.parametrize("tonal", [0, 2])
 @pytest.mark.parametrize("colour", [False, True])
 def test_the_encoder_returns_the_decoders_image(astronaut, tonal, colour):
-    # the encoder reuses its own inpainting of the luma for the reconstruction it returns: the decoder's, exactly
+    # the encoder reuses its own inpaintings of the planes (the luma, and with tonal optimisation the chroma planes
+    # too) for the reconstruction it returns: the decoder's, exactly
     from napari_maliang.codec import photo
     from napari_maliang.codec.format import unpack
 

@@ -222,11 +222,13 @@ def _tonal(
     from .tonal import DecoderInpainting, optimise_values
 
     trial = code
+    decoder = _Decoder(g.shape, params, guide)  # a refit's search decodes the code it returns: kept for the refit
     for attempt in range(1 + TONAL_REFITS):
         m = trial.sub.mask
-        trace = []
-        fill = HomogeneousFill(m)  # the decoder's start, and the optimisation's: one solver setup
-        _inpaint(trial.image(g.shape), m, *params, guide, trace, fill)
+        fill, trace = decoder.seen[id(trial)][1:] if id(trial) in decoder.seen else (HomogeneousFill(m), [])
+        decoder.seen.clear()
+        if not trace:  # the decoder's start, and the optimisation's: one solver setup
+            _inpaint(trial.image(g.shape), m, *params, guide, trace, fill)
         c = optimise_values(g, DecoderInpainting(m, trace, tol=TONAL_TOL, start=fill), g[m], iterations)
         levels = quantise(c, trial.q, trial.lo, trial.hi, trial.gamma)
         new = replace(trial, levels=levels)
@@ -240,9 +242,7 @@ def _tonal(
             # inpainting and the optimisation again
             scale = (nbytes / size) ** (1 if attempt == 0 else 2) * (1 - REFIT_MARGIN)
             try:
-                trial = _refined_at_bytes(
-                    g, int(len(_payload(trial)) * scale), code, _decoder(g.shape, params, guide)
-                )
+                trial = _refined_at_bytes(g, int(len(_payload(trial)) * scale), code, decoder)
             except ValueError:
                 break
     return code, _inpaint(code.image(g.shape), code.sub.mask, *params, guide)
@@ -416,10 +416,23 @@ def _refined(g: np.ndarray, nbytes: int, best: _Decoded) -> _Decoded:
     return new if new.error(g) < best.error(g) else best
 
 
-def _decoder(shape, params=(LAMBDA, SIGMA), guide: np.ndarray | None = None):
-    """The decoder's inpainting of a plane's code as a function of the code (:func:`_inpaint`; ``guide``: the
-    decoded luma, for a chroma plane)."""
-    return lambda code: _inpaint(code.image(shape), code.sub.mask, *params, guide)
+class _Decoder:
+    """The decoder's inpainting of a plane's codes (:func:`_inpaint`; ``guide``: the decoded luma, for a chroma
+    plane), called with a code; ``seen`` keeps each code decoded, with its mask's homogeneous fill and the FED
+    cycles' trace, by the code's ``id`` (tonal optimisation's refits start from them instead of inpainting the
+    code once more: about 0.6 s per refit of a 512x512 plane). The caller clears it."""
+
+    def __init__(self, shape, params=(LAMBDA, SIGMA), guide: np.ndarray | None = None):
+        self.shape, self.params, self.guide = shape, params, guide
+        self.seen = {}
+
+    def __call__(self, code) -> np.ndarray:
+        from .inpaint import HomogeneousFill
+
+        fill, trace = HomogeneousFill(code.sub.mask), []
+        plane = _inpaint(code.image(self.shape), code.sub.mask, *self.params, self.guide, trace, fill)
+        self.seen[id(code)] = (code, fill, trace)  # the code itself too, so that its id is not reused
+        return plane
 
 
 def _refined_at_bytes(g: np.ndarray, nbytes: int, like, decode):
@@ -517,19 +530,22 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     # one (lambda, sigma) for every plane, chosen on the luma (the chroma planes diffuse with its tensor; a
     # choice of their own added <= 0.05 dB on the design photos)
     params, luma = _best_params(planes[..., 0], first)
+    decoded = [luma] + [None] * (C - 1)  # each plane as the decoder inpaints it, where the encoder has it
     if tonal_iterations:  # luma first: the chroma planes are decoded with the decoded luma's tensor
-        codes[0], luma = _tonal(planes[..., 0], codes[0], tonal_iterations, nbytes, params=params)
+        codes[0], decoded[0] = _tonal(planes[..., 0], codes[0], tonal_iterations, nbytes, params=params)
         iterations = max(1, round(CHROMA_TONAL_SHARE * tonal_iterations))
         for k in range(1, C):  # each may grow into what the planes leave of the budget
             slack = avail - sum(len(_payload(c)) for c in codes)
-            codes[k] = _tonal(planes[..., k], codes[k], iterations, len(_payload(codes[k])) + slack, luma, params)[0]
+            nb = len(_payload(codes[k])) + slack
+            codes[k], decoded[k] = _tonal(planes[..., k], codes[k], iterations, nb, decoded[0], params)
+    decoded = [None if u is None else (u, c.sub.mask) for u, c in zip(decoded, codes)]
     if codes[0].gamma != 1:  # the same header size: the flags are one byte
         header = replace(header, flags=header.flags | FLAG_LEVEL_GAMMA)
     cont = Container(header, {SECTION_PHOTO + k: _payload(c, *params) for k, c in enumerate(codes)})
     data = pack(cont)
     if len(data) > budget:  # cannot happen with the overhead reserved above; kept as the rate guarantee
         raise ValueError(f"photo mode: {len(data)} bytes over the budget of {budget}")
-    return data, decode(cont, first=(luma, codes[0].sub.mask))[0]
+    return data, decode(cont, decoded)[0]
 
 
 def _plane(payload: bytes, shape, model: int, companded: bool, guide: np.ndarray | None = None):
@@ -559,10 +575,10 @@ def _plane(payload: bytes, shape, model: int, companded: bool, guide: np.ndarray
     return _inpaint(known, mask, lam10 / 10.0, sigma10 / 10.0, guide), mask
 
 
-def decode(cont: Container, first: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+def decode(cont: Container, decoded: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Decode a photo-mode container: ``(image float (H, W, C) on 0..255, stored pixels of the first plane)``;
-    ``first``: the encoder's ``(plane, stored pixels)`` of the gray or luma plane, already inpainted as the
-    decoder does (so the encoder's reconstruction costs no second inpainting of it)."""
+    ``decoded``: the encoder's ``(plane, stored pixels)`` of each plane already inpainted as the decoder does
+    (None for a plane it has not), so that its reconstruction costs no second inpainting of them."""
     h = cont.header
     shape = (h.height, h.width)
     out = np.empty((h.height, h.width, h.channels))
@@ -579,9 +595,13 @@ def decode(cont: Container, first: tuple | None = None) -> tuple[np.ndarray, np.
         else ORDER0
     )
     companded = bool(h.flags & FLAG_LEVEL_GAMMA)
-    out[..., 0], mask0 = _plane(cont.sections[SECTION_PHOTO], shape, model, companded) if first is None else first
-    for k in range(1, h.channels):  # chroma, guided by the decoded luma
-        out[..., k] = _plane(cont.sections[SECTION_PHOTO + k], shape, model, False, guide=out[..., 0])[0]
+    decoded = [None] * h.channels if decoded is None else decoded
+    masks = []
+    for k in range(h.channels):  # the gray or luma plane, then chroma guided by it
+        guide = out[..., 0] if k else None
+        plane, mask = decoded[k] or _plane(cont.sections[SECTION_PHOTO + k], shape, model, companded and not k, guide)
+        out[..., k] = plane
+        masks.append(mask)
     if h.channels == 3:
         out = ycbcr_to_rgb(out, offset=128.0)
-    return np.clip(out, 0, 255), mask0
+    return np.clip(out, 0, 255), masks[0]
