@@ -127,10 +127,10 @@ CHROMA_TONAL_SHARE = 0.25
 BEST_TONAL = 12
 #: passes of the levels' descent after tonal optimisation (:func:`_descended`), each linearised anew
 DESCENT_PASSES = 2
-#: ... for a chroma plane: its second pass cost 5-11 s per colour photo and gained at most 0.008 dB (three colour
-#: photos of codec photo set 17 at 0.1 bpp, seen: one pass 23.496 against 23.504 dB, the others equal to the
-#: thousandth; docs/benchmarks/codec_photos.md, "One pass of the chroma planes' descent")
-CHROMA_DESCENT_PASSES = 1
+#: ... for a chroma plane: none. A second pass cost 5-11 s per colour photo and gained at most 0.008 dB (three colour
+#: photos of codec photo set 17 at 0.1 bpp, seen); the first gained 0.02-0.05 dB and was dropped for the best
+#: setting's time (docs/benchmarks/codec_photos.md, "One pass of the chroma planes' descent" and set 21's criterion)
+CHROMA_DESCENT_PASSES = 0
 #: ... for a gray or luma plane after its spare bytes went to more pixels (:func:`_grown`)
 GROWN_PASSES = 2
 #: the descent's price of a bit as a share of the plane's squared error per bit of its budget, ``E / (8 nbytes)``
