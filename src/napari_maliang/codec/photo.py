@@ -213,8 +213,9 @@ def _tonal(
     plane is subdivided again with fewer pixels, in proportion to the last overshoot (to its square from the
     second refit on), refined by its decoded error (:func:`_refined_at_bytes`, decoded with ``params`` and the
     ``guide`` as the decoder does) and optimised once more, up to :data:`TONAL_REFITS` times; the unoptimised
-    code when none fits. The optimised values that fit are rounded to their levels better than one by one, and
-    what the luma's section then leaves of its bytes goes to more pixels (:func:`_descended`). Returns the code
+    code when none fits. The gray or luma plane's optimised values that fit are rounded to their levels better
+    than one by one (a chroma plane's one by one: :data:`CHROMA_DESCENT_PASSES`), and what the luma's section then
+    leaves of its bytes goes to more pixels (:func:`_descended`). Returns the code
     and its decoded plane (the decoder's inpainting of it, with ``guide``)."""
 
     from .inpaint import HomogeneousFill
