@@ -226,9 +226,12 @@ def _tonal(
     decoder = _Decoder(g.shape, params, guide)  # a refit's search decodes the code it returns: kept for the refit
     for attempt in range(1 + TONAL_REFITS):
         m = trial.sub.mask
-        fill, trace = decoder.seen[id(trial)][1:] if id(trial) in decoder.seen else (HomogeneousFill(m), [])
+        seen = decoder.seen.get(id(trial))
         decoder.seen.clear()
-        if not trace:  # the decoder's start, and the optimisation's: one solver setup
+        if seen:
+            _, fill, trace = seen
+        else:  # the decoder's start, and the optimisation's: one solver setup
+            fill, trace = HomogeneousFill(m), []
             _inpaint(trial.image(g.shape), m, *params, guide, trace, fill)
         c = optimise_values(g, DecoderInpainting(m, trace, tol=TONAL_TOL, start=fill), g[m], iterations)
         levels = quantise(c, trial.q, trial.lo, trial.hi, trial.gamma)
