@@ -8,7 +8,7 @@ from napari_maliang.codec import edgecode, values
 from napari_maliang.codec.edges import detect_edges, perona_malik, sobel_magnitude
 from napari_maliang.codec.format import CodecError
 from napari_maliang.codec.geometry import build_geometry
-from napari_maliang.codec.inpaint import assemble, inpaint
+from napari_maliang.codec.inpaint import AMGConjugateGradients, _inside_operator, assemble, inpaint
 
 
 def _ring(n=64):
@@ -131,6 +131,22 @@ def test_assembled_system_matches_solution():
     r = A @ u
     b = np.zeros(H * W); b[geo.sources] = vals[:, 0]
     assert np.abs(r - b).max() < 1e-6
+
+
+@pytest.mark.parametrize("tol", [1e-2, 1e-6])
+def test_amg_conjugate_gradients_are_pyamgs_iterates(tol):
+    # the codec's own CG loop over pyamg's hierarchy must give pyamg's iterates to the last bit (the encoder's
+    # choices and files stay what they were), and solve the system
+    rng = np.random.default_rng(5)
+    H, W = 96, 120
+    mask = rng.random((H, W)) < 0.03
+    A, B = _inside_operator(H, W, np.flatnonzero(~mask.ravel()))
+    b = B @ rng.uniform(0, 255, B.shape[1])
+    cg = AMGConjugateGradients(A)
+    assert len(cg.ml.levels) > 2
+    x = cg.solve(b, tol=tol)
+    assert np.array_equal(x, cg.ml.solve(b, tol=tol, accel="cg", maxiter=100))
+    assert np.linalg.norm(b - A @ x) < tol * np.linalg.norm(b)
 
 
 def test_value_coding_round_trip():

@@ -5,7 +5,7 @@ For a linear inpainting operator, the reconstruction from the stored values ``c`
 graph Laplacian ``L`` of the pair weights (:func:`.eed.stencil_weights`); so ``M^T r = r_K - L_KU L_UU^-1 r_U``
 (``L`` is symmetric). The best values in the least-squares sense solve the normal equations
 ``M^T M c = M^T f``, here by conjugate gradients from ``c = f_K``, every product costing two sparse solves
-with ``L_UU`` (conjugate gradients preconditioned by Ruge-Stuben AMG, pyamg: :func:`.inpaint.spd_solver`).
+with ``L_UU`` (conjugate gradients preconditioned by Ruge-Stuben AMG: :class:`.inpaint.AMGConjugateGradients`).
 This is the tonal optimisation of Mainberger, Hoffmann, Weickert et al. (2011, homogeneous diffusion) and, with the EED
 tensor frozen at the current reconstruction, the linearised EED version that R-EED's encoder approximates
 (Schmaltz et al. 2014, section 4).
@@ -51,7 +51,7 @@ class LinearInpainting:
     """``u = M c`` and ``M^T r`` for the pair weights ``w`` and the mask (module docstring)."""
 
     def __init__(self, weights, mask: np.ndarray, tol: float = 1e-8):
-        from .inpaint import spd_solver
+        from .inpaint import AMGConjugateGradients
 
         self.shape = mask.shape
         known = mask.ravel()
@@ -60,11 +60,11 @@ class LinearInpainting:
         L = laplacian(*weights)
         self.L_UU = L[self.U][:, self.U].tocsr() + 1e-10 * sparse.identity(self.U.size, format="csr")
         self.L_UK = L[self.U][:, self.K].tocsr()
-        self.ml = spd_solver(self.L_UU) if self.U.size else None
+        self.cg = AMGConjugateGradients(self.L_UU) if self.U.size else None
         self.tol = tol
 
     def _solve(self, b):
-        return self.ml.solve(b, tol=self.tol, accel="cg", maxiter=200)
+        return self.cg.solve(b, tol=self.tol, maxiter=200)
 
     def forward(self, c: np.ndarray) -> np.ndarray:
         u = np.empty(self.shape[0] * self.shape[1])
