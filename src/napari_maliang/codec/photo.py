@@ -293,7 +293,7 @@ def _descent(g: np.ndarray, code, nbytes: int, fill, guide, params, passes: int)
     from .tonal import DecoderInpainting, descend_levels
 
     mask = code.sub.mask
-    move_bits = MoveBits(code.sub, code.q)
+    move_bits = MoveBits(code.sub, code.q) if passes else None
 
     def decoded(c):
         trace = []
