@@ -22,6 +22,7 @@
     python benchmarks/codec_photos.py --set photos20 [DIR] [--mode ...]  # held-out set 20 (codec_photos20.txt)
     python benchmarks/codec_photos.py --set photos21 [DIR] [--mode ...]  # held-out set 21 (codec_photos21.txt)
     python benchmarks/codec_photos.py --set photos22 [DIR] [--mode ...]  # held-out set 22 (codec_photos22.txt)
+    python benchmarks/codec_photos.py --set photos23 [DIR] [--mode ...]  # held-out set 23 (codec_photos23.txt)
     python benchmarks/codec_photos.py --design         # design photos (scikit-image camera, astronaut, coffee, chelsea)
     python benchmarks/codec_photos.py --design --mode photo [--tonal N]  # the photo mode's files on them (0.1, 0.2 bpp)
     python benchmarks/codec_photos.py --mode photo --tonal 12 --rates 0.1 0.2   # held-out, best setting, two rates
@@ -47,7 +48,8 @@ Held-out: fetched by ``benchmarks/fetch_codec_photos.sh`` into ``DIR/codec-photo
 ``--set photos19``: ``fetch_codec_photos19.sh``, ``DIR/codec-photos19``, ``codec_photos19.txt``;
 ``--set photos20``: ``fetch_codec_photos20.sh``, ``DIR/codec-photos20``, ``codec_photos20.txt``;
 ``--set photos21``: ``fetch_codec_photos21.sh``, ``DIR/codec-photos21``, ``codec_photos21.txt``;
-``--set photos22``: ``fetch_codec_photos22.sh``, ``DIR/codec-photos22``, ``codec_photos22.txt``),
+``--set photos22``: ``fetch_codec_photos22.sh``, ``DIR/codec-photos22``, ``codec_photos22.txt``;
+``--set photos23``: ``fetch_codec_photos23.sh``, ``DIR/codec-photos23``, ``codec_photos23.txt``),
 each file checked against its sha256 in the manifest, prepared as the manifest says
 (area reduction to 512 px on the short side with Pillow's BOX filter, centre crop 512x512, ``gray-from-rgb``
 photos converted to luma). For every photo and target rate (0.1, 0.2, 0.4 bpp) the
@@ -104,6 +106,7 @@ SETS = {
     "photos20": ("codec_photos20.txt", "codec-photos20", "fetch_codec_photos20.sh"),
     "photos21": ("codec_photos21.txt", "codec-photos21", "fetch_codec_photos21.sh"),
     "photos22": ("codec_photos22.txt", "codec-photos22", "fetch_codec_photos22.sh"),
+    "photos23": ("codec_photos23.txt", "codec-photos23", "fetch_codec_photos23.sh"),
 }
 
 
