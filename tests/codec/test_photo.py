@@ -564,10 +564,37 @@ def test_fast_setting_walks_one_step_up_at_most(monkeypatch):
 
     seen = []
     real = photo._plane_at_bytes
-    monkeypatch.setattr(photo, "_plane_at_bytes", lambda g, n, q, *d: seen.append(q) or real(g, n, q, *d))
+    monkeypatch.setattr(photo, "_plane_at_bytes", lambda g, n, q, *a, **k: seen.append(q) or real(g, n, q, *a, **k))
     img = data.grass()[:64, :64, None].astype(float)
     photo.encode(img, 0.2)
     assert set(seen) <= set(photo.Q_LADDER_FAST) and set(photo.Q_CANDIDATES) <= set(seen)
     seen.clear()
     photo.encode(img, 0.2, tonal_iterations=1)
     assert min(seen) < min(photo.Q_CANDIDATES)
+
+
+def test_byte_searches_halve_fewer_times_at_the_fast_setting(monkeypatch):
+    # the fast setting's searches stop at FAST_SEARCH_HALVINGS (judged blind on codec photo set 23); the best
+    # setting's keep SEARCH_HALVINGS, in every search: subdivisions, refinements and the swaps' refinements
+    from napari_maliang.codec import photo, subdivision
+
+    assert photo.FAST_SEARCH_HALVINGS < photo.SEARCH_HALVINGS
+    seen = []
+    for name in ("code_within", "refine_within"):
+        real = getattr(subdivision, name)
+
+        def spy(*args, real=real, name=name, **kwargs):
+            halvings = kwargs.get("iterations", args[4] if len(args) > 4 else None)
+            seen.append((name, halvings))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(subdivision, name, spy)
+    from skimage import data
+
+    img = data.astronaut()[140:220, 180:260].astype(float)
+    photo.encode(img, 0.4)
+    assert {n for n, _ in seen} == {"code_within", "refine_within"}
+    assert {h for _, h in seen} == {photo.FAST_SEARCH_HALVINGS}
+    seen.clear()
+    photo.encode(img, 0.4, tonal_iterations=1)
+    assert {h for _, h in seen} == {photo.SEARCH_HALVINGS}

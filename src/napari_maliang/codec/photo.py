@@ -146,11 +146,14 @@ DESCENT_BIT_PRICE = 0.1
 #: leaves of the bytes, the levels' descent may spend (:func:`_descended`)
 REFIT_MARGIN = 0.01
 #: halvings of the byte searches' threshold (:func:`.subdivision.code_within` over 18 decades of ``a``,
-#: :func:`.subdivision.refine_within` over 8 of the refinement's threshold): 13 instead of 17 leave ``a`` within
-#: 0.5 % of the boundary and cost four subdivisions and trial codings less per search. On 6 photos of codec photo
-#: set 22 at the fast setting (seen, 12 cases): -0.027 to +0.047 dB, +0.007 dB on average, the fast encode about
-#: 7 % faster; judged blind on set 23 (docs/benchmarks/codec_photos.md, "After 23")
-SEARCH_HALVINGS = 13
+#: :func:`.subdivision.refine_within` over 8 of the refinement's threshold): ``a`` within 0.03 % of the boundary
+SEARCH_HALVINGS = 17
+#: ... at the fast setting: 13 leave ``a`` within 0.5 % of it and cost four subdivisions and trial codings less per
+#: search (40 % of the slowest fast encode of codec photo set 22 went to the searches). Blind on codec photo set 23:
+#: +0.003 dB at the fast setting (worst -0.02), its encodes 4 % faster in sum, the slowest 10.0 -> 9.1 s; at the best
+#: setting -0.016 dB with one case at -0.18 dB, which the criterion fixed before did not allow, so the best setting
+#: keeps 17 (docs/benchmarks/codec_photos.md, "After 23")
+FAST_SEARCH_HALVINGS = 13
 
 
 def default_q(bpp: float) -> int:
@@ -181,14 +184,21 @@ def _fits(code, nbytes: float) -> bool:
     return limit >= 0 and encode_plane(code, limit=limit) is not None
 
 
-def _plane_at_bytes(g: np.ndarray, nbytes: int, q: int, d: float = SUBDIVISION_EXPONENTS[0], gamma: float = 1.0):
+def _plane_at_bytes(
+    g: np.ndarray,
+    nbytes: int,
+    q: int,
+    d: float = SUBDIVISION_EXPONENTS[0],
+    gamma: float = 1.0,
+    halvings: int = SEARCH_HALVINGS,
+):
     """The subdivision code (split exponent ``d``, levels companded by ``gamma``) of the integer-valued plane ``g``
-    with the most pixels whose section payload is at most ``nbytes``; ``ValueError`` when even the root
-    rectangle does not fit."""
+    with the most pixels whose section payload is at most ``nbytes`` (the threshold's interval halved ``halvings``
+    times); ``ValueError`` when even the root rectangle does not fit."""
     from .subdivision import code_within
 
     try:
-        return code_within(g, lambda c: _fits(c, nbytes), d=d, q=q, iterations=SEARCH_HALVINGS, gamma=gamma)
+        return code_within(g, lambda c: _fits(c, nbytes), d=d, q=q, iterations=halvings, gamma=gamma)
     except ValueError:
         raise ValueError(f"the photo mode needs more than {nbytes} bytes for this plane") from None
 
@@ -360,7 +370,7 @@ class _Decoded:
         return float(np.sum((self.plane - g) ** 2))
 
 
-def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER, gammas=()) -> _Decoded:
+def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER, gammas=(), halvings=SEARCH_HALVINGS) -> _Decoded:
     """The plane's code at ``nbytes`` whose decoded plane has the least squared error among the split exponents
     ``d`` in ``ds`` and, for each, the quantisations ``q`` of :data:`Q_CANDIDATES`, then of ``ladder`` (which
     holds them) further out on the side of the best while the error falls (coarser levels buy more pixels; the
@@ -374,7 +384,7 @@ def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER, gammas=()) -> _D
         def trial(q):
             nonlocal failure
             try:
-                code = _plane_at_bytes(g, nbytes, q, d)
+                code = _plane_at_bytes(g, nbytes, q, d, halvings=halvings)
             except ValueError as exc:  # this (q, d) does not fit: _plane_at_bytes says so
                 failure = exc
                 tried[q] = (None, np.inf)
@@ -399,16 +409,16 @@ def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER, gammas=()) -> _D
     q, d = best.code.q, best.code.d
     for gamma in gammas:  # the chosen q's levels companded towards the dark end
         try:
-            dec = _Decoded.of(_plane_at_bytes(g, nbytes, q, d, gamma), g.shape)
+            dec = _Decoded.of(_plane_at_bytes(g, nbytes, q, d, gamma, halvings), g.shape)
         except ValueError:  # the companded levels' code does not fit even the root rectangle
             continue
         e = dec.error(g)
         if e < err:
             best, err = dec, e
-    return _refined(g, nbytes, best)
+    return _refined(g, nbytes, best, halvings)
 
 
-def _refined(g: np.ndarray, nbytes: int, best: _Decoded) -> _Decoded:
+def _refined(g: np.ndarray, nbytes: int, best: _Decoded, halvings: int = SEARCH_HALVINGS) -> _Decoded:
     """The plane of ``best``'s ``q`` and ``d`` subdivided, refined and swapped by its decoded error
     (:func:`_refined_at_bytes`, decoded by the luma's EED with the default parameters); ``best`` when that does
     not decode closer to ``g``."""
@@ -419,7 +429,7 @@ def _refined(g: np.ndarray, nbytes: int, best: _Decoded) -> _Decoded:
         return decoded[-1].plane
 
     try:
-        code = _refined_at_bytes(g, nbytes, best.code, decode)
+        code = _refined_at_bytes(g, nbytes, best.code, decode, halvings)
     except ValueError:  # the smaller share does not fit: nothing to refine
         return best
     new = next(dec for dec in decoded if dec.code is code)
@@ -445,23 +455,23 @@ class _Decoder:
         return plane
 
 
-def _refined_at_bytes(g: np.ndarray, nbytes: int, like, decode):
+def _refined_at_bytes(g: np.ndarray, nbytes: int, like, decode, halvings: int = SEARCH_HALVINGS):
     """:func:`_plane_at_bytes` with the ``q``, ``d`` and ``gamma`` of the code ``like`` at :data:`REFINE_START`
     of ``nbytes``, decoded (``decode``: a code's decoded plane), its leaves of largest decoded error split until
     ``nbytes`` are full (:func:`.subdivision.refine_within`), then :func:`_swapped` when that decodes closer;
     ``ValueError`` when the smaller share does not fit; every code it returns has been decoded."""
     from .subdivision import refine_within
 
-    start = _plane_at_bytes(g, int(REFINE_START * nbytes), like.q, like.d, like.gamma)
-    refined = refine_within(g, start, (decode(start) - g) ** 2, lambda c: _fits(c, nbytes), SEARCH_HALVINGS)
+    start = _plane_at_bytes(g, int(REFINE_START * nbytes), like.q, like.d, like.gamma, halvings)
+    refined = refine_within(g, start, (decode(start) - g) ** 2, lambda c: _fits(c, nbytes), halvings)
     plane = decode(refined)
-    swapped = _swapped(g, nbytes, refined, plane, decode)
+    swapped = _swapped(g, nbytes, refined, plane, decode, halvings)
     if swapped is refined or np.sum((decode(swapped) - g) ** 2) >= np.sum((plane - g) ** 2):
         return refined
     return swapped
 
 
-def _swapped(g: np.ndarray, nbytes: int, code, plane: np.ndarray, decode):
+def _swapped(g: np.ndarray, nbytes: int, code, plane: np.ndarray, decode, halvings: int = SEARCH_HALVINGS):
     """``code`` (decoded: ``plane``) with :data:`SWAP_SHARE` of ``nbytes`` moved from the splits that helped
     least to the leaves of largest decoded error.
 
@@ -492,7 +502,7 @@ def _swapped(g: np.ndarray, nbytes: int, code, plane: np.ndarray, decode):
             lo = mid + 1
     for r0, r1, c0, c1 in rects[:lo]:
         error[r0 : r1 + 1, c0 : c1 + 1] = np.maximum(loss[r0 : r1 + 1, c0 : c1 + 1], 0)
-    return refine_within(g, merge(g, code, rects[:lo]), error, lambda c: _fits(c, nbytes), SEARCH_HALVINGS)
+    return refine_within(g, merge(g, code, rects[:lo]), error, lambda c: _fits(c, nbytes), halvings)
 
 
 def _best_params(g: np.ndarray, dec: _Decoded) -> tuple[tuple[float, float], np.ndarray]:
@@ -526,16 +536,17 @@ def encode(f: np.ndarray, bpp: float, *, tonal_iterations: int = 0) -> tuple[byt
     avail = budget - len(pack(empty)) - 3 * C  # the section lengths' varints grow by up to 3 bytes each
     shares = (1.0,) if C == 1 else COLOUR_SHARES
     q = default_q(bpp)
+    halvings = SEARCH_HALVINGS if tonal_iterations else FAST_SEARCH_HALVINGS
     codes = [None] * C
     for k in range(C - 1, 0, -1):  # chroma first: the luma takes what they leave
-        codes[k] = _plane_at_bytes(planes[..., k], int(shares[k] * avail), q)
+        codes[k] = _plane_at_bytes(planes[..., k], int(shares[k] * avail), q, halvings=halvings)
     nbytes = avail - sum(len(_payload(c)) for c in codes[1:])
     search = (
         (SUBDIVISION_EXPONENTS, Q_LADDER, ())
         if tonal_iterations
         else (SUBDIVISION_EXPONENTS[:1], Q_LADDER_FAST, LEVEL_GAMMAS)
     )
-    first = _best_code(planes[..., 0], nbytes, *search)
+    first = _best_code(planes[..., 0], nbytes, *search, halvings)
     codes[0] = first.code
     # one (lambda, sigma) for every plane, chosen on the luma (the chroma planes diffuse with its tensor; a
     # choice of their own added <= 0.05 dB on the design photos)
