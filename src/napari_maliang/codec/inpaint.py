@@ -158,7 +158,7 @@ class AMGConjugateGradients:
     the SPD matrix ``A``: :meth:`solve` gives the iterates of pyamg's ``ml.solve(b, tol=tol, accel="cg",
     maxiter=maxiter)`` to the last bit (stop when ``||r|| < tol ||b||``, the residual recomputed every 8th step)
     without the residual that pyamg's preconditioner computes after its one cycle and then discards (a fifth of
-    the finest level's matrix reads) and without its wrappers. Not re-entrant: the levels' work vectors are kept.
+    the finest level's matrix reads) and without its wrappers.
 
     The hierarchy: direct interpolation, a cheaper setup than classical interpolation, with the same iteration
     count on the homogeneous systems; on tonal optimisation's repeated solves (:mod:`.tonal`, 512x512 plane) its

@@ -375,8 +375,9 @@ def _best_code(g: np.ndarray, nbytes: int, ds, ladder=Q_LADDER, gammas=(), halvi
     ``d`` in ``ds`` and, for each, the quantisations ``q`` of :data:`Q_CANDIDATES`, then of ``ladder`` (which
     holds them) further out on the side of the best while the error falls (coarser levels buy more pixels; the
     error is unimodal in ``q`` on the design photos), then the best one's levels companded by each exponent of
-    ``gammas`` (kept when closer), then refined by its decoded error (:func:`_refined`); ``ValueError`` when
-    none fits."""
+    ``gammas`` (kept when closer), then refined by its decoded error (:func:`_refined`), every byte search halving
+    its threshold's interval ``halvings`` times (:data:`SEARCH_HALVINGS`, at the fast setting
+    :data:`FAST_SEARCH_HALVINGS`); ``ValueError`` when none fits."""
     best, err, failure = None, np.inf, None
     for d in ds:
         tried = {}
