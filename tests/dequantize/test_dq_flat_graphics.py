@@ -392,3 +392,39 @@ def test_thin_line_on_a_flat_background_does_not_pull_it():
     ann[:, :] = SOFT
     soft_h, soft_v = dq.edges(ann)
     assert soft_h[white[:, :-1] & ~white[:, 1:]].all()
+
+
+BREEZE = [[239, 240, 241], [49, 54, 59], [61, 174, 233]]  # KDE Breeze's window grey, text and highlight
+
+
+@pytest.mark.parametrize("background", [(239, 240, 241), (255, 255, 255)])
+def test_the_end_guess_is_a_guess_the_user_can_take_back(background):
+    # a light-grey dialog and a white page quantize to the same codes under the 3-bit bin centre: nothing in the
+    # image tells them apart, so the default guesses white (right for the page, 15 levels off for the grey), and
+    # end_guess=False keeps the box's level, the input itself (no gain on the page, nothing lost on the grey)
+    img, flat = flat_graphic(colours=[background] + BREEZE[1:])
+    q = (img // 32) * 32 + 16
+    guessed, info = dequantize(q, return_info=True)
+    kept, info_kept = dequantize(q, end_guess=False, return_info=True)
+    assert info["quantizer"] == "center" and info["flat_graphic"]
+    sky = flat & (img == background).all(axis=-1)
+    assert (guessed[sky] == 255).all() and (kept[sky] == 240).all()
+    assert info["end_guess_share"] >= sky.mean() and info_kept["end_guess_share"] == 0.0
+    assert requantization_mask(guessed, q).all() and requantization_mask(kept, q).all()
+    white = background == (255, 255, 255)
+    assert psnr(guessed, img) > psnr(q, img) + 3 if white else psnr(guessed, img) < psnr(q, img) - 3
+    assert psnr(kept, img) >= psnr(q, img) - 0.1
+
+
+def test_end_targets_without_the_guess_move_only_to_the_quantizers_own_end():
+    # one flat region whose only channel is in the end box [0, 31]: the guess sends it to 0 whatever the level;
+    # without it, a bin centre's region keeps the integer towards its level 16, the floor's goes to its level 0
+    idx = np.zeros((6, 12), np.int64)
+    labels = np.ones((6, 12), np.int32)
+    flat = np.array([False, True])
+    lower, upper, anchors = np.array([[0]]), np.array([[31]]), np.array([[15.5]])
+    for level, guessed, kept in ((16, 0.0, 16.0), (0, 0.0, 0.0)):
+        for guess, want in ((True, guessed), (False, kept)):
+            _, targets = end_targets(idx, labels, flat, lower, upper, np.array([255]), anchors, np.array([[level]]),
+                                     guess=guess)
+            assert targets[-1].tolist() == [want], (level, guess)

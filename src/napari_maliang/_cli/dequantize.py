@@ -83,13 +83,18 @@ def run(args: argparse.Namespace) -> int:
             image, annotations=annotations, options=options, dtype=np.float32 if args.float else None, return_info=True
         )
         said.setdefault((info["quantizer_description"], info["flat_graphic"]), info["n_colors"])
+        guessed.append(info["end_guess_share"])
         return result
 
     said = {}
+    guessed = []
 
     shape = map_planes(planes, one, args.output)
     for (description, graphic), n_colors in said.items():
         kind = "; read as a flat graphic (flat areas and text kept)" if graphic else ""
         print(f"maliang dequantize: quantizer recognised: {description} ({n_colors} colours){kind}", file=sys.stderr)
+    if max(guessed, default=0.0) >= 0.005:
+        print(f"maliang dequantize: ends guessed (white, black) for up to {max(guessed):.0%} of a plane's pixels; "
+              f"--no-end-guess keeps the boxes' centres if they were grey", file=sys.stderr)
     print(f"maliang dequantize: {args.input} -> {args.output} (shape {shape})")
     return 0

@@ -75,6 +75,14 @@ def edge_colormap():
     return _direct_colormap(EDGE_COLORS)
 
 
+def _guessed(dq) -> str:
+    """What the end guesses changed, for the 'recognised' line: they are guesses, and the user may know better."""
+    share = dq.end_guess_share
+    if share < 0.005:
+        return ""
+    return f" · ends guessed (white, black) for {share:.0%} of pixels: untick 'guess ends' if they were grey"
+
+
 class DequantizeWidget(QWidget):
     """Image dequantization with interactive constraint brushes (Kim, Ahn & Choi)."""
 
@@ -110,10 +118,11 @@ class DequantizeWidget(QWidget):
             FloatSlider(label="w_c (continuity)", value=continuity.default, min=0.0, max=5.0, step=0.05),
             f"Slider from 0 to 5. {continuity.help}")
         self.controls = OptionControls(
-            DequantizeOptions, ["quantizer", "quantizer_space", "color_space", "dither", "quantize"],
+            DequantizeOptions, ["quantizer", "quantizer_space", "color_space", "dither", "quantize", "end_guess"],
             quantizer={"choices": QUANTIZER_CHOICES}, dither={"choices": DITHER_CHOICES}, quantize={"max": 256},
         )
-        self.quantizer, self.quantizer_space, self.color_space, self.dither, self.quantize_spin = self.controls
+        (self.quantizer, self.quantizer_space, self.color_space, self.dither, self.quantize_spin,
+         self.end_guess) = self.controls
         self.recognised = Label(label="recognised", value="(run to see)")
         self.auto_update = CheckBox(label="update after each stroke", value=True,
                                     tooltip="Ticked: recompute the result shortly after each brush stroke, undo or "
@@ -123,7 +132,8 @@ class DequantizeWidget(QWidget):
             widgets=[
                 self.layer_combo, self.add_brushes_button, self.brush_combo, self.show_edges, self.legend,
                 self.omega_slider, self.omega_label, self.continuity_slider, self.quantizer, self.recognised,
-                self.quantizer_space, self.color_space, self.dither, self.quantize_spin, self.auto_update,
+                self.quantizer_space, self.color_space, self.dither, self.quantize_spin, self.end_guess,
+                self.auto_update,
             ],
             labels=True,
         )
@@ -155,7 +165,7 @@ class DequantizeWidget(QWidget):
         self.brush_combo.changed.connect(self._on_brush)
         self.show_edges.changed.connect(self._on_show_edges)
         for w in (self.omega_slider, self.continuity_slider, self.color_space, self.quantize_spin, self.quantizer,
-                  self.quantizer_space, self.dither):
+                  self.quantizer_space, self.dither, self.end_guess):
             w.changed.connect(self.schedule_update)
         follow_layer_list(napari_viewer, self.reset_choices)
         napari_viewer.layers.events.removed.connect(self._on_layer_removed)
@@ -325,7 +335,7 @@ class DequantizeWidget(QWidget):
             if self._dq_key == key:
                 self._dq = dq_done
             graphic = " · flat graphic (flat areas and text kept)" if dq_done.flat_graphic else ""
-            self.recognised.value = f"{dq_done.describe()} · {dq_done.n_colors} colours{graphic}"
+            self.recognised.value = f"{dq_done.describe()} · {dq_done.n_colors} colours{graphic}{_guessed(dq_done)}"
             self._publish(layer, result, edges, dq_done)
             if fresh:
                 for message in said:

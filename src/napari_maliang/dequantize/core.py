@@ -106,6 +106,16 @@ def _mean_drift(x, indices, palette, free=None) -> np.ndarray:
     return np.stack([np.bincount(idx, drift[:, c], minlength=k) for c in range(nc)], axis=1) / count[:, None]
 
 
+def _moved_share(a, b, tol: float) -> float:
+    """Share of pixels whose data target differs by at least ``tol`` in some channel between two
+    ``(target_indices, targets)`` pairs (:meth:`Dequantizer.data_targets`)."""
+    (ia, ta), (ib, tb) = a, b
+    moved = np.zeros(ia.shape, bool)
+    for c in range(ta.shape[1]):
+        moved |= np.abs(ta[ia, c] - tb[ib, c]) >= tol
+    return float(moved.mean())
+
+
 class DitheredImageError(ValueError):
     """The image looks dithered (:func:`~.regions.dither_score`), which breaks the paper's uniform regions."""
 
@@ -164,6 +174,7 @@ class Dequantizer:
             )
         self.dither_score = dither_score(self.indexed.indices)
         self.descreened = None  # dither="smooth" on a dithered image: the blurred image is the result
+        self.end_guess_share = 0.0  # data_targets: pixels the end guesses moved (lattices, last solve)
         if self.dither_score > DITHER_THRESHOLD:
             self._on_dither(opts.dither)
         self.indices = self.indexed.indices
@@ -174,7 +185,8 @@ class Dequantizer:
             self.palette_work = self.cells.anchors  # data term: the box centres (lattices work in RGB)
             self._boxes = self.lattice.cell_bounds(palette)[:2]  # flat regions of end boxes: see data_targets
             self._top = np.array([quant.top for quant in self.lattice.channels], np.float64)
-            self._targets = end_box_targets(self.indices, self.lattice, palette)  # see data_targets
+            # see data_targets; without the end guesses every box keeps its centre
+            self._targets = end_box_targets(self.indices, self.lattice, palette) if opts.end_guess else self.cells.anchors
         else:
             self.cells = voronoi_cells(self._to_space(self.quantizer_space, palette))
             self.palette_work = self._to_space(self.color_space, palette)
@@ -266,15 +278,23 @@ class Dequantizer:
         channel, whose target is the box's mean under the slope of the image's histogram (:mod:`.centroids`),
         and for the flat regions in end boxes, which target the end of the range (0 or the full scale) in those
         channels where that end is the quantizer's level or the colour has every channel in an end box, and the
-        anti-aliasing blends between two flat regions, which target the interval between theirs (:mod:`.flat`)."""
+        anti-aliasing blends between two flat regions, which target the interval between theirs (:mod:`.flat`).
+        Without ``end_guess`` the end boxes keep their centres and flat regions move only to an end that is the
+        quantizer's level; with it, :attr:`end_guess_share` says how many pixels the guesses moved."""
         if self.lattice is None:
             return self.indices, self.palette_work
         bands = self._antialiasing_bands()
         flat = flat_regions(self.labels, soft_h, soft_v)
         if self._flat is not None:
             flat |= self._flat
-        return end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self._targets, self.palette,
-                           bands)
+        guess = self.options.end_guess
+        guessed = end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self._targets, self.palette,
+                              bands, guess=guess)
+        if guess:
+            centred = end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self.cells.anchors,
+                                  self.palette, bands, guess=False)
+            self.end_guess_share = _moved_share(guessed, centred, self.scale / 255.0)
+        return guessed
 
     def _prepare(self):
         if self._base is None:
@@ -307,8 +327,9 @@ class Dequantizer:
 
     @property
     def info(self) -> dict:
-        """What was recognised and used: quantizer, its description, spaces, colour count, dither score, and
-        whether the image reads as a flat graphic."""
+        """What was recognised and used: quantizer, its description, spaces, colour count, dither score,
+        whether the image reads as a flat graphic, and the share of pixels whose data target the end guesses
+        of the last solve moved by at least one 8-bit level (``end_guess``; 0 for palettes)."""
         return {
             "quantizer": self.quantizer,
             "quantizer_description": self.describe(),
@@ -317,6 +338,7 @@ class Dequantizer:
             "n_colors": self.n_colors,
             "dither_score": round(self.dither_score, 4),
             "flat_graphic": self.flat_graphic,
+            "end_guess_share": round(self.end_guess_share, 4),
         }
 
     def output_dtype(self, dtype=None) -> np.dtype:

@@ -198,7 +198,8 @@ def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pi
     return hard_h, hard_v, flat
 
 
-def end_targets(indices, labels, flat, lower, upper, top, anchors, levels, bands=None) -> tuple[np.ndarray, np.ndarray]:
+def end_targets(indices, labels, flat, lower, upper, top, anchors, levels, bands=None, guess: bool = True
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Data targets with the flat regions of end boxes moved to the end of the range, and their blends between them.
 
     Parameters
@@ -220,6 +221,9 @@ def end_targets(indices, labels, flat, lower, upper, top, anchors, levels, bands
         :func:`~.regions.antialiasing_bands`: per band pixel, the labels of the two thick regions it blends.
         A band region whose first band pixel blends two flat regions targets its box centre clipped to the
         interval between their targets, then to its box.
+    guess : bool
+        Move a flat region whose every channel is in an end box to the end of the range (white, black, the
+        primaries). Off: only where that end is the colour's level (nothing is risked against the input).
 
     Returns
     -------
@@ -230,14 +234,15 @@ def end_targets(indices, labels, flat, lower, upper, top, anchors, levels, bands
     targets : float64 array (K + m, C)
         ``anchors`` followed by the m moved targets: per channel of a flat region, 0 where the box's lower
         bound is 0, ``top`` where its upper bound is ``top`` (the centre where it is both: one code for the
-        whole range), where that end is the colour's level or every channel of the colour is in an end box;
+        whole range), where that end is the colour's level or (with ``guess``) every channel of the colour is in
+        an end box;
         elsewhere the integer nearest the box's centre, ties towards the colour's level.
     """
     colour = region_colours(labels, indices, flat.size)
     top = np.asarray(top, np.float64)[None, :]
     lo, hi = lower[colour] == 0, upper[colour] == top
     end = np.where(lo & ~hi, 0.0, np.where(hi & ~lo, top, np.nan))  # per channel: its box's end of the range
-    every_channel = (lo | hi).all(axis=1, keepdims=True)
+    every_channel = (lo | hi).all(axis=1, keepdims=True) & guess
     move = flat[:, None] & ~np.isnan(end) & (every_channel | (levels[colour] == end))
     centre = anchors[colour]
     box_centre = 0.5 * (lower[colour] + upper[colour])  # not the end box's histogram mean: the region is the histogram
