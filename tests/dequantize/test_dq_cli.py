@@ -113,15 +113,15 @@ def test_cli_says_the_quantizer_writes_float_tiff_and_refuses_dithering(tmp_path
     assert (tmp_path / "d_out.png").exists()
 
 
-def test_cli_says_when_it_guessed_white_and_takes_it_back(tmp_path, capsys):
+def test_cli_says_what_may_be_white_and_guesses_it_when_asked(tmp_path, capsys):
     # a light-grey page with a dark bar and a gradient strip, under the 3-bit bin centre
     img = np.full((48, 96, 3), (239, 240, 241), np.uint8)
     img[8:20, 8:60] = (40, 44, 48)
     img[30:40, 8:88] = np.linspace(20, 230, 80).astype(np.uint8)[None, :, None]
     Image.fromarray((img // 32) * 32 + 16).save(tmp_path / "q.png")
-    assert main(["dequantize", str(tmp_path / "q.png"), "-o", str(tmp_path / "guessed.png")]) == 0
+    assert main(["dequantize", str(tmp_path / "q.png"), "-o", str(tmp_path / "kept.png")]) == 0
+    assert "may be white or black" in capsys.readouterr().err
+    assert tuple(np.asarray(Image.open(tmp_path / "kept.png"))[2, 2]) == (240, 240, 240)
+    assert main(["dequantize", str(tmp_path / "q.png"), "-o", str(tmp_path / "guessed.png"), "--end-guess"]) == 0
     assert "ends guessed (white, black)" in capsys.readouterr().err
     assert tuple(np.asarray(Image.open(tmp_path / "guessed.png"))[2, 2]) == (255, 255, 255)
-    assert main(["dequantize", str(tmp_path / "q.png"), "-o", str(tmp_path / "kept.png"), "--no-end-guess"]) == 0
-    assert "ends guessed" not in capsys.readouterr().err
-    assert tuple(np.asarray(Image.open(tmp_path / "kept.png"))[2, 2]) == (240, 240, 240)

@@ -161,29 +161,29 @@ def test_recognised_quantizer_override_and_dithered_input(make_napari_viewer, qt
     assert viewer.layers["dithered dequantized"].data.shape == dithered.shape
 
 
-def test_end_guess_is_shown_and_can_be_taken_back(make_napari_viewer, qtbot):
+def test_end_guess_is_offered_and_taken_when_ticked(make_napari_viewer, qtbot):
     from PIL import Image, ImageDraw
 
-    # a light-grey dialog with an anti-aliased dark disc and a blue button, under the 3-bit bin centre: the grey
-    # and white share every code, and the default guesses white
-    big = Image.new("RGB", (512, 384), (239, 240, 241))
+    # a white page with an anti-aliased dark disc and a blue button, under the 3-bit bin centre: white and a light
+    # grey share every code, so by default the page keeps its box's level and the widget offers the guess
+    big = Image.new("RGB", (512, 384), (255, 255, 255))
     draw = ImageDraw.Draw(big)
     draw.ellipse([40, 40, 260, 300], fill=(49, 54, 59))
     draw.rectangle([300, 200, 480, 320], fill=(61, 174, 233))
     original = np.asarray(big.resize((128, 96), Image.Resampling.BOX))
     q = (original // 32) * 32 + 16
     viewer, layer, widget = _dock(make_napari_viewer, q)
-    assert widget.end_guess.value is True
+    assert widget.end_guess.value is False
     widget.runner.run()
     _wait(qtbot, widget)
     assert widget.runner.last_error is None, widget.runner.last_error
-    assert "ends guessed (white, black)" in widget.recognised.value, widget.recognised.value
+    assert "may be white or black: tick 'guess ends'" in widget.recognised.value, widget.recognised.value
     out = viewer.layers["quantized dequantized"]
-    assert tuple(np.asarray(out.data)[2, 2]) == (255, 255, 255)
+    assert tuple(np.asarray(out.data)[2, 2]) == (240, 240, 240)
     assert out.metadata["dequantize"]["end_guess_share"] > 0.5
-    widget.end_guess.value = False  # the user knows it was grey: the box's level, the input, comes back
+    widget.end_guess.value = True  # the user knows the page was white
     _wait(qtbot, widget)
     assert widget.runner.last_error is None, widget.runner.last_error
-    assert "ends guessed" not in widget.recognised.value
-    assert tuple(np.asarray(viewer.layers["quantized dequantized"].data)[2, 2]) == (240, 240, 240)
+    assert "ends guessed (white, black)" in widget.recognised.value
+    assert tuple(np.asarray(viewer.layers["quantized dequantized"].data)[2, 2]) == (255, 255, 255)
     assert np.array_equal(np.asarray(layer.data), q)  # the input layer is never touched

@@ -93,8 +93,12 @@ def run(args: argparse.Namespace) -> int:
     for (description, graphic), n_colors in said.items():
         kind = "; read as a flat graphic (flat areas and text kept)" if graphic else ""
         print(f"maliang dequantize: quantizer recognised: {description} ({n_colors} colours){kind}", file=sys.stderr)
-    if max(guessed, default=0.0) >= 0.005:
-        print(f"maliang dequantize: ends guessed (white, black) for up to {max(guessed):.0%} of a plane's pixels; "
+    share = max(guessed, default=0.0)
+    if share >= 0.005 and options.end_guess:
+        print(f"maliang dequantize: ends guessed (white, black) for up to {share:.0%} of a plane's pixels; "
               f"--no-end-guess keeps the boxes' centres if they were grey", file=sys.stderr)
+    elif share >= 0.005:
+        print(f"maliang dequantize: up to {share:.0%} of a plane's pixels may be white or black (kept at their "
+              f"boxes' centres); --end-guess takes them so", file=sys.stderr)
     print(f"maliang dequantize: {args.input} -> {args.output} (shape {shape})")
     return 0

@@ -76,11 +76,14 @@ def edge_colormap():
 
 
 def _guessed(dq) -> str:
-    """What the end guesses changed, for the 'recognised' line: they are guesses, and the user may know better."""
+    """What the end guesses change or would, for the 'recognised' line: nothing in the image decides them, the
+    user may know."""
     share = dq.end_guess_share
     if share < 0.005:
         return ""
-    return f" · ends guessed (white, black) for {share:.0%} of pixels: untick 'guess ends' if they were grey"
+    if dq.options.end_guess:
+        return f" · ends guessed (white, black) for {share:.0%} of pixels: untick 'guess ends' if they were grey"
+    return f" · {share:.0%} of pixels may be white or black: tick 'guess ends' to take them so"
 
 
 class DequantizeWidget(QWidget):

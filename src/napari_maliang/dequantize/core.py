@@ -174,7 +174,7 @@ class Dequantizer:
             )
         self.dither_score = dither_score(self.indexed.indices)
         self.descreened = None  # dither="smooth" on a dithered image: the blurred image is the result
-        self.end_guess_share = 0.0  # data_targets: pixels the end guesses moved (lattices, last solve)
+        self.end_guess_share = 0.0  # data_targets: pixels the end guesses move or would (lattices, last solve)
         if self.dither_score > DITHER_THRESHOLD:
             self._on_dither(opts.dither)
         self.indices = self.indexed.indices
@@ -185,8 +185,7 @@ class Dequantizer:
             self.palette_work = self.cells.anchors  # data term: the box centres (lattices work in RGB)
             self._boxes = self.lattice.cell_bounds(palette)[:2]  # flat regions of end boxes: see data_targets
             self._top = np.array([quant.top for quant in self.lattice.channels], np.float64)
-            # see data_targets; without the end guesses every box keeps its centre
-            self._targets = end_box_targets(self.indices, self.lattice, palette) if opts.end_guess else self.cells.anchors
+            self._targets = end_box_targets(self.indices, self.lattice, palette)  # the end guesses: see data_targets
         else:
             self.cells = voronoi_cells(self._to_space(self.quantizer_space, palette))
             self.palette_work = self._to_space(self.color_space, palette)
@@ -279,22 +278,20 @@ class Dequantizer:
         and for the flat regions in end boxes, which target the end of the range (0 or the full scale) in those
         channels where that end is the quantizer's level or the colour has every channel in an end box, and the
         anti-aliasing blends between two flat regions, which target the interval between theirs (:mod:`.flat`).
-        Without ``end_guess`` the end boxes keep their centres and flat regions move only to an end that is the
-        quantizer's level; with it, :attr:`end_guess_share` says how many pixels the guesses moved."""
+        Without ``end_guess`` (the default) the end boxes keep their centres and flat regions move only to an end
+        that is the quantizer's level; :attr:`end_guess_share` says how many pixels the guesses move (or would)."""
         if self.lattice is None:
             return self.indices, self.palette_work
         bands = self._antialiasing_bands()
         flat = flat_regions(self.labels, soft_h, soft_v)
         if self._flat is not None:
             flat |= self._flat
-        guess = self.options.end_guess
         guessed = end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self._targets, self.palette,
-                              bands, guess=guess)
-        if guess:
-            centred = end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self.cells.anchors,
-                                  self.palette, bands, guess=False)
-            self.end_guess_share = _moved_share(guessed, centred, self.scale / 255.0)
-        return guessed
+                              bands)
+        centred = end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self.cells.anchors,
+                              self.palette, bands, guess=False)
+        self.end_guess_share = _moved_share(guessed, centred, self.scale / 255.0)
+        return guessed if self.options.end_guess else centred
 
     def _prepare(self):
         if self._base is None:
@@ -329,7 +326,7 @@ class Dequantizer:
     def info(self) -> dict:
         """What was recognised and used: quantizer, its description, spaces, colour count, dither score,
         whether the image reads as a flat graphic, and the share of pixels whose data target the end guesses
-        of the last solve moved by at least one 8-bit level (``end_guess``; 0 for palettes)."""
+        of the last solve move by at least one 8-bit level, or would with ``end_guess`` off (0 for palettes)."""
         return {
             "quantizer": self.quantizer,
             "quantizer_description": self.describe(),

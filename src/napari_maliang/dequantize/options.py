@@ -109,12 +109,12 @@ class DequantizeOptions(Options):
         "every edge of a flat region. Off: only the Voronoi adjacency of section 2.1 and the brushes decide.",
     )
     end_guess: bool = option(
-        True,
+        False,
         "Lattices (bit-depth reduction, posterization): guess where in the first and last box of a channel the "
-        "colours lie (not in the paper). A flat area whose every channel is in an end box is taken as the end of "
-        "the range (white paper, black backgrounds: the common case), other areas there as the mean of the "
-        "image's histogram. Nothing in the image tells white from a light grey of the same box: a light-grey "
-        "dialog turns white. Off: every box keeps its centre, or the quantizer's own level where that is the end.",
+        "colours lie (not in the paper): a flat area whose every channel is in an end box as the end of the range "
+        "(white paper, black backgrounds), other areas there as the mean of the image's histogram. Nothing in the "
+        "image tells white from a light grey of the same box, so it is off by default (every box keeps its centre, "
+        "or the quantizer's own level where that is the end): turn it on when the flat areas were white or black.",
         label="guess ends (white, black)",
     )
     keep_means: bool = option(
