@@ -400,7 +400,7 @@ BREEZE = [[239, 240, 241], [49, 54, 59], [61, 174, 233]]  # KDE Breeze's window 
 
 
 @pytest.mark.parametrize("background", [(239, 240, 241), (255, 255, 255)])
-def test_the_end_guess_is_a_guess_the_user_can_take_back(background):
+def test_the_end_guess_is_a_guess_the_user_chooses(background):
     # a light-grey dialog and a white page quantize to the same codes under the 3-bit bin centre: nothing in the
     # image tells them apart, so by default the box keeps its level, the input itself (no gain on the page,
     # nothing lost on the grey), and end_guess=True guesses white (right for the page, 15 levels off for the grey)

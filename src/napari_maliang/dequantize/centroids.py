@@ -28,6 +28,10 @@ of the image does around it, and moving its target off the centre bends the ramp
 the design set's round-to-level cases lost 0.9 dB on average (synthetic ramps up to 2 dB), while with the end
 boxes alone every lattice family gained (benchmarks/dequantize.py, docs/benchmarks/dequantize.md).
 
+These targets are a guess about the image's density, used only with the ``end_guess`` option (off by default
+since 2026-12-07): a plateau in an end box (a fog's grey sky, a dark gradient's floor) is not a tail, and the
+parabola sends it to the end of the range (:meth:`~.core.Dequantizer.data_targets`).
+
 References
 ----------
 .. [1] S. P. Lloyd, "Least squares quantization in PCM", IEEE Trans. Inf. Theory 28(2), 129-137 (1982).

@@ -273,13 +273,13 @@ class Dequantizer:
     def data_targets(self, soft_h, soft_v) -> tuple[np.ndarray, np.ndarray]:
         """``(target_indices, targets)``: each pixel's data target ``phibar`` (eq. 1) is ``targets[target_indices]``.
 
-        The working-space palette; for a lattice, the box centres, except in the first and last box of a
-        channel, whose target is the box's mean under the slope of the image's histogram (:mod:`.centroids`),
-        and for the flat regions in end boxes, which target the end of the range (0 or the full scale) in those
-        channels where that end is the quantizer's level or the colour has every channel in an end box, and the
-        anti-aliasing blends between two flat regions, which target the interval between theirs (:mod:`.flat`).
-        Without ``end_guess`` (the default) the end boxes keep their centres and flat regions move only to an end
-        that is the quantizer's level; :attr:`end_guess_share` says how many pixels the guesses move (or would)."""
+        The working-space palette; for a lattice, the box centres (flat regions: the integer nearest it, towards
+        the quantizer's level), except that flat regions in end boxes target the end of the range (0 or the full
+        scale) in the channels where that end is the quantizer's level, and the anti-aliasing blends between two
+        flat regions target the interval between theirs (:mod:`.flat`). With ``end_guess`` (off by default) the
+        end boxes are guessed too: the first and last box of a channel target the box's mean under the image's
+        histogram (:mod:`.centroids`), and flat regions whose every channel is in an end box target the ends.
+        :attr:`end_guess_share` says how many pixels the guesses move (or would, with the option off)."""
         if self.lattice is None:
             return self.indices, self.palette_work
         bands = self._antialiasing_bands()
