@@ -514,10 +514,10 @@ def baselines(q):
     return _to_u8(g / 255), _to_u8(b / 255)
 
 
-def ours(q, backend="cpu", end_guess=False):
+def ours(q, backend="cpu", **options):
     from napari_maliang.dequantize import dequantize
 
-    return dequantize(q, backend=backend, end_guess=end_guess)  # the defaults; uint8 in, uint8 out
+    return dequantize(q, backend=backend, **options)  # the defaults unless told; uint8 in, uint8 out
 
 
 def paper(q):
@@ -602,7 +602,7 @@ def main(argv=None):
             ncol = len(np.unique(q.reshape(-1, 3), axis=0))
             t = time.perf_counter()
             try:
-                r = ours(q, args.backend, end_guess=args.end_guess)
+                r = ours(q, args.backend, **({"end_guess": True} if args.end_guess else {}))
             except ValueError as err:  # counted as no gain, and said
                 print(f"{iname:<12} {qname:<12} refused: {err}")
                 r = q
