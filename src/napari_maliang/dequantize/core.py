@@ -20,7 +20,7 @@ from .cells import (
     settle,
     voronoi_cells,
 )
-from .centroids import end_box_targets
+from .centroids import end_box_targets, toward_level
 from .flat import end_targets, flat_edges, flat_regions
 from .options import COLOR_SPACES, SOLVE_OPTIONS, DequantizeOptions
 from .regions import (
@@ -186,6 +186,7 @@ class Dequantizer:
             self._boxes = self.lattice.cell_bounds(palette)[:2]  # flat regions of end boxes: see data_targets
             self._top = np.array([quant.top for quant in self.lattice.channels], np.float64)
             self._targets = end_box_targets(self.indices, self.lattice, palette)  # the end guesses: see data_targets
+            self._leaned = toward_level(self.cells.anchors, self._targets, palette, self._top)  # the default
         else:
             self.cells = voronoi_cells(self._to_space(self.quantizer_space, palette))
             self.palette_work = self._to_space(self.color_space, palette)
@@ -274,8 +275,9 @@ class Dequantizer:
         """``(target_indices, targets)``: each pixel's data target ``phibar`` (eq. 1) is ``targets[target_indices]``.
 
         The working-space palette; for a lattice, the box centres (flat regions: the integer nearest it, towards
-        the quantizer's level), except that flat regions in end boxes target the end of the range (0 or the full
-        scale) in the channels where that end is the quantizer's level, and the anti-aliasing blends between two
+        the quantizer's level), except that in the channels where an end box's level is the end of the range (0
+        or the full scale) flat regions target that end and the others lean from the centre towards it as the
+        image's histogram says (:func:`~.centroids.toward_level`), and that the anti-aliasing blends between two
         flat regions target the interval between theirs (:mod:`.flat`). With ``end_guess`` (off by default) the
         end boxes are guessed too: the first and last box of a channel target the box's mean under the image's
         histogram (:mod:`.centroids`), and flat regions whose every channel is in an end box target the ends.
@@ -288,10 +290,10 @@ class Dequantizer:
             flat |= self._flat
         guessed = end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self._targets, self.palette,
                               bands)
-        centred = end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self.cells.anchors,
-                              self.palette, bands, guess=False)
-        self.end_guess_share = _moved_share(guessed, centred, self.scale / 255.0)
-        return guessed if self.options.end_guess else centred
+        leaned = end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self._leaned, self.palette,
+                             bands, guess=False)
+        self.end_guess_share = _moved_share(guessed, leaned, self.scale / 255.0)
+        return guessed if self.options.end_guess else leaned
 
     def _prepare(self):
         if self._base is None:

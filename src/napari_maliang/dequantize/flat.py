@@ -215,7 +215,7 @@ def end_targets(indices, labels, flat, lower, upper, top, anchors, levels, bands
     top : array (C,)
         Full scale per channel (255 or 65535).
     anchors : array (K, C)
-        The data target of every other region (the box centres, end boxes by the histogram: :mod:`.centroids`).
+        The data target of every other region (the box centres, end boxes leaning by the histogram: :mod:`.centroids`).
     levels : array (K, C)
         The quantizer's own level of every palette colour (the palette): the end of the range where the
         quantizer reconstructs its end box there.
