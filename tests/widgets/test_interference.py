@@ -43,7 +43,10 @@ def _hold(runner):
     return gate
 
 
-def _wait(qtbot, runner, timeout=30_000):
+def _wait(qtbot, runner, timeout=120_000):
+    """Until ``runner``'s job has ended: a guard against a hang, not a time limit. It was 30 s, and with the
+    numba caches cold (a fresh checkout, or source files changed since they were written) the PALM localization
+    jobs compile their kernels in the worker thread and ran past it on this 2-core machine (2 of 3 runs)."""
     qtbot.waitUntil(lambda: not runner.running, timeout=timeout)
 
 
