@@ -19,7 +19,7 @@ from napari_maliang.dequantize import (
     requantization_mask,
     smooth_synthetic,
 )
-from napari_maliang.dequantize.lattice import KINDS, ChannelQuantizer
+from napari_maliang.dequantize.lattice import KINDS, MIN_COMBINATIONS, ChannelQuantizer
 from napari_maliang.dequantize.regions import index_image
 
 
@@ -148,6 +148,28 @@ def test_fine_lattices_are_recognised_whatever_their_colour_count():
     assert info["quantizer_description"] == "bin centre, 6 bits (step 4)" and (bin_centre(r, 6) == q).all()
     with pytest.raises(ValueError, match=r"has \d+ distinct colours, more than max_colors=4096"):
         dequantize(q, quantizer="nearest")
+
+
+def test_a_coarse_pictures_rgb565_is_a_lattice_and_a_widened_palette_is_not(smooth):
+    """Held-out set 16's stone texture: its own values were coarse (every 8th level), so under RGB565 its green
+    uses every other 6-bit code (isolated codes) while red and blue have runs, and its colours combine the
+    channels' levels (many more colours than values per channel): a lattice (before, every channel had to have
+    runs, and 5 % of its pixels left their boxes as a palette's). K-means colours widened x257 to 16 bits sit on
+    256 rounding levels, with runs in no channel or one, and each colour brings its own values: a palette."""
+    coarse = (smooth.astype(np.int64) // 8 * 8).astype(np.uint8)
+    q = rgb565(coarse)
+    palette = np.unique(q.reshape(-1, 3), axis=0)
+    green = np.unique(palette[:, 1] >> 2)
+    assert not np.isin(green + 1, green).any()  # green: every other code, none beside another
+    r, info = dequantize(q, return_info=True)
+    assert info["quantizer_description"] == "bit replication, 5/6/5 bits"
+    assert (rgb565(r) == q).all()  # every pixel re-quantizes by the RGB565 rule
+    assert palette.shape[0] >= MIN_COMBINATIONS * max(np.unique(c).size for c in palette.T)
+    for n in (8, 16, 32):
+        widened = np.unique(kmeans_quantize(smooth, n).reshape(-1, 3), axis=0).astype(np.uint16) * 257
+        lattice = fit_lattice("round", widened, np.uint16)
+        assert lattice is not None and not lattice.made(widened)  # it sits on a lattice ...
+        assert recognise_lattice(widened, np.uint16) is None  # ... but is not taken for one
 
 
 def test_16_bit_coarse_lattice():

@@ -48,6 +48,13 @@ MIN_DROPPED_BITS = 2
 #: (8-bit k-means colours widened to 16 bits by x257 sit on 256 rounding levels) has isolated codes
 MIN_RUN_SHARE = 0.5
 
+#: ... or, in some channel, and a palette of at least this many times more colours than any channel has
+#: values. A nearest-colour palette's K colours bring about K values to each channel, while a per-channel
+#: quantizer's colours combine its channels' levels. A picture whose own values were coarse keeps only every
+#: other code of a finer channel (held-out set 16: a stone texture of 30 values per channel, 255 colours, its
+#: RGB565 green on every other 6-bit code), which the runs of every channel alone refused
+MIN_COMBINATIONS = 2
+
 
 def _full_scale(dtype, values) -> int:
     dtype = np.dtype(dtype)
@@ -178,14 +185,23 @@ class Lattice:
             lower[:, c], upper[:, c] = lo[codes[:, c]], hi[codes[:, c]]
         return lower, upper, codes
 
-    def run_share(self, palette) -> float:
-        """The smallest share, over the varying channels, of the palette's codes whose code + 1 or - 1 is used too."""
+    def run_shares(self, palette) -> list[float]:
+        """Per varying channel, the share of the palette's codes whose code + 1 or - 1 is used too."""
         shares = []
         for c in self.cell_bounds(palette)[2].T:
             used = np.unique(c)
             if used.size > 1:
-                shares.append(np.mean(np.isin(used + 1, used) | np.isin(used - 1, used)))
-        return min(shares, default=1.0)
+                shares.append(float(np.mean(np.isin(used + 1, used) | np.isin(used - 1, used))))
+        return shares
+
+    def made(self, palette) -> bool:
+        """Whether ``palette``, which this lattice holds, reads as made by it (:data:`MIN_RUN_SHARE`,
+        :data:`MIN_COMBINATIONS`) rather than a nearest-colour palette that happens to sit on it."""
+        shares = self.run_shares(palette) or [1.0]
+        if min(shares) >= MIN_RUN_SHARE:
+            return True
+        values = max(np.unique(channel).size for channel in np.asarray(palette).T)
+        return max(shares) >= MIN_RUN_SHARE and len(palette) >= MIN_COMBINATIONS * values
 
     def requantize(self, values) -> np.ndarray:
         """Apply the quantizer to ``values`` (..., C): every value replaced by its cell's level (int64)."""
@@ -228,8 +244,8 @@ def fit_lattice(kind: str, palette, dtype) -> Lattice | None:
 def recognise_lattice(palette, dtype, *, min_colors: int = 4) -> Lattice | None:
     """The lattice quantizer that made ``palette`` (the first kind of ``KINDS`` that fits), or None.
 
-    Palettes of fewer than ``min_colors`` colours, or whose codes in some channel are mostly isolated
-    (:data:`MIN_RUN_SHARE`), are never taken for a lattice (too few values to tell).
+    Palettes of fewer than ``min_colors`` colours, or that the lattice holds without having made them
+    (:meth:`Lattice.made`: codes mostly isolated), are never taken for a lattice (too few values to tell).
 
     References
     ----------
@@ -241,5 +257,5 @@ def recognise_lattice(palette, dtype, *, min_colors: int = 4) -> Lattice | None:
     for kind in KINDS:
         lattice = fit_lattice(kind, palette, dtype)
         if lattice is not None:
-            return lattice if lattice.run_share(palette) >= MIN_RUN_SHARE else None
+            return lattice if lattice.made(palette) else None
     return None
