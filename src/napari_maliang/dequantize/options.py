@@ -114,7 +114,8 @@ class DequantizeOptions(Options):
         "colours lie (not in the paper): a flat area whose every channel is in an end box as the end of the range "
         "(white paper, black backgrounds), other areas there as the mean of the image's histogram. Nothing in the "
         "image tells white from a light grey of the same box, so it is off by default (every box keeps its centre, "
-        "or the quantizer's own level where that is the end): turn it on when the flat areas were white or black.",
+        "except that where the quantizer's own level is the end, flat areas take it and other areas lean towards it "
+        "as the histogram says, never past the centre): turn it on when the flat areas were white or black.",
         label="guess ends (white, black)",
     )
     keep_means: bool = option(
