@@ -45,7 +45,7 @@ replication, rounding to the level. For palettes also Pillow's own ``quantize(pa
 for our result and for the quantized input itself (Pillow's mapping is approximate: see
 ``pillow_requantized``).
 
-    python benchmarks/dequantize.py [--set design|heldout|heldout2|heldout3|...|heldout16] [--quick] [--paper] [--no-speed | --speed-only] [--backend cpu|gpu|gpu-twin-on-cpu] [--end-guess]
+    python benchmarks/dequantize.py [--set design|heldout|heldout2|heldout3|...|heldout17] [--quick] [--paper] [--no-speed | --speed-only] [--backend cpu|gpu|gpu-twin-on-cpu] [--end-guess]
 
 ``--paper`` also runs the paper's method alone (Voronoi cells and smoothing in CIE-Lab, no lattice
 recognition, no automatic hard edges, no palette-mean step, plain rounding). ``--end-guess`` scores ours
@@ -477,7 +477,7 @@ def heldout2_images(quick: bool):
 
 
 def _manifest_pictures(number, quick):
-    """Held-out set ``number`` (3 to 16) as its manifest ``benchmarks/dequantize_heldout{number}.txt`` lists it.
+    """Held-out set ``number`` (3 to 17) as its manifest ``benchmarks/dequantize_heldout{number}.txt`` lists it.
 
     Each file of ``$MALIANG_HELDOUT_PHOTOS/dequantize{number}`` is checked against its sha256 in the manifest;
     alpha is composited over white, then pictures wider than 512 pixels are reduced to 512 pixels wide by area
@@ -501,7 +501,7 @@ def _manifest_pictures(number, quick):
 
 
 #: the held-out sets read from their manifests (benchmarks/dequantize_heldout{n}.txt)
-MANIFEST_SETS = tuple(range(3, 17))
+MANIFEST_SETS = tuple(range(3, 18))
 
 
 # ---------------------------------------------------------------------------------------------- methods
