@@ -22,7 +22,7 @@ from .cells import (
 )
 from .centroids import end_box_targets, toward_level
 from .flat import end_targets, flat_edges, flat_regions
-from .options import COLOR_SPACES, SOLVE_OPTIONS, DequantizeOptions
+from .options import COLOR_SPACES, SMALL_REGION_LATTICE, SMALL_REGION_PALETTE, SOLVE_OPTIONS, DequantizeOptions
 from .regions import (
     antialiasing_bands,
     antialiasing_edges,
@@ -375,6 +375,8 @@ class Dequantizer:
             raise TypeError(f"{', '.join(sorted(fixed))}: set when the Dequantizer is made, not per solve")
         opts = self.options.replace(**solve) if solve else self.options
         omega, continuity, max_refine, small_region, keep_means = (getattr(opts, n) for n in SOLVE_OPTIONS)
+        if small_region is None:
+            small_region = SMALL_REGION_LATTICE if self.lattice is not None else SMALL_REGION_PALETTE
         dtype = self.output_dtype(dtype)
         ann = _brushes.check_annotations(annotations, self.shape)
         digest = None if ann is None or not ann.any() else hashlib.blake2b(ann.tobytes(), digest_size=16).hexdigest()
