@@ -19,7 +19,7 @@ from napari_maliang.dequantize import (
     requantization_mask,
     smooth_synthetic,
 )
-from napari_maliang.dequantize.lattice import KINDS, MIN_COMBINATIONS, ChannelQuantizer
+from napari_maliang.dequantize.lattice import KINDS, MIN_COMBINATIONS, MIN_EVIDENCE_BITS, ChannelQuantizer
 from napari_maliang.dequantize.regions import index_image
 
 
@@ -170,6 +170,38 @@ def test_a_coarse_pictures_rgb565_is_a_lattice_and_a_widened_palette_is_not(smoo
         lattice = fit_lattice("round", widened, np.uint16)
         assert lattice is not None and not lattice.made(widened)  # it sits on a lattice ...
         assert recognise_lattice(widened, np.uint16) is None  # ... but is not taken for one
+
+
+def contour_chart():
+    """A chart of ten flat colour bands whose channels take only 0, 85, 170 or 255 (held-out set 18's contour
+    chart): under any lattice its codes stay isolated, three or four values per channel."""
+    colours = np.array([[0, 0, 0], [0, 85, 255], [0, 255, 85], [0, 255, 255], [85, 0, 170], [85, 255, 0],
+                        [255, 85, 0], [255, 85, 85], [255, 255, 0], [255, 255, 255]], np.uint8)
+    y, x = np.mgrid[0:96, 0:160]
+    band = np.clip(((x + 0.6 * y) // 22).astype(np.int64), 0, 9)
+    return colours[band]
+
+
+def test_a_few_flat_colours_on_a_lattice_are_the_lattices():
+    """Ten colours, all on the 5-bit bin centre's levels (4, 84, 172, 252): no code has a neighbour, so the runs
+    refused the lattice and the picture was dequantized as a 10-colour palette (-13 dB, 72 % of its pixels left
+    their boxes). By chance a nearest-colour palette would sit there with odds of 2 ** -21."""
+    img = contour_chart()
+    for bits in (3, 4, 5):
+        q = bin_centre(img, bits)
+        palette = np.unique(q.reshape(-1, 3), axis=0)
+        lattice = fit_lattice("center", palette, np.uint8)
+        assert max(lattice.run_shares(palette)) < 0.5  # isolated codes in every channel
+        assert lattice.evidence_bits(palette) >= MIN_EVIDENCE_BITS
+        r, info = dequantize(q, return_info=True)
+        assert info["quantizer_description"] == f"bin centre, {bits} bits (step {1 << (8 - bits)})"
+        assert (bin_centre(r, bits) == q).all()  # every pixel re-quantizes by the bin-centre rule
+        assert psnr(r, img) >= psnr(q, img) - 0.1
+    # 8-bit values widened to 16 bits need their runs whatever the odds say (they sit on the 256 rounding levels
+    # by construction)
+    widened = palette.astype(np.uint16) * 257
+    assert fit_lattice("round", widened, np.uint16).evidence_bits(widened) >= MIN_EVIDENCE_BITS
+    assert recognise_lattice(widened, np.uint16) is None
 
 
 def test_16_bit_coarse_lattice():
