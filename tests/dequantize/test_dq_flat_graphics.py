@@ -315,31 +315,6 @@ def test_screenshot_with_text_is_not_smoothed(n_colors, dark):
     assert (out[background] == q[2, 2]).all()  # the flat background keeps its colour exactly
 
 
-def framed_panels():
-    """White panels between one-pixel grey rules (a console, a list, an editor) on a navy window, and a grey
-    ramp along the bottom (so that the 3-bit bin centre is recognised)."""
-    img = np.empty((120, 180, 3), np.uint8)
-    img[:] = (30, 60, 120)
-    img[112:, :] = np.linspace(0, 255, 180).round().astype(np.uint8)[:, None]
-    img[10:110, 100:170] = 255
-    img[[43, 76], 100:170] = 215
-    return img
-
-
-def test_panels_framed_by_rules_one_code_away_are_not_smoothed():
-    # under the 3-bit bin centre the white panels (240) and their rules (208) are neighbouring boxes: the middle
-    # panel's border is mostly soft, with nothing crossing it. The navy makes the image a flat graphic by the
-    # first rule, which kept only its own regions for a lattice: the panels were smoothed into the rules (-0.8 dB)
-    img = framed_panels()
-    q = (img // 32) * 32 + 16
-    out, info = dequantize(q, return_info=True)
-    assert info["quantizer"] == "center" and info["flat_graphic"]
-    assert requantization_mask(out, q).all()
-    assert psnr(out, img) >= psnr(q, img) - 0.1
-    panels = (img == 255).all(axis=-1)
-    assert (out[panels] == 240).all()  # the box's level, the input itself: not pulled towards the rules
-
-
 def ruled_page(h=120, w=180, over=8):
     """A white page ruled with one-pixel anti-aliased grey lines, as lines of small text are: only thin regions
     on one background, nothing drawn on the grid."""

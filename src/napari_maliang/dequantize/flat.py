@@ -150,14 +150,10 @@ def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pi
     barely touch, text and lines on a background). In a flat graphic, a flat region's few soft edges
     (anti-aliased text or thin lines on it, a neighbour one code away) are not a gradient crossing a cell face:
     smoothing across them only pulls the flat colour towards the neighbour's. They are made hard, before any
-    brush (a red stroke makes them soft again). Whichever rule found the graphic, the regions flat with text
-    and lines set aside are flat in it: a screenshot's panel framed by one-pixel rules one code away has a mostly
-    soft border with nothing crossing it (smoothed into its rules, a script debugger's white console lost 0.8 dB
-    under the 3-bit bin centre; until 2026-12-07 a lattice's graphic found by the first rule kept only that
-    rule's regions). An edge to a flat region then counts as hard for its neighbour too, which may make the
-    neighbour flat (a page's grey surround whose cell touches the page's white, a drop shadow beside it): the
-    classification (for a palette with text and lines set aside) is repeated until no region changes (at most
-    :data:`MAX_FLAT_PASSES` passes). With ``pin_thin`` (palettes) every edge of a thin
+    brush (a red stroke makes them soft again). An edge to a flat region then counts as hard for its
+    neighbour too, which may make the neighbour flat (a page's grey surround whose cell touches the page's
+    white, a drop shadow beside it): the classification, with text and lines set aside, is repeated until no
+    region changes (at most :data:`MAX_FLAT_PASSES` passes). With ``pin_thin`` (palettes) every edge of a thin
     region is hard too: the pixels of text keep their palette colour, the mean of what their cell received,
     instead of being smoothed into each other. In other images (photographs: 0-32 % of the design
     photographs' pixels lie in flat regions, small thick islands of texture) nothing is changed: hardening
@@ -189,7 +185,8 @@ def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pi
                          and (grid_share(labels, thick=thick) >= GRID_SHARE or page_like(labels, thick)))
     if not graphic:
         return np.zeros((h, w - 1), bool), np.zeros((h - 1, w), bool), np.zeros_like(flat)
-    flat |= loose  # a panel framed by one-pixel lines is flat, though most of its border is soft
+    if pin_thin or not strict:
+        flat |= loose
     pin = ~thick if pin_thin else np.zeros_like(flat)
     left, right, up, down = labels[:, :-1], labels[:, 1:], labels[:-1, :], labels[1:, :]
     for _ in range(MAX_FLAT_PASSES):
