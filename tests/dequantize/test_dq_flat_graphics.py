@@ -315,6 +315,36 @@ def test_screenshot_with_text_is_not_smoothed(n_colors, dark):
     assert (out[background] == q[2, 2]).all()  # the flat background keeps its colour exactly
 
 
+def dialog_with_badges(n):
+    """The dialog of :func:`screenshot` above a strip of ``n`` oval red badges: their curved borders between thick
+    regions lower the dialog's grid share (five: 0.25)."""
+    from PIL import Image, ImageDraw
+
+    im = Image.new("RGB", (240, 220), (239, 239, 239))
+    im.paste(Image.fromarray(screenshot()), (0, 0))
+    d = ImageDraw.Draw(im)
+    for i in range(n):
+        x, y = 8 + 46 * (i % 5), 164 + 26 * (i // 5)
+        d.ellipse([x, y, x + 40, y + 22], fill=(200, 60, 40))
+    return np.asarray(im)
+
+
+def test_a_dialog_with_a_few_curved_shapes_is_still_a_screenshot():
+    # five badges bring the share of straight borders to 0.25: under GRID_SHARE 0.3 the dialog was not a flat
+    # graphic and its background was smoothed into its fields (-0.86 dB with 8 k-means colours)
+    from napari_maliang.dequantize.regions import label_regions
+
+    img = dialog_with_badges(5)
+    q = kmeans_quantize(img, 8)
+    labels, _ = label_regions(Dequantizer(q).indices)
+    assert 0.2 <= grid_share(labels) < 0.3
+    out, info = dequantize(q, return_info=True)
+    assert info["flat_graphic"]
+    assert psnr(out, img) >= psnr(q, img) - 0.1
+    background = (q == q[2, 2]).all(axis=-1)
+    assert (out[background] == q[2, 2]).all()
+
+
 def ruled_page(h=120, w=180, over=8):
     """A white page ruled with one-pixel anti-aliased grey lines, as lines of small text are: only thin regions
     on one background, nothing drawn on the grid."""

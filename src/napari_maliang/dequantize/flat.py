@@ -54,8 +54,12 @@ FLAT_GRAPHIC_SHARE = 0.5
 #: axis-aligned runs of :data:`GRID_RUN` pixels or more (:func:`grid_share`), as a screenshot's boxes do.
 #: Measured where the first rule fails and the share is reached: 0.48-0.96 for the design screenshots,
 #: 0.00-0.13 for 57 photographs (design, nine more scikit-image photographs, held-out 6), 0.00-0.11 for
-#: the design's JPEG'd graphics; held-out 6's screenshots mostly 0.3-0.97
-GRID_SHARE = 0.3
+#: the design's JPEG'd graphics; held-out 6's screenshots mostly 0.3-0.97. 0.3 until 2026-12-07: a few curved shapes
+#: (badges, round buttons, a chart's curves) bring a dialog below it (held-out 19's FLTK button editor: 0.26, its
+#: grey smoothed into its fields, -2.2 dB under k-means 8); photographs of held-out 15-16 that reach the share stay
+#: at 0.00-0.11. On the palette and lattice cases of the seen held-out sets 12-19 (2531): cases below -0.1 dB
+#: 209 -> 197, SSIM lower 242 -> 230, mean gain -0.006 dB
+GRID_SHARE = 0.2
 
 #: the shortest straight run of border counted by :func:`grid_share` (longer than a JPEG block's 8 pixels)
 GRID_RUN = 16
