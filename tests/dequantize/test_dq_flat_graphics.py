@@ -426,6 +426,39 @@ def test_thin_line_on_a_flat_background_does_not_pull_it():
     assert soft_h[white[:, :-1] & ~white[:, 1:]].all()
 
 
+def neon_sign(h=120, w=180):
+    """Three-pixel neon tubes (cyan, pink, yellow) on a dark wall, as held-out 16's neon game draws them."""
+    img = np.empty((h, w, 3), np.uint8)
+    img[:] = (26, 30, 31)
+    img[20:23, 10:170] = img[20:100, 10:13] = (31, 163, 195)
+    img[60:63, 40:150] = img[60:110, 147:150] = (255, 95, 171)
+    img[95:98, 60:120] = (253, 198, 0)
+    return img
+
+
+def test_lines_on_a_ground_are_not_smoothed_into_it():
+    # with three colours every pair of cells touches, so the tubes' edges were soft: the wall (one big region,
+    # little data weight) was smoothed into a glow up to 83 levels off and the mean step darkened the rest: -8.4 dB
+    from napari_maliang.dequantize.regions import label_regions, line_edges
+
+    img = neon_sign()
+    q = kmeans_quantize(img, 3)  # pink and yellow share a colour
+    dq = Dequantizer(q)
+    labels, _ = label_regions(dq.indices)
+    hard_h, hard_v = line_edges(dq.indices, dq.palette, labels)
+    tube = (q != q[0, 0]).any(axis=-1)
+    assert (hard_h == (tube[:, :-1] != tube[:, 1:])).all() and (hard_v == (tube[:-1] != tube[1:])).all()
+    out = dequantize(q)
+    assert requantization_mask(out, q).all()
+    assert psnr(out, img) >= psnr(q, img) - 0.1
+    assert (out[~tube] == q[0, 0]).all()  # the wall keeps its colour
+    # a speck one colour step from its surround (a photograph's texture) is not a line
+    speck = np.full((20, 20, 3), 120, np.uint8)
+    speck[8:10, 5:15] = 150
+    labels, _ = label_regions(Dequantizer(speck).indices)
+    assert not any(m.any() for m in line_edges(Dequantizer(speck).indices, Dequantizer(speck).palette, labels))
+
+
 BREEZE = [[239, 240, 241], [49, 54, 59], [61, 174, 233]]  # KDE Breeze's window grey, text and highlight
 
 

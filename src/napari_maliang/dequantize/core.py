@@ -31,6 +31,7 @@ from .regions import (
     index_image,
     kmeans_quantize,
     label_regions,
+    line_edges,
     value_scale,
 )
 from .solve import MultigridPCG, Stencil
@@ -259,16 +260,21 @@ class Dequantizer:
         return self._bands
 
     def auto_hard_edges(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """``(hard_h, hard_v)``: the anti-aliased steps between flat areas (:func:`~.regions.antialiasing_edges`)
-        and every edge of a flat region (:func:`~.flat.flat_edges`), hard before any brush; ``None`` when the
-        ``auto_hard`` option is off."""
+        """``(hard_h, hard_v)``: the anti-aliased steps between flat areas (:func:`~.regions.antialiasing_edges`),
+        every edge of a flat region (:func:`~.flat.flat_edges`) and, for a palette, the edges of lines drawn on a
+        ground (:func:`~.regions.line_edges`), hard before any brush; ``None`` when the ``auto_hard`` option is
+        off."""
         if not self.options.auto_hard:
             return None
         if self._antialiased is None:
             steps = antialiasing_edges(self.indices, self.palette, self._regions(), self._antialiasing_bands())
             soft = _brushes.classify_edges(self.indices, self.adjacency, None, steps)
             flat_h, flat_v, self._flat = flat_edges(self.labels, *soft, pin_thin=self.lattice is None)
-            self._antialiased = (steps[0] | flat_h, steps[1] | flat_v)
+            hard_h, hard_v = steps[0] | flat_h, steps[1] | flat_v
+            if self.lattice is None:  # a palette's few cells all touch: lines on a ground are not gradients
+                line_h, line_v = line_edges(self.indices, self.palette, self.labels, scale=self.scale)
+                hard_h, hard_v = hard_h | line_h, hard_v | line_v
+            self._antialiased = (hard_h, hard_v)
         return self._antialiased
 
     def data_targets(self, soft_h, soft_v) -> tuple[np.ndarray, np.ndarray]:
