@@ -13,9 +13,9 @@ import numpy as np
 
 from napari_maliang._shared.validate import check_finite
 
-__all__ = ["LINE_GROUND_SHARE", "LINE_JUMP", "LINE_WIDTH", "line_edges", "IndexedImage", "index_image", "check_color_count", "label_regions", "dither_score", "kmeans_quantize",
+__all__ = ["IndexedImage", "index_image", "check_color_count", "label_regions", "dither_score", "kmeans_quantize",
            "check_image", "value_scale", "thick_regions", "region_colours", "antialiasing_bands",
-           "antialiasing_edges"]
+           "antialiasing_edges", "LINE_GROUND_SHARE", "LINE_JUMP", "LINE_WIDTH", "line_edges"]
 
 DEFAULT_MAX_COLORS = 4096
 
