@@ -131,7 +131,7 @@ class DequantizeOptions(Options):
         True,
         "After refinement, shift each colour's pixels so that they average to the palette colour again (not in "
         "the paper: k-means and median-cut colours are their cells' means), then pull them into their cells; "
-        "for a lattice, shift every region that covers at least 5 % of the image and lies in an end box (the darkest "
+        "for a lattice, shift every region that covers at least 1 % of the image and lies in an end box (the darkest "
         "or brightest box of a channel) back to its target.",
     )
 
