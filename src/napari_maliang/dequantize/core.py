@@ -129,12 +129,17 @@ def _big_region_drift(x, labels, phibar, end_box, share: float) -> np.ndarray:
     background at 64.5 in the 6-level box [25.5, 76.5]: the solve's 57.3 beats the centre 51); at the ends of
     the range values pile up into plateaus (black surrounds, white pages).
     """
-    n = int(labels.max()) + 1
-    target = np.zeros((n, x.shape[-1]))
-    target[labels.ravel()] = phibar.reshape(-1, x.shape[-1])  # a region has one target (data_targets)
-    drift = _mean_drift(x, labels, target)
-    drift[np.bincount(labels.ravel(), minlength=n) < share * labels.size] = 0.0
-    drift[~end_box] = 0.0
+    lab = labels.ravel()
+    area = np.bincount(lab)
+    big = area >= share * lab.size
+    drift = np.zeros((area.size, x.shape[-1]))
+    inside = big[lab]  # only the pixels of huge regions are summed (a few regions, much of the picture)
+    if inside.any():
+        moved = (x - phibar).reshape(lab.size, -1)[inside]
+        for c in range(drift.shape[1]):
+            drift[:, c] = np.bincount(lab[inside], moved[:, c], minlength=area.size)
+        drift /= np.maximum(area, 1)[:, None]
+    drift[~(big[:, None] & end_box)] = 0.0
     return drift
 
 
