@@ -319,15 +319,26 @@ def line_edges(indices: np.ndarray, palette: np.ndarray, labels: np.ndarray, *, 
     apart = a != b
     a, b = a[apart], b[apart]
     border = np.bincount(a, minlength=n)
-    pairs, counts = np.unique(np.stack([a, colour[b]], axis=1), axis=0, return_counts=True)
-    order = np.argsort(counts, kind="stable")  # written in rising order: each region keeps its largest count
+    area = np.bincount(labels.ravel(), minlength=n)
+    thin = np.flatnonzero((border > 0) & (2 * area <= LINE_WIDTH * border))  # only these can be lines
+    k = len(palette)
+    compact = np.full(n, -1, np.int64)
+    compact[thin] = np.arange(thin.size)
+    keep = compact[a] >= 0
+    # per thin region, its border edges with each palette colour: a (thin regions x K) table, counted in chunks
+    # of regions so that it stays small whatever the palette's size
     most, ground = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    most[pairs[order, 0]], ground[pairs[order, 0]] = counts[order], pairs[order, 1]
+    key = compact[a[keep]] * k + colour[b[keep]]
+    step = max(1, (1 << 22) // k)
+    for lo in range(0, thin.size, step):
+        hi = min(lo + step, thin.size)
+        part = key[(key >= lo * k) & (key < hi * k)] - lo * k
+        table = np.bincount(part, minlength=(hi - lo) * k).reshape(hi - lo, k)
+        best = k - 1 - np.argmax(table[:, ::-1], axis=1)  # a tie goes to the later colour
+        most[thin[lo:hi]], ground[thin[lo:hi]] = table[np.arange(hi - lo), best], best
     pal = np.asarray(palette, np.float64).reshape(len(palette), -1)
     jump = np.linalg.norm(pal[colour] - pal[ground], axis=1) * (255.0 / scale)
-    area = np.bincount(labels.ravel(), minlength=n)
-    line = ((border > 0) & (most >= LINE_GROUND_SHARE * border) & (2 * area <= LINE_WIDTH * border)
-            & (jump >= LINE_JUMP))
+    line = (most >= LINE_GROUND_SHARE * border) & (most > 0) & (jump >= LINE_JUMP)
 
     def on_ground(p, q):
         return (p != q) & ((line[p] & (colour[q] == ground[p])) | (line[q] & (colour[p] == ground[q])))
