@@ -325,17 +325,17 @@ def line_edges(indices: np.ndarray, palette: np.ndarray, labels: np.ndarray, *, 
     compact = np.full(n, -1, np.int64)
     compact[thin] = np.arange(thin.size)
     keep = compact[a] >= 0
-    # per thin region, its border edges with each palette colour: a (thin regions x K) table, counted in chunks
-    # of regions so that it stays small whatever the palette's size
+    key = compact[a[keep]] * k + colour[b[keep]]  # (thin region, neighbour's colour) of each border edge
+    if thin.size * k <= 1 << 24:  # counted in a table; a palette of thousands of colours sorts instead
+        counts = np.bincount(key, minlength=thin.size * k)
+        pairs = np.flatnonzero(counts)
+        counts = counts[pairs]
+    else:
+        pairs, counts = np.unique(key, return_counts=True)
+    order = np.argsort(counts, kind="stable")  # written in rising order: each region keeps its largest count
     most, ground = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    key = compact[a[keep]] * k + colour[b[keep]]
-    step = max(1, (1 << 22) // k)
-    for lo in range(0, thin.size, step):
-        hi = min(lo + step, thin.size)
-        part = key[(key >= lo * k) & (key < hi * k)] - lo * k
-        table = np.bincount(part, minlength=(hi - lo) * k).reshape(hi - lo, k)
-        best = k - 1 - np.argmax(table[:, ::-1], axis=1)  # a tie goes to the later colour
-        most[thin[lo:hi]], ground[thin[lo:hi]] = table[np.arange(hi - lo), best], best
+    region = thin[pairs[order] // k]
+    most[region], ground[region] = counts[order], pairs[order] % k
     pal = np.asarray(palette, np.float64).reshape(len(palette), -1)
     jump = np.linalg.norm(pal[colour] - pal[ground], axis=1) * (255.0 / scale)
     line = (most >= LINE_GROUND_SHARE * border) & (most > 0) & (jump >= LINE_JUMP)
