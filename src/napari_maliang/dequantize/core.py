@@ -470,7 +470,7 @@ class Dequantizer:
             free = None if self._flat is None or not self._flat.any() else ~self._flat[self.labels]
             if self.lattice is not None:  # a box's centre is not its pixels' mean: only huge regions
                 if ann is None:
-                    colour = region_colours(self.labels, self.indices, int(self.labels.max()) + 1)
+                    colour = region_colours(self.labels, self.indices, self.n_regions + 1)
                     lower, upper = self._boxes
                     end_box = ((lower == 0) | (upper == self._top[None, :]))[colour]
                     self._drift[drift_key] = _big_region_drift(x, self.labels, phibar, end_box, LATTICE_MEAN_SHARE)
