@@ -305,10 +305,7 @@ class Dequantizer:
         if self._antialiased is None:
             steps = antialiasing_edges(self.indices, self.palette, self._regions(), self._antialiasing_bands())
             soft = _brushes.classify_edges(self.indices, self.adjacency, None, steps)
-            colours = None  # a bin centre is its box's level: plateaus of flat graphics keep it (flat_edges)
-            if self.quantizer == "center":
-                colours = self.palette[region_colours(self.labels, self.indices, self.n_regions + 1)]
-            flat_h, flat_v, self._flat = flat_edges(self.labels, *soft, pin_thin=self.lattice is None, colours=colours)
+            flat_h, flat_v, self._flat = flat_edges(self.labels, *soft, pin_thin=self.lattice is None)
             hard_h, hard_v = steps[0] | flat_h, steps[1] | flat_v
             if self.lattice is None:  # a palette's few cells all touch: lines on a ground are not gradients
                 line_h, line_v = line_edges(self.indices, self.palette, self.labels, scale=self.scale)
