@@ -5,7 +5,7 @@ import pytest
 
 from napari_maliang.dequantize import Dequantizer, dequantize, kmeans_quantize, requantization_mask
 from napari_maliang.dequantize.brushes import HARD, SOFT, classify_edges
-from napari_maliang.dequantize.flat import end_targets, flat_edges, flat_regions, grid_share, page_like, plateaus
+from napari_maliang.dequantize.flat import end_targets, flat_edges, flat_regions, grid_share, page_like
 from napari_maliang.dequantize.regions import antialiasing_edges
 from napari_maliang.dequantize.solve import MultigridPCG, Stencil, to_csr
 
@@ -343,54 +343,6 @@ def test_a_dialog_with_a_few_curved_shapes_is_still_a_screenshot():
     assert psnr(out, img) >= psnr(q, img) - 0.1
     background = (q == q[2, 2]).all(axis=-1)
     assert (out[background] == q[2, 2]).all()
-
-
-def keyboard():
-    """A light panel with three text fields above a dark on-screen keyboard: grey keys (55, one 3-bit box above
-    the ground's 10), each with a white letter, drawn on the pixel grid."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    im = Image.new("RGB", (320, 300), (10, 10, 10))
-    d = ImageDraw.Draw(im)
-    font = ImageFont.load_default()
-    d.rectangle([0, 0, 319, 179], fill=(250, 250, 250))
-    for i, line in enumerate(("Tap fields to enter text", "Password field", "Upper case field")):
-        d.rectangle([8, 8 + 40 * i, 311, 36 + 40 * i], fill=(236, 236, 236), outline=(200, 200, 200))
-        d.text((14, 16 + 40 * i), line, fill=(120, 120, 120), font=font)
-    for row in range(3):
-        for col in range(9):
-            x, y = 10 + 34 * col, 190 + 35 * row
-            d.rectangle([x, y, x + 28, y + 28], fill=(55, 55, 55))
-            d.text((x + 10, y + 8), "qwertyuio"[col], fill=(255, 255, 255), font=font)
-    return np.asarray(im)
-
-
-def test_plateaus_are_the_regions_no_channel_crosses():
-    from napari_maliang.dequantize.regions import label_regions, thick_regions
-
-    values = np.repeat(np.array([0, 1, 2]), 6)[None, :].repeat(12, axis=0)  # a ramp of three bands
-    values[4:8, 7:11] = 3  # a bright square on the middle band
-    labels, n = label_regions(values)
-    colours = np.zeros((n + 1, 1))
-    colours[labels.ravel(), 0] = values.ravel()
-    found = plateaus(labels, colours, thick_regions(labels))
-    assert not found[labels[0, 8]]  # the middle band lies between a darker and a brighter band
-    assert found[labels[0, 0]] and found[labels[0, 17]] and found[labels[5, 8]]  # the ramp's ends, the square
-    assert not found[0]
-
-
-def test_keys_of_a_screenshot_keep_the_bin_centre():
-    # each key touches only the darker ground and its letter: the paper's solve bent it towards the cell face
-    # 32 (the keys' mean 39.0 instead of their level 48, -3.0 dB against the input); a plateau of a flat graphic
-    # under the bin centre is flat
-    img = keyboard()
-    q = ((img // 32) * 32 + 16).astype(np.uint8)
-    out, info = dequantize(q, return_info=True)
-    assert info["flat_graphic"] and info["quantizer"] == "center"
-    assert requantization_mask(out, q).all()
-    keys = (q == 48).all(axis=-1)
-    assert keys.sum() > 20000 and (out[keys] == 48).all(axis=-1).mean() > 0.999
-    assert psnr(out, img) >= psnr(q, img) - 0.1
 
 
 def ruled_page(h=120, w=180, over=8):

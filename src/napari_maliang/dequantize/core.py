@@ -21,7 +21,7 @@ from .cells import (
     voronoi_cells,
 )
 from .centroids import end_box_targets, toward_level
-from .flat import PLATEAU_CODES, end_targets, flat_edges, flat_regions
+from .flat import end_targets, flat_edges, flat_regions
 from .options import COLOR_SPACES, SMALL_REGION_LATTICE, SMALL_REGION_PALETTE, SOLVE_OPTIONS, DequantizeOptions
 from .regions import (
     antialiasing_bands,
@@ -305,10 +305,7 @@ class Dequantizer:
         if self._antialiased is None:
             steps = antialiasing_edges(self.indices, self.palette, self._regions(), self._antialiasing_bands())
             soft = _brushes.classify_edges(self.indices, self.adjacency, None, steps)
-            colours = None  # a bin centre is its box's level: plateaus of flat graphics keep it (flat_edges)
-            if self.quantizer == "center" and max(ch.n_codes for ch in self.lattice.channels) <= PLATEAU_CODES:
-                colours = self.palette[region_colours(self.labels, self.indices, self.n_regions + 1)]
-            flat_h, flat_v, self._flat = flat_edges(self.labels, *soft, pin_thin=self.lattice is None, colours=colours)
+            flat_h, flat_v, self._flat = flat_edges(self.labels, *soft, pin_thin=self.lattice is None)
             hard_h, hard_v = steps[0] | flat_h, steps[1] | flat_v
             if self.lattice is None:  # a palette's few cells all touch: lines on a ground are not gradients
                 line_h, line_v = line_edges(self.indices, self.palette, self.labels, scale=self.scale)

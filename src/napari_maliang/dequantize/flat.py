@@ -43,8 +43,8 @@ import numpy as np
 
 from .regions import region_colours, thick_regions
 
-__all__ = ["FLAT_GRAPHIC_SHARE", "GRID_RUN", "GRID_SHARE", "MAX_FLAT_PASSES", "PAGE_BORDER", "PLATEAU_CODES", "flat_regions",
-           "grid_share", "page_like", "plateaus", "flat_edges", "end_targets"]
+__all__ = ["FLAT_GRAPHIC_SHARE", "GRID_RUN", "GRID_SHARE", "MAX_FLAT_PASSES", "PAGE_BORDER", "flat_regions", "grid_share",
+           "page_like", "flat_edges", "end_targets"]
 
 #: an image is a flat graphic when at least this share of its pixels lies in flat regions (:func:`flat_edges`)
 FLAT_GRAPHIC_SHARE = 0.5
@@ -69,11 +69,6 @@ GRID_RUN = 16
 #: is reached (dequantization held-out sets 9-12, 1320 cases, seen): 0.003-1.42 sides for 20 cases of screenshots
 #: and graphics, at least 1.49 for every render and 3.99 for every photograph
 PAGE_BORDER = 1.0
-
-#: the plateaus of a flat graphic are flat under a bin centre of at most this many codes per channel (4 bits or
-#: coarser, :func:`flat_edges`). Under the 5-bit bin centre the rule fixed 1 of the 12 losing cases of the seen
-#: held-out sets 12-23 for -0.027 dB of mean gain, and it made held-out 25's three new SSIM losses (all under 0.0001)
-PLATEAU_CODES = 16
 
 #: at most this many passes of :func:`flat_edges` (each makes the edges of the regions found flat hard, which
 #: can make their neighbours flat)
@@ -148,37 +143,8 @@ def page_like(labels: np.ndarray, thick: np.ndarray | None = None) -> bool:
     return sum(int(b.sum()) for b in _thick_borders(labels, thick)) < PAGE_BORDER * np.sqrt(labels.size)
 
 
-def plateaus(labels: np.ndarray, colours: np.ndarray, thick: np.ndarray) -> np.ndarray:
-    """bool ``(n + 1,)`` by region label: thick regions that no channel crosses, whose thick neighbours all lie
-    on one side of them in every channel (all darker, or all brighter: a local extremum of the quantized image).
-
-    A band of a gradient lies between a darker and a brighter band in the channel the gradient runs through; a
-    panel, a key or a button of a screenshot sits on its ground, with the ground on one side of it.
-
-    Parameters
-    ----------
-    labels : int array (H, W)
-        Region labels ``1..n``.
-    colours : array (n + 1, C)
-        Each region's colour.
-    thick : bool array (n + 1,)
-        :func:`~.regions.thick_regions`.
-    """
-    below = np.zeros(colours.shape, bool)
-    above = np.zeros(colours.shape, bool)
-    for a, b in ((labels[:, :-1], labels[:, 1:]), (labels[:-1, :], labels[1:, :])):
-        border = (a != b) & thick[a] & thick[b]
-        a, b = a[border], b[border]
-        for one, other in ((a, b), (b, a)):
-            step = colours[other] - colours[one]
-            for c in range(colours.shape[1]):
-                below[one[step[:, c] < 0], c] = True
-                above[one[step[:, c] > 0], c] = True
-    return thick & ~(below & above).any(axis=1)
-
-
-def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pin_thin: bool = False,
-               colours: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pin_thin: bool = False
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(hard_h, hard_v, flat)``: in a flat graphic, every edge of a flat region, and the flat regions.
 
     An image is a flat graphic when at least :data:`FLAT_GRAPHIC_SHARE` of its pixels lie in flat regions
@@ -197,19 +163,6 @@ def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pi
     photographs' pixels lie in flat regions, small thick islands of texture) nothing is changed: hardening
     their few soft edges lost up to 0.13 dB.
 
-    With ``colours`` (a bin-centre lattice of at most :data:`PLATEAU_CODES` codes per channel, 2026-12-07) the
-    :func:`plateaus` of a flat graphic are flat too: its background, panels, keys and buttons, one box above or
-    below their neighbours, whose soft borders the paper's solve bent towards the cell faces. In a KDE window
-    under the 3-bit bin centre the grey background (27 % of the picture, input 240) was smoothed into a spread of
-    5.5 levels that the truth does not have, and a panel beside it (true 208.2) came out at 215.3 (-0.93 dB; now
-    0.00, the panel flat by spreading). The bin centre is each box's level, so a plateau solved to its centre
-    keeps the input's colour. On the 3- and 4-bit bin-centre cases of the seen held-out sets 12-23 (679): cases
-    below -0.1 dB 45 -> 11, SSIM lower 78 -> 42, mean gain -0.02 dB (gradient bands that end in a plateau lose
-    their smoothing there); on held-out 25 (seen): 15 -> 14 and 37 -> 36 of 286. Not adopted: round-to-level
-    (6 levels: -0.15 dB in a trial on the saved error maps); counting plateaus towards the flat share (found
-    smooth renders too: a 3-D wave plot +2.2 -> 0.0 dB); asking plateaus for straight sides (kept more of the
-    renders' smoothing but fixed 6 of the 29 losing 3-bit cases instead of 23).
-
     Parameters
     ----------
     labels : int array (H, W)
@@ -218,8 +171,6 @@ def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pi
         Soft edges before this step.
     pin_thin : bool
         Make every edge of a thin region hard in a flat graphic.
-    colours : array (n + 1, C), optional
-        Each region's colour: given, the plateaus of a flat graphic are flat (bin-centre lattices).
 
     Returns
     -------
@@ -240,8 +191,6 @@ def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pi
         return np.zeros((h, w - 1), bool), np.zeros((h - 1, w), bool), np.zeros_like(flat)
     if pin_thin or not strict:
         flat |= loose
-    if colours is not None:
-        flat |= plateaus(labels, colours, thick)
     pin = ~thick if pin_thin else np.zeros_like(flat)
     left, right, up, down = labels[:, :-1], labels[:, 1:], labels[:-1, :], labels[1:, :]
     for _ in range(MAX_FLAT_PASSES):
