@@ -338,7 +338,12 @@ class DequantizeWidget(QWidget):
             if self._dq_key == key:
                 self._dq = dq_done
             graphic = " · flat graphic (flat areas and text kept)" if dq_done.flat_graphic else ""
-            self.recognised.value = f"{dq_done.describe()} · {dq_done.n_colors} colours{graphic}{_guessed(dq_done)}"
+            kept = ""
+            if dq_done.kept_as_is and (ann is None or not ann.any()):
+                kept = (f" · left unchanged: the self-check lost {-dq_done.self_check_gain:.2f} dB (paint, or untick "
+                        "'self-check first')")
+            self.recognised.value = (f"{dq_done.describe()} · {dq_done.n_colors} colours{graphic}{_guessed(dq_done)}"
+                                     f"{kept}")
             self._publish(layer, result, edges, dq_done)
             if fresh:
                 for message in said:

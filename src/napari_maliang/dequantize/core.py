@@ -35,6 +35,7 @@ from .regions import (
     region_colours,
     value_scale,
 )
+from .selfcheck import SELF_CHECK_MIN_GAIN, applies, self_check_gain
 from .solve import MultigridPCG, Stencil
 from .solve import solve as solve_stencil
 from .system import build_matrix, build_rhs
@@ -245,6 +246,7 @@ class Dequantizer:
         self._w_refined = None  # (omega, continuity, small_region, refined weights) of the last solve
         self._results = {}  # (options, annotations digest, dtype) -> output (undo is instant)
         self._drift = {}  # (omega, continuity, max_refine, small_region) -> mean drift of the brush-free result
+        self._self_check = None  # self_check_gain, once computed
 
     def _on_dither(self, dither: str) -> None:
         message = (
@@ -367,10 +369,30 @@ class Dequantizer:
         return self._flat is not None and bool(self._flat.any())
 
     @property
+    def self_check_gain(self) -> float | None:
+        """PSNR gain (dB) of dequantizing the image's coarser re-quantization against the image
+        (:mod:`.selfcheck`), computed once; None where the check does not apply (option off, not a bin-centre
+        lattice, a descreened dithered image, ``end_guess`` on: the guess that flat areas are white or black is the
+        user's, and the check's truth, the image's own bin centres, never lies at an end)."""
+        if not self.options.self_check or self.options.end_guess or not applies(self.lattice) or self.descreened is not None:
+            return None
+        if self._self_check is None:
+            image = self.palette[self.indices].astype(self.input_dtype)
+            self._self_check = self_check_gain(image, self.lattice, self.options)
+        return self._self_check
+
+    @property
+    def kept_as_is(self) -> bool:
+        """True when the self-check says to return the image unchanged (brush-free solves only)."""
+        gain = self.self_check_gain
+        return gain is not None and gain < SELF_CHECK_MIN_GAIN
+
+    @property
     def info(self) -> dict:
         """What was recognised and used: quantizer, its description, spaces, colour count, dither score,
-        whether the image reads as a flat graphic, and the share of pixels whose data target the end guesses
-        of the last solve move by at least one 8-bit level, or would with ``end_guess`` off (0 for palettes)."""
+        whether the image reads as a flat graphic, the share of pixels whose data target the end guesses
+        of the last solve move by at least one 8-bit level, or would with ``end_guess`` off (0 for palettes),
+        and the self-check's gain and verdict (:attr:`self_check_gain`, :attr:`kept_as_is`)."""
         return {
             "quantizer": self.quantizer,
             "quantizer_description": self.describe(),
@@ -380,6 +402,8 @@ class Dequantizer:
             "dither_score": round(self.dither_score, 4),
             "flat_graphic": self.flat_graphic,
             "end_guess_share": round(self.end_guess_share, 4),
+            "self_check_gain": None if self.self_check_gain is None else round(self.self_check_gain, 3),
+            "kept_as_is": self.kept_as_is,
         }
 
     def output_dtype(self, dtype=None) -> np.dtype:
@@ -393,7 +417,7 @@ class Dequantizer:
             raise ValueError(f"dtype must be None (the input's, {self.input_dtype}) or a float dtype, got {dtype}")
         return dtype
 
-    def steps(self, annotations=None, *, dtype=None, rtol: float = GPU_RTOL, **solve):
+    def steps(self, annotations=None, *, dtype=None, rtol: float = GPU_RTOL, check: bool = True, **solve):
         """Generator: yields :class:`Progress`, returns the dequantized image (input scale, see ``dtype``).
 
         ``solve`` changes any of the solve fields of the options (:data:`SOLVE_OPTIONS`: ``omega``,
@@ -409,6 +433,8 @@ class Dequantizer:
         ``dtype`` (:meth:`output_dtype`): None gives the input's dtype, every pixel rounded to an
         integer colour inside its cell; a float dtype gives float32. ``rtol`` is the relative residual at
         which the GPU's conjugate gradients stop; the CPU solver stops on its error (:data:`ERROR_TOL`).
+        Without annotations and with ``check``, an image the self-check keeps (:attr:`kept_as_is`) is returned
+        unchanged, with a warning.
         """
         import hashlib
 
@@ -424,9 +450,17 @@ class Dequantizer:
         digest = None if ann is None or not ann.any() else hashlib.blake2b(ann.tobytes(), digest_size=16).hexdigest()
         keep_means = bool(keep_means)  # palettes: every colour's mean; lattices: their huge regions' means
         key = (float(omega), float(continuity), int(max_refine), float(small_region), keep_means, digest, dtype.str)
+        total = int(max_refine) + 3
+        if check and digest is None and self.n_colors > 1 and self.self_check_gain is not None:
+            yield Progress(0, total, "self-check: dequantizing a coarser re-quantization of the image")
+            if self.kept_as_is:
+                warnings.warn(
+                    f"left unchanged: dequantizing this image's own re-quantization with twice the step changed "
+                    f"its PSNR by {self.self_check_gain:+.2f} dB (flat colours, as in screenshots and posterized "
+                    "art?); paint, or turn self_check off, to dequantize it anyway", UserWarning, stacklevel=2)
+                return self._with_alpha(self.palette[self.indices].astype(dtype), dtype)
         if key in self._results:
             return self._results[key].copy()
-        total = int(max_refine) + 3
         if self.descreened is not None:
             out = self.descreened if dtype.kind == "f" else np.clip(np.rint(self.descreened), 0, self.scale)
             return self._with_alpha(out.astype(dtype), dtype)
@@ -435,7 +469,7 @@ class Dequantizer:
         drift_key = key[:4]
         if keep_means and ann is not None and drift_key not in self._drift:
             yield from self.steps(None, omega=omega, continuity=continuity, max_refine=max_refine, rtol=rtol,
-                                  small_region=small_region, keep_means=True, dtype=np.float32)
+                                  small_region=small_region, keep_means=True, dtype=np.float32, check=False)
         yield Progress(0, total, "regions and Poisson distance (eq. 2)")
         self._prepare()
         soft_h, soft_v = _brushes.classify_edges(self.indices, self.adjacency, ann, self.auto_hard_edges())

@@ -127,6 +127,14 @@ class DequantizeOptions(Options):
         "as the histogram says, never past the centre): turn it on when the flat areas were white or black.",
         label="guess ends (white, black)",
     )
+    self_check: bool = option(
+        True,
+        "Bin-centre lattices: first dequantize the image's own re-quantization with twice the step (a central crop) "
+        "and score it against the image (not in the paper); when that gains nothing, return the image unchanged, "
+        "with a warning: screenshots, flat graphics and posterized art, whose boxes hold flat colours, lose when "
+        "smoothed. Brush strokes always solve.",
+        label="self-check first",
+    )
     keep_means: bool = option(
         True,
         "After refinement, shift each colour's pixels so that they average to the palette colour again (not in "
