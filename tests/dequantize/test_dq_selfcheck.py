@@ -18,26 +18,6 @@ def bin_centre(img, step=32):
     return ((img // step) * step + step // 2).astype(np.uint8)
 
 
-def keyboard():
-    """A light panel with three text fields above a dark on-screen keyboard: grey keys (55, one 3-bit box above
-    the ground's 10), each with a white letter, drawn on the pixel grid."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    im = Image.new("RGB", (320, 300), (10, 10, 10))
-    d = ImageDraw.Draw(im)
-    font = ImageFont.load_default()
-    d.rectangle([0, 0, 319, 179], fill=(250, 250, 250))
-    for i, line in enumerate(("Tap fields to enter text", "Password field", "Upper case field")):
-        d.rectangle([8, 8 + 40 * i, 311, 36 + 40 * i], fill=(236, 236, 236), outline=(200, 200, 200))
-        d.text((14, 16 + 40 * i), line, fill=(120, 120, 120), font=font)
-    for row in range(3):
-        for col in range(9):
-            x, y = 10 + 34 * col, 190 + 35 * row
-            d.rectangle([x, y, x + 28, y + 28], fill=(55, 55, 55))
-            d.text((x + 10, y + 8), "qwertyuio"[col], fill=(255, 255, 255), font=font)
-    return np.asarray(im)
-
-
 def smooth_picture(h=180, w=240):
     y, x = np.mgrid[0:h, 0:w] / 60.0
     return np.stack([128 + 100 * np.sin(x + 0.3 * y), 128 + 90 * np.cos(0.7 * y - 0.2 * x),
@@ -50,8 +30,8 @@ def test_coarser_is_the_bin_centre_of_twice_the_step():
     assert np.array_equal(coarser(values, lattice), [[[32, 32, 96]], [[96, 160, 224]]])
 
 
-def test_a_screenshot_the_check_rejects_is_returned_unchanged():
-    img = keyboard()
+def test_a_screenshot_the_check_rejects_is_returned_unchanged(keyboard):
+    img = keyboard
     q = bin_centre(img)
     assert psnr(dequantize(q, self_check=False), img) < psnr(q, img) - 1.0  # smoothing it loses (keys bent: -3 dB)
     with pytest.warns(UserWarning, match="left unchanged"):
@@ -71,8 +51,8 @@ def test_a_smooth_picture_passes_the_check_and_is_dequantized():
     assert psnr(out, img) > psnr(q, img) + 1.0
 
 
-def test_brush_strokes_always_solve():
-    q = bin_centre(keyboard())
+def test_brush_strokes_always_solve(keyboard):
+    q = bin_centre(keyboard)
     ann = np.zeros(q.shape[:2], np.uint8)
     ann[190:220, 10:40] = 4  # a red stroke over a key: smooth here
     with warnings.catch_warnings():
@@ -82,8 +62,8 @@ def test_brush_strokes_always_solve():
     assert requantization_mask(out, q).all()
 
 
-def test_the_check_only_runs_on_bin_centre_lattices():
-    img = keyboard()
+def test_the_check_only_runs_on_bin_centre_lattices(keyboard):
+    img = keyboard
     floor = ((img // 32) * 32).astype(np.uint8)
     assert Dequantizer(floor).self_check_gain is None  # floor truncation: not measured, not checked
     assert Dequantizer(bin_centre(img), self_check=False).self_check_gain is None

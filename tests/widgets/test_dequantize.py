@@ -187,3 +187,17 @@ def test_end_guess_is_offered_and_taken_when_ticked(make_napari_viewer, qtbot):
     assert "ends guessed (white, black)" in widget.recognised.value
     assert tuple(np.asarray(viewer.layers["quantized dequantized"].data)[2, 2]) == (255, 255, 255)
     assert np.array_equal(np.asarray(layer.data), q)  # the input layer is never touched
+
+
+def test_a_screenshot_left_unchanged_is_said_and_can_be_forced(make_napari_viewer, qtbot, keyboard):
+    centre = (keyboard // 32) * 32 + 16  # its keys, under the 3-bit bin centre, lose 3 dB when smoothed
+    viewer, layer, widget = _dock(make_napari_viewer, centre)
+    widget.runner.run()
+    _wait(qtbot, widget)
+    assert "left unchanged: the self-check lost" in widget.recognised.value, widget.recognised.value
+    assert np.array_equal(np.asarray(viewer.layers["quantized dequantized"].data), centre)
+    widget.self_check.value = False  # the user dequantizes it anyway
+    _wait(qtbot, widget)
+    assert "left unchanged" not in widget.recognised.value
+    out = np.asarray(viewer.layers["quantized dequantized"].data)
+    assert not np.array_equal(out, centre) and ((out // 32) * 32 + 16 == centre).all()

@@ -121,11 +121,12 @@ class DequantizeWidget(QWidget):
             FloatSlider(label="w_c (continuity)", value=continuity.default, min=0.0, max=5.0, step=0.05),
             f"Slider from 0 to 5. {continuity.help}")
         self.controls = OptionControls(
-            DequantizeOptions, ["quantizer", "quantizer_space", "color_space", "dither", "quantize", "end_guess"],
+            DequantizeOptions,
+            ["quantizer", "quantizer_space", "color_space", "dither", "quantize", "end_guess", "self_check"],
             quantizer={"choices": QUANTIZER_CHOICES}, dither={"choices": DITHER_CHOICES}, quantize={"max": 256},
         )
         (self.quantizer, self.quantizer_space, self.color_space, self.dither, self.quantize_spin,
-         self.end_guess) = self.controls
+         self.end_guess, self.self_check) = self.controls
         self.recognised = Label(label="recognised", value="(run to see)")
         self.auto_update = CheckBox(label="update after each stroke", value=True,
                                     tooltip="Ticked: recompute the result shortly after each brush stroke, undo or "
@@ -136,7 +137,7 @@ class DequantizeWidget(QWidget):
                 self.layer_combo, self.add_brushes_button, self.brush_combo, self.show_edges, self.legend,
                 self.omega_slider, self.omega_label, self.continuity_slider, self.quantizer, self.recognised,
                 self.quantizer_space, self.color_space, self.dither, self.quantize_spin, self.end_guess,
-                self.auto_update,
+                self.self_check, self.auto_update,
             ],
             labels=True,
         )
@@ -168,7 +169,7 @@ class DequantizeWidget(QWidget):
         self.brush_combo.changed.connect(self._on_brush)
         self.show_edges.changed.connect(self._on_show_edges)
         for w in (self.omega_slider, self.continuity_slider, self.color_space, self.quantize_spin, self.quantizer,
-                  self.quantizer_space, self.dither, self.end_guess):
+                  self.quantizer_space, self.dither, self.end_guess, self.self_check):
             w.changed.connect(self.schedule_update)
         follow_layer_list(napari_viewer, self.reset_choices)
         napari_viewer.layers.events.removed.connect(self._on_layer_removed)
