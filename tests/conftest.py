@@ -74,8 +74,8 @@ def make_napari_viewer(make_napari_viewer):
 
 @pytest.fixture
 def keyboard():
-    """(300, 320, 3) uint8: a light panel with three text fields above a dark on-screen keyboard: grey keys (55, one 3-bit box above
-    the ground's 10), each with a white letter, drawn on the pixel grid."""
+    """(300, 320, 3) uint8: a light panel with three text fields above a dark on-screen keyboard: grey keys (55,
+    one 3-bit box above the ground's 10), each with a white letter, drawn on the pixel grid."""
     import numpy as np
     from PIL import Image, ImageDraw, ImageFont
 

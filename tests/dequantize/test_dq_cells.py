@@ -174,7 +174,7 @@ def _disc_on_a_surround(surround):
 
 def test_a_huge_dark_surround_keeps_its_mean_in_its_end_box():
     img, q, surround = _disc_on_a_surround(2.0)  # a black surround (true 2) in the end box [0, 31], input 16
-    # the self-check would keep this picture as it is (its coarser re-quantization gains nothing): off, to test the step
+    # without the mean step the self-check would keep this picture as it is: off, to compare the two solves
     kept, drifted = (dequantize(q, keep_means=k, self_check=False).astype(np.float64) for k in (True, False))
     for out in (kept, drifted):
         assert ((out.astype(np.uint8) // 32) * 32 + 16 == q).all()

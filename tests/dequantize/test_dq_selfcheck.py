@@ -67,3 +67,19 @@ def test_the_check_only_runs_on_bin_centre_lattices(keyboard):
     floor = ((img // 32) * 32).astype(np.uint8)
     assert Dequantizer(floor).self_check_gain is None  # floor truncation: not measured, not checked
     assert Dequantizer(bin_centre(img), self_check=False).self_check_gain is None
+
+
+@pytest.mark.parametrize("layout", ["grey", "rgba", "uint16"])
+def test_the_check_takes_every_layout(layout):
+    img = smooth_picture()
+    if layout == "grey":
+        q = bin_centre(img[..., 0])
+    elif layout == "rgba":
+        q = np.dstack([bin_centre(img), np.full(img.shape[:2], 255, np.uint8)])
+    else:
+        q = (img.astype(np.uint16) * 257 // 4096 * 4096 + 2048).astype(np.uint16)  # 4 bits of 16
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # RGBA: alpha is ignored, with a warning
+        out, info = dequantize(q, return_info=True)
+    assert info["quantizer"] == "center" and info["self_check_gain"] > 0.5 and not info["kept_as_is"]
+    assert out.shape == q.shape and out.dtype == q.dtype and not np.array_equal(out, q)

@@ -42,7 +42,10 @@ def coarser(image: np.ndarray, lattice) -> np.ndarray:
 
 def self_check_gain(image: np.ndarray, lattice, options) -> float:
     """PSNR gain (dB) of dequantizing the :func:`coarser` re-quantization of the central crop of ``image`` (its
-    input values, (H, W, C)), scored against the crop itself, with ``options`` (the check itself off)."""
+    input values, (H, W, C)), scored against the crop itself, with ``options`` (those the
+    :class:`~.core.Dequantizer` was made with; the check itself off)."""
+    from napari_maliang._progress import run_to_end
+
     from .core import dequantize_steps
 
     h, w = image.shape[:2]
@@ -51,9 +54,8 @@ def self_check_gain(image: np.ndarray, lattice, options) -> float:
     rough = coarser(crop, lattice)
     if np.array_equal(rough, crop):
         return 0.0
-    from napari_maliang._progress import run_to_end
-
     opts = options.replace(self_check=False, quantizer="center", dither="continue")
-    restored = np.asarray(run_to_end(dequantize_steps(rough, options=opts, dtype=np.float32)), np.float64)
+    restored = run_to_end(dequantize_steps(rough, options=opts, dtype=np.float32))
+    restored = np.asarray(restored, np.float64).reshape(crop.shape)  # a grey (H, W, 1) crop comes back (H, W)
     truth = crop.astype(np.float64)
     return float(10 * np.log10(np.mean((rough - truth) ** 2) / max(np.mean((restored - truth) ** 2), 1e-12)))
