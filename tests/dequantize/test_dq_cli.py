@@ -125,3 +125,14 @@ def test_cli_says_what_may_be_white_and_guesses_it_when_asked(tmp_path, capsys):
     assert main(["dequantize", str(tmp_path / "q.png"), "-o", str(tmp_path / "guessed.png"), "--end-guess"]) == 0
     assert "ends guessed (white, black)" in capsys.readouterr().err
     assert tuple(np.asarray(Image.open(tmp_path / "guessed.png"))[2, 2]) == (255, 255, 255)
+
+
+def test_cli_leaves_a_screenshot_the_self_check_rejects_and_dequantizes_it_when_told(tmp_path, keyboard):
+    q = (keyboard // 32) * 32 + 16  # 3-bit bin centre
+    Image.fromarray(q).save(tmp_path / "q.png")
+    with pytest.warns(UserWarning, match="left unchanged"):
+        assert main(["dequantize", str(tmp_path / "q.png"), "-o", str(tmp_path / "kept.png")]) == 0
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "kept.png")), q)
+    assert main(["dequantize", str(tmp_path / "q.png"), "-o", str(tmp_path / "forced.png"), "--no-self-check"]) == 0
+    forced = np.asarray(Image.open(tmp_path / "forced.png"))
+    assert not np.array_equal(forced, q) and ((forced // 32) * 32 + 16 == q).all()
