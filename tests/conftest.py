@@ -1,7 +1,7 @@
 """Test-session setup: the GUI tests need a display (a real one, or the Xvfb that pytest-xvfb starts). Without
 either, Qt aborts the whole run ("could not connect to display"); instead every GUI test is skipped with one
 reason that names what to install, and the other tests run. Also a picture shared by the dequantization and
-widget tests (``keyboard``)."""
+widget tests (``keyboard``, and ``keyboard_drawn`` to draw it in other greys)."""
 
 from __future__ import annotations
 
@@ -72,23 +72,34 @@ def make_napari_viewer(make_napari_viewer):
     return make
 
 
-@pytest.fixture
-def keyboard():
-    """(300, 320, 3) uint8: a light panel with three text fields above a dark on-screen keyboard: grey keys (55,
-    one 3-bit box above the ground's 10), each with a white letter, drawn on the pixel grid."""
+def draw_keyboard(key=55, ground=10, field=236):
+    """(300, 320, 3) uint8: a light panel with three text fields (grey ``field``) above a dark on-screen keyboard:
+    grey keys (``key``) on a darker ground (``ground``), each with a white letter, drawn on the pixel grid."""
     import numpy as np
     from PIL import Image, ImageDraw, ImageFont
 
-    im = Image.new("RGB", (320, 300), (10, 10, 10))
+    im = Image.new("RGB", (320, 300), (ground,) * 3)
     d = ImageDraw.Draw(im)
     font = ImageFont.load_default()
     d.rectangle([0, 0, 319, 179], fill=(250, 250, 250))
     for i, line in enumerate(("Tap fields to enter text", "Password field", "Upper case field")):
-        d.rectangle([8, 8 + 40 * i, 311, 36 + 40 * i], fill=(236, 236, 236), outline=(200, 200, 200))
+        d.rectangle([8, 8 + 40 * i, 311, 36 + 40 * i], fill=(field,) * 3, outline=(200, 200, 200))
         d.text((14, 16 + 40 * i), line, fill=(120, 120, 120), font=font)
     for row in range(3):
         for col in range(9):
             x, y = 10 + 34 * col, 190 + 35 * row
-            d.rectangle([x, y, x + 28, y + 28], fill=(55, 55, 55))
+            d.rectangle([x, y, x + 28, y + 28], fill=(key,) * 3)
             d.text((x + 10, y + 8), "qwertyuio"[col], fill=(255, 255, 255), font=font)
     return np.asarray(im)
+
+
+@pytest.fixture
+def keyboard():
+    """:func:`draw_keyboard`'s default: keys 55, one 3-bit box above the ground's 10."""
+    return draw_keyboard()
+
+
+@pytest.fixture
+def keyboard_drawn():
+    """:func:`draw_keyboard` itself, to draw the keyboard in other greys."""
+    return draw_keyboard

@@ -213,6 +213,20 @@ def test_16_bit_coarse_lattice():
     assert psnr(r / 257, img / 257) > psnr(q / 257, img / 257) + 6
 
 
+def test_a_black_and_white_channel_of_a_posterized_picture_takes_the_others_levels(smooth):
+    """Red stripes of only black and white beside smooth green and blue, posterized to 6 levels: red alone fits 2
+    levels, whose two boxes touch, and was smoothed across every stripe (-11 dB); it takes the 6 levels of the
+    others, under which black and white are far apart (hard edges) and each stays in its own box."""
+    img = smooth.copy()
+    img[..., 0] = np.where((np.arange(img.shape[1]) // 16) % 2, 255, 0)[None, :]
+    q = posterize_levels(img, 6)
+    assert np.array_equal(np.unique(q[..., 0]), [0, 255]) and np.unique(q[..., 1]).size > 2
+    r, info = dequantize(q, return_info=True, self_check=False)
+    assert info["quantizer_description"] == "rounding to levels, 6 levels"
+    assert np.array_equal(posterize_levels(r, 6), q)  # black and white stay apart, in their own boxes
+    assert psnr(r, img) > psnr(q, img)
+
+
 def test_an_override_that_contradicts_the_palette_warns_and_is_replaced(smooth):
     centre = bin_centre(smooth, 3)
     with pytest.warns(UserWarning, match="the palette is not a floor lattice.*bin centre, 3 bits"):

@@ -1,4 +1,5 @@
-"""The self-check of bin-centre images (issue #12): dequantize the image's own coarser re-quantization first."""
+"""The self-check of bin-centre and round-to-level images (issue #12): dequantize the image's own coarser
+re-quantization first."""
 
 import warnings
 
@@ -62,11 +63,14 @@ def test_brush_strokes_always_solve(keyboard):
     assert requantization_mask(out, q).all()
 
 
-def test_the_check_only_runs_on_bin_centre_lattices(keyboard):
+def test_the_check_only_runs_on_bin_centre_and_level_lattices(keyboard):
     img = keyboard
     floor = ((img // 32) * 32).astype(np.uint8)
     assert Dequantizer(floor).self_check_gain is None  # floor truncation: not measured, not checked
     assert Dequantizer(bin_centre(img), self_check=False).self_check_gain is None
+    assert Dequantizer(six_levels(img)).self_check_gain is not None
+    palette = (img // 64 * 64 + np.array([3, 17, 29])).astype(np.uint8)  # 64 colours on no lattice: nearest colour
+    assert Dequantizer(palette).lattice is None and Dequantizer(palette).self_check_gain is None
 
 
 @pytest.mark.parametrize("layout", ["grey", "rgba", "uint16"])
@@ -83,3 +87,72 @@ def test_the_check_takes_every_layout(layout):
         out, info = dequantize(q, return_info=True)
     assert info["quantizer"] == "center" and info["self_check_gain"] > 0.5 and not info["kept_as_is"]
     assert out.shape == q.shape and out.dtype == q.dtype and not np.array_equal(out, q)
+
+
+def six_levels(img):
+    """Posterization to 6 levels, as image editors do: ``round(v * 5 / 255) * 51``."""
+    return (np.rint(np.asarray(img) * (5 / 255)) * 51).astype(np.uint8)
+
+
+@pytest.mark.parametrize("make", [bin_centre, lambda img: bin_centre(img, 8), six_levels,
+                                  lambda img: (np.rint(img * (3 / 255)) * 85).astype(np.uint8)],
+                         ids=["3-bit centre", "5-bit centre", "6 levels", "4 levels"])
+def test_the_coarser_lattice_takes_two_levels_to_each_of_its_own(make):
+    from napari_maliang.dequantize.selfcheck import coarser_lattice
+
+    lattice = Dequantizer(make(smooth_picture())).lattice
+    for fine, coarse in zip(lattice.channels, coarser_lattice(lattice).channels, strict=True):
+        assert coarse.kind == fine.kind and coarse.n_codes == (fine.n_codes + 1) // 2
+        assert np.array_equal(np.bincount(coarse.code(fine.levels())), np.full(coarse.n_codes, 2))
+
+
+def test_coarser_of_six_levels_is_three_levels():
+    lattice = Dequantizer(six_levels(smooth_picture())).lattice
+    assert lattice.describe() == "rounding to levels, 6 levels"
+    values = np.array([[[0, 51, 102]], [[153, 204, 255]]], np.uint8)
+    assert np.array_equal(coarser(values, lattice), [[[0, 0, 128]], [[128, 255, 255]]])
+
+
+def test_a_six_level_screenshot_the_check_rejects_is_returned_unchanged(keyboard_drawn):
+    img = keyboard_drawn(key=90, ground=5, field=215)
+    q = six_levels(img)
+    assert psnr(dequantize(q, self_check=False), img) < psnr(q, img) - 0.3  # its keys lose 0.6 dB when smoothed
+    with pytest.warns(UserWarning, match="left unchanged"):
+        out, info = dequantize(q, return_info=True)
+    assert info["quantizer"] == "round" and info["kept_as_is"] and info["self_check_gain"] < 0
+    assert np.array_equal(out, q)
+
+
+def test_a_smooth_picture_under_six_levels_passes_the_check():
+    img = smooth_picture()
+    q = six_levels(img)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out, info = dequantize(q, return_info=True)
+    assert not info["kept_as_is"] and info["self_check_gain"] > 1.0
+    assert np.array_equal(six_levels(out), q)
+    assert psnr(out, img) > psnr(q, img) + 1.0
+
+
+def test_the_check_solves_on_the_coarser_lattice_a_crop_cannot_tell():
+    """A picture whose red, under the 3-bit bin centre, is 16, 48, 144 and 176 has only 32 and 160 under the coarser
+    step 64, which by themselves fit no bin-centre lattice (their gap, 128, would be the step, with centres at
+    64 + 128 k): the check gives its solver the coarser lattice instead of guessing it."""
+    from napari_maliang.dequantize.selfcheck import coarser_lattice
+
+    img = smooth_picture().copy()
+    img[..., 0] = np.array([16, 48, 144, 176], np.uint8)[(np.arange(img.shape[1]) // 20) % 4][None, :]  # red stripes
+    q = bin_centre(img)
+    lattice = Dequantizer(q).lattice
+    assert [quant.param for quant in lattice.channels] == [32, 32, 32]
+    rough = coarser(q, lattice)
+    assert np.array_equal(np.unique(rough[..., 0]), [32, 160])
+    with pytest.warns(UserWarning, match="not a center lattice"):
+        Dequantizer(rough, quantizer="center")  # what the rough image alone says
+    given = Dequantizer(rough, lattice=coarser_lattice(lattice))
+    assert [quant.param for quant in given.lattice.channels] == [64, 64, 64]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Dequantizer(q).self_check_gain is not None
+    with pytest.raises(ValueError, match="not all levels of the lattice given"):
+        Dequantizer(q, lattice=coarser_lattice(lattice))

@@ -172,6 +172,10 @@ class Dequantizer:
     options : DequantizeOptions, optional
         Its fields may also be given as keywords. The quantizer fields are fixed here; the solve fields
         (:data:`SOLVE_OPTIONS`) are the defaults of :meth:`steps`.
+    lattice : Lattice, optional
+        The lattice quantizer known to have made the image (it must hold every colour); ``quantizer`` is then
+        not read. The self-check passes the coarser lattice of its re-quantization (:mod:`.selfcheck`), which
+        a crop's few values may not tell by themselves.
 
     Notes
     -----
@@ -182,7 +186,7 @@ class Dequantizer:
     """
 
     @takes_options(DequantizeOptions)
-    def __init__(self, image, *, opts: DequantizeOptions):
+    def __init__(self, image, *, lattice=None, opts: DequantizeOptions):
         from napari_maliang._backend import resolve_backend
 
         self.options = opts
@@ -196,7 +200,9 @@ class Dequantizer:
         self.indexed = index_image(image, max_colors=None)
         self.input_dtype = image.dtype
         self.scale = value_scale(image)
-        self.lattice = resolve_lattice(self.indexed.palette, quantizer, self.input_dtype)
+        if lattice is not None and not np.array_equal(lattice.requantize(self.indexed.palette), self.indexed.palette):
+            raise ValueError(f"the image's colours are not all levels of the lattice given ({lattice.describe()})")
+        self.lattice = lattice or resolve_lattice(self.indexed.palette, quantizer, self.input_dtype)
         if self.lattice is None:
             check_color_count(self.indexed.n_colors, opts.max_colors)
         self.gray = self.indexed.palette.shape[1] == 1
@@ -455,9 +461,10 @@ class Dequantizer:
             yield Progress(0, total, "self-check: dequantizing a coarser re-quantization of the image")
             if self.kept_as_is:
                 warnings.warn(
-                    f"left unchanged: dequantizing this image's own re-quantization with twice the step changed "
-                    f"its PSNR by {self.self_check_gain:+.2f} dB (flat colours, as in screenshots and posterized "
-                    "art?); paint, or turn self_check off, to dequantize it anyway", UserWarning, stacklevel=2)
+                    "left unchanged: dequantizing this image's own coarser re-quantization (twice the step, or half "
+                    f"the levels) changed its PSNR by {self.self_check_gain:+.2f} dB (flat colours, as in screenshots "
+                    "and posterized art?); paint, or turn self_check off, to dequantize it anyway", UserWarning,
+                    stacklevel=2)
                 return self._with_alpha(self.palette[self.indices].astype(dtype), dtype)
         if key in self._results:
             return self._results[key].copy()

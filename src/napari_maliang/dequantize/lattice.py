@@ -23,7 +23,9 @@ kind            what the quantizer did                        cell (bin) of code
 ``floor`` and ``center`` steps are powers of two dividing ``T + 1``. A lattice must drop at least two
 bits (step >= 4, at most ``(T + 1) / 4`` levels): a palette made by nearest-colour quantization (k-means,
 median cut) essentially never fits one by chance. Every channel must fit the same kind (bits may
-differ, as in RGB565); a constant channel fits any kind. When a palette fits several kinds, the first
+differ, as in RGB565); a constant channel fits any kind and takes the others' levels, and so does a channel of
+only ``0`` and ``T`` under ``round`` (a posterizer rounds every channel to the same levels; read as 2 levels, its
+black and white would be neighbouring boxes, smoothed into each other). When a palette fits several kinds, the first
 in ``KINDS`` wins: ``floor`` before ``center`` (their offsets cannot both be right), ``round`` before
 ``replicate`` (4-bit replication ``17 k`` and 16-level rounding give the same values; the nearest-level
 reading keeps each value at its cell's centre).
@@ -251,6 +253,8 @@ def fit_lattice(kind: str, palette, dtype) -> Lattice | None:
     params = [_fits(kind, v, top) if v.size > 1 else 0 for v in columns]
     if any(p is None for p in params):
         return None
+    if kind == "round" and max(params) > 2:  # a black-and-white channel (0 and T only) of a posterized image
+        params = [0 if p == 2 else p for p in params]  # takes the others' levels, as a constant channel does
     varying = [p for p in params if p]
     if not varying:
         return None
