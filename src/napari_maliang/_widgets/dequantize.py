@@ -35,6 +35,7 @@ from napari_maliang._widgets._common import (
 )
 from napari_maliang._widgets._controls import OptionControls, set_tooltip
 from napari_maliang.dequantize.options import SOLVE_OPTIONS, DequantizeOptions
+from napari_maliang.dequantize.selfcheck import SELF_CHECK_MIN_GAIN
 
 __all__ = ["DequantizeWidget", "brush_colormap", "edge_colormap"]
 
@@ -341,8 +342,8 @@ class DequantizeWidget(QWidget):
             graphic = " · flat graphic (flat areas and text kept)" if dq_done.flat_graphic else ""
             kept = ""
             if dq_done.kept_as_is and (ann is None or not ann.any()):
-                kept = (f" · left unchanged: the self-check lost {-dq_done.self_check_gain:.2f} dB (paint, or untick "
-                        "'self-check first')")
+                kept = (f" · left unchanged: the self-check gained {dq_done.self_check_gain:+.2f} dB, under "
+                        f"{SELF_CHECK_MIN_GAIN:+.2f} (paint, or untick 'self-check first')")
             self.recognised.value = (f"{dq_done.describe()} · {dq_done.n_colors} colours{graphic}{_guessed(dq_done)}"
                                      f"{kept}")
             self._publish(layer, result, edges, dq_done)

@@ -462,9 +462,9 @@ class Dequantizer:
             if self.kept_as_is:
                 warnings.warn(
                     "left unchanged: dequantizing this image's own coarser re-quantization (twice the step, or half "
-                    f"the levels) changed its PSNR by {self.self_check_gain:+.2f} dB (flat colours, as in screenshots "
-                    "and posterized art?); paint, or turn self_check off, to dequantize it anyway", UserWarning,
-                    stacklevel=2)
+                    f"the levels) changed its PSNR by {self.self_check_gain:+.2f} dB, under "
+                    f"{SELF_CHECK_MIN_GAIN:+.2f} dB (flat colours, as in screenshots and posterized art?); paint, or "
+                    "turn self_check off, to dequantize it anyway", UserWarning, stacklevel=2)
                 return self._with_alpha(self.palette[self.indices].astype(dtype), dtype)
         if key in self._results:
             return self._results[key].copy()

@@ -131,7 +131,7 @@ class DequantizeOptions(Options):
         True,
         "Bin-centre and round-to-level lattices: first dequantize the image's own re-quantization with twice the step "
         "or half the levels (a central crop) and score it against the image (not in the paper); when that gains "
-        "nothing, return the image unchanged, "
+        "under 0.25 dB, return the image unchanged, "
         "with a warning: screenshots, flat graphics and posterized art, whose boxes hold flat colours, lose when "
         "smoothed. Brush strokes always solve.",
         label="self-check first",
