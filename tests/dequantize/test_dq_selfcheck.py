@@ -156,3 +156,20 @@ def test_the_check_solves_on_the_coarser_lattice_a_crop_cannot_tell():
         assert Dequantizer(q).self_check_gain is not None
     with pytest.raises(ValueError, match="not all levels of the lattice given"):
         Dequantizer(q, lattice=coarser_lattice(lattice))
+
+
+def test_a_dark_picture_whose_coarser_crop_is_one_colour_is_dequantized():
+    """A faint glow on black under 6 levels is 0 and 51 only; one level up both become 0, so the check would score a
+    single colour and gain nothing whatever the picture: it says nothing (None) and the image is dequantized."""
+    y, x = np.mgrid[0:160, 0:200]
+    glow = 45 * np.exp(-((x - 100) ** 2 + (y - 80) ** 2) / (2 * 40.0**2))
+    img = np.clip(np.stack([glow, 0.8 * glow, 1.1 * glow], axis=-1), 0, 255).astype(np.uint8)
+    q = six_levels(img)
+    assert np.array_equal(np.unique(q), [0, 51])
+    assert len(np.unique(coarser(q, Dequantizer(q).lattice).reshape(-1, 3), axis=0)) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "left unchanged"
+        out, info = dequantize(q, return_info=True)
+    assert info["self_check_gain"] is None and not info["kept_as_is"]
+    assert np.array_equal(six_levels(out), q)
+    assert psnr(out, img) > psnr(q, img) + 1.0

@@ -252,7 +252,7 @@ class Dequantizer:
         self._w_refined = None  # (omega, continuity, small_region, refined weights) of the last solve
         self._results = {}  # (options, annotations digest, dtype) -> output (undo is instant)
         self._drift = {}  # (omega, continuity, max_refine, small_region) -> mean drift of the brush-free result
-        self._self_check = None  # self_check_gain, once computed
+        self._self_check = None  # (self_check_gain,), once computed
 
     def _on_dither(self, dither: str) -> None:
         message = (
@@ -377,15 +377,16 @@ class Dequantizer:
     @property
     def self_check_gain(self) -> float | None:
         """PSNR gain (dB) of dequantizing the image's coarser re-quantization against the image
-        (:mod:`.selfcheck`), computed once; None where the check does not apply (option off, not a bin-centre
-        lattice, a descreened dithered image, ``end_guess`` on: the guess that flat areas are white or black is the
-        user's, and the check's truth, the image's own bin centres, never lies at an end)."""
+        (:mod:`.selfcheck`), computed once; None where the check does not apply (option off, not a bin-centre or
+        round-to-level lattice, a descreened dithered image, ``end_guess`` on: the guess that flat areas are white or
+        black is the user's, and the check's truth, the image's own levels, never lies at an end) or says nothing
+        (the coarser crop has under :data:`~.selfcheck.MIN_COARSE_COLOURS` colours)."""
         if not self.options.self_check or self.options.end_guess or not applies(self.lattice) or self.descreened is not None:
             return None
-        if self._self_check is None:
+        if self._self_check is None:  # computed once: (gain or None,)
             image = self.palette[self.indices].astype(self.input_dtype)
-            self._self_check = self_check_gain(image, self.lattice, self.options)
-        return self._self_check
+            self._self_check = (self_check_gain(image, self.lattice, self.options),)
+        return self._self_check[0]
 
     @property
     def kept_as_is(self) -> bool:
