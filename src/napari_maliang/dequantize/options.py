@@ -9,6 +9,7 @@ from napari_maliang._shared.options import Options, option
 
 from .lattice import KINDS
 from .regions import DEFAULT_MAX_COLORS
+from .selfcheck import SELF_CHECK_MIN_GAIN
 
 __all__ = [
     "COLOR_SPACES",
@@ -131,7 +132,7 @@ class DequantizeOptions(Options):
         True,
         "Bin-centre and round-to-level lattices: first dequantize the image's own re-quantization with twice the step "
         "or half the levels (a central crop) and score it against the image (not in the paper); when that gains "
-        "under 0.25 dB, return the image unchanged, "
+        f"under {SELF_CHECK_MIN_GAIN:g} dB, return the image unchanged, "
         "with a warning: screenshots, flat graphics and posterized art, whose boxes hold flat colours, lose when "
         "smoothed. Brush strokes always solve.",
         label="self-check first",

@@ -87,9 +87,11 @@ def self_check_gain(image: np.ndarray, lattice, options) -> float | None:
     top, left = max(0, (h - SELF_CHECK_SIDE) // 2), max(0, (w - SELF_CHECK_SIDE) // 2)
     crop = image[top:top + SELF_CHECK_SIDE, left:left + SELF_CHECK_SIDE]
     rough = coarser(crop, lattice)
-    if np.array_equal(rough, crop) or len(np.unique(rough.reshape(-1, rough.shape[-1]), axis=0)) < MIN_COARSE_COLOURS:
+    if np.array_equal(rough, crop):
         return None
     solver = Dequantizer(rough, lattice=coarser_lattice(lattice), options=options.replace(dither="continue"))
+    if solver.n_colors < MIN_COARSE_COLOURS:  # counted by the solver's own indexing
+        return None
     restored = run_to_end(solver.steps(dtype=np.float32, check=False))
     restored = np.asarray(restored, np.float64).reshape(crop.shape)  # a grey (H, W, 1) crop comes back (H, W)
     truth = crop.astype(np.float64)
