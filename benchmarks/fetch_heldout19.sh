@@ -21,12 +21,9 @@
 # the same).
 # Then: python benchmarks/dequantize.py --set heldout19 (once dequantize.py's MANIFEST_SETS includes 19)
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout19.txt
-OUT="$DIR/dequantize19"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 19 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root freeciv-data=3.0.6-1+deb12u1 kpat=4:22.12.3-1 kmahjongg=4:22.12.3-1 wx3.2-doc=3.2.2+dfsg-2 \
     fltk1.3-doc=1.3.8-5 libgtk-3-doc=3.24.38-2~deb12u3 kbounce=4:22.12.3-1 gnome-klotski=1:3.38.2-1 tali=1:40.9-1 \

@@ -23,12 +23,9 @@
 # architecture-specific packages: the versions pinned are those of Debian 12 amd64 (the pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout20 (once dequantize.py's MANIFEST_SETS includes 20)
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout20.txt
-OUT="$DIR/dequantize20"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 20 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root deepin-image-viewer=5.8.2-1+b5 kblocks=4:22.12.3-1 kget=4:22.12.3-1 kmouth=4:22.12.3-1 \
     kdf=4:22.12.3-1 kjumpingcube=4:22.12.3-1 kollision=4:22.12.3-1 knotes=4:22.12.3-1 \

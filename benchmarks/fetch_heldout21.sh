@@ -21,12 +21,9 @@
 # those of Debian 12 amd64 (the pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout21 (once dequantize.py's MANIFEST_SETS includes 21)
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout21.txt
-OUT="$DIR/dequantize21"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 21 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root cheese-common=43.0-1 python-fabio-doc=0.14.0+dfsg-2 python-silx-doc=1.1.0+dfsg-5 \
     fltk1.3-doc=1.3.8-5 veusz=3.6.2-1 kmouth=4:22.12.3-1 kdf=4:22.12.3-1 ktimetracker=4:5.0.1-3 \

@@ -25,12 +25,9 @@
 # pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout22 (once dequantize.py's MANIFEST_SETS includes 22)
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout22.txt
-OUT="$DIR/dequantize22"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 22 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root stellarium-data=0.22.2-1 supertux-data=0.6.3-2 python-sklearn-doc=1.2.1+dfsg-1 \
     python-skimage-doc=0.19.3-8 python-silx-doc=1.1.0+dfsg-5 python-pyfai-doc=0.21.3+dfsg1-4 amide=1.0.6-1 \

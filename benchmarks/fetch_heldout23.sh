@@ -23,12 +23,9 @@
 # pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout23 (once dequantize.py's MANIFEST_SETS includes 23)
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout23.txt
-OUT="$DIR/dequantize23"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 23 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root stellarium-data=0.22.2-1 supertux-data=0.6.3-2 mayavi2=4.8.0-2 python-silx-doc=1.1.0+dfsg-5 \
     python-scipy-doc=1.10.1-2 python-pyfai-doc=0.21.3+dfsg1-4 mricron-doc=1.2.20211006+dfsg-4 \

@@ -23,12 +23,9 @@
 # (the pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout24 (once dequantize.py's MANIFEST_SETS includes 24)
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout24.txt
-OUT="$DIR/dequantize24"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 24 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root tachyon-doc=0.99~b6+dsx-10 saods9-doc=8.4.1+repack-3 python-silx-doc=1.1.0+dfsg-5 \
     python3-xrt=1.4.0-2 python-vispy-doc=0.6.6-3 python-ase-doc=3.22.1-3+deb12u1 \

@@ -22,12 +22,9 @@
 # Debian 12 amd64 (the pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout25 (once dequantize.py's MANIFEST_SETS includes 25)
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout25.txt
-OUT="$DIR/dequantize25"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 25 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root hugin-data=2022.0.0+dfsg-2 darknet=0.0.0+git20180914.61c9d02e-2+b4 cimg-examples=3.2.1+dfsg-1 \
     libvigraimpex-doc=1.11.1+dfsg-11 fotoxx-common=20.08-2 python3-xrt=1.4.0-2 python3-matplotlib=3.6.3-1+b1 \

@@ -25,12 +25,9 @@
 # amd64 (the pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout26 (once dequantize.py's MANIFEST_SETS includes 26)
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout26.txt
-OUT="$DIR/dequantize26"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 26 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root hugin-data=2022.0.0+dfsg-2 darknet=0.0.0+git20180914.61c9d02e-2+b4 gimp-help-en=2.10.34-2 \
     mandelbulber2-data=2.20-2 luminance-hdr=2.6.1.1+dfsg-2+b2 python-dipy-doc=1.6.0-1 python-vispy-doc=0.6.6-3 \

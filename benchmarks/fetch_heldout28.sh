@@ -24,12 +24,9 @@
 # same).
 # Then: python benchmarks/dequantize.py --set heldout28 (once dequantize.py's MANIFEST_SETS includes 28)
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout28.txt
-OUT="$DIR/dequantize28"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 28 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root hugin-data=2022.0.0+dfsg-2 gimp-help-en=2.10.34-2 freedombox-doc-en=23.6.2+deb12u2 \
     kstars-data=5:3.6.2-2 mayavi2=4.8.0-2 python-vispy-doc=0.6.6-3 povray-doc=1:3.7.0.10-2 \

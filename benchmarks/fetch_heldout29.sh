@@ -23,12 +23,9 @@
 # Debian 12 amd64 (the pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout29 (once dequantize.py's MANIFEST_SETS includes 29)
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout29.txt
-OUT="$DIR/dequantize29"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 29 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root skrooge-common=2.29.0-1 calligraplan=1:3.3.0-2 gpredict=2.3-72-gc596101-3 starfighter-data=2.4-1 \
     ukui-wallpapers=20.04.3-1.1 pymol-data=2.5.0+dfsg-1 chromium-bsu-data=0.9.16.1-3 synfigstudio=1.5.1-1

@@ -5,12 +5,9 @@
 # Fixed on 2026-12-04 before it was ever scored; sources used by no other benchmark of this project.
 #   python benchmarks/dequantize.py --set heldout3
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout3.txt
-OUT="$DIR/dequantize3"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 3 "$@"  # MANIFEST and OUT (made)
 apt-get download libjxl-testdata=0.0~git20230110.d6168ff-1 lomiri-wallpapers-20.04=20.04.0-2 \
     lomiri-wallpapers=20.04.0-2 sway-backgrounds=1.7-6 xfdesktop4-data=4.18.1-1 \
     desktop-base=12.0.6+nmu1~deb12u1 imagemagick-6-doc=8:6.9.11.60+dfsg-1.6+deb12u16 \

@@ -25,12 +25,9 @@
 # pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout30 (once dequantize.py's MANIFEST_SETS includes 30)
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout30.txt
-OUT="$DIR/dequantize30"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 30 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root gimp-help-en=2.10.34-2 hugin-data=2022.0.0+dfsg-2 fotoxx-common=20.08-2 \
     freedombox-doc-en=23.6.2+deb12u2 skrooge-common=2.29.0-1 calligraplan=1:3.3.0-2 mayavi2=4.8.0-2 \

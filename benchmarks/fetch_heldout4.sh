@@ -10,12 +10,9 @@
 #   smooth renders (5)  gnome-backgrounds 2, arcade 2, debian-edu-artwork-emerald 1
 #   python benchmarks/dequantize.py --set heldout4
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout4.txt
-OUT="$DIR/dequantize4"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 4 "$@"  # MANIFEST and OUT (made)
 
 if ! apt-get download hugin-data=2022.0.0+dfsg-2 xplanet-images=1.3.1-3 visp-images-data=3.5.0-1 \
     octave-doc=7.3.0-2 kstars-data=5:3.6.2-2 gcompris-qt-data=3.1-2 krita-data=1:5.1.5+dfsg-2+deb12u1 \

@@ -9,12 +9,9 @@
 #   smooth renders (5)  debian-edu-artwork-{homeworld,buster,softwaves,spacefun} 4, fotoxx-common 1
 #   python benchmarks/dequantize.py --set heldout5
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout5.txt
-OUT="$DIR/dequantize5"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 5 "$@"  # MANIFEST and OUT (made)
 
 if ! apt-get download scribus-template=1.2.4.1-6 fotoxx-common=20.08-2 gimp-help-en=2.10.34-2 \
     debian-edu-artwork-homeworld=2.12.4-1~deb12u1 debian-edu-artwork-buster=2.12.4-1~deb12u1 \

@@ -14,12 +14,9 @@
 # architecture-specific packages: the versions pinned are those of Debian 12 amd64 (the pictures are the same).
 #   python benchmarks/dequantize.py --set heldout6
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout6.txt
-OUT="$DIR/dequantize6"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 6 "$@"  # MANIFEST and OUT (made)
 
 if ! apt-get download labelme-examples=5.1.1-1 sddm-theme-maldives=0.19.0-5 sddm-theme-elarun=0.19.0-5 \
     sddm-theme-maui=0.19.0-5 afterstep-data=2.2.12-15 libvips-doc=8.14.1-3+deb12u3 \

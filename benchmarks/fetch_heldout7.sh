@@ -15,12 +15,9 @@
 # architecture-specific packages: the versions pinned are those of Debian 12 amd64 (the pictures are the same).
 #   python benchmarks/dequantize.py --set heldout7
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout7.txt
-OUT="$DIR/dequantize7"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 7 "$@"  # MANIFEST and OUT (made)
 
 if ! apt-get download plasma-workspace-data=4:5.27.5-2+deb12u2 golang-github-disintegration-gift-dev=1.2.1-3 \
     golang-github-disintegration-imaging-dev=1.6.2-2 golang-golang-x-image-dev=0.5.0-1 \

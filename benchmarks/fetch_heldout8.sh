@@ -16,12 +16,9 @@
 # pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout8
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout8.txt
-OUT="$DIR/dequantize8"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 8 "$@"  # MANIFEST and OUT (made)
 
 if ! apt-get download debian-edu-doc-en=2.12.23~deb12u1 glances-doc=3.3.1.1+dfsg-1 kmail=4:22.12.3-1 \
     mixxx-data=2.3.3~dfsg-2 qtmultimedia5-doc-html=5.15.8-2 kodi-data=2:20.1+dfsg-1 gthumb-data=3:3.12.2-3 \

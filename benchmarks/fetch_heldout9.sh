@@ -16,12 +16,9 @@
 # architecture-specific packages: the versions pinned are those of Debian 12 amd64 (the pictures are the same).
 # Then: python benchmarks/dequantize.py --set heldout9
 set -euo pipefail
-DIR=${1:-${MALIANG_HELDOUT_PHOTOS:-$HOME/.cache/maliang-heldout}}
-MANIFEST=$(cd "$(dirname "$0")" && pwd)/dequantize_heldout9.txt
-OUT="$DIR/dequantize9"
-mkdir -p "$OUT"
 # shellcheck source=benchmarks/_fetch_common.sh
 source "$(dirname "$0")/_fetch_common.sh"  # TMP (the working folder, removed on exit); we are in it
+heldout_set 9 "$@"  # MANIFEST and OUT (made)
 
 debs_to_root codeblocks-common=20.03+svn13046-0.1 renpy-thequestion=8.0.3+dfsg-1 showfoto=4:7.9.0-1+b2 \
     mu-editor-doc=1.0.3+dfsg-6 openshot-qt-doc=2.6.1+dfsg1-3 python-urwid-doc=2.1.2-4+deb12u1 \
