@@ -52,6 +52,23 @@ def test_a_smooth_picture_passes_the_check_and_is_dequantized():
     assert psnr(out, img) > psnr(q, img) + 1.0
 
 
+def test_an_empty_annotations_layer_is_no_annotation(keyboard):
+    """The widget passes its unpainted Labels layer: the check still keeps the screenshot, before any solve of
+    eq. (1), and a picture it passes comes out as without annotations."""
+    from napari_maliang._progress import run_to_end
+
+    q = bin_centre(keyboard)
+    empty = np.zeros(q.shape[:2], np.uint8)
+    dq = Dequantizer(q)
+    messages = []
+    with pytest.warns(UserWarning, match="left unchanged"):
+        out = run_to_end(dq.steps(empty), lambda p: messages.append(p.message))
+    assert np.array_equal(out, q) and dq.kept_as_is
+    assert messages and not any("solving" in m for m in messages)
+    smooth = bin_centre(smooth_picture())
+    assert np.array_equal(run_to_end(Dequantizer(smooth).steps(np.zeros(smooth.shape[:2], np.uint8))), dequantize(smooth))
+
+
 def test_brush_strokes_always_solve(keyboard):
     q = bin_centre(keyboard)
     ann = np.zeros(q.shape[:2], np.uint8)

@@ -6,7 +6,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def band_pairs(labels, indices, thick, region_colour, palette, radius, pair_a, pair_b):
     """For every pixel of a thin region: the first two thick regions within ``radius`` pixels (Chebyshev)
     whose colours ``A``, ``B`` have the pixel's colour ``c`` between them, ``(c - A) . (c - B) < 0``; their

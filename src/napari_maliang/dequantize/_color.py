@@ -52,13 +52,13 @@ def rgb2lab_pixel(rgb, m, out):
     out[2] = 200.0 * (fy - fz)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _rgb2lab(rgb, m, out):
     for i in range(rgb.shape[0]):
         rgb2lab_pixel(rgb[i], m, out[i])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _lab2rgb(lab, minv, out):
     for i in range(lab.shape[0]):
         fy = (lab[i, 0] + 16.0) / 116.0

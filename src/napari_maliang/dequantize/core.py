@@ -345,14 +345,38 @@ class Dequantizer:
         self.end_guess_share = _moved_share(guessed, leaned, self.scale / 255.0)
         return guessed if self.options.end_guess else leaned
 
-    def _prepare(self):
+    def _solve_inputs(self, ann, continuity: float, check: bool):
+        """``(soft_h, soft_v, target_indices, targets, b0)`` for the solves of eq. (1) under the annotations
+        ``ann``: the soft edges after the brushes (:meth:`edges`), the data targets (:meth:`data_targets`) and the
+        right-hand side of the virtual boundary pixels (eq. 1, 5-6).
+
+        Computed once and kept meanwhile: the regions, the region Laplacian and the Poisson distance (eq. 2), and
+        with ``check`` the self-check (:attr:`self_check_gain`). These run on a second thread beside the edges
+        and targets: each side is mostly single-threaded (the solver splits only large grids, by channel), so on
+        two cores the check costs almost nothing (measured on the 1-MP 6-level image: 0.2 s of the 0.4 s
+        before the first solve).
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._regions()  # both threads read the regions
+        with ThreadPoolExecutor(1, thread_name_prefix="maliang-prepare") as pool:
+            beside = pool.submit(self._distance_and_check, check)
+            soft_h, soft_v = _brushes.classify_edges(self.indices, self.adjacency, ann, self.auto_hard_edges())
+            target_idx, targets = self.data_targets(soft_h, soft_v)
+            b0 = build_rhs(target_idx, targets, np.zeros(self.shape), soft_h, soft_v, float(continuity))
+            beside.result()
+        return soft_h, soft_v, target_idx, targets, b0.astype(np.float32)
+
+    def _distance_and_check(self, check: bool) -> None:
+        """The Poisson distance (eq. 2) and its stencil, once; with ``check``, the self-check first."""
+        if check:
+            _ = self.self_check_gain
         if self._base is None:
-            self._regions()
-            self._base = laplacian_stencil(self.indices)
-            self._d = poisson_distance(self.indices, stencil=self._base)
+            base = laplacian_stencil(self.indices)
+            self._d = poisson_distance(self.indices, stencil=base)
             # the solver works in float32: keep the operator and everything per round in float32 (no casts)
-            self._base32 = Stencil(*(np.ascontiguousarray(a, np.float32)
-                                     for a in (self._base.diag, self._base.east, self._base.south)))
+            self._base32 = Stencil(*(np.ascontiguousarray(a, np.float32) for a in (base.diag, base.east, base.south)))
+            self._base = base
 
     def edges(self, annotations=None):
         """``(soft_h, soft_v)`` soft-edge masks after the brushes (section 2.1 and 2.4)."""
@@ -374,6 +398,11 @@ class Dequantizer:
         self.auto_hard_edges()
         return self._flat is not None and bool(self._flat.any())
 
+    def _checks(self) -> bool:
+        """Whether the self-check applies (see :attr:`self_check_gain`)."""
+        opts = self.options
+        return opts.self_check and not opts.end_guess and applies(self.lattice) and self.descreened is None
+
     @property
     def self_check_gain(self) -> float | None:
         """PSNR gain (dB) of dequantizing the image's coarser re-quantization against the image
@@ -381,7 +410,7 @@ class Dequantizer:
         round-to-level lattice, a descreened dithered image, ``end_guess`` on: the guess that flat areas are white or
         black is the user's, and the check's truth, the image's own levels, never lies at an end) or says nothing
         (the coarser crop has under :data:`~.selfcheck.MIN_COARSE_COLOURS` colours)."""
-        if not self.options.self_check or self.options.end_guess or not applies(self.lattice) or self.descreened is not None:
+        if not self._checks():
             return None
         if self._self_check is None:  # computed once: (gain or None,)
             image = self.palette[self.indices].astype(self.input_dtype)
@@ -454,38 +483,36 @@ class Dequantizer:
             small_region = SMALL_REGION_LATTICE if self.lattice is not None else SMALL_REGION_PALETTE
         dtype = self.output_dtype(dtype)
         ann = _brushes.check_annotations(annotations, self.shape)
-        digest = None if ann is None or not ann.any() else hashlib.blake2b(ann.tobytes(), digest_size=16).hexdigest()
+        if ann is not None and not ann.any():
+            ann = None  # an empty annotations layer is no annotation (no solve of the brush-free means first)
+        digest = None if ann is None else hashlib.blake2b(ann.tobytes(), digest_size=16).hexdigest()
         keep_means = bool(keep_means)  # palettes: every colour's mean; lattices: their huge regions' means
         key = (float(omega), float(continuity), int(max_refine), float(small_region), keep_means, digest, dtype.str)
         total = int(max_refine) + 3
-        if check and digest is None and self.n_colors > 1 and self.self_check_gain is not None:
-            yield Progress(0, total, "self-check: dequantizing a coarser re-quantization of the image")
-            if self.kept_as_is:
-                warnings.warn(
-                    "left unchanged: dequantizing this image's own coarser re-quantization (twice the step, or half "
-                    f"the levels) changed its PSNR by {self.self_check_gain:+.2f} dB, under "
-                    f"{SELF_CHECK_MIN_GAIN:+.2f} dB (flat colours, as in screenshots and posterized art?); paint, or "
-                    "turn self_check off, to dequantize it anyway", UserWarning, stacklevel=2)
+        checking = check and digest is None and self.n_colors > 1 and self._checks()
+        if not checking or self._self_check is not None:  # else the check runs beside the preparation below
+            if checking and self.kept_as_is:
+                return self._kept_as_is(dtype)
+            if key in self._results:
+                return self._results[key].copy()
+            if self.descreened is not None:
+                out = self.descreened if dtype.kind == "f" else np.clip(np.rint(self.descreened), 0, self.scale)
+                return self._with_alpha(out.astype(dtype), dtype)
+            if self.n_colors == 1:
                 return self._with_alpha(self.palette[self.indices].astype(dtype), dtype)
-        if key in self._results:
-            return self._results[key].copy()
-        if self.descreened is not None:
-            out = self.descreened if dtype.kind == "f" else np.clip(np.rint(self.descreened), 0, self.scale)
-            return self._with_alpha(out.astype(dtype), dtype)
-        if self.n_colors == 1:
-            return self._with_alpha(self.palette[self.indices].astype(dtype), dtype)
         drift_key = key[:4]
         if keep_means and ann is not None and drift_key not in self._drift:
             yield from self.steps(None, omega=omega, continuity=continuity, max_refine=max_refine, rtol=rtol,
                                   small_region=small_region, keep_means=True, dtype=np.float32, check=False)
-        yield Progress(0, total, "regions and Poisson distance (eq. 2)")
-        self._prepare()
-        soft_h, soft_v = _brushes.classify_edges(self.indices, self.adjacency, ann, self.auto_hard_edges())
+        checking = checking and self._self_check is None
+        yield Progress(0, total, "self-check (dequantizing a coarser re-quantization of the image), regions and "
+                                 "Poisson distance (eq. 2)" if checking else "regions and Poisson distance (eq. 2)")
+        soft_h, soft_v, target_idx, targets, b0 = self._solve_inputs(ann, continuity, checking)
+        if checking and self.kept_as_is:
+            return self._kept_as_is(dtype)
         w = bell_weights(self._d, self.labels, self.n_regions, float(omega), float(small_region)).astype(np.float32)
         if self._w_refined is not None and self._w_refined[:3] == (float(omega), float(continuity), float(small_region)):
             w = np.maximum(w, self._w_refined[3])  # start from the weights refined for the last brushes
-        target_idx, targets = self.data_targets(soft_h, soft_v)
-        b0 = build_rhs(target_idx, targets, np.zeros(self.shape), soft_h, soft_v, float(continuity)).astype(np.float32)
         phibar = targets.astype(np.float32)[target_idx]
         x = self._x if self._x is not None else targets[target_idx]
         step = np.full(self.shape, REFINE_STEP)
@@ -533,6 +560,15 @@ class Dequantizer:
             self._results.pop(next(iter(self._results)))
         self._results[key] = out
         return out.copy()
+
+    def _kept_as_is(self, dtype) -> np.ndarray:
+        """The input, as the self-check says (:attr:`kept_as_is`), with a warning saying why."""
+        warnings.warn(
+            "left unchanged: dequantizing this image's own coarser re-quantization (twice the step, or half the "
+            f"levels) changed its PSNR by {self.self_check_gain:+.2f} dB, under {SELF_CHECK_MIN_GAIN:+.2f} dB (flat "
+            "colours, as in screenshots and posterized art?); paint, or turn self_check off, to dequantize it anyway",
+            UserWarning, stacklevel=3)  # the caller of steps
+        return self._with_alpha(self.palette[self.indices].astype(dtype), dtype)
 
     def _settled(self, x, dtype) -> np.ndarray:
         """Working-space solution -> output values of ``dtype`` that re-quantize to the input, pixel by pixel.

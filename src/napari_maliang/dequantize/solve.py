@@ -110,7 +110,7 @@ def _gs_sweep_row(d, inv, ep, sp, b, x, i, colour, tmp):
             xr[2 * k + o] = tmp[2 * k + o]
 
 
-@numba.njit(cache=True, fastmath=True)
+@numba.njit(cache=True, fastmath=True, nogil=True)
 def _row_dot(a, b):
     """``sum a * b`` of two rows, in float64 (a separate function: its fast-math reordering stays in it)."""
     acc = 0.0
@@ -259,7 +259,7 @@ def _update_xr(x, r, p, q, alpha):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _planar(a, out):
     """(H, W, C) -> (C, H, W), cast to ``out``'s dtype."""
     h, w, nc = a.shape
@@ -269,7 +269,7 @@ def _planar(a, out):
                 out[c, i, j] = a[i, j, c]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _interleaved(a, out):
     """(C, H, W) -> (H, W, C)."""
     nc, h, w = a.shape
@@ -279,7 +279,7 @@ def _interleaved(a, out):
                 out[i, j, c] = a[c, i, j]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _coarsen(d, e, s):
     h, w = d.shape
     hc, wc = (h + 1) // 2, (w + 1) // 2
@@ -302,7 +302,7 @@ def _coarsen(d, e, s):
     return dc, ec, sc
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _spd_inverse(a):
     """Inverse of a small symmetric positive (semi-)definite matrix by Gauss-Jordan (no BLAS threads)."""
     n = a.shape[0]

@@ -39,7 +39,7 @@ def build_matrix(indices, w, soft_h, soft_v, continuity: float, base: Stencil | 
     return Stencil(np.ascontiguousarray(diag), np.ascontiguousarray(east), np.ascontiguousarray(south))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _rhs_kernel(ind, pal, w, soft_h, soft_v, bw, wc2, out):
     h, wd = ind.shape
     nc = pal.shape[1]

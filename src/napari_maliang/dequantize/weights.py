@@ -50,7 +50,7 @@ def poisson_distance(indices: np.ndarray, *, stencil: Stencil | None = None, rto
     return np.maximum(d[..., 0], 0.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _region_max(values, labels, n):
     out = np.zeros(n + 1)
     flat_v = values.ravel()
