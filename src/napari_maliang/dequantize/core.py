@@ -321,7 +321,7 @@ class Dequantizer:
             self._antialiased = (hard_h, hard_v)
         return self._antialiased
 
-    def data_targets(self, soft_h, soft_v) -> tuple[np.ndarray, np.ndarray]:
+    def data_targets(self, soft_h, soft_v, beside=None) -> tuple[np.ndarray, np.ndarray]:
         """``(target_indices, targets)``: each pixel's data target ``phibar`` (eq. 1) is ``targets[target_indices]``.
 
         The working-space palette; for a lattice, the box centres (flat regions: the integer nearest it, towards
@@ -331,19 +331,26 @@ class Dequantizer:
         flat regions target the interval between theirs (:mod:`.flat`). With ``end_guess`` (off by default) the
         end boxes are guessed too: the first and last box of a channel target the box's mean under the image's
         histogram (:mod:`.centroids`), and flat regions whose every channel is in an end box target the ends.
-        :attr:`end_guess_share` says how many pixels the guesses move (or would, with the option off)."""
+        :attr:`end_guess_share` says how many pixels the guesses move (or would, with the option off); the targets of
+        the other setting, needed only for it, are computed on the executor ``beside`` where one is given."""
         if self.lattice is None:
             return self.indices, self.palette_work
         bands = self._antialiasing_bands()
         flat = flat_regions(self.labels, soft_h, soft_v)
         if self._flat is not None:
             flat |= self._flat
-        guessed = end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self._targets, self.palette,
-                              bands)
-        leaned = end_targets(self.indices, self.labels, flat, *self._boxes, self._top, self._leaned, self.palette,
-                             bands, guess=False)
+
+        def targets(guess):
+            return end_targets(self.indices, self.labels, flat, *self._boxes, self._top,
+                               self._targets if guess else self._leaned, self.palette, bands, guess=guess)
+
+        used = self.options.end_guess
+        other = beside.submit(targets, not used) if beside is not None else None  # only for end_guess_share
+        chosen = targets(used)
+        other = targets(not used) if other is None else other.result()
+        guessed, leaned = (chosen, other) if used else (other, chosen)
         self.end_guess_share = _moved_share(guessed, leaned, self.scale / 255.0)
-        return guessed if self.options.end_guess else leaned
+        return chosen
 
     def _solve_inputs(self, ann, continuity: float, check: bool):
         """``(soft_h, soft_v, target_indices, targets, b0)`` for the solves of eq. (1) under the annotations
@@ -362,7 +369,7 @@ class Dequantizer:
         with ThreadPoolExecutor(1, thread_name_prefix="maliang-prepare") as pool:
             beside = pool.submit(self._distance_and_check, check)
             soft_h, soft_v = _brushes.classify_edges(self.indices, self.adjacency, ann, self.auto_hard_edges())
-            target_idx, targets = self.data_targets(soft_h, soft_v)
+            target_idx, targets = self.data_targets(soft_h, soft_v, beside=pool)
             b0 = build_rhs(target_idx, targets, np.zeros(self.shape), soft_h, soft_v, float(continuity))
             beside.result()
         return soft_h, soft_v, target_idx, targets, b0.astype(np.float32)
