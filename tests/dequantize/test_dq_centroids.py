@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from napari_maliang.dequantize import core, dequantize
-from napari_maliang.dequantize.centroids import MIN_EVIDENCE, end_box_targets, log_polynomial_mean, toward_level
+from napari_maliang.dequantize.centroids import (
+    MIN_EVIDENCE,
+    end_box_targets,
+    log_polynomial_mean,
+    pile_up,
+    toward_level,
+)
 from napari_maliang.dequantize.lattice import fit_lattice
 
 
@@ -125,3 +131,34 @@ def test_a_dark_noisy_sky_is_restored_darker_than_the_box_centre(monkeypatch):
     assert err["ours"] < 0.85 * err["centre"]  # measured 12.8 against 18.5
     assert err["ours"] == pytest.approx(err["guessed"], abs=0.5)
     assert np.array_equal(_floor3(ours), q[..., 0])  # re-quantizes to the input
+
+
+def test_pile_up_known_values():
+    # a flat density of 2 pixels per value over the 32 values of [-0.5, 31.5]: 64 pixels are accounted for
+    share, tail = pile_up(-0.5, 31.5, 256.0, [47.5, 79.5], [np.log(2.0), np.log(2.0)])
+    assert share == pytest.approx(0.75, rel=1e-6) and tail == pytest.approx(15.5, abs=1e-9)
+    # the exponential accounts for more than the box holds: nothing piled up
+    assert pile_up(-0.5, 31.5, 10.0, [47.5, 79.5], [np.log(2.0), np.log(2.0)])[0] == 0.0
+    # a rising density: its mean over the box lies above the centre
+    assert pile_up(-0.5, 31.5, 1e6, [47.5, 79.5], [0.0, 1.0])[1] > 15.5
+
+
+def _six_levels(values):
+    return (np.rint(np.asarray(values, np.float64) * 5 / 255) * 51).astype(np.uint8)
+
+
+def test_a_clipped_channel_stays_at_its_end():
+    """A saturated cyan-to-blue sky (red clipped at 0 everywhere but in a pink band) under 6 levels: most of red's
+    first box [0, 25] is the clipped sky, far more than the boxes inward say a smooth density would put there, so
+    its target is near 0 (the parabola through the three boxes said about 5), and the restored red stays near 0."""
+    h, w = 120, 200
+    yy, xx = np.mgrid[0:h, 0:w]
+    red = np.where(np.abs(yy - 60) < 12, 30 + 190 * np.cos((xx / w) * np.pi) ** 2, 0.0)  # a band of reds and pinks
+    truth = np.stack([red, 150 + 90 * xx / w, 255 - 60 * yy / h], axis=-1)
+    q = _six_levels(truth)
+    palette, indices = np.unique(q.reshape(-1, 3), axis=0, return_inverse=True)
+    targets = end_box_targets(indices.reshape(h, w), fit_lattice("round", palette, np.uint8), palette)
+    assert targets[palette[:, 0] == 0, 0].max() < 1.0
+    out = dequantize(q, self_check=False).astype(float)
+    sky = red == 0
+    assert np.abs(out[..., 0][sky]).mean() < 1.0

@@ -23,6 +23,19 @@ against the mean of the true values in the first box of 3- and 4-bit floor trunc
 renders of held-out sets 5-10 (468 channel cases), the line's estimate was off by 4.99 and 2.37 levels (rms), the
 parabola's by 4.28 and 2.03, the box centre's by 7.48 and 3.73.
 
+Values also pile up at the end value itself: a clipped channel (the red of a saturated cyan sky, 0 over most of
+a wallpaper), black space around a render, a white page. No smooth density through the boxes' counts has such a
+point mass, and the parabola, bent by it, put the red of that sky at 5 where it was 0.3 (held-out 30's ribbon
+wallpaper under 6 levels: SSIM -0.116 while PSNR gained 2.3 dB). So where an end box holds more pixels than the
+exponential through the two boxes inward would put there (:func:`pile_up`), the excess is taken to lie at the end
+value and the rest to follow that exponential: the target is ``share * end + (1 - share) * tail``. Where the
+exponential accounts for every pixel (a histogram falling off steeply towards the end, shadows spread over the box)
+the parabola stays. Measured before it was adopted, on the 654 floor, 6-level and RGB565 cases of the seen held-out
+sets 22-30: cases with a lower SSIM 101 -> 81, below -0.1 dB 13 -> 11, mean gain +3.625 -> +3.630 dB (photographs
++4.399 -> +4.382, flat pictures +2.915 -> +2.867, renders +3.710 -> +3.767); single cases move by up to 2 dB either
+way (a dark render whose first box is spread, not piled up, reads as piled up when the boxes inward are another
+object's). Applying it only where the excess is at least 80 % or 90 % of the box gave 85 and 91 SSIM-lower cases.
+
 Interior boxes keep their centre. A band of a smooth gradient spans its whole box whatever the histogram
 of the image does around it, and moving its target off the centre bends the ramp: with every box moved
 the design set's round-to-level cases lost 0.9 dB on average (synthetic ramps up to 2 dB), while with the end
@@ -49,7 +62,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MIN_EVIDENCE", "end_box_targets", "log_polynomial_mean", "toward_level"]
+__all__ = ["MIN_EVIDENCE", "end_box_targets", "log_polynomial_mean", "pile_up", "toward_level"]
 
 #: each box of the fit must hold at least this share of the pixels, or the end box keeps its centre: a channel
 #: that lies within its end box (a render's blue 0..7 under RGB565) has no tail for the histogram to follow
@@ -67,10 +80,25 @@ def log_polynomial_mean(a: float, b: float, centres, log_density, samples: int =
     return float(np.sum(t[1:] * f[1:] + t[:-1] * f[:-1]) / np.sum(f[1:] + f[:-1]))
 
 
+def pile_up(a: float, b: float, count: float, centres, log_density, samples: int = 1025) -> tuple[float, float]:
+    """``(share, tail)``: the share of an end box's ``count`` pixels on ``[a, b]`` in excess of the exponential
+    density through the two boxes inward (``exp`` of the line through ``(centres[i], log_density[i])``, pixels
+    per value), which piled up at the end of the range, and that density's mean over the box; share 0 where the
+    exponential accounts for every pixel (trapezoid rule on ``samples`` points)."""
+    coef = np.polyfit(np.asarray(centres, np.float64), np.asarray(log_density, np.float64), 1)
+    t = np.linspace(a, b, samples)
+    f = np.exp(np.polyval(coef, t))
+    smooth = 0.5 * np.sum(f[1:] + f[:-1]) * (t[1] - t[0])
+    tail = float(np.sum(t[1:] * f[1:] + t[:-1] * f[:-1]) / np.sum(f[1:] + f[:-1]))
+    return max(0.0, 1.0 - smooth / count), tail
+
+
 def end_box_targets(indices: np.ndarray, lattice, palette: np.ndarray) -> np.ndarray:
     """(K, C) float64: each palette colour's data target per channel, its box centre, or in the first and the
-    last box of a channel the mean of the density fitted to the histogram there (:func:`log_polynomial_mean`),
-    unless a box of the fit holds under :data:`MIN_EVIDENCE` of the pixels.
+    last box of a channel the mean of the density fitted to the histogram there (:func:`log_polynomial_mean`), or,
+    where the end box holds more pixels than the exponential through the two boxes inward puts there, that excess
+    at the end value and the rest following the exponential (:func:`pile_up`); the centre where a box of the fit
+    holds under :data:`MIN_EVIDENCE` of the pixels.
 
     Parameters
     ----------
@@ -97,7 +125,12 @@ def end_box_targets(indices: np.ndarray, lattice, palette: np.ndarray) -> np.nda
                 end = boxes[0]
                 if (count[boxes] < least).any():
                     continue
-                mean = log_polynomial_mean(lo[end] - 0.5, hi[end] + 0.5, centre[boxes], log_density[boxes])
+                a, b = lo[end] - 0.5, hi[end] + 0.5
+                mean = log_polynomial_mean(a, b, centre[boxes], log_density[boxes])
+                if n == 3:  # values piled up at the end itself, beyond the density of the boxes inward
+                    share, tail = pile_up(a, b, count[end], centre[boxes[1:]], log_density[boxes[1:]])
+                    if share > 0:
+                        mean = share * (lo[end] if end == 0 else hi[end]) + (1.0 - share) * tail
                 target[end] = np.clip(mean, lo[end], hi[end])
         out[:, c] = target[codes[:, c]]
     return out
