@@ -147,18 +147,21 @@ def _six_levels(values):
     return (np.rint(np.asarray(values, np.float64) * 5 / 255) * 51).astype(np.uint8)
 
 
-def test_a_clipped_channel_stays_at_its_end():
-    """A saturated cyan-to-blue sky (red clipped at 0 everywhere but in a pink band) under 6 levels: most of red's
-    first box [0, 25] is the clipped sky, far more than the boxes inward say a smooth density would put there, so
-    its target is near 0 (the parabola through the three boxes said about 5), and the restored red stays near 0."""
+@pytest.mark.parametrize("end", [0, 255])
+def test_a_clipped_channel_stays_at_its_end(end):
+    """A saturated cyan-to-blue sky (red clipped at 0 everywhere but in a band of reds) under 6 levels, and its
+    negative (red clipped at 255): most of red's end box is the clipped sky, far more than the boxes inward say a
+    smooth density would put there, so its target is within 1 of the end (the parabola through the three boxes
+    said 6.6 from 0), and the restored red stays within 2 of it (0.7 and 1.5 away; 2.4 and 4.7 before)."""
     h, w = 120, 200
     yy, xx = np.mgrid[0:h, 0:w]
     red = np.where(np.abs(yy - 60) < 12, 30 + 190 * np.cos((xx / w) * np.pi) ** 2, 0.0)  # a band of reds and pinks
     truth = np.stack([red, 150 + 90 * xx / w, 255 - 60 * yy / h], axis=-1)
+    truth = truth if end == 0 else 255 - truth
     q = _six_levels(truth)
     palette, indices = np.unique(q.reshape(-1, 3), axis=0, return_inverse=True)
     targets = end_box_targets(indices.reshape(h, w), fit_lattice("round", palette, np.uint8), palette)
-    assert targets[palette[:, 0] == 0, 0].max() < 1.0
+    assert np.abs(targets[palette[:, 0] == end, 0] - end).max() < 1.0
     out = dequantize(q, self_check=False).astype(float)
     sky = red == 0
-    assert np.abs(out[..., 0][sky]).mean() < 1.0
+    assert np.abs(out[..., 0][sky] - end).mean() < 2.0

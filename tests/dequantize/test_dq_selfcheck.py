@@ -69,6 +69,28 @@ def test_an_empty_annotations_layer_is_no_annotation(keyboard):
     assert np.array_equal(run_to_end(Dequantizer(smooth).steps(np.zeros(smooth.shape[:2], np.uint8))), dequantize(smooth))
 
 
+def test_a_kept_image_is_returned_before_the_rest_of_the_preparation(keyboard):
+    """The check runs beside the automatic hard edges only: an image it keeps gets no Poisson distance and no data
+    targets (so no end-guess share either)."""
+    dq = Dequantizer(bin_centre(keyboard))
+    with pytest.warns(UserWarning, match="left unchanged"):
+        from napari_maliang._progress import run_to_end
+
+        run_to_end(dq.steps())
+    assert dq.kept_as_is and dq._d is None and dq.info["end_guess_share"] == 0.0
+
+
+def test_a_result_solved_without_the_check_is_reused_after_it():
+    from napari_maliang._progress import run_to_end
+
+    dq = Dequantizer(bin_centre(smooth_picture()))
+    first = run_to_end(dq.steps(check=False))
+    messages = []
+    again = run_to_end(dq.steps(), lambda p: messages.append(p.message))
+    assert np.array_equal(first, again) and dq.self_check_gain is not None
+    assert not any("solving" in m for m in messages)
+
+
 def test_brush_strokes_always_solve(keyboard):
     q = bin_centre(keyboard)
     ann = np.zeros(q.shape[:2], np.uint8)

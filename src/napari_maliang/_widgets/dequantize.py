@@ -341,7 +341,7 @@ class DequantizeWidget(QWidget):
                 self._dq = dq_done
             graphic = " · flat graphic (flat areas and text kept)" if dq_done.flat_graphic else ""
             kept = ""
-            if dq_done.kept_as_is and (ann is None or not ann.any()):
+            if (ann is None or not ann.any()) and dq_done.kept_as_is:  # after a stroke: no self-check on this thread
                 kept = (f" · left unchanged: the self-check gained {dq_done.self_check_gain:+.2f} dB, under "
                         f"{SELF_CHECK_MIN_GAIN:+.2f} (paint, or untick 'self-check first')")
             self.recognised.value = (f"{dq_done.describe()} · {dq_done.n_colors} colours{graphic}{_guessed(dq_done)}"
