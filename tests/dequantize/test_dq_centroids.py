@@ -135,12 +135,14 @@ def test_a_dark_noisy_sky_is_restored_darker_than_the_box_centre(monkeypatch):
 
 def test_pile_up_known_values():
     # a flat density of 2 pixels per value over the 32 values of [-0.5, 31.5]: 64 pixels are accounted for
-    share, tail = pile_up(-0.5, 31.5, 256.0, [47.5, 79.5], [np.log(2.0), np.log(2.0)])
-    assert share == pytest.approx(0.75, rel=1e-6) and tail == pytest.approx(15.5, abs=1e-9)
+    assert pile_up(-0.5, 31.5, 256.0, [47.5, 79.5], [np.log(2.0), np.log(2.0)]) == pytest.approx(0.75, rel=1e-6)
     # the exponential accounts for more than the box holds: nothing piled up
-    assert pile_up(-0.5, 31.5, 10.0, [47.5, 79.5], [np.log(2.0), np.log(2.0)])[0] == 0.0
-    # a rising density: its mean over the box lies above the centre
-    assert pile_up(-0.5, 31.5, 1e6, [47.5, 79.5], [0.0, 1.0])[1] > 15.5
+    assert pile_up(-0.5, 31.5, 10.0, [47.5, 79.5], [np.log(2.0), np.log(2.0)]) == 0.0
+    # a density falling towards the end (rising inward) accounts for fewer pixels there than a flat one
+    assert pile_up(-0.5, 31.5, 256.0, [47.5, 79.5], [0.0, 1.0]) > 0.75
+    # the rest follows the exponential through the same two points: flat, the box centre; rising, above it
+    assert log_polynomial_mean(-0.5, 31.5, [47.5, 79.5], [np.log(2.0), np.log(2.0)]) == pytest.approx(15.5, abs=1e-9)
+    assert log_polynomial_mean(-0.5, 31.5, [47.5, 79.5], [0.0, 1.0]) > 15.5
 
 
 def _six_levels(values):

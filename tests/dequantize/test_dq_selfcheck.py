@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
+from napari_maliang._progress import run_to_end
 from napari_maliang.dequantize import Dequantizer, dequantize, requantization_mask
 from napari_maliang.dequantize.selfcheck import coarser
 
@@ -55,8 +56,6 @@ def test_a_smooth_picture_passes_the_check_and_is_dequantized():
 def test_an_empty_annotations_layer_is_no_annotation(keyboard):
     """The widget passes its unpainted Labels layer: the check still keeps the screenshot, before any solve of
     eq. (1), and a picture it passes comes out as without annotations."""
-    from napari_maliang._progress import run_to_end
-
     q = bin_centre(keyboard)
     empty = np.zeros(q.shape[:2], np.uint8)
     dq = Dequantizer(q)
@@ -74,15 +73,11 @@ def test_a_kept_image_is_returned_before_the_rest_of_the_preparation(keyboard):
     targets (so no end-guess share either)."""
     dq = Dequantizer(bin_centre(keyboard))
     with pytest.warns(UserWarning, match="left unchanged"):
-        from napari_maliang._progress import run_to_end
-
         run_to_end(dq.steps())
     assert dq.kept_as_is and dq._d is None and dq.info["end_guess_share"] == 0.0
 
 
 def test_a_result_solved_without_the_check_is_reused_after_it():
-    from napari_maliang._progress import run_to_end
-
     dq = Dequantizer(bin_centre(smooth_picture()))
     first = run_to_end(dq.steps(check=False))
     messages = []

@@ -80,17 +80,17 @@ def log_polynomial_mean(a: float, b: float, centres, log_density, samples: int =
     return float(np.sum(t[1:] * f[1:] + t[:-1] * f[:-1]) / np.sum(f[1:] + f[:-1]))
 
 
-def pile_up(a: float, b: float, count: float, centres, log_density, samples: int = 1025) -> tuple[float, float]:
-    """``(share, tail)``: the share of an end box's ``count`` pixels on ``[a, b]`` in excess of the exponential
-    density through the two boxes inward (``exp`` of the line through ``(centres[i], log_density[i])``, pixels
-    per value), which piled up at the end of the range, and that density's mean over the box; share 0 where the
-    exponential accounts for every pixel (trapezoid rule on ``samples`` points)."""
+def pile_up(a: float, b: float, count: float, centres, log_density, samples: int = 1025) -> float:
+    """The share of an end box's ``count`` pixels on ``[a, b]`` in excess of the exponential density through the
+    two boxes inward (``exp`` of the line through ``(centres[i], log_density[i])``, pixels per value), which piled
+    up at the end of the range; 0 where the exponential accounts for every pixel (trapezoid rule on ``samples``
+    points). The rest follows that exponential: its mean over the box is :func:`log_polynomial_mean` of the same
+    two points."""
     coef = np.polyfit(np.asarray(centres, np.float64), np.asarray(log_density, np.float64), 1)
     t = np.linspace(a, b, samples)
     f = np.exp(np.polyval(coef, t))
     smooth = 0.5 * np.sum(f[1:] + f[:-1]) * (t[1] - t[0])
-    tail = float(np.sum(t[1:] * f[1:] + t[:-1] * f[:-1]) / np.sum(f[1:] + f[:-1]))
-    return max(0.0, 1.0 - smooth / count), tail
+    return max(0.0, 1.0 - smooth / count)
 
 
 def end_box_targets(indices: np.ndarray, lattice, palette: np.ndarray) -> np.ndarray:
@@ -126,11 +126,14 @@ def end_box_targets(indices: np.ndarray, lattice, palette: np.ndarray) -> np.nda
                 if (count[boxes] < least).any():
                     continue
                 a, b = lo[end] - 0.5, hi[end] + 0.5
-                mean = log_polynomial_mean(a, b, centre[boxes], log_density[boxes])
-                if n == 3:  # values piled up at the end itself, beyond the density of the boxes inward
-                    share, tail = pile_up(a, b, count[end], centre[boxes[1:]], log_density[boxes[1:]])
-                    if share > 0:
-                        mean = share * (lo[end] if end == 0 else hi[end]) + (1.0 - share) * tail
+                inward = boxes[1:]
+                # values piled up at the end itself, beyond the density of the boxes inward (three boxes needed)
+                share = pile_up(a, b, count[end], centre[inward], log_density[inward]) if n == 3 else 0.0
+                if share > 0:
+                    tail = log_polynomial_mean(a, b, centre[inward], log_density[inward])
+                    mean = share * (lo[end] if end == 0 else hi[end]) + (1.0 - share) * tail
+                else:
+                    mean = log_polynomial_mean(a, b, centre[boxes], log_density[boxes])
                 target[end] = np.clip(mean, lo[end], hi[end])
         out[:, c] = target[codes[:, c]]
     return out
