@@ -170,6 +170,57 @@ def test_colour_pair_brushes_act_everywhere(three_tone):
     assert soft_h3[15, 14] and soft_h3[19, 14]
 
 
+def _classify_with_a_matrix(indices, adjacency, ann, auto_hard):
+    """Section 2.4 written out on a dense (K, K) adjacency: magenta then blue strokes rewrite the colour pairs they
+    cover, those pairs ignore the automatic hard edges, then red and green (green wins) rule under their strokes."""
+    from scipy import ndimage
+
+    adj, named = adjacency.copy(), np.zeros_like(adjacency)
+    for value, state in ((NOT_ADJACENT, False), (ADJACENT, True)):
+        comp, n = ndimage.label(ann == value, structure=np.ones((3, 3)))
+        for c in range(1, n + 1):
+            colours = np.unique(indices[comp == c])
+            adj[np.ix_(colours, colours)] = state
+            named[np.ix_(colours, colours)] = True
+    out = []
+    for k, (a, b) in enumerate(((indices[:, :-1], indices[:, 1:]), (indices[:-1, :], indices[1:, :]))):
+        soft = (a != b) & adj[a, b] & ~(auto_hard[k] & ~named[a, b])
+        m = [ann[:, :-1], ann[:, 1:]] if k == 0 else [ann[:-1, :], ann[1:, :]]
+        for value, state in ((SOFT, True), (HARD, False)):
+            soft[((m[0] == value) | (m[1] == value)) & (a != b)] = state
+        out.append(soft)
+    return out
+
+
+@pytest.mark.parametrize("kind", ["lattice", "palette"])
+def test_brushes_on_edges_match_a_dense_adjacency(kind):
+    # the edges are looked up pair by pair (a lattice's adjacency is a BoxAdjacency, no (K, K) matrix): the four
+    # brushes must still mean what the paper says, checked against the dense reference on random strokes
+    from napari_maliang.dequantize.brushes import classify_edges
+    from napari_maliang.dequantize.cells import BoxAdjacency
+
+    rng = np.random.default_rng(3)
+    image = (np.add.outer(np.arange(40), np.arange(50))[..., None] * [3, 2, 1] + rng.integers(0, 40, (40, 50, 3))) % 256
+    q = (image // 32 * 32).astype(np.uint8) if kind == "lattice" else np.array([[0, 0, 0], [200, 40, 0], [90, 90, 240],
+                                                                                [255, 255, 255]])[image[..., 0] % 4]
+    dq = Dequantizer(q.astype(np.uint8), self_check=False, dither="continue",
+                     quantizer="auto" if kind == "lattice" else "nearest")
+    assert isinstance(dq.adjacency, BoxAdjacency) == (kind == "lattice")
+    k = dq.n_colors
+    i, j = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
+    dense = np.asarray(dq.adjacency[i, j], bool)
+    auto = (rng.random((40, 49)) < 0.2, rng.random((39, 50)) < 0.2)
+    for trial in range(6):
+        ann = np.zeros((40, 50), np.uint8)
+        for value in (NOT_ADJACENT, ADJACENT, HARD, SOFT, rng.integers(1, 5)):
+            y, x = rng.integers(0, 36, 2)
+            ann[y:y + rng.integers(1, 5), x:x + rng.integers(1, 12)] = value
+        got = classify_edges(dq.indices, dq.adjacency, ann, auto)
+        want = _classify_with_a_matrix(dq.indices, dense, ann, auto)
+        assert all((g == w).all() for g, w in zip(got, want, strict=True))
+        assert got[0].any() and not got[0].all()
+
+
 def test_continuity_constraints_eq5():
     # wide | narrow | wide bands: without eq. (6) the narrow band is much steeper, a Mach band kink
     row = np.concatenate([np.zeros(40), np.full(5, 100), np.full(40, 200)])

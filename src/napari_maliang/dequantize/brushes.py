@@ -21,7 +21,7 @@ import numpy as np
 
 __all__ = [
     "NONE", "NOT_ADJACENT", "ADJACENT", "HARD", "SOFT", "BRUSHES", "BRUSH_COLORS",
-    "check_annotations", "apply_colour_brushes", "classify_edges", "edge_classification_image",
+    "check_annotations", "classify_edges", "edge_classification_image",
 ]
 
 NONE, NOT_ADJACENT, ADJACENT, HARD, SOFT = 0, 1, 2, 3, 4
@@ -76,64 +76,50 @@ def _stroke_colour_sets(indices, mask, n_colors):
     return np.split(colours, splits)
 
 
-def apply_colour_brushes(indices, adjacency, annotations) -> np.ndarray:
-    """Colour-space adjacency after the magenta (1) and blue (2) brushes."""
-    adj = adjacency.copy()
+def _colour_statements(indices, annotations) -> list[tuple[np.ndarray, bool]]:
+    """``(colours, adjacent)`` per 8-connected magenta (False) or blue (True) stroke, magenta first: the stroke
+    states that every pair of the colours it covers is (not) adjacent."""
     if annotations is None:
-        return adj
-    k = adj.shape[0]
-    for value, state in ((NOT_ADJACENT, False), (ADJACENT, True)):
-        mask = annotations == value
-        if not mask.any():
-            continue
-        for colours in _stroke_colour_sets(indices, mask, k):
-            if colours.size > 1:
-                adj[np.ix_(colours, colours)] = state
-    np.fill_diagonal(adj, False)
-    return adj
-
-
-def _named_pairs(indices, n_colors, annotations) -> np.ndarray:
-    """(K, K) bool: colour pairs that a magenta or blue stroke made a statement about."""
-    named = np.zeros((n_colors, n_colors), bool)
-    if annotations is not None:
-        for value in (NOT_ADJACENT, ADJACENT):
-            mask = annotations == value
-            if mask.any():
-                for colours in _stroke_colour_sets(indices, mask, n_colors):
-                    named[np.ix_(colours, colours)] = True
-    return named
+        return []
+    n_colors = int(indices.max()) + 1
+    return [(colours, state) for value, state in ((NOT_ADJACENT, False), (ADJACENT, True))
+            if (annotations == value).any()
+            for colours in _stroke_colour_sets(indices, annotations == value, n_colors) if colours.size > 1]
 
 
 def classify_edges(indices, adjacency, annotations=None, auto_hard=None) -> tuple[np.ndarray, np.ndarray]:
     """Soft-edge masks ``(soft_h, soft_v)`` between horizontal / vertical 4-neighbours.
 
-    An edge between pixels of different colours is soft when their (annotated) colour-space cells are
-    adjacent and it is not among the automatically found hard edges ``auto_hard`` (``(hard_h, hard_v)``,
-    e.g. :func:`~.regions.antialiasing_edges`), then overridden under red (soft) and green (hard) strokes.
-    A colour pair named by a magenta or blue stroke follows the stroke, not ``auto_hard``. Edges inside a
-    region are False.
+    An edge between pixels of different colours is soft when their colour-space cells are adjacent
+    (``adjacency[a, b]``: a (K, K) bool matrix or a :class:`~.cells.BoxAdjacency`), or a magenta or blue stroke
+    says so for their colour pair, and it is not among the automatically found hard edges ``auto_hard``
+    (``(hard_h, hard_v)``, e.g. :func:`~.regions.antialiasing_edges`), then overridden under red (soft) and
+    green (hard) strokes. A colour pair named by a magenta or blue stroke follows the stroke, not ``auto_hard``.
+    Edges inside a region are False. Only the edges between colours are looked up, so no (K, K) array is made.
     """
-    adj = apply_colour_brushes(indices, adjacency, annotations)
-    left, right = indices[:, :-1], indices[:, 1:]
-    up, down = indices[:-1, :], indices[1:, :]
-    diff_h, diff_v = left != right, up != down
-    soft_h = diff_h & adj[left, right]
-    soft_v = diff_v & adj[up, down]
-    if auto_hard is not None:
-        named = _named_pairs(indices, adjacency.shape[0], annotations)
-        soft_h &= ~(auto_hard[0] & ~named[left, right])
-        soft_v &= ~(auto_hard[1] & ~named[up, down])
+    statements = _colour_statements(indices, annotations)
+    neighbours = ((indices[:, :-1], indices[:, 1:]), (indices[:-1, :], indices[1:, :]))  # horizontal, vertical
+    diffs, soft = [a != b for a, b in neighbours], []
+    for k, ((a, b), diff) in enumerate(zip(neighbours, diffs)):
+        ea, eb = a[diff], b[diff]
+        on = adjacency[ea, eb]
+        named = np.zeros(on.shape, bool)
+        for colours, state in statements:
+            both = np.isin(ea, colours) & np.isin(eb, colours)
+            on[both] = state
+            named |= both
+        if auto_hard is not None:
+            on &= ~(auto_hard[k][diff] & ~named)
+        edge = np.zeros(diff.shape, bool)
+        edge[diff] = on
+        soft.append(edge)
     if annotations is not None:
         for value, state in ((SOFT, True), (HARD, False)):
             m = annotations == value
-            if not m.any():
-                continue
-            mh = (m[:, :-1] | m[:, 1:]) & diff_h
-            mv = (m[:-1, :] | m[1:, :]) & diff_v
-            soft_h[mh] = state
-            soft_v[mv] = state
-    return soft_h, soft_v
+            if m.any():
+                soft[0][(m[:, :-1] | m[:, 1:]) & diffs[0]] = state
+                soft[1][(m[:-1, :] | m[1:, :]) & diffs[1]] = state
+    return soft[0], soft[1]
 
 
 def edge_classification_image(indices, soft_h, soft_v) -> np.ndarray:

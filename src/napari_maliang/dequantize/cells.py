@@ -42,6 +42,7 @@ __all__ = [
     "QUANTIZER_SPACES",
     "pillow_keeps",
     "Cells",
+    "BoxAdjacency",
     "resolve_lattice",
     "voronoi_cells",
     "lattice_cells",
@@ -71,7 +72,7 @@ class Cells:
     quantizer : {"nearest", "floor", "center", "round", "replicate"}
     anchors : (K, C) float64
         A point inside each cell, in the quantizer's space: the palette colour (Voronoi) or the box centre.
-    adjacency : (K, K) bool
+    adjacency : (K, K) bool, or :class:`BoxAdjacency` for a lattice (indexed alike)
         Cells that touch: soft edges between their regions (section 2.1).
     indptr, normals, offsets : CSR half-spaces
         ``x`` is inside cell ``i`` iff ``normals[k] . x <= offsets[k]`` for ``indptr[i] <= k < indptr[i+1]``.
@@ -81,7 +82,7 @@ class Cells:
 
     quantizer: str
     anchors: np.ndarray
-    adjacency: np.ndarray
+    adjacency: np.ndarray | BoxAdjacency
     indptr: np.ndarray
     normals: np.ndarray
     offsets: np.ndarray
@@ -133,29 +134,25 @@ def voronoi_cells(palette_q: np.ndarray) -> Cells:
     return Cells("nearest", palette_q, adjacency, indptr, np.ascontiguousarray(u), np.ascontiguousarray(offsets))
 
 
-def _touching(codes: np.ndarray) -> np.ndarray:
-    """(K, K) bool: boxes whose lattice codes differ by at most 1 in every channel (faces, edges, corners).
+@dataclass(frozen=True)
+class BoxAdjacency:
+    """Which boxes of a lattice touch: their lattice codes differ by at most 1 in every channel (faces, edges,
+    corners), a box not touching itself. Indexed like a (K, K) bool matrix, ``adjacency[a, b]``, without one:
+    RGB565 images have up to 65536 colours, and a dense matrix of them would take 4 GiB (copied by every
+    classification before 2026-12-07)."""
 
-    Looks up the 3^C - 1 lattice neighbours of every box in the sorted codes: O(3^C K log K) instead of
-    comparing all K^2 pairs.
-    """
-    import itertools
+    codes: np.ndarray
 
-    k, nc = codes.shape
-    base = int(codes.max()) + 3  # keys of code + offset (offset -1..1) stay unique and non-negative
-    weights = base ** np.arange(nc, dtype=np.int64)
-    keys = (codes + 1) @ weights
-    order = np.argsort(keys)
-    sorted_keys = keys[order]
-    adjacency = np.zeros((k, k), dtype=bool)
-    for offset in itertools.product((-1, 0, 1), repeat=nc):
-        if not any(offset):
-            continue
-        wanted = keys + np.asarray(offset, np.int64) @ weights
-        pos = np.minimum(np.searchsorted(sorted_keys, wanted), k - 1)
-        hit = sorted_keys[pos] == wanted
-        adjacency[np.flatnonzero(hit), order[pos[hit]]] = True
-    return adjacency
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.codes), len(self.codes))
+
+    def __getitem__(self, pair) -> np.ndarray:
+        a, b = pair
+        touch = np.asarray(a) != np.asarray(b)
+        for code in self.codes.T:  # channel by channel: 1-D gathers, much faster than one reduction over (M, C)
+            touch &= np.abs(code[a] - code[b]) <= 1
+        return touch
 
 
 def lattice_cells(palette: np.ndarray, lattice: Lattice) -> Cells:
@@ -166,7 +163,8 @@ def lattice_cells(palette: np.ndarray, lattice: Lattice) -> Cells:
     normals = np.tile(np.concatenate([eye, -eye]), (k, 1))
     offsets = np.concatenate([upper, -lower], axis=1).ravel().astype(np.float64)
     indptr = np.arange(k + 1, dtype=np.int64) * 2 * nc
-    return Cells(lattice.kind, 0.5 * (lower + upper), _touching(codes), indptr, normals, offsets, lattice)
+    return Cells(lattice.kind, 0.5 * (lower + upper), BoxAdjacency(np.asfortranarray(codes, np.int32)), indptr, normals, offsets,
+                 lattice)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -21,7 +21,7 @@ from .cells import (
     voronoi_cells,
 )
 from .centroids import end_box_targets, toward_level
-from .flat import end_targets, flat_edges, flat_regions
+from .flat import band_ends, end_region_targets, flat_edges, flat_regions, targets_by_pixel
 from .options import COLOR_SPACES, SMALL_REGION_LATTICE, SMALL_REGION_PALETTE, SOLVE_OPTIONS, DequantizeOptions
 from .regions import (
     antialiasing_bands,
@@ -142,16 +142,6 @@ def _big_region_drift(x, labels, phibar, end_box, share: float) -> np.ndarray:
         drift /= np.maximum(area, 1)[:, None]
     drift[~(big[:, None] & end_box)] = 0.0
     return drift
-
-
-def _moved_share(a, b, tol: float) -> float:
-    """Share of pixels whose data target differs by at least ``tol`` in some channel between two
-    ``(target_indices, targets)`` pairs (:meth:`Dequantizer.data_targets`)."""
-    (ia, ta), (ib, tb) = a, b
-    moved = np.zeros(ia.shape, bool)
-    for c in range(ta.shape[1]):
-        moved |= np.abs(ta[ia, c] - tb[ib, c]) >= tol
-    return float(moved.mean())
 
 
 class DitheredImageError(ValueError):
@@ -321,7 +311,7 @@ class Dequantizer:
             self._antialiased = (hard_h, hard_v)
         return self._antialiased
 
-    def data_targets(self, soft_h, soft_v, beside=None) -> tuple[np.ndarray, np.ndarray]:
+    def data_targets(self, soft_h, soft_v) -> tuple[np.ndarray, np.ndarray]:
         """``(target_indices, targets)``: each pixel's data target ``phibar`` (eq. 1) is ``targets[target_indices]``.
 
         The working-space palette; for a lattice, the box centres (flat regions: the integer nearest it, towards
@@ -331,26 +321,24 @@ class Dequantizer:
         flat regions target the interval between theirs (:mod:`.flat`). With ``end_guess`` (off by default) the
         end boxes are guessed too: the first and last box of a channel target the box's mean under the image's
         histogram (:mod:`.centroids`), and flat regions whose every channel is in an end box target the ends.
-        :attr:`end_guess_share` says how many pixels the guesses move (or would, with the option off); the targets of
-        the other setting, needed only for it, are computed on the executor ``beside`` where one is given."""
+        :attr:`end_guess_share` says how many pixels the guesses move (or would, with the option off): the
+        targets of both settings are compared per region (:func:`~.flat.end_region_targets`), each pixel's target
+        being its region's."""
         if self.lattice is None:
             return self.indices, self.palette_work
-        bands = self._antialiasing_bands()
         flat = flat_regions(self.labels, soft_h, soft_v)
         if self._flat is not None:
             flat |= self._flat
-
-        def targets(guess):
-            return end_targets(self.indices, self.labels, flat, *self._boxes, self._top,
-                               self._targets if guess else self._leaned, self.palette, bands, guess=guess)
-
+        colour = region_colours(self.labels, self.indices, flat.size)
+        ends = band_ends(self.labels, self._antialiasing_bands())
+        guessed, leaned = (end_region_targets(colour, flat, *self._boxes, self._top, anchors, self.palette, ends,
+                                              guess=guess)
+                           for guess, anchors in ((True, self._targets), (False, self._leaned)))
+        moved = (np.abs(guessed - leaned) >= self.scale / 255.0).any(axis=1)
+        self.end_guess_share = float(np.bincount(self.labels.ravel(), minlength=flat.size)[moved].sum() / self.labels.size)
         used = self.options.end_guess
-        other = beside.submit(targets, not used) if beside is not None else None  # only for end_guess_share
-        chosen = targets(used)
-        other = targets(not used) if other is None or other.cancel() else other.result()  # here, if not yet begun
-        guessed, leaned = (chosen, other) if used else (other, chosen)
-        self.end_guess_share = _moved_share(guessed, leaned, self.scale / 255.0)
-        return chosen
+        anchors = self._targets if used else self._leaned
+        return targets_by_pixel(self.indices, self.labels, guessed if used else leaned, anchors[colour], anchors)
 
     def _solve_inputs(self, ann, continuity: float, check: bool):
         """``(soft_h, soft_v, target_indices, targets, b0)`` for the solves of eq. (1) under the annotations
@@ -359,26 +347,27 @@ class Dequantizer:
         (:attr:`self_check_gain`) and it keeps the image.
 
         Work that does not depend on each other runs on two threads, each side being mostly single-threaded (the
-        solver splits only large grids, by channel): the self-check on a second thread beside the automatic hard
-        edges, then the Poisson distance (eq. 2, computed once) and the end targets needed only for
-        :attr:`end_guess_share` beside the edges and targets. On two cores the check then costs almost nothing,
-        and an image it keeps is returned before the rest is computed (measured on the 1-MP astronaut, median of 9
-        alternating runs at 18:26 UTC: 6 levels 1.16 -> 1.08 s, k-means 16 0.98 -> 0.87 s, the 5-bit bin centre
-        1.43 -> 1.12 s).
+        solver splits only large grids, by channel): the self-check and then the Poisson distance (eq. 2, computed
+        once; not at all for an image the check keeps) on a second thread, beside the automatic hard edges, the
+        edge classification and the data targets. On two cores the check then costs almost nothing, and an image
+        it keeps is returned before the rest is computed (measured on the 1-MP astronaut, median of 9 alternating
+        runs at 18:26 UTC on 2026-12-07, with the distance still after the hard edges: 6 levels 1.16 -> 1.08 s,
+        k-means 16 0.98 -> 0.87 s, the 5-bit bin centre 1.43 -> 1.12 s; docs/benchmarks/dequantize.md for later).
         """
         from concurrent.futures import ThreadPoolExecutor
 
         self._regions()  # both threads read the regions
         with ThreadPoolExecutor(1, thread_name_prefix="maliang-prepare") as pool:
-            if check:
-                gain = pool.submit(lambda: self.self_check_gain)
-                self.auto_hard_edges()
-                gain.result()
+            gain = pool.submit(lambda: self.self_check_gain) if check else None
+            # one worker runs its tasks in order: the distance after the check, and not at all for a kept image
+            distance = pool.submit(lambda: None if check and self.kept_as_is else self._distance())
+            self.auto_hard_edges()
+            if gain is not None:
+                gain.result()  # raises what the check raised
                 if self.kept_as_is:
                     return None
-            distance = pool.submit(self._distance)
             soft_h, soft_v = _brushes.classify_edges(self.indices, self.adjacency, ann, self.auto_hard_edges())
-            target_idx, targets = self.data_targets(soft_h, soft_v, beside=pool)
+            target_idx, targets = self.data_targets(soft_h, soft_v)
             b0 = build_rhs(target_idx, targets, np.zeros(self.shape), soft_h, soft_v, float(continuity))
             distance.result()
         return soft_h, soft_v, target_idx, targets, b0.astype(np.float32)

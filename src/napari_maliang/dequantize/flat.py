@@ -44,7 +44,7 @@ import numpy as np
 from .regions import region_colours, thick_regions
 
 __all__ = ["FLAT_GRAPHIC_SHARE", "GRID_RUN", "GRID_SHARE", "MAX_FLAT_PASSES", "PAGE_BORDER", "flat_regions", "grid_share",
-           "page_like", "flat_edges", "end_targets"]
+           "page_like", "flat_edges", "end_targets", "band_ends", "end_region_targets", "targets_by_pixel"]
 
 #: an image is a flat graphic when at least this share of its pixels lies in flat regions (:func:`flat_edges`)
 FLAT_GRAPHIC_SHARE = 0.5
@@ -206,12 +206,47 @@ def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pi
 
 def end_targets(indices, labels, flat, lower, upper, top, anchors, levels, bands=None, guess: bool = True
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Data targets with the flat regions of end boxes moved to the end of the range, and their blends between them.
+    """Data targets with the flat regions of end boxes moved to the end of the range, and their blends between them:
+    :func:`end_region_targets` per region, as ``(target_indices, targets)`` (:func:`targets_by_pixel`).
 
     Parameters
     ----------
     indices, labels : int arrays (H, W)
         Palette index and region label per pixel.
+    flat : bool array (n + 1,)
+        :func:`flat_regions`.
+    lower, upper, top, anchors, levels, guess
+        As in :func:`end_region_targets`.
+    bands : tuple of two int arrays (H, W), optional
+        :func:`~.regions.antialiasing_bands` (see :func:`band_ends`).
+
+    Returns
+    -------
+    As :func:`targets_by_pixel`.
+    """
+    colour = region_colours(labels, indices, flat.size)
+    ends = None if bands is None else band_ends(labels, bands)
+    target = end_region_targets(colour, flat, lower, upper, top, anchors, levels, ends, guess=guess)
+    return targets_by_pixel(indices, labels, target, anchors[colour], anchors)
+
+
+def band_ends(labels: np.ndarray, bands: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(region, a, b)``: every band region of :func:`~.regions.antialiasing_bands` (``bands``, per band pixel the
+    labels of the two thick regions it blends) and the two labels its first band pixel (in raster order) blends."""
+    pair_a, pair_b = (np.asarray(p).ravel() for p in bands)
+    first = np.flatnonzero(pair_a > 0)
+    region, at = np.unique(labels.ravel()[first], return_index=True)
+    return region, pair_a[first[at]], pair_b[first[at]]
+
+
+def end_region_targets(colour, flat, lower, upper, top, anchors, levels, ends=None, guess: bool = True) -> np.ndarray:
+    """float64 ``(n + 1, C)``: every region's data target, with the flat regions of end boxes moved to the end of
+    the range, and their blends between them.
+
+    Parameters
+    ----------
+    colour : int array (n + 1,)
+        Palette index per region label (:func:`~.regions.region_colours`).
     flat : bool array (n + 1,)
         :func:`flat_regions`.
     lower, upper : int arrays (K, C)
@@ -223,53 +258,59 @@ def end_targets(indices, labels, flat, lower, upper, top, anchors, levels, bands
     levels : array (K, C)
         The quantizer's own level of every palette colour (the palette): the end of the range where the
         quantizer reconstructs its end box there.
-    bands : tuple of two int arrays (H, W), optional
-        :func:`~.regions.antialiasing_bands`: per band pixel, the labels of the two thick regions it blends.
-        A band region whose first band pixel blends two flat regions targets its box centre clipped to the
-        interval between their targets, then to its box.
+    ends : tuple of three int arrays, optional
+        :func:`band_ends`. A band region whose first band pixel blends two flat regions targets its box centre
+        clipped to the interval between their targets, then to its box.
     guess : bool
         Move a flat region whose every channel is in an end box to the end of the range (white, black, the
         primaries). Off: only where that end is the colour's level (nothing is risked against the input).
 
     Returns
     -------
-    target_indices : int64 array (H, W)
-        ``indices``, except that every flat region whose target moved has an index of its own (``K``,
-        ``K + 1``, ...). Regions of one colour never touch, so two 4-neighbours have equal target indices
-        exactly when they have equal colours, as the system of eq. (1) needs.
-    targets : float64 array (K + m, C)
-        ``anchors`` followed by the m moved targets: per channel of a flat region, 0 where the box's lower
-        bound is 0, ``top`` where its upper bound is ``top`` (the centre where it is both: one code for the
-        whole range), where that end is the colour's level or (with ``guess``) every channel of the colour is in
-        an end box;
+    target : float64 array (n + 1, C)
+        ``anchors`` of the region's colour, except per channel of a flat region: 0 where the box's lower bound is
+        0, ``top`` where its upper bound is ``top`` (the centre where it is both: one code for the whole range),
+        where that end is the colour's level or (with ``guess``) every channel of the colour is in an end box;
         elsewhere the integer nearest the box's centre, ties towards the colour's level.
     """
-    colour = region_colours(labels, indices, flat.size)
+    # per palette colour (K, fewer than regions): the target its flat regions get
     top = np.asarray(top, np.float64)[None, :]
-    lo, hi = lower[colour] == 0, upper[colour] == top
+    lo, hi = lower == 0, upper == top
     end = np.where(lo & ~hi, 0.0, np.where(hi & ~lo, top, np.nan))  # per channel: its box's end of the range
     every_channel = (lo | hi).all(axis=1, keepdims=True) & guess
-    move = flat[:, None] & ~np.isnan(end) & (every_channel | (levels[colour] == end))
-    centre = anchors[colour]
-    box_centre = 0.5 * (lower[colour] + upper[colour])  # not the end box's histogram mean: the region is the histogram
+    move = ~np.isnan(end) & (every_channel | (levels == end))
+    box_centre = 0.5 * (lower + upper)  # not the end box's histogram mean: the region is the histogram
     # a flat region is one integer colour: of the integers nearest its box's centre (equally close on average to a
     # value anywhere in the box), the one towards the quantizer's own level, for a bin centre the level itself
-    flat_value = np.where(levels[colour] >= box_centre, np.floor(box_centre + 0.5), np.ceil(box_centre - 0.5))
-    target = np.where(move, end, np.where(flat[:, None], flat_value, centre))
-    if bands is not None:
-        pair_a, pair_b = (np.asarray(p).ravel() for p in bands)
-        first = np.flatnonzero(pair_a > 0)
-        region, at = np.unique(labels.ravel()[first], return_index=True)  # each band region's first band pixel
-        a, b = pair_a[first[at]], pair_b[first[at]]
+    flat_value = np.where(levels >= box_centre, np.floor(box_centre + 0.5), np.ceil(box_centre - 0.5))
+    target = np.where(flat[:, None], np.where(move, end, flat_value)[colour], anchors[colour])
+    if ends is not None:
+        region, a, b = ends
         keep = flat[a] & flat[b]
         region, a, b = region[keep], a[keep], b[keep]
-        between = np.clip(centre[region], np.minimum(target[a], target[b]), np.maximum(target[a], target[b]))
+        between = np.clip(anchors[colour[region]], np.minimum(target[a], target[b]), np.maximum(target[a], target[b]))
         target[region] = np.clip(between, lower[colour[region]], upper[colour[region]])
+    return target
+
+
+def targets_by_pixel(indices, labels, target, centre, anchors) -> tuple[np.ndarray, np.ndarray]:
+    """``(target_indices, targets)`` of the region targets ``target`` (n + 1, C) where they differ from ``centre``
+    (``anchors`` of each region's colour).
+
+    Returns
+    -------
+    target_indices : int64 array (H, W)
+        ``indices``, except that every region whose target moved has an index of its own (``K``, ``K + 1``,
+        ...). Regions of one colour never touch, so two 4-neighbours have equal target indices exactly when
+        they have equal colours, as the system of eq. (1) needs.
+    targets : float64 array (K + m, C)
+        ``anchors`` followed by the m moved targets.
+    """
     moved = np.flatnonzero((target != centre).any(axis=1))
     if moved.size == 0:
         return indices, anchors
     k = anchors.shape[0]
-    new = np.full(flat.size, -1, np.int64)
+    new = np.full(target.shape[0], -1, np.int64)
     new[moved] = k + np.arange(moved.size)
     own = new[labels]
     return np.where(own >= 0, own, indices), np.concatenate([anchors, target[moved]])
