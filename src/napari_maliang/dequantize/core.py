@@ -33,6 +33,7 @@ from .regions import (
     label_regions,
     line_edges,
     region_colours,
+    thick_regions,
     value_scale,
 )
 from .selfcheck import SELF_CHECK_MIN_GAIN, applies, self_check_gain
@@ -238,6 +239,7 @@ class Dequantizer:
         self._antialiased = None
         self._flat = None  # flat regions of a flat graphic, by label (flat_edges): kept out of the mean step
         self._bands = None  # antialiasing_bands
+        self._thick = None  # thick_regions
         self._x = None  # last working-space solution (warm start)
         self._w_refined = None  # (omega, continuity, small_region, refined weights) of the last solve
         self._results = {}  # (options, annotations digest, dtype) -> output (undo is instant)
@@ -288,9 +290,14 @@ class Dequantizer:
             self.labels, self.n_regions = label_regions(self.indices)
         return self.labels
 
+    def _thick_regions(self):
+        if self._thick is None:
+            self._thick = thick_regions(self._regions())
+        return self._thick
+
     def _antialiasing_bands(self):
         if self._bands is None:
-            self._bands = antialiasing_bands(self.indices, self.palette, self._regions())
+            self._bands = antialiasing_bands(self.indices, self.palette, self._regions(), self._thick_regions())
         return self._bands
 
     def auto_hard_edges(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -303,7 +310,8 @@ class Dequantizer:
         if self._antialiased is None:
             steps = antialiasing_edges(self.indices, self.palette, self._regions(), self._antialiasing_bands())
             soft = _brushes.classify_edges(self.indices, self.adjacency, None, steps)
-            flat_h, flat_v, self._flat = flat_edges(self.labels, *soft, pin_thin=self.lattice is None)
+            flat_h, flat_v, self._flat = flat_edges(self.labels, *soft, pin_thin=self.lattice is None,
+                                                    thick=self._thick_regions())
             hard_h, hard_v = steps[0] | flat_h, steps[1] | flat_v
             if self.lattice is None:  # a palette's few cells all touch: lines on a ground are not gradients
                 line_h, line_v = line_edges(self.indices, self.palette, self.labels, scale=self.scale)
@@ -326,7 +334,7 @@ class Dequantizer:
         being its region's."""
         if self.lattice is None:
             return self.indices, self.palette_work
-        flat = flat_regions(self.labels, soft_h, soft_v)
+        flat = flat_regions(self.labels, soft_h, soft_v, thick=self._thick_regions())
         if self._flat is not None:
             flat |= self._flat
         colour = region_colours(self.labels, self.indices, flat.size)
@@ -340,27 +348,33 @@ class Dequantizer:
         anchors = self._targets if used else self._leaned
         return targets_by_pixel(self.indices, self.labels, guessed if used else leaned, anchors[colour], anchors)
 
-    def _solve_inputs(self, ann, continuity: float, check: bool):
-        """``(soft_h, soft_v, target_indices, targets, b0)`` for the solves of eq. (1) under the annotations
-        ``ann``: the soft edges after the brushes (:meth:`edges`), the data targets (:meth:`data_targets`) and the
-        right-hand side of the virtual boundary pixels (eq. 1, 5-6); None when ``check`` runs the self-check
+    def _solve_inputs(self, ann, continuity: float, check: bool, omega: float, small_region: float):
+        """``(soft_h, soft_v, target_indices, targets, b0, w)`` for the solves of eq. (1) under the annotations
+        ``ann``: the soft edges after the brushes (:meth:`edges`), the data targets (:meth:`data_targets`), the
+        right-hand side of the virtual boundary pixels (eq. 1, 5-6) and the data weights of eq. (3)
+        (:func:`~.weights.bell_weights`, float32); None when ``check`` runs the self-check
         (:attr:`self_check_gain`) and it keeps the image.
 
         Work that does not depend on each other runs on two threads, each side being mostly single-threaded (the
-        solver splits only large grids, by channel): the self-check and then the Poisson distance (eq. 2, computed
-        once; not at all for an image the check keeps) on a second thread, beside the automatic hard edges, the
-        edge classification and the data targets. On two cores the check then costs almost nothing, and an image
+        solver splits only large grids, by channel): the self-check, then the Poisson distance (eq. 2, computed
+        once) and the weights (not at all for an image the check keeps) on a second thread, beside the automatic
+        hard edges, the edge classification and the data targets. On two cores the check then costs almost nothing, and an image
         it keeps is returned before the rest is computed (measured on the 1-MP astronaut, median of 9 alternating
         runs at 18:26 UTC on 2026-12-07, with the distance still after the hard edges: 6 levels 1.16 -> 1.08 s,
         k-means 16 0.98 -> 0.87 s, the 5-bit bin centre 1.43 -> 1.12 s; docs/benchmarks/dequantize.md for later).
         """
         from concurrent.futures import ThreadPoolExecutor
 
+        def weights():  # the worker runs its tasks in order: this after the check, and nothing for a kept image
+            if check and self.kept_as_is:
+                return None
+            self._distance()
+            return bell_weights(self._d, self.labels, self.n_regions, omega, small_region).astype(np.float32)
+
         self._regions()  # both threads read the regions
         with ThreadPoolExecutor(1, thread_name_prefix="maliang-prepare") as pool:
             gain = pool.submit(lambda: self.self_check_gain) if check else None
-            # one worker runs its tasks in order: the distance after the check, and not at all for a kept image
-            distance = pool.submit(lambda: None if check and self.kept_as_is else self._distance())
+            w = pool.submit(weights)
             self.auto_hard_edges()
             if gain is not None:
                 gain.result()  # raises what the check raised
@@ -369,8 +383,7 @@ class Dequantizer:
             soft_h, soft_v = _brushes.classify_edges(self.indices, self.adjacency, ann, self.auto_hard_edges())
             target_idx, targets = self.data_targets(soft_h, soft_v)
             b0 = build_rhs(target_idx, targets, np.zeros(self.shape), soft_h, soft_v, float(continuity))
-            distance.result()
-        return soft_h, soft_v, target_idx, targets, b0.astype(np.float32)
+        return soft_h, soft_v, target_idx, targets, b0.astype(np.float32), w.result()
 
     def _distance(self) -> None:
         """The region Laplacian and the Poisson distance (eq. 2), once."""
@@ -512,15 +525,14 @@ class Dequantizer:
         checking = checking and self._self_check is None
         yield Progress(0, total, "self-check (dequantizing a coarser re-quantization of the image), regions and "
                                  "Poisson distance (eq. 2)" if checking else "regions and Poisson distance (eq. 2)")
-        inputs = self._solve_inputs(ann, continuity, checking)
+        inputs = self._solve_inputs(ann, continuity, checking, float(omega), float(small_region))
         if inputs is None:
             return self._kept_as_is(dtype)
-        soft_h, soft_v, target_idx, targets, b0 = inputs
-        w = bell_weights(self._d, self.labels, self.n_regions, float(omega), float(small_region)).astype(np.float32)
+        soft_h, soft_v, target_idx, targets, b0, w = inputs
         if self._w_refined is not None and self._w_refined[:3] == (float(omega), float(continuity), float(small_region)):
             w = np.maximum(w, self._w_refined[3])  # start from the weights refined for the last brushes
         phibar = targets.astype(np.float32)[target_idx]
-        x = self._x if self._x is not None else targets[target_idx]
+        x = self._x if self._x is not None else phibar  # the solver works in float32
         step = np.full(self.shape, REFINE_STEP)
         if ann is not None:  # where the user asked for smoothing (red brush), refine as gently as the paper
             step[ann == _brushes.SOFT] = max(float(omega), 1e-2)

@@ -143,7 +143,7 @@ def page_like(labels: np.ndarray, thick: np.ndarray | None = None) -> bool:
     return sum(int(b.sum()) for b in _thick_borders(labels, thick)) < PAGE_BORDER * np.sqrt(labels.size)
 
 
-def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pin_thin: bool = False
+def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pin_thin: bool = False, thick=None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(hard_h, hard_v, flat)``: in a flat graphic, every edge of a flat region, and the flat regions.
 
@@ -171,6 +171,8 @@ def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pi
         Soft edges before this step.
     pin_thin : bool
         Make every edge of a thin region hard in a flat graphic.
+    thick : bool array (n + 1,), optional
+        :func:`~.regions.thick_regions` of ``labels`` (computed when not given).
 
     Returns
     -------
@@ -181,7 +183,7 @@ def flat_edges(labels: np.ndarray, soft_h: np.ndarray, soft_v: np.ndarray, *, pi
     """
     h, w = labels.shape
     size = np.bincount(labels.ravel())
-    thick = thick_regions(labels)
+    thick = thick_regions(labels) if thick is None else thick
     flat = flat_regions(labels, soft_h, soft_v, thick=thick)
     loose = flat_regions(labels, soft_h, soft_v, thin_counts=False, thick=thick)
     strict = size[flat].sum() >= FLAT_GRAPHIC_SHARE * labels.size

@@ -260,15 +260,18 @@ def region_colours(labels: np.ndarray, indices: np.ndarray, n_labels: int) -> np
     return colour
 
 
-def antialiasing_bands(indices: np.ndarray, palette: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def antialiasing_bands(indices: np.ndarray, palette: np.ndarray, labels: np.ndarray, thick=None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """``(pair_a, pair_b)`` int32 (H, W): for every band pixel of an anti-aliased step (see
-    :func:`antialiasing_edges`), the labels of the two thick regions whose colours it lies between; 0 elsewhere."""
+    :func:`antialiasing_edges`), the labels of the two thick regions whose colours it lies between; 0 elsewhere.
+    ``thick``: :func:`thick_regions` of ``labels`` (computed when not given)."""
     from ._antialias_numba import band_pairs
 
     labels = np.ascontiguousarray(labels, np.int32)
     region_colour = region_colours(labels, indices, int(labels.max()) + 1)
     pair_a, pair_b = np.zeros(labels.shape, np.int32), np.zeros(labels.shape, np.int32)
-    band_pairs(labels, np.ascontiguousarray(indices, np.int64), thick_regions(labels), region_colour,
+    band_pairs(labels, np.ascontiguousarray(indices, np.int64), thick_regions(labels) if thick is None else thick,
+               region_colour,
                np.ascontiguousarray(palette, np.float64), BAND_REACH, pair_a, pair_b)
     return pair_a, pair_b
 
