@@ -201,3 +201,29 @@ def test_touching_boxes_matches_all_pairs():
             adjacency = BoxAdjacency(codes)
             assert adjacency.shape == (k, k)
             np.testing.assert_array_equal(adjacency[i, j], brute)
+
+
+def test_all_65536_rgb565_colours_without_a_dense_adjacency():
+    # every RGB565 colour once (256 x 256): a (K, K) adjacency would be 4 GiB, and it was copied per classification
+    # (22.7 s and 8.6 GB of peak memory for these edges before 2026-12-07)
+    import tracemalloc
+
+    from napari_maliang.dequantize import Dequantizer
+    from napari_maliang.dequantize.cells import BoxAdjacency
+
+    i, j = np.mgrid[0:256, 0:256]
+    r5, g6, b5 = i // 8, j // 4, (i % 8) * 4 + (j % 4)
+    image = np.stack([(r5 << 3) | (r5 >> 2), (g6 << 2) | (g6 >> 4), (b5 << 3) | (b5 >> 2)], -1).astype(np.uint8)
+    tracemalloc.start()
+    try:
+        dq = Dequantizer(image, dither="continue", self_check=False, auto_hard=False)
+        soft_h, soft_v = dq.edges()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert dq.n_colors == 65536 and dq.quantizer == "replicate" and isinstance(dq.adjacency, BoxAdjacency)
+    assert peak < 200e6
+    # across a row, blue steps by one code inside each run of four and jumps back three codes between runs
+    np.testing.assert_array_equal(soft_h, np.broadcast_to(j[:, :-1] % 4 != 3, soft_h.shape))
+    # down a column blue steps by four codes, or by 28 back where red steps by one: no box there touches the next
+    assert not soft_v.any()
