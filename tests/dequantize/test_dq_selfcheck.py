@@ -77,6 +77,24 @@ def test_a_kept_image_is_returned_before_the_rest_of_the_preparation(keyboard):
     assert dq.kept_as_is and dq._d is None and dq.info["end_guess_share"] == 0.0
 
 
+def test_a_failing_self_check_raises_once(keyboard, monkeypatch):
+    """The check's error reaches the caller, and the work queued behind it on the second thread does not run the
+    check again (it once did, through :attr:`kept_as_is`, before the error was raised)."""
+    from napari_maliang.dequantize import core
+
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("check failed")
+
+    monkeypatch.setattr(core, "self_check_gain", failing)
+    dq = Dequantizer(bin_centre(keyboard))
+    with pytest.raises(RuntimeError, match="check failed"):
+        run_to_end(dq.steps())
+    assert len(calls) == 1 and dq._d is None
+
+
 def test_a_result_solved_without_the_check_is_reused_after_it():
     dq = Dequantizer(bin_centre(smooth_picture()))
     first = run_to_end(dq.steps(check=False))

@@ -76,12 +76,11 @@ def _stroke_colour_sets(indices, mask, n_colors):
     return np.split(colours, splits)
 
 
-def _colour_statements(indices, annotations) -> list[tuple[np.ndarray, bool]]:
+def _colour_statements(indices, annotations, n_colors: int) -> list[tuple[np.ndarray, bool]]:
     """``(colours, adjacent)`` per 8-connected magenta (False) or blue (True) stroke, magenta first: the stroke
     states that every pair of the colours it covers is (not) adjacent."""
     if annotations is None:
         return []
-    n_colors = int(indices.max()) + 1
     return [(colours, state) for value, state in ((NOT_ADJACENT, False), (ADJACENT, True))
             if (annotations == value).any()
             for colours in _stroke_colour_sets(indices, annotations == value, n_colors) if colours.size > 1]
@@ -97,17 +96,26 @@ def classify_edges(indices, adjacency, annotations=None, auto_hard=None) -> tupl
     green (hard) strokes. A colour pair named by a magenta or blue stroke follows the stroke, not ``auto_hard``.
     Edges inside a region are False. Only the edges between colours are looked up, so no (K, K) array is made.
     """
-    statements = _colour_statements(indices, annotations)
+    n_colors = int(indices.max()) + 1
+    statements = _colour_statements(indices, annotations, n_colors)
     neighbours = ((indices[:, :-1], indices[:, 1:]), (indices[:-1, :], indices[1:, :]))  # horizontal, vertical
     diffs, soft = [a != b for a, b in neighbours], []
     for k, ((a, b), diff) in enumerate(zip(neighbours, diffs)):
         ea, eb = a[diff], b[diff]
-        on = adjacency[ea, eb]
-        named = np.zeros(on.shape, bool)
-        for colours, state in statements:
-            both = np.isin(ea, colours) & np.isin(eb, colours)
-            on[both] = state
-            named |= both
+        if not statements:
+            on, named = adjacency[ea, eb], np.zeros(ea.shape, bool)
+        else:  # per colour pair present, not per edge: many strokes stay cheap
+            pairs, edge_pair = np.unique(ea.astype(np.int64) * n_colors + eb, return_inverse=True)
+            pa, pb = np.divmod(pairs, n_colors)
+            pair_on, pair_named = adjacency[pa, pb], np.zeros(pairs.shape, bool)
+            member = np.zeros(n_colors, bool)
+            for colours, state in statements:
+                member[:] = False
+                member[colours] = True
+                both = member[pa] & member[pb]
+                pair_on[both] = state
+                pair_named |= both
+            on, named = pair_on[edge_pair], pair_named[edge_pair]
         if auto_hard is not None:
             on &= ~(auto_hard[k][diff] & ~named)
         edge = np.zeros(diff.shape, bool)

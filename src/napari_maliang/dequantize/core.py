@@ -365,8 +365,8 @@ class Dequantizer:
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        def weights():  # the worker runs its tasks in order: this after the check, and nothing for a kept image
-            if check and self.kept_as_is:
+        def weights(gain):  # the worker runs its tasks in order: this after the check; nothing when it keeps the
+            if gain is not None and (gain.exception() is not None or self.kept_as_is):  # image or failed (no rerun)
                 return None
             self._distance()
             return bell_weights(self._d, self.labels, self.n_regions, omega, small_region).astype(np.float32)
@@ -374,7 +374,7 @@ class Dequantizer:
         self._regions()  # both threads read the regions
         with ThreadPoolExecutor(1, thread_name_prefix="maliang-prepare") as pool:
             gain = pool.submit(lambda: self.self_check_gain) if check else None
-            w = pool.submit(weights)
+            w = pool.submit(weights, gain)
             self.auto_hard_edges()
             if gain is not None:
                 gain.result()  # raises what the check raised
@@ -532,7 +532,7 @@ class Dequantizer:
         if self._w_refined is not None and self._w_refined[:3] == (float(omega), float(continuity), float(small_region)):
             w = np.maximum(w, self._w_refined[3])  # start from the weights refined for the last brushes
         phibar = targets.astype(np.float32)[target_idx]
-        x = self._x if self._x is not None else phibar  # the solver works in float32
+        x = self._x if self._x is not None else phibar  # the CPU solver works in float32 (the GPU twin's start only)
         step = np.full(self.shape, REFINE_STEP)
         if ann is not None:  # where the user asked for smoothing (red brush), refine as gently as the paper
             step[ann == _brushes.SOFT] = max(float(omega), 1e-2)
