@@ -115,6 +115,20 @@ def test_tie_breaks_follow_the_documented_order():
     assert KINDS.index("floor") < KINDS.index("round") < KINDS.index("replicate")
 
 
+def test_levels_that_differ_by_channel_are_bit_replication_not_rounding():
+    """A grey ramp 100..140 under RGB565 uses only levels where 5/6/5-bit replication and rounding to 32 / 64 / 32
+    levels agree (held-out 34's radial gradient, read as rounding until 2026-12-07). A posterizer rounds every
+    channel to the same levels, so it is RGB565, and its pixels re-quantize by the bit mask (in held-out 34's
+    gradient, 0.2 % of them left their RGB565 cells under the rounding cells; this ramp happens to stay inside)."""
+    ramp = np.repeat(np.linspace(100, 140, 160)[None, :], 40, axis=0)
+    q = rgb565(np.stack([ramp] * 3, axis=-1).astype(np.uint8))
+    pal = np.unique(q.reshape(-1, 3), axis=0)
+    assert fit_lattice("round", pal, np.uint8).describe() == "rounding to levels, 32 levels / 64 levels / 32 levels"
+    assert recognise_lattice(pal, np.uint8).describe() == "bit replication, 5/6/5 bits"
+    out = dequantize(q)
+    np.testing.assert_array_equal(rgb565(out), q)
+
+
 @pytest.mark.parametrize("kind,params", [("floor", (4, 8, 32, 64)), ("center", (4, 16, 64)),
                                          ("round", (2, 6, 8, 17, 52)), ("replicate", (1, 3, 5, 6))])
 def test_channel_quantizer_bins_partition_the_range(kind, params):
