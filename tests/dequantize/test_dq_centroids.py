@@ -92,21 +92,19 @@ def test_toward_level_moves_only_from_the_centre_towards_an_end_level():
     ])
 
 
-def test_a_channel_within_its_end_box_keeps_the_centre():
-    """A render whose blue lies within the first box (0..31 under the 3-bit floor) and a full grey ramp in red and
-    green: no box beside the first holds blue pixels (under :data:`MIN_EVIDENCE`), so the histogram says nothing
-    about the shape of blue's density there and blue keeps its box centre 15.5 (the line of the fit would say 0);
-    red and green, spread over every box, lean as before."""
+def test_an_end_box_with_an_empty_box_beyond_the_next_keeps_the_centre():
+    """A render whose blue runs from 0 to 47 (the first box 0..31 and the next 32..63 under the 3-bit floor) and a
+    full grey ramp in red and green: the third box holds no blue pixel (under :data:`MIN_EVIDENCE`), so the
+    histogram says nothing about the shape of blue's density in the first box, and blue keeps its box centre 15.5.
+    (With nothing in the *next* box either, the first box would target 0: see the white background below.)"""
     h, w = 64, 256
     ramp = np.repeat(np.arange(w, dtype=np.float64)[None, :], h, axis=0)
-    blue = np.repeat(np.linspace(0.0, 31.0, h)[:, None], w, axis=1)
+    blue = np.repeat(np.linspace(0.0, 47.0, h)[:, None], w, axis=1)
     q = _floor3(np.stack([ramp, ramp, blue], axis=-1))
     palette, indices = np.unique(q.reshape(-1, 3), axis=0, return_inverse=True)
     targets = end_box_targets(indices.reshape(h, w), fit_lattice("floor", palette, np.uint8), palette)
     assert MIN_EVIDENCE * h * w > 0  # a box of no pixel is under it
-    np.testing.assert_array_equal(targets[:, 2], 15.5)
-    out = dequantize(q).astype(float)
-    assert abs(out[..., 2].mean() - 15.5) < 1.0  # truth 15.5 on average; the histogram's guess would be near 0
+    np.testing.assert_array_equal(targets[palette[:, 2] == 0, 2], 15.5)
 
 
 def test_a_dark_noisy_sky_is_restored_darker_than_the_box_centre(monkeypatch):
@@ -167,3 +165,31 @@ def test_a_clipped_channel_stays_at_its_end(end):
     out = dequantize(q, self_check=False).astype(float)
     sky = red == 0
     assert np.abs(out[..., 0][sky] - end).mean() < 2.0
+
+
+def _rgb565(values):
+    """RGB565 widened back to 8 bits by bit replication."""
+    v = np.asarray(values, np.float64).astype(np.uint8)
+    r, g, b = v[..., 0] >> 3, v[..., 1] >> 2, v[..., 2] >> 3
+    return np.stack([(r << 3) | (r >> 2), (g << 2) | (g >> 4), (b << 3) | (b >> 2)], axis=-1).astype(np.uint8)
+
+
+def test_a_white_background_with_a_gap_before_it_targets_white():
+    """A render on white (held-out 32's POV-Ray blob hand): a shaded dark ball on a white background under RGB565.
+    Red's and blue's last box [248, 255] holds the background and the boxes next to it hold no pixel, so the
+    histogram has nothing to fit, but nothing leads into the last box either: its values are taken to have piled up
+    at the end, so the background targets 255 (the box centre 251.5 before) and is restored there."""
+    h, w = 96, 128
+    yy, xx = np.mgrid[0:h, 0:w]
+    r = np.hypot(yy - 48, xx - 64) / 30.0
+    ball = r < 1
+    shade = 40 + 100 * np.clip(1 - r, 0, 1)
+    truth = np.where(ball[..., None], np.stack([shade, 0.8 * shade, 0.6 * shade], -1), 255.0)
+    q = _rgb565(truth)
+    palette, indices = np.unique(q.reshape(-1, 3), axis=0, return_inverse=True)
+    lattice = fit_lattice("replicate", palette, np.uint8)
+    targets = end_box_targets(indices.reshape(h, w), lattice, palette)
+    white = (palette == 255).all(axis=1)
+    np.testing.assert_array_equal(targets[white], [[255.0, 255.0, 255.0]])
+    out = dequantize(q, self_check=False).astype(float)
+    assert np.abs(out[~ball] - 255.0).mean() < 0.5  # 3.5 off in red and blue at the box centre
