@@ -81,9 +81,13 @@ def _colour_statements(indices, annotations, n_colors: int) -> list[tuple[np.nda
     states that every pair of the colours it covers is (not) adjacent."""
     if annotations is None:
         return []
-    return [(colours, state) for value, state in ((NOT_ADJACENT, False), (ADJACENT, True))
-            if (annotations == value).any()
-            for colours in _stroke_colour_sets(indices, annotations == value, n_colors) if colours.size > 1]
+    statements = []
+    for value, state in ((NOT_ADJACENT, False), (ADJACENT, True)):
+        mask = annotations == value
+        if mask.any():
+            statements += [(colours, state) for colours in _stroke_colour_sets(indices, mask, n_colors)
+                           if colours.size > 1]
+    return statements
 
 
 def classify_edges(indices, adjacency, annotations=None, auto_hard=None) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +100,7 @@ def classify_edges(indices, adjacency, annotations=None, auto_hard=None) -> tupl
     green (hard) strokes. A colour pair named by a magenta or blue stroke follows the stroke, not ``auto_hard``.
     Edges inside a region are False. Only the edges between colours are looked up, so no (K, K) array is made.
     """
-    n_colors = int(indices.max()) + 1
+    n_colors = adjacency.shape[0]
     statements = _colour_statements(indices, annotations, n_colors)
     neighbours = ((indices[:, :-1], indices[:, 1:]), (indices[:-1, :], indices[1:, :]))  # horizontal, vertical
     diffs, soft = [a != b for a, b in neighbours], []

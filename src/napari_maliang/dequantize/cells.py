@@ -163,8 +163,8 @@ def lattice_cells(palette: np.ndarray, lattice: Lattice) -> Cells:
     normals = np.tile(np.concatenate([eye, -eye]), (k, 1))
     offsets = np.concatenate([upper, -lower], axis=1).ravel().astype(np.float64)
     indptr = np.arange(k + 1, dtype=np.int64) * 2 * nc
-    return Cells(lattice.kind, 0.5 * (lower + upper), BoxAdjacency(np.asfortranarray(codes, np.int32)), indptr, normals, offsets,
-                 lattice)
+    adjacency = BoxAdjacency(np.asfortranarray(codes, np.int32))
+    return Cells(lattice.kind, 0.5 * (lower + upper), adjacency, indptr, normals, offsets, lattice)
 
 
 @numba.njit(cache=True, nogil=True)

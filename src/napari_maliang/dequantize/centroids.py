@@ -56,12 +56,12 @@ the end, as a render's black surround or a white background does (held-out 23's 
 +4.47 dB). Measured before it was adopted on the 828 floor, 6-level and RGB565 cases of the seen held-out sets 22-32:
 mean +3.706 -> +3.720 dB, cases below -0.1 dB 13 -> 13, SSIM lower 85 -> 82, photographs unchanged (+4.506 ->
 +4.507); then judged blind on held-out 33 and 34 (616 cases of every quantizer): mean +1.693 -> +1.698 dB, losing
-20 -> 20, SSIM lower 39 -> 39 (a water normal map under 6 levels +3.2 dB, no longer kept by the self-check). Its risk is a channel spread over its end box with nothing beside it (a blue ramp within [0, 31] under the
-3-bit floor, the others varying): restored at the end, not at the box centre, which was the old reason to keep the
-centre; among the 126 end boxes of the seen sets 22-30 with a nearly empty box beside them, the end was nearer the
-true mean in 106. Asking in
-addition that most of the end box's pixels be near black or near white in every channel kept that ramp at its
-centre but lost the Mandelbrot's gain (seen sets: 13 -> 14 losing, 85 -> 86 SSIM lower); fitting the pile-up
+20 -> 20, SSIM lower 39 -> 39 (a water normal map under 6 levels +3.2 dB, no longer kept by the self-check). Its
+risk is a channel spread over its end box with nothing beside it (a blue ramp within [0, 31] under the 3-bit floor,
+the others varying): restored at the end, not at the box centre, which was the old reason to keep the centre; among
+the 126 end boxes of the seen sets 22-30 with a nearly empty box beside them, the end was nearer the true mean in
+106. Asking in addition that most of the end box's pixels be near black or near white in every channel kept that
+ramp at its centre but lost the Mandelbrot's gain (seen sets: 13 -> 14 losing, 85 -> 86 SSIM lower); fitting the pile-up
 wherever any box of the fit is nearly empty swung single cases by up to 7 dB both ways (13 -> 14 losing).
 
 References
@@ -138,8 +138,9 @@ def end_box_targets(indices: np.ndarray, lattice, palette: np.ndarray) -> np.nda
             n = min(3, lo.size)  # the end box and the next one or two inward
             for boxes in (np.arange(n), lo.size - 1 - np.arange(n)):
                 end = boxes[0]
+                end_value = lo[end] if end == 0 else hi[end]
                 if n == 3 and count[end] >= least and count[boxes[1]] < least:  # nothing leads into the end box:
-                    target[end] = lo[end] if end == 0 else hi[end]  # its values piled up at the end of the range
+                    target[end] = end_value  # its values piled up at the end of the range
                     continue
                 if (count[boxes] < least).any():
                     continue
@@ -149,7 +150,7 @@ def end_box_targets(indices: np.ndarray, lattice, palette: np.ndarray) -> np.nda
                 share = pile_up(a, b, count[end], centre[inward], log_density[inward]) if n == 3 else 0.0
                 if share > 0:
                     tail = log_polynomial_mean(a, b, centre[inward], log_density[inward])
-                    mean = share * (lo[end] if end == 0 else hi[end]) + (1.0 - share) * tail
+                    mean = share * end_value + (1.0 - share) * tail
                 else:
                     mean = log_polynomial_mean(a, b, centre[boxes], log_density[boxes])
                 target[end] = np.clip(mean, lo[end], hi[end])

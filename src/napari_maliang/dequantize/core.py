@@ -358,15 +358,17 @@ class Dequantizer:
         Work that does not depend on each other runs on two threads, each side being mostly single-threaded (the
         solver splits only large grids, by channel): the self-check, then the Poisson distance (eq. 2, computed
         once) and the weights (not at all for an image the check keeps) on a second thread, beside the automatic
-        hard edges, the edge classification and the data targets. On two cores the check then costs almost nothing, and an image
-        it keeps is returned before the rest is computed (measured on the 1-MP astronaut, median of 9 alternating
+        hard edges, the edge classification and the data targets. On two cores the check then costs almost
+        nothing, and an image it keeps is returned before the rest is computed (measured on the 1-MP astronaut, median of 9 alternating
         runs at 18:26 UTC on 2026-12-07, with the distance still after the hard edges: 6 levels 1.16 -> 1.08 s,
         k-means 16 0.98 -> 0.87 s, the 5-bit bin centre 1.43 -> 1.12 s; docs/benchmarks/dequantize.md for later).
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        def weights(gain):  # the worker runs its tasks in order: this after the check; nothing when it keeps the
-            if gain is not None and (gain.exception() is not None or self.kept_as_is):  # image or failed (no rerun)
+        def weights(gain):
+            # the one worker runs its tasks in order, so the check is done: nothing for an image it keeps, and
+            # nothing after it failed (its error is raised on this thread; kept_as_is would run it again)
+            if gain is not None and (gain.exception() is not None or self.kept_as_is):
                 return None
             self._distance()
             return bell_weights(self._d, self.labels, self.n_regions, omega, small_region).astype(np.float32)

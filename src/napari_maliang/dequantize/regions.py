@@ -270,8 +270,8 @@ def antialiasing_bands(indices: np.ndarray, palette: np.ndarray, labels: np.ndar
     labels = np.ascontiguousarray(labels, np.int32)
     region_colour = region_colours(labels, indices, int(labels.max()) + 1)
     pair_a, pair_b = np.zeros(labels.shape, np.int32), np.zeros(labels.shape, np.int32)
-    band_pairs(labels, np.ascontiguousarray(indices, np.int64), thick_regions(labels) if thick is None else thick,
-               region_colour,
+    thick = thick_regions(labels) if thick is None else thick
+    band_pairs(labels, np.ascontiguousarray(indices, np.int64), thick, region_colour,
                np.ascontiguousarray(palette, np.float64), BAND_REACH, pair_a, pair_b)
     return pair_a, pair_b
 
