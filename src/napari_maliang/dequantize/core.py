@@ -346,7 +346,7 @@ class Dequantizer:
         self.end_guess_share = float(np.bincount(self.labels.ravel(), minlength=flat.size)[moved].sum() / self.labels.size)
         used = self.options.end_guess
         anchors = self._targets if used else self._leaned
-        return targets_by_pixel(self.indices, self.labels, guessed if used else leaned, anchors[colour], anchors)
+        return targets_by_pixel(self.indices, self.labels, guessed if used else leaned, anchors.take(colour, axis=0), anchors)
 
     def _solve_inputs(self, ann, continuity: float, check: bool, omega: float, small_region: float):
         """``(soft_h, soft_v, target_indices, targets, b0, w)`` for the solves of eq. (1) under the annotations
