@@ -287,3 +287,28 @@ def test_default_backend_is_the_validated_cpu_even_with_a_gpu(ramp, monkeypatch)
     q, _ = ramp
     assert Dequantizer(q).backend == "cpu"
     assert Dequantizer(q, backend="auto").backend == "gpu"
+
+
+def test_refinement_stops_after_a_solve_that_moves_nothing(monkeypatch):
+    """A refinement solve that takes no iteration leaves the pixels still outside their cells where they are
+    (on a face, within the error tolerance): every later round would repeat it, so refinement stops there, and
+    the final pull still makes every pixel re-quantize."""
+    from skimage import data, transform
+
+    from napari_maliang.dequantize import core
+
+    image = (transform.resize(data.astronaut(), (512, 512), order=3) * 255).astype(np.uint8)
+    q = (np.round(image / 51.0) * 51).astype(np.uint8)  # rounding to 6 levels
+    iterations = []
+    solve = core.MultigridPCG.solve
+
+    def counted(self, *args, **kwargs):
+        x, it = solve(self, *args, **kwargs)
+        iterations.append(it)
+        return x, it
+
+    monkeypatch.setattr(core.MultigridPCG, "solve", counted)
+    out = dequantize(q, self_check=False)
+    assert 0 in iterations[1:]  # this picture has such a round (its 899 pixels on faces: 9 more rounds before)
+    assert iterations.index(0, 1) == len(iterations) - 1
+    assert requantization_mask(out, q).all()
