@@ -227,3 +227,41 @@ def test_all_65536_rgb565_colours_without_a_dense_adjacency():
     np.testing.assert_array_equal(soft_h, np.broadcast_to(j[:, :-1] % 4 != 3, soft_h.shape))
     # down a column blue steps by four codes, or by 28 back where red steps by one: no box there touches the next
     assert not soft_v.any()
+
+
+@pytest.mark.parametrize("kind", ["floor", "center", "round", "replicate"])
+def test_box_kernels_equal_the_half_space_kernels(kind):
+    """A lattice's cells are tested, pulled and settled through their bounds (:attr:`Cells.boxes`): the results
+    must be those of the same cells as half-spaces, bit for bit, on faces, corners and beyond the range too."""
+    import dataclasses
+
+    rng = np.random.default_rng(7)
+    image = rng.integers(0, 256, (40, 50, 3)).astype(np.uint8)
+    quantize = {
+        "floor": lambda v: (v // 32) * 32,
+        "center": lambda v: (v // 32) * 32 + 16,
+        "round": lambda v: np.round(v / 51.0) * 51,
+        "replicate": lambda v: np.stack([(v[..., 0] >> 3) * 8 + (v[..., 0] >> 5), (v[..., 1] >> 2) * 4 + (v[..., 1] >> 6),
+                                         (v[..., 2] >> 3) * 8 + (v[..., 2] >> 5)], -1),
+    }[kind]
+    q = quantize(image.astype(np.int64))
+    palette, idx = np.unique(q.reshape(-1, 3), axis=0, return_inverse=True)
+    lattice = recognise_lattice(palette, np.uint8)
+    assert lattice.kind == kind
+    boxes = lattice_cells(palette, lattice)
+    halfspaces = dataclasses.replace(boxes, boxes=None)
+    idx = idx.reshape(q.shape[:2])
+    lower, upper = boxes.boxes
+    # values on the faces, just beside them, at the corners and well outside, in float32 and float64
+    face = np.where(rng.random(q.shape) < 0.5, lower[idx], upper[idx])
+    x = np.where(rng.random(q.shape) < 0.3, face, q + rng.normal(0, 20, q.shape))
+    x += np.where(rng.random(q.shape) < 0.2, rng.choice([-1e-9, 1e-9, -0.5, 0.5], q.shape), 0.0)
+    for values in (x, x.astype(np.float32)):
+        for margin in (0.0, 0.87):
+            np.testing.assert_array_equal(out_of_cell(values, idx, boxes, margin), out_of_cell(values, idx, halfspaces, margin))
+            np.testing.assert_array_equal(pull_into_cells(values, idx, boxes, margin),
+                                          pull_into_cells(values, idx, halfspaces, margin))
+    for integer in (True, False):
+        np.testing.assert_array_equal(settle(x, idx, boxes, palette, scale=255.0, integer=integer),
+                                      settle(x, idx, halfspaces, palette, scale=255.0, integer=integer))
+    assert out_of_cell(x, idx, boxes).any() and not out_of_cell(x, idx, boxes).all()

@@ -18,7 +18,9 @@ A lattice (``"floor"``, ``"center"``, ``"round"``, ``"replicate"``, :mod:`.latti
 
 Every cell is convex and stored as half-spaces ``u . x <= o`` (CSR rows per colour) with an anchor
 inside it, so one test (:func:`out_of_cell`), one pull along the segment to the anchor
-(:func:`pull_into_cells`) and one exact rounding (:func:`settle`) serve every quantizer.
+(:func:`pull_into_cells`) and one exact rounding (:func:`settle`) serve every quantizer. A lattice's boxes are
+also kept as their bounds (:attr:`Cells.boxes`), which the three use instead: the same half-spaces, tested with the
+same floating-point expressions without their zero coefficients, so the results are identical, 2-4 times faster.
 """
 
 from __future__ import annotations
@@ -78,6 +80,9 @@ class Cells:
         ``x`` is inside cell ``i`` iff ``normals[k] . x <= offsets[k]`` for ``indptr[i] <= k < indptr[i+1]``.
     lattice : Lattice or None
         The per-channel quantizers of a lattice palette.
+    boxes : tuple of two (K, C) float64 arrays, or None
+        A lattice's cells as bounds ``lower <= x <= upper``: the half-spaces ``e_c . x <= upper_c`` and then
+        ``-e_c . x <= -lower_c`` of ``indptr, normals, offsets``, in that order.
     """
 
     quantizer: str
@@ -87,6 +92,7 @@ class Cells:
     normals: np.ndarray
     offsets: np.ndarray
     lattice: Lattice | None = None
+    boxes: tuple[np.ndarray, np.ndarray] | None = None
 
     def describe(self) -> str:
         """What the user is told: the recognised quantizer in words."""
@@ -164,7 +170,8 @@ def lattice_cells(palette: np.ndarray, lattice: Lattice) -> Cells:
     offsets = np.concatenate([upper, -lower], axis=1).ravel().astype(np.float64)
     indptr = np.arange(k + 1, dtype=np.int64) * 2 * nc
     adjacency = BoxAdjacency(np.asfortranarray(codes, np.int32))
-    return Cells(lattice.kind, 0.5 * (lower + upper), adjacency, indptr, normals, offsets, lattice)
+    boxes = tuple(np.ascontiguousarray(bound, np.float64) for bound in (lower, upper))
+    return Cells(lattice.kind, 0.5 * (lower + upper), adjacency, indptr, normals, offsets, lattice, boxes)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -180,6 +187,20 @@ def _out_of_cell(x, idx, indptr, normals, offsets, margin, out):
             if g > 0.0:
                 bad = True
                 break
+        out[p] = bad
+
+
+@numba.njit(cache=True, nogil=True)
+def _out_of_box(x, idx, lower, upper, margin, out):
+    """:func:`_out_of_cell` for boxes: each face's ``(margin - o) + x . u`` with the zero terms of ``u`` left out
+    (adding them changes nothing)."""
+    n, nc = x.shape
+    for p in range(n):
+        i = idx[p]
+        bad = False
+        for c in range(nc):
+            if (margin - upper[i, c]) + x[p, c] > 0.0 or (margin + lower[i, c]) - x[p, c] > 0.0:
+                bad = True
         out[p] = bad
 
 
@@ -203,6 +224,30 @@ def _pull(x, idx, anchors, indptr, normals, offsets, margin):
                 x[p, c] = anchors[i, c] + t * (x[p, c] - anchors[i, c])
 
 
+@numba.njit(cache=True, nogil=True)
+def _pull_box(x, idx, anchors, lower, upper, margin):
+    """:func:`_pull` for boxes: per face, ``ahead = u . (x - a)`` and ``room = (o - margin) - u . a`` with the zero
+    terms of ``u`` left out, the faces in the same order (upper, then lower), so ``t`` is the same."""
+    n, nc = x.shape
+    for p in range(n):
+        i = idx[p]
+        t = 1.0
+        for face in range(2 * nc):
+            c = face % nc
+            if face < nc:
+                ahead = x[p, c] - anchors[i, c]
+                room = (upper[i, c] - margin) - anchors[i, c]
+            else:
+                ahead = -(x[p, c] - anchors[i, c])
+                room = (-lower[i, c] - margin) + anchors[i, c]
+            if ahead > 0.0 and room < t * ahead:
+                t = room / ahead
+        if t < 1.0:
+            t = max(t, 0.0)
+            for c in range(nc):
+                x[p, c] = anchors[i, c] + t * (x[p, c] - anchors[i, c])
+
+
 def out_of_cell(x, indices, cells: Cells, margin: float = 0.0) -> np.ndarray:
     """Boolean (H, W): pixels of ``x`` (H, W, C) not inside their colour's cell (by at least ``margin``)."""
     h, w = indices.shape
@@ -211,9 +256,13 @@ def out_of_cell(x, indices, cells: Cells, margin: float = 0.0) -> np.ndarray:
         flat = flat.astype(np.float64)
     out = np.empty(h * w, np.bool_)
     idx = indices.ravel().astype(np.int64)
-    run_split(h * w, lambda lo, hi: _out_of_cell(flat[lo:hi], idx[lo:hi], cells.indptr, cells.normals,
-                                                 cells.offsets, float(margin), out[lo:hi]))
+    kernel, cell = (_out_of_box, cells.boxes) if cells.boxes is not None else (_out_of_cell, _halfspaces(cells))
+    run_split(h * w, lambda lo, hi: kernel(flat[lo:hi], idx[lo:hi], *cell, float(margin), out[lo:hi]))
     return out.reshape(h, w)
+
+
+def _halfspaces(cells: Cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return cells.indptr, cells.normals, cells.offsets
 
 
 def pull_into_cells(x, indices, cells: Cells, margin: float) -> np.ndarray:
@@ -222,8 +271,8 @@ def pull_into_cells(x, indices, cells: Cells, margin: float) -> np.ndarray:
     flat = np.array(x.reshape(h * w, -1), dtype=np.float64)  # a copy: the pull works in place
     idx = indices.ravel().astype(np.int64)
     anchors = np.ascontiguousarray(cells.anchors, np.float64)
-    run_split(h * w, lambda lo, hi: _pull(flat[lo:hi], idx[lo:hi], anchors, cells.indptr, cells.normals,
-                                          cells.offsets, float(margin)))
+    kernel, cell = (_pull_box, cells.boxes) if cells.boxes is not None else (_pull, _halfspaces(cells))
+    run_split(h * w, lambda lo, hi: kernel(flat[lo:hi], idx[lo:hi], anchors, *cell, float(margin)))
     return flat.reshape(x.shape)
 
 
@@ -239,33 +288,48 @@ def _inside(q, i, indptr, normals, offsets, nc):
 
 
 @numba.njit(cache=True, inline="always")
-def _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow, nc):
-    """True when the output colour ``c`` re-quantizes to ``i`` (and so does Pillow's ``c & ~3``).
-
-    ``q`` and ``rgb`` are scratch arrays of the caller (no allocation per colour tried).
-    """
-    if lab:
-        for ch in range(3):
-            rgb[ch] = c[ch] / scale
-        rgb2lab_pixel(rgb, M, q)
-        if not _inside(q, i, indptr, normals, offsets, nc):
+def _inside_box(q, i, lower, upper, nc):
+    """:func:`_inside` for a box: ``-o + q . u > 0`` is ``q_c > upper_c`` or ``q_c < lower_c``, exactly."""
+    for c in range(nc):
+        if q[c] > upper[i, c] or q[c] < lower[i, c]:
             return False
-    elif not _inside(c, i, indptr, normals, offsets, nc):
-        return False
-    if pillow:
-        for ch in range(nc):
-            q[ch] = float(int(c[ch]) & PILLOW_CACHE_MASK)
-        return _inside(q, i, indptr, normals, offsets, nc)
     return True
 
 
 @functools.cache
-def _settle_kernel(nc: int):
-    """The per-pixel rounding of :func:`settle` compiled for ``nc`` channels: a compile-time count unrolls
+def _settle_kernel(nc: int, box: bool):
+    """The per-pixel rounding of :func:`settle` compiled for ``nc`` channels and for boxes (``cell`` is
+    :attr:`Cells.boxes`) or half-spaces (``cell`` is ``(indptr, normals, offsets)``): a compile-time count unrolls
     the channel loops (1.2-1.8x faster on 1 MP RGB, timed on a shared machine). Numba caches each variant."""
+    if box:
+        @numba.njit(inline="always")
+        def inside(q, i, cell):
+            return _inside_box(q, i, cell[0], cell[1], nc)
+    else:
+        @numba.njit(inline="always")
+        def inside(q, i, cell):
+            return _inside(q, i, cell[0], cell[1], cell[2], nc)
+
+    @numba.njit(inline="always")
+    def accepts(c, i, q, rgb, cell, lab, scale, pillow):
+        """True when the output colour ``c`` re-quantizes to ``i`` (and so does Pillow's ``c & ~3``); ``q`` and
+        ``rgb`` are scratch arrays of the caller (no allocation per colour tried)."""
+        if lab:
+            for ch in range(3):
+                rgb[ch] = c[ch] / scale
+            rgb2lab_pixel(rgb, M, q)
+            if not inside(q, i, cell):
+                return False
+        elif not inside(c, i, cell):
+            return False
+        if pillow:
+            for ch in range(nc):
+                q[ch] = float(int(c[ch]) & PILLOW_CACHE_MASK)
+            return inside(q, i, cell)
+        return True
 
     @numba.njit(cache=True, nogil=True)
-    def kernel(y, idx, anchors, indptr, normals, offsets, lab, scale, integer, clamp, pillow, search, out):
+    def kernel(y, idx, anchors, cell, lab, scale, integer, clamp, pillow, search, out):
         c = np.empty(nc)
         q = np.empty(nc)
         rgb = np.empty(nc)
@@ -280,7 +344,7 @@ def _settle_kernel(nc: int):
             for s in range(search.shape[0] if integer else 1):  # the nearest integer colours first
                 for ch in range(nc):
                     c[ch] = min(max(base[ch] + search[s, ch], 0.0), scale) if integer else yp[ch]
-                if _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow[i], nc):
+                if accepts(c, i, q, rgb, cell, lab, scale, pillow[i]):
                     found = True
                     break
             t = 0.5
@@ -288,7 +352,7 @@ def _settle_kernel(nc: int):
                 for ch in range(nc):
                     v = anchors[i, ch] + t * (yp[ch] - anchors[i, ch])
                     c[ch] = np.rint(v) if integer else v
-                found = _accepts(c, i, q, rgb, indptr, normals, offsets, lab, scale, pillow[i], nc)
+                found = accepts(c, i, q, rgb, cell, lab, scale, pillow[i])
                 t *= 0.5
             for ch in range(nc):
                 out[p, ch] = c[ch] if found else anchors[i, ch]
@@ -322,9 +386,10 @@ def settle(y, indices, cells: Cells, palette, *, scale: float, integer: bool, cl
     idx = indices.ravel().astype(np.int64)
     palette = np.ascontiguousarray(palette, np.float64)
     by_pillow = pillow_keeps(palette, cells) if pillow else np.zeros(palette.shape[0], np.bool_)
-    rest = (palette, cells.indptr, cells.normals, cells.offsets, bool(lab),
-            float(scale), bool(integer), bool(clamp or integer), by_pillow, _search_offsets(flat.shape[1]))
-    kernel = _settle_kernel(flat.shape[1])
+    cell = _halfspaces(cells) if cells.boxes is None else cells.boxes
+    rest = (palette, cell, bool(lab), float(scale), bool(integer), bool(clamp or integer), by_pillow,
+            _search_offsets(flat.shape[1]))
+    kernel = _settle_kernel(flat.shape[1], cells.boxes is not None)
     run_split(flat.shape[0], lambda lo, hi: kernel(flat[lo:hi], idx[lo:hi], *rest, out[lo:hi]))
     return out.reshape(y.shape)
 
