@@ -265,3 +265,28 @@ def test_box_kernels_equal_the_half_space_kernels(kind):
         np.testing.assert_array_equal(settle(x, idx, boxes, palette, scale=255.0, integer=integer),
                                       settle(x, idx, halfspaces, palette, scale=255.0, integer=integer))
     assert out_of_cell(x, idx, boxes).any() and not out_of_cell(x, idx, boxes).all()
+
+
+def test_the_settle_kernel_is_loaded_from_numbas_cache(tmp_path):
+    """The exact rounding's kernel (boxes and half-spaces) compiles once and is then loaded from numba's cache in
+    later processes (a kernel closing over compiled functions would compile again, seconds, in every process)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from napari_maliang.dequantize.cells import _settle_kernel, lattice_cells, settle, voronoi_cells\n"
+        "from napari_maliang.dequantize import recognise_lattice\n"
+        "pal = np.array([[0, 0, 0], [32, 0, 0], [32, 32, 32], [64, 0, 0], [0, 0, 96]])\n"
+        "idx, y = np.zeros((4, 4), np.int64), np.full((4, 4, 3), 10.3)\n"
+        "for cells in (lattice_cells(pal, recognise_lattice(pal, np.uint8)), voronoi_cells(pal.astype(float))):\n"
+        "    settle(y, idx, cells, pal, scale=255.0, integer=True)\n"
+        "stats = _settle_kernel(3).stats\n"
+        "print(sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))\n"
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+            for _ in range(2)]
+    assert runs[0].split() == ["0", "2"]  # both variants compiled
+    assert runs[1].split() == ["2", "0"]  # and loaded

@@ -20,7 +20,8 @@ Every cell is convex and stored as half-spaces ``u . x <= o`` (CSR rows per colo
 inside it, so one test (:func:`out_of_cell`), one pull along the segment to the anchor
 (:func:`pull_into_cells`) and one exact rounding (:func:`settle`) serve every quantizer. A lattice's boxes are
 also kept as their bounds (:attr:`Cells.boxes`), which the three use instead: the same half-spaces, tested with the
-same floating-point expressions without their zero coefficients, so the results are identical, 2-4 times faster.
+same floating-point expressions without their zero coefficients, so the results are identical for finite values
+(NaN and infinity never reach them: :func:`~.regions.check_image` refuses them), and faster.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+from numba.extending import overload
 
 from napari_maliang._shared.threads import run_split
 
@@ -193,7 +195,7 @@ def _out_of_cell(x, idx, indptr, normals, offsets, margin, out):
 @numba.njit(cache=True, nogil=True)
 def _out_of_box(x, idx, lower, upper, margin, out):
     """:func:`_out_of_cell` for boxes: each face's ``(margin - o) + x . u`` with the zero terms of ``u`` left out
-    (adding them changes nothing)."""
+    (adding them changes nothing for a finite ``x``)."""
     n, nc = x.shape
     for p in range(n):
         i = idx[p]
@@ -201,6 +203,7 @@ def _out_of_box(x, idx, lower, upper, margin, out):
         for c in range(nc):
             if (margin - upper[i, c]) + x[p, c] > 0.0 or (margin + lower[i, c]) - x[p, c] > 0.0:
                 bad = True
+                break
         out[p] = bad
 
 
@@ -227,7 +230,8 @@ def _pull(x, idx, anchors, indptr, normals, offsets, margin):
 @numba.njit(cache=True, nogil=True)
 def _pull_box(x, idx, anchors, lower, upper, margin):
     """:func:`_pull` for boxes: per face, ``ahead = u . (x - a)`` and ``room = (o - margin) - u . a`` with the zero
-    terms of ``u`` left out, the faces in the same order (upper, then lower), so ``t`` is the same."""
+    terms of ``u`` left out (for a finite ``x``), the faces in the same order (upper, then lower), so ``t`` is the
+    same."""
     n, nc = x.shape
     for p in range(n):
         i = idx[p]
@@ -289,44 +293,55 @@ def _inside(q, i, indptr, normals, offsets, nc):
 
 @numba.njit(cache=True, inline="always")
 def _inside_box(q, i, lower, upper, nc):
-    """:func:`_inside` for a box: ``-o + q . u > 0`` is ``q_c > upper_c`` or ``q_c < lower_c``, exactly."""
+    """:func:`_inside` for a box: ``-o + q . u > 0`` is ``q_c > upper_c`` or ``q_c < lower_c``, exactly (for finite
+    ``q``)."""
     for c in range(nc):
         if q[c] > upper[i, c] or q[c] < lower[i, c]:
             return False
     return True
 
 
-@functools.cache
-def _settle_kernel(nc: int, box: bool):
-    """The per-pixel rounding of :func:`settle` compiled for ``nc`` channels and for boxes (``cell`` is
-    :attr:`Cells.boxes`) or half-spaces (``cell`` is ``(indptr, normals, offsets)``): a compile-time count unrolls
-    the channel loops (1.2-1.8x faster on 1 MP RGB, timed on a shared machine). Numba caches each variant."""
-    if box:
-        @numba.njit(inline="always")
-        def inside(q, i, cell):
-            return _inside_box(q, i, cell[0], cell[1], nc)
-    else:
-        @numba.njit(inline="always")
-        def inside(q, i, cell):
-            return _inside(q, i, cell[0], cell[1], cell[2], nc)
+def _inside_cell(q, i, cell, nc):
+    """Whether ``q`` lies in cell ``i``, for ``cell`` either :attr:`Cells.boxes` or ``(indptr, normals, offsets)``
+    (compiled only, :func:`_inside_cell_for`)."""
+    raise NotImplementedError("compiled only")
 
-    @numba.njit(inline="always")
-    def accepts(c, i, q, rgb, cell, lab, scale, pillow):
-        """True when the output colour ``c`` re-quantizes to ``i`` (and so does Pillow's ``c & ~3``); ``q`` and
-        ``rgb`` are scratch arrays of the caller (no allocation per colour tried)."""
-        if lab:
-            for ch in range(3):
-                rgb[ch] = c[ch] / scale
-            rgb2lab_pixel(rgb, M, q)
-            if not inside(q, i, cell):
-                return False
-        elif not inside(c, i, cell):
+
+@overload(_inside_cell)
+def _inside_cell_for(q, i, cell, nc):
+    # chosen by the tuple's length when numba types the call: the kernels stay module-level functions, which numba
+    # caches across processes (a closure over a compiled function would be compiled again in every process)
+    if len(cell) == 2:
+        return lambda q, i, cell, nc: _inside_box(q, i, cell[0], cell[1], nc)
+    return lambda q, i, cell, nc: _inside(q, i, cell[0], cell[1], cell[2], nc)
+
+
+@numba.njit(cache=True, inline="always")
+def _accepts(c, i, q, rgb, cell, lab, scale, pillow, nc):
+    """True when the output colour ``c`` re-quantizes to ``i`` (and so does Pillow's ``c & ~3``).
+
+    ``q`` and ``rgb`` are scratch arrays of the caller (no allocation per colour tried).
+    """
+    if lab:
+        for ch in range(3):
+            rgb[ch] = c[ch] / scale
+        rgb2lab_pixel(rgb, M, q)
+        if not _inside_cell(q, i, cell, nc):
             return False
-        if pillow:
-            for ch in range(nc):
-                q[ch] = float(int(c[ch]) & PILLOW_CACHE_MASK)
-            return inside(q, i, cell)
-        return True
+    elif not _inside_cell(c, i, cell, nc):
+        return False
+    if pillow:
+        for ch in range(nc):
+            q[ch] = float(int(c[ch]) & PILLOW_CACHE_MASK)
+        return _inside_cell(q, i, cell, nc)
+    return True
+
+
+@functools.cache
+def _settle_kernel(nc: int):
+    """The per-pixel rounding of :func:`settle` compiled for ``nc`` channels: a compile-time count unrolls
+    the channel loops (1.2-1.8x faster on 1 MP RGB, timed on a shared machine). ``cell`` is :attr:`Cells.boxes` or
+    ``(indptr, normals, offsets)``; numba caches each variant."""
 
     @numba.njit(cache=True, nogil=True)
     def kernel(y, idx, anchors, cell, lab, scale, integer, clamp, pillow, search, out):
@@ -344,7 +359,7 @@ def _settle_kernel(nc: int, box: bool):
             for s in range(search.shape[0] if integer else 1):  # the nearest integer colours first
                 for ch in range(nc):
                     c[ch] = min(max(base[ch] + search[s, ch], 0.0), scale) if integer else yp[ch]
-                if accepts(c, i, q, rgb, cell, lab, scale, pillow[i]):
+                if _accepts(c, i, q, rgb, cell, lab, scale, pillow[i], nc):
                     found = True
                     break
             t = 0.5
@@ -352,7 +367,7 @@ def _settle_kernel(nc: int, box: bool):
                 for ch in range(nc):
                     v = anchors[i, ch] + t * (yp[ch] - anchors[i, ch])
                     c[ch] = np.rint(v) if integer else v
-                found = accepts(c, i, q, rgb, cell, lab, scale, pillow[i])
+                found = _accepts(c, i, q, rgb, cell, lab, scale, pillow[i], nc)
                 t *= 0.5
             for ch in range(nc):
                 out[p, ch] = c[ch] if found else anchors[i, ch]
@@ -389,7 +404,7 @@ def settle(y, indices, cells: Cells, palette, *, scale: float, integer: bool, cl
     cell = _halfspaces(cells) if cells.boxes is None else cells.boxes
     rest = (palette, cell, bool(lab), float(scale), bool(integer), bool(clamp or integer), by_pillow,
             _search_offsets(flat.shape[1]))
-    kernel = _settle_kernel(flat.shape[1], cells.boxes is not None)
+    kernel = _settle_kernel(flat.shape[1])
     run_split(flat.shape[0], lambda lo, hi: kernel(flat[lo:hi], idx[lo:hi], *rest, out[lo:hi]))
     return out.reshape(y.shape)
 

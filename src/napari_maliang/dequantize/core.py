@@ -82,10 +82,12 @@ LATTICE_MEAN_SHARE = 0.01
 #: refinement stops once at most this share of the pixels is still outside its cell (after the first
 #: refinement round); the final pull moves those few pixels just inside their cells (measured: 0.1 %
 #: instead of 0.01 % saves 1-2 solves, 0.25 s per MP, for -0.016 dB mean PSNR in RGB and 0 in Lab). It also
-#: stops after a refinement solve that took no iteration: its warm start was already within the error
-#: tolerance, so the pixels still outside are within it of their cells (on a face, a thousandth of a level out)
-#: and raising their weights moves nothing; every later round would be the same (33 of the 615 cases of held-out
-#: 33 and 34 ran 8-9 such rounds to ``max_refine``, none of which changed the result)
+#: stops, a heuristic, after a refinement solve that took no iteration: its warm start was already within the error
+#: tolerance, so the pixels still outside are about that close to their cells (on a face, a thousandth of a level
+#: out), and the final pull moves them in. Raising their weights eightfold round after round seldom moves them (on
+#: the 615 cases of held-out 33 and 34, 33 ran 7-8 more such rounds up to ``max_refine`` and none changed a brush-free
+#: result) but made the weights so large (10^10) that a later brush solve, which starts from them, stopped at the
+#: float32 working precision of its right-hand side without an iteration: the strokes did nothing.
 REFINE_TOL = 1e-3
 
 #: every CPU solve of eq. (1) runs until the multigrid estimate of its remaining error is below this share of
