@@ -501,7 +501,7 @@ def _manifest_pictures(number, quick):
 
 
 #: the held-out sets read from their manifests (benchmarks/dequantize_heldout{n}.txt)
-MANIFEST_SETS = tuple(range(3, 35))
+MANIFEST_SETS = tuple(range(3, 36))
 
 
 # ---------------------------------------------------------------------------------------------- methods
