@@ -118,7 +118,7 @@ def _mean_drift(x, indices, palette, free=None) -> np.ndarray:
     """
     idx = indices.ravel()
     k, nc = palette.shape
-    drift = x.reshape(idx.size, nc) - palette[idx]
+    drift = x.reshape(idx.size, nc) - palette.take(idx, axis=0)  # take: several times faster than fancy indexing
     count = np.maximum(np.bincount(idx, minlength=k), 1)
     return np.stack([np.bincount(idx, drift[:, c], minlength=k) for c in range(nc)], axis=1) / count[:, None]
 
@@ -539,7 +539,7 @@ class Dequantizer:
         soft_h, soft_v, target_idx, targets, b0, w = inputs
         if self._w_refined is not None and self._w_refined[:3] == (float(omega), float(continuity), float(small_region)):
             w = np.maximum(w, self._w_refined[3])  # start from the weights refined for the last brushes
-        phibar = targets.astype(np.float32)[target_idx]
+        phibar = targets.astype(np.float32).take(target_idx, axis=0)
         x = self._x if self._x is not None else phibar  # the CPU solver works in float32 (the GPU twin's start only)
         step = np.full(self.shape, REFINE_STEP)
         if ann is not None:  # where the user asked for smoothing (red brush), refine as gently as the paper
@@ -572,11 +572,11 @@ class Dequantizer:
                     lower, upper = self._boxes
                     end_box = ((lower == 0) | (upper == self._top[None, :]))[colour]
                     self._drift[drift_key] = _big_region_drift(x, self.labels, phibar, end_box, LATTICE_MEAN_SHARE)
-                shift = self._drift[drift_key][self.labels]
+                shift = self._drift[drift_key].take(self.labels, axis=0)
             else:
                 if ann is None:
                     self._drift[drift_key] = _mean_drift(x, self.indices, self.palette_work, free)
-                shift = self._drift[drift_key][self.indices]
+                shift = self._drift[drift_key].take(self.indices, axis=0)
             if free is not None:
                 shift[~free] = 0.0
             if ann is not None and ann.any():  # under a stroke the user's edit rules: no shift there
