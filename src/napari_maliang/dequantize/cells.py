@@ -303,8 +303,10 @@ def _inside_box(q, i, lower, upper, nc):
 
 def _inside_cell(q, i, cell, nc):
     """Whether ``q`` lies in cell ``i``, for ``cell`` either :attr:`Cells.boxes` or ``(indptr, normals, offsets)``
-    (compiled only, :func:`_inside_cell_for`)."""
-    raise NotImplementedError("compiled only")
+    (this body runs only with numba's JIT off; compiled, :func:`_inside_cell_for` picks the test)."""
+    if len(cell) == 2:
+        return _inside_box(q, i, cell[0], cell[1], nc)
+    return _inside(q, i, cell[0], cell[1], cell[2], nc)
 
 
 @overload(_inside_cell)
@@ -341,7 +343,8 @@ def _accepts(c, i, q, rgb, cell, lab, scale, pillow, nc):
 def _settle_kernel(nc: int):
     """The per-pixel rounding of :func:`settle` compiled for ``nc`` channels: a compile-time count unrolls
     the channel loops (1.2-1.8x faster on 1 MP RGB, timed on a shared machine). ``cell`` is :attr:`Cells.boxes` or
-    ``(indptr, normals, offsets)``; numba caches each variant."""
+    ``(indptr, normals, offsets)``; numba caches each variant (watching this file only: after editing
+    :mod:`._color`, which it calls, clear the cache)."""
 
     @numba.njit(cache=True, nogil=True)
     def kernel(y, idx, anchors, cell, lab, scale, integer, clamp, pillow, search, out):
