@@ -219,6 +219,12 @@ def test_brushes_on_edges_match_a_dense_adjacency(kind):
         want = _classify_with_a_matrix(dq.indices, dense, ann, auto)
         assert all((g == w).all() for g, w in zip(got, want, strict=True))
         assert got[0].any() and not got[0].all()
+        # without colour statements the touching edges, computed once per image, are reused
+        ann[(ann == NOT_ADJACENT) | (ann == ADJACENT)] = 0
+        want = _classify_with_a_matrix(dq.indices, dense, ann, auto)
+        for touching in (None, dq._touching_edges()):
+            got = classify_edges(dq.indices, dq.adjacency, ann, auto, touching)
+            assert all((g == w).all() for g, w in zip(got, want, strict=True))
 
 
 def test_continuity_constraints_eq5():

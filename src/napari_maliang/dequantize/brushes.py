@@ -21,7 +21,7 @@ import numpy as np
 
 __all__ = [
     "NONE", "NOT_ADJACENT", "ADJACENT", "HARD", "SOFT", "BRUSHES", "BRUSH_COLORS",
-    "check_annotations", "classify_edges", "edge_classification_image",
+    "check_annotations", "classify_edges", "edge_classification_image", "touching_edges",
 ]
 
 NONE, NOT_ADJACENT, ADJACENT, HARD, SOFT = 0, 1, 2, 3, 4
@@ -90,12 +90,25 @@ def _colour_statements(indices, annotations, n_colors: int) -> list[tuple[np.nda
     return statements
 
 
-def classify_edges(indices, adjacency, annotations=None, auto_hard=None) -> tuple[np.ndarray, np.ndarray]:
+def touching_edges(indices, adjacency) -> tuple[np.ndarray, np.ndarray]:
+    """``(touch_h, touch_v)``: the edges between horizontal / vertical 4-neighbours of different colours whose cells
+    are adjacent (``adjacency[a, b]``: a (K, K) bool matrix or a :class:`~.cells.BoxAdjacency`), the soft edges of
+    section 2.1 before anything else; only the edges between colours are looked up, so no (K, K) array is made."""
+    out = []
+    for a, b in ((indices[:, :-1], indices[:, 1:]), (indices[:-1, :], indices[1:, :])):
+        diff = a != b
+        touch = np.zeros(diff.shape, bool)
+        touch[diff] = adjacency[a[diff], b[diff]]
+        out.append(touch)
+    return out[0], out[1]
+
+
+def classify_edges(indices, adjacency, annotations=None, auto_hard=None, touching=None) -> tuple[np.ndarray, np.ndarray]:
     """Soft-edge masks ``(soft_h, soft_v)`` between horizontal / vertical 4-neighbours.
 
     An edge between pixels of different colours is soft when their colour-space cells are adjacent
-    (``adjacency[a, b]``: a (K, K) bool matrix or a :class:`~.cells.BoxAdjacency`), or a magenta or blue stroke
-    says so for their colour pair, and it is not among the automatically found hard edges ``auto_hard``
+    (:func:`touching_edges`, or ``touching`` when given: the same, computed once per image), or a magenta or blue
+    stroke says so for their colour pair, and it is not among the automatically found hard edges ``auto_hard``
     (``(hard_h, hard_v)``, e.g. :func:`~.regions.antialiasing_edges`), then overridden under red (soft) and
     green (hard) strokes. A colour pair named by a magenta or blue stroke follows the stroke, not ``auto_hard``.
     Edges inside a region are False. Only the edges between colours are looked up, so no (K, K) array is made.
@@ -103,12 +116,15 @@ def classify_edges(indices, adjacency, annotations=None, auto_hard=None) -> tupl
     n_colors = adjacency.shape[0]
     statements = _colour_statements(indices, annotations, n_colors)
     neighbours = ((indices[:, :-1], indices[:, 1:]), (indices[:-1, :], indices[1:, :]))  # horizontal, vertical
-    diffs, soft = [a != b for a, b in neighbours], []
-    for k, ((a, b), diff) in enumerate(zip(neighbours, diffs)):
-        ea, eb = a[diff], b[diff]
-        if not statements:
-            on, named = adjacency[ea, eb], np.zeros(ea.shape, bool)
-        else:  # per colour pair present, not per edge: many strokes stay cheap
+    diffs = [a != b for a, b in neighbours]
+    if not statements:
+        touching = touching_edges(indices, adjacency) if touching is None else touching
+        hard = (None, None) if auto_hard is None else auto_hard
+        soft = [touch.copy() if h is None else touch & ~h for touch, h in zip(touching, hard, strict=True)]
+    else:  # per colour pair present, not per edge: many strokes stay cheap
+        soft = []
+        for k, ((a, b), diff) in enumerate(zip(neighbours, diffs)):
+            ea, eb = a[diff], b[diff]
             pairs, edge_pair = np.unique(ea.astype(np.int64) * n_colors + eb, return_inverse=True)
             pa, pb = np.divmod(pairs, n_colors)
             pair_on, pair_named = adjacency[pa, pb], np.zeros(pairs.shape, bool)
@@ -120,11 +136,11 @@ def classify_edges(indices, adjacency, annotations=None, auto_hard=None) -> tupl
                 pair_on[both] = state
                 pair_named |= both
             on, named = pair_on[edge_pair], pair_named[edge_pair]
-        if auto_hard is not None:
-            on &= ~(auto_hard[k][diff] & ~named)
-        edge = np.zeros(diff.shape, bool)
-        edge[diff] = on
-        soft.append(edge)
+            if auto_hard is not None:
+                on &= ~(auto_hard[k][diff] & ~named)
+            edge = np.zeros(diff.shape, bool)
+            edge[diff] = on
+            soft.append(edge)
     if annotations is not None:
         for value, state in ((SOFT, True), (HARD, False)):
             m = annotations == value

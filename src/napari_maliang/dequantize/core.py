@@ -249,6 +249,7 @@ class Dequantizer:
         self._flat = None  # flat regions of a flat graphic, by label (flat_edges): kept out of the mean step
         self._bands = None  # antialiasing_bands
         self._thick = None  # thick_regions
+        self._touching = None  # touching_edges: every classification of the edges starts from them
         self._x = None  # last working-space solution (warm start)
         self._w_refined = None  # (omega, continuity, small_region, refined weights) of the last solve
         self._results = {}  # (options, annotations digest, dtype) -> output (undo is instant)
@@ -299,6 +300,11 @@ class Dequantizer:
             self.labels, self.n_regions = label_regions(self.indices)
         return self.labels
 
+    def _touching_edges(self):
+        if self._touching is None:
+            self._touching = _brushes.touching_edges(self.indices, self.adjacency)
+        return self._touching
+
     def _thick_regions(self):
         if self._thick is None:
             self._thick = thick_regions(self._regions())
@@ -318,7 +324,7 @@ class Dequantizer:
             return None
         if self._antialiased is None:
             steps = antialiasing_edges(self.indices, self.palette, self._regions(), self._antialiasing_bands())
-            soft = _brushes.classify_edges(self.indices, self.adjacency, None, steps)
+            soft = _brushes.classify_edges(self.indices, self.adjacency, None, steps, self._touching_edges())
             flat_h, flat_v, self._flat = flat_edges(self.labels, *soft, pin_thin=self.lattice is None,
                                                     thick=self._thick_regions())
             hard_h, hard_v = steps[0] | flat_h, steps[1] | flat_v
@@ -391,7 +397,8 @@ class Dequantizer:
                 gain.result()  # raises what the check raised
                 if self.kept_as_is:
                     return None
-            soft_h, soft_v = _brushes.classify_edges(self.indices, self.adjacency, ann, self.auto_hard_edges())
+            soft_h, soft_v = _brushes.classify_edges(self.indices, self.adjacency, ann, self.auto_hard_edges(),
+                                                     self._touching_edges())
             target_idx, targets = self.data_targets(soft_h, soft_v)
             b0 = build_rhs(target_idx, targets, np.zeros(self.shape), soft_h, soft_v, float(continuity))
         return soft_h, soft_v, target_idx, targets, b0.astype(np.float32), w.result()
@@ -408,7 +415,7 @@ class Dequantizer:
     def edges(self, annotations=None):
         """``(soft_h, soft_v)`` soft-edge masks after the brushes (section 2.1 and 2.4)."""
         ann = _brushes.check_annotations(annotations, self.shape)
-        return _brushes.classify_edges(self.indices, self.adjacency, ann, self.auto_hard_edges())
+        return _brushes.classify_edges(self.indices, self.adjacency, ann, self.auto_hard_edges(), self._touching_edges())
 
     def edge_image(self, annotations=None) -> np.ndarray:
         """uint8 (H, W): 1 next to a soft edge, 2 next to a hard edge, 0 elsewhere."""
