@@ -295,16 +295,20 @@ def test_default_backend_is_the_validated_cpu_even_with_a_gpu(ramp, monkeypatch)
     assert Dequantizer(q, backend="auto").backend == "gpu"
 
 
-def test_refinement_stops_after_a_solve_that_moves_nothing(monkeypatch):
-    """A refinement solve that takes no iteration leaves the pixels still outside their cells where they are
-    (on a face, within the error tolerance): every later round would repeat it, so refinement stops there, and
-    the final pull still makes every pixel re-quantize."""
+@pytest.fixture
+def stalling_picture():
+    """A 512 x 512 astronaut rounded to 6 levels, whose refinement stalls: 899 pixels stay on their faces."""
     from skimage import data, transform
 
+    image = (transform.resize(data.astronaut(), (512, 512), order=3) * 255).astype(np.uint8)
+    return (np.round(image / 51.0) * 51).astype(np.uint8)
+
+
+@pytest.fixture
+def solve_iterations(monkeypatch):
+    """The iteration count of every CPU solve of eq. (1) from now on, in order."""
     from napari_maliang.dequantize import core
 
-    image = (transform.resize(data.astronaut(), (512, 512), order=3) * 255).astype(np.uint8)
-    q = (np.round(image / 51.0) * 51).astype(np.uint8)  # rounding to 6 levels
     iterations = []
     solve = core.MultigridPCG.solve
 
@@ -314,34 +318,30 @@ def test_refinement_stops_after_a_solve_that_moves_nothing(monkeypatch):
         return x, it
 
     monkeypatch.setattr(core.MultigridPCG, "solve", counted)
+    return iterations
+
+
+def test_refinement_stops_after_a_solve_that_moves_nothing(stalling_picture, solve_iterations):
+    """A refinement solve that takes no iteration leaves the pixels still outside their cells where they are
+    (on a face, within the error tolerance), so refinement stops there, and the final pull still makes every pixel
+    re-quantize."""
+    q, iterations = stalling_picture, solve_iterations
     out = dequantize(q, self_check=False)
     assert 0 in iterations[1:]  # this picture has such a round (its 899 pixels on faces: 7 more rounds before)
     assert iterations.index(0, 1) == len(iterations) - 1
     assert requantization_mask(out, q).all()
 
 
-def test_strokes_act_after_a_refinement_that_stalled(monkeypatch):
+def test_strokes_act_after_a_refinement_that_stalled(stalling_picture, solve_iterations):
     """Brush solves start from the weights the brush-free refinement raised: after a refinement that stalled they
-    must still solve (weights raised eightfold for eight more rounds swamped the right-hand side, and the strokes did
-    nothing), and change the result where they are."""
-    from skimage import data, transform
-
+    must still solve (weights raised eightfold for seven more rounds swamped the right-hand side, and the strokes
+    did nothing), and change the result where they are."""
     from napari_maliang._progress import run_to_end
-    from napari_maliang.dequantize import core
 
-    image = (transform.resize(data.astronaut(), (512, 512), order=3) * 255).astype(np.uint8)
-    q = (np.round(image / 51.0) * 51).astype(np.uint8)
+    q, iterations = stalling_picture, solve_iterations
     solver = Dequantizer(q, self_check=False, keep_means=False)  # no mean step: only the solves can move anything
     free = run_to_end(solver.steps()).astype(np.float64)
-    iterations = []
-    solve = core.MultigridPCG.solve
-
-    def counted(self, *args, **kwargs):
-        x, it = solve(self, *args, **kwargs)
-        iterations.append(it)
-        return x, it
-
-    monkeypatch.setattr(core.MultigridPCG, "solve", counted)
+    iterations.clear()
     ann = np.zeros(q.shape[:2], np.int32)
     ann[200:260, 200:205] = SOFT
     ann[300:305, 100:200] = HARD

@@ -207,6 +207,15 @@ def _out_of_box(x, idx, lower, upper, margin, out):
         out[p] = bad
 
 
+@numba.njit(cache=True, inline="always")
+def _move_towards(x, p, anchor, t):
+    """Pixel ``p`` of ``x`` moved to ``anchor + t (x - anchor)`` where ``t < 1`` (``t`` clipped at 0)."""
+    if t < 1.0:
+        t = max(t, 0.0)
+        for c in range(x.shape[1]):
+            x[p, c] = anchor[c] + t * (x[p, c] - anchor[c])
+
+
 @numba.njit(cache=True, nogil=True)
 def _pull(x, idx, anchors, indptr, normals, offsets, margin):
     n, nc = x.shape
@@ -221,10 +230,7 @@ def _pull(x, idx, anchors, indptr, normals, offsets, margin):
                 room -= normals[k, c] * anchors[i, c]
             if ahead > 0.0 and room < t * ahead:
                 t = room / ahead
-        if t < 1.0:
-            t = max(t, 0.0)
-            for c in range(nc):
-                x[p, c] = anchors[i, c] + t * (x[p, c] - anchors[i, c])
+        _move_towards(x, p, anchors[i], t)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -246,10 +252,7 @@ def _pull_box(x, idx, anchors, lower, upper, margin):
                 room = (-lower[i, c] - margin) + anchors[i, c]
             if ahead > 0.0 and room < t * ahead:
                 t = room / ahead
-        if t < 1.0:
-            t = max(t, 0.0)
-            for c in range(nc):
-                x[p, c] = anchors[i, c] + t * (x[p, c] - anchors[i, c])
+        _move_towards(x, p, anchors[i], t)
 
 
 def out_of_cell(x, indices, cells: Cells, margin: float = 0.0) -> np.ndarray:
