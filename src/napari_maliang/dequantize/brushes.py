@@ -116,7 +116,7 @@ def classify_edges(indices, adjacency, annotations=None, auto_hard=None, touchin
     n_colors = adjacency.shape[0]
     statements = _colour_statements(indices, annotations, n_colors)
     neighbours = ((indices[:, :-1], indices[:, 1:]), (indices[:-1, :], indices[1:, :]))  # horizontal, vertical
-    diffs = [a != b for a, b in neighbours]
+    diffs = None if annotations is None else [a != b for a, b in neighbours]  # statements and strokes only
     if not statements:
         touching = touching_edges(indices, adjacency) if touching is None else touching
         hard = (None, None) if auto_hard is None else auto_hard

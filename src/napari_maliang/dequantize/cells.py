@@ -96,6 +96,11 @@ class Cells:
     lattice: Lattice | None = None
     boxes: tuple[np.ndarray, np.ndarray] | None = None
 
+    @property
+    def geometry(self) -> tuple[np.ndarray, ...]:
+        """What the cell tests take: :attr:`boxes` where there are, else ``(indptr, normals, offsets)``."""
+        return (self.indptr, self.normals, self.offsets) if self.boxes is None else self.boxes
+
     def describe(self) -> str:
         """What the user is told: the recognised quantizer in words."""
         if self.lattice is None:
@@ -263,13 +268,9 @@ def out_of_cell(x, indices, cells: Cells, margin: float = 0.0) -> np.ndarray:
         flat = flat.astype(np.float64)
     out = np.empty(h * w, np.bool_)
     idx = indices.ravel().astype(np.int64)
-    kernel, cell = (_out_of_box, cells.boxes) if cells.boxes is not None else (_out_of_cell, _halfspaces(cells))
-    run_split(h * w, lambda lo, hi: kernel(flat[lo:hi], idx[lo:hi], *cell, float(margin), out[lo:hi]))
+    kernel = _out_of_cell if cells.boxes is None else _out_of_box
+    run_split(h * w, lambda lo, hi: kernel(flat[lo:hi], idx[lo:hi], *cells.geometry, float(margin), out[lo:hi]))
     return out.reshape(h, w)
-
-
-def _halfspaces(cells: Cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return cells.indptr, cells.normals, cells.offsets
 
 
 def pull_into_cells(x, indices, cells: Cells, margin: float) -> np.ndarray:
@@ -278,8 +279,8 @@ def pull_into_cells(x, indices, cells: Cells, margin: float) -> np.ndarray:
     flat = np.array(x.reshape(h * w, -1), dtype=np.float64)  # a copy: the pull works in place
     idx = indices.ravel().astype(np.int64)
     anchors = np.ascontiguousarray(cells.anchors, np.float64)
-    kernel, cell = (_pull_box, cells.boxes) if cells.boxes is not None else (_pull, _halfspaces(cells))
-    run_split(h * w, lambda lo, hi: kernel(flat[lo:hi], idx[lo:hi], anchors, *cell, float(margin)))
+    kernel = _pull if cells.boxes is None else _pull_box
+    run_split(h * w, lambda lo, hi: kernel(flat[lo:hi], idx[lo:hi], anchors, *cells.geometry, float(margin)))
     return flat.reshape(x.shape)
 
 
@@ -407,8 +408,7 @@ def settle(y, indices, cells: Cells, palette, *, scale: float, integer: bool, cl
     idx = indices.ravel().astype(np.int64)
     palette = np.ascontiguousarray(palette, np.float64)
     by_pillow = pillow_keeps(palette, cells) if pillow else np.zeros(palette.shape[0], np.bool_)
-    cell = _halfspaces(cells) if cells.boxes is None else cells.boxes
-    rest = (palette, cell, bool(lab), float(scale), bool(integer), bool(clamp or integer), by_pillow,
+    rest = (palette, cells.geometry, bool(lab), float(scale), bool(integer), bool(clamp or integer), by_pillow,
             _search_offsets(flat.shape[1]))
     kernel = _settle_kernel(flat.shape[1])
     run_split(flat.shape[0], lambda lo, hi: kernel(flat[lo:hi], idx[lo:hi], *rest, out[lo:hi]))
